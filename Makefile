@@ -1,0 +1,47 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+# Everything is installed into ./.venv by these targets; nothing is assumed to be on the machine
+# but Python 3.11.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+PYTEST_ARGS ?=
+
+.PHONY: demo test ui validate clean help
+
+help:
+	@echo "make demo     copy the bundled demo app (last 7 closed days x every scope) into ./mgdc_data"
+	@echo "make test     run the whole test suite"
+	@echo "make ui       open the Dagster UI on http://127.0.0.1:3000"
+	@echo "make validate check the spec in \$$MGDC_SPEC (or the bundled demo)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamps re-install when the project's dependencies change.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+demo: $(VENV)/.installed
+	$(BIN)/mgdc-pipelines demo
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+ui: $(VENV)/.installed
+	@mkdir -p "$(DAGSTER_HOME)"
+	@test -f "$(DAGSTER_HOME)/dagster.yaml" || printf 'telemetry:\n  enabled: false\n' > "$(DAGSTER_HOME)/dagster.yaml"
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+validate: $(VENV)/.installed
+	$(BIN)/mgdc-pipelines validate
+
+clean:
+	rm -rf $(VENV) .dagster_home mgdc_data *.egg-info

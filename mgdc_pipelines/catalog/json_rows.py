@@ -1,0 +1,402 @@
+"""Turn MGDC JSON rows into Arrow record batches of a catalog dataset's schema, without loss.
+
+MGDC delivers JSON lines whose datetimes are ISO-8601 strings. Arrays are built column by column
+from the parsed Python values against a *mirror* of the schema in which every timestamp, at any
+depth, is a string; one Arrow ``cast`` then parses them all (``Z`` and ``+hh:mm`` offsets
+become UTC instants).
+
+Nothing is dropped silently. A key the catalog does not know, at the top level or inside a
+struct, is an error naming the dataset, the row and the key (or, with ``unknown="ignore"``, is
+dropped and counted). A value that does not fit its column (``"abc"`` for an INT64, ``1.5``
+for an INT32, a timestamp Arrow cannot parse exactly) is an error naming the column and value.
+
+>>> from mgdc_pipelines.catalog import get_dataset
+>>> message = get_dataset("Message_v1")
+>>> rows = [{"id": "m1", "receivedDateTime": "2021-02-03T00:37:46Z",
+...          "sender": {"emailAddress": {"name": "Ann", "address": "ann@contoso.com"}}}]
+>>> result = rows_to_batch(message, rows, columns=["id", "receivedDateTime", "sender"])
+>>> result.batch.num_rows, result.batch.schema.field("receivedDateTime").type
+(1, TimestampType(timestamp[us, tz=UTC]))
+>>> result.batch.to_pylist()[0]["sender"]
+{'emailAddress': {'name': 'Ann', 'address': 'ann@contoso.com'}}
+>>> try:
+...     rows_to_batch(message, [{"id": "m2", "sendr": None}])
+... except RowConversionError as error:
+...     print(error)  # doctest: +ELLIPSIS
+BasicDataSet_v0.Message_v1: row 0 has key(s) ...: 'sendr' (did you mean 'sender'?). ...
+>>> rows_to_batch(message, [{"id": "m2", "sendr": None}], unknown="ignore").unknown_keys
+Counter({'sendr': 1})
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Literal
+
+import pyarrow as pa
+
+from mgdc_pipelines.catalog.model import Dataset
+
+UnknownKeys = Literal["error", "ignore"]
+
+# What Arrow raises when Python values do not fit a type (OverflowError: ints beyond int64).
+_CONVERSION_ERRORS = (pa.ArrowException, TypeError, ValueError, OverflowError)
+_LONGEST_TEXT_SHOWN = 200
+
+
+class RowConversionError(ValueError):
+    """A row could not be converted: an unknown key, or a value that does not fit its column.
+
+    ``row`` is the 0-based index of the offending row in the input (``None`` if unknown), so a
+    caller reading a file can point at the line.
+    """
+
+    def __init__(self, message: str, *, row: int | None = None) -> None:
+        super().__init__(message)
+        self.row = row
+
+
+@dataclass(frozen=True)
+class ConversionResult:
+    """The converted rows and, with ``unknown="ignore"``, the keys dropped on the way.
+
+    ``unknown_keys`` counts rows per key path: ``"sendr"`` for a top-level key,
+    ``"toRecipients[].emailAddress.type"`` for one nested inside list items.
+    """
+
+    batch: pa.RecordBatch
+    unknown_keys: Counter[str] = field(default_factory=Counter)
+
+
+def rows_to_batch(
+    dataset: Dataset,
+    rows: Iterable[Mapping[str, Any]],
+    columns: Iterable[str] | None = None,
+    *,
+    unknown: UnknownKeys = "error",
+) -> ConversionResult:
+    """Convert parsed MGDC JSON rows into a batch of ``dataset.output_schema(columns)``.
+
+    ``columns`` selects content columns (default: all); keys of content columns left out of the
+    selection are dropped, as MGDC's ``outputColumns`` would. Keys named in ``dataset.aliases``
+    are read as the column they stand for. A missing key, or a missing field of a struct, is
+    null. Unknown keys raise :class:`RowConversionError` unless ``unknown="ignore"``, which drops
+    and counts them in :attr:`ConversionResult.unknown_keys`. Rows are numbered from 0 in errors.
+    """
+    if unknown not in ("error", "ignore"):
+        raise ValueError(f"unknown must be 'error' or 'ignore', not {unknown!r}")
+    schema = dataset.output_schema(dataset.column_names if columns is None else columns)
+    checker = _RowChecker(dataset, schema, unknown)
+    checked_rows = [checker.check(index, row) for index, row in enumerate(rows)]
+    arrays = [
+        _column_array(dataset, column, [row.get(column.name) for row in checked_rows])
+        for column in schema
+    ]
+    return ConversionResult(pa.RecordBatch.from_arrays(arrays, schema=schema), checker.unknown_keys)
+
+
+# --- Row checks: keys and the value kinds Arrow would convert with loss -------------------------
+
+
+@dataclass(frozen=True)
+class _StrayKey:
+    path: str  # "" for the row itself, else the struct holding the key, e.g. "toRecipients[2]"
+    key: str
+    allowed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _BadValue:
+    path: str
+    value: object
+    reason: str
+
+
+class _RowChecker:
+    """Renames aliases and finds what Arrow would drop or mangle without a word."""
+
+    def __init__(self, dataset: Dataset, schema: pa.Schema, unknown: UnknownKeys) -> None:
+        self.dataset = dataset
+        self.unknown = unknown
+        self.unknown_keys: Counter[str] = Counter()
+        # Content columns outside the selection are known keys: they are dropped, not strays.
+        self.allowed_keys = (
+            *dataset.column_names,
+            *dataset.metadata_column_names,
+            *dataset.aliases,
+        )
+        self.allowed_key_set = frozenset(self.allowed_keys)
+        plans = ((column.name, _plan_for(column.type)) for column in schema)
+        self.column_plans = [(name, plan) for name, plan in plans if plan is not None]
+
+    def check(self, index: int, row: Mapping[str, Any]) -> Mapping[str, Any]:
+        if not isinstance(row, Mapping):
+            raise RowConversionError(
+                f"{self.dataset.name}: row {index} is a {type(row).__name__}, not a JSON object",
+                row=index,
+            )
+        row = self._renamed(index, row)
+        findings: _Findings = []
+        if not self.allowed_key_set.issuperset(row):
+            findings.extend(
+                _StrayKey("", key, self.allowed_keys)
+                for key in row
+                if key not in self.allowed_key_set
+            )
+        for name, plan in self.column_plans:
+            value = row.get(name)
+            if value is not None:
+                plan.inspect(value, name, findings)
+        if findings:
+            self._handle(index, findings)
+        return row
+
+    def _renamed(self, index: int, row: Mapping[str, Any]) -> Mapping[str, Any]:
+        aliases = self.dataset.aliases
+        if not aliases or not any(key in aliases for key in row):
+            return row
+        renamed: dict[str, Any] = {}
+        for key, value in row.items():
+            name = aliases.get(key, key)
+            if name in renamed or (name != key and name in row):
+                raise RowConversionError(
+                    f"{self.dataset.name}: row {index} has both {key!r} and {name!r}, "
+                    f"which name the same column",
+                    row=index,
+                )
+            renamed[name] = value
+        return renamed
+
+    def _handle(self, index: int, findings: _Findings) -> None:
+        bad_values = [finding for finding in findings if isinstance(finding, _BadValue)]
+        if bad_values:
+            raise _bad_value_error(self.dataset, index, bad_values[0])
+        strays = [finding for finding in findings if isinstance(finding, _StrayKey)]
+        if self.unknown == "ignore":
+            self.unknown_keys.update({_counted_path(stray) for stray in strays})
+            return
+        raise RowConversionError(_stray_keys_message(self.dataset, index, strays), row=index)
+
+
+# What Arrow would get wrong without a word, and so must be looked for in Python: it ignores dict
+# keys a struct lacks, iterates a string given for a list into characters, truncates 1.5 to an
+# integer and turns True into 1.0. Everything else it rejects itself. A plan per Arrow type,
+# built once, keeps the per-value walk free of type dispatch; types with nothing to look for
+# (strings, booleans, timestamps) get no plan and are never walked.
+_Findings = list[_StrayKey | _BadValue]
+
+
+class _StructPlan:
+    def __init__(self, type_: pa.StructType) -> None:
+        self.names = tuple(type_.names)
+        self.name_set = frozenset(self.names)
+        children = ((child.name, _plan_for(child.type)) for child in type_)
+        self.children = tuple((name, plan) for name, plan in children if plan is not None)
+
+    def inspect(self, value: object, path: str, findings: _Findings) -> None:
+        if not isinstance(value, Mapping):
+            return  # Arrow rejects it, and the error is located then
+        if not self.name_set.issuperset(value):
+            findings.extend(
+                _StrayKey(path, key, self.names) for key in value if key not in self.name_set
+            )
+        for name, plan in self.children:
+            child = value.get(name)
+            if child is not None:
+                plan.inspect(child, f"{path}.{name}", findings)
+
+
+class _ListPlan:
+    def __init__(self, type_: pa.ListType) -> None:
+        self.item_plan = _plan_for(type_.value_type)
+
+    def inspect(self, value: object, path: str, findings: _Findings) -> None:
+        if isinstance(value, (str, bytes)):
+            findings.append(_BadValue(path, value, "expected a JSON array"))
+        elif self.item_plan is not None and isinstance(value, list):
+            for position, item in enumerate(value):
+                if item is not None:
+                    self.item_plan.inspect(item, f"{path}[{position}]", findings)
+
+
+class _IntegerPlan:
+    def inspect(self, value: object, path: str, findings: _Findings) -> None:
+        if value.__class__ is bool or (value.__class__ is float and not value.is_integer()):
+            findings.append(_BadValue(path, value, "expected an integer"))
+
+
+class _FloatPlan:
+    def inspect(self, value: object, path: str, findings: _Findings) -> None:
+        if value.__class__ is bool:
+            findings.append(_BadValue(path, value, "expected a number"))
+
+
+_Plan = _StructPlan | _ListPlan | _IntegerPlan | _FloatPlan
+
+
+@cache
+def _plan_for(type_: pa.DataType) -> _Plan | None:
+    if pa.types.is_struct(type_):
+        return _StructPlan(type_)
+    if pa.types.is_list(type_):
+        return _ListPlan(type_)
+    if pa.types.is_integer(type_):
+        return _IntegerPlan()
+    if pa.types.is_floating(type_):
+        return _FloatPlan()
+    return None
+
+
+def _counted_path(stray: _StrayKey) -> str:
+    full_path = f"{stray.path}.{stray.key}" if stray.path else stray.key
+    return re.sub(r"\[\d+\]", "[]", full_path)  # count per key, whatever the list position
+
+
+def _stray_keys_message(dataset: Dataset, index: int, strays: list[_StrayKey]) -> str:
+    by_path: dict[str, list[_StrayKey]] = {}
+    for stray in strays:
+        by_path.setdefault(stray.path, []).append(stray)
+    parts = []
+    for path, group in by_path.items():
+        where = f"row {index}" if not path else f"row {index}, in {path!r},"
+        keys = ", ".join(_with_suggestion(stray.key, stray.allowed) for stray in group)
+        allowed = ", ".join(group[0].allowed)
+        parts.append(
+            f"{where} has key(s) the catalog does not know: {keys}. Allowed keys: {allowed}."
+        )
+    return (
+        f"{dataset.name}: {' '.join(parts)} "
+        f"Pass unknown='ignore' to drop and count such keys instead."
+    )
+
+
+def _with_suggestion(key: str, allowed: Sequence[str]) -> str:
+    # Case slips (``Id`` for ``id``) are the usual mistake between MGDC dataset versions, and
+    # too short for difflib to notice.
+    same_but_case = [name for name in allowed if name.lower() == key.lower()]
+    close = same_but_case or difflib.get_close_matches(key, allowed, n=1)
+    return f"{key!r} (did you mean {close[0]!r}?)" if close else repr(key)
+
+
+# --- Column conversion -------------------------------------------------------------------------
+
+
+def _column_array(dataset: Dataset, column: pa.Field, values: list[Any]) -> pa.Array:
+    try:
+        array = _to_arrow(values, column.type)
+    except _CONVERSION_ERRORS as error:
+        raise _conversion_error(dataset, column, values, error) from error
+    if isinstance(array, pa.ChunkedArray):
+        raise ValueError(
+            f"{dataset.name}: column {column.name!r} of these {len(values)} rows holds more than "
+            f"one Arrow array can (2 GiB of text); convert fewer rows per batch"
+        )
+    return array
+
+
+def _to_arrow(values: list[Any], type_: pa.DataType) -> pa.Array | pa.ChunkedArray:
+    mirror = _with_timestamps_as_text(type_)
+    array = pa.array(values, type=mirror)  # chunked when the text outgrows 32-bit offsets
+    if mirror == type_:
+        return array
+    if isinstance(array, pa.ChunkedArray):
+        return pa.chunked_array(
+            [_nulls_pushed_down(chunk).cast(type_) for chunk in array.chunks], type=type_
+        )
+    return _nulls_pushed_down(array).cast(type_)
+
+
+@cache
+def _with_timestamps_as_text(type_: pa.DataType) -> pa.DataType:
+    """The same type with every timestamp, at any depth, replaced by a string."""
+    if pa.types.is_timestamp(type_):
+        return pa.string()
+    if pa.types.is_struct(type_):
+        return pa.struct([child.with_type(_with_timestamps_as_text(child.type)) for child in type_])
+    if pa.types.is_list(type_):
+        return pa.list_(type_.value_field.with_type(_with_timestamps_as_text(type_.value_type)))
+    return type_
+
+
+def _nulls_pushed_down(array: pa.Array) -> pa.Array:
+    """Make children null wherever their struct is null.
+
+    Building from Python fills the children of a null struct with ``""``; the cast to timestamp
+    would then try to parse those, so they must be null first.
+    """
+    if pa.types.is_struct(array.type):
+        children = [_nulls_pushed_down(child) for child in array.flatten()]  # flatten applies nulls
+        mask = array.is_null() if array.null_count else None
+        return pa.StructArray.from_arrays(children, fields=list(array.type), mask=mask)
+    if pa.types.is_list(array.type):
+        mask = array.is_null() if array.null_count else None
+        values = _nulls_pushed_down(array.values)
+        return pa.ListArray.from_arrays(array.offsets, values, type=array.type, mask=mask)
+    return array
+
+
+def _conversion_error(
+    dataset: Dataset, column: pa.Field, values: list[Any], error: Exception
+) -> RowConversionError:
+    """Find the row and nested field Arrow failed on; Arrow's own message names neither."""
+    for index, value in enumerate(values):
+        bad = _first_unconvertible(value, column.type, column.name)
+        if bad:
+            return _bad_value_error(dataset, index, bad)
+    return RowConversionError(f"{dataset.name}: column {column.name!r}: {error}")
+
+
+def _first_unconvertible(value: object, type_: pa.DataType, path: str) -> _BadValue | None:
+    if value is None:
+        return None
+    if pa.types.is_struct(type_):
+        if not isinstance(value, Mapping):
+            return _BadValue(path, value, "expected a JSON object")
+        for child in type_:
+            bad = _first_unconvertible(value.get(child.name), child.type, f"{path}.{child.name}")
+            if bad:
+                return bad
+        return None
+    if pa.types.is_list(type_):
+        if not isinstance(value, list):
+            return _BadValue(path, value, "expected a JSON array")
+        for position, item in enumerate(value):
+            bad = _first_unconvertible(item, type_.value_type, f"{path}[{position}]")
+            if bad:
+                return bad
+        return None
+    try:
+        _to_arrow([value], type_)
+    except _CONVERSION_ERRORS as error:
+        return _BadValue(path, value, str(error))
+    return None
+
+
+def _bad_value_error(dataset: Dataset, index: int, bad: _BadValue) -> RowConversionError:
+    column_type = _type_at(dataset, bad.path)
+    return RowConversionError(
+        f"{dataset.name}: row {index}, column {bad.path!r}: cannot convert "
+        f"{_shortened(repr(bad.value))} to {column_type} ({_shortened(bad.reason)})",
+        row=index,
+    )
+
+
+def _shortened(text: str) -> str:
+    """Keep messages readable when the bad value is a whole e-mail body."""
+    if len(text) <= _LONGEST_TEXT_SHOWN:
+        return text
+    return text[:_LONGEST_TEXT_SHOWN] + "..."
+
+
+def _type_at(dataset: Dataset, path: str) -> pa.DataType:
+    """The Arrow type at a path such as ``toRecipients[0].emailAddress.name``."""
+    top, *steps = re.findall(r"[^.\[\]]+|\[\d+\]", path)
+    type_ = dataset.column(top).type
+    for step in steps:
+        type_ = type_.value_type if step.startswith("[") else type_.field(step).type
+    return type_

@@ -1,0 +1,45 @@
+"""Look datasets up by full (``BasicDataSet_v0.Message_v1``) or short (``Message_v1``) name."""
+
+from __future__ import annotations
+
+import difflib
+from functools import cache
+
+from mgdc_pipelines.catalog.datasets import ALL_DATASETS
+from mgdc_pipelines.catalog.model import DATASET_PREFIX, Dataset
+
+
+class UnknownDatasetError(KeyError):
+    """Raised for a dataset name the catalog does not know; the message lists close matches."""
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0])
+
+
+@cache
+def _by_name() -> dict[str, Dataset]:
+    index: dict[str, Dataset] = {}
+    for ds in ALL_DATASETS:
+        if ds.name in index:
+            raise ValueError(f"dataset {ds.name} is declared twice in the catalog")
+        index[ds.name] = ds
+    return index
+
+
+def list_datasets() -> tuple[Dataset, ...]:
+    """Every dataset in the catalog, sorted by name."""
+    return tuple(sorted(_by_name().values(), key=lambda ds: ds.name))
+
+
+def get_dataset(name: str) -> Dataset:
+    """Return a dataset by full or short name; unknown names raise with suggestions."""
+    full_name = name if name.startswith(DATASET_PREFIX) else DATASET_PREFIX + name
+    try:
+        return _by_name()[full_name]
+    except KeyError:
+        short_names = [ds.short_name for ds in list_datasets()]
+        close = difflib.get_close_matches(full_name.removeprefix(DATASET_PREFIX), short_names, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UnknownDatasetError(
+            f"unknown MGDC dataset {name!r}{hint} Known datasets: {', '.join(short_names)}"
+        ) from None

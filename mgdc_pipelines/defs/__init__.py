@@ -1,0 +1,36 @@
+"""How an app spec becomes Dagster definitions: translator, asset factory, resources, jobs."""
+
+from mgdc_pipelines.defs.assets import build_mgdc_assets, copy_partitions
+from mgdc_pipelines.defs.build import build_defs, copy_job_name, copy_jobs, sharepoint_job_name
+from mgdc_pipelines.defs.constants import SINK_RESOURCE_KEY, SOURCE_RESOURCE_KEY
+from mgdc_pipelines.defs.partitions import daily_partitions, partition_ref, partitions_for
+from mgdc_pipelines.defs.resources import (
+    LocalParquetSinkResource,
+    SyntheticTenantResource,
+    sink_resource,
+    source_resource,
+)
+from mgdc_pipelines.defs.metadata import partition_metadata, table_schema
+from mgdc_pipelines.defs.translator import MgdcTranslator, MgdcTranslatorData
+
+__all__ = [
+    "SINK_RESOURCE_KEY",
+    "SOURCE_RESOURCE_KEY",
+    "LocalParquetSinkResource",
+    "MgdcTranslator",
+    "MgdcTranslatorData",
+    "SyntheticTenantResource",
+    "build_defs",
+    "build_mgdc_assets",
+    "copy_job_name",
+    "copy_jobs",
+    "copy_partitions",
+    "daily_partitions",
+    "partition_metadata",
+    "partition_ref",
+    "partitions_for",
+    "sharepoint_job_name",
+    "sink_resource",
+    "source_resource",
+    "table_schema",
+]

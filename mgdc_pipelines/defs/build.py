@@ -1,0 +1,76 @@
+"""``build_defs(spec) -> Definitions``: everything Dagster needs for one MGDC app.
+
+>>> from mgdc_pipelines.spec import load_spec, DEMO_SPEC_PATH
+>>> defs = build_defs(load_spec(DEMO_SPEC_PATH))
+>>> sorted(job.name for job in defs.jobs)
+['demo_copy', 'demo_sharepoint_copy']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dagster as dg
+
+from mgdc_pipelines.catalog import ScopeKind
+from mgdc_pipelines.defs.assets import build_mgdc_assets
+from mgdc_pipelines.defs.constants import SINK_RESOURCE_KEY, SOURCE_RESOURCE_KEY
+from mgdc_pipelines.defs.resources import sink_resource, source_resource
+from mgdc_pipelines.defs.translator import MgdcTranslator
+from mgdc_pipelines.spec.model import AppSpec
+
+
+def build_defs(
+    app: AppSpec,
+    *,
+    translator: MgdcTranslator | None = None,
+    resources: Mapping[str, Any] | None = None,
+) -> dg.Definitions:
+    """Assets, jobs and resources for ``app``; ``resources`` override the spec's source/sink."""
+    assets = build_mgdc_assets(app, translator)
+    return dg.Definitions(
+        assets=assets,
+        jobs=copy_jobs(app, assets),
+        resources={
+            SOURCE_RESOURCE_KEY: source_resource(app),
+            SINK_RESOURCE_KEY: sink_resource(app),
+            **(resources or {}),
+        },
+    )
+
+
+def copy_jobs(app: AppSpec, assets: Sequence[dg.AssetsDefinition]) -> list[dg.UnresolvedAssetJobDefinition]:
+    """``<app>_copy`` for date × scope datasets, ``<app>_sharepoint_copy`` for tenant-wide ones.
+
+    A job's assets must share one partitioning, hence two jobs.
+    """
+    scoped, tenant_wide = [], []
+    for item, asset in zip(app.datasets, assets):
+        (tenant_wide if item.dataset.scope is ScopeKind.NONE else scoped).append(asset.key)
+    jobs = []
+    if scoped:
+        jobs.append(
+            dg.define_asset_job(
+                copy_job_name(app),
+                selection=dg.AssetSelection.assets(*scoped),
+                description=f"Copy the {app.name} app's user- and group-scoped datasets.",
+            )
+        )
+    if tenant_wide:
+        jobs.append(
+            dg.define_asset_job(
+                sharepoint_job_name(app),
+                selection=dg.AssetSelection.assets(*tenant_wide),
+                description=f"Copy the {app.name} app's tenant-wide (SharePoint) datasets.",
+            )
+        )
+    return jobs
+
+
+def copy_job_name(app: AppSpec) -> str:
+    return f"{app.name}_copy"
+
+
+def sharepoint_job_name(app: AppSpec) -> str:
+    return f"{app.name}_sharepoint_copy"

@@ -1,0 +1,18 @@
+"""Names shared by the Dagster layer: resource keys, partition dimensions, metadata keys."""
+
+SOURCE_RESOURCE_KEY = "mgdc_source"
+SINK_RESOURCE_KEY = "mgdc_sink"
+
+DATE_DIMENSION = "date"
+SCOPE_DIMENSION = "scope"
+
+# Metadata keys under the `mgdc/` namespace (Dagster's own keys come from TableMetadataSet).
+METADATA_DATASET = "mgdc/dataset"
+METADATA_COLUMNS = "mgdc/columns"
+METADATA_DATE_FILTER = "mgdc/date_filter_column"
+METADATA_SCOPE = "mgdc/scope"
+METADATA_SCOPE_GROUPS = "mgdc/scope_groups"
+METADATA_DATE = "mgdc/date"
+METADATA_BYTES = "mgdc/bytes"
+METADATA_FILES = "mgdc/files"
+METADATA_APP = "mgdc/app"

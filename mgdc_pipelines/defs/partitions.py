@@ -1,0 +1,53 @@
+"""Partitions of an MGDC asset: date × scope, or date alone for tenant-wide datasets.
+
+A key like ``2026-11-20|sales`` is the day 2026-11-20 (UTC) for the scope alias ``sales``.
+Dimensions of a ``MultiPartitionsDefinition`` are ordered by name, so `date` comes first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+
+from mgdc_pipelines.catalog import Dataset, ScopeKind
+from mgdc_pipelines.defs.constants import DATE_DIMENSION, SCOPE_DIMENSION
+from mgdc_pipelines.sinks.base import PartitionRef
+from mgdc_pipelines.spec.model import AppSpec
+
+
+def daily_partitions(app: AppSpec) -> dg.DailyPartitionsDefinition:
+    """One partition per closed UTC day from the spec's start date."""
+    return dg.DailyPartitionsDefinition(start_date=app.partitions.start_date.isoformat(), timezone="UTC")
+
+
+def partitions_for(app: AppSpec, dataset: Dataset) -> dg.PartitionsDefinition:
+    if dataset.scope is ScopeKind.NONE:
+        return daily_partitions(app)
+    return dg.MultiPartitionsDefinition(
+        {
+            DATE_DIMENSION: daily_partitions(app),
+            SCOPE_DIMENSION: dg.StaticPartitionsDefinition(list(app.scope_keys)),
+        }
+    )
+
+
+def partition_ref(dataset: Dataset, partition_key: str) -> PartitionRef:
+    """``2026-11-20|sales`` (or ``2026-11-20`` for unscoped datasets) → a sink partition."""
+    if dataset.scope is ScopeKind.NONE:
+        return PartitionRef(dataset.name, dt.date.fromisoformat(partition_key))
+    by_dimension = _split(partition_key)
+    return PartitionRef(
+        dataset.name,
+        dt.date.fromisoformat(by_dimension[DATE_DIMENSION]),
+        by_dimension[SCOPE_DIMENSION],
+    )
+
+
+def _split(partition_key: str) -> dict[str, str]:
+    if isinstance(partition_key, dg.MultiPartitionKey):
+        return dict(partition_key.keys_by_dimension)
+    date_key, separator, scope_key = partition_key.partition("|")
+    if not separator:
+        raise ValueError(f"expected a `date|scope` partition key, got {partition_key!r}")
+    return {DATE_DIMENSION: date_key, SCOPE_DIMENSION: scope_key}

@@ -1,0 +1,153 @@
+"""Run an app's copy jobs for its most recent closed days, the way `make demo` does.
+
+Runs go through a real, persistent ``DagsterInstance`` (``$DAGSTER_HOME``), so `make ui`
+afterwards shows every run and every partition's materialization. Each scope gets one run
+that covers the whole day range, exactly like a backfill run would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import urllib.parse
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import dagster as dg
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+from mgdc_pipelines.catalog import ScopeKind
+from mgdc_pipelines.defs.build import copy_job_name, sharepoint_job_name
+from mgdc_pipelines.defs.constants import METADATA_BYTES
+from mgdc_pipelines.spec.model import AppSpec
+
+
+@dataclass
+class DatasetSummary:
+    """Totals over the partitions one `run_recent_days` call materialized for a dataset."""
+
+    asset_key: dg.AssetKey
+    partitions: int = 0
+    rows: int = 0
+    bytes: int = 0
+    uris: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    job_name: str
+    run_id: str
+    success: bool
+    partition_range: tuple[str, str]
+    materializations: int
+
+
+def closed_days(days: int, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The last ``days`` complete UTC days: (first, last), last being yesterday."""
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    last = today - dt.timedelta(days=1)
+    return last - dt.timedelta(days=days - 1), last
+
+
+# Step-by-step engine logs belong in the UI; the console shows one line per run.
+QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def run_recent_days(
+    app: AppSpec,
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    days: int,
+    on_run: Callable[[RunOutcome], None] | None = None,
+) -> tuple[list[RunOutcome], dict[dg.AssetKey, DatasetSummary]]:
+    """Materialize every dataset of ``app`` for the last ``days`` closed days × every scope."""
+    first, last = closed_days(days)
+    if first < app.partitions.start_date:
+        raise ValueError(
+            f"the last {days} days start on {first}, before partitions.start_date "
+            f"{app.partitions.start_date} of app {app.name}; lower --days or move the start date"
+        )
+    outcomes: list[RunOutcome] = []
+    summaries: dict[dg.AssetKey, DatasetSummary] = {}
+    for job_name, start, end in _planned_runs(app, first, last):
+        job = defs.resolve_job_def(job_name)
+        result = job.execute_in_process(
+            instance=instance,
+            run_config=QUIET_RUN_CONFIG,
+            tags={ASSET_PARTITION_RANGE_START_TAG: start, ASSET_PARTITION_RANGE_END_TAG: end},
+            raise_on_error=False,
+        )
+        events = result.get_asset_materialization_events()
+        outcome = RunOutcome(job_name, result.run_id, result.success, (start, end), len(events))
+        outcomes.append(outcome)
+        for event in events:
+            _add_to_summary(summaries, event.materialization)
+        if on_run:
+            on_run(outcome)
+    return outcomes, summaries
+
+
+def _planned_runs(app: AppSpec, first: dt.date, last: dt.date) -> Iterator[tuple[str, str, str]]:
+    """(job, first partition key, last partition key): one run per scope, one for SharePoint."""
+    has_scoped = any(item.dataset.scope is not ScopeKind.NONE for item in app.datasets)
+    has_tenant_wide = any(item.dataset.scope is ScopeKind.NONE for item in app.datasets)
+    if has_scoped:
+        for scope in app.scope_keys:
+            yield copy_job_name(app), f"{first.isoformat()}|{scope}", f"{last.isoformat()}|{scope}"
+    if has_tenant_wide:
+        yield sharepoint_job_name(app), first.isoformat(), last.isoformat()
+
+
+def _add_to_summary(summaries: dict[dg.AssetKey, DatasetSummary], event: dg.AssetMaterialization) -> None:
+    summary = summaries.setdefault(event.asset_key, DatasetSummary(event.asset_key))
+    metadata = event.metadata
+    summary.partitions += 1
+    summary.rows += _metadata_int(metadata, "dagster/row_count")
+    summary.bytes += _metadata_int(metadata, METADATA_BYTES)
+    uri = metadata.get("dagster/uri")
+    if uri is not None:
+        summary.uris.append(str(uri.value))
+
+
+def _metadata_int(metadata: dict, key: str) -> int:
+    value = metadata.get(key)
+    return int(value.value) if value is not None else 0
+
+
+def summary_table(summaries: dict[dg.AssetKey, DatasetSummary]) -> str:
+    """A plain-text table: dataset, partitions, rows, bytes, path."""
+    header = ("dataset", "partitions", "rows", "bytes", "path")
+    lines = []
+    totals = defaultdict(int)
+    for key in sorted(summaries, key=lambda k: k.to_user_string()):
+        summary = summaries[key]
+        path = _dataset_folder(summary.uris)
+        lines.append((key.path[-1], str(summary.partitions), f"{summary.rows:,}", _human_bytes(summary.bytes), path))
+        totals["partitions"] += summary.partitions
+        totals["rows"] += summary.rows
+        totals["bytes"] += summary.bytes
+    lines.append(("total", str(totals["partitions"]), f"{totals['rows']:,}", _human_bytes(totals["bytes"]), ""))
+    widths = [max(len(row[i]) for row in (header, *lines)) for i in range(len(header))]
+
+    def render(row: tuple[str, ...]) -> str:  # text columns left-aligned, numbers right-aligned
+        cells = (c.ljust(widths[i]) if i in (0, 4) else c.rjust(widths[i]) for i, c in enumerate(row))
+        return "  ".join(cells).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    return "\n".join([render(header), rule, *(render(row) for row in lines[:-1]), rule, render(lines[-1])])
+
+
+def _dataset_folder(uris: list[str]) -> str:
+    """``<root>/<dataset>/``, the folder all of a dataset's partitions share."""
+    if not uris:
+        return ""
+    return urllib.parse.unquote(uris[0].removeprefix("file://")).split("/date=")[0] + "/"
+
+
+def _human_bytes(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"

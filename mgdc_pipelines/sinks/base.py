@@ -1,0 +1,74 @@
+"""The `Sink` protocol: where rows go, and how a partition becomes visible.
+
+A sink opens a writer per (dataset, date, scope) partition. Batches are written under a
+staging name unique to the attempt; :meth:`PartitionWriter.commit` makes the whole partition
+visible in one atomic step and replaces what an earlier run wrote; :meth:`PartitionWriter.abort`
+(or a crash) leaves nothing visible. Sinks never decide what is allowed.
+
+Layout (Hive style, readable by pyarrow.dataset, DuckDB, Spark)::
+
+    <root>/<dataset name>/date=YYYY-MM-DD/scope=<key>/part-NNNNN-<attempt>.parquet
+    <root>/<dataset name>/date=YYYY-MM-DD/part-NNNNN-<attempt>.parquet   # datasets without scope
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class PartitionRef:
+    """One partition of one dataset: a day and, for scoped datasets, a scope key."""
+
+    dataset: str
+    date: dt.date
+    scope: str | None = None
+
+    @property
+    def relative_path(self) -> str:
+        """``BasicDataSet_v0.Message_v1/date=2026-11-20/scope=sales``."""
+        parts = [self.dataset, f"date={self.date.isoformat()}"]
+        if self.scope is not None:
+            parts.append(f"scope={self.scope}")
+        return "/".join(parts)
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """What a committed partition holds."""
+
+    partition: PartitionRef
+    uri: str
+    files: tuple[str, ...]
+    rows: int
+    bytes: int
+
+
+@runtime_checkable
+class PartitionWriter(Protocol):
+    def write(self, batch: pa.RecordBatch) -> None:
+        """Append a batch; its schema must equal the schema the partition was opened with."""
+        ...
+
+    def commit(self) -> CommitInfo:
+        """Atomically publish everything written, replacing the partition's previous content."""
+        ...
+
+    def abort(self) -> None:
+        """Discard everything written by this attempt; the published partition is untouched."""
+        ...
+
+
+@runtime_checkable
+class Sink(Protocol):
+    def open_partition(self, partition: PartitionRef, schema: pa.Schema) -> PartitionWriter:
+        """Start a new write attempt for ``partition``, cleaning up stale attempts first."""
+        ...
+
+    def uri(self, partition: PartitionRef | None = None) -> str:
+        """Where the sink (or one partition of it) lives, e.g. ``file:///data/mgdc/...``."""
+        ...

@@ -1,0 +1,66 @@
+"""What a dataset generator is, and the context it generates rows in.
+
+A generator turns one *unit* into row dicts keyed by catalog column names:
+
+* ``per_user`` datasets get one valid user at a time (the mailbox or profile owner);
+* ``per_group`` datasets get one group at a time;
+* ``per_tenant`` datasets (SharePoint) are called once.
+
+The source resolves the scope into units, stamps MGDC's metadata columns and builds batches;
+generators only describe rows. They must yield exactly the rows of the request's window
+(for range datasets, those whose date-filter column falls in it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from mgdc_pipelines.sources.base import ExtractRequest, TimeWindow
+from mgdc_pipelines.sources.synthetic.activity.models import Activity
+from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
+
+
+class Unit(str, enum.Enum):
+    USER = "user"
+    GROUP = "group"
+    TENANT = "tenant"
+
+
+@dataclass(frozen=True)
+class RowContext:
+    """One extraction: the tenant, its activity models and the request being served."""
+
+    tenant: SyntheticTenant
+    activity: Activity
+    request: ExtractRequest
+    date_column: str | None
+
+    @property
+    def window(self) -> TimeWindow:
+        return self.request.window
+
+    @property
+    def as_of(self) -> dt.datetime:
+        """Snapshot datasets describe the state at the end of the window."""
+        return self.request.window.end
+
+    @property
+    def odata_type(self) -> str | None:
+        return self.request.dataset.odata_type
+
+    @property
+    def seed(self) -> int:
+        return self.tenant.config.seed
+
+
+@dataclass(frozen=True)
+class Generator:
+    """How one dataset's rows are made."""
+
+    dataset: str  # short name, e.g. "Message_v1"
+    unit: Unit
+    rows: Callable[[RowContext, Any], Iterable[dict]]

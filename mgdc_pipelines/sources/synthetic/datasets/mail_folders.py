@@ -1,0 +1,116 @@
+"""MailFolder_v0: the folders of each mailbox, with item counts as of the snapshot.
+
+Folder ids are the ones Message_v1 rows carry in ``parentFolderId``, so the two join.
+Counts grow with the mailbox's age at a rate that follows the tenant's mail volume.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mgdc_pipelines.sources.synthetic.datasets.base import Generator, RowContext, Unit
+from mgdc_pipelines.sources.synthetic.identifiers import mail_folder_id
+from mgdc_pipelines.sources.synthetic.people import User
+from mgdc_pipelines.sources.synthetic.randomness import rng_for, sample_distinct
+
+ROOT = "msgfolderroot"
+INBOX, SENT_ITEMS, DELETED_ITEMS, ARCHIVE = "inbox", "sentitems", "deleteditems", "archive"
+
+# (key, display name, share of received mail kept there, unread share)
+WELL_KNOWN_FOLDERS: tuple[tuple[str, str, float, float], ...] = (
+    (INBOX, "Inbox", 0.42, 0.02),
+    ("drafts", "Drafts", 0.0, 0.0),
+    (SENT_ITEMS, "Sent Items", 0.0, 0.0),
+    (DELETED_ITEMS, "Deleted Items", 0.04, 0.1),
+    ("junkemail", "Junk Email", 0.005, 0.6),
+    (ARCHIVE, "Archive", 0.3, 0.0),
+    ("outbox", "Outbox", 0.0, 0.0),
+    ("conversationhistory", "Conversation History", 0.0, 0.0),
+)
+CUSTOM_INBOX_FOLDERS = (
+    "Projects",
+    "Customers",
+    "Receipts",
+    "Newsletters",
+    "Team",
+    "Travel",
+    "Training",
+)
+WORKDAYS_PER_DAY = 5 / 7
+DELETED_ITEMS_CAP = 3000  # people empty the bin now and then
+
+
+def folder_id(user: User, folder_key: str) -> str:
+    return mail_folder_id(user.mailbox_guid, folder_key)
+
+
+def custom_folders(seed: int, user: User) -> list[str]:
+    rng = rng_for(seed, "custom-folders", user.index)
+    return sorted(sample_distinct(rng, CUSTOM_INBOX_FOLDERS, rng.choice((0, 0, 1, 2, 3, 4))))
+
+
+def mail_folder_rows(ctx: RowContext, user: User) -> Iterator[dict]:
+    config = ctx.tenant.config
+    days = max(0.0, (ctx.as_of - user.created_at).total_seconds() / 86400)
+    received = (
+        days
+        * WORKDAYS_PER_DAY
+        * (config.messages_per_user_per_day * 1.6 + config.external_messages_per_user_per_day)
+    )
+    sent = days * WORKDAYS_PER_DAY * config.messages_per_user_per_day
+    custom = custom_folders(ctx.seed, user)
+    unread_rng = rng_for(ctx.seed, "unread", user.index, ctx.as_of.date().toordinal())
+    for key, name, share, unread_share in WELL_KNOWN_FOLDERS:
+        rng = rng_for(ctx.seed, "folder-size", user.index, key)
+        total = {SENT_ITEMS: sent, "drafts": rng.randint(0, 12)}.get(key, received * share)
+        if key == DELETED_ITEMS:
+            total = min(total, DELETED_ITEMS_CAP)
+        total = int(total * (0.8 + 0.4 * rng.random()))
+        children = len(custom) if key == INBOX else 0
+        yield _row(
+            ctx,
+            user,
+            key,
+            name,
+            ROOT,
+            children,
+            int(total * unread_share * unread_rng.random() * 2),
+            total,
+        )
+    for name in custom:
+        rng = rng_for(ctx.seed, "folder-size", user.index, name)
+        total = int(received * 0.05 * rng.random())
+        yield _row(
+            ctx,
+            user,
+            f"inbox/{name}",
+            name,
+            INBOX,
+            0,
+            int(total * 0.05 * unread_rng.random()),
+            total,
+        )
+
+
+def _row(
+    ctx: RowContext,
+    user: User,
+    key: str,
+    name: str,
+    parent: str,
+    children: int,
+    unread: int,
+    total: int,
+) -> dict:
+    return {
+        "id": folder_id(user, key),
+        "displayName": name,
+        "parentFolderId": folder_id(user, parent),
+        "childFolderCount": children,
+        "unreadItemCount": min(unread, total),
+        "totalItemCount": total,
+        "ODataType": ctx.odata_type,
+    }
+
+
+GENERATORS = (Generator("MailFolder_v0", Unit.USER, mail_folder_rows),)

@@ -1,0 +1,123 @@
+"""Checks of a parsed spec against the catalog and the source's options.
+
+Each check yields :class:`SpecProblem`s rather than raising, so a user sees every problem of a
+spec in one run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+from mgdc_pipelines.catalog import Dataset, Mode, UnknownDatasetError, get_dataset, list_datasets
+from mgdc_pipelines.spec.errors import SpecProblem, allowed_hint
+from mgdc_pipelines.spec.model import MAX_GROUPS_PER_SCOPE, AppSpec, DatasetSpec
+
+
+def validate_app(spec: AppSpec) -> list[SpecProblem]:
+    return [
+        *_check_datasets(spec),
+        *_check_scopes(spec),
+        *_check_source_options(spec),
+    ]
+
+
+def _check_datasets(spec: AppSpec) -> Iterator[SpecProblem]:
+    if not spec.datasets:
+        yield SpecProblem("datasets", "declare at least one dataset")
+    seen: dict[str, int] = {}
+    for index, item in enumerate(spec.datasets):
+        path = f"datasets[{index}]"
+        try:
+            dataset = get_dataset(item.name)
+        except UnknownDatasetError:
+            known = [ds.short_name for ds in list_datasets()]
+            yield SpecProblem(
+                f"{path}.name",
+                f"unknown MGDC dataset {item.name!r}; {allowed_hint(item.name, known)}",
+            )
+            continue
+        if dataset.name in seen:
+            yield SpecProblem(
+                f"{path}.name", f"{dataset.short_name} is already declared at datasets[{seen[dataset.name]}]"
+            )
+        seen[dataset.name] = index
+        yield from _check_columns(path, item, dataset)
+        yield from _check_date_filter(path, item, dataset)
+
+
+def _check_columns(path: str, item: DatasetSpec, dataset: Dataset) -> Iterator[SpecProblem]:
+    if item.columns == "all":
+        return
+    if not item.columns:
+        yield SpecProblem(f"{path}.columns", "list at least one column, or write `all`")
+    duplicates = {name for name in item.columns if item.columns.count(name) > 1}
+    for name in sorted(duplicates):
+        yield SpecProblem(f"{path}.columns", f"column {name!r} is listed more than once")
+    for column_index, name in enumerate(item.columns):
+        if name in dataset.column_names:
+            continue
+        if name in dataset.metadata_column_names:
+            message = f"{name!r} is a metadata column MGDC adds to every row; do not list it"
+        else:
+            message = (
+                f"{dataset.short_name} has no column {name!r}; "
+                f"{allowed_hint(name, dataset.column_names)}"
+            )
+        yield SpecProblem(f"{path}.columns[{column_index}]", message)
+
+
+def _check_date_filter(path: str, item: DatasetSpec, dataset: Dataset) -> Iterator[SpecProblem]:
+    column, allowed = item.date_filter_column, dataset.date_filter_columns
+    where = f"{path}.date_filter_column"
+    if dataset.mode is Mode.RANGE and allowed and column is None:
+        yield SpecProblem(
+            where,
+            f"{dataset.short_name} is filtered by date: choose one of {', '.join(allowed)}",
+        )
+    elif column is not None and not allowed:
+        how = "by event start and end" if dataset.mode is Mode.RANGE else "as a snapshot"
+        yield SpecProblem(
+            where, f"{dataset.short_name} has no date-filter column (MGDC copies it {how}); remove it"
+        )
+    elif column is not None and column not in allowed:
+        yield SpecProblem(
+            where,
+            f"{column!r} is not a date-filter column of {dataset.short_name}; "
+            f"{allowed_hint(column, allowed)}",
+        )
+
+
+def _check_scopes(spec: AppSpec) -> Iterator[SpecProblem]:
+    if not spec.scopes:
+        yield SpecProblem("scopes", "declare at least one scope, e.g. `all: all`")
+    for scope in spec.scopes:
+        groups = scope.group_ids
+        if groups is None:
+            continue
+        path = f"scopes.{scope.key}"
+        if not groups:
+            yield SpecProblem(path, "list at least one group id, or write `all` for everyone")
+        if len(groups) > MAX_GROUPS_PER_SCOPE:
+            yield SpecProblem(
+                path, f"{len(groups)} groups; MGDC allows at most {MAX_GROUPS_PER_SCOPE} per scope"
+            )
+        for group_id in sorted({g for g in groups if groups.count(g) > 1}):
+            yield SpecProblem(path, f"group {group_id} is listed more than once")
+
+
+def _check_source_options(spec: AppSpec) -> Iterator[SpecProblem]:
+    from mgdc_pipelines.sources.synthetic import TenantConfig
+
+    allowed = {f.name for f in dataclasses.fields(TenantConfig)}
+    unknown = [key for key in spec.source.options if key not in allowed]
+    for key in unknown:
+        yield SpecProblem(
+            f"source.{key}", f"unknown synthetic tenant option; {allowed_hint(key, allowed)}"
+        )
+    if unknown:
+        return
+    try:
+        TenantConfig(**spec.source.options)
+    except (TypeError, ValueError) as error:
+        yield SpecProblem("source", str(error))

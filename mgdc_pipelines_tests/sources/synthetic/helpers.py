@@ -1,0 +1,73 @@
+"""Helpers for the synthetic tenant tests: build requests, extract partitions into tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import pyarrow as pa
+
+from mgdc_pipelines.catalog import Dataset, get_dataset
+from mgdc_pipelines.sources import ExtractRequest, Scope, TimeWindow
+from mgdc_pipelines.sources.synthetic import SyntheticSource
+
+TENANT_ID = "5b1c2c58-6a53-4f55-9d3f-2a0a1f0e7e11"
+DAY = dt.date(2026, 11, 19)  # a Thursday
+SUPPORTED = (
+    "Message_v1",
+    "SentItem_v1",
+    "MailFolder_v0",
+    "Event_v1",
+    "CalendarView_v0",
+    "Contact_v1",
+    "User_v1",
+    "Manager_v0",
+    "DirectReport_v0",
+    "GroupDetails_v0",
+    "GroupMembers_v0",
+    "TeamChat_v1",
+    "SharePointSites_v1",
+    "SharePointPermissions_v1",
+)
+
+
+def request(
+    dataset: str | Dataset,
+    day: dt.date = DAY,
+    *,
+    days: int = 1,
+    scope: Scope | None = None,
+    columns: Sequence[str] | None = None,
+    date_column: str | None = None,
+    batch_rows: int = 4096,
+) -> ExtractRequest:
+    ds = get_dataset(dataset) if isinstance(dataset, str) else dataset
+    window = TimeWindow.for_day(day)
+    if days != 1:
+        window = TimeWindow(window.start, window.start + dt.timedelta(days=days))
+    return ExtractRequest(
+        dataset=ds,
+        columns=tuple(columns if columns is not None else ds.column_names),
+        date_filter_column=date_column
+        or (ds.date_filter_columns[0] if ds.date_filter_columns else None),
+        window=window,
+        scope=scope or Scope.everyone(),
+        tenant_id=TENANT_ID,
+        batch_rows=batch_rows,
+    )
+
+
+def extract(source: SyntheticSource, req: ExtractRequest) -> pa.Table:
+    """The whole partition as one table (batches must all have the request's schema)."""
+    batches = list(source.extract(req))
+    for batch in batches:
+        assert batch.schema.equals(req.output_schema, check_metadata=True)
+    return pa.Table.from_batches(batches, schema=req.output_schema)
+
+
+def group_scope(tenant, *nicknames: str) -> Scope:
+    return Scope("-".join(nicknames), tuple(tenant.group_by_nickname[n].id for n in nicknames))
+
+
+def column(table: pa.Table, name: str) -> list:
+    return table.column(name).to_pylist()

@@ -1,0 +1,134 @@
+"""What a new user runs: `dagster definitions validate` on workspace.yaml and the demo command."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import dagster as dg
+import pyarrow.dataset as pads
+import yaml
+
+from mgdc_pipelines.spec import load_spec
+from mgdc_pipelines_tests.conftest import demo_spec_dict, write_spec
+
+REPO = Path(__file__).resolve().parents[1]
+DAGSTER = Path(sys.executable).with_name("dagster")
+
+
+def run(command: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, env={**os.environ, **env}, timeout=600)
+
+
+def test_workspace_loads_and_definitions_validate(tmp_path):
+    result = run(
+        [str(DAGSTER), "definitions", "validate", "-w", str(REPO / "workspace.yaml")],
+        cwd=REPO,
+        DAGSTER_HOME=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Validation successful" in result.stdout + result.stderr
+
+
+def test_workspace_fails_validation_with_the_spec_problem_for_a_bad_mgdc_spec(tmp_path):
+    raw = demo_spec_dict()
+    raw["datasets"][0]["columns"] = ["subjcet"]
+    bad = write_spec(tmp_path, raw)
+    result = run(
+        [str(DAGSTER), "definitions", "validate", "-w", str(REPO / "workspace.yaml")],
+        cwd=REPO,
+        DAGSTER_HOME=str(tmp_path),
+        MGDC_SPEC=str(bad),
+    )
+    assert result.returncode == 1
+    assert "datasets[0].columns[0]: Message_v1 has no column 'subjcet'; did you mean 'subject'?" in result.stdout + result.stderr
+
+
+def test_demo_command_materializes_every_dataset_and_prints_a_summary(tmp_path):
+    raw = demo_spec_dict()
+    raw["source"]["users"] = 30
+    spec_path = write_spec(tmp_path, raw)  # sink path stays ./mgdc_data, relative to the cwd
+    home = tmp_path / "dagster_home"
+    result = run(
+        [str(Path(sys.executable).with_name("mgdc-pipelines")), "demo", "--days", "2", "--spec", str(spec_path)],
+        cwd=tmp_path,
+        DAGSTER_HOME=str(home),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    spec = load_spec(spec_path)
+
+    # The summary table: one line per dataset, with partitions = days × scopes (× 1 for SharePoint).
+    for item in spec.datasets:
+        dataset = item.dataset
+        expected_partitions = 2 if dataset.scope.value == "none" else 2 * len(spec.scopes)
+        line = re.search(rf"^{dataset.short_name}\s+(\d+)\s+([\d,]+)\s", result.stdout, re.M)
+        assert line, f"{dataset.short_name} missing from the summary:\n{result.stdout}"
+        assert int(line.group(1)) == expected_partitions
+
+        # Parquet readable with pyarrow.dataset, with the catalog's types.
+        folder = tmp_path / "mgdc_data" / dataset.name
+        table = pads.dataset(folder, format="parquet", partitioning="hive").to_table()
+        expected = dataset.output_schema(item.selected_columns)
+        for field in expected:
+            assert table.schema.field(field.name).type == field.type, (dataset.name, field.name)
+    assert "make ui" in result.stdout
+
+    # The persistent instance holds the runs and materializations the UI will show.
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        runs = instance.get_runs()
+        assert len(runs) == len(spec.scopes) + 1
+        assert all(run.is_success for run in runs)
+        key = dg.AssetKey(["mgdc", "Message_v1"])
+        assert len(instance.fetch_materializations(key, limit=100).records) == 2 * len(spec.scopes)
+    assert yaml.safe_load((home / "dagster.yaml").read_text()) == {"telemetry": {"enabled": False}}
+
+    # `make ui` afterwards: a real dagster-webserver on the same DAGSTER_HOME shows them.
+    stats = ui_partition_stats(home, spec_path, cwd=tmp_path)
+    assert stats["mgdc/Message_v1"] == 2 * len(spec.scopes)
+    assert stats["mgdc/SharePointSites_v1"] == 2
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def ui_partition_stats(home: Path, spec_path: Path, cwd: Path) -> dict[str, int]:
+    """Materialized partitions per asset, as the Dagster UI's GraphQL API reports them."""
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("dagster-webserver")), "-w", str(REPO / "workspace.yaml"),
+         "-h", "127.0.0.1", "-p", str(port)],
+        cwd=cwd, env={**os.environ, "DAGSTER_HOME": str(home), "MGDC_SPEC": str(spec_path)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    query = "{ assetNodes { assetKey { path } partitionStats { numMaterialized } } }"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
+                    headers={"Content-Type": "application/json"},
+                )
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    nodes = json.load(response)["data"]["assetNodes"]
+                if nodes:
+                    break
+            except (OSError, KeyError, TypeError):
+                pass
+            assert server.poll() is None, "dagster-webserver exited early"
+            assert time.monotonic() < deadline, "dagster-webserver did not answer within 120 s"
+            time.sleep(0.5)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {"/".join(n["assetKey"]["path"]): n["partitionStats"]["numMaterialized"] for n in nodes}
