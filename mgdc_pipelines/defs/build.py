@@ -48,24 +48,19 @@ def copy_jobs(app: AppSpec, assets: Sequence[dg.AssetsDefinition]) -> list[dg.Un
     scoped, tenant_wide = [], []
     for item, asset in zip(app.datasets, assets):
         (tenant_wide if item.dataset.scope is ScopeKind.NONE else scoped).append(asset.key)
-    jobs = []
-    if scoped:
-        jobs.append(
-            dg.define_asset_job(
-                copy_job_name(app),
-                selection=dg.AssetSelection.assets(*scoped),
-                description=f"Copy the {app.name} app's user- and group-scoped datasets.",
-            )
+    planned = [
+        (copy_job_name(app), scoped, "user- and group-scoped"),
+        (sharepoint_job_name(app), tenant_wide, "tenant-wide (SharePoint)"),
+    ]
+    return [
+        dg.define_asset_job(
+            name,
+            selection=dg.AssetSelection.assets(*keys),
+            description=f"Copy the {app.name} app's {kind} datasets.",
         )
-    if tenant_wide:
-        jobs.append(
-            dg.define_asset_job(
-                sharepoint_job_name(app),
-                selection=dg.AssetSelection.assets(*tenant_wide),
-                description=f"Copy the {app.name} app's tenant-wide (SharePoint) datasets.",
-            )
-        )
-    return jobs
+        for name, keys, kind in planned
+        if keys
+    ]
 
 
 def copy_job_name(app: AppSpec) -> str:

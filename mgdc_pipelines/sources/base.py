@@ -28,7 +28,7 @@ from typing import Protocol, runtime_checkable
 
 import pyarrow as pa
 
-from mgdc_pipelines.catalog import Dataset
+from mgdc_pipelines.catalog import Dataset, Mode
 
 DEFAULT_BATCH_ROWS = 4096
 
@@ -96,6 +96,11 @@ class ExtractRequest:
 
     def __post_init__(self) -> None:
         self.dataset.output_schema(self.columns)  # raises on unknown columns
+        if self.date_filter_column is None and self.dataset.mode is Mode.RANGE and self.dataset.date_filter_columns:
+            raise ValueError(
+                f"{self.dataset.name} is filtered by date: a request must name one of "
+                f"{', '.join(self.dataset.date_filter_columns)}"
+            )
         if self.date_filter_column and self.date_filter_column not in self.dataset.date_filter_columns:
             raise ValueError(
                 f"{self.dataset.name}: {self.date_filter_column!r} is not a date-filter column; "

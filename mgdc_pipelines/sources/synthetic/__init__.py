@@ -30,6 +30,21 @@ for the nicknames ``all-company``, ``engineering``, ``sales``, ``support``, ``ma
 ``operations``, ``finance``, ``hr``, ``legal``, ``project-atlas``, ``project-borealis``, ...,
 ``sensitive-data-access`` (security group nesting finance and legal) and ``people-managers``
 (distribution list); ``mgdc-pipelines tenant groups`` prints them.
+
+How it is built (one module per concern):
+
+* ``config.py``: :class:`TenantConfig`, the knobs a spec's ``source:`` block sets;
+* the organization: ``people.py`` (employees, org chart, guests), ``org_groups.py``,
+  ``offices.py``, ``departments.py``, ``names.py``, ``outside_people.py``,
+  ``collaboration.py`` (who works with whom) and ``tenant.py`` (:class:`SyntheticTenant`);
+* activity over time, generated per (person, local day) from keyed random generators
+  (``randomness.py``) so any mailbox can be rebuilt on its own: ``activity/mail.py``,
+  ``activity/meetings.py``, ``activity/chats.py``, ``activity/sites.py``, with their text in
+  ``activity/mail_text.py``, ``activity/meeting_text.py`` and ``activity/phrases.py``;
+* rows: one module per dataset family in ``datasets/`` turns that activity into row dicts keyed
+  by catalog column names; ``metadata.py`` stamps MGDC's metadata columns and ``batches.py``
+  builds record batches of the requested schema;
+* ``source.py``: :class:`SyntheticSource`, which resolves scopes and streams the batches.
 """
 
 from mgdc_pipelines.sources.synthetic.config import TenantConfig

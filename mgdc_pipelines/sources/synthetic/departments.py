@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mgdc_pipelines.sources.synthetic.wordlists import listed
+
 
 @dataclass(frozen=True)
 class Department:
@@ -31,135 +33,109 @@ class Department:
 
 DEPARTMENTS: tuple[Department, ...] = (
     Department(
-        "Engineering",
-        "engineering",
-        0.30,
-        (
-            "Software Engineer",
-            "Senior Software Engineer",
-            "Software Engineer II",
-            "Principal Software Engineer",
-            "Site Reliability Engineer",
-            "Data Engineer",
-            "QA Engineer",
-            "Security Engineer",
-        ),
-        "Engineering Manager",
-        0.06,
-        2,
-        "Builds and runs the product platform.",
+        name="Engineering",
+        nickname="engineering",
+        weight=0.3,
+        ic_titles=listed("""
+            Software Engineer, Senior Software Engineer, Software Engineer II,
+            Principal Software Engineer, Site Reliability Engineer, Data Engineer,
+            QA Engineer, Security Engineer
+            """),
+        manager_title="Engineering Manager",
+        external_mail_share=0.06,
+        external_contacts=2,
+        description="Builds and runs the product platform.",
     ),
     Department(
-        "Sales",
-        "sales",
-        0.17,
-        (
-            "Account Executive",
-            "Senior Account Executive",
-            "Sales Development Representative",
-            "Solutions Consultant",
-            "Account Manager",
-        ),
-        "Sales Manager",
-        0.38,
-        10,
-        "New business, renewals and key accounts.",
+        name="Sales",
+        nickname="sales",
+        weight=0.17,
+        ic_titles=listed("""
+            Account Executive, Senior Account Executive, Sales Development
+            Representative, Solutions Consultant, Account Manager
+            """),
+        manager_title="Sales Manager",
+        external_mail_share=0.38,
+        external_contacts=10,
+        description="New business, renewals and key accounts.",
     ),
     Department(
-        "Support",
-        "support",
-        0.12,
-        (
-            "Support Engineer",
-            "Customer Success Manager",
-            "Technical Support Specialist",
-            "Escalation Engineer",
-            "Support Operations Analyst",
-        ),
-        "Support Manager",
-        0.3,
-        8,
-        "Customer support and customer success.",
+        name="Support",
+        nickname="support",
+        weight=0.12,
+        ic_titles=listed("""
+            Support Engineer, Customer Success Manager, Technical Support
+            Specialist, Escalation Engineer, Support Operations Analyst
+            """),
+        manager_title="Support Manager",
+        external_mail_share=0.3,
+        external_contacts=8,
+        description="Customer support and customer success.",
     ),
     Department(
-        "Marketing",
-        "marketing",
-        0.1,
-        (
-            "Marketing Specialist",
-            "Content Strategist",
-            "Product Marketing Manager",
-            "Digital Marketing Analyst",
-            "Brand Designer",
-        ),
-        "Marketing Manager",
-        0.18,
-        5,
-        "Brand, campaigns, events and product marketing.",
+        name="Marketing",
+        nickname="marketing",
+        weight=0.1,
+        ic_titles=listed("""
+            Marketing Specialist, Content Strategist, Product Marketing Manager,
+            Digital Marketing Analyst, Brand Designer
+            """),
+        manager_title="Marketing Manager",
+        external_mail_share=0.18,
+        external_contacts=5,
+        description="Brand, campaigns, events and product marketing.",
     ),
     Department(
-        "Operations",
-        "operations",
-        0.1,
-        (
-            "Operations Analyst",
-            "IT Administrator",
-            "Procurement Specialist",
-            "Facilities Coordinator",
-            "Supply Chain Analyst",
-        ),
-        "Operations Manager",
-        0.14,
-        4,
-        "IT, facilities, procurement and vendor management.",
+        name="Operations",
+        nickname="operations",
+        weight=0.1,
+        ic_titles=listed("""
+            Operations Analyst, IT Administrator, Procurement Specialist, Facilities
+            Coordinator, Supply Chain Analyst
+            """),
+        manager_title="Operations Manager",
+        external_mail_share=0.14,
+        external_contacts=4,
+        description="IT, facilities, procurement and vendor management.",
     ),
     Department(
-        "Finance",
-        "finance",
-        0.08,
-        (
-            "Financial Analyst",
-            "Senior Accountant",
-            "Accounts Payable Specialist",
-            "FP&A Analyst",
-            "Payroll Specialist",
-        ),
-        "Finance Manager",
-        0.12,
-        4,
-        "Accounting, planning, payroll and treasury.",
+        name="Finance",
+        nickname="finance",
+        weight=0.08,
+        ic_titles=listed("""
+            Financial Analyst, Senior Accountant, Accounts Payable Specialist, FP&A
+            Analyst, Payroll Specialist
+            """),
+        manager_title="Finance Manager",
+        external_mail_share=0.12,
+        external_contacts=4,
+        description="Accounting, planning, payroll and treasury.",
     ),
     Department(
-        "HR",
-        "hr",
-        0.07,
-        (
-            "HR Business Partner",
-            "Recruiter",
-            "Talent Acquisition Specialist",
-            "Benefits Specialist",
-            "People Operations Coordinator",
-        ),
-        "HR Manager",
-        0.15,
-        4,
-        "People operations, recruiting, benefits and learning.",
+        name="HR",
+        nickname="hr",
+        weight=0.07,
+        ic_titles=listed("""
+            HR Business Partner, Recruiter, Talent Acquisition Specialist, Benefits
+            Specialist, People Operations Coordinator
+            """),
+        manager_title="HR Manager",
+        external_mail_share=0.15,
+        external_contacts=4,
+        description="People operations, recruiting, benefits and learning.",
     ),
     Department(
-        "Legal",
-        "legal",
-        0.06,
-        (
-            "Corporate Counsel",
-            "Paralegal",
-            "Contracts Manager",
-            "Compliance Analyst",
-            "Privacy Counsel",
-        ),
-        "Legal Manager",
-        0.22,
-        5,
-        "Contracts, compliance, privacy and corporate matters.",
+        name="Legal",
+        nickname="legal",
+        weight=0.06,
+        ic_titles=listed("""
+            Corporate Counsel, Paralegal, Contracts Manager, Compliance Analyst,
+            Privacy Counsel
+            """),
+        manager_title="Legal Manager",
+        external_mail_share=0.22,
+        external_contacts=5,
+        description="Contracts, compliance, privacy and corporate matters.",
     ),
 )
 

@@ -205,4 +205,5 @@ def teams_join_url(tenant_guid: str, organizer_id: str, *meeting_key: object) ->
     token = base64.b64encode(stable_bytes(36, "meeting", *meeting_key)).decode().rstrip("=")
     token = token.replace("+", "").replace("/", "")[:44]
     context = f"%7b%22Tid%22%3a%22{tenant_guid}%22%2c%22Oid%22%3a%22{organizer_id}%22%7d"
-    return f"https://teams.microsoft.com/l/meetup-join/19%3ameeting_{token}%40thread.v2/0?context={context}"
+    thread = f"19%3ameeting_{token}%40thread.v2"
+    return f"https://teams.microsoft.com/l/meetup-join/{thread}/0?context={context}"

@@ -66,7 +66,7 @@ OUTSIDE_COMPANIES: tuple[OutsideCompany, ...] = (
     _company("Lamna Healthcare", "lamnahealthcare", "Mumbai", "India", "customer"),
     _company("Alpine Ski House", "alpineskihouse", "Zurich", "Switzerland", "customer"),
     _company("Margie's Travel", "margiestravel", "London", "United Kingdom", "vendor"),
-    _company("Baker & Hughes LLP", "bakerhughes-law", "New York", "United States", "law firm"),
+    _company("Baker & Hughes LLP", "bakerhugheslaw", "New York", "United States", "law firm"),
     _company("Trey Research", "treyresearch", "Tokyo", "Japan", "partner", "トレイ リサーチ"),
     _company("Relecloud", "relecloud", "Singapore", "Singapore", "partner"),
 )
@@ -101,29 +101,30 @@ SCHOOLS: tuple[str, ...] = listed("""
     """)
 
 SKILLS_BY_DEPARTMENT: dict[str, tuple[str, ...]] = {
-    "engineering": listed(
-        "Python, Distributed systems, Kubernetes, Azure, C#, SQL, Incident response, API design, Observability"
-    ),
-    "sales": listed(
-        "Negotiation, Salesforce, Forecasting, Enterprise sales, Territory planning, Solution selling"
-    ),
-    "support": listed(
-        "Troubleshooting, Customer empathy, Zendesk, Root-cause analysis, Knowledge management"
-    ),
-    "marketing": listed(
-        "Brand strategy, SEO, Copywriting, Event planning, Market research, Campaign analytics"
-    ),
-    "operations": listed(
-        "Vendor management, ITIL, Procurement, Intune, Facilities planning, Logistics"
-    ),
+    "engineering": listed("""
+        Python, Distributed systems, Kubernetes, Azure, C#, SQL, Incident response, API design,
+        Observability
+        """),
+    "sales": listed("""
+        Negotiation, Salesforce, Forecasting, Enterprise sales, Territory planning, Solution selling
+        """),
+    "support": listed("""
+        Troubleshooting, Customer empathy, Zendesk, Root-cause analysis, Knowledge management
+        """),
+    "marketing": listed("""
+        Brand strategy, SEO, Copywriting, Event planning, Market research, Campaign analytics
+        """),
+    "operations": listed("""
+        Vendor management, ITIL, Procurement, Intune, Facilities planning, Logistics
+        """),
     "finance": listed("Financial modeling, Excel, IFRS, Budgeting, Payroll, Power BI"),
-    "hr": listed(
-        "Recruiting, Employee relations, Workday, Compensation, Onboarding, Learning design"
-    ),
-    "legal": listed(
-        "Contract law, GDPR, Negotiation, Compliance, Intellectual property, Litigation support"
-    ),
-    "executive": listed(
-        "Strategic planning, Public speaking, Leadership, Change management, Board relations"
-    ),
+    "hr": listed("""
+        Recruiting, Employee relations, Workday, Compensation, Onboarding, Learning design
+        """),
+    "legal": listed("""
+        Contract law, GDPR, Negotiation, Compliance, Intellectual property, Litigation support
+        """),
+    "executive": listed("""
+        Strategic planning, Public speaking, Leadership, Change management, Board relations
+        """),
 }

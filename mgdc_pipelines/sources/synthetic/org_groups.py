@@ -24,17 +24,9 @@ from mgdc_pipelines.sources.synthetic.identifiers import group_id
 from mgdc_pipelines.sources.synthetic.offices import UTC
 from mgdc_pipelines.sources.synthetic.people import User
 from mgdc_pipelines.sources.synthetic.randomness import rng_for, sample_distinct
+from mgdc_pipelines.sources.synthetic.wordlists import listed
 
-PROJECT_NAMES = (
-    "atlas",
-    "borealis",
-    "cascade",
-    "dynamo",
-    "evergreen",
-    "falcon",
-    "granite",
-    "horizon",
-)
+PROJECT_NAMES = listed("atlas, borealis, cascade, dynamo, evergreen, falcon, granite, horizon")
 ALL_COMPANY = "all-company"
 SECURITY_GROUP = "sensitive-data-access"
 DISTRIBUTION_LIST = "people-managers"

@@ -88,6 +88,13 @@ class User:
         return "executive" if self.user_type == "Member" else "guest"
 
     @property
+    def office_location(self) -> str | None:
+        """``SEA-3/1421``: building, floor and desk, as HR systems fill ``officeLocation``."""
+        if self.office is None:
+            return None
+        return f"{self.office.building_prefix}-{2 + self.index % 5}/{1100 + self.index % 900}"
+
+    @property
     def is_manager(self) -> bool:
         return bool(self.direct_reports)
 

@@ -1,4 +1,4 @@
-"""``SyntheticSource``: the synthetic tenant behind the :class:`~mgdc_pipelines.sources.base.Source` protocol.
+"""``SyntheticSource``: the synthetic tenant behind the ``Source`` protocol (``sources/base.py``).
 
 For each request it resolves the scope into units (valid users, groups, or the tenant),
 asks the dataset's generator for each unit's rows, stamps MGDC's metadata columns and yields

@@ -43,7 +43,8 @@ class SyntheticTenant:
         self.outside_contacts = lru_cache(maxsize=4096)(self._outside_contacts)
 
     def __repr__(self) -> str:
-        return f"SyntheticTenant(seed={self.config.seed}, users={len(self.users)}, groups={len(self.groups)})"
+        seed, users, groups = self.config.seed, len(self.users), len(self.groups)
+        return f"SyntheticTenant(seed={seed}, users={users}, groups={groups})"
 
     # --- identity ---------------------------------------------------------------------------
 
@@ -58,7 +59,7 @@ class SyntheticTenant:
 
     @cached_property
     def sharepoint_name(self) -> str:
-        """``contoso`` for ``contoso.example.com``: the SharePoint host is ``contoso.sharepoint.com``."""
+        """``contoso`` for ``contoso.example.com`` (SharePoint: ``contoso.sharepoint.com``)."""
         return self.config.domain.split(".", 1)[0]
 
     @cached_property

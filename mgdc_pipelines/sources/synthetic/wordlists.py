@@ -7,5 +7,5 @@ from __future__ import annotations
 
 
 def listed(text: str, separator: str = ",") -> tuple[str, ...]:
-    """The non-empty, stripped items of ``text`` split on ``separator``."""
-    return tuple(item.strip() for item in text.split(separator) if item.strip())
+    """The items of ``text`` split on ``separator``, whitespace collapsed (items may wrap lines)."""
+    return tuple(" ".join(item.split()) for item in text.split(separator) if item.strip())

@@ -12,7 +12,7 @@ from mgdc_pipelines_tests.sources.synthetic.helpers import extract, request
 
 @pytest.fixture(scope="module")
 def inboxes(source):
-    """Message_v1 by sentDateTime: every copy of a message has the same sent time, so one day has them all."""
+    """Message_v1 by sentDateTime: all copies of a message share it, so one day has them all."""
     return extract(source, request("Message_v1", date_column="sentDateTime")).to_pylist()
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from mgdc_pipelines.catalog import get_dataset
+from mgdc_pipelines.catalog import ScopeKind, get_dataset
 from mgdc_pipelines.sources.synthetic import SyntheticSource
+from mgdc_pipelines.sources.synthetic.datasets import GENERATORS, Unit
 from mgdc_pipelines_tests.sources.synthetic.helpers import SUPPORTED, extract, request
 
 # Fields MGDC itself leaves empty for the kind of rows the synthetic tenant produces.
@@ -130,3 +131,9 @@ def test_metadata_columns_follow_mgdc(source):
             "userHasCompleteData": False,
         }
     assert max(seen.values()) > 50  # some mailbox spans more than one MGDC page
+
+
+def test_each_generator_works_on_the_unit_its_catalog_scope_implies():
+    expected = {ScopeKind.USER: Unit.USER, ScopeKind.GROUP: Unit.GROUP, ScopeKind.NONE: Unit.TENANT}
+    for name, generator in GENERATORS.items():
+        assert generator.unit is expected[get_dataset(name).scope], name

@@ -6,10 +6,9 @@ import datetime as dt
 
 import pytest
 
-from mgdc_pipelines.sources.synthetic import SyntheticSource, TenantConfig
-
 from mgdc_pipelines.catalog import get_dataset
 from mgdc_pipelines.sources import Scope
+from mgdc_pipelines.sources.synthetic import SyntheticSource, TenantConfig
 from mgdc_pipelines_tests.sources.synthetic.helpers import DAY, column, extract, request
 
 NEXT_DAY = DAY + dt.timedelta(days=1)
@@ -45,7 +44,7 @@ def test_two_adjacent_days_split_a_two_day_window_exactly(source, name, date_col
 
 
 def test_the_same_message_lands_on_different_days_depending_on_the_column(source):
-    """A copy received late at night and read the next morning is in two different days' partitions."""
+    """A copy received late at night and read the next morning is in two days' partitions."""
     by_received = keys(
         extract(source, request("Message_v1", date_column="receivedDateTime")), "Message_v1"
     )

@@ -61,7 +61,7 @@ class ChatModel:
     def mailbox_messages(
         self, user: User, sent_from: dt.datetime, sent_to: dt.datetime
     ) -> Iterator[ChatMessage]:
-        """Chat messages ``user`` took part in that may have been sent in ``[sent_from, sent_to)``."""
+        """Chat messages ``user`` took part in that may be sent in ``[sent_from, sent_to)``."""
         burst_from = sent_from - BURST_SPAN
         for initiator in (user.index, *self.tenant.potential_senders(user.index)):
             office = self.tenant.users[initiator].office

@@ -90,14 +90,6 @@ class MailMessage:
     attachments: int
     previous: MailMessage | None = None  # the message this one replies to
 
-    @property
-    def sender_user(self) -> int | None:
-        return self.sender.user
-
-    @property
-    def is_external(self) -> bool:
-        return self.sender.user is None
-
 
 class MailModel:
     """Generates and caches (boundedly) the tenant's mail, keyed by who sent it when."""
@@ -129,7 +121,7 @@ class MailModel:
 
     def _threads_started_by(self, originator: int, day: dt.date) -> tuple[MailMessage, ...]:
         user = self.tenant.users[originator]
-        if not user.is_valid or day < user.created_at.date():
+        if not user.is_valid or day <= user.created_at.date():  # mail starts the day after joining
             return ()
         config = self.tenant.config
         rng = rng_for(self.seed, "mail", originator, day.toordinal())

@@ -16,7 +16,6 @@ from email.utils import format_datetime
 from mgdc_pipelines.sources.synthetic.activity import phrases
 from mgdc_pipelines.sources.synthetic.activity.mail import MailMessage, Party
 from mgdc_pipelines.sources.synthetic.caching import BoundedCache
-from mgdc_pipelines.sources.synthetic.shapes import recipient
 from mgdc_pipelines.sources.synthetic.identifiers import (
     conversation_id,
     conversation_index,
@@ -31,6 +30,7 @@ from mgdc_pipelines.sources.synthetic.randomness import (
     stable_bytes,
     stable_guid,
 )
+from mgdc_pipelines.sources.synthetic.shapes import recipient
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
 
 _HTML_HEAD = (
@@ -188,9 +188,11 @@ class MailText:
     def _quoted(self, previous: MailMessage) -> str:
         earlier = self.content_of(previous)
         recipients = "; ".join(html.escape(p.name) for p in previous.to)
+        sender = f"{html.escape(previous.sender.name)} &lt;{previous.sender.address}&gt;"
         header = (
-            '<hr style="display:inline-block;width:98%" tabindex="-1"><div id="divRplyFwdMsg" dir="ltr">'
-            f"<b>From:</b> {html.escape(previous.sender.name)} &lt;{previous.sender.address}&gt;<br>"
+            '<hr style="display:inline-block;width:98%" tabindex="-1">'
+            '<div id="divRplyFwdMsg" dir="ltr">'
+            f"<b>From:</b> {sender}<br>"
             f"<b>Sent:</b> {previous.sent_at.strftime('%A, %B %d, %Y %I:%M %p')}<br>"
             f"<b>To:</b> {recipients}<br><b>Subject:</b> {html.escape(previous.subject)}</div>"
         )
@@ -216,7 +218,8 @@ class MailText:
             (
                 "Received",
                 f"from {hops[1]} ({_ipv6(message.key, 1)}) by {hops[2]} with Microsoft SMTP Server "
-                f"(version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.{rng.randint(7000, 8999)}.{rng.randint(10, 40)}; {date}",
+                f"(version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) "
+                f"id 15.20.{rng.randint(7000, 8999)}.{rng.randint(10, 40)}; {date}",
             ),
             ("From", f"{message.sender.name} <{message.sender.address}>"),
             ("To", ", ".join(f"{p.name} <{p.address}>" for p in message.to)),

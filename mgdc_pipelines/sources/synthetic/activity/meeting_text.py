@@ -25,6 +25,21 @@ RESPONSES, RESPONSE_CUM_WEIGHTS = ("accepted", "tentativelyAccepted", "declined"
     100,
 )
 TOLL_NUMBER, TOLL_FREE_NUMBER = "+1 323-555-0166", "+1 800-555-0199"
+PASSCODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+# The block Teams appends to an invitation (trimmed), with {join_url}, {meeting_id}, {passcode}.
+TEAMS_JOIN_BLOCK = (
+    '<div style="width:100%"><span style="white-space:nowrap;color:#5F5F5F;opacity:.36">'
+    + "_" * 80
+    + '</span></div><div class="me-email-text" lang="en-US" style="color:#252424;'
+    "font-family:'Segoe UI','Helvetica Neue',Helvetica,Arial,sans-serif\">"
+    '<div style="margin-top:24px;margin-bottom:20px">'
+    '<span style="font-size:24px;color:#252424">Microsoft Teams meeting</span></div>'
+    '<div style="margin-bottom:20px"><a href="{join_url}" class="me-email-headline" '
+    'style="font-size:14px;text-decoration:underline;color:#5B5FC7">Join the meeting now</a>'
+    '</div><div style="margin-bottom:4px"><span style="font-size:14px;color:#252424">'
+    'Meeting ID: {meeting_id}</span><br><span style="font-size:14px;color:#252424">'
+    "Passcode: {passcode}</span></div></div>"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,22 +201,8 @@ def _body(agenda_lines: list[str], join_url: str | None, rng) -> str:
     teams = ""
     if join_url:
         meeting_id = " ".join(str(rng.randint(100, 999)) for _ in range(4))
-        passcode = "".join(
-            rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789") for _ in range(6)
-        )
-        teams = (
-            '<div style="width:100%"><span style="white-space:nowrap;color:#5F5F5F;opacity:.36">'
-            + "_" * 80
-            + '</span></div><div class="me-email-text" lang="en-US" style="color:#252424;'
-            "font-family:'Segoe UI','Helvetica Neue',Helvetica,Arial,sans-serif\">"
-            '<div style="margin-top:24px;margin-bottom:20px"><span style="font-size:24px;color:#252424">'
-            f'Microsoft Teams meeting</span></div><div style="margin-bottom:20px"><a href="{join_url}" '
-            "class=\"me-email-headline\" style=\"font-size:14px;font-family:'Segoe UI Semibold','Segoe UI',"
-            "'Helvetica Neue',Helvetica,Arial,sans-serif;text-decoration:underline;color:#5B5FC7\">"
-            f'Join the meeting now</a></div><div style="margin-bottom:4px"><span style="font-size:14px;'
-            f'color:#252424">Meeting ID: {meeting_id}</span><br><span style="font-size:14px;color:#252424">'
-            f"Passcode: {passcode}</span></div></div>"
-        )
+        passcode = "".join(rng.choice(PASSCODE_LETTERS) for _ in range(6))
+        teams = TEAMS_JOIN_BLOCK.format(join_url=join_url, meeting_id=meeting_id, passcode=passcode)
     return (
         '<html><head>\r\n<meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head>'
         f"<body><div>{agenda}</div>{teams}</body></html>"

@@ -32,6 +32,7 @@ from mgdc_pipelines.sources.synthetic.randomness import (
     sample_distinct,
 )
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
+from mgdc_pipelines.sources.synthetic.wordlists import listed
 
 MAX_LEAD = dt.timedelta(days=14, hours=1)  # invitations are sent at most this long before
 MAX_SERIES_WEEKS = 6  # ad-hoc recurring meetings (project syncs) run for at most this many weeks
@@ -39,18 +40,9 @@ RESPONSE_GRACE = dt.timedelta(minutes=2)  # the last calendar change comes befor
 SERIES_SETTLE = dt.timedelta(days=2, minutes=2)  # attendees respond to a series within this time
 DURATIONS, DURATION_CUM_WEIGHTS = (15, 30, 60, 90), (5, 55, 90, 100)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
-ROOM_NAMES = (
-    "Rainier",
-    "Olympic",
-    "Cascade",
-    "Baker",
-    "Hudson",
-    "Thames",
-    "Nilgiri",
-    "Harbour",
-    "Everest",
-    "Pacific",
-)
+ROOM_NAMES = listed("""
+    Rainier, Olympic, Cascade, Baker, Hudson, Thames, Nilgiri, Harbour, Everest, Pacific
+    """)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,10 +156,10 @@ class MeetingModel:
             return ()
         rng = rng_for(self.seed, "meetings", organizer, day.toordinal())
         rate = self.tenant.config.meetings_per_user_per_week / 5 * activity_level(self.seed, user)
-        meetings = [m for n in range(poisson(rng, rate)) if (m := self._meeting(rng, user, day, n))]
+        meetings = [self._meeting(rng, user, day, n) for n in range(poisson(rng, rate))]
         if chance(rng, 0.12):
             meetings.append(self._personal_block(rng, user, day))
-        return tuple(meetings)
+        return tuple(m for m in meetings if m is not None)
 
     def _meeting(self, rng: random.Random, user: User, day: dt.date, number: int) -> Meeting | None:
         duration = rng.choices(DURATIONS, cum_weights=DURATION_CUM_WEIGHTS)[0]
@@ -224,28 +216,18 @@ class MeetingModel:
             sensitivity="private" if chance(rng, 0.04) else "normal",
         )
 
-    def _personal_block(self, rng: random.Random, user: User, day: dt.date) -> Meeting:
+    def _personal_block(self, rng: random.Random, user: User, day: dt.date) -> Meeting | None:
         """Focus time, or a day out of office (all-day, shown as away)."""
-        created = max(
-            user.office.to_utc(day, 0) - dt.timedelta(days=rng.randint(1, 10)),
-            user.created_at + dt.timedelta(hours=1),
-        )
+        midnight = user.office.to_utc(day, 0)
+        created = max(midnight - dt.timedelta(days=rng.randint(1, 10)), user.created_at)
         if chance(rng, 0.3):
-            start = user.office.to_utc(day, 0)
-            end, subject, show_as, all_day = (
-                start + dt.timedelta(days=1),
-                "Out of office",
-                "oof",
-                True,
-            )
+            start, length, subject, show_as = midnight, dt.timedelta(days=1), "Out of office", "oof"
         else:
             start = user.office.to_utc(day, meeting_minute(rng, user.office, 120))
-            end, subject, show_as, all_day = (
-                start + dt.timedelta(hours=2),
-                "Focus time",
-                "busy",
-                False,
-            )
+            length, subject, show_as = dt.timedelta(hours=2), "Focus time", "busy"
+        if created >= start:  # joined too recently to have planned it
+            return None
+        all_day = show_as == "oof"
         return Meeting(
             key=("p", user.index, day.toordinal()),
             organizer=user.index,
@@ -255,7 +237,7 @@ class MeetingModel:
             subject=subject,
             topic="personal",
             start=start,
-            end=end,
+            end=start + length,
             created=_second(created),
             modified=_second(created),
             is_online=False,

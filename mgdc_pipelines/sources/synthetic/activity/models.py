@@ -14,7 +14,7 @@ from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
 
 
 class Activity:
-    """Mail, meetings, chats and sites of one tenant; their caches are bounded and only save time."""
+    """Mail, meetings, chats and sites of one tenant; bounded caches that only save time."""
 
     def __init__(self, tenant: SyntheticTenant) -> None:
         self.tenant = tenant

@@ -11,6 +11,7 @@ from functools import lru_cache
 from string import Formatter
 
 from mgdc_pipelines.sources.synthetic.randomness import pick
+from mgdc_pipelines.sources.synthetic.wordlists import listed
 
 SUBJECTS: dict[str, tuple[str, ...]] = {
     "engineering": (
@@ -104,16 +105,11 @@ SUBJECTS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-ANNOUNCEMENTS: tuple[str, ...] = (
-    "All-hands: {quarter} update",
-    "Welcome our new team members",
-    "Office closure on {weekday}",
-    "Benefits enrollment opens in {month}",
-    "Celebrating {project} launch",
-    "Reminder: security awareness training",
-    "Org update",
-    "Holiday schedule for {month}",
-)
+ANNOUNCEMENTS: tuple[str, ...] = listed("""
+    All-hands: {quarter} update, Welcome our new team members, Office closure on {weekday},
+    Benefits enrollment opens in {month}, Celebrating {project} launch, Reminder: security
+    awareness training, Org update, Holiday schedule for {month}
+    """)
 
 OPENINGS: tuple[str, ...] = (
     "Hi {person},",
@@ -162,20 +158,12 @@ REPLIES: tuple[str, ...] = (
 
 SIGN_OFFS: tuple[str, ...] = ("Thanks,", "Best,", "Regards,", "Cheers,", "Thank you,")
 
-MEETING_SUBJECTS: tuple[str, ...] = (
-    "{project} sync",
-    "Review: {project} proposal",
-    "{customer} account review",
-    "Brainstorm: {quarter} goals",
-    "Interview debrief",
-    "Planning: {month} launch",
-    "Quick catch-up",
-    "Working session: {project}",
-    "Demo for {customer}",
-    "Retro: sprint {number}",
-    "Budget check-in {quarter}",
-    "Coffee chat",
-)
+MEETING_SUBJECTS: tuple[str, ...] = listed("""
+    {project} sync, Review: {project} proposal, {customer} account review, Brainstorm:
+    {quarter} goals, Interview debrief, Planning: {month} launch, Quick catch-up, Working
+    session: {project}, Demo for {customer}, Retro: sprint {number}, Budget check-in
+    {quarter}, Coffee chat
+    """)
 
 CHAT_LINES: tuple[str, ...] = (
     "hey, got a minute?",
@@ -229,42 +217,18 @@ FILE_TYPES: tuple[tuple[str, str], ...] = (
     ("csv", "text/csv"),
 )
 
-PROJECT_CODENAMES = (
-    "Atlas",
-    "Borealis",
-    "Cascade",
-    "Dynamo",
-    "Evergreen",
-    "Falcon",
-    "Granite",
-    "Horizon",
-    "Nimbus",
-)
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+PROJECT_CODENAMES = listed("""
+    Atlas, Borealis, Cascade, Dynamo, Evergreen, Falcon, Granite, Horizon, Nimbus
+    """)
+MONTHS = listed("""
+    January, February, March, April, May, June, July, August, September, October, November,
+    December
+    """)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
-CUSTOMERS = (
-    "Fabrikam",
-    "Northwind",
-    "Adventure Works",
-    "Tailspin Toys",
-    "Wingtip",
-    "Lamna Healthcare",
-    "Alpine Ski House",
-    "Relecloud",
-)
+CUSTOMERS = listed("""
+    Fabrikam, Northwind, Adventure Works, Tailspin Toys, Wingtip, Lamna Healthcare, Alpine
+    Ski House, Relecloud
+    """)
 
 
 _VALUES = {

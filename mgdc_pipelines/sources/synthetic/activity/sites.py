@@ -24,26 +24,14 @@ from mgdc_pipelines.sources.synthetic.org_groups import Group, GroupKind
 from mgdc_pipelines.sources.synthetic.people import User
 from mgdc_pipelines.sources.synthetic.randomness import chance, pick, rng_for
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
+from mgdc_pipelines.sources.synthetic.wordlists import listed
 
 EMPTY_GUID = "00000000-0000-0000-0000-000000000000"
-COMMUNICATION_SITES = (
-    "Intranet",
-    "News",
-    "HR Policies",
-    "Events 2022",
-    "IT Help Center",
-    "Brand Central",
-    "Sales Playbook",
-    "Engineering Handbook",
-    "Finance Hub",
-    "Legal Library",
-    "Benefits",
-    "Travel",
-    "Security Awareness",
-    "Learning",
-    "Customer Stories",
-    "Product Launches",
-)
+COMMUNICATION_SITES = listed("""
+    Intranet, News, HR Policies, Events 2022, IT Help Center, Brand Central, Sales Playbook,
+    Engineering Handbook, Finance Hub, Legal Library, Benefits, Travel, Security Awareness,
+    Learning, Customer Stories, Product Launches
+    """)
 ARCHIVED_SITE = "Events 2022"
 CHANNEL_SITES = (
     ("engineering", "Security Reviews"),
@@ -273,12 +261,11 @@ class SiteModel:
         """The site's sharing grants that exist at ``as_of`` (created before, not expired)."""
         for number, moment in self._share_times(site, as_of):
             share = self._share(site, number, moment)
-            if (
-                share is not None
-                and share.modified_at < as_of
-                and (share.expires_at is None or share.expires_at > as_of)
-            ):
-                yield share
+            if share is None or (share.expires_at is not None and share.expires_at <= as_of):
+                continue
+            if share.modified_at >= as_of:  # the later edit has not happened yet
+                share = dataclasses.replace(share, modified_at=share.created_at)
+            yield share
 
     def last_security_change(self, site: Site, as_of: dt.datetime) -> dt.datetime:
         """When sharing on the site last changed before ``as_of`` (its creation if never)."""

@@ -127,7 +127,7 @@ def _colleague(ctx: RowContext, colleague: User) -> dict:
         "imAddresses": [f"sip:{colleague.mail.lower()}"],
         "businessAddress": _office_address(office),
         "businessHomePage": None,
-        "officeLocation": f"{office.building_prefix}-{2 + colleague.index % 5}/{1100 + colleague.index % 900}",
+        "officeLocation": colleague.office_location,
         "manager": (
             ctx.tenant.users[colleague.manager].display_name
             if colleague.manager is not None

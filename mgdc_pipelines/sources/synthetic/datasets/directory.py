@@ -73,7 +73,7 @@ def profile(ctx: RowContext, user: User) -> dict:
             if chance(rng, 0.5)
             else None
         ),
-        "officeLocation": f"{office.building_prefix}-{2 + user.index % 5}/{1100 + user.index % 900}",
+        "officeLocation": user.office_location,
         "onPremisesImmutableId": on_premises_immutable_id(user.id) if synced else None,
         "onPremisesLastSyncDateTime": _last_sync(ctx, rng) if synced else None,
         "onPremisesSecurityIdentifier": on_premises_sid(ctx.seed, user.index) if synced else None,
@@ -109,7 +109,7 @@ def _profile_card(ctx: RowContext, user: User, rng) -> dict:
     hire_date = (user.created_at + dt.timedelta(days=rng.randint(0, 10))).date()
     return {
         "aboutMe": (
-            f"I work as {user.job_title} in {user.department_name} at our {user.office.city} office."
+            f"I work as {user.job_title} in {user.department_name}, {user.office.city} office."
             if chance(rng, 0.6)
             else None
         ),

@@ -12,6 +12,7 @@ from mgdc_pipelines.sources.synthetic.datasets.base import Generator, RowContext
 from mgdc_pipelines.sources.synthetic.identifiers import mail_folder_id
 from mgdc_pipelines.sources.synthetic.people import User
 from mgdc_pipelines.sources.synthetic.randomness import rng_for, sample_distinct
+from mgdc_pipelines.sources.synthetic.wordlists import listed
 
 ROOT = "msgfolderroot"
 INBOX, SENT_ITEMS, DELETED_ITEMS, ARCHIVE = "inbox", "sentitems", "deleteditems", "archive"
@@ -27,15 +28,7 @@ WELL_KNOWN_FOLDERS: tuple[tuple[str, str, float, float], ...] = (
     ("outbox", "Outbox", 0.0, 0.0),
     ("conversationhistory", "Conversation History", 0.0, 0.0),
 )
-CUSTOM_INBOX_FOLDERS = (
-    "Projects",
-    "Customers",
-    "Receipts",
-    "Newsletters",
-    "Team",
-    "Travel",
-    "Training",
-)
+CUSTOM_INBOX_FOLDERS = listed("Projects, Customers, Receipts, Newsletters, Team, Travel, Training")
 WORKDAYS_PER_DAY = 5 / 7
 DELETED_ITEMS_CAP = 3000  # people empty the bin now and then
 

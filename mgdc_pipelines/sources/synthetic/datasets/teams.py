@@ -99,7 +99,7 @@ def _row(ctx: RowContext, copy: ChatCopy) -> dict:
         "ReceivedDateTime": copy.received,
         "SentDateTime": message.sent_at,
         "HasAttachments": message.shared_file is not None,
-        "InternetMessageId": f"<{int(message.sent_at.timestamp() * 1000)}.{stable_guid(ctx.seed, *message.key)[:8]}@teams.microsoft.com>",
+        "InternetMessageId": _message_id(ctx.seed, message),
         "Subject": message.chat.topic,
         "BodyPreview": message.text[:255],
         "Importance": message.importance,
@@ -120,6 +120,12 @@ def _row(ctx: RowContext, copy: ChatCopy) -> dict:
         "Attachments": _shared_file(ctx, item, message),
         "ODataType": ctx.odata_type,
     }
+
+
+def _message_id(seed: int, message: ChatMessage) -> str:
+    """``<1763544932123.1a2b3c4d@teams.microsoft.com>``: sent time in ms, plus a discriminator."""
+    discriminator = stable_guid(seed, *message.key)[:8]
+    return f"<{int(message.sent_at.timestamp() * 1000)}.{discriminator}@teams.microsoft.com>"
 
 
 @lru_cache(maxsize=8192)
