@@ -5,18 +5,28 @@
     mgdc-pipelines demo [--spec PATH] [--days N] copy the last N closed days × every scope
     mgdc-pipelines tenant groups [--spec PATH]   the synthetic tenant's groups and their ids
 
-Without ``--spec``, ``$MGDC_SPEC`` or else the bundled demo spec is used.
+    mgdc-pipelines consent request [--spec PATH] [--out FILE]       the registration an admin approves
+    mgdc-pipelines consent keygen --out-private F --out-public F    an admin's Ed25519 key pair
+    mgdc-pipelines consent approve|deny --registration F --approver EMAIL --key F [--out F]
+                                        [--spec PATH] [--deny-group ID ...]   sign the decision
+    mgdc-pipelines consent status [--spec PATH]    exit 0 only when approved for exactly this spec
+    mgdc-pipelines audit [--spec PATH] [--since YYYY-MM-DD]         who accessed what
+
+Without ``--spec``, ``$MGDC_SPEC`` or else the bundled demo spec is used (``approve``/``deny``:
+only an explicit ``--spec``, which names where the authorization goes).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from mgdc_pipelines.spec import SpecError, default_spec_path, load_spec
+from mgdc_pipelines.consent.errors import ConsentError
+from mgdc_pipelines.spec import AppSpec, SpecError, default_spec_path, load_spec
 
 DEFAULT_DAGSTER_HOME = ".dagster_home"
 
@@ -26,9 +36,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except SpecError as error:
+    except (SpecError, ConsentError) as error:
         print(error, file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `mgdc-pipelines audit | head`: the reader had enough
+        sys.stderr.close()
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,7 +65,52 @@ def _parser() -> argparse.ArgumentParser:
     groups = tenant_commands.add_parser("groups", help="list groups and their object ids")
     _add_spec_option(groups)
     groups.set_defaults(handler=_tenant_groups)
+
+    _add_consent_commands(commands)
+    audit = commands.add_parser("audit", help="the app's audit log: who accessed what, under which grant")
+    _add_spec_option(audit)
+    audit.add_argument("--since", type=_utc_day, default=None,
+                       help="only events on or after this UTC day (YYYY-MM-DD)")
+    audit.set_defaults(handler=_audit)
     return parser
+
+
+def _add_consent_commands(commands) -> None:
+    consent = commands.add_parser("consent", help="app registration and admin authorization")
+    actions = consent.add_subparsers(dest="consent_command", required=True)
+
+    request = actions.add_parser("request", help="print the registration an admin approves; save it")
+    _add_spec_option(request)
+    request.add_argument("--out", type=Path, default=None,
+                         help="registration file (default ./<app>.registration.json)")
+    request.set_defaults(handler=_consent_request)
+
+    keygen = actions.add_parser("keygen", help="create an admin's Ed25519 key pair (never overwrites)")
+    keygen.add_argument("--out-private", type=Path, required=True, help="private key file (mode 0600)")
+    keygen.add_argument("--out-public", type=Path, required=True,
+                        help="public key file (the spec's consent.public_key)")
+    keygen.set_defaults(handler=_consent_keygen)
+
+    for action, decision in (("approve", "approved"), ("deny", "denied")):
+        _add_decision_command(actions, action, decision)
+
+    status = actions.add_parser("status", help="the app's consent state; exit 0 only when approved")
+    _add_spec_option(status)
+    status.set_defaults(handler=_consent_status)
+
+
+def _add_decision_command(actions, action: str, decision: str) -> None:
+    parser = actions.add_parser(action, help=f"{action} a registration; write the signed authorization")
+    parser.add_argument("--registration", type=Path, required=True, help="file from `consent request`")
+    parser.add_argument("--approver", required=True, help="the admin's email; not the app owner")
+    parser.add_argument("--key", type=Path, required=True, help="the admin's private key file")
+    parser.add_argument("--out", type=Path, default=None, help="authorization file (default: the "
+                        "consent.authorization of --spec, else ./<app>.authorization.json)")
+    parser.add_argument("--spec", type=Path, default=None, help="the app's spec: where its authorization goes")
+    if action == "approve":  # MGDC's privacy deny list is chosen when approving
+        parser.add_argument("--deny-group", dest="deny_groups", action="append", default=[],
+                            metavar="GROUP_ID", help="scrub members of this group from every row (repeatable)")
+    parser.set_defaults(handler=_consent_decide, decision=decision)
 
 
 def _add_spec_option(parser: argparse.ArgumentParser) -> None:
@@ -84,11 +142,15 @@ def _datasets(_: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     import dagster as dg
 
+    from mgdc_pipelines.consent.demo import ensure_demo_authorization
     from mgdc_pipelines.defs import build_defs
     from mgdc_pipelines.runner import run_recent_days, summary_table
 
     spec = load_spec(_spec_path(args))
     dagster_home = _ensure_dagster_home()
+    if ensure_demo_authorization(spec) is not None:
+        print("DEMO ONLY: approved the app with the bundled demo admin key "
+              f"({spec.consent.authorization_path()})")
     defs = build_defs(spec)
     print(f"Copying app {spec.name!r}: {len(spec.datasets)} datasets × last {args.days} closed days × "
           f"scopes {', '.join(spec.scope_keys)} (DAGSTER_HOME={dagster_home})", flush=True)
@@ -129,6 +191,105 @@ def _tenant_groups(args: argparse.Namespace) -> int:
     for group in tenant.groups:
         print(f"{group.id}  {group.mail_nickname:<20} {group.display_name}")
     return 0
+
+
+def _consent_request(args: argparse.Namespace) -> int:
+    from mgdc_pipelines.consent.describe import describe_registration
+    from mgdc_pipelines.consent.registration import registration_for, write_registration
+
+    spec = load_spec(_spec_path(args))
+    registration = registration_for(spec)
+    out = write_registration(args.out or Path(f"{spec.name}.registration.json"), registration)
+    print(describe_registration(registration))
+    print(f"\nWrote {out}. An admin (not {registration.owner or 'the owner'}) approves it with:\n"
+          f"  mgdc-pipelines consent approve --registration {out} --approver EMAIL --key ADMIN_KEY "
+          "--spec SPEC")
+    return 0
+
+
+def _consent_keygen(args: argparse.Namespace) -> int:
+    from mgdc_pipelines.consent.keys import write_keypair
+
+    key = write_keypair(args.out_private, args.out_public)
+    print(f"Created key {key}:\n"
+          f"  private {args.out_private} (mode 0600: keep it with the admin, never commit it)\n"
+          f"  public  {args.out_public} (point the spec's consent.public_key at it)")
+    return 0
+
+
+def _consent_decide(args: argparse.Namespace) -> int:
+    from mgdc_pipelines.consent.audit import record_decision
+    from mgdc_pipelines.consent.authorization import decide, write_authorization
+    from mgdc_pipelines.consent.keys import load_private_key
+    from mgdc_pipelines.consent.registration import read_registration, registration_for
+
+    registration = read_registration(args.registration)
+    spec = load_spec(args.spec) if args.spec is not None else None
+    if spec is not None and registration_for(spec).fingerprint != registration.fingerprint:
+        print(f"note: {args.spec} has changed since this registration was requested; "
+              "`consent status` will report update_available", file=sys.stderr)
+    key = load_private_key(args.key)
+    authorization = decide(registration, decision=args.decision, approver=args.approver,
+                           private_key=key, deny_group_ids=tuple(getattr(args, "deny_groups", ())))
+    out = _authorization_out(args, spec, registration.app_name)
+    write_authorization(out, authorization, key)
+    record_decision(_decision_audit_log(spec, out, registration.app_name), authorization)
+    print(f"{registration.app_name}: {authorization.describe()} (fingerprint "
+          f"{authorization.fingerprint[:12]}…, key {authorization.key_id}); valid until "
+          f"{authorization.expires_at:%Y-%m-%d}. Wrote {out}")
+    return 0
+
+
+def _authorization_out(args: argparse.Namespace, spec: AppSpec | None, app_name: str) -> Path:
+    if args.out is not None:
+        return args.out
+    if spec is None:
+        return Path(f"{app_name}.authorization.json")
+    if spec.name != app_name:
+        raise ConsentError(f"{args.spec} is app {spec.name!r}, but the registration is for {app_name!r}")
+    if spec.consent is None:
+        raise ConsentError(f"{args.spec} has no `consent:` block to say where the authorization "
+                           "goes; pass --out")
+    return spec.consent.authorization_path()
+
+
+def _decision_audit_log(spec: AppSpec | None, authorization_path: Path, app_name: str):
+    """The app's audit log: its store's when the spec is known, else next to the authorization."""
+    from mgdc_pipelines.consent.audit import AuditLog
+    from mgdc_pipelines.consent.store import ConsentStore
+
+    if spec is not None and spec.consent is not None:
+        return ConsentStore(spec.consent, app_name).audit
+    return AuditLog(authorization_path.absolute().parent / f"{app_name}.audit.jsonl")
+
+
+def _consent_status(args: argparse.Namespace) -> int:
+    from mgdc_pipelines.consent.describe import describe_status
+    from mgdc_pipelines.consent.status import consent_status
+
+    spec = load_spec(_spec_path(args))
+    status = consent_status(spec)
+    print(describe_status(spec.name, status))
+    return 0 if status.approved else 1
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from mgdc_pipelines.consent.audit import access_report
+    from mgdc_pipelines.consent.store import ConsentStore
+
+    spec = load_spec(_spec_path(args))
+    if spec.consent is None:
+        raise ConsentError(f"{spec.spec_path}: the spec has no `consent:` block, so no audit log")
+    print(access_report(ConsentStore(spec.consent, spec.name).audit.entries(since=args.since)))
+    return 0
+
+
+def _utc_day(text: str) -> dt.datetime:
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a day like 2026-11-20, got {text!r}") from None
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 This is the copy path every run goes through, independent of Dagster:
 
-    spec + partition ──► ExtractRequest ──► source.extract() ──► sink writer ──► commit
+    spec + partition ──► ExtractRequest ──► source.extract() ──► filter ──► sink writer ──► commit
 
 >>> import datetime as dt, tempfile
 >>> from mgdc_pipelines.spec import load_spec, DEMO_SPEC_PATH
@@ -21,6 +21,10 @@ True
 """
 
 from __future__ import annotations
+
+from typing import Protocol
+
+import pyarrow as pa
 
 from mgdc_pipelines.sinks.base import CommitInfo, PartitionRef, Sink
 from mgdc_pipelines.sources.base import ExtractRequest, Scope, Source, TimeWindow
@@ -44,18 +48,33 @@ def request_for(app: AppSpec, item: DatasetSpec, partition: PartitionRef) -> Ext
     )
 
 
+class BatchFilter(Protocol):
+    """What stands between source and sink (consent enforcement): batches in, batches out."""
+
+    @property
+    def output_schema(self) -> pa.Schema: ...
+
+    def apply(self, batch: pa.RecordBatch) -> pa.RecordBatch: ...
+
+
 def copy_partition(
-    source: Source, sink: Sink, request: ExtractRequest, partition: PartitionRef
+    source: Source,
+    sink: Sink,
+    request: ExtractRequest,
+    partition: PartitionRef,
+    batch_filter: BatchFilter | None = None,
 ) -> CommitInfo:
     """Stream ``request`` from ``source`` into ``partition`` of ``sink`` and commit it.
 
+    Every batch goes through ``batch_filter`` (consent enforcement) before it is written.
     Nothing becomes visible unless every batch was written: any error aborts the attempt and
     leaves the previously committed partition (if any) untouched.
     """
-    writer = sink.open_partition(partition, request.output_schema)
+    schema = batch_filter.output_schema if batch_filter else request.output_schema
+    writer = sink.open_partition(partition, schema)
     try:
         for batch in source.extract(request):
-            writer.write(batch)
+            writer.write(batch_filter.apply(batch) if batch_filter else batch)
         return writer.commit()
     except BaseException:
         writer.abort()

@@ -1,17 +1,23 @@
-"""Shared fixtures: small variants of the bundled demo spec, written to temp folders."""
+"""Shared fixtures: small variants of the bundled demo spec, with a test admin's approval."""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
+from mgdc_pipelines.consent.authorization import Authorization, decide, write_authorization
+from mgdc_pipelines.consent.keys import generate_keypair
+from mgdc_pipelines.consent.registration import registration_for
 from mgdc_pipelines.spec import DEMO_SPEC_PATH, AppSpec, load_spec
 
 SMALL_TENANT_USERS = 40
+TEST_APPROVER = "admin@contoso.example.com"
 
 
 def demo_spec_dict() -> dict:
@@ -24,17 +30,68 @@ def write_spec(folder: Path, raw: dict, name: str = "mgdc.yaml") -> Path:
     return path
 
 
-@pytest.fixture
-def small_spec_factory(tmp_path: Path) -> Callable[..., AppSpec]:
-    """The demo app on a small tenant, writing under ``tmp_path/data``; ``mutate`` edits the YAML."""
+@dataclass(frozen=True)
+class AdminKeys:
+    private_pem: bytes
+    public_path: Path
 
-    def make(mutate: Callable[[dict], None] | None = None) -> AppSpec:
+
+@pytest.fixture(scope="session")
+def admin_keys(tmp_path_factory) -> AdminKeys:
+    """A test admin's Ed25519 key pair; the runtime only ever sees the public file."""
+    private_pem, public_pem = generate_keypair()
+    public_path = tmp_path_factory.mktemp("admin") / "admin.pub"
+    public_path.write_bytes(public_pem)
+    return AdminKeys(private_pem, public_path)
+
+
+def approve(
+    spec: AppSpec,
+    keys: AdminKeys,
+    *,
+    decision: str = "approved",
+    now: dt.datetime | None = None,
+    deny_group_ids: Sequence[str] = (),
+) -> Authorization:
+    """Sign the spec's registration as the test admin and store it where the spec looks."""
+    authorization = decide(
+        registration_for(spec),
+        decision=decision,
+        approver=TEST_APPROVER,
+        private_key=keys.private_pem,
+        now=now,
+        deny_group_ids=tuple(deny_group_ids),
+    )
+    write_authorization(spec.consent.authorization_path(), authorization, keys.private_pem)
+    return authorization
+
+
+def consent_block(folder: Path, keys: AdminKeys) -> dict:
+    return {
+        "authorization": str(folder / "consent" / "app.authorization.json"),
+        "public_key": str(keys.public_path),
+        "state_dir": str(folder / "consent"),
+    }
+
+
+@pytest.fixture
+def small_spec_factory(tmp_path: Path, admin_keys: AdminKeys) -> Callable[..., AppSpec]:
+    """The demo app on a small tenant writing under ``tmp_path/data``, approved by default.
+
+    ``mutate`` edits the YAML dict; ``approved=False`` leaves the app without an authorization.
+    """
+
+    def make(mutate: Callable[[dict], None] | None = None, approved: bool = True) -> AppSpec:
         raw = copy.deepcopy(demo_spec_dict())
         raw["source"]["users"] = SMALL_TENANT_USERS
         raw["sink"]["path"] = str(tmp_path / "data")
+        raw["consent"] = consent_block(tmp_path, admin_keys)
         if mutate:
             mutate(raw)
-        return load_spec(write_spec(tmp_path, raw))
+        spec = load_spec(write_spec(tmp_path, raw))
+        if approved:
+            approve(spec, admin_keys)
+        return spec
 
     return make
 

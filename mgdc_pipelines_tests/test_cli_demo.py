@@ -16,6 +16,7 @@ import dagster as dg
 import pyarrow.dataset as pads
 import yaml
 
+from mgdc_pipelines.consent.demo import DEMO_PUBLIC_KEY_PATH
 from mgdc_pipelines.spec import load_spec
 from mgdc_pipelines_tests.conftest import demo_spec_dict, write_spec
 
@@ -54,7 +55,8 @@ def test_workspace_fails_validation_with_the_spec_problem_for_a_bad_mgdc_spec(tm
 def test_demo_command_materializes_every_dataset_and_prints_a_summary(tmp_path):
     raw = demo_spec_dict()
     raw["source"]["users"] = 30
-    spec_path = write_spec(tmp_path, raw)  # sink path stays ./mgdc_data, relative to the cwd
+    raw["consent"]["public_key"] = str(DEMO_PUBLIC_KEY_PATH)  # the copy is not beside the key
+    spec_path = write_spec(tmp_path, raw)  # sink and consent state stay relative to the cwd
     home = tmp_path / "dagster_home"
     result = run(
         [str(Path(sys.executable).with_name("mgdc-pipelines")), "demo", "--days", "2", "--spec", str(spec_path)],
@@ -62,6 +64,7 @@ def test_demo_command_materializes_every_dataset_and_prints_a_summary(tmp_path):
         DAGSTER_HOME=str(home),
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "DEMO ONLY: approved the app with the bundled demo admin key" in result.stdout
     spec = load_spec(spec_path)
 
     # The summary table: one line per dataset, with partitions = days × scopes (× 1 for SharePoint).

@@ -1,8 +1,10 @@
 """The asset factory: one partitioned Dagster asset per dataset declared in a spec.
 
-Each asset copies its partitions through :func:`mgdc_pipelines.transfer.copy_partition`. A run
-may cover a range of partitions (a backfill); every partition is committed on its own and gets
-its own materialization with its own row count, bytes and URI.
+Each asset copies its partitions through :func:`mgdc_pipelines.transfer.copy_partition`, behind
+the consent gate (:mod:`mgdc_pipelines.consent.gate`), and carries three blocking consent checks
+evaluated on the committed files. A run may cover a range of partitions (a backfill); every
+partition is committed on its own and gets its own materialization with its own row count,
+bytes, URI and enforcement counts.
 
 >>> from mgdc_pipelines.spec import load_spec, DEMO_SPEC_PATH
 >>> assets = build_mgdc_assets(load_spec(DEMO_SPEC_PATH))
@@ -15,12 +17,24 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from mgdc_pipelines.defs.constants import SINK_RESOURCE_KEY, SOURCE_RESOURCE_KEY
+from mgdc_pipelines.consent.enforcement import Enforcer
+from mgdc_pipelines.consent.gate import AuthorizedCopy, ConsentGate
+from mgdc_pipelines.consent.verify import WrittenPartition
+from mgdc_pipelines.defs.checks import consent_check_results, consent_check_specs, failed_problems
+from mgdc_pipelines.defs.constants import (
+    CONSENT_RESOURCE_KEY,
+    METADATA_FINGERPRINT,
+    METADATA_REFUSED_COLUMNS,
+    SINK_RESOURCE_KEY,
+    SOURCE_RESOURCE_KEY,
+)
 from mgdc_pipelines.defs.metadata import partition_metadata
 from mgdc_pipelines.defs.partitions import partition_ref
 from mgdc_pipelines.defs.translator import MgdcTranslator, MgdcTranslatorData
+from mgdc_pipelines.sinks.base import CommitInfo
+from mgdc_pipelines.sources.base import Directory
 from mgdc_pipelines.spec.model import AppSpec, DatasetSpec
-from mgdc_pipelines.transfer import copy_partition, request_for
+from mgdc_pipelines.transfer import copy_partition
 
 
 def build_mgdc_assets(
@@ -37,7 +51,8 @@ def _build_asset(app: AppSpec, item: DatasetSpec, translator: MgdcTranslator) ->
     @dg.multi_asset(
         name=f"{app.name}__{item.dataset.short_name}",
         specs=[spec],
-        required_resource_keys={SOURCE_RESOURCE_KEY, SINK_RESOURCE_KEY},
+        check_specs=consent_check_specs(spec.key),
+        required_resource_keys={SOURCE_RESOURCE_KEY, SINK_RESOURCE_KEY, CONSENT_RESOURCE_KEY},
         backfill_policy=dg.BackfillPolicy.multi_run(app.dagster.max_partitions_per_run),
         op_tags={"mgdc/app": app.name},
     )
@@ -50,30 +65,83 @@ def _build_asset(app: AppSpec, item: DatasetSpec, translator: MgdcTranslator) ->
 def copy_partitions(
     context: dg.AssetExecutionContext, app: AppSpec, item: DatasetSpec, asset_key: dg.AssetKey
 ) -> Iterator[dg.MaterializeResult]:
-    """Copy every partition of the run, attaching each partition's own metadata.
+    """Copy every partition of the run under consent, then prove consent on what was written.
 
+    Each partition is authorized (the eight MGDC checks) before its source or sink is touched.
     If a partition fails, the partitions already committed in this run are still recorded as
     materialized (their data is visible), and the error is raised for the failing one.
     """
+    gate = ConsentGate(app)  # an invalid (tampered) authorization fails here, before any I/O
     source = context.resources.mgdc_source.get_source()
     sink = context.resources.mgdc_sink.get_sink()
+    hash_key = context.resources.mgdc_consent.get_hash_key()
+    directory = source if isinstance(source, Directory) else None
     committed: list[tuple[str, dict]] = []
+    written: list[WrittenPartition] = []
     for key in context.partition_keys:
         partition = partition_ref(item.dataset, key)
-        request = request_for(app, item, partition)
         try:
-            info = copy_partition(source, sink, request, partition)
+            authorized = gate.authorize(item, partition, sink.uri(partition))
+            enforcer = authorized.enforcer(directory, hash_key)
+            info = copy_partition(source, sink, authorized.request, partition, enforcer)
         except Exception:
             _record_committed(context, asset_key, committed)
             raise
-        metadata = partition_metadata(request, info)
-        committed.append((key, metadata))
-        context.log.info(
-            f"{item.dataset.short_name} {key}: {info.rows} rows, {info.bytes} bytes → {info.uri}"
-        )
+        _audit_commit(gate, authorized, info)
+        committed.append((key, _copy_metadata(authorized, enforcer, info)))
+        written.append(authorized.written_partition(partition, directory))
+        _log_commit(context, item, key, info, authorized.refused_columns)
     for key, metadata in committed:
         context.add_asset_metadata(metadata, asset_key=asset_key, partition_key=key)
-    yield dg.MaterializeResult(asset_key=asset_key)
+    results = consent_check_results(asset_key, sink, written)
+    problems = failed_problems(results)
+    if problems:
+        _suspend(context, gate, item, [k for k, _ in committed], problems)
+    yield dg.MaterializeResult(asset_key=asset_key, check_results=results)
+
+
+def _copy_metadata(authorized: AuthorizedCopy, enforcer: Enforcer, info: CommitInfo) -> dict:
+    return {
+        **partition_metadata(authorized.request, info),
+        **enforcer.counts.as_metadata(),
+        METADATA_REFUSED_COLUMNS: list(authorized.refused_columns),
+        METADATA_FINGERPRINT: authorized.authorization.fingerprint,
+    }
+
+
+def _audit_commit(gate: ConsentGate, authorized: AuthorizedCopy, info: CommitInfo) -> None:
+    request = authorized.request
+    gate.store.audit.append(
+        "partition_committed",
+        app=gate.app.name,
+        dataset=request.dataset.name,
+        partition=info.partition.relative_path,
+        rows=info.rows,
+        columns=list(request.columns),
+        scope=request.scope.key,
+        scope_groups=list(request.scope.group_ids or ["all"]),
+        destination=info.uri,
+        fingerprint=authorized.authorization.fingerprint,
+    )
+
+
+def _suspend(
+    context: dg.AssetExecutionContext, gate: ConsentGate, item: DatasetSpec, partitions: list[str], problems: list[str]
+) -> None:
+    reason = f"blocking consent check failed on {item.dataset.short_name}: {'; '.join(problems)}"
+    gate.store.suspend(
+        reason, dataset=item.dataset.name, partitions=tuple(partitions), fingerprint=gate.authorization.fingerprint
+    )
+    context.log.error(f"App {gate.app.name} is suspended until an admin re-approves it. {reason}")
+
+
+def _log_commit(context, item: DatasetSpec, key: str, info: CommitInfo, refused: tuple[str, ...]) -> None:
+    context.log.info(f"{item.dataset.short_name} {key}: {info.rows} rows, {info.bytes} bytes → {info.uri}")
+    if refused:
+        context.log.warning(
+            f"{item.dataset.short_name}: columns {', '.join(refused)} are in the spec but not in the approved "
+            "grant (update_available); they were not requested. Ask an admin to re-approve."
+        )
 
 
 def _record_committed(

@@ -15,8 +15,8 @@ import dagster as dg
 
 from mgdc_pipelines.catalog import ScopeKind
 from mgdc_pipelines.defs.assets import build_mgdc_assets
-from mgdc_pipelines.defs.constants import SINK_RESOURCE_KEY, SOURCE_RESOURCE_KEY
-from mgdc_pipelines.defs.resources import sink_resource, source_resource
+from mgdc_pipelines.defs.constants import CONSENT_RESOURCE_KEY, SINK_RESOURCE_KEY, SOURCE_RESOURCE_KEY
+from mgdc_pipelines.defs.resources import consent_resource, sink_resource, source_resource
 from mgdc_pipelines.defs.translator import MgdcTranslator
 from mgdc_pipelines.spec.model import AppSpec
 
@@ -35,6 +35,7 @@ def build_defs(
         resources={
             SOURCE_RESOURCE_KEY: source_resource(app),
             SINK_RESOURCE_KEY: sink_resource(app),
+            CONSENT_RESOURCE_KEY: consent_resource(app),
             **(resources or {}),
         },
     )

@@ -2,6 +2,7 @@
 
 SOURCE_RESOURCE_KEY = "mgdc_source"
 SINK_RESOURCE_KEY = "mgdc_sink"
+CONSENT_RESOURCE_KEY = "mgdc_consent"
 
 DATE_DIMENSION = "date"
 SCOPE_DIMENSION = "scope"
@@ -16,3 +17,5 @@ METADATA_DATE = "mgdc/date"
 METADATA_BYTES = "mgdc/bytes"
 METADATA_FILES = "mgdc/files"
 METADATA_APP = "mgdc/app"
+METADATA_REFUSED_COLUMNS = "consent/refused_columns"
+METADATA_FINGERPRINT = "consent/fingerprint"

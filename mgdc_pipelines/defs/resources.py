@@ -11,10 +11,11 @@ tests or deployments can swap them (e.g. a sink on another path) without touchin
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import dagster as dg
 
+from mgdc_pipelines.consent.transforms import MIN_HASH_KEY_BYTES
 from mgdc_pipelines.sinks.local import LocalParquetSink
 from mgdc_pipelines.sources.base import Source
 from mgdc_pipelines.sources.synthetic import SyntheticSource, TenantConfig
@@ -38,6 +39,28 @@ class LocalParquetSinkResource(dg.ConfigurableResource):
 
     def get_sink(self) -> LocalParquetSink:
         return LocalParquetSink(self.path, compression=self.compression)
+
+
+class ConsentResource(dg.ConfigurableResource):
+    """Secrets the consent layer needs at run time; ``hash_key`` comes from an ``EnvVar``."""
+
+    hash_key: Optional[str] = None
+
+    def get_hash_key(self) -> bytes | None:
+        if self.hash_key is None:
+            return None
+        key = self.hash_key.encode()
+        if len(key) < MIN_HASH_KEY_BYTES:
+            raise ValueError(f"the hash key must be at least {MIN_HASH_KEY_BYTES} bytes long")
+        return key
+
+
+def consent_resource(app: AppSpec) -> dg.ConfigurableResource:
+    """Reads the HMAC key from the spec's ``consent.hash_key_env`` only if a column is hashed."""
+    hashes = any(t == "hash" for item in app.datasets for t in item.transforms.values())
+    if not hashes or app.consent is None:
+        return ConsentResource()
+    return ConsentResource(hash_key=dg.EnvVar(app.consent.hash_key_env))
 
 
 def source_resource(app: AppSpec) -> dg.ConfigurableResource:

@@ -14,10 +14,15 @@ Layout (Hive style, readable by pyarrow.dataset, DuckDB, Spark)::
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Protocol, runtime_checkable
 
 import pyarrow as pa
+
+
+_SAFE_NAME = re.compile(r"(?!\.)[A-Za-z0-9._-]{1,128}")
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,14 @@ class PartitionRef:
     dataset: str
     date: dt.date
     scope: str | None = None
+
+    def __post_init__(self) -> None:
+        # Names become folder names: refuse anything that could climb out of the sink root.
+        for label, value in (("dataset", self.dataset), ("scope", self.scope)):
+            if value is not None and not _SAFE_NAME.fullmatch(value):
+                raise ValueError(
+                    f"unsafe {label} name {value!r} for a sink path: use letters, digits, '.', '_' and '-'"
+                )
 
     @property
     def relative_path(self) -> str:
@@ -71,4 +84,12 @@ class Sink(Protocol):
 
     def uri(self, partition: PartitionRef | None = None) -> str:
         """Where the sink (or one partition of it) lives, e.g. ``file:///data/mgdc/...``."""
+        ...
+
+    def committed_schemas(self, partition: PartitionRef) -> dict[str, pa.Schema]:
+        """The schema of every committed file of ``partition``, by file URI."""
+        ...
+
+    def read_committed(self, partition: PartitionRef, columns: list[str]) -> Iterator[pa.RecordBatch]:
+        """Read ``columns`` back from the committed files, as a reader would see them."""
         ...

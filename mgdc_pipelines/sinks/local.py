@@ -31,6 +31,7 @@ import socket
 import time
 import urllib.parse
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -82,6 +83,23 @@ class LocalParquetSink:
     def read_dataset(self, dataset: str) -> pads.Dataset:
         """All committed partitions of ``dataset`` as a ``pyarrow.dataset`` (Hive partitioning)."""
         return pads.dataset(self.root / dataset, format="parquet", partitioning="hive")
+
+    def committed_files(self, partition: PartitionRef) -> list[Path]:
+        """Every Parquet file a reader of ``partition`` sees (not only those the manifest lists)."""
+        folder = self.partition_path(partition)
+        return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+
+    def committed_schemas(self, partition: PartitionRef) -> dict[str, pa.Schema]:
+        """Each committed file's own schema, by file URI (a reader may meet any of them)."""
+        return {file_uri(path): pq.read_schema(path) for path in self.committed_files(partition)}
+
+    def read_committed(self, partition: PartitionRef, columns: list[str]) -> Iterator[pa.RecordBatch]:
+        """Stream ``columns`` of every committed file (files lacking a column skip it)."""
+        for path in self.committed_files(partition):
+            parquet = pq.ParquetFile(path)
+            present = [c for c in columns if c in parquet.schema_arrow.names]
+            if present:
+                yield from parquet.iter_batches(columns=present)
 
     def _clean_stale_attempts(self, partition: PartitionRef) -> None:
         staging = self.root / STAGING_DIR

@@ -21,7 +21,7 @@ sinks and never decide what is allowed: the request they get is already authoriz
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Protocol, runtime_checkable
@@ -110,6 +110,23 @@ class ExtractRequest:
     @cached_property
     def output_schema(self) -> pa.Schema:
         return self.dataset.output_schema(self.columns)
+
+
+@runtime_checkable
+class Directory(Protocol):
+    """Group membership and addresses, as the source's directory knows them.
+
+    Consent enforcement uses it independently of extraction: to keep only rows of users inside
+    the authorized scope, and to scrub rows involving members of a deny group.
+    """
+
+    def member_ids(self, group_ids: Sequence[str]) -> frozenset[str]:
+        """Object ids of the transitive user members of the groups."""
+        ...
+
+    def addresses(self, user_ids: Iterable[str]) -> frozenset[str]:
+        """Lower-case SMTP addresses (mail and user principal name) of the users."""
+        ...
 
 
 @runtime_checkable

@@ -1,4 +1,7 @@
-"""Read an app spec from YAML: parse, substitute ``{{ env.NAME }}``, validate, freeze.
+"""Read an app spec from YAML: parse, substitute templates, validate, freeze.
+
+Templates: ``{{ env.NAME }}`` (an environment variable; unset is an error naming the field) and
+``{{ spec_dir }}`` (the folder of the spec file, for files kept next to it).
 
 >>> spec = load_spec(DEMO_SPEC_PATH)
 >>> spec.name, len(spec.datasets) >= 10
@@ -24,6 +27,7 @@ from mgdc_pipelines.spec.validation import validate_app
 
 DEMO_SPEC_PATH = Path(str(files("mgdc_pipelines") / "specs" / "demo.yaml"))
 SPEC_ENV_VAR = "MGDC_SPEC"
+_SPEC_DIR_TEMPLATE = re.compile(r"\{\{\s*spec_dir\s*\}\}")
 _ENV_TEMPLATE = re.compile(r"\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
@@ -36,21 +40,25 @@ def default_spec_path() -> Path:
 def load_spec(path: str | os.PathLike[str] | None = None) -> AppSpec:
     """Load and validate a spec file; raises :class:`SpecError` listing every problem."""
     spec_path = Path(path) if path is not None else default_spec_path()
-    return _load_spec_cached(spec_path.absolute(), spec_path.stat().st_mtime_ns if spec_path.exists() else 0)
-
-
-@cache
-def _load_spec_cached(spec_path: Path, _mtime: int) -> AppSpec:
-    source = str(spec_path)
+    source = str(spec_path.absolute())
     try:
         text = spec_path.read_text(encoding="utf-8")
     except OSError as error:
         raise SpecError(source, [SpecProblem("", f"cannot read spec file: {error.strerror}")]) from None
+    referenced_env = tuple((name, os.environ.get(name)) for name in sorted(set(_ENV_TEMPLATE.findall(text))))
+    return _parse_cached(text, source, referenced_env)
+
+
+@cache
+def _parse_cached(text: str, source: str, _referenced_env: tuple) -> AppSpec:
+    """Same text and same referenced env values → the same frozen spec, parsed once."""
     return parse_spec(text, source=source)
 
 
 def parse_spec(text: str, *, source: str = "<string>") -> AppSpec:
     """Validate spec text; ``source`` names the file in error messages."""
+    spec_dir = str(Path(source).absolute().parent) if source != "<string>" else str(Path.cwd())
+    text = _SPEC_DIR_TEMPLATE.sub(lambda _: spec_dir, text)
     raw = _parse_yaml(text, source)
     problems: list[SpecProblem] = []
     raw = _substitute_env(raw, (), problems)

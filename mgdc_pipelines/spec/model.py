@@ -87,10 +87,16 @@ class ScopeSpec(_Frozen):
         return self.group_ids is None
 
 
+Transform = Literal["hash", "drop"]
+
+
 class DatasetSpec(_Frozen):
     name: str
     columns: tuple[str, ...] | Literal["all"] = "all"
     date_filter_column: str | None = None
+    # Per-column transforms applied before writing, approved with the grant: `hash` (keyed
+    # HMAC-SHA256; addresses inside recipient structs) or `drop` (read, never written).
+    transforms: dict[str, Transform] = Field(default_factory=dict)
 
     @property
     def dataset(self) -> Dataset:
@@ -104,6 +110,37 @@ class DatasetSpec(_Frozen):
             return catalog_columns
         wanted = set(self.columns)
         return tuple(name for name in catalog_columns if name in wanted)
+
+    @property
+    def written_columns(self) -> tuple[str, ...]:
+        """The selected columns minus those the spec drops before writing."""
+        return tuple(c for c in self.selected_columns if self.transforms.get(c) != "drop")
+
+
+class ConsentSpec(_Frozen):
+    """Where the app's admin authorization lives, and the keys the runtime needs.
+
+    The runtime holds only the admin's *public* key. Paths may use ``{{ spec_dir }}`` for files
+    kept next to the spec; other relative paths are relative to the working directory.
+    """
+
+    authorization: str
+    public_key: str
+    # Audit log and suspension records; default: the authorization's folder.
+    state_dir: str | None = None
+    # Environment variable holding the HMAC key for `hash` transforms (never the key itself).
+    hash_key_env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] = "MGDC_HASH_KEY"
+
+    def authorization_path(self) -> Path:
+        return Path(self.authorization).expanduser().absolute()
+
+    def public_key_path(self) -> Path:
+        return Path(self.public_key).expanduser().absolute()
+
+    def state_path(self) -> Path:
+        if self.state_dir:
+            return Path(self.state_dir).expanduser().absolute()
+        return self.authorization_path().parent
 
 
 class DagsterSpec(_Frozen):
@@ -121,6 +158,8 @@ class AppSpec(_Frozen):
     partitions: PartitionsSpec
     scopes: tuple[ScopeSpec, ...]
     datasets: tuple[DatasetSpec, ...]
+    # Without a consent block the app has no authorization: every run is refused (pending).
+    consent: ConsentSpec | None = None
     dagster: DagsterSpec = DagsterSpec()
     spec_path: str | None = Field(default=None, exclude=True)
 

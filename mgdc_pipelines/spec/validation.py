@@ -44,6 +44,7 @@ def _check_datasets(spec: AppSpec) -> Iterator[SpecProblem]:
         seen[dataset.name] = index
         yield from _check_columns(path, item, dataset)
         yield from _check_date_filter(path, item, dataset)
+        yield from _check_transforms(path, item, dataset)
 
 
 def _check_columns(path: str, item: DatasetSpec, dataset: Dataset) -> Iterator[SpecProblem]:
@@ -86,6 +87,24 @@ def _check_date_filter(path: str, item: DatasetSpec, dataset: Dataset) -> Iterat
             f"{column!r} is not a date-filter column of {dataset.short_name}; "
             f"{allowed_hint(column, allowed)}",
         )
+
+
+def _check_transforms(path: str, item: DatasetSpec, dataset: Dataset) -> Iterator[SpecProblem]:
+    from mgdc_pipelines.consent.transforms import can_hash
+
+    selected = set(item.selected_columns) if item.columns == "all" or set(item.columns) <= set(dataset.column_names) else set()
+    for column, transform in item.transforms.items():
+        where = f"{path}.transforms.{column}"
+        if column not in dataset.column_names:
+            yield SpecProblem(where, f"{dataset.short_name} has no column {column!r}; {allowed_hint(column, dataset.column_names)}")
+        elif selected and column not in selected:
+            yield SpecProblem(where, f"{column!r} is not among the dataset's columns; add it to `columns` or remove the transform")
+        elif transform == "hash" and not can_hash(dataset.column(column).type):
+            yield SpecProblem(
+                where,
+                f"cannot hash {column!r} of type {dataset.column(column).notation}; `hash` applies to "
+                "strings, lists of strings and email-address structs (or lists of them)",
+            )
 
 
 def _check_scopes(spec: AppSpec) -> Iterator[SpecProblem]:

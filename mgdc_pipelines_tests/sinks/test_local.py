@@ -197,3 +197,9 @@ def test_readers_see_the_old_or_the_new_partition_never_a_mix(tmp_path):
     assert seen, "the reader never completed a read"
     for rows, versions in seen:
         assert rows == 200 and len(versions) == 1, (rows, versions)
+
+
+@pytest.mark.parametrize("dataset, scope", [("../etc", "all"), ("Example_v1", "../x"), ("Example_v1", "a/b"), (".hidden", None)])
+def test_partition_names_that_could_escape_the_sink_root_are_refused(dataset, scope):
+    with pytest.raises(ValueError, match="unsafe"):
+        PartitionRef(dataset, DAY, scope)

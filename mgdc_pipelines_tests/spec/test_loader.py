@@ -182,3 +182,15 @@ def test_mgdc_spec_environment_variable_selects_the_spec(tmp_path):
     result = run_cli("validate", env={**os.environ, "MGDC_SPEC": str(other)})
     assert result.returncode == 0, result.stderr
     assert "app 'other_app'" in result.stdout
+
+
+@pytest.mark.parametrize("alias", ["../x", "a/b", "..", "sales,eu", "x[0]"])
+def test_hostile_scope_aliases_are_rejected(alias):
+    [problem] = problems_of(spec_text(lambda raw: raw["scopes"].update({alias: "all"})))
+    assert problem.startswith(f"scopes.{alias}: {alias!r} is not allowed")
+
+
+@pytest.mark.parametrize("name", ["../Message_v1", "BasicDataSet_v0/../User_v1", "Message_v1/"])
+def test_hostile_dataset_names_are_rejected(name):
+    [problem] = problems_of(spec_text(lambda raw: raw["datasets"][0].update(name=name)))
+    assert problem.startswith("datasets[0].name: unknown MGDC dataset")

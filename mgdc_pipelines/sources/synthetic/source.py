@@ -8,7 +8,7 @@ through: only one batch (and one unit's rows, e.g. one mailbox-day) is held at a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 
 import pyarrow as pa
@@ -44,6 +44,26 @@ class SyntheticSource:
     def activity(self) -> Activity:
         """This source's activity models; their caches are bounded and only save time."""
         return Activity(self.tenant)
+
+    # -- Directory protocol: what consent enforcement asks, independently of extraction ---------
+
+    def member_ids(self, group_ids: Sequence[str]) -> frozenset[str]:
+        """Object ids of the groups' transitive user members (unknown group ids raise)."""
+        return frozenset(user.id for group_id in group_ids for user in self.tenant.members_of(group_id))
+
+    def addresses(self, user_ids: Iterable[str]) -> frozenset[str]:
+        """Lower-case mail and UPN addresses of the users."""
+        by_id = self._users_by_id
+        return frozenset(
+            address.lower()
+            for user_id in user_ids
+            if user_id in by_id
+            for address in (by_id[user_id].mail, by_id[user_id].user_principal_name)
+        )
+
+    @cached_property
+    def _users_by_id(self) -> dict:
+        return {user.id: user for user in self.tenant.users}
 
     @staticmethod
     def supported_datasets() -> tuple[str, ...]:

@@ -1,0 +1,160 @@
+"""The consent gate a copy goes through: authorize before any I/O, then enforce on the rows.
+
+One gate is opened per run: it reads and verifies the app's signed authorization (and any
+active suspension) once, then for each partition
+
+1. :meth:`ConsentGate.authorize` turns the spec's dataset entry into the request the grant
+   allows — under ``update_available`` the old grant keeps working for exactly what it covered,
+   so columns added to the spec since the approval are left out and reported by name — and runs
+   the eight MGDC checks on it, raising :class:`ConsentRefused` before a source or sink is used;
+2. :meth:`AuthorizedCopy.enforcer` builds the :class:`Enforcer` that filters what is written.
+
+It knows nothing about Dagster.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from mgdc_pipelines.catalog import ScopeKind
+from mgdc_pipelines.consent.authorization import Authorization
+from mgdc_pipelines.consent.checks import AccessRequest, check_request
+from mgdc_pipelines.consent.enforcement import Enforcer
+from mgdc_pipelines.consent.registration import DatasetGrant, registration_for
+from mgdc_pipelines.consent.store import ConsentStore
+from mgdc_pipelines.consent.suspension import Suspension
+from mgdc_pipelines.consent.verify import WrittenPartition
+from mgdc_pipelines.sinks.base import PartitionRef
+from mgdc_pipelines.sources.base import Directory, ExtractRequest
+from mgdc_pipelines.spec.model import AppSpec, DatasetSpec
+from mgdc_pipelines.transfer import request_for
+
+
+@dataclass(frozen=True)
+class AuthorizedCopy:
+    """A partition copy that passed the checks: what to ask for, and under which grant."""
+
+    request: ExtractRequest
+    grant: DatasetGrant
+    authorization: Authorization
+    refused_columns: tuple[str, ...]  # in the spec, not in the grant (update_available)
+
+    def enforcer(self, directory: Directory | None, hash_key: bytes | None) -> Enforcer:
+        """The row/column filter for this copy: scope members, deny list, transforms."""
+        dataset = self.request.dataset
+        denied_user_ids: frozenset[str] = frozenset()
+        denied_addresses: frozenset[str] = frozenset()
+        if self.authorization.deny_group_ids:
+            lookup = _directory(directory, dataset.name)
+            denied_user_ids = lookup.member_ids(list(self.authorization.deny_group_ids))
+            denied_addresses = lookup.addresses(denied_user_ids)
+        scope_ids = self.scope_ids(directory)
+        return Enforcer(
+            dataset=dataset,
+            authorized_columns=self.request.columns,
+            transforms=dict(self.grant.transforms),
+            scope_member_ids=scope_ids if dataset.scope is ScopeKind.USER else None,
+            scope_group_ids=scope_ids if dataset.scope is ScopeKind.GROUP else None,
+            denied_user_ids=denied_user_ids,
+            denied_addresses=denied_addresses,
+            hash_key=hash_key,
+        )
+
+    def scope_ids(self, directory: Directory | None) -> frozenset[str] | None:
+        """Allowed ``puser`` (user datasets) or ``pObjectId`` (group datasets); None: everyone."""
+        scope, dataset = self.request.scope, self.request.dataset
+        if scope.is_everyone or dataset.scope is ScopeKind.NONE:
+            return None
+        groups = tuple(scope.group_ids or ())
+        if dataset.scope is ScopeKind.GROUP:
+            return frozenset(groups)
+        return _directory(directory, dataset.name).member_ids(sorted(groups))
+
+    def written_partition(
+        self, partition: PartitionRef, directory: Directory | None
+    ) -> WrittenPartition:
+        """What the blocking checks expect to find in the committed partition."""
+        transforms = dict(self.grant.transforms)
+        dropped = frozenset(c for c, t in transforms.items() if t == "drop")
+        return WrittenPartition(
+            partition=partition,
+            dataset=self.request.dataset,
+            allowed_columns=frozenset(self.request.columns) - dropped,
+            hashed_columns=frozenset(
+                c for c in self.request.columns if transforms.get(c) == "hash"
+            ),
+            dropped_columns=dropped,
+            tenant_id=self.request.tenant_id,
+            scope_ids=self.scope_ids(directory),
+        )
+
+
+class ConsentGate:
+    """Reads the app's authorization once and authorizes each partition copy against it."""
+
+    def __init__(self, app: AppSpec, *, now: dt.datetime | None = None) -> None:
+        self.app = app
+        self.now = now or dt.datetime.now(dt.timezone.utc)
+        self.store = ConsentStore(app.consent, app.name) if app.consent else None
+        self.authorization: Authorization | None = (
+            self.store.authorization() if self.store else None
+        )
+        self.suspension: Suspension | None = self.store.suspension() if self.store else None
+        self._spec_fingerprint = registration_for(app).fingerprint
+
+    def authorize(
+        self, item: DatasetSpec, partition: PartitionRef, destination_uri: str
+    ) -> AuthorizedCopy:
+        """Run the eight checks for one partition; raises ConsentRefused before any I/O."""
+        request = request_for(self.app, item, partition)
+        grant = (
+            self.authorization.registration.dataset(item.dataset.name)
+            if self.authorization
+            else None
+        )
+        refused: tuple[str, ...] = ()
+        if grant is not None and self._is_update_available():
+            # The old grant keeps working for exactly what it covered; new columns are refused.
+            allowed = set(grant.columns)
+            refused = tuple(c for c in request.columns if c not in allowed)
+            kept = tuple(c for c in request.columns if c in allowed)
+            if kept:
+                request = _with_columns(request, kept)
+        access = AccessRequest(
+            app_id=self.app.app.app_id,
+            tenant_id=self.app.app.tenant_id,
+            dataset=item.dataset.name,
+            columns=request.columns,
+            destination_uri=destination_uri,
+            scope=request.scope,
+        )
+        grant = check_request(self.authorization, access, now=self.now, suspension=self.suspension)
+        return AuthorizedCopy(request, grant, self.authorization, refused)
+
+    def _is_update_available(self) -> bool:
+        return (
+            self.authorization is not None
+            and self.authorization.fingerprint != self._spec_fingerprint
+        )
+
+
+def _with_columns(request: ExtractRequest, columns: tuple[str, ...]) -> ExtractRequest:
+    return ExtractRequest(
+        dataset=request.dataset,
+        columns=columns,
+        date_filter_column=request.date_filter_column,
+        window=request.window,
+        scope=request.scope,
+        tenant_id=request.tenant_id,
+        batch_rows=request.batch_rows,
+    )
+
+
+def _directory(directory: Directory | None, dataset: str) -> Directory:
+    if directory is None:
+        raise ValueError(
+            f"{dataset}: enforcing a group scope or a deny list needs the source's directory "
+            "(group membership), and this source has none"
+        )
+    return directory

@@ -1,0 +1,336 @@
+"""The app registration: what an admin approves, derived from the spec.
+
+The spec IS the registration. Its fingerprint is a SHA-256 over the canonical JSON of what an
+approval grants (app, tenant, destination, scope, datasets with columns and transforms), so any
+change MGDC would call an update — a column, a dataset, a scope, the sink, a transform — gives a
+new fingerprint and needs a new approval. Order in the YAML does not matter.
+
+>>> grant = ScopeGrant(everyone=False, group_ids=("B0", "a1"))
+>>> grant.group_ids
+('a1', 'b0')
+>>> from mgdc_pipelines.sources.base import Scope
+>>> grant.covers(Scope("sales", ("A1", "c2"))), grant.covers(Scope.everyone())
+(('c2',), ('all',))
+>>> destination_contains("file:/data/mgdc", "file:///data/mgdc/BasicDataSet_v0.User_v1/date=2026-11-20")
+True
+>>> destination_contains("file:/data/mgdc", "file:///data/mgdc2/x")
+False
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+import urllib.parse
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mgdc_pipelines.catalog import DATASET_PREFIX
+from mgdc_pipelines.consent.errors import ConsentError
+from mgdc_pipelines.consent.jsonfiles import (
+    canonical_json,
+    check_keys,
+    read_json,
+    string,
+    strings,
+    write_json,
+)
+from mgdc_pipelines.sources.base import Scope
+from mgdc_pipelines.spec.model import EVERYONE, AppSpec, ScopeSpec
+
+FILE_SCHEME = "file:"
+TRANSFORMS = ("hash", "drop")
+_REGISTRATION_KEYS = (
+    "app_name",
+    "app_id",
+    "tenant_id",
+    "description",
+    "owner",
+    "destination",
+    "scope",
+    "datasets",
+)
+
+
+def full_dataset_name(name: str) -> str:
+    """``Message_v1`` → ``BasicDataSet_v0.Message_v1`` (full names pass through)."""
+    return name if name.startswith(DATASET_PREFIX) else DATASET_PREFIX + name
+
+
+@dataclass(frozen=True)
+class ScopeGrant:
+    """Who the app may read: the whole organization, or members of these groups (any subset)."""
+
+    everyone: bool
+    group_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        ids = tuple(sorted({group_id.lower() for group_id in self.group_ids}))
+        if self.everyone and ids:
+            raise ConsentError("a scope grant covers either everyone or a list of groups, not both")
+        object.__setattr__(self, "group_ids", ids)
+
+    def covers(self, scope: Scope) -> tuple[str, ...]:
+        """Group ids of ``scope`` outside this grant; ``("all",)`` for an uncovered everyone-scope."""
+        if self.everyone:
+            return ()
+        if scope.is_everyone:
+            return (EVERYONE,)
+        return tuple(
+            sorted({group_id.lower() for group_id in scope.group_ids or ()} - set(self.group_ids))
+        )
+
+    def describe(self) -> str:
+        if self.everyone:
+            return "the whole organization"
+        return f"members of groups {', '.join(self.group_ids)}" if self.group_ids else "nobody"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"everyone": self.everyone, "group_ids": list(self.group_ids)}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "scope") -> ScopeGrant:
+        check_keys(data, where, ("everyone", "group_ids"))
+        if not isinstance(data["everyone"], bool):
+            raise ConsentError(
+                f"{where}.everyone: expected true or false, got {data['everyone']!r}"
+            )
+        return cls(everyone=data["everyone"], group_ids=strings(data, "group_ids", where))
+
+
+@dataclass(frozen=True)
+class DatasetGrant:
+    """One dataset of a registration: the columns the app may read and their transforms."""
+
+    dataset: str
+    columns: tuple[str, ...]
+    transforms: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dataset", full_dataset_name(self.dataset))
+        object.__setattr__(self, "columns", tuple(sorted(set(self.columns))))
+        pairs = self.transforms.items() if isinstance(self.transforms, Mapping) else self.transforms
+        object.__setattr__(self, "transforms", tuple(sorted((str(c), str(t)) for c, t in pairs)))
+        self._check_transforms()
+
+    def _check_transforms(self) -> None:
+        for column, transform in self.transforms:
+            if transform not in TRANSFORMS:
+                raise ConsentError(
+                    f"{self.dataset}: unknown transform {transform!r} for {column!r}; allowed: hash, drop"
+                )
+            if column not in self.columns:
+                raise ConsentError(
+                    f"{self.dataset}: transform on {column!r}, which is not among its columns"
+                )
+
+    @property
+    def short_name(self) -> str:
+        return self.dataset.removeprefix(DATASET_PREFIX)
+
+    def transform(self, column: str) -> str | None:
+        """``"hash"``, ``"drop"`` or None (written as read)."""
+        return dict(self.transforms).get(column)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "columns": list(self.columns),
+            "transforms": dict(self.transforms),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> DatasetGrant:
+        check_keys(data, where, ("dataset", "columns", "transforms"))
+        transforms = data["transforms"]
+        if not isinstance(transforms, dict):
+            raise ConsentError(
+                f"{where}.transforms: expected an object {{column: hash|drop}}, got {transforms!r}"
+            )
+        return cls(
+            dataset=string(data, "dataset", where),
+            columns=strings(data, "columns", where),
+            transforms=tuple(
+                (column, string(transforms, column, f"{where}.transforms")) for column in transforms
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Registration:
+    """Everything an admin sees and approves for one app."""
+
+    app_name: str
+    app_id: str
+    tenant_id: str
+    description: str
+    owner: str
+    destination: str
+    scope: ScopeGrant
+    datasets: tuple[DatasetGrant, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "app_id", self.app_id.lower())
+        object.__setattr__(self, "tenant_id", self.tenant_id.lower())
+        datasets = tuple(sorted(self.datasets, key=lambda grant: grant.dataset))
+        names = [grant.dataset for grant in datasets]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ConsentError(
+                f"registration of {self.app_name}: datasets listed twice: {', '.join(duplicates)}"
+            )
+        object.__setattr__(self, "datasets", datasets)
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 (hex) of what an approval grants; names and descriptions are not part of it."""
+        granted = {
+            "app_id": self.app_id,
+            "tenant_id": self.tenant_id,
+            "destination": self.destination,
+            "scope": self.scope.to_dict(),
+            "datasets": [grant.to_dict() for grant in self.datasets],
+        }
+        return hashlib.sha256(canonical_json(granted).encode("utf-8")).hexdigest()
+
+    def dataset(self, name: str) -> DatasetGrant | None:
+        wanted = full_dataset_name(name)
+        return next((grant for grant in self.datasets if grant.dataset == wanted), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "app_name": self.app_name,
+            "app_id": self.app_id,
+            "tenant_id": self.tenant_id,
+            "description": self.description,
+            "owner": self.owner,
+            "destination": self.destination,
+            "scope": self.scope.to_dict(),
+            "datasets": [grant.to_dict() for grant in self.datasets],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "registration") -> Registration:
+        """Strict inverse of :meth:`to_dict`: unknown or missing keys raise a ConsentError naming them."""
+        check_keys(data, where, _REGISTRATION_KEYS)
+        if not isinstance(data["datasets"], list):
+            raise ConsentError(f"{where}.datasets: expected a list, got {data['datasets']!r}")
+        texts = {key: string(data, key, where) for key in _REGISTRATION_KEYS[:6]}
+        return cls(
+            **texts,
+            scope=ScopeGrant.from_dict(data["scope"], f"{where}.scope"),
+            datasets=tuple(
+                DatasetGrant.from_dict(item, f"{where}.datasets[{index}]")
+                for index, item in enumerate(data["datasets"])
+            ),
+        )
+
+    def canonical_json(self) -> str:
+        """The whole registration (names included) in canonical JSON."""
+        return canonical_json(self.to_dict())
+
+
+def registration_for(spec: AppSpec) -> Registration:
+    """The registration a spec declares."""
+    info = spec.app
+    return Registration(
+        app_name=info.name,
+        app_id=info.app_id,
+        tenant_id=info.tenant_id,
+        description=info.description,
+        owner=info.owner,
+        destination=destination_for(spec),
+        scope=scope_grant_for(spec.scopes),
+        datasets=tuple(
+            DatasetGrant(item.dataset.name, item.selected_columns, tuple(item.transforms.items()))
+            for item in spec.datasets
+        ),
+    )
+
+
+def scope_grant_for(scopes: Iterable[ScopeSpec]) -> ScopeGrant:
+    """Everyone if any scope is ``all``; else the union of the scopes' groups."""
+    scopes = tuple(scopes)
+    if any(scope.is_everyone for scope in scopes):
+        return ScopeGrant(everyone=True)
+    return ScopeGrant(
+        everyone=False, group_ids=tuple(g for scope in scopes for g in scope.group_ids or ())
+    )
+
+
+def destination_for(spec: AppSpec) -> str:
+    """``file:<sink path as declared>``, normalized: ``./mgdc_data`` → ``file:mgdc_data``.
+
+    Declared, not resolved: a relative destination is resolved against the working directory at
+    run time, so a signed demo authorization works from any checkout.
+    """
+    sink = spec.sink
+    if sink.type == "local":
+        return FILE_SCHEME + posixpath.normpath(sink.path)
+    raise ConsentError(
+        f"app {spec.name}: no consent destination is defined for sink type {sink.type!r}"
+    )
+
+
+def destination_contains(authorized: str, uri: str) -> bool:
+    """Is the location ``uri`` (RFC 3986, percent-encoded) inside the ``authorized`` destination?
+
+    Both sides are resolved (``..``, symlinks) and compared by path components, so
+    ``/data/mgdc/../etc`` and ``/data/mgdc2`` are outside ``/data/mgdc``. Unknown schemes: False.
+    """
+    root, target = _authorized_path(authorized), _uri_path(uri)
+    if root is None or target is None:
+        return False
+    try:
+        return target.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError, ValueError):  # unknown ~user, symlink loop, NUL byte
+        return False
+
+
+def _authorized_path(authorized: str) -> Path | None:
+    """The destination as declared (not percent-encoded): ``file:`` + a local path."""
+    raw = authorized[len(FILE_SCHEME) :] if authorized.startswith(FILE_SCHEME) else ""
+    return Path(raw).expanduser() if raw else None
+
+
+def _uri_path(uri: str) -> Path | None:
+    parts = urllib.parse.urlsplit(uri)
+    if (
+        parts.scheme.lower() != "file"
+        or parts.netloc not in ("", "localhost")
+        or parts.query
+        or parts.fragment
+    ):
+        return None
+    path = urllib.parse.unquote(parts.path)
+    return Path(path) if path else None
+
+
+def write_registration(path: str | os.PathLike[str], registration: Registration) -> Path:
+    """The file a developer hands to an admin; the fingerprint lets the admin's tool spot edits."""
+    return write_json(
+        path, {"registration": registration.to_dict(), "fingerprint": registration.fingerprint}
+    )
+
+
+def read_registration(path: str | os.PathLike[str]) -> Registration:
+    """Read a registration file; refuse one edited after it was written (its fingerprint changed)."""
+    try:
+        document = read_json(path)
+    except OSError as error:
+        raise ConsentError(f"cannot read registration file {path}: {error.strerror}") from None
+    try:
+        check_keys(document, "registration file", ("registration", "fingerprint"))
+        registration = Registration.from_dict(document["registration"])
+    except ConsentError as error:
+        raise ConsentError(f"{path}: {error}") from None
+    if registration.fingerprint != document["fingerprint"]:
+        raise ConsentError(
+            f"{path}: the registration was edited after it was written (fingerprint "
+            f"{registration.fingerprint[:12]}…, file says {str(document['fingerprint'])[:12]}…); "
+            "ask the developer for a fresh `mgdc-pipelines consent request`"
+        )
+    return registration

@@ -1,0 +1,111 @@
+"""Prove consent on what was WRITTEN: read committed files back and check them against the grant.
+
+These checks never trust the in-memory batches that were written: they read the committed
+partition as any reader would see it (every file in it, each with its own schema), so a
+buggy writer, a tampered file or a sink that adds a column after commit is caught.
+
+Three checks, each returning the problems it found (empty: passed):
+
+- ``consented_columns``: every column of every file is an authorized, not-dropped column or
+  one of the dataset's metadata columns;
+- ``scope_compliance``: every row's ``ptenant`` is the app's tenant, and its ``puser`` /
+  ``pObjectId`` belongs to the authorized scope;
+- ``transforms_applied``: hashed columns hold only hashes, dropped columns are absent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from mgdc_pipelines.catalog import Dataset
+from mgdc_pipelines.consent.transforms import array_is_hashed
+from mgdc_pipelines.sinks.base import PartitionRef, Sink
+
+CONSENTED_COLUMNS = "consented_columns"
+SCOPE_COMPLIANCE = "scope_compliance"
+TRANSFORMS_APPLIED = "transforms_applied"
+CHECKS = (CONSENTED_COLUMNS, SCOPE_COMPLIANCE, TRANSFORMS_APPLIED)
+_MAX_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class WrittenPartition:
+    """A committed partition and what its writer was allowed to put in it."""
+
+    partition: PartitionRef
+    dataset: Dataset
+    allowed_columns: frozenset[str]  # authorized content columns that may be written
+    hashed_columns: frozenset[str]
+    dropped_columns: frozenset[str]
+    tenant_id: str
+    scope_ids: frozenset[str] | None  # allowed puser / pObjectId values; None = whole tenant
+
+
+def verify_partition(sink: Sink, written: WrittenPartition) -> dict[str, list[str]]:
+    """Problems per check for one committed partition."""
+    schemas = sink.committed_schemas(written.partition)
+    return {
+        CONSENTED_COLUMNS: _unconsented_columns(schemas, written),
+        SCOPE_COMPLIANCE: _out_of_scope_rows(sink, written),
+        TRANSFORMS_APPLIED: _missing_transforms(sink, schemas, written),
+    }
+
+
+def _unconsented_columns(schemas: dict[str, pa.Schema], written: WrittenPartition) -> list[str]:
+    allowed = written.allowed_columns | set(written.dataset.metadata_column_names)
+    return [
+        f"{uri}: column {name!r} is not authorized"
+        for uri, schema in schemas.items()
+        for name in schema.names
+        if name not in allowed
+    ]
+
+
+def _out_of_scope_rows(sink: Sink, written: WrittenPartition) -> list[str]:
+    problems = []
+    tenants = _distinct(sink.read_committed(written.partition, ["ptenant"]), "ptenant")
+    foreign = sorted(t for t in tenants if t != written.tenant_id)
+    if foreign:
+        problems.append(f"rows of other tenants {_shown(foreign)} (expected {written.tenant_id})")
+    column = written.dataset.scope_column
+    if column and written.scope_ids is not None:
+        values = _distinct(sink.read_committed(written.partition, [column]), column)
+        outside = sorted(v for v in values if v not in written.scope_ids)
+        if outside:
+            problems.append(
+                f"{len(outside)} {column} value(s) outside the authorized scope: {_shown(outside)}"
+            )
+    return problems
+
+
+def _missing_transforms(
+    sink: Sink, schemas: dict[str, pa.Schema], written: WrittenPartition
+) -> list[str]:
+    problems = [
+        f"{uri}: dropped column {name!r} was written"
+        for uri, schema in schemas.items()
+        for name in schema.names
+        if name in written.dropped_columns
+    ]
+    for column in sorted(written.hashed_columns):
+        for batch in sink.read_committed(written.partition, [column]):
+            if not array_is_hashed(batch.column(0)):
+                problems.append(f"column {column!r} holds values that are not hashes")
+                break
+    return problems
+
+
+def _distinct(batches: Iterable[pa.RecordBatch], column: str) -> set[str]:
+    values: set[str] = set()
+    for batch in batches:
+        values.update(v for v in pc.unique(batch.column(column)).to_pylist() if v is not None)
+    return values
+
+
+def _shown(values: list[str]) -> str:
+    more = f" and {len(values) - _MAX_SHOWN} more" if len(values) > _MAX_SHOWN else ""
+    return ", ".join(values[:_MAX_SHOWN]) + more

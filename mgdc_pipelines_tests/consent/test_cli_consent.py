@@ -1,0 +1,141 @@
+"""The consent workflow from the command line: keygen → request → approve → status → audit."""
+
+from __future__ import annotations
+
+import copy
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from mgdc_pipelines.cli import main
+from mgdc_pipelines_tests.conftest import demo_spec_dict, write_spec
+from mgdc_pipelines_tests.consent.helpers import ADMIN, OWNER, SALES_GROUP, add_column
+
+
+class Workspace:
+    """A temp working directory with an admin key pair from `consent keygen`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.private_key = folder / "admin" / "admin.key"
+        self.public_key = folder / "admin" / "admin.pub"
+        self.authorization = folder / "consent" / "demo.authorization.json"
+
+    def spec(self, name: str, *mutations) -> str:
+        """A demo-spec variant trusting the admin's public key (a new file each time)."""
+        raw = copy.deepcopy(demo_spec_dict())
+        raw["consent"] = {"authorization": str(self.authorization), "public_key": str(self.public_key)}
+        for mutate in mutations:
+            mutate(raw)
+        return str(write_spec(self.folder, raw, name))
+
+    def decide(self, action: str, *extra: str, approver: str = ADMIN) -> int:
+        return main(["consent", action, "--registration", "demo.registration.json", "--approver", approver,
+                     "--key", str(self.private_key), *extra])
+
+
+@pytest.fixture
+def ws(tmp_path, monkeypatch, capsys) -> Workspace:
+    monkeypatch.chdir(tmp_path)
+    workspace = Workspace(tmp_path)
+    assert main(["consent", "keygen", "--out-private", str(workspace.private_key),
+                 "--out-public", str(workspace.public_key)]) == 0
+    capsys.readouterr()
+    return workspace
+
+
+def test_keygen_makes_a_private_key_only_its_owner_can_read_and_never_overwrites(ws, capsys):
+    assert stat.S_IMODE(ws.private_key.stat().st_mode) == 0o600
+    assert b"PUBLIC KEY" in ws.public_key.read_bytes()
+    assert main(["consent", "keygen", "--out-private", str(ws.private_key), "--out-public", "other.pub"]) == 1
+    err = capsys.readouterr().err
+    assert "already exists" in err and str(ws.private_key) in err and "Traceback" not in err
+    assert not Path("other.pub").exists()
+
+
+def test_request_approve_status_and_a_spec_that_grew(ws, capsys):
+    spec = ws.spec("app.yaml")
+    assert main(["consent", "request", "--spec", spec]) == 0
+    out = capsys.readouterr().out
+    document = json.loads(Path("demo.registration.json").read_text())
+    assert document["fingerprint"] in out and OWNER in out and "file:mgdc_data" in out
+    assert "BasicDataSet_v0.Message_v1" in out and "bodyPreview" in out and "the whole organization" in out
+
+    assert ws.decide("approve", "--spec", spec) == 0
+    assert f"approved by {ADMIN}" in capsys.readouterr().out
+    assert json.loads(ws.authorization.read_text())["payload"]["fingerprint"] == document["fingerprint"]
+
+    assert main(["consent", "status", "--spec", spec]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("demo: approved") and document["fingerprint"] in out and "expires" in out
+
+    grown = ws.spec("grown.yaml", add_column("Message_v1", "body"))
+    assert main(["consent", "status", "--spec", grown]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("demo: update_available")
+    assert "Message_v1" in out and "partly authorized — columns not in the grant are refused: body" in out
+
+
+def test_approval_is_audited_next_to_the_authorization(ws, capsys):
+    spec = ws.spec("app.yaml")
+    main(["consent", "request", "--spec", spec])
+    ws.decide("approve", "--spec", spec, "--deny-group", SALES_GROUP)
+    (event,) = [json.loads(line) for line in (ws.authorization.parent / "demo.audit.jsonl").read_text().splitlines()]
+    assert event["event"] == "approved" and event["approver"] == ADMIN
+    assert event["deny_group_ids"] == [SALES_GROUP] and "Message_v1" in event["datasets"]
+    capsys.readouterr()
+    assert main(["audit", "--spec", spec]) == 0
+    report = capsys.readouterr().out
+    assert "approved" in report and f"approver={ADMIN}" in report
+    assert main(["audit", "--spec", spec, "--since", "2999-01-01"]) == 0
+    assert capsys.readouterr().out.strip() == "no audit events"
+    main(["consent", "status", "--spec", spec])
+    assert f"deny list: {SALES_GROUP}" in capsys.readouterr().out
+
+
+def test_deny(ws, capsys):
+    spec = ws.spec("app.yaml")
+    main(["consent", "request", "--spec", spec])
+    assert ws.decide("deny", "--spec", spec) == 0
+    capsys.readouterr()
+    assert main(["consent", "status", "--spec", spec]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("demo: denied") and f"denied by {ADMIN}" in out
+    with pytest.raises(SystemExit):  # a deny list belongs to an approval only
+        ws.decide("deny", "--deny-group", SALES_GROUP)
+
+
+def test_the_owner_cannot_approve(ws, capsys):
+    main(["consent", "request", "--spec", ws.spec("app.yaml")])
+    capsys.readouterr()
+    assert ws.decide("approve", approver=OWNER) == 1
+    err = capsys.readouterr().err
+    assert "App approver and owner cannot be the same user" in err and "Traceback" not in err
+    assert not Path("demo.authorization.json").exists()
+
+
+def test_without_a_spec_the_authorization_goes_to_the_working_directory_or_out(ws, capsys):
+    main(["consent", "request", "--spec", ws.spec("app.yaml"), "--out", "reg.json"])
+    Path("reg.json").rename("demo.registration.json")
+    assert ws.decide("approve") == 0
+    assert Path("demo.authorization.json").exists() and Path("demo.audit.jsonl").exists()
+    assert ws.decide("approve", "--out", "elsewhere/auth.json") == 0
+    assert Path("elsewhere/auth.json").exists()
+
+
+def test_status_and_errors_exit_1_without_a_traceback(ws, capsys):
+    spec = ws.spec("app.yaml")
+    assert main(["consent", "status", "--spec", spec]) == 1
+    assert capsys.readouterr().out.startswith("demo: pending")
+    main(["consent", "request", "--spec", spec])
+    ws.decide("approve", "--spec", spec)
+    ws.authorization.write_text(ws.authorization.read_text().replace(ADMIN, "mallory@contoso.example.com"))
+    capsys.readouterr()
+    assert main(["consent", "status", "--spec", spec]) == 1
+    err = capsys.readouterr().err
+    assert f"authorization {ws.authorization} is invalid" in err and "Traceback" not in err
+    assert main(["consent", "approve", "--registration", "missing.json", "--approver", ADMIN,
+                 "--key", str(ws.private_key)]) == 1
+    assert "cannot read registration file missing.json" in capsys.readouterr().err

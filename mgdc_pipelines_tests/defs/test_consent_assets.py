@@ -1,0 +1,282 @@
+"""Consent through the Dagster assets: refusal before I/O, enforcement, blocking checks, suspension."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import dagster as dg
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
+import pytest
+
+from mgdc_pipelines.consent.store import ConsentStore
+from mgdc_pipelines.consent.transforms import is_hash
+from mgdc_pipelines.defs import SINK_RESOURCE_KEY, SOURCE_RESOURCE_KEY, build_defs, build_mgdc_assets
+from mgdc_pipelines.sinks.base import PartitionRef
+from mgdc_pipelines.sinks.local import LocalParquetSink
+from mgdc_pipelines.sources.base import ExtractRequest
+from mgdc_pipelines.sources.synthetic import SyntheticSource, SyntheticTenant, TenantConfig
+from mgdc_pipelines_tests.conftest import approve
+
+DAY = "2026-11-20"
+LEGAL_GROUP = "23227d8d-93e7-51bc-9c2d-53be48d6f7cb"
+
+CALLS: dict[str, int] = {"extract": 0, "open_partition": 0}
+
+
+class CountingSource(dg.ConfigurableResource):
+    """The real synthetic tenant; counts extractions so tests can prove there were none."""
+
+    options: dict[str, Any]
+    inject_column: bool = False
+
+    def get_source(self):
+        real = SyntheticSource(TenantConfig(**self.options))
+        inject = self.inject_column
+
+        class _Source:
+            def extract(self, request: ExtractRequest) -> Iterator[pa.RecordBatch]:
+                CALLS["extract"] += 1
+                for batch in real.extract(request):
+                    if inject:  # schema drift: a column nobody asked for, e.g. message bodies
+                        batch = batch.append_column("body", pa.array(["secret"] * batch.num_rows))
+                    yield batch
+
+            def member_ids(self, group_ids):
+                return real.member_ids(group_ids)
+
+            def addresses(self, user_ids):
+                return real.addresses(user_ids)
+
+        return _Source()
+
+
+class CountingSink(dg.ConfigurableResource):
+    """The real local sink; counts opened partitions, optionally corrupts them after commit."""
+
+    path: str
+    corrupt_after_commit: bool = False
+
+    def get_sink(self):
+        sink = LocalParquetSink(self.path)
+        corrupt = self.corrupt_after_commit
+
+        class _Sink:
+            def __getattr__(self, name):
+                return getattr(sink, name)
+
+            def open_partition(self, partition: PartitionRef, schema: pa.Schema):
+                CALLS["open_partition"] += 1
+                writer = sink.open_partition(partition, schema)
+                if not corrupt:
+                    return writer
+                original_commit = writer.commit
+
+                def commit_then_corrupt():
+                    info = original_commit()
+                    folder = sink.partition_path(partition)
+                    extra = pa.table({"ptenant": ["x"], "body": ["leaked"]})
+                    pq.write_table(extra, folder / "part-99999-extra.parquet")
+                    return info
+
+                writer.commit = commit_then_corrupt
+                return writer
+
+        return _Sink()
+
+
+@pytest.fixture(autouse=True)
+def reset_calls():
+    CALLS.update(extract=0, open_partition=0)
+
+
+def counting_resources(app, **source_options) -> dict:
+    return {
+        **build_defs(app).resources,
+        SOURCE_RESOURCE_KEY: CountingSource(options=app.source.options, **source_options),
+        SINK_RESOURCE_KEY: CountingSink(path=str(app.sink.resolved_path())),
+    }
+
+
+def asset(app, name: str) -> dg.AssetsDefinition:
+    return next(a for a in build_mgdc_assets(app) if a.key.path[-1] == name)
+
+
+def run(app, name: str, partition: str = f"{DAY}|all", resources=None, extra_assets=()):
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [asset(app, name), *extra_assets],
+            instance=instance,
+            resources=resources or counting_resources(app),
+            partition_key=partition,
+            raise_on_error=False,
+        )
+        events = {e.asset_key.path[-1]: e for e in result.get_asset_materialization_events()}
+        checks = {e.asset_check_key.name: e for e in result.get_asset_check_evaluations()}
+        failure = next((e for e in result.all_events if e.is_step_failure), None)
+    return result, events, checks, failure
+
+
+def failure_message(failure) -> str:
+    return failure.step_failure_data.error.to_string() if failure else ""
+
+
+def written(app, dataset: str, partition: str = f"{DAY}/scope=all") -> pa.Table:
+    folder = app.sink.resolved_path() / f"BasicDataSet_v0.{dataset}" / f"date={partition}"
+    return pads.dataset(folder, format="parquet").to_table()
+
+
+def test_an_app_without_authorization_is_refused_before_any_io(small_spec_factory):
+    app = small_spec_factory(approved=False)
+    result, _, _, failure = run(app, "Message_v1")
+    assert not result.success
+    assert "consent check 'approved' refused BasicDataSet_v0.Message_v1: pending" in failure_message(failure)
+    assert CALLS == {"extract": 0, "open_partition": 0}
+    assert not app.sink.resolved_path().exists()
+
+
+def test_a_denied_app_is_refused_before_any_io(small_spec_factory, admin_keys):
+    app = small_spec_factory(approved=False)
+    approve(app, admin_keys, decision="denied")
+    result, _, _, failure = run(app, "User_v1")
+    assert "consent check 'approved' refused BasicDataSet_v0.User_v1: denied" in failure_message(failure)
+    assert CALLS == {"extract": 0, "open_partition": 0}
+
+
+def test_an_expired_grant_is_refused(small_spec_factory, admin_keys):
+    app = small_spec_factory(approved=False)
+    approve(app, admin_keys, now=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=181))
+    _, _, _, failure = run(app, "User_v1")
+    assert "consent check 'not_expired' refused" in failure_message(failure)
+    assert CALLS == {"extract": 0, "open_partition": 0}
+
+
+def test_a_tampered_authorization_is_refused(small_spec):
+    path = small_spec.consent.authorization_path()
+    document = json.loads(path.read_text())
+    document["payload"]["registration"]["datasets"][0]["columns"].append("body")
+    path.write_text(json.dumps(document))
+    result, _, _, failure = run(small_spec, "Message_v1")
+    assert not result.success
+    assert str(path) in failure_message(failure)
+    assert CALLS == {"extract": 0, "open_partition": 0}
+
+
+def test_an_approved_app_copies_and_all_blocking_checks_pass(small_spec):
+    result, events, checks, _ = run(small_spec, "Message_v1")
+    assert result.success
+    assert {name: check.passed for name, check in checks.items()} == {
+        "consented_columns": True,
+        "scope_compliance": True,
+        "transforms_applied": True,
+    }
+    metadata = events["Message_v1"].materialization.metadata
+    assert metadata["consent/rows_written"].value == metadata["dagster/row_count"].value > 0
+    entries = ConsentStore(small_spec.consent, small_spec.name).audit.entries()
+    [commit] = [e for e in entries if e["event"] == "partition_committed"]
+    assert commit["dataset"] == "BasicDataSet_v0.Message_v1" and commit["rows"] == metadata["dagster/row_count"].value
+
+
+def test_spec_grown_beyond_the_grant_keeps_old_columns_and_refuses_the_new_one(small_spec_factory, admin_keys):
+    approved = small_spec_factory()  # approved with the demo's Message_v1 columns
+    grown = small_spec_factory(
+        lambda raw: raw["datasets"][0]["columns"].append("uniqueBody"), approved=False
+    )
+    assert grown.consent.authorization_path() == approved.consent.authorization_path()
+    result, events, _, _ = run(grown, "Message_v1")
+    assert result.success
+    assert events["Message_v1"].materialization.metadata["consent/refused_columns"].value == ["uniqueBody"]
+    table = written(grown, "Message_v1")
+    assert "uniqueBody" not in table.column_names and "subject" in table.column_names
+
+
+def test_a_dataset_added_after_approval_is_refused_by_name(small_spec_factory):
+    small_spec_factory(lambda raw: raw["datasets"].pop())  # approved without SharePointPermissions_v1
+    grown = small_spec_factory(approved=False)
+    result, _, _, failure = run(grown, "SharePointPermissions_v1", partition=DAY)
+    assert "consent check 'dataset' refused BasicDataSet_v0.SharePointPermissions_v1" in failure_message(failure)
+    assert CALLS == {"extract": 0, "open_partition": 0}
+
+
+def test_a_scope_outside_the_grant_is_refused_naming_the_group(small_spec_factory):
+    small_spec_factory(lambda raw: raw["scopes"].pop("all"))  # approved for sales + engineering only
+    grown = small_spec_factory(lambda raw: raw["scopes"].update(legal=[LEGAL_GROUP]), approved=False)
+    result, _, _, failure = run(grown, "User_v1", partition=f"{DAY}|legal")
+    assert "consent check 'scope' refused BasicDataSet_v0.User_v1" in failure_message(failure)
+    assert LEGAL_GROUP in failure_message(failure)
+    assert CALLS == {"extract": 0, "open_partition": 0}
+
+
+def test_an_unrequested_column_from_the_source_is_dropped_and_counted(small_spec):
+    resources = {**counting_resources(small_spec), SOURCE_RESOURCE_KEY: CountingSource(options=small_spec.source.options, inject_column=True)}
+    result, events, checks, _ = run(small_spec, "User_v1", resources=resources)
+    assert result.success and all(check.passed for check in checks.values())
+    metadata = events["User_v1"].materialization.metadata
+    assert metadata["consent/unauthorized_columns_dropped"].value == {"body": metadata["consent/rows_in"].value}
+    assert "body" not in written(small_spec, "User_v1").column_names
+
+
+def test_a_sink_corrupted_after_commit_fails_the_blocking_check_suspends_and_refuses(small_spec):
+    downstream_ran = []
+
+    users = asset(small_spec, "User_v1")
+
+    @dg.asset(deps=[users.key], partitions_def=users.partitions_def, backfill_policy=users.backfill_policy)
+    def user_features() -> None:
+        downstream_ran.append(True)
+
+    resources = {**counting_resources(small_spec), SINK_RESOURCE_KEY: CountingSink(path=str(small_spec.sink.resolved_path()), corrupt_after_commit=True)}
+    result, _, checks, _ = run(small_spec, "User_v1", resources=resources, extra_assets=[user_features])
+    assert not result.success
+    assert not checks["consented_columns"].passed
+    assert "'body' is not authorized" in json.dumps(checks["consented_columns"].metadata["problems"].value)
+    assert downstream_ran == [], "a failed blocking check must stop downstream assets"
+
+    suspension = ConsentStore(small_spec.consent, small_spec.name).suspension()
+    assert suspension is not None and "consented_columns" in suspension.reason
+
+    CALLS.update(extract=0, open_partition=0)
+    _, _, _, failure = run(small_spec, "Message_v1")
+    assert "consent check 'not_suspended' refused" in failure_message(failure)
+    assert CALLS == {"extract": 0, "open_partition": 0}
+
+
+def test_hashing_is_stable_across_runs_and_the_check_proves_it(small_spec_factory, monkeypatch):
+    monkeypatch.setenv("MGDC_HASH_KEY", "a-test-key-of-at-least-16-bytes")
+    app = small_spec_factory(lambda raw: raw["datasets"][0].update(transforms={"sender": "hash", "toRecipients": "hash", "bodyPreview": "drop"}))
+    first, events, checks, _ = run(app, "Message_v1")
+    assert first.success and checks["transforms_applied"].passed
+    table = written(app, "Message_v1")
+    assert "bodyPreview" not in table.column_names
+    senders = pc.struct_field(pc.struct_field(table.column("sender"), "emailAddress"), "address").to_pylist()
+    assert senders and all(is_hash(address) for address in senders)
+    assert events["Message_v1"].materialization.metadata["consent/values_hashed"].value["sender"] == table.num_rows
+
+    second, _, _, _ = run(app, "Message_v1")
+    assert second.success
+    assert written(app, "Message_v1").column("sender").equals(table.column("sender"))
+
+
+def test_deny_listed_people_are_scrubbed_from_mail(small_spec_factory, admin_keys):
+    app = small_spec_factory(approved=False)
+    approve(app, admin_keys, deny_group_ids=[LEGAL_GROUP])
+    result, events, checks, _ = run(app, "Message_v1")
+    assert result.success and all(check.passed for check in checks.values())
+    assert events["Message_v1"].materialization.metadata["consent/rows_deny_listed"].value > 0
+
+    tenant = SyntheticTenant(TenantConfig(**app.source.options))
+    legal = {u.mail.lower() for u in tenant.members_of(LEGAL_GROUP)} | {u.id for u in tenant.members_of(LEGAL_GROUP)}
+    rows = written(app, "Message_v1").to_pylist()
+    for row in rows:
+        people = {row["puser"]}
+        for column in ("sender", "from"):
+            if row[column]:
+                people.add(row[column]["emailAddress"]["address"].lower())
+        for column in ("toRecipients", "ccRecipients", "bccRecipients"):
+            people.update(r["emailAddress"]["address"].lower() for r in row[column] or [])
+        assert not people & legal
