@@ -93,9 +93,14 @@ def test_demo_command_materializes_every_dataset_and_prints_a_summary(tmp_path):
     assert yaml.safe_load((home / "dagster.yaml").read_text()) == {"telemetry": {"enabled": False}}
 
     # `make ui` afterwards: a real dagster-webserver on the same DAGSTER_HOME shows them.
-    stats = ui_partition_stats(home, spec_path, cwd=tmp_path)
-    assert stats["mgdc/Message_v1"] == 2 * len(spec.scopes)
-    assert stats["mgdc/SharePointSites_v1"] == 2
+    nodes = ui_asset_nodes(home, spec_path, cwd=tmp_path)
+    assert nodes["mgdc/Message_v1"]["partitionStats"]["numMaterialized"] == 2 * len(spec.scopes)
+    assert nodes["mgdc/SharePointSites_v1"]["partitionStats"]["numMaterialized"] == 2
+    for key, node in nodes.items():  # the blocking consent checks passed on every dataset
+        checks = {c["name"]: (c["blocking"], c["executionForLatestMaterialization"]["status"])
+                  for c in node["assetChecksOrError"]["checks"]}
+        assert checks == {name: (True, "SUCCEEDED") for name in
+                          ("consented_columns", "scope_compliance", "transforms_applied")}, key
 
 
 def free_port() -> int:
@@ -104,8 +109,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def ui_partition_stats(home: Path, spec_path: Path, cwd: Path) -> dict[str, int]:
-    """Materialized partitions per asset, as the Dagster UI's GraphQL API reports them."""
+UI_QUERY = """{ assetNodes { assetKey { path } partitionStats { numMaterialized }
+  assetChecksOrError { ... on AssetChecks { checks { name blocking
+    executionForLatestMaterialization { status } } } } } }"""
+
+
+def ui_asset_nodes(home: Path, spec_path: Path, cwd: Path) -> dict[str, dict]:
+    """Asset nodes as the Dagster UI's GraphQL API reports them, by asset key."""
     port = free_port()
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("dagster-webserver")), "-w", str(REPO / "workspace.yaml"),
@@ -113,13 +123,12 @@ def ui_partition_stats(home: Path, spec_path: Path, cwd: Path) -> dict[str, int]
         cwd=cwd, env={**os.environ, "DAGSTER_HOME": str(home), "MGDC_SPEC": str(spec_path)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    query = "{ assetNodes { assetKey { path } partitionStats { numMaterialized } } }"
     try:
         deadline = time.monotonic() + 120
         while True:
             try:
                 request = urllib.request.Request(
-                    f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
+                    f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": UI_QUERY}).encode(),
                     headers={"Content-Type": "application/json"},
                 )
                 with urllib.request.urlopen(request, timeout=10) as response:
@@ -134,4 +143,4 @@ def ui_partition_stats(home: Path, spec_path: Path, cwd: Path) -> dict[str, int]
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return {"/".join(n["assetKey"]["path"]): n["partitionStats"]["numMaterialized"] for n in nodes}
+    return {"/".join(n["assetKey"]["path"]): n for n in nodes}
