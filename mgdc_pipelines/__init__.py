@@ -8,14 +8,14 @@
 
 from mgdc_pipelines.catalog import Dataset, get_dataset, list_datasets
 from mgdc_pipelines.defs import (
-    LocalParquetSinkResource,
+    LocalSinkResource,
     MgdcTranslator,
     MgdcTranslatorData,
     SyntheticTenantResource,
     build_defs,
     build_mgdc_assets,
 )
-from mgdc_pipelines.sinks import CommitInfo, LocalParquetSink, PartitionRef, PartitionWriter, Sink
+from mgdc_pipelines.sinks import CommitInfo, LocalSink, PartitionRef, PartitionWriter, Sink
 from mgdc_pipelines.sources import ExtractRequest, Scope, Source, TimeWindow
 from mgdc_pipelines.spec import DEMO_SPEC_PATH, AppSpec, DatasetSpec, SpecError, load_spec, parse_spec
 from mgdc_pipelines.transfer import copy_partition, request_for
@@ -28,8 +28,8 @@ __all__ = [
     "Dataset",
     "DatasetSpec",
     "ExtractRequest",
-    "LocalParquetSink",
-    "LocalParquetSinkResource",
+    "LocalSink",
+    "LocalSinkResource",
     "MgdcTranslator",
     "MgdcTranslatorData",
     "PartitionRef",

@@ -6,13 +6,13 @@ This is the copy path every run goes through, independent of Dagster:
 
 >>> import datetime as dt, tempfile
 >>> from mgdc_pipelines.spec import load_spec, DEMO_SPEC_PATH
->>> from mgdc_pipelines.sinks import LocalParquetSink
+>>> from mgdc_pipelines.sinks import LocalSink
 >>> from mgdc_pipelines.sources.synthetic import SyntheticSource, TenantConfig
 >>> app = load_spec(DEMO_SPEC_PATH)
 >>> partition = PartitionRef("BasicDataSet_v0.User_v1", dt.date(2026, 11, 20), "sales")
 >>> result = copy_partition(
 ...     SyntheticSource(TenantConfig(seed=42, users=40)),
-...     LocalParquetSink(tempfile.mkdtemp()),
+...     LocalSink(tempfile.mkdtemp()),
 ...     request_for(app, app.dataset("User_v1"), partition),
 ...     partition,
 ... )

@@ -5,7 +5,7 @@ from mgdc_pipelines.defs.build import build_defs, copy_job_name, copy_jobs, shar
 from mgdc_pipelines.defs.constants import SINK_RESOURCE_KEY, SOURCE_RESOURCE_KEY
 from mgdc_pipelines.defs.partitions import daily_partitions, partition_ref, partitions_for
 from mgdc_pipelines.defs.resources import (
-    LocalParquetSinkResource,
+    LocalSinkResource,
     SyntheticTenantResource,
     sink_resource,
     source_resource,
@@ -16,7 +16,7 @@ from mgdc_pipelines.defs.translator import MgdcTranslator, MgdcTranslatorData
 __all__ = [
     "SINK_RESOURCE_KEY",
     "SOURCE_RESOURCE_KEY",
-    "LocalParquetSinkResource",
+    "LocalSinkResource",
     "MgdcTranslator",
     "MgdcTranslatorData",
     "SyntheticTenantResource",

@@ -4,9 +4,9 @@ Both are plain ``ConfigurableResource``s, so runs can override them from the lau
 tests or deployments can swap them (e.g. a sink on another path) without touching the spec.
 
 >>> import tempfile
->>> sink = LocalParquetSinkResource(path=tempfile.mkdtemp()).get_sink()
+>>> sink = LocalSinkResource(path=tempfile.mkdtemp()).get_sink()
 >>> type(sink).__name__
-'LocalParquetSink'
+'LocalSink'
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any, Optional
 import dagster as dg
 
 from mgdc_pipelines.consent.transforms import MIN_HASH_KEY_BYTES
-from mgdc_pipelines.sinks.local import LocalParquetSink
+from mgdc_pipelines.sinks.local import LocalSink
 from mgdc_pipelines.sources.base import Source
 from mgdc_pipelines.sources.synthetic import SyntheticSource, TenantConfig
 from mgdc_pipelines.spec.model import AppSpec, LocalSinkSpec, SyntheticSourceSpec
@@ -31,14 +31,15 @@ class SyntheticTenantResource(dg.ConfigurableResource):
         return SyntheticSource(TenantConfig(**self.options))
 
 
-class LocalParquetSinkResource(dg.ConfigurableResource):
+class LocalSinkResource(dg.ConfigurableResource):
     """Hive-style Parquet folders on a local (or mounted) filesystem."""
 
     path: str
+    format: str = "parquet"
     compression: str = "zstd"
 
-    def get_sink(self) -> LocalParquetSink:
-        return LocalParquetSink(self.path, compression=self.compression)
+    def get_sink(self) -> LocalSink:
+        return LocalSink(self.path, format=self.format, compression=self.compression)
 
 
 class ConsentResource(dg.ConfigurableResource):
@@ -75,5 +76,5 @@ def sink_resource(app: AppSpec) -> dg.ConfigurableResource:
     """The resource the spec's ``sink:`` block describes."""
     spec = app.sink
     if isinstance(spec, LocalSinkSpec):
-        return LocalParquetSinkResource(path=str(spec.resolved_path()), compression=spec.compression)
+        return LocalSinkResource(path=str(spec.resolved_path()), format=spec.format, compression=spec.compression)
     raise ValueError(f"unsupported sink type {spec.type!r}")

@@ -16,10 +16,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
 import pyarrow as pa
+import pyarrow.dataset as pads
 
 
 _SAFE_NAME = re.compile(r"(?!\.)[A-Za-z0-9._-]{1,128}")
@@ -92,4 +93,8 @@ class Sink(Protocol):
 
     def read_committed(self, partition: PartitionRef, columns: list[str]) -> Iterator[pa.RecordBatch]:
         """Read ``columns`` back from the committed files, as a reader would see them."""
+        ...
+
+    def open_dataset(self, partitions: Sequence[PartitionRef], schema: pa.Schema) -> pads.Dataset:
+        """A lazy ``pyarrow.dataset`` over committed partitions, with ``date``/``scope`` columns."""
         ...

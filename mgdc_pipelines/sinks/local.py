@@ -1,7 +1,7 @@
 """Local Parquet sink: Hive-style folders, one atomic directory rename per commit.
 
 >>> import tempfile, datetime as dt, pyarrow as pa
->>> sink = LocalParquetSink(tempfile.mkdtemp())
+>>> sink = LocalSink(tempfile.mkdtemp())
 >>> schema = pa.schema([("id", pa.string())])
 >>> writer = sink.open_partition(PartitionRef("Example_v0", dt.date(2026, 11, 20), "all"), schema)
 >>> writer.write(pa.record_batch([pa.array(["a", "b"])], schema=schema))
@@ -31,14 +31,16 @@ import socket
 import time
 import urllib.parse
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.dataset as pads
-import pyarrow.parquet as pq
+import pyarrow.json as pa_json
 
 from mgdc_pipelines.sinks.base import CommitInfo, PartitionRef
+from mgdc_pipelines.sinks.formats import FormatWriter, format_for, read_file_columns, read_file_schema
 
 STAGING_DIR = "_staging"
 MANIFEST_FILE = "_manifest.json"
@@ -47,11 +49,12 @@ ATTEMPT_FILE = "_attempt.json"
 STALE_ATTEMPT_AGE = dt.timedelta(hours=24)
 
 
-class LocalParquetSink:
+class LocalSink:
     """Write partitions as Parquet files under ``root``.
 
     Args:
         root: folder that holds one sub-folder per dataset.
+        format: ``parquet`` (default) or ``mgdc-jsonl`` (JSON lines, as MGDC delivers them).
         compression: Parquet codec (``zstd``, ``snappy``, ``gzip``, ``none``).
         row_group_bytes: buffered bytes that make one row group; bounds the writer's memory.
         max_file_rows: rows per file before the writer starts ``part-00001.parquet``.
@@ -61,11 +64,13 @@ class LocalParquetSink:
         self,
         root: str | os.PathLike[str],
         *,
+        format: str = "parquet",
         compression: str = "zstd",
         row_group_bytes: int = 32 * 1024 * 1024,
         max_file_rows: int = 2_000_000,
     ) -> None:
         self.root = Path(root).absolute()
+        self.format = format_for(format, compression=compression)
         self.compression = compression
         self.row_group_bytes = row_group_bytes
         self.max_file_rows = max_file_rows
@@ -82,24 +87,42 @@ class LocalParquetSink:
 
     def read_dataset(self, dataset: str) -> pads.Dataset:
         """All committed partitions of ``dataset`` as a ``pyarrow.dataset`` (Hive partitioning)."""
-        return pads.dataset(self.root / dataset, format="parquet", partitioning="hive")
+        file_format = "parquet" if self.format.name == "parquet" else "json"
+        return pads.dataset(self.root / dataset, format=file_format, partitioning="hive")
 
     def committed_files(self, partition: PartitionRef) -> list[Path]:
-        """Every Parquet file a reader of ``partition`` sees (not only those the manifest lists)."""
+        """Every data file a reader of ``partition`` sees (not only those the manifest lists)."""
         folder = self.partition_path(partition)
-        return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+        return sorted(p for p in folder.glob("part-*") if p.is_file()) if folder.is_dir() else []
 
     def committed_schemas(self, partition: PartitionRef) -> dict[str, pa.Schema]:
         """Each committed file's own schema, by file URI (a reader may meet any of them)."""
-        return {file_uri(path): pq.read_schema(path) for path in self.committed_files(partition)}
+        return {file_uri(path): read_file_schema(path) for path in self.committed_files(partition)}
 
     def read_committed(self, partition: PartitionRef, columns: list[str]) -> Iterator[pa.RecordBatch]:
         """Stream ``columns`` of every committed file (files lacking a column skip it)."""
         for path in self.committed_files(partition):
-            parquet = pq.ParquetFile(path)
-            present = [c for c in columns if c in parquet.schema_arrow.names]
-            if present:
-                yield from parquet.iter_batches(columns=present)
+            yield from read_file_columns(path, columns)
+
+    def open_dataset(self, partitions: Sequence[PartitionRef], schema: pa.Schema) -> pads.Dataset:
+        """A lazy dataset over the committed files of ``partitions``; Hive folders give ``date``/``scope``.
+
+        ``schema`` (the dataset's written schema) is what JSON-lines files are parsed with, so
+        both formats read back with the catalog's types.
+        """
+        files = [str(path) for partition in partitions for path in self.committed_files(partition)]
+        partition_fields = [pa.field("date", pa.string())]
+        if any(p.scope is not None for p in partitions):
+            partition_fields.append(pa.field("scope", pa.string()))
+        partitioning = pads.partitioning(pa.schema(partition_fields), flavor="hive")
+        full_schema = pa.schema([*schema, *partition_fields])
+        if self.format.name == "parquet":
+            file_format = pads.ParquetFileFormat()
+        else:
+            file_format = pads.JsonFileFormat(parse_options=pa_json.ParseOptions(explicit_schema=schema))
+        return pads.dataset(
+            files, schema=full_schema, format=file_format, partitioning=partitioning, partition_base_dir=str(self.root / partitions[0].dataset) if partitions else None
+        )
 
     def _clean_stale_attempts(self, partition: PartitionRef) -> None:
         staging = self.root / STAGING_DIR
@@ -114,9 +137,9 @@ class LocalParquetSink:
 
 
 class LocalPartitionWriter:
-    """One write attempt for one partition; see :class:`LocalParquetSink`."""
+    """One write attempt for one partition; see :class:`LocalSink`."""
 
-    def __init__(self, sink: LocalParquetSink, partition: PartitionRef, schema: pa.Schema) -> None:
+    def __init__(self, sink: LocalSink, partition: PartitionRef, schema: pa.Schema) -> None:
         self._sink = sink
         self.partition = partition
         self.schema = schema
@@ -126,7 +149,8 @@ class LocalPartitionWriter:
         self._dir.mkdir(parents=True)
         _write_json(self._dir / ATTEMPT_FILE, _attempt_owner(partition))
         self._files: list[str] = []
-        self._file_writer: pq.ParquetWriter | None = None
+        self._file_writer: FormatWriter | None = None
+        self._stream: BinaryIO | None = None
         self._file_rows = 0
         self._buffer: list[pa.RecordBatch] = []
         self._buffer_bytes = 0
@@ -176,6 +200,7 @@ class LocalPartitionWriter:
         self._closed = True
         if self._file_writer is not None:
             self._file_writer.close()
+            self._stream.close()
         shutil.rmtree(self._dir, ignore_errors=True)
 
     def __enter__(self) -> LocalPartitionWriter:
@@ -202,18 +227,17 @@ class LocalPartitionWriter:
                 self._close_file()
                 self._open_file()
             take = min(table.num_rows - offset, self._sink.max_file_rows - self._file_rows)
-            self._file_writer.write_table(table.slice(offset, take), row_group_size=take)
+            self._file_writer.write(table.slice(offset, take))
             self._file_rows += take
             offset += take
 
     def _open_file(self) -> None:
         # The attempt id in the name means a reader that listed the old files never opens a
         # new file under an old name: it reads the old version whole or fails and retries.
-        name = f"part-{len(self._files):05d}-{self._file_tag}.parquet"
+        name = f"part-{len(self._files):05d}-{self._file_tag}{self._sink.format.extension}"
         self._files.append(name)
-        self._file_writer = pq.ParquetWriter(
-            self._dir / name, self.schema, compression=self._sink.compression
-        )
+        self._stream = open(self._dir / name, "wb")
+        self._file_writer = self._sink.format.open(self._stream, self.schema)
         self._file_rows = 0
 
     def _close_file(self) -> None:
@@ -221,8 +245,9 @@ class LocalPartitionWriter:
             return
         self._file_writer.close()
         self._file_writer = None
-        with open(self._dir / self._files[-1], "rb") as handle:
-            os.fsync(handle.fileno())
+        self._stream.flush()
+        os.fsync(self._stream.fileno())
+        self._stream.close()
 
     def _manifest(self, total_bytes: int) -> dict:
         return {

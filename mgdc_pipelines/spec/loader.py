@@ -123,6 +123,7 @@ def _substitute_env(value: Any, location: tuple, problems: list[SpecProblem]) ->
     return _ENV_TEMPLATE.sub(replace, value)
 
 
+_DISCRIMINATOR_TAGS = {"synthetic", "landing", "local", "azure"}
 _PATTERN_MEANING = {
     r"^[a-z][a-z0-9_]{0,62}$": "lower-case letters, digits and _, starting with a letter",
     r"^[a-z0-9][a-z0-9_-]{0,62}$": "lower-case letters, digits, _ and -",
@@ -132,7 +133,7 @@ _PATTERN_MEANING = {
 
 def _describe(error: Mapping[str, Any], scope_aliases: list[str]) -> SpecProblem:
     """Turn a pydantic error into a problem that names the field, the value and what is allowed."""
-    location = tuple(part for part in error["loc"] if part != "synthetic" and part != "local")
+    location = tuple(part for part in error["loc"] if part not in _DISCRIMINATOR_TAGS)
     path = _scope_path(location, scope_aliases) or field_path(location)
     kind, value = error["type"], error.get("input")
     if kind == "extra_forbidden":

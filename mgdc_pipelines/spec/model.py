@@ -58,18 +58,58 @@ class SyntheticSourceSpec(_Frozen):
         return dict(self.model_extra or {})
 
 
+OutputFormat = Literal["parquet", "mgdc-jsonl"]
+Compression = Literal["zstd", "snappy", "gzip", "none"]
+EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
 class LocalSinkSpec(_Frozen):
     type: Literal["local"]
     path: str = "./mgdc_data"
-    compression: Literal["zstd", "snappy", "gzip", "none"] = "zstd"
+    format: OutputFormat = "parquet"
+    compression: Compression = "zstd"
 
     def resolved_path(self) -> Path:
         """Relative paths are relative to the working directory, like any CLI's output path."""
         return Path(self.path).expanduser().absolute()
 
 
-SourceSpec = Annotated[SyntheticSourceSpec, Field(discriminator="type")]
-SinkSpec = Annotated[LocalSinkSpec, Field(discriminator="type")]
+class AzureCredentialSpec(_Frozen):
+    """How to authenticate to Azure Storage; secrets are named by environment variable, never inlined."""
+
+    type: Literal["key", "sas", "default", "anonymous"] = "default"
+    key_env: EnvName | None = None  # type: key — the account key's variable
+    sas_env: EnvName | None = None  # type: sas — the SAS token's variable
+
+
+class AzureLocation(_Frozen):
+    """A container (and optional prefix) in an Azure Blob / ADLS Gen2 account (or Azurite)."""
+
+    account_url: Annotated[str, Field(pattern=r"^https?://[^\s/]+(/[^\s]*)?$")]
+    container: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")]  # Azure naming rules
+    prefix: str = ""
+    credential: AzureCredentialSpec = AzureCredentialSpec()
+
+
+class AzureSinkSpec(AzureLocation):
+    type: Literal["azure"]
+    format: OutputFormat = "parquet"
+    compression: Compression = "zstd"
+
+
+class LandingSourceSpec(_Frozen):
+    """MGDC JSON-lines deliveries (e.g. from Azure Data Factory) in a local folder or a container."""
+
+    type: Literal["landing"]
+    path: str | None = None  # a local folder, or:
+    azure: AzureLocation | None = None
+    max_error_ratio: Annotated[float, Field(ge=0, le=1)] = 0.01
+    quarantine_dir: str = "./mgdc_quarantine"
+    dedupe_messages: bool = False  # drop repeats of an internetMessageId across mailboxes
+
+
+SourceSpec = Annotated[SyntheticSourceSpec | LandingSourceSpec, Field(discriminator="type")]
+SinkSpec = Annotated[LocalSinkSpec | AzureSinkSpec, Field(discriminator="type")]
 
 
 class PartitionsSpec(_Frozen):
@@ -129,7 +169,7 @@ class ConsentSpec(_Frozen):
     # Audit log and suspension records; default: the authorization's folder.
     state_dir: str | None = None
     # Environment variable holding the HMAC key for `hash` transforms (never the key itself).
-    hash_key_env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")] = "MGDC_HASH_KEY"
+    hash_key_env: EnvName = "MGDC_HASH_KEY"
 
     def authorization_path(self) -> Path:
         return Path(self.authorization).expanduser().absolute()

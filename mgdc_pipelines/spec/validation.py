@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from mgdc_pipelines.catalog import Dataset, Mode, UnknownDatasetError, get_dataset, list_datasets
 from mgdc_pipelines.spec.errors import SpecProblem, allowed_hint
-from mgdc_pipelines.spec.model import MAX_GROUPS_PER_SCOPE, AppSpec, DatasetSpec
+from mgdc_pipelines.spec.model import MAX_GROUPS_PER_SCOPE, AppSpec, DatasetSpec, LandingSourceSpec
 
 
 def validate_app(spec: AppSpec) -> list[SpecProblem]:
@@ -127,6 +127,11 @@ def _check_scopes(spec: AppSpec) -> Iterator[SpecProblem]:
 
 def _check_source_options(spec: AppSpec) -> Iterator[SpecProblem]:
     from mgdc_pipelines.sources.synthetic import TenantConfig
+
+    if isinstance(spec.source, LandingSourceSpec):
+        if (spec.source.path is None) == (spec.source.azure is None):
+            yield SpecProblem("source", "a landing source reads from exactly one of `path` or `azure`")
+        return
 
     allowed = {f.name for f in dataclasses.fields(TenantConfig)}
     unknown = [key for key in spec.source.options if key not in allowed]

@@ -18,7 +18,7 @@ from mgdc_pipelines.consent.store import ConsentStore
 from mgdc_pipelines.consent.transforms import is_hash
 from mgdc_pipelines.defs import SINK_RESOURCE_KEY, SOURCE_RESOURCE_KEY, build_defs, build_mgdc_assets
 from mgdc_pipelines.sinks.base import PartitionRef
-from mgdc_pipelines.sinks.local import LocalParquetSink
+from mgdc_pipelines.sinks.local import LocalSink
 from mgdc_pipelines.sources.base import ExtractRequest
 from mgdc_pipelines.sources.synthetic import SyntheticSource, SyntheticTenant, TenantConfig
 from mgdc_pipelines_tests.conftest import approve
@@ -63,7 +63,7 @@ class CountingSink(dg.ConfigurableResource):
     corrupt_after_commit: bool = False
 
     def get_sink(self):
-        sink = LocalParquetSink(self.path)
+        sink = LocalSink(self.path)
         corrupt = self.corrupt_after_commit
 
         class _Sink:

@@ -18,7 +18,7 @@ import pytest
 
 from mgdc_pipelines.sinks import local as local_module
 from mgdc_pipelines.sinks.base import PartitionRef
-from mgdc_pipelines.sinks.local import LocalParquetSink
+from mgdc_pipelines.sinks.local import LocalSink
 
 SCHEMA = pa.schema([("id", pa.string()), ("n", pa.int64())])
 DAY = dt.date(2026, 11, 20)
@@ -31,24 +31,24 @@ def batch(prefix: str, rows: int, start: int = 0) -> pa.RecordBatch:
     )
 
 
-def write(sink: LocalParquetSink, partition: PartitionRef, *batches: pa.RecordBatch):
+def write(sink: LocalSink, partition: PartitionRef, *batches: pa.RecordBatch):
     writer = sink.open_partition(partition, SCHEMA)
     for item in batches:
         writer.write(item)
     return writer.commit()
 
 
-def visible_ids(sink: LocalParquetSink, dataset: str = "Example_v1") -> list[str]:
+def visible_ids(sink: LocalSink, dataset: str = "Example_v1") -> list[str]:
     return sorted(sink.read_dataset(dataset).to_table().column("id").to_pylist())
 
 
-def staging_entries(sink: LocalParquetSink) -> list[str]:
+def staging_entries(sink: LocalSink) -> list[str]:
     staging = sink.root / "_staging"
     return sorted(os.listdir(staging)) if staging.exists() else []
 
 
 def test_commit_writes_hive_layout_readable_by_pyarrow_dataset(tmp_path):
-    sink = LocalParquetSink(tmp_path)
+    sink = LocalSink(tmp_path)
     info = write(sink, PartitionRef("Example_v1", DAY, "sales"), batch("a", 3), batch("b", 2))
 
     folder = tmp_path / "Example_v1" / "date=2026-11-20" / "scope=sales"
@@ -67,12 +67,12 @@ def test_commit_writes_hive_layout_readable_by_pyarrow_dataset(tmp_path):
 
 
 def test_unscoped_partition_has_no_scope_folder(tmp_path):
-    info = write(LocalParquetSink(tmp_path), PartitionRef("Sites_v1", DAY), batch("s", 1))
+    info = write(LocalSink(tmp_path), PartitionRef("Sites_v1", DAY), batch("s", 1))
     assert info.uri.endswith("/Sites_v1/date=2026-11-20")
 
 
 def test_recommit_replaces_the_partition_exactly(tmp_path):
-    sink = LocalParquetSink(tmp_path)
+    sink = LocalSink(tmp_path)
     partition = PartitionRef("Example_v1", DAY, "all")
     other = PartitionRef("Example_v1", DAY + dt.timedelta(days=1), "all")
     write(sink, partition, batch("old", 4))
@@ -86,7 +86,7 @@ def test_recommit_replaces_the_partition_exactly(tmp_path):
 
 def test_replacement_falls_back_when_rename_exchange_is_unsupported(tmp_path, monkeypatch):
     monkeypatch.setattr(local_module, "_exchange", lambda first, second: False)
-    sink = LocalParquetSink(tmp_path)
+    sink = LocalSink(tmp_path)
     partition = PartitionRef("Example_v1", DAY, "all")
     write(sink, partition, batch("old", 4))
     write(sink, partition, batch("new", 1))
@@ -95,7 +95,7 @@ def test_replacement_falls_back_when_rename_exchange_is_unsupported(tmp_path, mo
 
 
 def test_abort_leaves_the_previous_partition_untouched(tmp_path):
-    sink = LocalParquetSink(tmp_path)
+    sink = LocalSink(tmp_path)
     partition = PartitionRef("Example_v1", DAY, "all")
     write(sink, partition, batch("kept", 2))
 
@@ -108,7 +108,7 @@ def test_abort_leaves_the_previous_partition_untouched(tmp_path):
 
 
 def test_schema_mismatch_names_the_partition_and_the_columns(tmp_path):
-    writer = LocalParquetSink(tmp_path).open_partition(PartitionRef("Example_v1", DAY, "all"), SCHEMA)
+    writer = LocalSink(tmp_path).open_partition(PartitionRef("Example_v1", DAY, "all"), SCHEMA)
     wrong = pa.record_batch([pa.array(["x"])], names=["idx"])
     with pytest.raises(ValueError) as caught:
         writer.write(wrong)
@@ -118,14 +118,14 @@ def test_schema_mismatch_names_the_partition_and_the_columns(tmp_path):
 
 
 def test_empty_partition_is_committed_with_its_schema(tmp_path):
-    sink = LocalParquetSink(tmp_path)
+    sink = LocalSink(tmp_path)
     info = write(sink, PartitionRef("Example_v1", DAY, "all"))
     assert info.rows == 0 and len(info.files) == 1
     assert sink.read_dataset("Example_v1").schema.field("n").type == pa.int64()
 
 
 def test_large_partitions_roll_over_files_and_bound_row_groups(tmp_path):
-    sink = LocalParquetSink(tmp_path, max_file_rows=250, row_group_bytes=1)
+    sink = LocalSink(tmp_path, max_file_rows=250, row_group_bytes=1)
     info = write(sink, PartitionRef("Example_v1", DAY, "all"), *(batch("r", 100, start=i * 100) for i in range(6)))
     assert [uri.rsplit("/", 1)[1][:10] for uri in info.files] == ["part-00000", "part-00001", "part-00002"]
     assert info.rows == 600
@@ -136,10 +136,10 @@ def test_a_crashed_writer_leaves_nothing_visible_and_the_next_attempt_cleans_up(
     crash = textwrap.dedent(
         f"""
         import datetime as dt, os, pyarrow as pa
-        from mgdc_pipelines.sinks.local import LocalParquetSink
+        from mgdc_pipelines.sinks.local import LocalSink
         from mgdc_pipelines.sinks.base import PartitionRef
         schema = pa.schema([("id", pa.string()), ("n", pa.int64())])
-        writer = LocalParquetSink({str(tmp_path)!r}, row_group_bytes=1).open_partition(
+        writer = LocalSink({str(tmp_path)!r}, row_group_bytes=1).open_partition(
             PartitionRef("Example_v1", dt.date(2026, 11, 20), "all"), schema)
         writer.write(pa.record_batch([pa.array(["half"]), pa.array([1])], schema=schema))
         os._exit(17)  # dies mid-write, like a killed pod
@@ -147,7 +147,7 @@ def test_a_crashed_writer_leaves_nothing_visible_and_the_next_attempt_cleans_up(
     )
     result = subprocess.run([sys.executable, "-c", crash])
     assert result.returncode == 17
-    sink = LocalParquetSink(tmp_path)
+    sink = LocalSink(tmp_path)
     assert len(staging_entries(sink)) == 1
     assert not (tmp_path / "Example_v1").exists()
 
@@ -158,7 +158,7 @@ def test_a_crashed_writer_leaves_nothing_visible_and_the_next_attempt_cleans_up(
 
 
 def test_a_live_attempt_of_another_writer_is_not_cleaned_up(tmp_path):
-    sink = LocalParquetSink(tmp_path)
+    sink = LocalSink(tmp_path)
     partition = PartitionRef("Example_v1", DAY, "all")
     first = sink.open_partition(partition, SCHEMA)
     first.write(batch("first", 1))
@@ -171,7 +171,7 @@ def test_a_live_attempt_of_another_writer_is_not_cleaned_up(tmp_path):
 
 
 def test_readers_see_the_old_or_the_new_partition_never_a_mix(tmp_path):
-    sink = LocalParquetSink(tmp_path, max_file_rows=50)
+    sink = LocalSink(tmp_path, max_file_rows=50)
     partition = PartitionRef("Example_v1", DAY, "all")
     write(sink, partition, batch("v0-", 200))
     seen: list[tuple[int, set[str]]] = []

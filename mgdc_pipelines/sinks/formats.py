@@ -1,0 +1,141 @@
+"""File formats a sink writes: Parquet (default) and ``mgdc-jsonl`` (JSON lines as MGDC writes them).
+
+Both write record batches to any binary output stream, one batch at a time, so memory is
+bounded by the batch (Parquet buffers up to one row group).
+
+>>> import io, pyarrow as pa
+>>> schema = pa.schema([("id", pa.string()), ("when", pa.timestamp("us", tz="UTC"))])
+>>> batch = pa.record_batch([pa.array(["m1"]), pa.array([0], pa.timestamp("us", tz="UTC"))], schema=schema)
+>>> stream = io.BytesIO()
+>>> writer = format_for("mgdc-jsonl").open(stream, schema)
+>>> writer.write(batch); writer.close()
+>>> stream.getvalue()
+b'{"id":"m1","when":"1970-01-01T00:00:00Z"}\\n'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterator
+from typing import Any, BinaryIO, Protocol
+
+import pyarrow as pa
+import pyarrow.json as pa_json
+import pyarrow.parquet as pq
+
+FORMATS = ("parquet", "mgdc-jsonl")
+
+
+class FormatWriter(Protocol):
+    def write(self, data: pa.Table | pa.RecordBatch) -> None:
+        """Append rows (Parquet: one row group per call)."""
+        ...
+
+    def close(self) -> None:
+        """Finish the file (footer); does not close the underlying stream."""
+        ...
+
+
+class FileFormat(Protocol):
+    name: str
+    extension: str
+
+    def open(self, stream: BinaryIO, schema: pa.Schema) -> FormatWriter: ...
+
+
+class ParquetFormat:
+    name = "parquet"
+    extension = ".parquet"
+
+    def __init__(self, compression: str = "zstd") -> None:
+        self.compression = compression
+
+    def open(self, stream: BinaryIO, schema: pa.Schema) -> FormatWriter:
+        return _ParquetWriter(pq.ParquetWriter(stream, schema, compression=self.compression))
+
+
+class _ParquetWriter:
+    def __init__(self, writer: pq.ParquetWriter) -> None:
+        self._writer = writer
+
+    def write(self, data: pa.Table | pa.RecordBatch) -> None:
+        table = data if isinstance(data, pa.Table) else pa.Table.from_batches([data])
+        self._writer.write_table(table, row_group_size=max(table.num_rows, 1))
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+class JsonLinesFormat:
+    """One JSON object per line, datetimes as ISO-8601 ``...Z`` strings, nulls kept as ``null``.
+
+    This is the shape of MGDC's own deliveries (the ``.json`` files are really JSON lines), so
+    tools written for MGDC output read it unchanged, and the landing source reads it back.
+    """
+
+    name = "mgdc-jsonl"
+    extension = ".json"
+
+    def open(self, stream: BinaryIO, schema: pa.Schema) -> FormatWriter:
+        return _JsonLinesWriter(stream)
+
+
+class _JsonLinesWriter:
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+
+    def write(self, data: pa.Table | pa.RecordBatch) -> None:
+        batches = data.to_batches() if isinstance(data, pa.Table) else [data]
+        for batch in batches:
+            lines = (_json_line(row) for row in batch.to_pylist())
+            self._stream.write("".join(lines).encode("utf-8"))
+
+    def close(self) -> None:
+        self._stream.flush()
+
+
+def _json_line(row: dict) -> str:
+    return json.dumps(row, default=_json_value, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(dt.timezone.utc)
+        text = value.strftime("%Y-%m-%dT%H:%M:%S")
+        return f"{text}.{value.microsecond:06d}Z" if value.microsecond else f"{text}Z"
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="strict")
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def read_file_schema(path: str | os.PathLike[str]) -> pa.Schema:
+    """The schema a reader meets in one written file (JSON lines: inferred from the keys)."""
+    if str(path).endswith(".parquet"):
+        return pq.read_schema(path)
+    return pa_json.read_json(path).schema
+
+
+def read_file_columns(path: str | os.PathLike[str], columns: list[str]) -> Iterator[pa.RecordBatch]:
+    """The ``columns`` of one written file that it has, batch by batch."""
+    if str(path).endswith(".parquet"):
+        parquet = pq.ParquetFile(path)
+        present = [c for c in columns if c in parquet.schema_arrow.names]
+        if present:
+            yield from parquet.iter_batches(columns=present)
+        return
+    table = pa_json.read_json(path)  # JSON lines files are bounded by the sink's max_file_rows
+    present = [c for c in columns if c in table.column_names]
+    if present:
+        yield from table.select(present).to_batches()
+
+
+def format_for(name: str, *, compression: str = "zstd") -> FileFormat:
+    if name == "parquet":
+        return ParquetFormat(compression)
+    if name == "mgdc-jsonl":
+        return JsonLinesFormat()
+    raise ValueError(f"unknown output format {name!r}; allowed: {', '.join(FORMATS)}")
