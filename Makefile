@@ -32,7 +32,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/mgdc-pipelines demo
 
-test: $(VENV)/.installed-dev
+# The Azure Storage emulator (npm `azurite`, pinned in package.json) for the Azure sink tests.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: $(VENV)/.installed-dev node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ui: $(VENV)/.installed
@@ -44,4 +49,4 @@ validate: $(VENV)/.installed
 	$(BIN)/mgdc-pipelines validate
 
 clean:
-	rm -rf $(VENV) .dagster_home mgdc_data *.egg-info
+	rm -rf $(VENV) node_modules .dagster_home .mgdc_state mgdc_data mgdc_quarantine *.egg-info

@@ -8,15 +8,18 @@
 
 from mgdc_pipelines.catalog import Dataset, get_dataset, list_datasets
 from mgdc_pipelines.defs import (
+    AzureSinkResource,
     LocalSinkResource,
+    MgdcIOManager,
     MgdcTranslator,
     MgdcTranslatorData,
     SyntheticTenantResource,
     build_defs,
     build_mgdc_assets,
 )
-from mgdc_pipelines.sinks import CommitInfo, LocalSink, PartitionRef, PartitionWriter, Sink
+from mgdc_pipelines.sinks import AzureBlobSink, CommitInfo, LocalSink, PartitionRef, PartitionWriter, Sink
 from mgdc_pipelines.sources import ExtractRequest, Scope, Source, TimeWindow
+from mgdc_pipelines.sources.landing import LandingSource
 from mgdc_pipelines.spec import DEMO_SPEC_PATH, AppSpec, DatasetSpec, SpecError, load_spec, parse_spec
 from mgdc_pipelines.transfer import copy_partition, request_for
 from mgdc_pipelines.version import __version__
@@ -24,12 +27,16 @@ from mgdc_pipelines.version import __version__
 __all__ = [
     "DEMO_SPEC_PATH",
     "AppSpec",
+    "AzureBlobSink",
+    "AzureSinkResource",
+    "LandingSource",
     "CommitInfo",
     "Dataset",
     "DatasetSpec",
     "ExtractRequest",
     "LocalSink",
     "LocalSinkResource",
+    "MgdcIOManager",
     "MgdcTranslator",
     "MgdcTranslatorData",
     "PartitionRef",

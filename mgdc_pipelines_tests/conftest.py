@@ -15,6 +15,7 @@ from mgdc_pipelines.consent.authorization import Authorization, decide, write_au
 from mgdc_pipelines.consent.keys import generate_keypair
 from mgdc_pipelines.consent.registration import registration_for
 from mgdc_pipelines.spec import DEMO_SPEC_PATH, AppSpec, load_spec
+from mgdc_pipelines_tests.azurite import azurite  # noqa: F401  (session fixture: a real Azurite)
 
 SMALL_TENANT_USERS = 40
 TEST_APPROVER = "admin@contoso.example.com"

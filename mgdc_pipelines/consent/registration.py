@@ -42,6 +42,8 @@ from mgdc_pipelines.sources.base import Scope
 from mgdc_pipelines.spec.model import EVERYONE, AppSpec, ScopeSpec
 
 FILE_SCHEME = "file:"
+AZURE_SCHEME = "azure:"
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 TRANSFORMS = ("hash", "drop")
 _REGISTRATION_KEYS = (
     "app_name",
@@ -265,11 +267,17 @@ def destination_for(spec: AppSpec) -> str:
     """``file:<sink path as declared>``, normalized: ``./mgdc_data`` → ``file:mgdc_data``.
 
     Declared, not resolved: a relative destination is resolved against the working directory at
-    run time, so a signed demo authorization works from any checkout.
+    run time, so a signed demo authorization works from any checkout. An Azure sink's is
+    ``azure:<account url>/<container>[/<prefix>]``, e.g.
+    ``azure:https://contoso.blob.core.windows.net/mgdc/exports``.
     """
     sink = spec.sink
     if sink.type == "local":
         return FILE_SCHEME + posixpath.normpath(sink.path)
+    if sink.type == "azure":
+        prefix = "/".join(segment for segment in sink.prefix.split("/") if segment)
+        location = sink.account_url.rstrip("/") + "/" + sink.container
+        return AZURE_SCHEME + location + ("/" + prefix if prefix else "")
     raise ConsentError(
         f"app {spec.name}: no consent destination is defined for sink type {sink.type!r}"
     )
@@ -280,7 +288,11 @@ def destination_contains(authorized: str, uri: str) -> bool:
 
     Both sides are resolved (``..``, symlinks) and compared by path components, so
     ``/data/mgdc/../etc`` and ``/data/mgdc2`` are outside ``/data/mgdc``. Unknown schemes: False.
+    An ``azure:`` destination contains http(s) URIs on the same scheme, host and port whose
+    path starts with its path components (see :func:`_azure_contains`).
     """
+    if authorized.startswith(AZURE_SCHEME):
+        return _azure_contains(authorized[len(AZURE_SCHEME) :], uri)
     root, target = _authorized_path(authorized), _uri_path(uri)
     if root is None or target is None:
         return False
@@ -288,6 +300,44 @@ def destination_contains(authorized: str, uri: str) -> bool:
         return target.resolve().is_relative_to(root.resolve())
     except (OSError, RuntimeError, ValueError):  # unknown ~user, symlink loop, NUL byte
         return False
+
+
+def _azure_contains(root_url: str, uri: str) -> bool:
+    """Same endpoint, and the root's path components are a prefix of the URI's.
+
+    Blob names have no ``..``: a URI with a ``.``/``..`` segment (encoded or not), an empty
+    segment, a query, a fragment or user info is refused rather than interpreted.
+
+    >>> root = "https://contoso.blob.core.windows.net/mgdc/exports"
+    >>> _azure_contains(root, "https://CONTOSO.blob.core.windows.net:443/mgdc/exports/User_v1")
+    True
+    >>> _azure_contains(root, "https://contoso.blob.core.windows.net/mgdc/exports2/x")
+    False
+    """
+    root, target = _http_location(root_url), _http_location(uri)
+    if root is None or target is None:
+        return False
+    (root_endpoint, root_path), (endpoint, path) = root, target
+    return endpoint == root_endpoint and path[: len(root_path)] == root_path
+
+
+def _http_location(url: str) -> tuple[tuple[str, str, int], list[str]] | None:
+    """``((scheme, host, port), path segments)``, or None for anything ambiguous."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(scheme)
+    except ValueError:  # a port that is not a number
+        return None
+    if scheme not in _DEFAULT_PORTS or not parts.hostname or "@" in parts.netloc:
+        return None
+    if parts.query or parts.fragment:
+        return None
+    path = urllib.parse.unquote(parts.path).removesuffix("/")
+    segments = path.split("/")[1:] if path else []
+    if any(segment in ("", ".", "..") or "\\" in segment for segment in segments):
+        return None
+    return (scheme, parts.hostname, port), segments
 
 
 def _authorized_path(authorized: str) -> Path | None:

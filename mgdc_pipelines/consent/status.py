@@ -120,7 +120,7 @@ def _grant_status(
 ) -> AppConsentStatus:
     """APPROVED when the spec is exactly what was approved, else UPDATE_AVAILABLE with details."""
     granted = authorization.registration
-    destination_ok = destination_contains(granted.destination, spec.sink.resolved_path().as_uri())
+    destination_ok = destination_contains(granted.destination, spec.sink.root_uri())
     datasets = tuple(
         _dataset_status(wanted, granted.dataset(wanted.dataset), destination_ok)
         for wanted in registration.datasets

@@ -88,7 +88,7 @@ def copy_partitions(
             _record_committed(context, asset_key, committed)
             raise
         _audit_commit(gate, authorized, info)
-        committed.append((key, _copy_metadata(authorized, enforcer, info)))
+        committed.append((key, {**_copy_metadata(authorized, enforcer, info), **_source_metadata(context, source, key)}))
         written.append(authorized.written_partition(partition, directory))
         _log_commit(context, item, key, info, authorized.refused_columns)
     for key, metadata in committed:
@@ -107,6 +107,16 @@ def _copy_metadata(authorized: AuthorizedCopy, enforcer: Enforcer, info: CommitI
         METADATA_REFUSED_COLUMNS: list(authorized.refused_columns),
         METADATA_FINGERPRINT: authorized.authorization.fingerprint,
     }
+
+
+def _source_metadata(context: dg.AssetExecutionContext, source, key: str) -> dict:
+    """Per-extraction counts of sources that keep them (the landing source: quarantined lines...)."""
+    stats = getattr(source, "last_stats", None)
+    if stats is None:
+        return {}
+    if getattr(stats, "quarantined", 0):
+        context.log.warning(f"{key}: {stats.quarantined} malformed lines quarantined → {stats.quarantine_file}")
+    return stats.as_metadata()
 
 
 def _audit_commit(gate: ConsentGate, authorized: AuthorizedCopy, info: CommitInfo) -> None:

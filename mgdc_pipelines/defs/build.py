@@ -15,7 +15,13 @@ import dagster as dg
 
 from mgdc_pipelines.catalog import ScopeKind
 from mgdc_pipelines.defs.assets import build_mgdc_assets
-from mgdc_pipelines.defs.constants import CONSENT_RESOURCE_KEY, SINK_RESOURCE_KEY, SOURCE_RESOURCE_KEY
+from mgdc_pipelines.defs.constants import (
+    CONSENT_RESOURCE_KEY,
+    LOADER_RESOURCE_KEY,
+    SINK_RESOURCE_KEY,
+    SOURCE_RESOURCE_KEY,
+)
+from mgdc_pipelines.defs.loader import MgdcIOManager
 from mgdc_pipelines.defs.resources import consent_resource, sink_resource, source_resource
 from mgdc_pipelines.defs.translator import MgdcTranslator
 from mgdc_pipelines.spec.model import AppSpec
@@ -27,18 +33,17 @@ def build_defs(
     translator: MgdcTranslator | None = None,
     resources: Mapping[str, Any] | None = None,
 ) -> dg.Definitions:
-    """Assets, jobs and resources for ``app``; ``resources`` override the spec's source/sink."""
+    """Assets, jobs and resources for ``app``; ``resources`` override the spec's source/sink/loader."""
     assets = build_mgdc_assets(app, translator)
-    return dg.Definitions(
-        assets=assets,
-        jobs=copy_jobs(app, assets),
-        resources={
-            SOURCE_RESOURCE_KEY: source_resource(app),
-            SINK_RESOURCE_KEY: sink_resource(app),
-            CONSENT_RESOURCE_KEY: consent_resource(app),
-            **(resources or {}),
-        },
-    )
+    bound = {
+        SOURCE_RESOURCE_KEY: source_resource(app),
+        SINK_RESOURCE_KEY: sink_resource(app),
+        CONSENT_RESOURCE_KEY: consent_resource(app),
+        **(resources or {}),
+    }
+    # Downstream assets read through the very sink the assets write to (an overridden one too).
+    bound.setdefault(LOADER_RESOURCE_KEY, MgdcIOManager(sink=bound[SINK_RESOURCE_KEY]))
+    return dg.Definitions(assets=assets, jobs=copy_jobs(app, assets), resources=bound)
 
 
 def copy_jobs(app: AppSpec, assets: Sequence[dg.AssetsDefinition]) -> list[dg.UnresolvedAssetJobDefinition]:

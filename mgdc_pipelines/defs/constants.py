@@ -3,6 +3,7 @@
 SOURCE_RESOURCE_KEY = "mgdc_source"
 SINK_RESOURCE_KEY = "mgdc_sink"
 CONSENT_RESOURCE_KEY = "mgdc_consent"
+LOADER_RESOURCE_KEY = "mgdc_loader"  # the IO manager that hands MGDC partitions downstream
 
 DATE_DIMENSION = "date"
 SCOPE_DIMENSION = "scope"
@@ -10,6 +11,7 @@ SCOPE_DIMENSION = "scope"
 # Metadata keys under the `mgdc/` namespace (Dagster's own keys come from TableMetadataSet).
 METADATA_DATASET = "mgdc/dataset"
 METADATA_COLUMNS = "mgdc/columns"
+METADATA_WRITTEN_COLUMNS = "mgdc/written_columns"  # columns minus `drop` transforms
 METADATA_DATE_FILTER = "mgdc/date_filter_column"
 METADATA_SCOPE = "mgdc/scope"
 METADATA_SCOPE_GROUPS = "mgdc/scope_groups"

@@ -11,15 +11,27 @@ tests or deployments can swap them (e.g. a sink on another path) without touchin
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Optional
 
 import dagster as dg
+from dagster_azure.blob import (
+    AzureBlobStorageDefaultCredential,
+    AzureBlobStorageKeyCredential,
+    AzureBlobStorageResource,
+    AzureBlobStorageSASTokenCredential,
+)
 
 from mgdc_pipelines.consent.transforms import MIN_HASH_KEY_BYTES
+from mgdc_pipelines.sinks.azure import AzureBlobSink, BlobCredential, clean_prefix
+from mgdc_pipelines.sinks.azure_account import parse_account_url
 from mgdc_pipelines.sinks.local import LocalSink
 from mgdc_pipelines.sources.base import Source
+from mgdc_pipelines.sources.landing import LandingSource
 from mgdc_pipelines.sources.synthetic import SyntheticSource, TenantConfig
+from mgdc_pipelines.spec.model import LandingSourceSpec
 from mgdc_pipelines.spec.model import AppSpec, LocalSinkSpec, SyntheticSourceSpec
+from mgdc_pipelines.spec.model import AzureCredentialSpec, AzureSinkSpec
 
 
 class SyntheticTenantResource(dg.ConfigurableResource):
@@ -31,6 +43,23 @@ class SyntheticTenantResource(dg.ConfigurableResource):
         return SyntheticSource(TenantConfig(**self.options))
 
 
+class LandingSourceResource(dg.ConfigurableResource):
+    """MGDC JSON-lines deliveries in a local folder (see ``mgdc_pipelines.sources.landing``)."""
+
+    path: str
+    max_error_ratio: float = 0.01
+    quarantine_dir: str = "./mgdc_quarantine"
+    dedupe_messages: bool = False
+
+    def get_source(self) -> LandingSource:
+        return LandingSource(
+            self.path,
+            max_error_ratio=self.max_error_ratio,
+            quarantine_dir=self.quarantine_dir,
+            dedupe_messages=self.dedupe_messages,
+        )
+
+
 class LocalSinkResource(dg.ConfigurableResource):
     """Hive-style Parquet folders on a local (or mounted) filesystem."""
 
@@ -40,6 +69,50 @@ class LocalSinkResource(dg.ConfigurableResource):
 
     def get_sink(self) -> LocalSink:
         return LocalSink(self.path, format=self.format, compression=self.compression)
+
+
+class AzureSinkResource(dg.ConfigurableResource):
+    """Hive-style folders in an Azure Blob / ADLS Gen2 container (or Azurite), one manifest each.
+
+    ``storage`` is dagster-azure's own resource (account URL + credential); give secrets as
+    ``dg.EnvVar`` so the UI and run config show the variable's name, never its value.
+
+    >>> from dagster_azure.blob import AzureBlobStorageDefaultCredential, AzureBlobStorageResource
+    >>> resource = AzureSinkResource(
+    ...     storage=AzureBlobStorageResource(
+    ...         account_url="https://contoso.blob.core.windows.net",
+    ...         credential=AzureBlobStorageDefaultCredential(),
+    ...     ),
+    ...     container="mgdc",
+    ...     prefix="exports",
+    ... )
+    >>> resource.get_sink().uri()
+    'https://contoso.blob.core.windows.net/mgdc/exports'
+    """
+
+    storage: AzureBlobStorageResource
+    container: str
+    prefix: str = ""
+    format: str = "parquet"
+    compression: str = "zstd"
+
+    def get_sink(self) -> AzureBlobSink:
+        return AzureBlobSink(
+            self.storage.account_url,
+            self.container,
+            credential=_blob_credential(self.storage.credential),
+            prefix=self.prefix,
+            format=self.format,
+            compression=self.compression,
+        )
+
+    def __repr_args__(self):
+        # pydantic's repr would print the nested credential, key included: show its type only.
+        for name, value in super().__repr_args__():
+            if name == "storage":
+                kind = self.storage.credential.credential_type
+                value = f"{self.storage.account_url} ({kind} credential)"
+            yield name, value
 
 
 class ConsentResource(dg.ConfigurableResource):
@@ -69,7 +142,24 @@ def source_resource(app: AppSpec) -> dg.ConfigurableResource:
     spec = app.source
     if isinstance(spec, SyntheticSourceSpec):
         return SyntheticTenantResource(options=spec.options)
+    if isinstance(spec, LandingSourceSpec):
+        return _landing_resource(spec)
     raise ValueError(f"unsupported source type {spec.type!r}")
+
+
+def _landing_resource(spec: LandingSourceSpec) -> LandingSourceResource:
+    if spec.azure is not None:
+        raise ValueError(
+            "source.azure: reading MGDC deliveries from an Azure container is not supported yet; "
+            "copy them to a local or mounted folder (e.g. `azcopy sync`) and set source.path"
+        )
+    # Relative paths are relative to the working directory where the spec is loaded, as for sinks.
+    return LandingSourceResource(
+        path=str(Path(spec.path).expanduser().absolute()),
+        max_error_ratio=spec.max_error_ratio,
+        quarantine_dir=str(Path(spec.quarantine_dir).expanduser().absolute()),
+        dedupe_messages=spec.dedupe_messages,
+    )
 
 
 def sink_resource(app: AppSpec) -> dg.ConfigurableResource:
@@ -77,4 +167,60 @@ def sink_resource(app: AppSpec) -> dg.ConfigurableResource:
     spec = app.sink
     if isinstance(spec, LocalSinkSpec):
         return LocalSinkResource(path=str(spec.resolved_path()), format=spec.format, compression=spec.compression)
+    if isinstance(spec, AzureSinkSpec):
+        return azure_sink_resource(spec)
     raise ValueError(f"unsupported sink type {spec.type!r}")
+
+
+def azure_sink_resource(spec: AzureSinkSpec) -> AzureSinkResource:
+    """The Azure sink a spec describes; its secret is read from the named variable at run time."""
+    try:
+        parse_account_url(spec.account_url)
+        clean_prefix(spec.prefix)
+    except ValueError as error:
+        raise ValueError(f"sink: {error}") from None
+    return AzureSinkResource(
+        storage=AzureBlobStorageResource(
+            account_url=spec.account_url, credential=_storage_credential(spec.credential)
+        ),
+        container=spec.container,
+        prefix=spec.prefix,
+        format=spec.format,
+        compression=spec.compression,
+    )
+
+
+def _storage_credential(spec: AzureCredentialSpec):
+    if spec.type == "key":
+        key = dg.EnvVar(_env_name(spec.key_env, "key", "key_env"))
+        return AzureBlobStorageKeyCredential(key=key)
+    if spec.type == "sas":
+        token = dg.EnvVar(_env_name(spec.sas_env, "sas", "sas_env"))
+        return AzureBlobStorageSASTokenCredential(token=token)
+    if spec.type == "default":
+        return AzureBlobStorageDefaultCredential()
+    raise ValueError(
+        f"sink.credential.type: {spec.type!r} cannot write (Azure Storage lets anonymous callers "
+        "only read); allowed for a sink: key, sas, default"
+    )
+
+
+def _env_name(name: str | None, kind: str, field: str) -> str:
+    if not name:
+        raise ValueError(
+            f"sink.credential: type {kind!r} needs `{field}`, the name of the environment variable "
+            f"that holds the {'account key' if kind == 'key' else 'SAS token'}"
+        )
+    return name
+
+
+def _blob_credential(credential) -> BlobCredential:
+    """dagster-azure's credential config → the sink's (which refuses anonymous, saying why)."""
+    kind = credential.credential_type
+    if kind == "key":
+        return BlobCredential("key", credential.key)
+    if kind == "sas":
+        return BlobCredential("sas", credential.token)
+    if kind == "default_azure_credential":
+        return BlobCredential("default", options=credential.kwargs)
+    return BlobCredential(kind)

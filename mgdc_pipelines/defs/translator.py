@@ -25,10 +25,12 @@ import dagster as dg
 
 from mgdc_pipelines.catalog import Dataset
 from mgdc_pipelines.defs.constants import (
+    LOADER_RESOURCE_KEY,
     METADATA_APP,
     METADATA_COLUMNS,
     METADATA_DATASET,
     METADATA_DATE_FILTER,
+    METADATA_WRITTEN_COLUMNS,
 )
 from mgdc_pipelines.defs.metadata import dataset_table_metadata
 from mgdc_pipelines.defs.partitions import partitions_for
@@ -71,9 +73,10 @@ class MgdcTranslator:
                 METADATA_APP: app.name,
                 METADATA_DATASET: dataset.name,
                 METADATA_COLUMNS: list(item.selected_columns),
+                METADATA_WRITTEN_COLUMNS: list(item.written_columns),
                 METADATA_DATE_FILTER: item.date_filter_column or "",
             },
-        )
+        ).with_io_manager_key(LOADER_RESOURCE_KEY)  # downstream assets read it via MgdcIOManager
 
 
 def _description(data: MgdcTranslatorData) -> str:

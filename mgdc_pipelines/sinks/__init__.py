@@ -1,6 +1,8 @@
 """Where rows go: the `Sink` protocol and its implementations."""
 
+from mgdc_pipelines.sinks.azure import AzureBlobSink
 from mgdc_pipelines.sinks.base import CommitInfo, PartitionRef, PartitionWriter, Sink
+from mgdc_pipelines.sinks.formats import FORMATS, format_for
 from mgdc_pipelines.sinks.local import LocalSink
 
-__all__ = ["CommitInfo", "LocalSink", "PartitionRef", "PartitionWriter", "Sink"]
+__all__ = ["FORMATS", "AzureBlobSink", "CommitInfo", "LocalSink", "PartitionRef", "PartitionWriter", "Sink", "format_for"]

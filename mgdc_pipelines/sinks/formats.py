@@ -116,7 +116,7 @@ def read_file_schema(path: str | os.PathLike[str]) -> pa.Schema:
     """The schema a reader meets in one written file (JSON lines: inferred from the keys)."""
     if str(path).endswith(".parquet"):
         return pq.read_schema(path)
-    return pa_json.read_json(path).schema
+    return _read_json_lines(path).schema
 
 
 def read_file_columns(path: str | os.PathLike[str], columns: list[str]) -> Iterator[pa.RecordBatch]:
@@ -127,10 +127,16 @@ def read_file_columns(path: str | os.PathLike[str], columns: list[str]) -> Itera
         if present:
             yield from parquet.iter_batches(columns=present)
         return
-    table = pa_json.read_json(path)  # JSON lines files are bounded by the sink's max_file_rows
+    table = _read_json_lines(path)  # JSON lines files are bounded by the sink's max_file_rows
     present = [c for c in columns if c in table.column_names]
     if present:
         yield from table.select(present).to_batches()
+
+
+def _read_json_lines(path: str | os.PathLike[str]) -> pa.Table:
+    # Single-threaded on purpose: pyarrow 26 infers a different type per 1 MiB block when
+    # threaded (a struct field once `string`, once `timestamp[s]`) and then fails to combine them.
+    return pa_json.read_json(path, read_options=pa_json.ReadOptions(use_threads=False))
 
 
 def format_for(name: str, *, compression: str = "zstd") -> FileFormat:

@@ -22,31 +22,33 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import datetime as dt
 import errno
 import json
 import os
 import shutil
-import socket
-import time
-import urllib.parse
-import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.dataset as pads
-import pyarrow.json as pa_json
 
+from mgdc_pipelines.sinks.attempts import attempt_is_abandoned, attempt_owner
 from mgdc_pipelines.sinks.base import CommitInfo, PartitionRef
-from mgdc_pipelines.sinks.formats import FormatWriter, format_for, read_file_columns, read_file_schema
+from mgdc_pipelines.sinks.formats import format_for, read_file_columns, read_file_schema
+from mgdc_pipelines.sinks.layout import (
+    MANIFEST_FILE,
+    attempt_tag,
+    dataset_file_format,
+    hive_partitioning,
+    manifest,
+    new_attempt_id,
+    quote_path,
+)
+from mgdc_pipelines.sinks.rolling import PartFileWriter
 
 STAGING_DIR = "_staging"
-MANIFEST_FILE = "_manifest.json"
 ATTEMPT_FILE = "_attempt.json"
-# An attempt whose process cannot be checked (another host) is considered abandoned after this.
-STALE_ATTEMPT_AGE = dt.timedelta(hours=24)
 
 
 class LocalSink:
@@ -111,17 +113,9 @@ class LocalSink:
         both formats read back with the catalog's types.
         """
         files = [str(path) for partition in partitions for path in self.committed_files(partition)]
-        partition_fields = [pa.field("date", pa.string())]
-        if any(p.scope is not None for p in partitions):
-            partition_fields.append(pa.field("scope", pa.string()))
-        partitioning = pads.partitioning(pa.schema(partition_fields), flavor="hive")
-        full_schema = pa.schema([*schema, *partition_fields])
-        if self.format.name == "parquet":
-            file_format = pads.ParquetFileFormat()
-        else:
-            file_format = pads.JsonFileFormat(parse_options=pa_json.ParseOptions(explicit_schema=schema))
+        partitioning, partition_fields = hive_partitioning(partitions)
         return pads.dataset(
-            files, schema=full_schema, format=file_format, partitioning=partitioning, partition_base_dir=str(self.root / partitions[0].dataset) if partitions else None
+            files, schema=pa.schema([*schema, *partition_fields]), format=dataset_file_format(self.format.name, schema), partitioning=partitioning, partition_base_dir=str(self.root / partitions[0].dataset) if partitions else None
         )
 
     def _clean_stale_attempts(self, partition: PartitionRef) -> None:
@@ -132,7 +126,7 @@ class LocalSink:
             owner = _read_attempt(attempt_dir)
             if owner is None or owner.get("partition") != partition.relative_path:
                 continue
-            if _attempt_is_abandoned(owner):
+            if attempt_is_abandoned(owner, last_seen=float(owner.get("started", 0))):
                 shutil.rmtree(attempt_dir, ignore_errors=True)
 
 
@@ -143,43 +137,33 @@ class LocalPartitionWriter:
         self._sink = sink
         self.partition = partition
         self.schema = schema
-        self.attempt_id = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}"
-        self._file_tag = self.attempt_id.rsplit("-", 1)[1]
+        self.attempt_id = new_attempt_id()
         self._dir = sink.root / STAGING_DIR / self.attempt_id
         self._dir.mkdir(parents=True)
-        _write_json(self._dir / ATTEMPT_FILE, _attempt_owner(partition))
-        self._files: list[str] = []
-        self._file_writer: FormatWriter | None = None
-        self._stream: BinaryIO | None = None
-        self._file_rows = 0
-        self._buffer: list[pa.RecordBatch] = []
-        self._buffer_bytes = 0
-        self._rows = 0
+        _write_json(self._dir / ATTEMPT_FILE, attempt_owner(partition))
+        self._parts = PartFileWriter(
+            partition,
+            schema,
+            sink.format,
+            tag=attempt_tag(self.attempt_id),
+            open_stream=lambda name: open(self._dir / name, "wb"),
+            finish_stream=_fsync_and_close,
+            discard_stream=lambda stream: stream.close(),
+            row_group_bytes=sink.row_group_bytes,
+            max_file_rows=sink.max_file_rows,
+        )
         self._closed = False
 
     def write(self, batch: pa.RecordBatch) -> None:
         self._check_open()
-        if not batch.schema.equals(self.schema, check_metadata=False):
-            raise ValueError(
-                f"batch for {self.partition.relative_path} does not match the partition schema: "
-                f"{_schema_difference(self.schema, batch.schema)}"
-            )
-        if batch.num_rows == 0:
-            return
-        self._buffer.append(batch)
-        self._buffer_bytes += batch.nbytes
-        self._rows += batch.num_rows
-        if self._buffer_bytes >= self._sink.row_group_bytes:
-            self._flush()
+        self._parts.write(batch)
 
     def commit(self) -> CommitInfo:
         self._check_open()
-        self._flush()
-        if not self._files:  # an empty partition still gets a file, so readers see its schema
-            self._open_file()
-        self._close_file()
+        self._files = self._parts.finish()
         total_bytes = sum((self._dir / name).stat().st_size for name in self._files)
-        _write_json(self._dir / MANIFEST_FILE, self._manifest(total_bytes))
+        payload = manifest(self.partition, self.attempt_id, self._files, self._parts.rows, total_bytes, self.schema)
+        _write_json(self._dir / MANIFEST_FILE, payload)
         (self._dir / ATTEMPT_FILE).unlink()
         target = self._sink.partition_path(self.partition)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -190,7 +174,7 @@ class LocalPartitionWriter:
             partition=self.partition,
             uri=file_uri(target),
             files=tuple(file_uri(target / name) for name in self._files),
-            rows=self._rows,
+            rows=self._parts.rows,
             bytes=total_bytes,
         )
 
@@ -198,9 +182,7 @@ class LocalPartitionWriter:
         if self._closed:
             return
         self._closed = True
-        if self._file_writer is not None:
-            self._file_writer.close()
-            self._stream.close()
+        self._parts.discard()
         shutil.rmtree(self._dir, ignore_errors=True)
 
     def __enter__(self) -> LocalPartitionWriter:
@@ -216,54 +198,10 @@ class LocalPartitionWriter:
         if self._closed:
             raise RuntimeError(f"writer for {self.partition.relative_path} is already closed")
 
-    def _flush(self) -> None:
-        if not self._buffer:
-            return
-        table = pa.Table.from_batches(self._buffer, schema=self.schema)
-        self._buffer, self._buffer_bytes = [], 0
-        offset = 0
-        while offset < table.num_rows:  # split across files at max_file_rows
-            if self._file_writer is None or self._file_rows >= self._sink.max_file_rows:
-                self._close_file()
-                self._open_file()
-            take = min(table.num_rows - offset, self._sink.max_file_rows - self._file_rows)
-            self._file_writer.write(table.slice(offset, take))
-            self._file_rows += take
-            offset += take
-
-    def _open_file(self) -> None:
-        # The attempt id in the name means a reader that listed the old files never opens a
-        # new file under an old name: it reads the old version whole or fails and retries.
-        name = f"part-{len(self._files):05d}-{self._file_tag}{self._sink.format.extension}"
-        self._files.append(name)
-        self._stream = open(self._dir / name, "wb")
-        self._file_writer = self._sink.format.open(self._stream, self.schema)
-        self._file_rows = 0
-
-    def _close_file(self) -> None:
-        if self._file_writer is None:
-            return
-        self._file_writer.close()
-        self._file_writer = None
-        self._stream.flush()
-        os.fsync(self._stream.fileno())
-        self._stream.close()
-
-    def _manifest(self, total_bytes: int) -> dict:
-        return {
-            "partition": self.partition.relative_path,
-            "attempt": self.attempt_id,
-            "committed_at": dt.datetime.now(dt.timezone.utc).isoformat(),
-            "files": self._files,
-            "rows": self._rows,
-            "bytes": total_bytes,
-            "schema": self.schema.names,
-        }
-
 
 def file_uri(path: Path) -> str:
     """``file://`` URI that keeps Hive's ``key=value`` folders readable (``=`` is legal in a path)."""
-    return "file://" + urllib.parse.quote(str(path), safe="/=:@-._~")
+    return "file://" + quote_path(str(path))
 
 
 def _publish(staged: Path, target: Path) -> None:
@@ -304,15 +242,6 @@ def _exchange(first: Path, second: Path) -> bool:
     raise OSError(error, os.strerror(error), str(second))
 
 
-def _attempt_owner(partition: PartitionRef) -> dict:
-    return {
-        "partition": partition.relative_path,
-        "host": socket.gethostname(),
-        "pid": os.getpid(),
-        "started": time.time(),
-    }
-
-
 def _read_attempt(attempt_dir: Path) -> dict | None:
     try:
         return json.loads((attempt_dir / ATTEMPT_FILE).read_text())
@@ -320,29 +249,14 @@ def _read_attempt(attempt_dir: Path) -> dict | None:
         return None
 
 
-def _attempt_is_abandoned(owner: dict) -> bool:
-    too_old = time.time() - float(owner.get("started", 0)) > STALE_ATTEMPT_AGE.total_seconds()
-    if owner.get("host") == socket.gethostname():
-        return too_old or not _process_alive(int(owner.get("pid", -1)))
-    return too_old
-
-
-def _process_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    if pid == os.getpid():
-        return True  # an earlier attempt of this very process that was never committed
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _write_json(path: Path, payload: dict) -> None:
     path.write_text(json.dumps(payload, indent=2, sort_keys=True))
+
+
+def _fsync_and_close(stream: BinaryIO) -> None:
+    stream.flush()
+    os.fsync(stream.fileno())
+    stream.close()
 
 
 def _fsync_dir(path: Path) -> None:
@@ -351,21 +265,3 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
-
-
-def _schema_difference(expected: pa.Schema, actual: pa.Schema) -> str:
-    missing = [name for name in expected.names if name not in actual.names]
-    extra = [name for name in actual.names if name not in expected.names]
-    changed = [
-        f"{f.name}: expected {f.type}, got {actual.field(f.name).type}"
-        for f in expected
-        if f.name in actual.names and not actual.field(f.name).type.equals(f.type)
-    ]
-    parts = []
-    if missing:
-        parts.append(f"missing columns {missing}")
-    if extra:
-        parts.append(f"unexpected columns {extra}")
-    if changed:
-        parts.append("; ".join(changed))
-    return ", ".join(parts) or f"column order differs: expected {expected.names}"

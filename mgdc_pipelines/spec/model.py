@@ -73,6 +73,10 @@ class LocalSinkSpec(_Frozen):
         """Relative paths are relative to the working directory, like any CLI's output path."""
         return Path(self.path).expanduser().absolute()
 
+    def root_uri(self) -> str:
+        """Where the sink writes, as a URI (what consent's destination check compares)."""
+        return self.resolved_path().as_uri()
+
 
 class AzureCredentialSpec(_Frozen):
     """How to authenticate to Azure Storage; secrets are named by environment variable, never inlined."""
@@ -95,6 +99,11 @@ class AzureSinkSpec(AzureLocation):
     type: Literal["azure"]
     format: OutputFormat = "parquet"
     compression: Compression = "zstd"
+
+    def root_uri(self) -> str:
+        """``<account_url>/<container>[/<prefix>]``: where the sink writes."""
+        parts = [self.account_url.rstrip("/"), self.container, self.prefix.strip("/")]
+        return "/".join(part for part in parts if part)
 
 
 class LandingSourceSpec(_Frozen):

@@ -19,7 +19,24 @@ def validate_app(spec: AppSpec) -> list[SpecProblem]:
         *_check_datasets(spec),
         *_check_scopes(spec),
         *_check_source_options(spec),
+        *_check_azure_credentials(spec),
     ]
+
+
+def _check_azure_credentials(spec: AppSpec) -> Iterator[SpecProblem]:
+    """A key or SAS credential must name the environment variable that holds the secret."""
+    locations = [("sink", spec.sink), ("source.azure", getattr(spec.source, "azure", None))]
+    for path, location in locations:
+        credential = getattr(location, "credential", None)
+        if credential is None:
+            continue
+        needed = {"key": "key_env", "sas": "sas_env"}.get(credential.type)
+        if needed and getattr(credential, needed) is None:
+            yield SpecProblem(
+                f"{path}.credential.{needed}",
+                f"credential type {credential.type!r} needs `{needed}`: the name of the environment "
+                "variable holding the secret (never the secret itself)",
+            )
 
 
 def _check_datasets(spec: AppSpec) -> Iterator[SpecProblem]:

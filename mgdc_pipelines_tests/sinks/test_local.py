@@ -203,3 +203,31 @@ def test_readers_see_the_old_or_the_new_partition_never_a_mix(tmp_path):
 def test_partition_names_that_could_escape_the_sink_root_are_refused(dataset, scope):
     with pytest.raises(ValueError, match="unsafe"):
         PartitionRef(dataset, DAY, scope)
+
+
+def test_mgdc_jsonl_output_is_json_lines_that_read_back_with_catalog_types(tmp_path):
+    from mgdc_pipelines.catalog import get_dataset
+
+    dataset = get_dataset("Message_v1")
+    schema = dataset.output_schema(("id", "receivedDateTime", "toRecipients"))
+    rows = [
+        {"id": "m1", "receivedDateTime": dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.timezone.utc),
+         "toRecipients": [{"emailAddress": {"name": "Ann", "address": "ann@contoso.com"}}],
+         "ptenant": "t", "puser": "u", "pAdditionalInfo": None, "datarow": 0, "userrow": 0, "pagerow": 0,
+         "rowinformation": {"errorInformation": None, "userReturnedNoData": False,
+                            "isUserSummaryRow": False, "userHasCompleteData": False}},
+    ]
+    sink = LocalSink(tmp_path, format="mgdc-jsonl")
+    partition = PartitionRef(dataset.name, DAY, "all")
+    writer = sink.open_partition(partition, schema)
+    writer.write(pa.RecordBatch.from_pylist(rows, schema=schema))
+    info = writer.commit()
+
+    [path] = sink.committed_files(partition)
+    assert path.suffix == ".json" and info.rows == 1
+    line = json.loads(path.read_text().splitlines()[0])
+    assert line["receivedDateTime"] == "2026-11-20T09:30:00Z"
+    assert line["toRecipients"][0]["emailAddress"]["address"] == "ann@contoso.com"
+    table = sink.open_dataset([partition], schema).to_table()
+    assert table.select(schema.names).to_pylist() == rows
+    assert table.column("scope").to_pylist() == ["all"]

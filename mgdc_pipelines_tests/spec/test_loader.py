@@ -194,3 +194,12 @@ def test_hostile_scope_aliases_are_rejected(alias):
 def test_hostile_dataset_names_are_rejected(name):
     [problem] = problems_of(spec_text(lambda raw: raw["datasets"][0].update(name=name)))
     assert problem.startswith("datasets[0].name: unknown MGDC dataset")
+
+
+def test_an_azure_key_credential_must_name_its_environment_variable():
+    def azure_sink(raw):
+        raw["sink"] = {"type": "azure", "account_url": "https://contosodata.blob.core.windows.net",
+                       "container": "mgdc", "credential": {"type": "key"}}
+
+    [problem] = problems_of(spec_text(azure_sink))
+    assert problem.startswith("sink.credential.key_env: credential type 'key' needs `key_env`")

@@ -1,0 +1,250 @@
+"""The Azure sink: the local sink's Hive layout in an Azure Blob / ADLS Gen2 container (or Azurite).
+
+Layout: ``<prefix>/<dataset>/date=YYYY-MM-DD[/scope=<key>]/part-NNNNN-<attempt tag><ext>`` plus
+``_manifest.json``, through the Blob API only (ADLS Gen2 accounts serve it too; Azurite has no
+DFS endpoint).
+
+Commit protocol: blob storage has no folder rename, so a partition is published by its
+manifest. An attempt writes its data files under names unique to it; ``commit()`` writes
+``_manifest.json`` LAST, in one ``Put Blob`` — that single write is the atomic publish — and
+readers read only the files a manifest lists, so they see the old partition or the new one,
+never a mix (a reader that loses a race with the cleanup below gets "file not found" and reads
+again). After publishing, the previous attempt's files and any abandoned attempt's leftovers are
+deleted; ``abort()`` deletes the attempt's own blobs. What counts as abandoned (a live
+concurrent attempt is never touched) is explained in :mod:`mgdc_pipelines.sinks.azure_cleanup`.
+
+Writes stream: each part file goes through a
+:class:`~mgdc_pipelines.sinks.azure_blob_io.BlockBlobWriter`, so memory is bounded by one row
+group plus one block. Reads go through a read-only Arrow
+filesystem over the same client (see :mod:`mgdc_pipelines.sinks.azure_blob_io` for why not
+``pyarrow.fs.AzureFileSystem``).
+
+>>> import datetime as dt
+>>> sink = AzureBlobSink("https://contoso.blob.core.windows.net", "mgdc", prefix="exports",
+...                      credential=BlobCredential("default"))
+>>> sink.uri(PartitionRef("BasicDataSet_v0.User_v1", dt.date(2026, 11, 20), "sales")).split("/")[3:]
+['mgdc', 'exports', 'BasicDataSet_v0.User_v1', 'date=2026-11-20', 'scope=sales']
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import pyarrow as pa
+import pyarrow.dataset as pads
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
+from azure.storage.blob import ContainerClient
+
+from mgdc_pipelines.sinks.azure_account import AzureAccount, BlobCredential
+from mgdc_pipelines.sinks.azure_blob_io import DEFAULT_BLOCK_SIZE, BlobReadHandler
+from mgdc_pipelines.sinks.azure_cleanup import remove_orphans
+from mgdc_pipelines.sinks.azure_writer import AzureBlobPartitionWriter
+from mgdc_pipelines.sinks.base import PartitionRef
+from mgdc_pipelines.sinks.formats import format_for, read_file_columns, read_file_schema
+from mgdc_pipelines.sinks.layout import (
+    MANIFEST_FILE,
+    dataset_file_format,
+    hive_partitioning,
+    manifest_files,
+    quote_path,
+)
+
+__all__ = ["AzureBlobSink", "AzureBlobPartitionWriter", "BlobCredential"]
+
+
+class AzureBlobSink:
+    """Write partitions as Parquet (or MGDC JSON lines) blobs under ``container/prefix``.
+
+    Args:
+        account_url: ``https://<account>.blob.core.windows.net`` or, for Azurite,
+            ``http://127.0.0.1:<port>/devstoreaccount1``.
+        container: created on first write if missing (the credential must be allowed to).
+        credential: how to authenticate; see :class:`BlobCredential`.
+        prefix: folder inside the container (``a/b``); empty for the container root.
+        format, compression, row_group_bytes, max_file_rows: as for ``LocalSink``.
+        block_size: bytes per staged block; bounds the upload buffer.
+    """
+
+    def __init__(
+        self,
+        account_url: str,
+        container: str,
+        *,
+        credential: BlobCredential,
+        prefix: str = "",
+        format: str = "parquet",
+        compression: str = "zstd",
+        row_group_bytes: int = 32 * 1024 * 1024,
+        max_file_rows: int = 2_000_000,
+        block_size: int = DEFAULT_BLOCK_SIZE,
+    ) -> None:
+        self.account = AzureAccount(account_url, credential)
+        self.container = container
+        self.prefix = clean_prefix(prefix)
+        self.format = format_for(format, compression=compression)
+        self.row_group_bytes = row_group_bytes
+        self.max_file_rows = max_file_rows
+        self.block_size = block_size
+        self._container_client: ContainerClient | None = None
+        self._filesystem: pafs.FileSystem | None = None
+        self._container_ready = False
+
+    def __repr__(self) -> str:
+        return f"AzureBlobSink({self.uri()!r}, format={self.format.name!r})"
+
+    # -- where things are ------------------------------------------------------------------
+
+    def uri(self, partition: PartitionRef | None = None) -> str:
+        path = self.folder(partition) if partition else self.prefix
+        return f"{self.account.url}/{self.container}" + (f"/{quote_path(path)}" if path else "")
+
+    def folder(self, partition: PartitionRef) -> str:
+        """The partition's blob-name prefix inside the container (no trailing slash)."""
+        return "/".join(filter(None, [self.prefix, partition.relative_path]))
+
+    @property
+    def container_client(self) -> ContainerClient:
+        if self._container_client is None:
+            service = self.account.service_client()
+            self._container_client = service.get_container_client(self.container)
+        return self._container_client
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def open_partition(
+        self, partition: PartitionRef, schema: pa.Schema
+    ) -> AzureBlobPartitionWriter:
+        self._ensure_container()
+        folder = self.folder(partition)
+        remove_orphans(self.container_client, folder, lambda: set(self.committed_names(partition)))
+        return AzureBlobPartitionWriter(self, partition, schema)
+
+    def _ensure_container(self) -> None:
+        if self._container_ready:
+            return
+        try:
+            self.container_client.create_container()
+        except ResourceExistsError:
+            pass
+        except HttpResponseError as error:
+            if not self._container_exists():
+                raise PermissionError(
+                    f"cannot create container {self.container!r} in {self.account.url} "
+                    f"({error.status_code} {error.error_code}): create it, or use a credential "
+                    "that may create containers"
+                ) from None
+        self._container_ready = True
+
+    def _container_exists(self) -> bool:
+        # Listing, not `exists()`: a container SAS may list (the sink needs that anyway) but not
+        # read container properties.
+        try:
+            next(iter(self.container_client.list_blobs(results_per_page=1)), None)
+        except HttpResponseError:  # ContainerNotFound, or not even allowed to list
+            return False
+        return True
+
+    # -- reading committed data ----------------------------------------------------------------
+
+    def committed_names(self, partition: PartitionRef) -> list[str]:
+        """File names the partition's manifest lists; empty when nothing is committed."""
+        folder = self.folder(partition)
+        try:
+            payload = self.container_client.download_blob(f"{folder}/{MANIFEST_FILE}").readall()
+        except ResourceNotFoundError:
+            return []
+        return manifest_files(payload, where=f"{self.uri(partition)}/{MANIFEST_FILE}")
+
+    def committed_files(self, partition: PartitionRef) -> list[str]:
+        """Blob names (inside the container) of every file a reader of ``partition`` sees."""
+        folder = self.folder(partition)
+        return [f"{folder}/{name}" for name in self.committed_names(partition)]
+
+    def committed_schemas(self, partition: PartitionRef) -> dict[str, pa.Schema]:
+        """Each listed file's own schema, by file URI (a reader may meet any of them)."""
+        paths = self.committed_files(partition)
+        return {self.file_uri(path): self._file_schema(path) for path in paths}
+
+    def read_committed(
+        self, partition: PartitionRef, columns: list[str]
+    ) -> Iterator[pa.RecordBatch]:
+        """Stream ``columns`` of every listed file (files lacking a column skip it)."""
+        for path in self.committed_files(partition):
+            yield from self._file_columns(path, columns)
+
+    def open_dataset(self, partitions: Sequence[PartitionRef], schema: pa.Schema) -> pads.Dataset:
+        """A lazy dataset over the files the partitions' manifests list, with ``date``/``scope``.
+
+        The manifests are read now; the files when the dataset is scanned. ``schema`` (the written
+        schema) is what JSON-lines files are parsed with, so both formats read back typed.
+        """
+        files = [path for partition in partitions for path in self.committed_files(partition)]
+        partitioning, partition_fields = hive_partitioning(partitions)
+        base = "/".join(filter(None, [self.prefix, partitions[0].dataset])) if partitions else None
+        return pads.dataset(
+            files,
+            schema=pa.schema([*schema, *partition_fields]),
+            format=dataset_file_format(self.format.name, schema),
+            partitioning=partitioning,
+            partition_base_dir=base,
+            filesystem=self.filesystem,
+        )
+
+    @property
+    def filesystem(self) -> pafs.FileSystem:
+        """Read-only Arrow filesystem over the container; paths are blob names."""
+        if self._filesystem is None:
+            self._filesystem = pafs.PyFileSystem(BlobReadHandler(self.container_client))
+        return self._filesystem
+
+    def file_uri(self, path: str) -> str:
+        """URI of a blob of the container, e.g. one of :meth:`committed_files`."""
+        return f"{self.account.url}/{self.container}/{quote_path(path)}"
+
+    def _file_schema(self, path: str) -> pa.Schema:
+        if path.endswith(".parquet"):
+            with self.filesystem.open_input_file(path) as file:
+                return pq.read_schema(file)  # the footer only: ranged reads
+        with self._local_copy(path) as local:
+            return read_file_schema(local)
+
+    def _file_columns(self, path: str, columns: list[str]) -> Iterator[pa.RecordBatch]:
+        if path.endswith(".parquet"):
+            with self.filesystem.open_input_file(path) as file:
+                parquet = pq.ParquetFile(file)  # ranged reads, one row group at a time
+                present = [c for c in columns if c in parquet.schema_arrow.names]
+                if present:
+                    yield from parquet.iter_batches(columns=present)
+            return
+        with self._local_copy(path) as local:
+            yield from read_file_columns(local, columns)
+
+    @contextmanager
+    def _local_copy(self, path: str) -> Iterator[str]:
+        """The blob in a temp file, so JSON lines are read exactly as the local sink reads them.
+
+        The download streams in chunks (memory stays bounded); JSON has no footer to range-read.
+        """
+        with tempfile.TemporaryDirectory(prefix="mgdc-azure-") as folder:
+            local = os.path.join(folder, path.rsplit("/", 1)[-1])
+            with open(local, "wb") as file:
+                try:
+                    self.container_client.download_blob(path).readinto(file)
+                except ResourceNotFoundError:
+                    raise FileNotFoundError(
+                        f"{path} is gone: the partition was replaced; read it again"
+                    ) from None
+            yield local
+
+
+def clean_prefix(prefix: str) -> str:
+    """``/a/b/`` → ``a/b``; refuses ``.``/``..`` segments, which would make URIs ambiguous."""
+    segments = [segment for segment in prefix.strip("/").split("/") if segment]
+    if any(segment in (".", "..") for segment in segments):
+        raise ValueError(f"prefix {prefix!r} must not contain '.' or '..' segments")
+    return "/".join(segments)

@@ -1,0 +1,108 @@
+"""Which Azure Storage account a sink talks to, and with which credential (kept out of repr).
+
+Host-style URLs (``https://<account>.blob.core.windows.net``, ADLS Gen2 accounts included: they
+serve the Blob API too) and path-style URLs (Azurite, ``http://127.0.0.1:10000/devstoreaccount1``)
+are both accepted; the account name comes from the host or from the path.
+
+>>> key = BlobCredential("key", "c2VjcmV0")
+>>> account = AzureAccount("http://127.0.0.1:10000/devstoreaccount1/", key)
+>>> account.name, account.url
+('devstoreaccount1', 'http://127.0.0.1:10000/devstoreaccount1')
+>>> account
+AzureAccount(url='http://127.0.0.1:10000/devstoreaccount1', credential=BlobCredential(kind='key'))
+>>> AzureAccount("https://contoso.blob.core.windows.net", BlobCredential("default")).name
+'contoso'
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from azure.core.credentials import AzureSasCredential
+from azure.storage.blob import BlobServiceClient
+
+CREDENTIAL_KINDS = ("key", "sas", "default")
+
+
+@dataclass(frozen=True)
+class BlobCredential:
+    """``key`` (account key), ``sas`` (SAS token) or ``default`` (``DefaultAzureCredential``).
+
+    Anonymous access is refused: Azure Storage never lets an anonymous caller write.
+    ``options`` are ``DefaultAzureCredential`` keyword arguments (kind ``default`` only).
+    """
+
+    kind: str
+    secret: str | None = field(default=None, repr=False)
+    options: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.kind == "anonymous":
+            raise ValueError(
+                "an Azure sink cannot use anonymous access: Azure Storage allows anonymous "
+                f"callers to read only; use one of {', '.join(CREDENTIAL_KINDS)}"
+            )
+        if self.kind not in CREDENTIAL_KINDS:
+            raise ValueError(
+                f"unknown Azure credential type {self.kind!r}; "
+                f"allowed: {', '.join(CREDENTIAL_KINDS)}"
+            )
+        if self.kind in ("key", "sas") and not self.secret:
+            raise ValueError(
+                f"the Azure {self.kind} credential is empty (is its environment variable set?)"
+            )
+
+
+@dataclass(frozen=True)
+class AzureAccount:
+    """A storage account endpoint plus the credential to use it."""
+
+    url: str
+    credential: BlobCredential
+    name: str = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        url, name = parse_account_url(self.url)
+        object.__setattr__(self, "url", url)
+        object.__setattr__(self, "name", name)
+
+    def service_client(self) -> BlobServiceClient:
+        """A Blob API client; creating it does not touch the network."""
+        return BlobServiceClient(account_url=self.url, credential=self._sdk_credential())
+
+    def _sdk_credential(self) -> Any:
+        kind, secret = self.credential.kind, self.credential.secret
+        if kind == "key":
+            # Named explicitly: the SDK guesses it only for hosts it knows (not `azurite:10000`).
+            return {"account_name": self.name, "account_key": secret}
+        if kind == "sas":
+            return AzureSasCredential(secret.lstrip("?"))
+        from azure.identity import DefaultAzureCredential  # slow import, only when used
+
+        return DefaultAzureCredential(**dict(self.credential.options))
+
+
+def parse_account_url(url: str) -> tuple[str, str]:
+    """``(url without trailing slash, account name)``; refuses queries (a SAS is a credential)."""
+    parts = urllib.parse.urlsplit(url)
+    # Errors show the URL without its query: a query may hold a SAS token.
+    shown = f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"account_url {shown!r} must be an http(s) URL of a storage account")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(
+            f"account_url {shown!r} must not carry a query, fragment or user: put a SAS token in "
+            "the credential (type: sas, sas_env) instead"
+        )
+    segments = [segment for segment in parts.path.split("/") if segment]
+    if len(segments) > 1:
+        raise ValueError(
+            f"account_url {shown!r} names more than the account: put the container in `container` "
+            "and folders in `prefix`"
+        )
+    # Path style (emulators, IP addresses): the account is the path; host style: the first label.
+    name = segments[0] if segments else parts.hostname.split(".")[0]
+    return f"{parts.scheme}://{parts.netloc}" + (f"/{name}" if segments else ""), name

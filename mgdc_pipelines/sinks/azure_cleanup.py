@@ -1,0 +1,111 @@
+"""Attempt markers, and the rule that removes what crashed or superseded attempts left in a folder.
+
+Every write attempt of the Azure sink owns the blobs whose names carry its 12-hex tag: its data
+files ``part-NNNNN-<tag>.<ext>`` and its marker ``_attempt-<tag>.json`` (owner host, process id,
+start time). The marker is written BEFORE the attempt's first data blob and deleted AFTER its
+last action (publishing the manifest and cleaning up, or deleting its files on abort); while the
+attempt runs it re-uploads the marker every :data:`HEARTBEAT_INTERVAL`, so the marker's
+last-modified time (the server's clock) is the attempt's last sign of life.
+
+The rule, applied by :func:`remove_orphans` to one partition folder:
+
+1. list the folder's blobs and group them by attempt tag;
+2. for each tag, read its marker NOW: an attempt whose marker is missing has finished (or never
+   wrote anything), so it is not live; one whose marker is present is live unless
+   :func:`~mgdc_pipelines.sinks.attempts.attempt_is_abandoned` says otherwise (its process ran
+   on this host and is gone, or no heartbeat for ``STALE_ATTEMPT_AGE``);
+3. read the manifest AFTER step 2: a committing attempt publishes its manifest before it deletes
+   its marker, so if step 2 saw no marker, any manifest listing that attempt's files is already
+   visible in step 3 and those files are kept;
+4. delete the blobs of attempts that are not live, except files the manifest lists; markers last,
+   so an interrupted cleanup is finished by the next one.
+
+Nothing else is ever deleted: names without a tag (someone else's files) are left alone. Blocks
+that a crashed attempt staged but never committed are no blob yet: no listing or reader sees
+them, and Azure discards them after seven days.
+
+>>> blob_tag("part-00002-0123456789ab.parquet"), blob_tag(marker_name("0123456789ab"))
+('0123456789ab', '0123456789ab')
+>>> blob_tag("notes.txt") is None
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import defaultdict
+from collections.abc import Callable
+
+from azure.core.exceptions import ResourceNotFoundError
+from azure.storage.blob import ContainerClient
+
+from mgdc_pipelines.sinks.attempts import attempt_is_abandoned
+from mgdc_pipelines.sinks.layout import part_tag
+
+HEARTBEAT_INTERVAL = dt.timedelta(minutes=10)  # far below STALE_ATTEMPT_AGE (24 h)
+_MARKER_NAME = re.compile(r"_attempt-(?P<tag>[0-9a-f]{12})\.json")
+
+
+def marker_name(tag: str) -> str:
+    # `_`-prefixed: Hive readers (pyarrow, Spark, DuckDB) skip it when they list a folder.
+    return f"_attempt-{tag}.json"
+
+
+def blob_tag(name: str) -> str | None:
+    """The attempt tag of a part file or a marker; None for any other name."""
+    match = _MARKER_NAME.fullmatch(name)
+    return match.group("tag") if match else part_tag(name)
+
+
+def remove_orphans(
+    container: ContainerClient, folder: str, listed_files: Callable[[], set[str]]
+) -> list[str]:
+    """Apply the module's rule to ``folder``; ``listed_files()`` reads the current manifest.
+
+    Returns the names deleted (relative to ``folder``).
+    """
+    by_tag: dict[str, list[str]] = defaultdict(list)
+    for blob in container.list_blobs(name_starts_with=folder + "/"):
+        name = blob.name[len(folder) + 1 :]
+        tag = blob_tag(name)
+        if tag is not None:
+            by_tag[tag].append(name)
+    finished = [
+        tag for tag in by_tag if not _attempt_is_live(container, f"{folder}/{marker_name(tag)}")
+    ]
+    if not finished:
+        return []
+    keep = listed_files()  # read after the marker checks: see step 3
+    doomed = [
+        name
+        for tag in finished
+        for name in sorted(by_tag[tag], key=lambda n: n.startswith("_attempt-"))  # markers last
+        if name not in keep
+    ]
+    for name in doomed:
+        delete_if_present(container, f"{folder}/{name}")
+    return doomed
+
+
+def _attempt_is_live(container: ContainerClient, marker: str) -> bool:
+    try:
+        download = container.download_blob(marker)
+        payload = download.readall()
+    except ResourceNotFoundError:
+        return False
+    last_seen = download.properties.last_modified.timestamp()
+    try:
+        owner = json.loads(payload)
+    except ValueError:
+        owner = None
+    # An unreadable marker says nothing about its process: only its age can prove it dead.
+    return not attempt_is_abandoned(owner if isinstance(owner, dict) else {}, last_seen=last_seen)
+
+
+def delete_if_present(container: ContainerClient, name: str) -> None:
+    try:
+        container.delete_blob(name)
+    except ResourceNotFoundError:
+        pass  # already gone, or only uncommitted blocks (Azure expires those itself)

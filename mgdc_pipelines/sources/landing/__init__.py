@@ -1,0 +1,83 @@
+"""The landing source: real MGDC deliveries (JSON lines, e.g. written by Azure Data Factory).
+
+Point :class:`LandingSource` at a local folder where MGDC output lands, and it serves it through
+the same :class:`~mgdc_pipelines.sources.base.Source` protocol as the synthetic tenant: batches
+in the catalog schema, only the requested columns, one partition (window × scope) at a time.
+
+Layout (``layout.py``). ADF's Office 365 connector writes several ``.json`` files per run (one
+per parallel job) into a folder the pipeline names, so every ``*.json`` / ``*.jsonl`` file under
+``<root>/<dataset full name>/``, at any depth, is part of the delivery; a single file
+``<root>/<dataset full name>.json`` (how the public samples are named) is too::
+
+    landing/BasicDataSet_v0.Message_v1/2026-11-20/part-0001.json
+    landing/BasicDataSet_v0.Message_v1/2026-11-20/part-0002.json
+    landing/BasicDataSet_v0.User_v1.json
+
+Folders named ``YYYY-MM-DD`` or ``date=YYYY-MM-DD`` date a snapshot; ``scope=<key>`` folders
+belong to one scope partition; ``_``/``.``-prefixed names are skipped. So a ``LocalSink``
+writing ``format="mgdc-jsonl"`` produces a folder this source reads back unchanged.
+
+Which rows a partition gets (``placement.py``):
+
+* range datasets (Message_v1, Event_v1, TeamChat_v1, ...): rows whose
+  ``request.date_filter_column`` falls in the window, from every file;
+* SharePoint datasets: rows whose ``SnapshotDate`` falls in the window;
+* snapshot datasets (User_v1, Manager_v0, ...) and CalendarView_v0 have no row date: if the
+  delivery has day folders, the files of the window's first day (a day without a folder fails
+  with :class:`DeliveryNotFoundError`); otherwise every file, *as delivered*, whatever the day.
+
+Scope. Rows carry ``puser`` / ``pObjectId``, but this source has no directory to expand groups
+into members, so it does **not** filter by group scope: a delivery is taken to be what MGDC
+extracted for the scope. Consent enforcement filters downstream where it has a directory; with
+this source a group scope (or a deny list) fails enforcement, asking for one. Use ``all``.
+
+Nothing is dropped without a count. Lines that are not a JSON object, rows whose date cannot
+place them, and values that do not fit their column go to a quarantine file with file, line and
+reason (``quarantine.py``); above ``max_error_ratio`` of a partition's lines the extraction
+fails (:class:`LandingQualityError`). Keys the catalog does not know are dropped from the rows
+and counted per key. With ``dedupe_messages``, repeats of an ``internetMessageId`` are dropped
+and counted.
+
+Stats API. ``extract()`` returns a :class:`LandingExtraction`: an iterator of record batches
+whose ``stats`` (:class:`LandingStats`) update while it streams and are final once it is
+exhausted. ``LandingSource.last_stats`` is the same object for the latest ``extract`` call;
+``stats.as_metadata()`` gives flat ``landing/...`` entries for a materialization.
+
+>>> import datetime as dt, json, pathlib, tempfile
+>>> from mgdc_pipelines.catalog import get_dataset
+>>> from mgdc_pipelines.sources import ExtractRequest, Scope, TimeWindow
+>>> root = pathlib.Path(tempfile.mkdtemp())
+>>> run = root / "BasicDataSet_v0.Message_v1" / "run-1"
+>>> run.mkdir(parents=True)
+>>> rows = [{"id": "m1", "subject": "Hi", "receivedDateTime": "2026-11-20T09:00:00Z"},
+...         {"id": "m2", "subject": "Old", "receivedDateTime": "2026-11-19T09:00:00Z"}]
+>>> lines = "".join(json.dumps(row) + "\\n" for row in rows) + "{oops\\n"
+>>> _ = (run / "part-0001.json").write_text("\\ufeff" + lines)  # a byte-order mark, then the lines
+>>> source = LandingSource(root, max_error_ratio=0.5, quarantine_dir=root / "quarantine")
+>>> request = ExtractRequest(get_dataset("Message_v1"), ("id", "subject"), "receivedDateTime",
+...     TimeWindow.for_day(dt.date(2026, 11, 20)), Scope.everyone(), "tenant-1")
+>>> extraction = source.extract(request)
+>>> [batch.to_pylist()[0]["subject"] for batch in extraction]
+['Hi']
+>>> stats = extraction.stats
+>>> stats.lines_read, stats.rows_yielded, stats.rows_out_of_window, stats.quarantined
+(3, 1, 1, 1)
+>>> json.loads(stats.quarantine_file.read_text())["line"]
+3
+"""
+
+from mgdc_pipelines.sources.landing.layout import DeliveryNotFoundError
+from mgdc_pipelines.sources.landing.source import (
+    LandingExtraction,
+    LandingQualityError,
+    LandingSource,
+)
+from mgdc_pipelines.sources.landing.stats import LandingStats
+
+__all__ = [
+    "DeliveryNotFoundError",
+    "LandingExtraction",
+    "LandingQualityError",
+    "LandingSource",
+    "LandingStats",
+]

@@ -1,0 +1,118 @@
+"""Which delivered rows belong to the requested partition: its window, and one copy per message.
+
+A delivery may hold many days (an ADF run covers whatever window its trigger gave it), so rows
+are placed by their own date, as MGDC's ``dateFilterColumn`` would have selected them:
+
+* range datasets: the request's ``date_filter_column`` must fall in ``[start, end)``;
+* SharePoint datasets: ``SnapshotDate`` must fall in the window;
+* snapshot datasets, and CalendarView_v0 (MGDC filters it on event start/end, which carry local
+  time zones, not on a column), have no row date: the *files* are chosen by day folder
+  instead (``layout.select_files``) and every row of them belongs to the partition.
+
+A row whose date is missing, null, not a string or without a UTC offset cannot be placed:
+:class:`UnplaceableRowError` (the source quarantines it). With ``dedupe_messages``, mail
+datasets (those with an ``internetMessageId`` column: Message_v1, SentItem_v1) keep the first
+row of each message within the partition: MGDC delivers one copy per mailbox that holds it.
+
+>>> import datetime as dt
+>>> from mgdc_pipelines.catalog import get_dataset
+>>> from mgdc_pipelines.sources import ExtractRequest, Scope, TimeWindow
+>>> request = ExtractRequest(get_dataset("Message_v1"), ("subject",), "receivedDateTime",
+...     TimeWindow.for_day(dt.date(2026, 11, 20)), Scope.everyone(), "tenant-1")
+>>> placement = RowPlacement(request, dedupe_messages=True)
+>>> row = {"receivedDateTime": "2026-11-20T09:30:00Z", "internetMessageId": "<a@contoso.com>"}
+>>> placement.place(row), placement.place(row)
+(<Placement.KEEP: 'keep'>, <Placement.DUPLICATE: 'duplicate'>)
+>>> placement.place({"receivedDateTime": "2026-11-21T00:00:00Z"})
+<Placement.OUT_OF_WINDOW: 'out of window'>
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from typing import Any
+
+from mgdc_pipelines.catalog import Dataset, Mode
+from mgdc_pipelines.sources.base import ExtractRequest
+
+MESSAGE_ID_COLUMN = "internetMessageId"
+
+
+class Placement(str, enum.Enum):
+    KEEP = "keep"
+    OUT_OF_WINDOW = "out of window"
+    DUPLICATE = "duplicate"
+
+
+class UnplaceableRowError(ValueError):
+    """A row of a date-filtered dataset without a usable date: it fits no partition."""
+
+
+def row_date_column(request: ExtractRequest) -> str | None:
+    """The column whose value places a row in a window, or ``None`` (files are chosen by day)."""
+    dataset = request.dataset
+    if dataset.mode is Mode.SHAREPOINT:
+        return request.date_filter_column or dataset.date_filter_columns[0]
+    if dataset.mode is Mode.RANGE:
+        return request.date_filter_column  # None for CalendarView_v0
+    return None
+
+
+def dedupes_messages(dataset: Dataset) -> bool:
+    return MESSAGE_ID_COLUMN in dataset.column_names
+
+
+class RowPlacement:
+    """Places rows of one request; holds the message ids seen so far when deduplicating."""
+
+    def __init__(self, request: ExtractRequest, *, dedupe_messages: bool = False) -> None:
+        self.window = request.window
+        self.date_column = row_date_column(request)
+        self._date_keys = _keys_naming(request.dataset, self.date_column)
+        dedupe = dedupe_messages and dedupes_messages(request.dataset)
+        self._message_ids_seen: set[str] | None = set() if dedupe else None
+
+    def place(self, row: Mapping[str, Any]) -> Placement:
+        """Where ``row`` goes; raises :class:`UnplaceableRowError` if it has no usable date."""
+        if self.date_column is not None and not self.window.contains(self._row_date(row)):
+            return Placement.OUT_OF_WINDOW
+        if self._message_ids_seen is not None:
+            message_id = row.get(MESSAGE_ID_COLUMN)
+            # Without an id a row cannot repeat another: kept (a non-string id fails conversion).
+            if isinstance(message_id, str):
+                if message_id in self._message_ids_seen:
+                    return Placement.DUPLICATE
+                self._message_ids_seen.add(message_id)
+        return Placement.KEEP
+
+    def _row_date(self, row: Mapping[str, Any]) -> dt.datetime:
+        value = next((row[key] for key in self._date_keys if row.get(key) is not None), None)
+        if value is None:
+            raise UnplaceableRowError(
+                f"no value for {self.date_column!r}, the date that places a row in a partition"
+            )
+        if not isinstance(value, str):
+            raise UnplaceableRowError(
+                f"{self.date_column!r} is {value!r}; expected an ISO-8601 date-time string"
+            )
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise UnplaceableRowError(
+                f"{self.date_column!r} is {value!r}, not an ISO-8601 date-time"
+            ) from None
+        if moment.tzinfo is None:
+            raise UnplaceableRowError(
+                f"{self.date_column!r} is {value!r}, without a UTC offset (MGDC writes e.g. "
+                f"2021-02-03T00:37:46Z)"
+            )
+        return moment
+
+
+def _keys_naming(dataset: Dataset, column: str | None) -> tuple[str, ...]:
+    """The column's own name, then any delivered alias of it."""
+    if column is None:
+        return ()
+    return (column, *(alias for alias, target in dataset.aliases.items() if target == column))

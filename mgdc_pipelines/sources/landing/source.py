@@ -1,0 +1,220 @@
+"""``LandingSource``: MGDC JSON-lines deliveries in a local folder, behind the ``Source`` protocol.
+
+For each request: pick the dataset's files (``layout.py``), read them line by line
+(``reader.py``), place each row in or out of the partition (``placement.py``), convert rows in
+chunks of ``request.batch_rows`` (``batches.py``) and yield one batch per chunk. Lines that
+cannot become rows go to the quarantine (``quarantine.py``); everything is counted in the
+extraction's :class:`~mgdc_pipelines.sources.landing.stats.LandingStats`. Memory holds one
+chunk of rows (plus, with ``dedupe_messages``, the partition's message ids).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pyarrow as pa
+
+from mgdc_pipelines.catalog import ScopeKind
+from mgdc_pipelines.sources.base import ExtractRequest, TimeWindow
+from mgdc_pipelines.sources.landing.batches import Rejected, convert_rows
+from mgdc_pipelines.sources.landing.layout import Selection, delivery_files, select_files
+from mgdc_pipelines.sources.landing.placement import (
+    Placement,
+    RowPlacement,
+    UnplaceableRowError,
+    row_date_column,
+)
+from mgdc_pipelines.sources.landing.quarantine import Quarantine
+from mgdc_pipelines.sources.landing.reader import (
+    DeliveredRow,
+    LineRef,
+    MalformedLineError,
+    excerpt,
+    parse_row,
+    read_lines,
+)
+from mgdc_pipelines.sources.landing.stats import LandingStats
+
+DEFAULT_QUARANTINE_DIR = "./mgdc_quarantine"
+
+
+class LandingQualityError(ValueError):
+    """More of a partition's delivered lines were quarantined than ``max_error_ratio`` allows."""
+
+    def __init__(self, message: str, stats: LandingStats) -> None:
+        super().__init__(message)
+        self.stats = stats
+
+
+class LandingSource:
+    """Reads MGDC deliveries under ``root`` (layout: see the package docstring).
+
+    Args:
+        root: the landing folder, holding ``<dataset full name>/`` folders or ``.json`` files.
+        max_error_ratio: the share of a partition's lines that may be quarantined (0 to 1)
+            before its extraction fails with :class:`LandingQualityError`.
+        quarantine_dir: where quarantine files go (relative: to the working directory).
+        dedupe_messages: keep the first row per ``internetMessageId`` in a partition of
+            Message_v1 / SentItem_v1 (no effect on other datasets).
+
+    ``extract`` returns a :class:`LandingExtraction`, an iterator of batches with a live
+    ``stats``; ``last_stats`` is the stats of the most recent ``extract`` call, for callers
+    that only see the source (one partition after another, as the Dagster asset does).
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        *,
+        max_error_ratio: float = 0.01,
+        quarantine_dir: str | os.PathLike[str] = DEFAULT_QUARANTINE_DIR,
+        dedupe_messages: bool = False,
+    ) -> None:
+        if not 0 <= max_error_ratio <= 1:
+            raise ValueError(f"max_error_ratio must be between 0 and 1, got {max_error_ratio}")
+        self.root = Path(root).expanduser().absolute()
+        self.max_error_ratio = max_error_ratio
+        self.quarantine_dir = Path(quarantine_dir).expanduser().absolute()
+        self.dedupe_messages = dedupe_messages
+        self.last_stats: LandingStats | None = None
+
+    def __repr__(self) -> str:
+        return f"LandingSource({str(self.root)!r})"
+
+    def extract(self, request: ExtractRequest) -> LandingExtraction:
+        """Stream the partition's rows; finds its files now, so a missing delivery fails here."""
+        extraction = LandingExtraction(self, request)
+        self.last_stats = extraction.stats
+        return extraction
+
+
+class LandingExtraction(Iterator[pa.RecordBatch]):
+    """The batches of one request, and ``stats`` counting every line read so far.
+
+    The stats are final (``stats.finished``) once the iterator is exhausted; if too many lines
+    were quarantined, the last ``next()`` raises :class:`LandingQualityError` instead of
+    ``StopIteration``, after every good batch was yielded.
+    """
+
+    def __init__(self, source: LandingSource, request: ExtractRequest) -> None:
+        self.request = request
+        self._source = source
+        date_column = row_date_column(request)
+        # Without a row date, the day's folder decides; with one, every file is read.
+        day = None if date_column else request.window.start.date()
+        self.selection: Selection = select_files(
+            delivery_files(source.root, request.dataset.name), day=day, scope_key=request.scope.key
+        )
+        self.stats = LandingStats(
+            dataset=request.dataset.name,
+            partition=partition_name(request),
+            selection=_describe(self.selection, date_column),
+            files_skipped=self.selection.skipped,
+        )
+        self._quarantine = Quarantine(
+            source.quarantine_dir, request.dataset.name, partition_name(request, for_file=True)
+        )
+        self._batches = self._stream()
+
+    def __next__(self) -> pa.RecordBatch:
+        return next(self._batches)
+
+    def close(self) -> None:
+        """Stop early: closes the open delivery and quarantine files."""
+        self._batches.close()
+
+    def _stream(self) -> Iterator[pa.RecordBatch]:
+        placement = RowPlacement(self.request, dedupe_messages=self._source.dedupe_messages)
+        with self._quarantine:
+            for chunk in _chunks(self._placed_rows(placement), self.request.batch_rows):
+                yield from self._converted(chunk)
+        self.stats.finished = True
+        self._check_error_ratio()
+
+    def _placed_rows(self, placement: RowPlacement) -> Iterator[DeliveredRow]:
+        stats = self.stats
+        for path in self.selection.files:
+            stats.files_read += 1
+            for line in read_lines(path):
+                if line.is_blank:
+                    stats.blank_lines += 1
+                    continue
+                stats.lines_read += 1
+                try:
+                    values = parse_row(line.data)
+                    where_it_goes = placement.place(values)
+                except (MalformedLineError, UnplaceableRowError) as error:
+                    self._set_aside(line.where, str(error), excerpt(line.data))
+                    continue
+                if where_it_goes is Placement.OUT_OF_WINDOW:
+                    stats.rows_out_of_window += 1
+                elif where_it_goes is Placement.DUPLICATE:
+                    stats.duplicates_dropped += 1
+                else:
+                    yield DeliveredRow(line.where, values)
+
+    def _converted(self, chunk: list[DeliveredRow]) -> Iterator[pa.RecordBatch]:
+        for outcome in convert_rows(self.request.dataset, chunk, self.request.columns):
+            if isinstance(outcome, Rejected):
+                # The line parsed, so its object stands in for it (the raw text is not kept).
+                text = json.dumps(outcome.row.values, ensure_ascii=False)
+                self._set_aside(outcome.row.where, outcome.error, excerpt(text))
+                continue
+            self.stats.unknown_keys.update(outcome.unknown_keys)
+            self.stats.rows_yielded += outcome.batch.num_rows
+            yield outcome.batch
+
+    def _set_aside(self, where: LineRef, error: str, text: str) -> None:
+        self._quarantine.add(where, error, text)
+        self.stats.quarantined += 1
+        self.stats.quarantine_file = self._quarantine.path
+
+    def _check_error_ratio(self) -> None:
+        stats, allowed = self.stats, self._source.max_error_ratio
+        if stats.error_ratio <= allowed:
+            return
+        raise LandingQualityError(
+            f"{stats.dataset} partition {stats.partition}: {stats.quarantined} of "
+            f"{stats.lines_read} delivered lines were quarantined ({stats.error_ratio:.2%}), more "
+            f"than max_error_ratio {allowed:.2%} allows, so the extraction fails and the "
+            f"partition is not written. Quarantined lines and why: {stats.quarantine_file} "
+            f"(first: {self._quarantine.first})",
+            stats,
+        )
+
+
+def partition_name(request: ExtractRequest, *, for_file: bool = False) -> str:
+    """``2026-11-20|sales`` (``2026-11-20-sales`` in file names); tenant-wide: ``2026-11-20``."""
+    name = _window_name(request.window)
+    if request.dataset.scope is ScopeKind.NONE:
+        return name
+    return f"{name}{'-' if for_file else '|'}{request.scope.key}"
+
+
+def _window_name(window: TimeWindow) -> str:
+    first_day = window.start.date()
+    last_day = (window.end - dt.timedelta(microseconds=1)).date()  # the end is excluded
+    return first_day.isoformat() if last_day == first_day else f"{first_day}..{last_day}"
+
+
+def _describe(selection: Selection, date_column: str | None) -> str:
+    if date_column is None:
+        return selection.description
+    return f"{selection.description}; rows whose {date_column} is in the window"
+
+
+def _chunks(rows: Iterable[DeliveredRow], size: int) -> Iterator[list[DeliveredRow]]:
+    if size < 1:
+        raise ValueError(f"batch_rows must be at least 1, got {size}")
+    chunk: list[DeliveredRow] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

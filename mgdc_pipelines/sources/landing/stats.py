@@ -1,0 +1,62 @@
+"""What one landing extraction read, kept and set aside: every delivered line is accounted for.
+
+Once an extraction has finished, ``lines_read == rows_yielded + rows_out_of_window +
+duplicates_dropped + quarantined``: a line becomes a row of the partition, belongs to another
+window, repeats a message already kept, or is in the quarantine file.
+
+>>> stats = LandingStats("BasicDataSet_v0.Message_v1", "2026-11-20|all", "all files as delivered")
+>>> stats.lines_read, stats.rows_yielded, stats.quarantined = 10, 8, 2
+>>> stats.error_ratio
+0.2
+>>> stats.as_metadata()["landing/quarantined"]
+2
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class LandingStats:
+    """Counts of one extraction, updated while its batches stream (final once ``finished``)."""
+
+    dataset: str
+    partition: str  # "2026-11-20|sales", or "2026-11-20" for tenant-wide datasets
+    selection: str  # which files and rows the partition reads, in words
+    files_read: int = 0
+    # Files (and hidden folders) of the delivery not read, by reason (see `layout.py`).
+    files_skipped: Counter[str] = field(default_factory=Counter)
+    lines_read: int = 0  # non-blank lines
+    blank_lines: int = 0
+    rows_yielded: int = 0
+    rows_out_of_window: int = 0  # rows whose date falls in another partition's window
+    duplicates_dropped: int = 0  # repeats of an internetMessageId (dedupe_messages only)
+    quarantined: int = 0
+    # Keys the catalog does not know, dropped from the rows: key path -> rows that had it.
+    unknown_keys: Counter[str] = field(default_factory=Counter)
+    quarantine_file: Path | None = None
+    finished: bool = False
+
+    @property
+    def error_ratio(self) -> float:
+        """Quarantined lines over lines read (0 when nothing was read)."""
+        return self.quarantined / self.lines_read if self.lines_read else 0.0
+
+    def as_metadata(self) -> dict[str, Any]:
+        """Flat, JSON-friendly materialization metadata under ``landing/``."""
+        return {
+            "landing/selection": self.selection,
+            "landing/files_read": self.files_read,
+            "landing/files_skipped": dict(sorted(self.files_skipped.items())),
+            "landing/lines_read": self.lines_read,
+            "landing/rows_yielded": self.rows_yielded,
+            "landing/rows_out_of_window": self.rows_out_of_window,
+            "landing/duplicates_dropped": self.duplicates_dropped,
+            "landing/quarantined": self.quarantined,
+            "landing/quarantine_file": str(self.quarantine_file or ""),
+            "landing/unknown_keys": dict(sorted(self.unknown_keys.items())),
+        }

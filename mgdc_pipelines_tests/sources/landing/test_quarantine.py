@@ -1,0 +1,140 @@
+"""Malformed lines go to the quarantine with file, line and reason; too many fail the partition."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mgdc_pipelines.sources.landing import LandingQualityError, LandingSource
+from mgdc_pipelines_tests.sources.landing.helpers import (
+    deliver,
+    extract,
+    json_lines,
+    message,
+    quarantined,
+    request,
+    write_file,
+)
+
+MESSAGE_FOLDER = "BasicDataSet_v0.Message_v1"
+
+
+@pytest.fixture
+def tolerant(landing, quarantine_dir) -> LandingSource:
+    """Quarantines whatever it must and never fails the partition for it."""
+    return LandingSource(landing, max_error_ratio=1, quarantine_dir=quarantine_dir)
+
+
+def deliver_with_bad_lines(landing):
+    good = json_lines([message(1)])
+    lines = [
+        good,
+        '{"id": "m2", "subject": \n',  # bad JSON
+        '["not", "an", "object"]\n',
+        "42\n",
+        json_lines([message(3, isRead="yes")]),  # wrong type
+        json_lines([message(4, toRecipients="bob@contoso.com")]),  # a string where a list goes
+        json_lines([{**message(5), "receivedDateTime": None}]),  # no date: fits no window
+        json_lines([message(6, "yesterday")]),
+        json_lines([message(7, "2026-11-20T09:00:00")]),  # no UTC offset
+        '{"id": "m8", "id": "m9"}\n',
+        b'{"id": "caf\xe9"}\n'.decode("latin-1"),  # written below as bytes, not UTF-8
+        json_lines([message(10)]),
+    ]
+    path = landing / MESSAGE_FOLDER / "run-1" / "part-0001.json"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"".join(line.encode("latin-1" if "caf" in line else "utf-8") for line in lines))
+    return path
+
+
+def test_each_bad_line_is_quarantined_with_its_file_line_and_reason(tolerant, landing):
+    path = deliver_with_bad_lines(landing)
+    table, extraction = extract(tolerant, request("Message_v1"))
+    assert table.column("id").to_pylist() == ["m1", "m10"]
+    records = {record["line"]: record for record in quarantined(extraction)}
+    assert {record["file"] for record in records.values()} == {str(path)}
+    errors = {line: record["error"] for line, record in records.items()}
+    assert errors[2] == "not valid JSON: Expecting value at column 25"
+    assert errors[3] == "a JSON array, not an object (MGDC writes one JSON object per line)"
+    assert errors[4] == "a JSON number, not an object (MGDC writes one JSON object per line)"
+    assert errors[5].startswith("BasicDataSet_v0.Message_v1: line 5, column 'isRead': cannot convert 'yes'")
+    assert "line 6, column 'toRecipients'" in errors[6] and "expected a JSON array" in errors[6]
+    assert errors[7] == "no value for 'receivedDateTime', the date that places a row in a partition"
+    assert errors[8] == "'receivedDateTime' is 'yesterday', not an ISO-8601 date-time"
+    assert "without a UTC offset" in errors[9]
+    assert errors[10] == "not valid JSON: duplicate key 'id' in an object"
+    assert errors[11].startswith("not UTF-8 text")
+    assert records[3]["text"] == '["not", "an", "object"]'
+    assert json.loads(records[5]["text"])["isRead"] == "yes"
+
+
+def test_every_line_is_accounted_for(tolerant, landing):
+    deliver_with_bad_lines(landing)
+    deliver(landing, "Message_v1", [message(11, "2026-11-21T09:00:00Z")], run="run-2")
+    _, extraction = extract(tolerant, request("Message_v1"))
+    stats = extraction.stats
+    assert stats.finished
+    assert (stats.lines_read, stats.rows_yielded, stats.rows_out_of_window, stats.quarantined) == (13, 2, 1, 10)
+    assert stats.lines_read == stats.rows_yielded + stats.rows_out_of_window + stats.duplicates_dropped + stats.quarantined
+
+
+def test_the_quarantine_file_is_named_after_dataset_partition_and_time(tolerant, landing, quarantine_dir):
+    deliver_with_bad_lines(landing)
+    _, extraction = extract(tolerant, request("Message_v1"))
+    path = extraction.stats.quarantine_file
+    assert path.parent == quarantine_dir / MESSAGE_FOLDER
+    assert path.name.startswith("2026-11-20-all-") and path.suffix == ".jsonl"
+
+
+def test_a_clean_partition_leaves_no_quarantine_file(source, landing, quarantine_dir):
+    deliver(landing, "Message_v1", [message(1)])
+    _, extraction = extract(source, request("Message_v1"))
+    assert extraction.stats.quarantine_file is None and not quarantine_dir.exists()
+
+
+def test_long_lines_are_truncated_in_the_quarantine(source, landing):
+    write_file(landing / MESSAGE_FOLDER / "part.json", '{"id": "' + "x" * 10_000 + "\n" + json_lines([message(1)]))
+    _, extraction = extract(source, request("Message_v1"))
+    [record] = quarantined(extraction)
+    assert len(record["text"]) < 2100 and record["text"].endswith("more characters]")
+
+
+def test_too_many_bad_lines_fail_the_partition_with_counts_and_the_quarantine_file(landing, quarantine_dir):
+    deliver(landing, "Message_v1", [message(n) for n in range(8)] + ["oops", [1]])
+    strict = LandingSource(landing, max_error_ratio=0.1, quarantine_dir=quarantine_dir)
+    extraction = strict.extract(request("Message_v1"))
+    with pytest.raises(LandingQualityError) as raised:
+        list(extraction)
+    text = str(raised.value)
+    assert text.startswith("BasicDataSet_v0.Message_v1 partition 2026-11-20|all: 2 of 10 delivered lines")
+    assert "(20.00%), more than max_error_ratio 10.00% allows" in text
+    assert str(extraction.stats.quarantine_file) in text
+    assert "part-0001.json:9: a JSON string, not an object" in text
+    assert raised.value.stats is extraction.stats and extraction.stats.finished
+
+
+def test_exactly_the_allowed_ratio_passes(landing, quarantine_dir):
+    deliver(landing, "Message_v1", [message(n) for n in range(9)] + ["oops"])
+    at_the_limit = LandingSource(landing, max_error_ratio=0.1, quarantine_dir=quarantine_dir)
+    table, extraction = extract(at_the_limit, request("Message_v1"))
+    assert table.num_rows == 9 and extraction.stats.quarantined == 1
+
+
+def test_a_zero_ratio_fails_on_the_first_bad_line(landing, quarantine_dir):
+    deliver(landing, "Message_v1", [message(n) for n in range(1000)] + ["oops"])
+    with pytest.raises(LandingQualityError, match="1 of 1001 delivered lines"):
+        list(LandingSource(landing, max_error_ratio=0, quarantine_dir=quarantine_dir).extract(request("Message_v1")))
+
+
+def test_many_bad_rows_in_one_chunk_are_all_found(source, landing):
+    rows = [message(n, isRead="yes" if n % 3 == 0 else False) for n in range(300)]
+    deliver(landing, "Message_v1", rows)
+    table, extraction = extract(source, request("Message_v1", batch_rows=128))
+    assert table.column("id").to_pylist() == [f"m{n}" for n in range(300) if n % 3]
+    assert sorted(record["line"] for record in quarantined(extraction)) == [n + 1 for n in range(0, 300, 3)]
+
+
+def test_max_error_ratio_must_be_a_ratio(tmp_path):
+    with pytest.raises(ValueError, match="max_error_ratio must be between 0 and 1, got 1.5"):
+        LandingSource(tmp_path, max_error_ratio=1.5)
