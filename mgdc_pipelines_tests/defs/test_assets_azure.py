@@ -14,8 +14,10 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 import pyarrow as pa
+import pyarrow.dataset as pads
 import pytest
 
+from mgdc_pipelines.defs.loader import read_table
 from mgdc_pipelines.spec import SpecError
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
@@ -175,24 +177,42 @@ def test_a_sink_moved_outside_the_grant_is_refused_before_any_write(azure_app, a
     assert not reader(app, azurite).container_client.exists()  # not even the container was created
 
 
-def test_downstream_assets_load_azure_partitions_through_the_loader(azure_app, azurite):
-    app = azure_app("mgdc-jsonl")
+@pytest.mark.parametrize("fmt", ["parquet", "mgdc-jsonl"])
+def test_downstream_assets_load_azure_partitions_as_pandas_arrow_and_a_lazy_dataset(azure_app, azurite, fmt):
+    app = azure_app(fmt)
     [messages] = assets_named(app, "Message_v1")
+    got: dict[str, Any] = {}
 
     @dg.asset(ins={"messages": dg.AssetIn(messages.key)})
-    def message_count(messages: pd.DataFrame) -> dg.MaterializeResult:
-        return dg.MaterializeResult(metadata={"rows": len(messages), "scopes": sorted(set(messages["scope"]))})
+    def as_pandas(messages: pd.DataFrame) -> None:
+        got["pandas"] = messages
+
+    @dg.asset(ins={"messages": dg.AssetIn(messages.key)})
+    def as_table(messages: pa.Table) -> None:
+        got["table"] = messages
+
+    @dg.asset(ins={"messages": dg.AssetIn(messages.key)})
+    def as_dataset(messages: pads.Dataset) -> None:
+        got["dataset"] = read_table(messages)  # the lazy dataset, read inside the asset
 
     resources = resources_for(app)
+    keys = ("2026-11-20|all", "2026-11-20|sales")
     with dg.instance_for_test() as instance:
-        for key in ("2026-11-20|all", "2026-11-20|sales"):
+        for key in keys:
             dg.materialize([messages], instance=instance, resources=resources, partition_key=key)
-        result = dg.materialize([*build_mgdc_assets(app), message_count], selection=[message_count],
-                                instance=instance, resources=resources)
-    [event] = result.get_asset_materialization_events()
-    expected = sum(written(app, azurite, "Message_v1", key).num_rows for key in ("2026-11-20|all", "2026-11-20|sales"))
-    assert event.materialization.metadata["rows"].value == expected > 0
-    assert event.materialization.metadata["scopes"].value == ["all", "sales"]
+        result = dg.materialize([*build_mgdc_assets(app), as_pandas, as_table, as_dataset],
+                                selection=[as_pandas, as_table, as_dataset], instance=instance, resources=resources)
+    assert result.success
+    expected = pa.concat_tables([written(app, azurite, "Message_v1", key) for key in keys])
+    assert expected.num_rows > 0
+    for name in ("table", "dataset"):
+        table = got[name]
+        assert table.num_rows == expected.num_rows
+        assert set(table.column("scope").to_pylist()) == {"all", "sales"}
+        assert sorted(table.column("id").to_pylist()) == sorted(expected.column("id").to_pylist())
+        assert table.schema.field("receivedDateTime").type == expected.schema.field("receivedDateTime").type
+    assert len(got["pandas"]) == expected.num_rows
+    assert str(got["pandas"]["receivedDateTime"].dtype) == "datetime64[us, UTC]"
 
 
 @pytest.mark.parametrize("kind, variable", [("key", "key_env"), ("sas", "sas_env")])
