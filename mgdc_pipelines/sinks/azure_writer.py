@@ -35,7 +35,7 @@ from mgdc_pipelines.sinks.azure_cleanup import (
     marker_name,
     remove_orphans,
 )
-from mgdc_pipelines.sinks.base import CommitInfo, PartitionRef
+from mgdc_pipelines.sinks.base import CommitInfo, PartitionRef, WriterLifecycle
 from mgdc_pipelines.sinks.layout import MANIFEST_FILE, attempt_tag, manifest, new_attempt_id
 from mgdc_pipelines.sinks.rolling import PartFileWriter
 
@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 _JSON = ContentSettings(content_type="application/json")
 
 
-class AzureBlobPartitionWriter:
+class AzureBlobPartitionWriter(WriterLifecycle):
     """One write attempt for one partition; see :class:`AzureBlobSink`."""
 
     def __init__(self, sink: AzureBlobSink, partition: PartitionRef, schema: pa.Schema) -> None:
@@ -113,18 +113,7 @@ class AzureBlobPartitionWriter:
                 "could not delete aborted attempt %s in %s: %s", self._tag, self._folder, error
             )
 
-    def __enter__(self) -> AzureBlobPartitionWriter:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
-            self.abort()
-
     # -- internals -------------------------------------------------------------------------
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise RuntimeError(f"writer for {self.partition.relative_path} is already closed")
 
     def _open_stream(self, name: str) -> BlockBlobWriter:
         blob = self._sink.container_client.get_blob_client(f"{self._folder}/{name}")

@@ -62,6 +62,30 @@ class CommitInfo:
     bytes: int
 
 
+class WriterLifecycle:
+    """Shared by the sinks' writers: ``with`` aborts on error, and a closed writer says so.
+
+    Subclasses set ``partition`` and ``_closed`` and implement ``abort()``.
+    """
+
+    partition: PartitionRef
+    _closed: bool
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.abort()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError(f"writer for {self.partition.relative_path} is already closed")
+
+
 @runtime_checkable
 class PartitionWriter(Protocol):
     def write(self, batch: pa.RecordBatch) -> None:

@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 
 from mgdc_pipelines.sinks.attempts import attempt_is_abandoned, attempt_owner
-from mgdc_pipelines.sinks.base import CommitInfo, PartitionRef
+from mgdc_pipelines.sinks.base import CommitInfo, PartitionRef, WriterLifecycle
 from mgdc_pipelines.sinks.formats import format_for, read_file_columns, read_file_schema
 from mgdc_pipelines.sinks.layout import (
     MANIFEST_FILE,
@@ -130,7 +130,7 @@ class LocalSink:
                 shutil.rmtree(attempt_dir, ignore_errors=True)
 
 
-class LocalPartitionWriter:
+class LocalPartitionWriter(WriterLifecycle):
     """One write attempt for one partition; see :class:`LocalSink`."""
 
     def __init__(self, sink: LocalSink, partition: PartitionRef, schema: pa.Schema) -> None:
@@ -185,18 +185,7 @@ class LocalPartitionWriter:
         self._parts.discard()
         shutil.rmtree(self._dir, ignore_errors=True)
 
-    def __enter__(self) -> LocalPartitionWriter:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
-            self.abort()
-
     # -- internals -------------------------------------------------------------------------
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise RuntimeError(f"writer for {self.partition.relative_path} is already closed")
 
 
 def file_uri(path: Path) -> str:

@@ -39,7 +39,7 @@ import datetime as dt
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,7 +63,7 @@ class DeliveryNotFoundError(FileNotFoundError):
 class DeliveryFile:
     """One delivered JSON-lines file and what its folders say about it."""
 
-    path: Path
+    path: Path | str  # a local path, or `<container>/<blob name>` (see `store.py`)
     day: dt.date | None = None  # from a `YYYY-MM-DD` / `date=YYYY-MM-DD` folder
     scope: str | None = None  # from a `scope=<key>` folder
 
@@ -73,7 +73,7 @@ class DeliveryFiles:
     """Every candidate file of a dataset, and what the walk skipped (reason → count)."""
 
     dataset_name: str
-    folder: Path  # <root>/<dataset full name>/, whether or not it exists
+    folder: Path | str  # <root>/<dataset full name>/, whether or not it exists
     files: tuple[DeliveryFile, ...]
     skipped: Counter[str] = field(default_factory=Counter)
 
@@ -82,7 +82,7 @@ class DeliveryFiles:
 class Selection:
     """The files one partition reads, in read order, and why the others are not read."""
 
-    files: tuple[Path, ...]
+    files: tuple[Path | str, ...]
     skipped: Counter[str]
     description: str  # which files, in words: "all files as delivered", "the 2026-11-20 folder(s)"
 
@@ -141,14 +141,67 @@ def _walk(folder: Path, skipped: Counter[str]) -> Iterable[DeliveryFile]:
         subfolders[:] = sorted(name for name in subfolders if not _is_hidden(name))  # prunes the walk
         relative_parts = Path(directory).relative_to(folder).parts
         for name in sorted(names):
-            if _is_hidden(name):
+            file = _delivery_file(Path(directory, name), relative_parts, name, skipped)
+            if file is not None:
+                yield file
+
+
+def blob_delivery_files(
+    names: Iterable[str], dataset_name: str, *, location: str, path_of: Callable[[str], str]
+) -> DeliveryFiles:
+    """:func:`delivery_files` for a flat listing of names relative to the landing prefix.
+
+    ``names`` are blob names below the prefix (``<dataset>.json``, ``<dataset>/2026-11-20/a.json``,
+    ...; others are ignored); ``path_of`` turns one into the file's ``DeliveryFile.path``. The
+    same rules as on disk, and the same read order as the local walk (a folder's files before
+    its subfolders, each sorted by name); a hidden folder counts once, however many files it has.
+
+    >>> listing = ["U.json", "U/_tmp/a.json", "U/_tmp/b.json", "U/d/x.json", "U/2026-11-20/a.json",
+    ...            "U/readme.txt", "Other/a.json"]
+    >>> found = blob_delivery_files(listing, "U", location="c/landing", path_of=lambda n: "c/" + n)
+    >>> [(f.path, f.day) for f in found.files], dict(found.skipped)
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ([('c/U.json', None), ('c/U/2026-11-20/a.json', datetime.date(2026, 11, 20)),
+      ('c/U/d/x.json', None)], {'not .json/.jsonl': 1, 'hidden (_ or . prefix)': 1})
+    """
+    single_names = [f"{dataset_name}{suffix}" for suffix in DELIVERY_SUFFIXES]
+    folder = f"{location}/{dataset_name}/"
+    names = set(names)
+    found = [DeliveryFile(path_of(name)) for name in single_names if name in names]
+    skipped: Counter[str] = Counter()
+    in_folder = [name.split("/")[1:] for name in names if name.startswith(f"{dataset_name}/")]
+    if not in_folder and not found:
+        raise DeliveryNotFoundError(
+            f"no delivery of {dataset_name} under {location}/: expected blobs under {folder} "
+            f"named .json/.jsonl, or a blob {location}/{single_names[0]}"
+        )
+    hidden_folders: set[tuple[str, ...]] = set()
+    # os.walk's order: at each level a folder's own files (0, name) before its subfolders (1, name).
+    for parts in sorted(in_folder, key=lambda p: [(1, n) for n in p[:-1]] + [(0, p[-1])]):
+        folders, name = parts[:-1], parts[-1]
+        hidden = next((i for i, folder_name in enumerate(folders) if _is_hidden(folder_name)), None)
+        if hidden is not None:
+            if tuple(folders[: hidden + 1]) not in hidden_folders:
+                hidden_folders.add(tuple(folders[: hidden + 1]))
                 skipped[SKIPPED_HIDDEN] += 1
-            elif not name.endswith(DELIVERY_SUFFIXES):
-                skipped[SKIPPED_NOT_JSON] += 1
-            else:
-                yield DeliveryFile(
-                    Path(directory, name), _day_of(relative_parts), _scope_of(relative_parts)
-                )
+            continue
+        path = path_of("/".join([dataset_name, *parts]))
+        file = _delivery_file(path, folders, name, skipped)
+        if file is not None:
+            found.append(file)
+    return DeliveryFiles(dataset_name, folder, tuple(found), skipped)
+
+
+def _delivery_file(
+    path: Path | str, folders: Sequence[str], name: str, skipped: Counter[str]
+) -> DeliveryFile | None:
+    if _is_hidden(name):
+        skipped[SKIPPED_HIDDEN] += 1
+    elif not name.endswith(DELIVERY_SUFFIXES):
+        skipped[SKIPPED_NOT_JSON] += 1
+    else:
+        return DeliveryFile(path, _day_of(folders), _scope_of(folders))
+    return None
 
 
 def _is_hidden(name: str) -> bool:
