@@ -185,8 +185,6 @@ class LocalPartitionWriter(WriterLifecycle):
         self._parts.discard()
         shutil.rmtree(self._dir, ignore_errors=True)
 
-    # -- internals -------------------------------------------------------------------------
-
 
 def file_uri(path: Path) -> str:
     """``file://`` URI that keeps Hive's ``key=value`` folders readable (``=`` is legal in a path)."""

@@ -21,7 +21,7 @@ not valid JSON: duplicate key 'id' in an object
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,9 +34,9 @@ _JSON_KINDS = {list: "array", str: "string", int: "number", float: "number", boo
 
 @dataclass(frozen=True)
 class LineRef:
-    """Where a row was delivered: file and 1-based line number, as an editor shows them."""
+    """Where a row was delivered: file (or ``<container>/<blob>``) and 1-based line number."""
 
-    file: Path
+    file: Path | str
     line: int
 
     def __str__(self) -> str:
@@ -72,6 +72,38 @@ def read_lines(path: Path) -> Iterator[RawLine]:
             if number == 1:
                 data = data.removeprefix(UTF8_BOM)  # ADF and .NET writers often add one
             yield RawLine(LineRef(path, number), data)
+
+
+def lines_of_chunks(chunks: Iterable[bytes], file: Path | str) -> Iterator[RawLine]:
+    """:func:`read_lines` for a stream of byte chunks (a blob download): lines split across
+    chunks are joined, so memory holds one chunk plus one line.
+
+    >>> [line.data for line in lines_of_chunks([UTF8_BOM + b'{"a": 1}\\n{"b"', b': 2}\\n', b'{}'], "c/b")]
+    [b'{"a": 1}\\n', b'{"b": 2}\\n', b'{}']
+    >>> str(next(lines_of_chunks([b"x"], "c/b.json")).where)
+    'c/b.json:1'
+    """
+    number = 0
+    pending = b""
+    at_start = True
+    for chunk in chunks:
+        if at_start:
+            pending += chunk
+            if len(pending) < len(UTF8_BOM) and UTF8_BOM.startswith(pending):
+                continue  # the mark itself may be split across chunks
+            chunk, pending, at_start = pending.removeprefix(UTF8_BOM), b"", False
+        start = 0
+        while (end := chunk.find(b"\n", start)) != -1:
+            number += 1
+            if pending:
+                yield RawLine(LineRef(file, number), pending + chunk[start : end + 1])
+                pending = b""
+            else:
+                yield RawLine(LineRef(file, number), chunk[start : end + 1])
+            start = end + 1
+        pending += chunk[start:]
+    if pending:
+        yield RawLine(LineRef(file, number + 1), pending)
 
 
 def parse_row(data: bytes) -> dict[str, Any]:
