@@ -16,6 +16,7 @@ from typing import Any, Optional
 
 import dagster as dg
 from dagster_azure.blob import (
+    AzureBlobStorageAnonymousCredential,
     AzureBlobStorageDefaultCredential,
     AzureBlobStorageKeyCredential,
     AzureBlobStorageResource,
@@ -27,7 +28,8 @@ from mgdc_pipelines.sinks.azure import AzureBlobSink, BlobCredential, clean_pref
 from mgdc_pipelines.sinks.azure_account import parse_account_url
 from mgdc_pipelines.sinks.local import LocalSink
 from mgdc_pipelines.sources.base import Source
-from mgdc_pipelines.sources.landing import LandingSource
+from mgdc_pipelines.sources.landing import AzureDeliveryStore, LandingSource
+from mgdc_pipelines.sources.landing.store import DEFAULT_CHUNK_SIZE
 from mgdc_pipelines.sources.synthetic import SyntheticSource, TenantConfig
 from mgdc_pipelines.spec.model import LandingSourceSpec
 from mgdc_pipelines.spec.model import AppSpec, LocalSinkSpec, SyntheticSourceSpec
@@ -58,6 +60,45 @@ class LandingSourceResource(dg.ConfigurableResource):
             quarantine_dir=self.quarantine_dir,
             dedupe_messages=self.dedupe_messages,
         )
+
+
+class AzureLandingSourceResource(dg.ConfigurableResource):
+    """MGDC deliveries under ``prefix`` in an Azure Blob container (or Azurite).
+
+    ``storage`` is dagster-azure's resource, as for :class:`AzureSinkResource`: secrets are
+    ``dg.EnvVar``s, shown by name only; anonymous access (a public container) is allowed.
+    """
+
+    storage: AzureBlobStorageResource
+    container: str
+    prefix: str = ""
+    max_error_ratio: float = 0.01
+    quarantine_dir: str = "./mgdc_quarantine"
+    dedupe_messages: bool = False
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+
+    def get_source(self) -> LandingSource:
+        credential = self.storage.credential
+        store = AzureDeliveryStore(
+            self.storage.account_url,
+            self.container,
+            prefix=self.prefix,
+            credential=None if credential.credential_type == "anonymous" else _blob_credential(credential),
+            chunk_size=self.chunk_size,
+        )
+        return LandingSource(
+            store,
+            max_error_ratio=self.max_error_ratio,
+            quarantine_dir=self.quarantine_dir,
+            dedupe_messages=self.dedupe_messages,
+        )
+
+    def __repr_args__(self):
+        for name, value in super().__repr_args__():
+            if name == "storage":
+                kind = self.storage.credential.credential_type
+                value = f"{self.storage.account_url} ({kind} credential)"
+            yield name, value
 
 
 class LocalSinkResource(dg.ConfigurableResource):
@@ -147,11 +188,21 @@ def source_resource(app: AppSpec) -> dg.ConfigurableResource:
     raise ValueError(f"unsupported source type {spec.type!r}")
 
 
-def _landing_resource(spec: LandingSourceSpec) -> LandingSourceResource:
+def _landing_resource(spec: LandingSourceSpec) -> dg.ConfigurableResource:
     if spec.azure is not None:
-        raise ValueError(
-            "source.azure: reading MGDC deliveries from an Azure container is not supported yet; "
-            "copy them to a local or mounted folder (e.g. `azcopy sync`) and set source.path"
+        location = spec.azure
+        try:
+            parse_account_url(location.account_url)
+        except ValueError as error:
+            raise ValueError(f"source.azure: {error}") from None
+        credential = _storage_credential(location.credential, "source.azure", writes=False)
+        return AzureLandingSourceResource(
+            storage=AzureBlobStorageResource(account_url=location.account_url, credential=credential),
+            container=location.container,
+            prefix=location.prefix,
+            max_error_ratio=spec.max_error_ratio,
+            quarantine_dir=str(Path(spec.quarantine_dir).expanduser().absolute()),
+            dedupe_messages=spec.dedupe_messages,
         )
     # Relative paths are relative to the working directory where the spec is loaded, as for sinks.
     return LandingSourceResource(
@@ -181,7 +232,7 @@ def azure_sink_resource(spec: AzureSinkSpec) -> AzureSinkResource:
         raise ValueError(f"sink: {error}") from None
     return AzureSinkResource(
         storage=AzureBlobStorageResource(
-            account_url=spec.account_url, credential=_storage_credential(spec.credential)
+            account_url=spec.account_url, credential=_storage_credential(spec.credential, "sink", writes=True)
         ),
         container=spec.container,
         prefix=spec.prefix,
@@ -190,25 +241,26 @@ def azure_sink_resource(spec: AzureSinkSpec) -> AzureSinkResource:
     )
 
 
-def _storage_credential(spec: AzureCredentialSpec):
+def _storage_credential(spec: AzureCredentialSpec, where: str, *, writes: bool):
+    """dagster-azure credential config for a spec's ``credential:`` block; secrets via EnvVar."""
     if spec.type == "key":
-        key = dg.EnvVar(_env_name(spec.key_env, "key", "key_env"))
-        return AzureBlobStorageKeyCredential(key=key)
+        return AzureBlobStorageKeyCredential(key=dg.EnvVar(_env_name(spec.key_env, "key", "key_env", where)))
     if spec.type == "sas":
-        token = dg.EnvVar(_env_name(spec.sas_env, "sas", "sas_env"))
-        return AzureBlobStorageSASTokenCredential(token=token)
+        return AzureBlobStorageSASTokenCredential(token=dg.EnvVar(_env_name(spec.sas_env, "sas", "sas_env", where)))
     if spec.type == "default":
         return AzureBlobStorageDefaultCredential()
+    if not writes:
+        return AzureBlobStorageAnonymousCredential()
     raise ValueError(
-        f"sink.credential.type: {spec.type!r} cannot write (Azure Storage lets anonymous callers "
+        f"{where}.credential.type: {spec.type!r} cannot write (Azure Storage lets anonymous callers "
         "only read); allowed for a sink: key, sas, default"
     )
 
 
-def _env_name(name: str | None, kind: str, field: str) -> str:
+def _env_name(name: str | None, kind: str, field: str, where: str) -> str:
     if not name:
         raise ValueError(
-            f"sink.credential: type {kind!r} needs `{field}`, the name of the environment variable "
+            f"{where}.credential: type {kind!r} needs `{field}`, the name of the environment variable "
             f"that holds the {'account key' if kind == 'key' else 'SAS token'}"
         )
     return name

@@ -71,9 +71,9 @@ class AzureAccount:
 
     def service_client(self) -> BlobServiceClient:
         """A Blob API client; creating it does not touch the network."""
-        return BlobServiceClient(account_url=self.url, credential=self._sdk_credential())
+        return BlobServiceClient(account_url=self.url, credential=self.sdk_credential())
 
-    def _sdk_credential(self) -> Any:
+    def sdk_credential(self) -> Any:
         kind, secret = self.credential.kind, self.credential.secret
         if kind == "key":
             # Named explicitly: the SDK guesses it only for hosts it knows (not `azurite:10000`).

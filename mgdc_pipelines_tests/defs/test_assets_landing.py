@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from pathlib import Path
 
 import dagster as dg
 import pyarrow as pa
 import pyarrow.dataset as pads
 import pytest
+from azure.storage.blob import BlobServiceClient
 
-from mgdc_pipelines.defs import build_defs, build_mgdc_assets
+from mgdc_pipelines.defs import SOURCE_RESOURCE_KEY, build_defs, build_mgdc_assets
 from mgdc_pipelines.sinks.base import PartitionRef
 from mgdc_pipelines.sinks.formats import format_for
 from mgdc_pipelines.sources import ExtractRequest, Scope, TimeWindow
@@ -177,11 +179,38 @@ def test_a_group_scope_needs_a_directory_the_landing_source_does_not_have(small_
     assert "needs the source's directory" in message
 
 
-def test_an_azure_landing_container_is_refused_as_not_supported_yet(small_spec_factory, tmp_path):
+def test_a_delivery_in_an_azure_container_is_copied_like_a_folder(small_spec_factory, tmp_path, azurite, monkeypatch):
+    monkeypatch.setenv("MGDC_TEST_LANDING_KEY", azurite.key)
+    container = f"landing{uuid.uuid4().hex[:16]}"
+    service = BlobServiceClient.from_connection_string(azurite.connection_string)
+    service.create_container(container)
+
     def use_azure(raw: dict) -> None:
-        container = {"account_url": "http://127.0.0.1:10000/devstoreaccount1", "container": "landing"}
-        raw["source"] = {"type": "landing", "azure": container}
+        raw["source"] = {
+            "type": "landing",
+            "azure": {
+                "account_url": azurite.account_url, "container": container, "prefix": "adf",
+                "credential": {"type": "key", "key_env": "MGDC_TEST_LANDING_KEY"},
+            },
+            "quarantine_dir": str(tmp_path / "quarantine"),
+            "max_error_ratio": 0.05,
+        }
+        raw["scopes"] = {"all": "all"}
 
     app = small_spec_factory(use_azure)
-    with pytest.raises(ValueError, match=r"source.azure: reading MGDC deliveries from an Azure container is not supported"):
-        build_defs(app)
+    deliver_messages(app, tmp_path, extra_lines='{"id": "truncated by a failed upload\n')
+    for path in sorted((tmp_path / "landing").rglob("*.json")):
+        name = f"adf/{path.relative_to(tmp_path / 'landing').as_posix()}"
+        service.get_blob_client(container, name).upload_blob(path.read_bytes())
+    resource = build_defs(app).resources[SOURCE_RESOURCE_KEY]
+    assert azurite.key not in repr(resource)
+
+    result, checks, _ = materialize(app, "Message_v1", f"{DAY}|all")
+
+    assert result.success
+    assert checks == {"consented_columns": True, "scope_compliance": True, "transforms_applied": True}
+    assert_same_rows(written(app, "Message_v1", DAY), expected_rows(app, "Message_v1", DAY))
+    [quarantine_file] = (tmp_path / "quarantine" / "BasicDataSet_v0.Message_v1").iterdir()
+    [record] = [json.loads(line) for line in quarantine_file.read_text().splitlines()]
+    assert record["file"] == f"{container}/adf/BasicDataSet_v0.Message_v1/{DAY}/part-0003.json"
+    assert record["line"] > 1 and record["error"].startswith("not valid JSON")

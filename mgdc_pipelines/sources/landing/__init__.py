@@ -1,6 +1,7 @@
 """The landing source: real MGDC deliveries (JSON lines, e.g. written by Azure Data Factory).
 
-Point :class:`LandingSource` at a local folder where MGDC output lands, and it serves it through
+Point :class:`LandingSource` at a local folder where MGDC output lands, or at an Azure Blob
+container (an :class:`AzureDeliveryStore`, e.g. the ADF copy's sink), and it serves it through
 the same :class:`~mgdc_pipelines.sources.base.Source` protocol as the synthetic tenant: batches
 in the catalog schema, only the requested columns, one partition (window × scope) at a time.
 
@@ -16,6 +17,15 @@ per parallel job) into a folder the pipeline names, so every ``*.json`` / ``*.js
 Folders named ``YYYY-MM-DD`` or ``date=YYYY-MM-DD`` date a snapshot; ``scope=<key>`` folders
 belong to one scope partition; ``_``/``.``-prefixed names are skipped. So a ``LocalSink``
 writing ``format="mgdc-jsonl"`` produces a folder this source reads back unchanged.
+
+Storage (``store.py``). A :class:`DeliveryStore` lists the files and reads their lines:
+:class:`LocalDeliveryStore` (what a path gives) or :class:`AzureDeliveryStore`, where the same
+layout lies under ``<container>/<prefix>/`` (blob names' ``/`` as folders) and each blob is
+streamed in chunks (``download_blob().chunks()``), so a blob of any size needs the memory of
+one chunk and one line. Blobs are named ``<container>/<blob name>`` in stats and quarantine::
+
+    AzureDeliveryStore("https://contoso.blob.core.windows.net", "landing", prefix="mgdc",
+                       credential=BlobCredential("default"))   # or None: anonymous read
 
 Which rows a partition gets (``placement.py``):
 
@@ -73,8 +83,16 @@ from mgdc_pipelines.sources.landing.source import (
     LandingSource,
 )
 from mgdc_pipelines.sources.landing.stats import LandingStats
+from mgdc_pipelines.sources.landing.store import (
+    AzureDeliveryStore,
+    DeliveryStore,
+    LocalDeliveryStore,
+)
 
 __all__ = [
+    "AzureDeliveryStore",
+    "DeliveryStore",
+    "LocalDeliveryStore",
     "DeliveryNotFoundError",
     "LandingExtraction",
     "LandingQualityError",

@@ -1,7 +1,7 @@
-"""``LandingSource``: MGDC JSON-lines deliveries in a local folder, behind the ``Source`` protocol.
+"""``LandingSource``: MGDC JSON-lines deliveries (a folder or a container), as a ``Source``.
 
-For each request: pick the dataset's files (``layout.py``), read them line by line
-(``reader.py``), place each row in or out of the partition (``placement.py``), convert rows in
+For each request: pick the dataset's files (``layout.py``, listed by a ``store.py`` store), read
+them line by line (``reader.py``), place each row in or out of the partition (``placement.py``), convert rows in
 chunks of ``request.batch_rows`` (``batches.py``) and yield one batch per chunk. Lines that
 cannot become rows go to the quarantine (``quarantine.py``); everything is counted in the
 extraction's :class:`~mgdc_pipelines.sources.landing.stats.LandingStats`. Memory holds one
@@ -21,7 +21,7 @@ import pyarrow as pa
 from mgdc_pipelines.catalog import ScopeKind
 from mgdc_pipelines.sources.base import ExtractRequest, TimeWindow
 from mgdc_pipelines.sources.landing.batches import Rejected, convert_rows
-from mgdc_pipelines.sources.landing.layout import Selection, delivery_files, select_files
+from mgdc_pipelines.sources.landing.layout import Selection, select_files
 from mgdc_pipelines.sources.landing.placement import (
     Placement,
     RowPlacement,
@@ -35,8 +35,8 @@ from mgdc_pipelines.sources.landing.reader import (
     MalformedLineError,
     excerpt,
     parse_row,
-    read_lines,
 )
+from mgdc_pipelines.sources.landing.store import DeliveryStore, LocalDeliveryStore
 from mgdc_pipelines.sources.landing.stats import LandingStats
 
 DEFAULT_QUARANTINE_DIR = "./mgdc_quarantine"
@@ -54,7 +54,9 @@ class LandingSource:
     """Reads MGDC deliveries under ``root`` (layout: see the package docstring).
 
     Args:
-        root: the landing folder, holding ``<dataset full name>/`` folders or ``.json`` files.
+        root: the landing folder, holding ``<dataset full name>/`` folders or ``.json`` files,
+            or a :class:`~mgdc_pipelines.sources.landing.store.DeliveryStore` (e.g. an
+            ``AzureDeliveryStore`` for a container).
         max_error_ratio: the share of a partition's lines that may be quarantined (0 to 1)
             before its extraction fails with :class:`LandingQualityError`.
         quarantine_dir: where quarantine files go (relative: to the working directory).
@@ -68,7 +70,7 @@ class LandingSource:
 
     def __init__(
         self,
-        root: str | os.PathLike[str],
+        root: str | os.PathLike[str] | DeliveryStore,
         *,
         max_error_ratio: float = 0.01,
         quarantine_dir: str | os.PathLike[str] = DEFAULT_QUARANTINE_DIR,
@@ -76,14 +78,19 @@ class LandingSource:
     ) -> None:
         if not 0 <= max_error_ratio <= 1:
             raise ValueError(f"max_error_ratio must be between 0 and 1, got {max_error_ratio}")
-        self.root = Path(root).expanduser().absolute()
+        self.store: DeliveryStore = (
+            root if isinstance(root, DeliveryStore) else LocalDeliveryStore(root)
+        )
+        self.root = getattr(self.store, "root", None)  # the folder of a local store
         self.max_error_ratio = max_error_ratio
         self.quarantine_dir = Path(quarantine_dir).expanduser().absolute()
         self.dedupe_messages = dedupe_messages
         self.last_stats: LandingStats | None = None
 
     def __repr__(self) -> str:
-        return f"LandingSource({str(self.root)!r})"
+        if self.root is not None:
+            return f"LandingSource({str(self.root)!r})"
+        return f"LandingSource({self.store!r})"
 
     def extract(self, request: ExtractRequest) -> LandingExtraction:
         """Stream the partition's rows; finds its files now, so a missing delivery fails here."""
@@ -107,7 +114,7 @@ class LandingExtraction(Iterator[pa.RecordBatch]):
         # Without a row date, the day's folder decides; with one, every file is read.
         day = None if date_column else request.window.start.date()
         self.selection: Selection = select_files(
-            delivery_files(source.root, request.dataset.name), day=day, scope_key=request.scope.key
+            source.store.files(request.dataset.name), day=day, scope_key=request.scope.key
         )
         self.stats = LandingStats(
             dataset=request.dataset.name,
@@ -139,7 +146,7 @@ class LandingExtraction(Iterator[pa.RecordBatch]):
         stats = self.stats
         for path in self.selection.files:
             stats.files_read += 1
-            for line in read_lines(path):
+            for line in self._source.store.read_lines(path):
                 if line.is_blank:
                     stats.blank_lines += 1
                     continue

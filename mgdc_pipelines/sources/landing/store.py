@@ -1,0 +1,129 @@
+"""Where deliveries are stored: a local folder or an Azure Blob container, behind one seam.
+
+A :class:`DeliveryStore` lists a dataset's delivery files (with the rules of ``layout.py``) and
+reads one file's lines (``reader.py``); everything else in the landing source is the same for
+both stores.
+
+* :class:`LocalDeliveryStore`: ``<root>/<dataset full name>/...`` on disk; files are paths.
+* :class:`AzureDeliveryStore`: blobs ``<prefix>/<dataset full name>/...`` (and the single blob
+  ``<prefix>/<dataset full name>.json``) in a container; files are named
+  ``<container>/<blob name>``, in stats, quarantine records and errors. Each blob is streamed
+  in ``chunk_size`` pieces (``download_blob().chunks()``), so memory holds one chunk and one line.
+
+>>> store = AzureDeliveryStore("https://contoso.blob.core.windows.net", "landing",
+...                            prefix="/mgdc/", credential=None)
+>>> store
+AzureDeliveryStore('https://contoso.blob.core.windows.net/landing/mgdc')
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from azure.storage.blob import BlobServiceClient, ContainerClient
+
+from mgdc_pipelines.sinks.azure_account import AzureAccount, BlobCredential, parse_account_url
+from mgdc_pipelines.sources.landing.layout import DeliveryFiles, blob_delivery_files, delivery_files
+from mgdc_pipelines.sources.landing.reader import RawLine, lines_of_chunks, read_lines
+
+DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024  # the SDK's default chunk; also caps the first GET
+
+
+@runtime_checkable
+class DeliveryStore(Protocol):
+    """Lists a dataset's delivery files and reads their lines."""
+
+    def files(self, dataset_name: str) -> DeliveryFiles:
+        """Every candidate file (raises ``DeliveryNotFoundError`` if none was delivered)."""
+        ...
+
+    def read_lines(self, file: Path | str) -> Iterator[RawLine]:
+        """One file's lines in order, the byte-order mark dropped."""
+        ...
+
+
+class LocalDeliveryStore:
+    """Deliveries under a local (or mounted) folder."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root).expanduser().absolute()
+
+    def __repr__(self) -> str:
+        return f"LocalDeliveryStore({str(self.root)!r})"
+
+    def files(self, dataset_name: str) -> DeliveryFiles:
+        return delivery_files(self.root, dataset_name)
+
+    def read_lines(self, file: Path | str) -> Iterator[RawLine]:
+        return read_lines(Path(file))
+
+
+class AzureDeliveryStore:
+    """Deliveries under ``prefix`` in an Azure Blob / ADLS Gen2 container (or Azurite).
+
+    ``credential`` is a sink's :class:`BlobCredential` (key, sas or default), or ``None`` for
+    anonymous access to a public container. The credential never shows in ``repr``.
+    """
+
+    def __init__(
+        self,
+        account_url: str,
+        container: str,
+        *,
+        prefix: str = "",
+        credential: BlobCredential | None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> None:
+        if chunk_size < 1:
+            raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+        self.account_url, _ = parse_account_url(account_url)
+        self.container = container
+        self.prefix = "/".join(part for part in prefix.split("/") if part)
+        self._credential = credential
+        self._chunk_size = chunk_size
+        self._client: ContainerClient | None = None
+
+    def __repr__(self) -> str:
+        return f"AzureDeliveryStore({self.uri()!r})"
+
+    def uri(self) -> str:
+        return "/".join(part for part in (self.account_url, self.container, self.prefix) if part)
+
+    def files(self, dataset_name: str) -> DeliveryFiles:
+        base = f"{self.prefix}/" if self.prefix else ""
+        listing = self._container().list_blobs(
+            name_starts_with=f"{base}{dataset_name}", include=["metadata"]
+        )
+        names = (
+            blob.name[len(base):]
+            for blob in listing
+            # ADLS Gen2 lists its directories as empty blobs marked hdi_isfolder.
+            if (blob.metadata or {}).get("hdi_isfolder") != "true"
+        )
+        return blob_delivery_files(
+            names,
+            dataset_name,
+            location=f"{self.container}/{self.prefix}".rstrip("/"),
+            path_of=lambda name: f"{self.container}/{base}{name}",
+        )
+
+    def read_lines(self, file: Path | str) -> Iterator[RawLine]:
+        blob_name = str(file).removeprefix(f"{self.container}/")
+        download = self._container().download_blob(blob_name, max_concurrency=1)
+        return lines_of_chunks(download.chunks(), str(file))
+
+    def _container(self) -> ContainerClient:
+        if self._client is None:
+            sizes = {"max_single_get_size": self._chunk_size, "max_chunk_get_size": self._chunk_size}
+            if self._credential is None:
+                service = BlobServiceClient(account_url=self.account_url, **sizes)
+            else:
+                account = AzureAccount(self.account_url, self._credential)
+                service = BlobServiceClient(
+                    account_url=account.url, credential=account.sdk_credential(), **sizes
+                )
+            self._client = service.get_container_client(self.container)
+        return self._client

@@ -1,0 +1,124 @@
+"""The landing source reading a delivery from a real Azurite container, as it reads a folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+
+import pytest
+from azure.storage.blob import BlobServiceClient
+
+from mgdc_pipelines.sinks.azure_account import BlobCredential
+from mgdc_pipelines.sources.landing import AzureDeliveryStore, DeliveryNotFoundError, LandingSource
+from mgdc_pipelines_tests.sources.landing.helpers import (
+    DAY,
+    deliver,
+    extract,
+    json_lines,
+    message,
+    quarantined,
+    request,
+    write_file,
+)
+
+PREFIX = "adf/mgdc"
+CHUNK = 64  # bytes per download: every blob below spans several chunks
+
+
+@pytest.fixture
+def container(azurite) -> str:
+    name = f"landing{uuid.uuid4().hex[:16]}"
+    BlobServiceClient.from_connection_string(azurite.connection_string).create_container(name)
+    return name
+
+
+def upload(azurite, container: str, landing: Path) -> None:
+    client = BlobServiceClient.from_connection_string(azurite.connection_string)
+    for path in sorted(landing.rglob("*")):
+        if path.is_file():
+            name = f"{PREFIX}/{path.relative_to(landing).as_posix()}"
+            client.get_blob_client(container, name).upload_blob(path.read_bytes())
+
+
+def azure_source(azurite, container: str, quarantine_dir: Path, **options) -> LandingSource:
+    options.setdefault("credential", BlobCredential("key", azurite.key))
+    store = AzureDeliveryStore(azurite.account_url, container, prefix=PREFIX, chunk_size=CHUNK, **options)
+    return LandingSource(store, max_error_ratio=0.5, quarantine_dir=quarantine_dir)
+
+
+def write_messages(landing: Path) -> None:
+    long_subject = "x" * (5 * CHUNK)  # one line over several download chunks
+    deliver(landing, "Message_v1", [message(1), message(2, subject=long_subject)], part=1)
+    text = json_lines([message(3), message(4, received="2026-11-19T09:00:00Z")]) + "{oops\n"
+    write_file(landing / "BasicDataSet_v0.Message_v1" / "run-1" / "part-0002.json", text, bom=True)
+    deliver(landing, "Message_v1", [message(5)], run="run-2")
+    deliver(landing, "Message_v1", [message(6)], run="_staging")  # hidden: skipped
+    write_file(landing / "BasicDataSet_v0.Message_v1" / "run-1" / "_SUCCESS", "")
+    write_file(landing / "BasicDataSet_v0.Message_v1" / "notes.txt", "not a delivery")
+    write_file(landing / "BasicDataSet_v0.Message_v1" / "scope=sales" / "part-0001.json",
+               json_lines([message(7)]))
+
+
+def test_a_container_delivery_reads_exactly_like_the_same_local_folder(azurite, container, tmp_path):
+    landing = tmp_path / "landing"
+    write_messages(landing)
+    upload(azurite, container, landing)
+    local = LandingSource(landing, max_error_ratio=0.5, quarantine_dir=tmp_path / "q-local")
+    remote = azure_source(azurite, container, tmp_path / "q-azure")
+    req = request("Message_v1", batch_rows=2)
+
+    local_rows, local_run = extract(local, req)
+    remote_rows, remote_run = extract(remote, req)
+
+    assert remote_rows.equals(local_rows)
+    assert [row["id"] for row in remote_rows.to_pylist()] == ["m1", "m2", "m3", "m5"]
+    assert len(remote_rows.to_pylist()[1]["subject"]) == 5 * CHUNK
+    local_stats, remote_stats = local_run.stats, remote_run.stats
+    for name in ("files_read", "lines_read", "rows_yielded", "rows_out_of_window", "quarantined"):
+        assert getattr(remote_stats, name) == getattr(local_stats, name), name
+    assert remote_stats.files_skipped == local_stats.files_skipped
+    assert dict(remote_stats.files_skipped) == {
+        "hidden (_ or . prefix)": 2, "not .json/.jsonl": 1, "another scope's folder": 1,
+    }
+    [record] = quarantined(remote_run)
+    [local_record] = quarantined(local_run)
+    blob = f"{container}/{PREFIX}/BasicDataSet_v0.Message_v1/run-1/part-0002.json"
+    assert (record["file"], record["line"]) == (blob, 3) == (blob, local_record["line"])
+    assert record["error"] == local_record["error"] and record["text"] == "{oops"
+
+
+def test_a_single_blob_and_day_folders_follow_the_folder_rules(azurite, container, tmp_path):
+    landing = tmp_path / "landing"
+    users = [{"id": "u1", "displayName": "Ada"}, {"id": "u2", "displayName": "Bo"}]
+    write_file(landing / "BasicDataSet_v0.User_v1" / DAY.isoformat() / "part-0001.json",
+               json_lines(users), bom=True)
+    write_file(landing / "BasicDataSet_v0.User_v1" / f"date={DAY - dt.timedelta(days=1)}" / "a.json",
+               json_lines([{"id": "old"}]))
+    write_file(landing / "BasicDataSet_v0.Manager_v0.json", "\ufeff" + json_lines([{"puser": "u1"}]))
+    upload(azurite, container, landing)
+    remote = azure_source(azurite, container, tmp_path / "q")
+
+    user_rows, user_run = extract(remote, request("User_v1"))
+    manager_rows, _ = extract(remote, request("Manager_v0"))
+
+    assert [row["id"] for row in user_rows.to_pylist()] == ["u1", "u2"]
+    assert user_run.stats.selection.startswith(f"the {DAY} folder(s)")
+    assert dict(user_run.stats.files_skipped) == {"another day's folder": 1}
+    assert manager_rows.num_rows == 1
+    with pytest.raises(DeliveryNotFoundError, match=rf"no delivery of BasicDataSet_v0.Message_v1 under {container}/{PREFIX}/"):
+        remote.extract(request("Message_v1"))
+
+
+def test_a_public_container_reads_anonymously_and_repr_hides_the_key(azurite, tmp_path):
+    container = f"public{uuid.uuid4().hex[:16]}"
+    service = BlobServiceClient.from_connection_string(azurite.connection_string)
+    service.create_container(container, public_access="container")
+    deliver(tmp_path / "landing", "Message_v1", [message(1)])
+    upload(azurite, container, tmp_path / "landing")
+
+    rows, _ = extract(azure_source(azurite, container, tmp_path / "q", credential=None), request("Message_v1"))
+
+    assert rows.num_rows == 1
+    keyed = azure_source(azurite, container, tmp_path / "q")
+    assert azurite.key not in repr(keyed) and azurite.key not in repr(keyed.store)
