@@ -109,12 +109,13 @@ def _check_date_filter(path: str, item: DatasetSpec, dataset: Dataset) -> Iterat
 def _check_transforms(path: str, item: DatasetSpec, dataset: Dataset) -> Iterator[SpecProblem]:
     from mgdc_pipelines.consent.transforms import can_hash
 
-    selected = set(item.selected_columns) if item.columns == "all" or set(item.columns) <= set(dataset.column_names) else set()
+    # `selected_columns` silently skips unknown names; those are reported by _check_columns.
+    selected = set(item.selected_columns)
     for column, transform in item.transforms.items():
         where = f"{path}.transforms.{column}"
         if column not in dataset.column_names:
             yield SpecProblem(where, f"{dataset.short_name} has no column {column!r}; {allowed_hint(column, dataset.column_names)}")
-        elif selected and column not in selected:
+        elif column not in selected:
             yield SpecProblem(where, f"{column!r} is not among the dataset's columns; add it to `columns` or remove the transform")
         elif transform == "hash" and not can_hash(dataset.column(column).type):
             yield SpecProblem(

@@ -203,3 +203,14 @@ def test_an_azure_key_credential_must_name_its_environment_variable():
 
     [problem] = problems_of(spec_text(azure_sink))
     assert problem.startswith("sink.credential.key_env: credential type 'key' needs `key_env`")
+
+
+def test_transforms_must_name_selected_hashable_columns():
+    def bad_transforms(raw):
+        raw["datasets"][0]["transforms"] = {"uniqueBody": "drop", "hasAttachments": "hash", "sender": "hash"}
+
+    problems = problems_of(spec_text(bad_transforms))
+    assert problems == [
+        "datasets[0].transforms.uniqueBody: 'uniqueBody' is not among the dataset's columns; add it to `columns` or remove the transform",
+        "datasets[0].transforms.hasAttachments: cannot hash 'hasAttachments' of type BOOLEAN; `hash` applies to strings, lists of strings and email-address structs (or lists of them)",
+    ]
