@@ -94,11 +94,7 @@ class AzureLandingSourceResource(dg.ConfigurableResource):
         )
 
     def __repr_args__(self):
-        for name, value in super().__repr_args__():
-            if name == "storage":
-                kind = self.storage.credential.credential_type
-                value = f"{self.storage.account_url} ({kind} credential)"
-            yield name, value
+        return _without_secrets(self, super().__repr_args__())
 
 
 class LocalSinkResource(dg.ConfigurableResource):
@@ -148,12 +144,16 @@ class AzureSinkResource(dg.ConfigurableResource):
         )
 
     def __repr_args__(self):
-        # pydantic's repr would print the nested credential, key included: show its type only.
-        for name, value in super().__repr_args__():
-            if name == "storage":
-                kind = self.storage.credential.credential_type
-                value = f"{self.storage.account_url} ({kind} credential)"
-            yield name, value
+        return _without_secrets(self, super().__repr_args__())
+
+
+def _without_secrets(resource, args):
+    """Repr args with the nested storage resource shown as URL + credential type, never the key."""
+    for name, value in args:
+        if name == "storage":
+            kind = resource.storage.credential.credential_type
+            value = f"{resource.storage.account_url} ({kind} credential)"
+        yield name, value
 
 
 class ConsentResource(dg.ConfigurableResource):
