@@ -1,0 +1,176 @@
+"""Where each catalog dataset lives in the transactional Microsoft Graph API (reference §6).
+
+This is the one contract the Graph source (``sources/graph/``) and the Graph emulator
+(``emulator/``) share: the endpoint per dataset, how a partition's day becomes a query, and how
+catalog column names map to Graph property names. Neither side spells a Graph path or a
+property name on its own.
+
+>>> from mgdc_pipelines.catalog import get_dataset
+>>> endpoint = graph_endpoint(get_dataset("Message_v1"))
+>>> endpoint.url_for("5f1c")
+'/users/5f1c/messages'
+>>> import datetime as dt
+>>> endpoint.date_filter("receivedDateTime", dt.datetime(2026, 11, 20, tzinfo=dt.timezone.utc),
+...                      dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc))
+'receivedDateTime ge 2026-11-20T00:00:00Z and receivedDateTime lt 2026-11-21T00:00:00Z'
+>>> graph_property(get_dataset("TeamChat_v1"), "CreatedDateTime")
+'createdDateTime'
+>>> graph_endpoint(get_dataset("SharePointSites_v1"))
+Traceback (most recent call last):
+...
+mgdc_pipelines.catalog.graph.NotOnGraphError: BasicDataSet_v0.SharePointSites_v1 is not available from the Graph source; use the landing source (MGDC deliveries) for it. Datasets the Graph source serves: CalendarView_v0, Contact_v1, DirectReport_v0, Event_v1, GroupDetails_v0, GroupMembers_v0, MailFolder_v0, Manager_v0, Message_v1, SentItem_v1, TeamChat_v1, User_v1
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from mgdc_pipelines.catalog.model import Dataset
+
+GRAPH_VERSION = "v1.0"
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"  # client credentials: resource/.default only
+ODATA_TYPE_PROPERTY = "@odata.type"  # always returned, never `$select`ed
+
+# Scope expansion and tenant-wide listings (not datasets themselves).
+USERS_PATH = "/users"
+GROUPS_PATH = "/groups"
+TRANSITIVE_USERS_PATH = "/groups/{group}/transitiveMembers/microsoft.graph.user"
+BATCH_PATH = "/$batch"
+MAX_BATCH_REQUESTS = 20  # Graph's JSON batching limit
+
+# Delta queries (reference §6 "Delta query", "Message delta").
+USERS_DELTA_PATH = "/users/delta"
+GROUPS_DELTA_PATH = "/groups/delta"
+MESSAGES_DELTA_PATH = "/users/{user}/mailFolders/{folder}/messages/delta"
+
+
+class Unit(str, enum.Enum):
+    """What one Graph call is about: a user's mailbox/profile, or a group."""
+
+    USER = "user"
+    GROUP = "group"
+
+
+class TimeQuery(str, enum.Enum):
+    """How a partition's time window becomes query parameters."""
+
+    NONE = "none"  # snapshot: the current state
+    FILTER = "filter"  # `$filter=<property> ge <start> and <property> lt <end>`
+    CALENDAR_VIEW = "calendar_view"  # `startDateTime=<start>&endDateTime=<end>`
+
+
+@dataclass(frozen=True)
+class GraphEndpoint:
+    """One dataset's Graph resource.
+
+    ``path`` is relative to ``/v1.0`` with a ``{user}`` or ``{group}`` placeholder. A
+    ``collection`` returns ``{"value": [...]}`` pages with ``@odata.nextLink``; otherwise one
+    object (a 404 means no row, e.g. a user without a manager). ``batchable`` endpoints are
+    small per-unit calls worth packing into ``$batch`` requests of up to 20.
+    """
+
+    dataset: str  # catalog short name
+    path: str
+    unit: Unit
+    time_query: TimeQuery = TimeQuery.NONE
+    collection: bool = True
+    batchable: bool = False
+
+    def url_for(self, unit_id: str) -> str:
+        return self.path.format(user=unit_id, group=unit_id)
+
+    @staticmethod
+    def date_filter(graph_property_name: str, start: dt.datetime, end: dt.datetime) -> str:
+        """The half-open ``[start, end)`` window as an OData ``$filter`` expression."""
+        return (
+            f"{graph_property_name} ge {odata_datetime(start)} and "
+            f"{graph_property_name} lt {odata_datetime(end)}"
+        )
+
+    def time_params(self, date_property: str | None, start: dt.datetime, end: dt.datetime) -> dict[str, str]:
+        """Query parameters selecting one partition's window (none for snapshots)."""
+        if self.time_query is TimeQuery.FILTER:
+            if date_property is None:
+                raise ValueError(f"{self.dataset}: a date-filter property is required")
+            return {"$filter": self.date_filter(date_property, start, end)}
+        if self.time_query is TimeQuery.CALENDAR_VIEW:
+            return {"startDateTime": odata_datetime(start), "endDateTime": odata_datetime(end)}
+        return {}
+
+
+class NotOnGraphError(ValueError):
+    """The dataset has no transactional Graph equivalent (SharePoint datasets)."""
+
+
+_ENDPOINTS = {
+    e.dataset: e
+    for e in (
+        GraphEndpoint("User_v1", "/users/{user}", Unit.USER, collection=False, batchable=True),
+        GraphEndpoint("Manager_v0", "/users/{user}/manager", Unit.USER, collection=False, batchable=True),
+        GraphEndpoint("DirectReport_v0", "/users/{user}/directReports", Unit.USER, batchable=True),
+        GraphEndpoint("MailFolder_v0", "/users/{user}/mailFolders", Unit.USER, batchable=True),
+        GraphEndpoint("Contact_v1", "/users/{user}/contacts", Unit.USER),
+        GraphEndpoint("Message_v1", "/users/{user}/messages", Unit.USER, TimeQuery.FILTER),
+        GraphEndpoint(
+            "SentItem_v1", "/users/{user}/mailFolders/sentitems/messages", Unit.USER, TimeQuery.FILTER
+        ),
+        GraphEndpoint("Event_v1", "/users/{user}/events", Unit.USER, TimeQuery.FILTER),
+        GraphEndpoint("CalendarView_v0", "/users/{user}/calendarView", Unit.USER, TimeQuery.CALENDAR_VIEW),
+        GraphEndpoint("TeamChat_v1", "/users/{user}/chats/getAllMessages", Unit.USER, TimeQuery.FILTER),
+        GraphEndpoint("GroupDetails_v0", "/groups/{group}", Unit.GROUP, collection=False, batchable=True),
+        GraphEndpoint("GroupMembers_v0", "/groups/{group}/members", Unit.GROUP, batchable=True),
+    )
+}
+# MGDC spells these datasets' columns in PascalCase; Graph's chatMessage properties are camelCase.
+_PASCAL_CASE_DATASETS = frozenset({"TeamChat_v1"})
+
+
+def graph_datasets() -> tuple[str, ...]:
+    """Short names of the datasets the Graph source serves."""
+    return tuple(sorted(_ENDPOINTS))
+
+
+def graph_endpoint(dataset: Dataset) -> GraphEndpoint:
+    """The dataset's endpoint; datasets without one raise :class:`NotOnGraphError`."""
+    try:
+        return _ENDPOINTS[dataset.short_name]
+    except KeyError:
+        raise NotOnGraphError(
+            f"{dataset.name} is not available from the Graph source; use the landing source "
+            f"(MGDC deliveries) for it. Datasets the Graph source serves: {', '.join(graph_datasets())}"
+        ) from None
+
+
+def graph_property(dataset: Dataset, column: str) -> str:
+    """The Graph JSON property that carries a catalog column."""
+    dataset.column(column)  # raises on unknown columns
+    if column == "ODataType":
+        return ODATA_TYPE_PROPERTY
+    if dataset.short_name in _PASCAL_CASE_DATASETS:
+        return column[:1].lower() + column[1:]
+    return column
+
+
+def catalog_columns_by_property(dataset: Dataset) -> dict[str, str]:
+    """Graph property → catalog column, for every content column of the dataset."""
+    return {graph_property(dataset, column): column for column in dataset.column_names}
+
+
+def select_clause(dataset: Dataset, columns: Iterable[str]) -> str:
+    """``$select`` for the given catalog columns: their properties, ``@odata.type`` left out."""
+    properties = (graph_property(dataset, column) for column in columns)
+    return ",".join(p for p in properties if not p.startswith("@"))
+
+
+def odata_datetime(moment: dt.datetime) -> str:
+    """``2026-11-20T00:00:00Z``: a UTC instant as OData writes it in ``$filter``."""
+    if moment.tzinfo is None:
+        raise ValueError(f"expected a timezone-aware datetime, got {moment!r}")
+    utc = moment.astimezone(dt.timezone.utc)
+    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    if utc.microsecond:
+        text += f".{utc.microsecond:06d}".rstrip("0")
+    return text + "Z"
