@@ -1,0 +1,104 @@
+"""The synthetic generators' rows for one unit, written as Graph JSON objects.
+
+The emulator calls the very generators :class:`SyntheticSource` uses, for one user or group and
+one window, keeps the dataset's content columns under their Graph property names, and writes
+values so that the Graph source's JSON → Arrow conversion gives back exactly the generator's
+values: datetimes in timestamp columns as ISO-8601 ``Z`` with microseconds when non-zero,
+datetimes in string columns as MGDC writes them (whole seconds, as ``SyntheticSource`` does).
+
+>>> import datetime as dt
+>>> from mgdc_pipelines.sources.synthetic import SyntheticSource, TenantConfig
+>>> rows = GraphRows(SyntheticSource(TenantConfig(seed=42, users=40)))
+>>> user = rows.tenant.users[0]
+>>> end = dt.datetime(2026, 3, 10, tzinfo=dt.timezone.utc)
+>>> profile = rows.rows("User_v1", user.id, end - dt.timedelta(days=1), end)[0]
+>>> profile["id"] == user.id, profile["createdDateTime"].endswith("Z")
+(True, True)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from functools import lru_cache
+
+import pyarrow as pa
+
+from mgdc_pipelines.catalog import Dataset, Mode, get_dataset
+from mgdc_pipelines.catalog.graph import graph_property, odata_datetime
+from mgdc_pipelines.sources.base import ExtractRequest, Scope, TimeWindow
+from mgdc_pipelines.sources.synthetic import SyntheticSource
+from mgdc_pipelines.sources.synthetic.batches import iso_z
+from mgdc_pipelines.sources.synthetic.datasets import GENERATORS, RowContext, Unit
+from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
+
+GraphRow = Mapping[str, object]
+CACHED_RESULTS = 256  # (dataset, unit, window) results kept; a mailbox-day is small
+
+
+class GraphRows:
+    """Graph JSON rows of the synthetic tenant, with a small cache of recent results."""
+
+    def __init__(self, source: SyntheticSource) -> None:
+        self.source = source
+        self._cached = lru_cache(maxsize=CACHED_RESULTS)(self._generate)
+
+    @property
+    def tenant(self) -> SyntheticTenant:
+        return self.source.tenant
+
+    def unit(self, dataset: Dataset, unit_id: str):
+        """The user or group the generator is called for (``None`` if the id is unknown)."""
+        if GENERATORS[dataset.short_name].unit is Unit.USER:
+            return self.tenant.user_by_id.get(unit_id)
+        return self.tenant.group_by_id.get(unit_id)
+
+    def rows(self, dataset_name: str, unit_id: str, start: dt.datetime, end: dt.datetime,
+             date_column: str | None = None) -> tuple[GraphRow, ...]:
+        """Rows of ``[start, end)`` (snapshots: as of ``end``) for one unit; treat them as read-only."""
+        return self._cached(dataset_name, unit_id, start, end, date_column)
+
+    def _generate(self, dataset_name: str, unit_id: str, start: dt.datetime, end: dt.datetime,
+                  date_column: str | None) -> tuple[GraphRow, ...]:
+        dataset = get_dataset(dataset_name)
+        unit = self.unit(dataset, unit_id)
+        if unit is None:
+            raise KeyError(f"{dataset_name}: no user or group {unit_id!r} in the synthetic tenant")
+        if dataset.mode is not Mode.RANGE:
+            date_column = None
+        request = ExtractRequest(dataset, dataset.column_names, date_column, TimeWindow(start, end),
+                                 Scope.everyone(), self.tenant.directory_id)
+        context = RowContext(self.tenant, self.source.activity, request, date_column)
+        generator = GENERATORS[dataset.short_name]
+        return tuple(to_graph_json(dataset, row) for row in generator.rows(context, unit))
+
+
+def to_graph_json(dataset: Dataset, row: Mapping[str, object]) -> dict:
+    """The row's content columns under their Graph names, JSON-ready (metadata columns dropped)."""
+    return {
+        graph_property(dataset, column.name): _json_value(row[column.name], column.type)
+        for column in dataset.columns
+        if column.name in row
+    }
+
+
+def _json_value(value: object, arrow_type: pa.DataType | None) -> object:
+    if isinstance(value, dt.date):
+        if arrow_type is not None and pa.types.is_string(arrow_type):
+            return iso_z(value)  # as SyntheticSource writes datetimes into string columns
+        if not isinstance(value, dt.datetime):
+            value = dt.datetime(value.year, value.month, value.day)
+        return odata_datetime(value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc))
+    if isinstance(value, Mapping):
+        return {key: _json_value(item, _field_type(arrow_type, key)) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        item_type = arrow_type.value_type if arrow_type is not None and pa.types.is_list(arrow_type) else None
+        return [_json_value(item, item_type) for item in value]
+    return value
+
+
+def _field_type(arrow_type: pa.DataType | None, key: str) -> pa.DataType | None:
+    if arrow_type is None or not pa.types.is_struct(arrow_type):
+        return None
+    index = arrow_type.get_field_index(key)
+    return arrow_type.field(index).type if index >= 0 else None

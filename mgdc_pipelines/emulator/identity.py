@@ -1,0 +1,151 @@
+"""Entra ID for the emulator: OIDC discovery, the client-credentials token endpoint, tokens.
+
+Any tenant segment is accepted (a GUID, ``organizations``, a domain), as Entra does for
+app-only tokens. Tokens are opaque random strings remembered with their client and expiry;
+``expire_all`` ages every issued token at once so clients must refresh.
+
+>>> identity = Identity({"app": "s3cret"}, token_lifetime_s=60)
+>>> status, body = identity.issue_token({"grant_type": "client_credentials", "client_id": "app",
+...     "client_secret": "s3cret", "scope": "https://graph.microsoft.com/.default"})
+>>> status, body["token_type"], identity.authenticate("Bearer " + body["access_token"])
+(200, 'Bearer', 'app')
+>>> identity.issue_token({"grant_type": "client_credentials", "client_id": "app",
+...     "client_secret": "wrong", "scope": "https://graph.microsoft.com/.default"})[1]["error"]
+'invalid_client'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from mgdc_pipelines.catalog.graph import GRAPH_SCOPE
+from mgdc_pipelines.emulator.odata import GraphError
+
+# Scopes MSAL may add on its own; they ride along with the resource's `.default`.
+_RESERVED_SCOPES = frozenset({"openid", "profile", "offline_access"})
+_REMEMBER_EXPIRED_S = 3600.0
+
+
+class Identity:
+    """Registered clients (id → secret) and the tokens issued to them (thread-safe)."""
+
+    def __init__(self, clients: Mapping[str, str], token_lifetime_s: int) -> None:
+        self._clients = dict(clients)
+        self._lifetime_s = token_lifetime_s
+        self._lock = threading.Lock()
+        self._tokens: dict[str, tuple[str, float]] = {}  # token → (client id, monotonic expiry)
+
+    def __repr__(self) -> str:  # never the secrets
+        return f"Identity(clients={sorted(self._clients)})"
+
+    def configure(self, token_lifetime_s: int) -> None:
+        self._lifetime_s = token_lifetime_s
+
+    # --- discovery ------------------------------------------------------------------------
+
+    @staticmethod
+    def openid_configuration(base_url: str, tenant: str) -> dict:
+        root = f"{base_url}/{tenant}"
+        return {
+            "issuer": f"{root}/v2.0",
+            "authorization_endpoint": f"{root}/oauth2/v2.0/authorize",
+            "token_endpoint": f"{root}/oauth2/v2.0/token",
+            "device_authorization_endpoint": f"{root}/oauth2/v2.0/devicecode",
+            "jwks_uri": f"{root}/discovery/v2.0/keys",
+            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "tenant_region_scope": "EU",
+            "cloud_instance_name": "emulator.local",
+        }
+
+    @staticmethod
+    def instance_discovery(base_url: str, authorization_endpoint: str | None) -> dict:
+        """What MSAL's instance discovery expects: where the tenant's OIDC document is."""
+        # MSAL names the endpoint by host without the port: read the tenant from the path.
+        segments = urlsplit(authorization_endpoint or "").path.split("/")
+        tenant = segments[1] if len(segments) > 1 and segments[1] else "common"
+        return {
+            "tenant_discovery_endpoint": f"{base_url}/{tenant}/v2.0/.well-known/openid-configuration",
+            "api-version": "1.1",
+            "metadata": [],
+        }
+
+    # --- tokens ---------------------------------------------------------------------------
+
+    def issue_token(self, form: Mapping[str, str]) -> tuple[int, dict]:
+        """(status, JSON body) for a ``POST /{tenant}/oauth2/v2.0/token``."""
+        client_id = form.get("client_id", "")
+        if form.get("grant_type") != "client_credentials":
+            return _aadsts(400, "unsupported_grant_type", 70003,
+                           f"The app requested an unsupported grant type '{form.get('grant_type')}'; "
+                           "this emulator supports client_credentials.")
+        if client_id not in self._clients:
+            return _aadsts(400, "unauthorized_client", 700016,
+                           f"Application with identifier '{client_id}' was not found in the directory.")
+        if not secrets.compare_digest(form.get("client_secret", ""), self._clients[client_id]):
+            return _aadsts(401, "invalid_client", 7000215,
+                           "Invalid client secret provided. Ensure the secret being sent in the request "
+                           f"is the client secret value, not the client secret ID, for app '{client_id}'.")
+        scopes = set(form.get("scope", "").split())
+        if GRAPH_SCOPE not in scopes or scopes - _RESERVED_SCOPES - {GRAPH_SCOPE}:
+            return _aadsts(400, "invalid_scope", 1002012,
+                           f"The provided value for scope '{form.get('scope', '')}' is not valid. Client "
+                           f"credential flows must have a scope value with /.default suffixed: {GRAPH_SCOPE}")
+        return 200, self._new_token(client_id)
+
+    def _new_token(self, client_id: str) -> dict:
+        token = "emu." + secrets.token_urlsafe(32)
+        lifetime = self._lifetime_s
+        with self._lock:
+            now = time.monotonic()
+            # Forget tokens long dead; recently expired ones still get the "expired" message.
+            self._tokens = {t: v for t, v in self._tokens.items() if v[1] > now - _REMEMBER_EXPIRED_S}
+            self._tokens[token] = (client_id, now + lifetime)
+        return {"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime,
+                "access_token": token}
+
+    def authenticate(self, authorization: str | None) -> str:
+        """The client id behind an ``Authorization: Bearer`` header, else a Graph 401."""
+        if not authorization or not authorization.startswith("Bearer ") or not authorization[7:].strip():
+            raise _unauthenticated("Access token is empty.")
+        with self._lock:
+            entry = self._tokens.get(authorization[7:].strip())
+        if entry is None:
+            raise _unauthenticated("IDX14100: the access token is not one this tenant issued.")
+        client_id, expires = entry
+        if time.monotonic() >= expires:
+            raise _unauthenticated("Lifetime validation failed, the token is expired.")
+        return client_id
+
+    def expire_all(self) -> None:
+        """Every token issued so far is expired from now on."""
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = {t: (client, min(expiry, now)) for t, (client, expiry) in self._tokens.items()}
+
+
+def _aadsts(status: int, error: str, code: int, description: str) -> tuple[int, dict]:
+    trace = str(uuid.uuid4())
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+    return status, {
+        "error": error,
+        "error_description": f"AADSTS{code}: {description}\r\nTrace ID: {trace}\r\nTimestamp: {now}",
+        "error_codes": [code],
+        "timestamp": now,
+        "trace_id": trace,
+        "correlation_id": str(uuid.uuid4()),
+    }
+
+
+def _unauthenticated(message: str) -> GraphError:
+    return GraphError(401, "InvalidAuthenticationToken", message,
+                      {"WWW-Authenticate": 'Bearer realm="", error="invalid_token"'})

@@ -1,0 +1,92 @@
+"""Delta queries on the emulator: a full round, then only what changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+
+from mgdc_pipelines.catalog.graph import GROUPS_DELTA_PATH, MESSAGES_DELTA_PATH, USERS_DELTA_PATH
+from mgdc_pipelines.emulator import EmulatorConfig, GraphEmulator
+from mgdc_pipelines_tests.emulator.conftest import CLOCK, TENANT, GraphClient
+
+RECEIVED_FROM = CLOCK - dt.timedelta(days=3)
+
+
+@pytest.fixture
+def graph() -> Iterator[GraphClient]:
+    """A fresh emulator per test: delta tests mutate the tenant."""
+    with GraphEmulator(EmulatorConfig(tenant=TENANT, clock=CLOCK, page_size=20)) as emulator:
+        yield GraphClient(emulator)
+
+
+def _round(graph: GraphClient, first: str, params: dict | None = None) -> tuple[list[dict], str]:
+    """Every item of a delta round and its deltaLink."""
+    rows, pages = graph.all_pages(first, params)
+    assert all("@odata.deltaLink" not in page for page in pages[:-1])
+    return rows, pages[-1]["@odata.deltaLink"]
+
+
+def _parse(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_users_delta_returns_everyone_then_only_updated_users(graph: GraphClient) -> None:
+    emulator = graph.emulator
+    everyone, delta_link = _round(graph, USERS_DELTA_PATH, {"$select": "id,jobTitle"})
+    emulator.set_clock(CLOCK + dt.timedelta(hours=1))
+    nothing, delta_link = _round(graph, delta_link)
+    promoted = emulator.tenant.users[5].id
+    emulator.update_user(promoted, jobTitle="Chief Emulation Officer")
+    emulator.set_clock(CLOCK + dt.timedelta(hours=2))
+
+    changed, _ = _round(graph, delta_link)
+
+    assert [u["id"] for u in everyone] == [u.id for u in emulator.tenant.users if u.created_at < CLOCK]
+    assert all(set(user) == {"id", "jobTitle"} for user in everyone)
+    assert nothing == []
+    assert changed == [{"id": promoted, "jobTitle": "Chief Emulation Officer"}]
+    assert graph.get(f"/users/{promoted}", {"$select": "jobTitle"}).json()["jobTitle"] == "Chief Emulation Officer"
+
+
+def test_groups_delta_ends_with_a_delta_link(graph: GraphClient) -> None:
+    groups, delta_link = _round(graph, GROUPS_DELTA_PATH, {"$select": "id,displayName"})
+
+    assert [g["id"] for g in groups] == [g.id for g in graph.emulator.tenant.groups if g.created_at < CLOCK]
+    assert delta_link.startswith(graph.emulator.graph_url + GROUPS_DELTA_PATH + "?")
+    assert "$select=id,displayName" in delta_link and "$deltatoken=" in delta_link
+
+
+def test_message_delta_reports_modified_and_deleted_messages_only(graph: GraphClient) -> None:
+    emulator = graph.emulator
+    owner = emulator.tenant.users[3].id
+    path = MESSAGES_DELTA_PATH.format(user=owner, folder="inbox")
+    params = {"$select": "id,receivedDateTime,lastModifiedDateTime,parentFolderId",
+              "$filter": f"receivedDateTime ge {RECEIVED_FROM:%Y-%m-%dT%H:%M:%SZ}"}
+    initial, delta_link = _round(graph, path, params)
+    later = CLOCK + dt.timedelta(days=1)
+    emulator.set_clock(later)
+    gone = initial[0]["id"]
+    emulator.delete_message(owner, gone)
+
+    changes, _ = _round(graph, delta_link)
+
+    inbox = {m["parentFolderId"] for m in initial}
+    assert len(initial) > 5 and len(inbox) == 1
+    assert all(RECEIVED_FROM <= _parse(m["receivedDateTime"]) < CLOCK for m in initial)
+    modified = [m for m in changes if "@removed" not in m]
+    assert modified and all(CLOCK <= _parse(m["lastModifiedDateTime"]) < later for m in modified)
+    assert {m["parentFolderId"] for m in modified} == inbox
+    assert [m for m in changes if "@removed" in m] == [{"id": gone, "@removed": {"reason": "deleted"}}]
+    listing = graph.get(f"/users/{owner}/messages", {
+        "$filter": f"receivedDateTime ge {RECEIVED_FROM:%Y-%m-%dT%H:%M:%SZ} and "
+                   f"receivedDateTime lt {CLOCK:%Y-%m-%dT%H:%M:%SZ}", "$select": "id", "$top": "1000"}).json()
+    assert gone not in {m["id"] for m in listing["value"]}
+
+
+def test_an_invalid_delta_token_is_410(graph: GraphClient) -> None:
+    response = graph.get(USERS_DELTA_PATH, {"$deltatoken": "garbage"})
+
+    assert response.status_code == 410
+    assert response.json()["error"]["code"] == "SyncStateNotFound"
