@@ -1,7 +1,7 @@
 """An HTTPS Microsoft Graph + Entra ID emulator serving the synthetic tenant (tests and demos).
 
 The real MSAL client-credentials flow works against it (authority ``{base_url}/{tenant}``),
-and Graph under ``{base_url}/v1.0`` serves every catalog dataset with a Graph equivalent from
+with a client secret or a certificate (``EmulatorConfig.certificates``), and Graph under ``{base_url}/v1.0`` serves every catalog dataset with a Graph equivalent from
 the synthetic generators, with `$select`, `$filter`, paging, delta, `$batch`, Outlook
 throttling and injected faults. It records every request. Not for production code paths.
 
@@ -23,6 +23,7 @@ throttling and injected faults. It records every request. Not for production cod
 """
 
 from mgdc_pipelines.emulator.app import GraphEmulator
+from mgdc_pipelines.emulator.certificates import ClientCertificate, self_signed_client_certificate
 from mgdc_pipelines.emulator.config import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
@@ -32,10 +33,12 @@ from mgdc_pipelines.emulator.config import (
 from mgdc_pipelines.emulator.recording import RecordedRequest
 
 __all__ = [
+    "ClientCertificate",
     "DEMO_CLIENT_ID",
     "DEMO_CLIENT_SECRET",
     "EmulatorConfig",
     "FaultConfig",
     "GraphEmulator",
     "RecordedRequest",
+    "self_signed_client_certificate",
 ]

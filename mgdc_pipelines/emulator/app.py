@@ -42,7 +42,7 @@ _OPENID = re.compile(r"^/(?P<tenant>[^/]+)/v2\.0/\.well-known/openid-configurati
 _TOKEN = re.compile(r"^/(?P<tenant>[^/]+)/oauth2/v2\.0/token$")
 _INSTANCE_DISCOVERY = "/common/discovery/instance"
 _JSON = {"Content-Type": "application/json; charset=utf-8"}
-_FIXED_AT_START = ("tenant", "host", "port", "clients")
+_FIXED_AT_START = ("tenant", "host", "port", "clients", "certificates")
 
 
 class GraphEmulator:
@@ -53,7 +53,7 @@ class GraphEmulator:
         self.source = SyntheticSource(self.config.tenant)
         self._clock = self.config.clock
         self._server = TlsServer(self._handle, self.config.host, self.config.port)
-        self._identity = Identity(self.config.clients, self.config.token_lifetime_s)
+        self._identity = Identity(self.config.clients, self.config.token_lifetime_s, self.config.certificates)
         self._limiter = MailboxLimiter(self.config.mailbox_concurrency, self.config.mailbox_requests_per_window,
                                        self.config.window_s, self.config.retry_after_s)
         self._faults = FaultInjector(self.config.faults)
@@ -175,7 +175,7 @@ class GraphEmulator:
         elif token and request.method == "POST":
             form = dict(parse_qsl(request.body.decode("utf-8", "replace")))
             client_id = form.get("client_id")
-            status, body = self._identity.issue_token(form)
+            status, body = self._identity.issue_token(form, token_endpoint=self.base_url + request.path)
         elif request.path == _INSTANCE_DISCOVERY and request.method == "GET":
             status, body = 200, self._identity.instance_discovery(
                 self.base_url, request.query.get("authorization_endpoint"))

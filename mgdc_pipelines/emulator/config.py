@@ -74,6 +74,9 @@ class EmulatorConfig:
     clock: dt.datetime | None = None
     faults: FaultConfig = field(default_factory=FaultConfig)
     clients: Mapping[str, str] = field(default_factory=lambda: {DEMO_CLIENT_ID: DEMO_CLIENT_SECRET})
+    # Certificate credentials: client id → PEM X.509 certificates (RSA), e.g. from
+    # ``certificates.self_signed_client_certificate``; a client may have secrets, certificates or both.
+    certificates: Mapping[str, tuple[str | bytes, ...]] = field(default_factory=dict)
     message_delta_lookback_days: int = 30  # initial message delta without `receivedDateTime ge`
     max_recorded_requests: int = 100_000  # the request log keeps the newest ones
 

@@ -1,16 +1,18 @@
 """Entra ID for the emulator: OIDC discovery, the client-credentials token endpoint, tokens.
 
-Any tenant segment is accepted (a GUID, ``organizations``, a domain), as Entra does for
-app-only tokens. Tokens are opaque random strings remembered with their client and expiry;
-``expire_all`` ages every issued token at once so clients must refresh.
+Clients authenticate with a secret or a certificate (a signed client assertion, see
+``assertions.py``). Any tenant segment is accepted (a GUID, ``organizations``, a domain), as
+Entra does for app-only tokens. Tokens are opaque random strings remembered with their client
+and expiry; ``expire_all`` ages every issued token at once so clients must refresh.
 
 >>> identity = Identity({"app": "s3cret"}, token_lifetime_s=60)
+>>> endpoint = "https://127.0.0.1:8443/contoso/oauth2/v2.0/token"
 >>> status, body = identity.issue_token({"grant_type": "client_credentials", "client_id": "app",
-...     "client_secret": "s3cret", "scope": "https://graph.microsoft.com/.default"})
+...     "client_secret": "s3cret", "scope": "https://graph.microsoft.com/.default"}, token_endpoint=endpoint)
 >>> status, body["token_type"], identity.authenticate("Bearer " + body["access_token"])
 (200, 'Bearer', 'app')
->>> identity.issue_token({"grant_type": "client_credentials", "client_id": "app",
-...     "client_secret": "wrong", "scope": "https://graph.microsoft.com/.default"})[1]["error"]
+>>> identity.issue_token({"grant_type": "client_credentials", "client_id": "app", "client_secret": "wrong",
+...     "scope": "https://graph.microsoft.com/.default"}, token_endpoint=endpoint)[1]["error"]
 'invalid_client'
 """
 
@@ -21,10 +23,11 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
 from mgdc_pipelines.catalog.graph import GRAPH_SCOPE
+from mgdc_pipelines.emulator.assertions import ClientAssertions, InvalidAssertion
 from mgdc_pipelines.emulator.odata import GraphError
 
 # Scopes MSAL may add on its own; they ride along with the resource's `.default`.
@@ -33,16 +36,18 @@ _REMEMBER_EXPIRED_S = 3600.0
 
 
 class Identity:
-    """Registered clients (id → secret) and the tokens issued to them (thread-safe)."""
+    """Registered clients (id → secret, id → certificates) and the tokens issued to them (thread-safe)."""
 
-    def __init__(self, clients: Mapping[str, str], token_lifetime_s: int) -> None:
+    def __init__(self, clients: Mapping[str, str], token_lifetime_s: int,
+                 certificates: Mapping[str, Iterable[str | bytes]] | None = None) -> None:
         self._clients = dict(clients)
+        self._assertions = ClientAssertions(certificates or {})
         self._lifetime_s = token_lifetime_s
         self._lock = threading.Lock()
         self._tokens: dict[str, tuple[str, float]] = {}  # token → (client id, monotonic expiry)
 
     def __repr__(self) -> str:  # never the secrets
-        return f"Identity(clients={sorted(self._clients)})"
+        return f"Identity(clients={sorted(self._clients)}, {self._assertions!r})"
 
     def configure(self, token_lifetime_s: int) -> None:
         self._lifetime_s = token_lifetime_s
@@ -81,26 +86,47 @@ class Identity:
 
     # --- tokens ---------------------------------------------------------------------------
 
-    def issue_token(self, form: Mapping[str, str]) -> tuple[int, dict]:
-        """(status, JSON body) for a ``POST /{tenant}/oauth2/v2.0/token``."""
+    def issue_token(self, form: Mapping[str, str], *, token_endpoint: str) -> tuple[int, dict]:
+        """(status, JSON body) for a ``POST`` of ``form`` to ``token_endpoint`` (an assertion's audience)."""
         client_id = form.get("client_id", "")
         if form.get("grant_type") != "client_credentials":
             return _aadsts(400, "unsupported_grant_type", 70003,
                            f"The app requested an unsupported grant type '{form.get('grant_type')}'; "
                            "this emulator supports client_credentials.")
-        if client_id not in self._clients:
+        if client_id not in self._clients and not self._assertions.knows(client_id):
             return _aadsts(400, "unauthorized_client", 700016,
                            f"Application with identifier '{client_id}' was not found in the directory.")
-        if not secrets.compare_digest(form.get("client_secret", ""), self._clients[client_id]):
-            return _aadsts(401, "invalid_client", 7000215,
-                           "Invalid client secret provided. Ensure the secret being sent in the request "
-                           f"is the client secret value, not the client secret ID, for app '{client_id}'.")
+        refused = self._refuse_client(client_id, form, token_endpoint)
+        if refused is not None:
+            return refused
         scopes = set(form.get("scope", "").split())
         if GRAPH_SCOPE not in scopes or scopes - _RESERVED_SCOPES - {GRAPH_SCOPE}:
             return _aadsts(400, "invalid_scope", 1002012,
                            f"The provided value for scope '{form.get('scope', '')}' is not valid. Client "
                            f"credential flows must have a scope value with /.default suffixed: {GRAPH_SCOPE}")
         return 200, self._new_token(client_id)
+
+    def _refuse_client(
+        self, client_id: str, form: Mapping[str, str], token_endpoint: str
+    ) -> tuple[int, dict] | None:
+        """Entra's answer when the client's secret or certificate assertion does not prove it, else None."""
+        if "client_assertion" in form:
+            try:
+                self._assertions.verify(client_id, form.get("client_assertion_type"), form["client_assertion"],
+                                        token_endpoint, now=time.time())  # wall clock, as the client's exp
+            except InvalidAssertion as refused:
+                return _aadsts(refused.status, refused.error, refused.code, refused.description)
+            return None
+        if "client_secret" not in form:
+            return _aadsts(401, "invalid_client", 7000218, "The request body must contain the following "
+                           "parameter: 'client_assertion' or 'client_secret'.")
+        registered = self._clients.get(client_id)  # None: the client has certificates only
+        if registered is None or not secrets.compare_digest(form["client_secret"].encode(),
+                                                            registered.encode()):
+            return _aadsts(401, "invalid_client", 7000215,
+                           "Invalid client secret provided. Ensure the secret being sent in the request "
+                           f"is the client secret value, not the client secret ID, for app '{client_id}'.")
+        return None
 
     def _new_token(self, client_id: str) -> dict:
         token = "emu." + secrets.token_urlsafe(32)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
+import msal
 import pytest
 import requests
 
@@ -27,6 +28,15 @@ def trusting_session(emulator: GraphEmulator) -> requests.Session:
     session.trust_env = False
     session.verify = str(emulator.ca_pem_path)
     return session
+
+
+def msal_app(emulator: GraphEmulator, client_credential: str | dict, tenant: str,
+             client_id: str = DEMO_CLIENT_ID, **options) -> msal.ConfidentialClientApplication:
+    """The real MSAL confidential client against the emulator (authority ``{base_url}/{tenant}``)."""
+    return msal.ConfidentialClientApplication(
+        client_id, client_credential=client_credential, authority=f"{emulator.base_url}/{tenant}",
+        http_client=trusting_session(emulator), **options,
+    )
 
 
 class GraphClient:

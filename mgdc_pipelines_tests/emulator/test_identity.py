@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import msal
 import pytest
 
 from mgdc_pipelines.catalog.graph import GRAPH_SCOPE
 from mgdc_pipelines.emulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, GraphEmulator
-from mgdc_pipelines_tests.emulator.conftest import GraphClient, trusting_session
-
-
-def _msal_app(emulator: GraphEmulator, secret: str, tenant: str, **options) -> msal.ConfidentialClientApplication:
-    return msal.ConfidentialClientApplication(
-        DEMO_CLIENT_ID, client_credential=secret, authority=f"{emulator.base_url}/{tenant}",
-        http_client=trusting_session(emulator), **options,
-    )
+from mgdc_pipelines_tests.emulator.conftest import GraphClient, msal_app, trusting_session
 
 
 @pytest.mark.parametrize("discovery", ["off", "emulator"])
 def test_msal_acquires_a_token_that_graph_accepts(emulator: GraphEmulator, discovery: str) -> None:
     instance_discovery = False if discovery == "off" else f"{emulator.base_url}/common/discovery/instance"
-    app = _msal_app(emulator, DEMO_CLIENT_SECRET, emulator.tenant.directory_id,
+    app = msal_app(emulator, DEMO_CLIENT_SECRET, emulator.tenant.directory_id,
                     instance_discovery=instance_discovery)
 
     result = app.acquire_token_for_client([GRAPH_SCOPE])
@@ -36,7 +28,7 @@ def test_msal_acquires_a_token_that_graph_accepts(emulator: GraphEmulator, disco
 
 
 def test_msal_reports_a_wrong_secret_as_invalid_client(emulator: GraphEmulator) -> None:
-    app = _msal_app(emulator, "not-the-secret", emulator.tenant.directory_id, instance_discovery=False)
+    app = msal_app(emulator, "not-the-secret", emulator.tenant.directory_id, instance_discovery=False)
 
     result = app.acquire_token_for_client([GRAPH_SCOPE])
 
