@@ -7,14 +7,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: demo test ui validate clean help
+.PHONY: demo test ui validate bench clean help
 
 help:
 	@echo "make demo     copy the bundled demo app (last 7 closed days x every scope) into ./mgdc_data"
 	@echo "make test     run the whole test suite"
 	@echo "make ui       open the Dagster UI on http://127.0.0.1:3000"
 	@echo "make validate check the spec in \$$MGDC_SPEC (or the bundled demo)"
+	@echo "make bench    benchmarks of the copy path (BENCH_ARGS=--quick: under 2 minutes)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +24,11 @@ $(BIN)/python:
 
 # Stamps re-install when the project's dependencies change.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[ml]'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,ml]'
 	touch $(VENV)/.installed $@
 
 demo: $(VENV)/.installed
@@ -47,6 +49,14 @@ ui: $(VENV)/.installed
 
 validate: $(VENV)/.installed
 	$(BIN)/mgdc-pipelines validate
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $(VENV)/.installed $(VENV)/.installed-dev $@
+
+# Writes benchmarks/results/latest.json; `make bench BENCH_ARGS="--quick"` passes options on.
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules .dagster_home .mgdc_state mgdc_data mgdc_quarantine *.egg-info

@@ -17,6 +17,8 @@ from mgdc_pipelines.defs import (
     build_defs,
     build_mgdc_assets,
 )
+from mgdc_pipelines.defs.component import MgdcApp
+from mgdc_pipelines.defs.downstream import downstream_asset_key
 from mgdc_pipelines.sinks import AzureBlobSink, CommitInfo, LocalSink, PartitionRef, PartitionWriter, Sink
 from mgdc_pipelines.sources import ExtractRequest, Scope, Source, TimeWindow
 from mgdc_pipelines.sources.landing import LandingSource
@@ -36,6 +38,7 @@ __all__ = [
     "ExtractRequest",
     "LocalSink",
     "LocalSinkResource",
+    "MgdcApp",
     "MgdcIOManager",
     "MgdcTranslator",
     "MgdcTranslatorData",
@@ -51,6 +54,7 @@ __all__ = [
     "build_defs",
     "build_mgdc_assets",
     "copy_partition",
+    "downstream_asset_key",
     "get_dataset",
     "list_datasets",
     "load_spec",

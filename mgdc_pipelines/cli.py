@@ -11,6 +11,8 @@
                                         [--spec PATH] [--deny-group ID ...]   sign the decision
     mgdc-pipelines consent status [--spec PATH]    exit 0 only when approved for exactly this spec
     mgdc-pipelines audit [--spec PATH] [--since YYYY-MM-DD]         who accessed what
+    mgdc-pipelines graph-emulator [--port P] [--users N] [--seed S] [--page-size K] [--latency-ms L]
+                                        HTTPS Graph + Entra ID emulator of the synthetic tenant
 
 Without ``--spec``, ``$MGDC_SPEC`` or else the bundled demo spec is used (``approve``/``deny``:
 only an explicit ``--spec``, which names where the authorization goes).
@@ -72,7 +74,18 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--since", type=_utc_day, default=None,
                        help="only events on or after this UTC day (YYYY-MM-DD)")
     audit.set_defaults(handler=_audit)
+    _add_graph_emulator_command(commands)
     return parser
+
+
+def _add_graph_emulator_command(commands) -> None:
+    emulator = commands.add_parser("graph-emulator", help="serve the synthetic tenant as Microsoft Graph over HTTPS")
+    emulator.add_argument("--port", type=int, default=8443, help="port on 127.0.0.1 (0: any free one; default 8443)")
+    emulator.add_argument("--users", type=int, default=120, help="employee accounts in the synthetic tenant")
+    emulator.add_argument("--seed", type=int, default=42, help="the synthetic tenant's seed")
+    emulator.add_argument("--page-size", type=int, default=50, help="rows per page without $top (default 50)")
+    emulator.add_argument("--latency-ms", type=float, default=0.0, help="added to every Graph request")
+    emulator.set_defaults(handler=_graph_emulator)
 
 
 def _add_consent_commands(commands) -> None:
@@ -145,13 +158,14 @@ def _demo(args: argparse.Namespace) -> int:
     from mgdc_pipelines.consent.demo import ensure_demo_authorization
     from mgdc_pipelines.defs import build_defs
     from mgdc_pipelines.runner import run_recent_days, summary_table
+    from mgdc_pipelines.examples.collaboration import with_collaboration_example
 
     spec = load_spec(_spec_path(args))
     dagster_home = _ensure_dagster_home()
     if ensure_demo_authorization(spec) is not None:
         print("DEMO ONLY: approved the app with the bundled demo admin key "
               f"({spec.consent.authorization_path()})")
-    defs = build_defs(spec)
+    defs = with_collaboration_example(spec, build_defs(spec))
     print(f"Copying app {spec.name!r}: {len(spec.datasets)} datasets × last {args.days} closed days × "
           f"scopes {', '.join(spec.scope_keys)} (DAGSTER_HOME={dagster_home})", flush=True)
     with dg.DagsterInstance.get() as instance:
@@ -161,9 +175,26 @@ def _demo(args: argparse.Namespace) -> int:
     failed = [outcome for outcome in outcomes if not outcome.success]
     for outcome in failed:
         print(f"FAILED: run {outcome.run_id} of {outcome.job_name} {outcome.partition_range}", file=sys.stderr)
+    downstream_ok = _demo_downstream(spec, defs)
     print(f"\n{len(outcomes) - len(failed)} of {len(outcomes)} runs succeeded. "
           "See them in the Dagster UI: make ui  (then open http://127.0.0.1:3000)")
-    return 1 if failed else 0
+    return 1 if failed or not downstream_ok else 0
+
+
+def _demo_downstream(spec, defs) -> bool:
+    """The spec's weekly `downstream:` assets (and the example model) for the last complete week."""
+    import dagster as dg
+
+    from mgdc_pipelines.runner import downstream_summary, run_downstream_week
+
+    print("\nBuilding the downstream assets for the last complete week", flush=True)
+    with dg.DagsterInstance.get() as instance:
+        copies, outcome = run_downstream_week(spec, defs, instance, on_run=_print_run)
+    if outcome is None:
+        print("  (the spec declares no weekly `downstream:` assets)")
+        return True
+    print(downstream_summary(outcome))
+    return outcome.success and all(copy.success for copy in copies)
 
 
 def _print_run(outcome) -> None:
@@ -282,6 +313,20 @@ def _audit(args: argparse.Namespace) -> int:
         raise ConsentError(f"{spec.spec_path}: the spec has no `consent:` block, so no audit log")
     print(access_report(ConsentStore(spec.consent, spec.name).audit.entries(since=args.since)))
     return 0
+
+
+def _graph_emulator(args: argparse.Namespace) -> int:
+    from mgdc_pipelines.emulator import EmulatorConfig
+    from mgdc_pipelines.emulator.console import serve_in_foreground
+    from mgdc_pipelines.sources.synthetic import TenantConfig
+
+    try:
+        config = EmulatorConfig(tenant=TenantConfig(seed=args.seed, users=args.users), port=args.port,
+                                page_size=args.page_size, latency_s=args.latency_ms / 1000)
+    except ValueError as error:
+        print(f"graph-emulator: {error}", file=sys.stderr)
+        return 2
+    return serve_in_foreground(config)
 
 
 def _utc_day(text: str) -> dt.datetime:

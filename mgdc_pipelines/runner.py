@@ -2,7 +2,8 @@
 
 Runs go through a real, persistent ``DagsterInstance`` (``$DAGSTER_HOME``), so `make ui`
 afterwards shows every run and every partition's materialization. Each scope gets one run
-that covers the whole day range, exactly like a backfill run would.
+that covers the whole day range, exactly like a backfill run would. The scope partitions are
+dynamic: the authorized ones are added to the instance first (``sync_scope_partitions``).
 """
 
 from __future__ import annotations
@@ -10,15 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import urllib.parse
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from mgdc_pipelines.catalog import ScopeKind
+from mgdc_pipelines.consent.errors import ConsentError
 from mgdc_pipelines.defs.build import copy_job_name, sharepoint_job_name
 from mgdc_pipelines.defs.constants import METADATA_BYTES
+from mgdc_pipelines.defs.scopes import sync_scope_partitions
 from mgdc_pipelines.spec.model import AppSpec
 
 
@@ -60,16 +63,29 @@ def run_recent_days(
     days: int,
     on_run: Callable[[RunOutcome], None] | None = None,
 ) -> tuple[list[RunOutcome], dict[dg.AssetKey, DatasetSummary]]:
-    """Materialize every dataset of ``app`` for the last ``days`` closed days × every scope."""
+    """Materialize every dataset of ``app`` for the last ``days`` closed days × every authorized scope."""
     first, last = closed_days(days)
     if first < app.partitions.start_date:
         raise ValueError(
             f"the last {days} days start on {first}, before partitions.start_date "
             f"{app.partitions.start_date} of app {app.name}; lower --days or move the start date"
         )
+    authorization = sync_scope_partitions(instance, app).authorization
+    if not authorization.in_force:
+        raise ConsentError(f"Nothing to copy: {authorization.reason}")
+    return run_planned(defs, instance, _planned_runs(app, authorization.scopes, first, last), on_run)
+
+
+def run_planned(
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    runs: Iterable[tuple[str, str, str]],
+    on_run: Callable[[RunOutcome], None] | None = None,
+) -> tuple[list[RunOutcome], dict[dg.AssetKey, DatasetSummary]]:
+    """Run each (job, first partition key, last partition key) as one range run, like a backfill run."""
     outcomes: list[RunOutcome] = []
     summaries: dict[dg.AssetKey, DatasetSummary] = {}
-    for job_name, start, end in _planned_runs(app, first, last):
+    for job_name, start, end in runs:
         job = defs.resolve_job_def(job_name)
         result = job.execute_in_process(
             instance=instance,
@@ -87,12 +103,14 @@ def run_recent_days(
     return outcomes, summaries
 
 
-def _planned_runs(app: AppSpec, first: dt.date, last: dt.date) -> Iterator[tuple[str, str, str]]:
+def _planned_runs(
+    app: AppSpec, scopes: tuple[str, ...], first: dt.date, last: dt.date
+) -> Iterator[tuple[str, str, str]]:
     """(job, first partition key, last partition key): one run per scope, one for SharePoint."""
     has_scoped = any(item.dataset.scope is not ScopeKind.NONE for item in app.datasets)
     has_tenant_wide = any(item.dataset.scope is ScopeKind.NONE for item in app.datasets)
     if has_scoped:
-        for scope in app.scope_keys:
+        for scope in scopes:
             yield copy_job_name(app), f"{first.isoformat()}|{scope}", f"{last.isoformat()}|{scope}"
     if has_tenant_wide:
         yield sharepoint_job_name(app), first.isoformat(), last.isoformat()
@@ -151,3 +169,108 @@ def _human_bytes(size: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{size} B"
+
+
+# -- downstream assets: the `downstream:` entries and the examples built on them ----------------
+
+
+@dataclass(frozen=True)
+class DownstreamOutcome:
+    """One run of the weekly downstream assets for one week, and what each produced."""
+
+    week: str
+    run_id: str
+    success: bool
+    built: dict[str, str]  # asset key → a one-line summary of its materialization
+    checks: dict[str, bool]  # check name → passed
+
+
+def run_downstream_week(
+    app: AppSpec,
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    on_run: Callable[[RunOutcome], None] | None = None,
+) -> tuple[list[RunOutcome], DownstreamOutcome | None]:
+    """Materialize the weekly downstream assets of ``defs`` for the last complete week.
+
+    The MGDC days of that week that are not materialized yet (the demo copies the last 7 closed
+    days, which rarely are one Sunday-to-Saturday week) are copied first, by the same range runs
+    as :func:`run_recent_days`. Returns the copy runs and the downstream run (``None`` when
+    ``defs`` has no weekly downstream asset).
+    """
+    from mgdc_pipelines.defs.downstream import weekly_partitions
+
+    weekly = weekly_partitions(app)
+    keys = [key for key, asset in _downstream_assets(defs) if asset.partitions_def == weekly]
+    if not keys:
+        return [], None
+    week = weekly.get_last_partition_key()
+    if week is None:
+        raise ValueError(f"no complete week since partitions.start_date {app.partitions.start_date} of app {app.name}")
+    window = weekly.time_window_for_partition_key(week)
+    first, last = window.start.date(), window.end.date() - dt.timedelta(days=1)
+    authorization = sync_scope_partitions(instance, app).authorization
+    if not authorization.in_force:
+        raise ConsentError(f"Nothing to copy: {authorization.reason}")
+    missing = [run for run in _planned_runs(app, authorization.scopes, first, last) if not _run_done(defs, instance, run)]
+    copies, _ = run_planned(defs, instance, missing, on_run)
+    job = dg.define_asset_job(f"{app.name}_downstream_week", selection=dg.AssetSelection.assets(*keys))
+    resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(job.name)
+    result = resolved.execute_in_process(instance=instance, partition_key=week, run_config=QUIET_RUN_CONFIG, raise_on_error=False)
+    built = {
+        event.asset_key.to_user_string(): _headline(event.materialization.metadata)
+        for event in result.get_asset_materialization_events()
+    }
+    checks = {
+        evaluation.check_name: evaluation.passed
+        for evaluation in (event.event_specific_data for event in result.all_events if event.event_type_value == "ASSET_CHECK_EVALUATION")
+    }
+    return copies, DownstreamOutcome(week, result.run_id, result.success, built, checks)
+
+
+def downstream_summary(outcome: DownstreamOutcome) -> str:
+    """Lines for the console: each asset built and each check's result."""
+    lines = [f"Downstream assets for the week of {outcome.week} (run {outcome.run_id[:8]}):"]
+    lines += [f"  {key:<36} {summary}" for key, summary in outcome.built.items()]
+    lines += [f"  check {name:<30} {'passed' if passed else 'FAILED'}" for name, passed in outcome.checks.items()]
+    if not outcome.success:
+        lines.append("  the run FAILED; see it in the Dagster UI")
+    return "\n".join(lines)
+
+
+def _downstream_assets(defs: dg.Definitions) -> Iterator[tuple[dg.AssetKey, dg.AssetsDefinition]]:
+    """Assets that are not MGDC copies (those carry ``mgdc/dataset`` metadata)."""
+    from mgdc_pipelines.defs.constants import METADATA_DATASET
+
+    for asset in defs.assets or ():
+        if isinstance(asset, dg.AssetsDefinition):
+            for key in asset.keys:
+                if METADATA_DATASET not in asset.specs_by_key[key].metadata:
+                    yield key, asset
+
+
+def _run_done(defs: dg.Definitions, instance: dg.DagsterInstance, run: tuple[str, str, str]) -> bool:
+    """Whether every partition a planned range run would copy is materialized already."""
+    job_name, start, end = run
+    first, _, scope = start.partition("|")
+    last = end.partition("|")[0]
+    day, until = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    wanted = set()
+    while day <= until:
+        wanted.add(f"{day.isoformat()}|{scope}" if scope else day.isoformat())
+        day += dt.timedelta(days=1)
+    keys = defs.resolve_job_def(job_name).asset_layer.selected_asset_keys
+    return all(wanted <= set(instance.get_materialized_partitions(key)) for key in keys)
+
+
+def _headline(metadata: dict) -> str:
+    """``1,234 rows`` and the model's metrics, if any."""
+    parts = []
+    rows = metadata.get("dagster/row_count")
+    if rows is not None:
+        parts.append(f"{int(rows.value):,} rows")
+    for name, value in metadata.items():
+        if name.startswith("model/") and isinstance(value.value, (int, float)):
+            number = value.value
+            parts.append(f"{name.removeprefix('model/')} {number:.3f}" if isinstance(number, float) else f"{name.removeprefix('model/')} {number}")
+    return ", ".join(parts)

@@ -26,9 +26,15 @@ from typing import Protocol
 
 import pyarrow as pa
 
+from mgdc_pipelines.memory_pool import copy_memory_pool
 from mgdc_pipelines.sinks.base import CommitInfo, PartitionRef, Sink
 from mgdc_pipelines.sources.base import ExtractRequest, Scope, Source, TimeWindow
+from mgdc_pipelines.sources.read_ahead import ReadAhead
 from mgdc_pipelines.spec.model import AppSpec, DatasetSpec
+
+# One batch ahead is enough to overlap parsing with writing (each side releases the GIL);
+# each further batch would only add a batch of memory.
+READ_AHEAD_BATCHES = 1
 
 
 def request_for(app: AppSpec, item: DatasetSpec, partition: PartitionRef) -> ExtractRequest:
@@ -66,16 +72,20 @@ def copy_partition(
 ) -> CommitInfo:
     """Stream ``request`` from ``source`` into ``partition`` of ``sink`` and commit it.
 
-    Every batch goes through ``batch_filter`` (consent enforcement) before it is written.
+    Every batch goes through ``batch_filter`` (consent enforcement) before it is written; the
+    source reads one batch ahead in a background thread (``sources/read_ahead.py``).
     Nothing becomes visible unless every batch was written: any error aborts the attempt and
     leaves the previously committed partition (if any) untouched.
     """
     schema = batch_filter.output_schema if batch_filter else request.output_schema
-    writer = sink.open_partition(partition, schema)
-    try:
-        for batch in source.extract(request):
-            writer.write(batch_filter.apply(batch) if batch_filter else batch)
-        return writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
+    with copy_memory_pool():  # an allocator that returns freed memory (memory_pool.py)
+        writer = sink.open_partition(partition, schema)
+        try:
+            # The source extracts the next batch while this one is filtered and written.
+            with ReadAhead(source.extract(request), depth=READ_AHEAD_BATCHES) as batches:
+                for batch in batches:
+                    writer.write(batch_filter.apply(batch) if batch_filter else batch)
+            return writer.commit()
+        except BaseException:
+            writer.abort()
+            raise

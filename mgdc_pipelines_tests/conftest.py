@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
 import pytest
 import yaml
 
 from mgdc_pipelines.consent.authorization import Authorization, decide, write_authorization
 from mgdc_pipelines.consent.keys import generate_keypair
 from mgdc_pipelines.consent.registration import registration_for
+from mgdc_pipelines.defs.partitions import scope_partitions_name
 from mgdc_pipelines.spec import DEMO_SPEC_PATH, AppSpec, load_spec
 from mgdc_pipelines_tests.azurite import azurite  # noqa: F401  (session fixture: a real Azurite)
 
@@ -21,8 +24,22 @@ SMALL_TENANT_USERS = 40
 TEST_APPROVER = "admin@contoso.example.com"
 
 
-def demo_spec_dict() -> dict:
-    return yaml.safe_load(DEMO_SPEC_PATH.read_text())
+@contextmanager
+def scoped_instance(app: AppSpec) -> Iterator[dg.DagsterInstance]:
+    """A real test instance holding every scope of the spec as a partition of the dynamic
+    `scope` dimension, authorized or not: runs then meet the consent gate itself."""
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(scope_partitions_name(app), list(app.scope_keys))
+        yield instance
+
+
+def demo_spec_dict(*, downstream: bool = False) -> dict:
+    """The bundled demo spec; without its `downstream:` entries unless asked, so that a test may
+    drop datasets those entries read."""
+    raw = yaml.safe_load(DEMO_SPEC_PATH.read_text())
+    if not downstream:
+        raw.pop("downstream", None)
+    return raw
 
 
 def write_spec(folder: Path, raw: dict, name: str = "mgdc.yaml") -> Path:

@@ -300,14 +300,36 @@ def _column_array(dataset: Dataset, column: pa.Field, values: list[Any]) -> pa.A
 
 
 def _to_arrow(values: list[Any], type_: pa.DataType) -> pa.Array | pa.ChunkedArray:
-    mirror = _with_timestamps_as_text(type_)
-    array = pa.array(values, type=mirror)  # chunked when the text outgrows 32-bit offsets
-    if mirror == type_:
-        return array
+    array = pa.array(values, type=_with_timestamps_as_text(type_))  # chunked beyond 2 GiB of text
     if isinstance(array, pa.ChunkedArray):
         return pa.chunked_array(
-            [_nulls_pushed_down(chunk).cast(type_) for chunk in array.chunks], type=type_
+            [from_text_timestamps(chunk, type_) for chunk in array.chunks], type=type_
         )
+    return from_text_timestamps(array, type_)
+
+
+def text_timestamps_schema(schema: pa.Schema) -> pa.Schema:
+    """``schema`` with every timestamp, at any depth, as a string: how JSON holds them.
+
+    Reading JSON with it (``pyarrow.json``'s explicit schema), then :func:`from_text_timestamps`,
+    parses datetimes exactly as :func:`rows_to_batch` does.
+
+    >>> text_timestamps_schema(pa.schema([("when", pa.timestamp("us", tz="UTC"))])).types
+    [DataType(string)]
+    """
+    return pa.schema([field.with_type(_with_timestamps_as_text(field.type)) for field in schema])
+
+
+def from_text_timestamps(array: pa.Array, type_: pa.DataType) -> pa.Array:
+    """An array of :func:`text_timestamps_schema`'s type as ``type_``: ISO-8601 text, with ``Z`` or
+    ``+hh:mm``, becomes UTC instants; raises ``pyarrow.ArrowInvalid`` on text that is not one.
+
+    >>> when = pa.timestamp("us", tz="UTC")
+    >>> from_text_timestamps(pa.array(["2021-02-03T01:37:46+01:00"]), when)[0].as_py().isoformat()
+    '2021-02-03T00:37:46+00:00'
+    """
+    if array.type == type_:
+        return array
     return _nulls_pushed_down(array).cast(type_)
 
 

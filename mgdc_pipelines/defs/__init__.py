@@ -16,6 +16,11 @@ from mgdc_pipelines.defs.resources import (
 )
 from mgdc_pipelines.defs.metadata import partition_metadata, table_schema
 from mgdc_pipelines.defs.translator import MgdcTranslator, MgdcTranslatorData
+from mgdc_pipelines.defs.change_sensor import change_sensors
+from mgdc_pipelines.defs.pools import ensure_pool_limit, pool_name
+from mgdc_pipelines.defs.schedules import daily_schedules
+from mgdc_pipelines.defs.scopes import scope_authorization, sync_scope_partitions
+from mgdc_pipelines.defs.sensors import availability_sensor
 
 __all__ = [
     "LOADER_RESOURCE_KEY",
@@ -30,7 +35,14 @@ __all__ = [
     "MgdcTranslator",
     "MgdcTranslatorData",
     "SyntheticTenantResource",
+    "availability_sensor",
     "build_defs",
+    "change_sensors",
+    "daily_schedules",
+    "ensure_pool_limit",
+    "pool_name",
+    "scope_authorization",
+    "sync_scope_partitions",
     "build_mgdc_assets",
     "copy_job_name",
     "copy_jobs",

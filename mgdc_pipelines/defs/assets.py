@@ -30,6 +30,7 @@ from mgdc_pipelines.defs.constants import (
 )
 from mgdc_pipelines.defs.metadata import partition_metadata
 from mgdc_pipelines.defs.partitions import partition_ref
+from mgdc_pipelines.defs.pools import pool_name
 from mgdc_pipelines.defs.translator import MgdcTranslator, MgdcTranslatorData
 from mgdc_pipelines.sinks.base import CommitInfo
 from mgdc_pipelines.sources.base import Directory
@@ -53,13 +54,21 @@ def _build_asset(app: AppSpec, item: DatasetSpec, translator: MgdcTranslator) ->
         specs=[spec],
         check_specs=consent_check_specs(spec.key),
         required_resource_keys={SOURCE_RESOURCE_KEY, SINK_RESOURCE_KEY, CONSENT_RESOURCE_KEY},
-        backfill_policy=dg.BackfillPolicy.multi_run(app.dagster.max_partitions_per_run),
+        backfill_policy=backfill_policy(app),
         op_tags={"mgdc/app": app.name},
+        pool=pool_name(app),  # one throttling budget per tenant and source, across runs and apps
     )
     def _copy(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
         yield from copy_partitions(context, app, item, spec.key)
 
     return _copy
+
+
+def backfill_policy(app: AppSpec) -> dg.BackfillPolicy:
+    """``multi_run(max_partitions_per_run)`` by default: a backfill is a bounded number of runs."""
+    if app.dagster.backfill_policy == "single_run":
+        return dg.BackfillPolicy.single_run()
+    return dg.BackfillPolicy.multi_run(app.dagster.max_partitions_per_run)
 
 
 def copy_partitions(

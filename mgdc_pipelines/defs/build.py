@@ -4,6 +4,8 @@
 >>> defs = build_defs(load_spec(DEMO_SPEC_PATH))
 >>> sorted(job.name for job in defs.jobs)
 ['demo_copy', 'demo_sharepoint_copy']
+>>> [sensor.name for sensor in defs.sensors]
+['demo_availability']
 """
 
 from __future__ import annotations
@@ -15,14 +17,18 @@ import dagster as dg
 
 from mgdc_pipelines.catalog import ScopeKind
 from mgdc_pipelines.defs.assets import build_mgdc_assets
+from mgdc_pipelines.defs.change_sensor import change_sensors
 from mgdc_pipelines.defs.constants import (
     CONSENT_RESOURCE_KEY,
     LOADER_RESOURCE_KEY,
     SINK_RESOURCE_KEY,
     SOURCE_RESOURCE_KEY,
 )
+from mgdc_pipelines.defs.downstream import build_downstream_assets
 from mgdc_pipelines.defs.loader import MgdcIOManager
 from mgdc_pipelines.defs.resources import consent_resource, sink_resource, source_resource
+from mgdc_pipelines.defs.schedules import daily_schedules
+from mgdc_pipelines.defs.sensors import availability_sensor
 from mgdc_pipelines.defs.translator import MgdcTranslator
 from mgdc_pipelines.spec.model import AppSpec
 
@@ -43,7 +49,16 @@ def build_defs(
     }
     # Downstream assets read through the very sink the assets write to (an overridden one too).
     bound.setdefault(LOADER_RESOURCE_KEY, MgdcIOManager(sink=bound[SINK_RESOURCE_KEY]))
-    return dg.Definitions(assets=assets, jobs=copy_jobs(app, assets), resources=bound)
+    jobs = copy_jobs(app, assets)
+    # `downstream:` entries read the assets by the keys the translator gave them.
+    mgdc_keys = {item.dataset.name: asset.key for item, asset in zip(app.datasets, assets)}
+    return dg.Definitions(
+        assets=[*assets, *build_downstream_assets(app, mgdc_keys)],
+        jobs=jobs,
+        sensors=[availability_sensor(app, assets, jobs), *change_sensors(app, assets, jobs)],
+        schedules=daily_schedules(app, assets, jobs),
+        resources=bound,
+    )
 
 
 def copy_jobs(app: AppSpec, assets: Sequence[dg.AssetsDefinition]) -> list[dg.UnresolvedAssetJobDefinition]:
@@ -63,6 +78,7 @@ def copy_jobs(app: AppSpec, assets: Sequence[dg.AssetsDefinition]) -> list[dg.Un
             name,
             selection=dg.AssetSelection.assets(*keys),
             description=f"Copy the {app.name} app's {kind} datasets.",
+            tags={"mgdc/app": app.name},  # for tag_concurrency_limits per app (deploy/dagster.yaml)
         )
         for name, keys, kind in planned
         if keys

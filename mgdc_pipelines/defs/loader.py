@@ -180,7 +180,10 @@ def partitions_to_load(context: dg.InputContext, dataset: Dataset) -> list[Parti
     if not context.has_asset_partitions:
         raise MgdcLoadError(f"{key} is not partitioned; MGDC assets always are (date × scope, or date)")
     keys = list(context.asset_partition_keys)
-    if keys and len(keys) >= context.asset_partitions_def.get_num_partitions():
+    # The scope dimension is dynamic: counting its keys needs the instance.
+    with dg.partition_loading_context(dynamic_partitions_store=context.instance):
+        every_partition = context.asset_partitions_def.get_num_partitions()
+    if keys and len(keys) >= every_partition:
         materialized = context.instance.get_materialized_partitions(context.asset_key)
         keys = [k for k in keys if k in materialized]
         if not keys:

@@ -2,6 +2,13 @@
 
 A key like ``2026-11-20|sales`` is the day 2026-11-20 (UTC) for the scope alias ``sales``.
 Dimensions of a ``MultiPartitionsDefinition`` are ordered by name, so `date` comes first.
+
+The scope dimension is *dynamic*: its keys live in the Dagster instance, and only scopes the
+admin's grant covers are ever added (see :mod:`mgdc_pipelines.defs.scopes`).
+
+>>> from mgdc_pipelines.spec import load_spec, DEMO_SPEC_PATH
+>>> scope_partitions(load_spec(DEMO_SPEC_PATH)).name
+'demo_scopes'
 """
 
 from __future__ import annotations
@@ -21,15 +28,28 @@ def daily_partitions(app: AppSpec) -> dg.DailyPartitionsDefinition:
     return dg.DailyPartitionsDefinition(start_date=app.partitions.start_date.isoformat(), timezone="UTC")
 
 
+def scope_partitions(app: AppSpec) -> dg.DynamicPartitionsDefinition:
+    """The app's authorized scope aliases, one name per app in the instance."""
+    return dg.DynamicPartitionsDefinition(name=scope_partitions_name(app))
+
+
+def scope_partitions_name(app: AppSpec) -> str:
+    return f"{app.name}_scopes"
+
+
 def partitions_for(app: AppSpec, dataset: Dataset) -> dg.PartitionsDefinition:
     if dataset.scope is ScopeKind.NONE:
         return daily_partitions(app)
     return dg.MultiPartitionsDefinition(
-        {
-            DATE_DIMENSION: daily_partitions(app),
-            SCOPE_DIMENSION: dg.StaticPartitionsDefinition(list(app.scope_keys)),
-        }
+        {DATE_DIMENSION: daily_partitions(app), SCOPE_DIMENSION: scope_partitions(app)}
     )
+
+
+def scoped_key(day: dt.date, scope: str | None) -> str:
+    """The partition key of ``day`` for ``scope`` (None: a tenant-wide dataset's key)."""
+    if scope is None:
+        return day.isoformat()
+    return dg.MultiPartitionKey({DATE_DIMENSION: day.isoformat(), SCOPE_DIMENSION: scope})
 
 
 def partition_ref(dataset: Dataset, partition_key: str) -> PartitionRef:

@@ -28,10 +28,11 @@ from mgdc_pipelines.sinks.azure import AzureBlobSink, BlobCredential, clean_pref
 from mgdc_pipelines.sinks.azure_account import parse_account_url
 from mgdc_pipelines.sinks.local import LocalSink
 from mgdc_pipelines.sources.base import Source
+from mgdc_pipelines.sources.graph import ClientCertificate, GraphCredentials, GraphSettings, GraphSource
 from mgdc_pipelines.sources.landing import AzureDeliveryStore, LandingSource
 from mgdc_pipelines.sources.landing.store import DEFAULT_CHUNK_SIZE
 from mgdc_pipelines.sources.synthetic import SyntheticSource, TenantConfig
-from mgdc_pipelines.spec.model import LandingSourceSpec
+from mgdc_pipelines.spec.model import GraphSourceSpec, LandingSourceSpec
 from mgdc_pipelines.spec.model import AppSpec, LocalSinkSpec, SyntheticSourceSpec
 from mgdc_pipelines.spec.model import AzureCredentialSpec, AzureSinkSpec
 
@@ -95,6 +96,64 @@ class AzureLandingSourceResource(dg.ConfigurableResource):
 
     def __repr_args__(self):
         return _without_secrets(self, super().__repr_args__())
+
+
+class GraphSourceResource(dg.ConfigurableResource):
+    """Microsoft Graph through MSAL's client-credentials flow (``mgdc_pipelines.sources.graph``).
+
+    Give ``client_secret`` (or the certificate's ``private_key``) as a ``dg.EnvVar``: the UI and
+    run config then show the variable's name, and this resource's repr shows neither.
+
+    >>> resource = GraphSourceResource(tenant_id="t", client_id="c", client_secret="hidden-value")
+    >>> "hidden-value" in repr(resource)
+    False
+    >>> resource.get_source()
+    GraphSource(GraphCredentials(tenant_id='t', client_id='c', credential='client secret', authority='https://login.microsoftonline.com/t'), graph_url='https://graph.microsoft.com/v1.0')
+    """
+
+    tenant_id: str
+    client_id: str
+    client_secret: Optional[str] = None
+    certificate_thumbprint: Optional[str] = None
+    certificate_path: Optional[str] = None  # PEM file holding the private key
+    private_key: Optional[str] = None  # or the PEM private key itself (from an EnvVar)
+    authority_host: str = "https://login.microsoftonline.com"
+    graph_url: str = "https://graph.microsoft.com/v1.0"
+    ca_bundle: Optional[str] = None
+    max_concurrency: int = 16
+    page_size: Optional[int] = None
+    state_dir: Optional[str] = None
+
+    def get_source(self) -> GraphSource:
+        credentials = GraphCredentials(
+            tenant_id=self.tenant_id,
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            certificate=self._certificate(),
+            authority_host=self.authority_host,
+        )
+        return GraphSource(
+            GraphSettings(
+                credentials,
+                graph_url=self.graph_url,
+                ca_bundle=self.ca_bundle,
+                max_concurrency=self.max_concurrency,
+                page_size=self.page_size,
+                state_dir=self.state_dir,
+            )
+        )
+
+    def _certificate(self) -> ClientCertificate | None:
+        if self.private_key is None and self.certificate_path is None:
+            return None
+        if self.certificate_thumbprint is None:
+            raise ValueError("source: a certificate credential needs certificate_thumbprint")
+        pem = self.private_key if self.private_key is not None else Path(self.certificate_path).read_text()
+        return ClientCertificate(pem, self.certificate_thumbprint)
+
+    def __repr_args__(self):
+        for name, value in super().__repr_args__():
+            yield name, ("***" if name in ("client_secret", "private_key") and value is not None else value)
 
 
 class LocalSinkResource(dg.ConfigurableResource):
@@ -185,7 +244,31 @@ def source_resource(app: AppSpec) -> dg.ConfigurableResource:
         return SyntheticTenantResource(options=spec.options)
     if isinstance(spec, LandingSourceSpec):
         return _landing_resource(spec)
+    if isinstance(spec, GraphSourceSpec):
+        return _graph_resource(app, spec)
     raise ValueError(f"unsupported source type {spec.type!r}")
+
+
+def _graph_resource(app: AppSpec, spec: GraphSourceSpec) -> GraphSourceResource:
+    """Secrets are read from the named variables at run time; paths made absolute now."""
+
+    def absolute(path: str | None) -> str | None:
+        return None if path is None else str(Path(path).expanduser().absolute())
+
+    return GraphSourceResource(
+        tenant_id=app.app.tenant_id,
+        client_id=spec.client_id or app.app.app_id,
+        client_secret=dg.EnvVar(spec.client_secret_env) if spec.client_secret_env else None,
+        certificate_thumbprint=spec.certificate_thumbprint,
+        certificate_path=absolute(spec.certificate_path),
+        private_key=dg.EnvVar(spec.private_key_env) if spec.private_key_env else None,
+        authority_host=spec.authority_host,
+        graph_url=spec.graph_url,
+        ca_bundle=absolute(spec.ca_bundle),
+        max_concurrency=spec.max_concurrency,
+        page_size=spec.page_size,
+        state_dir=absolute(spec.state_dir),
+    )
 
 
 def _landing_resource(spec: LandingSourceSpec) -> dg.ConfigurableResource:

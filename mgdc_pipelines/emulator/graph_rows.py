@@ -19,7 +19,7 @@ datetimes in string columns as MGDC writes them (whole seconds, as ``SyntheticSo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 
 import pyarrow as pa
@@ -76,29 +76,50 @@ class GraphRows:
 def to_graph_json(dataset: Dataset, row: Mapping[str, object]) -> dict:
     """The row's content columns under their Graph names, JSON-ready (metadata columns dropped)."""
     return {
-        graph_property(dataset, column.name): _json_value(row[column.name], column.type)
-        for column in dataset.columns
-        if column.name in row
+        graph_name: convert(row[name])
+        for name, graph_name, convert in _row_writer(dataset.short_name)
+        if name in row
     }
 
 
-def _json_value(value: object, arrow_type: pa.DataType | None) -> object:
-    if isinstance(value, dt.date):
-        if arrow_type is not None and pa.types.is_string(arrow_type):
-            return iso_z(value)  # as SyntheticSource writes datetimes into string columns
-        if not isinstance(value, dt.datetime):
-            value = dt.datetime(value.year, value.month, value.day)
-        return odata_datetime(value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc))
-    if isinstance(value, Mapping):
-        return {key: _json_value(item, _field_type(arrow_type, key)) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        item_type = arrow_type.value_type if arrow_type is not None and pa.types.is_list(arrow_type) else None
-        return [_json_value(item, item_type) for item in value]
-    return value
+Convert = Callable[[object], object]
 
 
-def _field_type(arrow_type: pa.DataType | None, key: str) -> pa.DataType | None:
-    if arrow_type is None or not pa.types.is_struct(arrow_type):
-        return None
-    index = arrow_type.get_field_index(key)
-    return arrow_type.field(index).type if index >= 0 else None
+@lru_cache(maxsize=None)
+def _row_writer(dataset_name: str) -> tuple[tuple[str, str, Convert], ...]:
+    """(column, Graph property, value converter) per column, worked out once per dataset: the
+    emulator writes every row of every page it serves with it."""
+    dataset = get_dataset(dataset_name)
+    return tuple(
+        (column.name, graph_property(dataset, column.name), _converter(column.type))
+        for column in dataset.columns
+    )
+
+
+@lru_cache(maxsize=None)
+def _converter(arrow_type: pa.DataType | None) -> Convert:
+    """A function writing one value of ``arrow_type`` (``None``: unknown) as JSON."""
+    as_string = arrow_type is not None and pa.types.is_string(arrow_type)
+    is_list = arrow_type is not None and pa.types.is_list(arrow_type)
+    is_struct = arrow_type is not None and pa.types.is_struct(arrow_type)
+    fields = {field.name: _converter(field.type) for field in arrow_type} if is_struct else {}
+    items = _converter(arrow_type.value_type) if is_list else None
+
+    def convert(value: object) -> object:
+        if value is None or isinstance(value, (str, int, float)):
+            return value  # the common case, kept ahead of the abstract-class checks below
+        if isinstance(value, dt.date):
+            if as_string:
+                return iso_z(value)  # as SyntheticSource writes datetimes into string columns
+            if not isinstance(value, dt.datetime):
+                value = dt.datetime(value.year, value.month, value.day)
+            return odata_datetime(value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc))
+        if isinstance(value, Mapping):
+            untyped = _converter(None)
+            return {key: fields.get(key, untyped)(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            item_convert = items or _converter(None)
+            return [item_convert(item) for item in value]
+        return value
+
+    return convert

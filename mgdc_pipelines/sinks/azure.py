@@ -53,6 +53,7 @@ from mgdc_pipelines.sinks.layout import (
     manifest_files,
     quote_path,
 )
+from mgdc_pipelines.sinks.rolling import ROW_GROUP_BYTES
 
 __all__ = ["AzureBlobSink", "AzureBlobPartitionWriter", "BlobCredential"]
 
@@ -79,7 +80,7 @@ class AzureBlobSink:
         prefix: str = "",
         format: str = "parquet",
         compression: str = "zstd",
-        row_group_bytes: int = 32 * 1024 * 1024,
+        row_group_bytes: int = ROW_GROUP_BYTES,
         max_file_rows: int = 2_000_000,
         block_size: int = DEFAULT_BLOCK_SIZE,
     ) -> None:

@@ -45,7 +45,7 @@ from mgdc_pipelines.sinks.layout import (
     new_attempt_id,
     quote_path,
 )
-from mgdc_pipelines.sinks.rolling import PartFileWriter
+from mgdc_pipelines.sinks.rolling import ROW_GROUP_BYTES, PartFileWriter
 
 STAGING_DIR = "_staging"
 ATTEMPT_FILE = "_attempt.json"
@@ -68,7 +68,7 @@ class LocalSink:
         *,
         format: str = "parquet",
         compression: str = "zstd",
-        row_group_bytes: int = 32 * 1024 * 1024,
+        row_group_bytes: int = ROW_GROUP_BYTES,
         max_file_rows: int = 2_000_000,
     ) -> None:
         self.root = Path(root).absolute()

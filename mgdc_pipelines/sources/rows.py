@@ -1,4 +1,6 @@
-"""MGDC's per-row metadata columns (reference §2.2), stamped onto generated rows.
+"""Helpers every source shares to turn row dicts into MGDC output: metadata stamping and chunking.
+
+MGDC's per-row metadata columns (reference §2.2) are stamped onto each source's rows:
 
 * ``ptenant``: the request's tenant id, on every row;
 * ``puser`` (user-scoped) / ``pObjectId`` (group-scoped): whose extraction produced the row;
@@ -7,13 +9,24 @@
   ``rowinformation`` is the constant MGDC writes for ordinary rows.
 
 Only the columns the dataset declares are stamped (SharePoint rows carry ``ptenant`` only).
+
+>>> from mgdc_pipelines.catalog import get_dataset
+>>> stamper = RowStamper(get_dataset("Message_v1"), "tenant-1")
+>>> rows = list(stamper.stamp([{"id": "a"}, {"id": "b"}], "user-1"))
+>>> [(r["puser"], r["userrow"], r["pagerow"]) for r in rows]
+[('user-1', 0, 0), ('user-1', 1, 1)]
+>>> [len(chunk) for chunk in chunked(range(5), 2)]
+[2, 2, 1]
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import TypeVar
 
 from mgdc_pipelines.catalog import Dataset
+
+T = TypeVar("T")
 
 PAGE_ROWS = 50
 ROW_INFORMATION = {
@@ -46,3 +59,17 @@ class RowStamper:
                 row["pagerow"] = number % PAGE_ROWS
                 row["rowinformation"] = ROW_INFORMATION
             yield row
+
+
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Lists of at most ``size`` items, in order; holds only one chunk at a time."""
+    if size < 1:
+        raise ValueError(f"chunk size must be at least 1, got {size}")
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

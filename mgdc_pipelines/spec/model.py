@@ -8,7 +8,8 @@ The YAML shape (see ``mgdc_pipelines/specs/demo.yaml`` for a complete example)::
     partitions: {start_date}
     scopes:     {<alias>: all | [<group object id>, ...]}
     datasets:   [{name, columns: all | [...], date_filter_column}]
-    dagster:    {key_prefix, group_name, max_partitions_per_run}
+    dagster:    {key_prefix, group_name, max_partitions_per_run, backfill_policy, pool, sensor, schedule}
+    downstream: [{name, function: package.module:function, inputs: {param: dataset}, params, partitions}]
 
 Models here only check shapes and formats; checks against the catalog live in
 :mod:`mgdc_pipelines.spec.validation`.
@@ -23,7 +24,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from mgdc_pipelines.catalog import Dataset, get_dataset
+from mgdc_pipelines.catalog import Dataset, Mode, get_dataset
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 # Scope aliases become Dagster partition keys: no `|`, `,`, `[`, `]` (multi-partition syntax).
@@ -31,6 +32,9 @@ SCOPE_ALIAS_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 EVERYONE = "all"
 MAX_GROUPS_PER_SCOPE = 10  # MGDC's `allowedGroups` limit
+# SharePoint data for day D can be queried from D+2 (the reference: "available after 48 h").
+# Other datasets are extracted at request time: a day is complete once it has closed.
+SHAREPOINT_AVAILABILITY_LAG_HOURS = 48
 
 Guid = Annotated[str, Field(pattern=GUID_PATTERN)]
 
@@ -117,7 +121,33 @@ class LandingSourceSpec(_Frozen):
     dedupe_messages: bool = False  # drop repeats of an internetMessageId across mailboxes
 
 
-SourceSpec = Annotated[SyntheticSourceSpec | LandingSourceSpec, Field(discriminator="type")]
+class GraphSourceSpec(_Frozen):
+    """Microsoft Graph's transactional API, for tenants without MGDC; the tenant is ``app.tenant_id``.
+
+    The app authenticates with a client secret (``client_secret_env`` names its environment
+    variable) or a certificate (``certificate_thumbprint`` plus the PEM private key, from
+    ``certificate_path`` or the variable ``private_key_env``). ``authority_host`` and
+    ``graph_url`` select the cloud (sovereign clouds, or the local emulator); ``ca_bundle`` is a
+    PEM file of CAs to trust instead of the system store (TLS is always verified).
+    """
+
+    type: Literal["graph"]
+    client_id: Guid | None = None  # default: app.app_id
+    client_secret_env: EnvName | None = None
+    certificate_path: str | None = None
+    certificate_thumbprint: Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{40}$")] | None = None
+    private_key_env: EnvName | None = None
+    authority_host: Annotated[str, Field(pattern=r"^https://[^\s/]+/?$")] = "https://login.microsoftonline.com"
+    graph_url: Annotated[str, Field(pattern=r"^https://[^\s]+$")] = "https://graph.microsoft.com/v1.0"
+    ca_bundle: str | None = None
+    max_concurrency: Annotated[int, Field(ge=1, le=256)] = 16
+    page_size: Annotated[int, Field(ge=1, le=1000)] | None = None
+    state_dir: str = "./.mgdc_state/graph"  # delta links kept between sensor ticks
+
+
+SourceSpec = Annotated[
+    SyntheticSourceSpec | LandingSourceSpec | GraphSourceSpec, Field(discriminator="type")
+]
 SinkSpec = Annotated[LocalSinkSpec | AzureSinkSpec, Field(discriminator="type")]
 
 
@@ -146,10 +176,20 @@ class DatasetSpec(_Frozen):
     # Per-column transforms applied before writing, approved with the grant: `hash` (keyed
     # HMAC-SHA256; addresses inside recipient structs) or `drop` (read, never written).
     transforms: dict[str, Transform] = Field(default_factory=dict)
+    # Hours after a UTC day closes before its data can be copied; default: 48 for SharePoint, else 0.
+    availability_lag_hours: Annotated[int, Field(ge=0, le=24 * 30)] | None = None
 
     @property
     def dataset(self) -> Dataset:
         return get_dataset(self.name)
+
+    @property
+    def availability_lag(self) -> dt.timedelta:
+        """How long after its day closes a partition becomes copyable (the sensors wait that long)."""
+        hours = self.availability_lag_hours
+        if hours is None:
+            hours = SHAREPOINT_AVAILABILITY_LAG_HOURS if self.dataset.mode is Mode.SHAREPOINT else 0
+        return dt.timedelta(hours=hours)
 
     @property
     def selected_columns(self) -> tuple[str, ...]:
@@ -192,10 +232,68 @@ class ConsentSpec(_Frozen):
         return self.authorization_path().parent
 
 
+DefaultStatus = Literal["running", "stopped"]
+
+
+class SensorSpec(_Frozen):
+    """The availability sensor: requests each (day, scope) partition once its day closed + lag."""
+
+    default_status: DefaultStatus = "running"
+    minimum_interval_seconds: Annotated[int, Field(ge=30, le=86_400)] = 300
+    # Days before the latest available one a fresh cursor (or a newly authorized scope) starts
+    # from; older history is a backfill's job.
+    lookback_days: Annotated[int, Field(ge=1, le=366)] = 3
+
+
+class ScheduleSpec(_Frozen):
+    """A daily schedule per copy job: the alternative to the sensor (run one of them, not both)."""
+
+    cron: str = "0 6 * * *"
+    timezone: str = "UTC"
+    default_status: DefaultStatus = "stopped"
+
+
+class PoolSpec(_Frozen):
+    """The Dagster pool every copy op of the app claims a slot in: the source's throttling budget.
+
+    ``name`` defaults to ``mgdc/<tenant_id>/<source type>``, shared by all apps reading the same
+    tenant through the same source. ``limit`` is set on the instance for a pool that has none yet.
+    """
+
+    name: Annotated[str, Field(pattern=r"^\S+$")] | None = None
+    limit: Annotated[int, Field(ge=1, le=1_000)] = 4
+
+
 class DagsterSpec(_Frozen):
     key_prefix: tuple[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$")], ...] = ("mgdc",)
     group_name: str | None = None
     max_partitions_per_run: Annotated[int, Field(ge=1, le=10_000)] = 31
+    # multi_run: backfills become runs of at most max_partitions_per_run partitions each.
+    backfill_policy: Literal["multi_run", "single_run"] = "multi_run"
+    pool: PoolSpec = PoolSpec()
+    sensor: SensorSpec = SensorSpec()
+    schedule: ScheduleSpec = ScheduleSpec()
+
+
+DownstreamPartitioning = Literal["weekly", "daily", "none"]
+
+
+class DownstreamSpec(_Frozen):
+    """A downstream asset computed by a plain function of the app's datasets (``downstream:``).
+
+    ``function`` is ``package.module:function``; it is called with one keyword argument per
+    ``inputs`` entry (parameter name → a dataset of this spec, as a ``pyarrow.Table``, or a
+    downstream entry declared above it, as that function returned it) plus ``params``.
+    """
+
+    name: Annotated[str, Field(pattern=NAME_PATTERN)]
+    function: str
+    inputs: dict[str, str]
+    params: dict[str, Any] = Field(default_factory=dict)
+    # weekly (Sunday-based UTC weeks) and daily read every scope of their days; none reads
+    # every materialized partition.
+    partitions: DownstreamPartitioning = "weekly"
+    description: str = ""
 
 
 class AppSpec(_Frozen):
@@ -210,6 +308,8 @@ class AppSpec(_Frozen):
     # Without a consent block the app has no authorization: every run is refused (pending).
     consent: ConsentSpec | None = None
     dagster: DagsterSpec = DagsterSpec()
+    # Assets computed from the datasets by plain functions (see DownstreamSpec).
+    downstream: tuple[DownstreamSpec, ...] = ()
     spec_path: str | None = Field(default=None, exclude=True)
 
     @field_validator("scopes", mode="before")

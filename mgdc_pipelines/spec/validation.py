@@ -10,8 +10,9 @@ import dataclasses
 from collections.abc import Iterator
 
 from mgdc_pipelines.catalog import Dataset, Mode, UnknownDatasetError, get_dataset, list_datasets
+from mgdc_pipelines.spec.downstream import check_downstream
 from mgdc_pipelines.spec.errors import SpecProblem, allowed_hint
-from mgdc_pipelines.spec.model import MAX_GROUPS_PER_SCOPE, AppSpec, DatasetSpec, LandingSourceSpec
+from mgdc_pipelines.spec.model import MAX_GROUPS_PER_SCOPE, AppSpec, DatasetSpec, GraphSourceSpec, LandingSourceSpec
 
 
 def validate_app(spec: AppSpec) -> list[SpecProblem]:
@@ -20,7 +21,29 @@ def validate_app(spec: AppSpec) -> list[SpecProblem]:
         *_check_scopes(spec),
         *_check_source_options(spec),
         *_check_azure_credentials(spec),
+        *check_downstream(spec),
+        *_check_schedule(spec),
     ]
+
+
+def _check_schedule(spec: AppSpec) -> Iterator[SpecProblem]:
+    """The schedule's cron and timezone must be ones Dagster can evaluate."""
+    from zoneinfo import available_timezones
+
+    from dagster._utils.schedules import is_valid_cron_string
+
+    schedule = spec.dagster.schedule
+    if not is_valid_cron_string(schedule.cron):
+        yield SpecProblem(
+            "dagster.schedule.cron",
+            f"{schedule.cron!r} is not a cron expression; five fields, e.g. '0 6 * * *' (06:00 daily)",
+        )
+    zones = available_timezones()
+    if schedule.timezone not in zones:
+        yield SpecProblem(
+            "dagster.schedule.timezone",
+            f"unknown timezone {schedule.timezone!r}; {allowed_hint(schedule.timezone, sorted(zones))}",
+        )
 
 
 def _check_azure_credentials(spec: AppSpec) -> Iterator[SpecProblem]:
@@ -150,6 +173,9 @@ def _check_source_options(spec: AppSpec) -> Iterator[SpecProblem]:
         if (spec.source.path is None) == (spec.source.azure is None):
             yield SpecProblem("source", "a landing source reads from exactly one of `path` or `azure`")
         return
+    if isinstance(spec.source, GraphSourceSpec):
+        yield from _check_graph_source(spec, spec.source)
+        return
 
     allowed = {f.name for f in dataclasses.fields(TenantConfig)}
     unknown = [key for key in spec.source.options if key not in allowed]
@@ -163,3 +189,28 @@ def _check_source_options(spec: AppSpec) -> Iterator[SpecProblem]:
         TenantConfig(**spec.source.options)
     except (TypeError, ValueError) as error:
         yield SpecProblem("source", str(error))
+
+
+def _check_graph_source(spec: AppSpec, source: GraphSourceSpec) -> Iterator[SpecProblem]:
+    """One credential, named by environment variable; only datasets Graph serves."""
+    from mgdc_pipelines.catalog.graph import NotOnGraphError, graph_endpoint
+
+    certificate = source.certificate_path is not None or source.private_key_env is not None
+    if (source.client_secret_env is not None) == certificate:
+        yield SpecProblem(
+            "source",
+            "a graph source authenticates with exactly one of `client_secret_env` (the name of the "
+            "variable holding the client secret) or a certificate (`certificate_thumbprint` with "
+            "`certificate_path` or `private_key_env`)",
+        )
+    if certificate and source.certificate_thumbprint is None:
+        yield SpecProblem("source.certificate_thumbprint", "a certificate credential needs the certificate's SHA-1 thumbprint (40 hex digits)")
+    if source.certificate_path is not None and source.private_key_env is not None:
+        yield SpecProblem("source", "give the private key either as `certificate_path` or as `private_key_env`, not both")
+    for index, item in enumerate(spec.datasets):
+        try:
+            graph_endpoint(get_dataset(item.name))
+        except UnknownDatasetError:
+            continue  # reported by _check_datasets
+        except NotOnGraphError as error:
+            yield SpecProblem(f"datasets[{index}].name", str(error))

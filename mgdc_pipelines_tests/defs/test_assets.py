@@ -15,6 +15,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from mgdc_pipelines.defs import SOURCE_RESOURCE_KEY, build_defs, build_mgdc_assets
 from mgdc_pipelines.sources.base import ExtractRequest
 from mgdc_pipelines.sources.synthetic import SyntheticSource, TenantConfig
+from mgdc_pipelines_tests.conftest import scoped_instance
 
 
 def assets_named(app, *names: str) -> list[dg.AssetsDefinition]:
@@ -45,7 +46,7 @@ def partition_files(app, dataset: str, date: str, scope: str | None) -> pa.Table
 
 def test_materialize_one_partition_writes_catalog_typed_parquet(small_spec):
     [users] = assets_named(small_spec, "User_v1")
-    with dg.instance_for_test() as instance:
+    with scoped_instance(small_spec) as instance:
         result = dg.materialize([users], instance=instance, resources=resources_for(small_spec), partition_key="2026-11-20|sales")
         assert result.success
 
@@ -64,7 +65,7 @@ def test_materialize_one_partition_writes_catalog_typed_parquet(small_spec):
 
 def test_rows_equal_what_the_source_extracts(small_spec):
     [messages] = assets_named(small_spec, "Message_v1")
-    with dg.instance_for_test() as instance:
+    with scoped_instance(small_spec) as instance:
         dg.materialize([messages], instance=instance, resources=resources_for(small_spec), partition_key="2026-11-19|all")
     item = small_spec.dataset("Message_v1")
     from mgdc_pipelines.sinks.base import PartitionRef
@@ -81,7 +82,7 @@ def test_rows_equal_what_the_source_extracts(small_spec):
 def test_a_range_run_reports_each_partitions_own_numbers(small_spec):
     [messages] = assets_named(small_spec, "Message_v1")
     tags = {ASSET_PARTITION_RANGE_START_TAG: "2026-11-16|all", ASSET_PARTITION_RANGE_END_TAG: "2026-11-20|all"}
-    with dg.instance_for_test() as instance:
+    with scoped_instance(small_spec) as instance:
         result = dg.materialize([messages], instance=instance, resources=resources_for(small_spec), tags=tags)
         assert result.success
         events = materializations(instance, messages.key)
@@ -98,7 +99,7 @@ def test_a_range_run_reports_each_partitions_own_numbers(small_spec):
 def test_rematerializing_replaces_the_partition_exactly(small_spec):
     [messages] = assets_named(small_spec, "Message_v1")
     resources = resources_for(small_spec)
-    with dg.instance_for_test() as instance:
+    with scoped_instance(small_spec) as instance:
         dg.materialize([messages], instance=instance, resources=resources, partition_key="2026-11-20|engineering")
         first = partition_files(small_spec, "Message_v1", "2026-11-20", "engineering")
         dg.materialize([messages], instance=instance, resources=resources, partition_key="2026-11-20|engineering")
@@ -111,7 +112,7 @@ def test_rematerializing_replaces_the_partition_exactly(small_spec):
 
 def test_sharepoint_assets_materialize_a_date_only_partition(small_spec):
     [sites] = assets_named(small_spec, "SharePointSites_v1")
-    with dg.instance_for_test() as instance:
+    with scoped_instance(small_spec) as instance:
         assert dg.materialize([sites], instance=instance, resources=resources_for(small_spec), partition_key="2026-11-20").success
     table = partition_files(small_spec, "SharePointSites_v1", "2026-11-20", None)
     assert table.num_rows > 0
@@ -143,7 +144,7 @@ def test_a_failing_partition_keeps_earlier_ones_recorded_and_shows_nothing_half_
     [messages] = assets_named(small_spec, "Message_v1")
     resources = {**resources_for(small_spec), SOURCE_RESOURCE_KEY: FailingOnDaySource(options=small_spec.source.options, fail_on="2026-11-19")}
     tags = {ASSET_PARTITION_RANGE_START_TAG: "2026-11-17|all", ASSET_PARTITION_RANGE_END_TAG: "2026-11-20|all"}
-    with dg.instance_for_test() as instance:
+    with scoped_instance(small_spec) as instance:
         result = dg.materialize([messages], instance=instance, resources=resources, tags=tags, raise_on_error=False)
         assert not result.success
         recorded = sorted(materializations(instance, messages.key))
@@ -157,7 +158,7 @@ def test_copy_job_runs_a_partition_range_through_a_real_instance(small_spec):
     defs = build_defs(small_spec)
     job = defs.resolve_job_def("demo_copy")
     tags = {ASSET_PARTITION_RANGE_START_TAG: "2026-11-19|sales", ASSET_PARTITION_RANGE_END_TAG: "2026-11-20|sales"}
-    with dg.instance_for_test() as instance:
+    with scoped_instance(small_spec) as instance:
         result = job.execute_in_process(instance=instance, tags=tags)
         assert result.success
         events = result.get_asset_materialization_events()
@@ -173,6 +174,6 @@ def test_copy_job_runs_a_partition_range_through_a_real_instance(small_spec):
 @pytest.mark.parametrize("dataset", ["Manager_v0", "GroupDetails_v0", "TeamChat_v1", "CalendarView_v0"])
 def test_every_kind_of_dataset_materializes(small_spec, dataset):
     [asset] = assets_named(small_spec, dataset)
-    with dg.instance_for_test() as instance:
+    with scoped_instance(small_spec) as instance:
         assert dg.materialize([asset], instance=instance, resources=resources_for(small_spec), partition_key="2026-11-20|all").success
     assert partition_files(small_spec, dataset, "2026-11-20", "all").num_rows > 0

@@ -27,6 +27,7 @@ from mgdc_pipelines.defs.resources import AzureSinkResource
 from mgdc_pipelines.sinks.azure import AzureBlobSink, BlobCredential
 from mgdc_pipelines.sinks.base import PartitionRef
 from mgdc_pipelines.spec.model import AppSpec
+from mgdc_pipelines_tests.conftest import scoped_instance
 from mgdc_pipelines_tests.defs.test_assets import FailingOnDaySource, materializations
 
 KEY_ENV = "MGDC_TEST_AZURE_STORAGE_KEY"
@@ -94,7 +95,7 @@ def test_the_spec_builds_an_azure_sink_resource_that_reads_its_key_by_name(azure
 def test_materialize_one_partition_writes_catalog_typed_files_and_passes_the_consent_checks(azure_app, azurite, fmt):
     app = azure_app(fmt)
     [users] = assets_named(app, "User_v1")
-    with dg.instance_for_test() as instance:
+    with scoped_instance(app) as instance:
         result = dg.materialize(
             [users], instance=instance, resources=resources_for(app), partition_key="2026-11-20|sales"
         )
@@ -121,7 +122,7 @@ def test_a_range_run_reports_each_partitions_own_numbers(azure_app, azurite):
     app = azure_app()
     [messages] = assets_named(app, "Message_v1")
     tags = {ASSET_PARTITION_RANGE_START_TAG: "2026-11-17|all", ASSET_PARTITION_RANGE_END_TAG: "2026-11-20|all"}
-    with dg.instance_for_test() as instance:
+    with scoped_instance(app) as instance:
         assert dg.materialize([messages], instance=instance, resources=resources_for(app), tags=tags).success
         events = materializations(instance, messages.key)
     assert sorted(events) == [f"2026-11-{day}|all" for day in range(17, 21)]
@@ -137,7 +138,7 @@ def test_rematerializing_replaces_the_partition_exactly(azure_app, azurite):
     [messages] = assets_named(app, "Message_v1")
     resources = resources_for(app)
     key = "2026-11-20|engineering"
-    with dg.instance_for_test() as instance:
+    with scoped_instance(app) as instance:
         dg.materialize([messages], instance=instance, resources=resources, partition_key=key)
         first, first_blobs = written(app, azurite, "Message_v1", key), blob_names(app, azurite)
         dg.materialize([messages], instance=instance, resources=resources, partition_key=key)
@@ -155,7 +156,7 @@ def test_a_failing_partition_keeps_earlier_ones_and_leaves_nothing_of_itself(azu
     failing = FailingOnDaySource(options=app.source.options, fail_on="2026-11-19")
     resources = {**resources_for(app), SOURCE_RESOURCE_KEY: failing}
     tags = {ASSET_PARTITION_RANGE_START_TAG: "2026-11-17|all", ASSET_PARTITION_RANGE_END_TAG: "2026-11-20|all"}
-    with dg.instance_for_test() as instance:
+    with scoped_instance(app) as instance:
         result = dg.materialize([messages], instance=instance, resources=resources, tags=tags, raise_on_error=False)
         assert not result.success
         assert sorted(materializations(instance, messages.key)) == ["2026-11-17|all", "2026-11-18|all"]
@@ -168,7 +169,7 @@ def test_a_sink_moved_outside_the_grant_is_refused_before_any_write(azure_app, a
     [users] = assets_named(app, "User_v1")
     granted = resources_for(app)[SINK_RESOURCE_KEY]
     moved = AzureSinkResource(storage=granted.storage, container=granted.container, prefix="mgdc/exports2")
-    with dg.instance_for_test() as instance:
+    with scoped_instance(app) as instance:
         result = dg.materialize([users], instance=instance, resources={**resources_for(app), SINK_RESOURCE_KEY: moved},
                                 partition_key="2026-11-20|all", raise_on_error=False)
     assert not result.success
@@ -197,7 +198,7 @@ def test_downstream_assets_load_azure_partitions_as_pandas_arrow_and_a_lazy_data
 
     resources = resources_for(app)
     keys = ("2026-11-20|all", "2026-11-20|sales")
-    with dg.instance_for_test() as instance:
+    with scoped_instance(app) as instance:
         for key in keys:
             dg.materialize([messages], instance=instance, resources=resources, partition_key=key)
         result = dg.materialize([*build_mgdc_assets(app), as_pandas, as_table, as_dataset],

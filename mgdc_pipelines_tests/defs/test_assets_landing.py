@@ -23,6 +23,7 @@ from mgdc_pipelines.sinks.formats import format_for
 from mgdc_pipelines.sources import ExtractRequest, Scope, TimeWindow
 from mgdc_pipelines.sources.synthetic import SyntheticSource, TenantConfig
 from mgdc_pipelines.transfer import request_for
+from mgdc_pipelines_tests.conftest import scoped_instance
 
 DAY = dt.date(2026, 11, 20)
 TENANT = TenantConfig(seed=42, users=40)
@@ -76,7 +77,7 @@ def deliver_messages(app, tmp_path: Path, extra_lines: str = "") -> None:
 
 def materialize(app, dataset: str, partition: str):
     [asset] = [a for a in build_mgdc_assets(app) if a.key.path[-1] == dataset]
-    with dg.instance_for_test() as instance:
+    with scoped_instance(app) as instance:
         result = dg.materialize(
             [asset], instance=instance, resources=dict(build_defs(app).resources),
             partition_key=partition, raise_on_error=False,

@@ -21,7 +21,7 @@ from mgdc_pipelines.sinks.base import PartitionRef
 from mgdc_pipelines.sinks.local import LocalSink
 from mgdc_pipelines.sources.base import ExtractRequest
 from mgdc_pipelines.sources.synthetic import SyntheticSource, SyntheticTenant, TenantConfig
-from mgdc_pipelines_tests.conftest import approve
+from mgdc_pipelines_tests.conftest import approve, scoped_instance
 
 DAY = "2026-11-20"
 LEGAL_GROUP = "23227d8d-93e7-51bc-9c2d-53be48d6f7cb"
@@ -108,7 +108,7 @@ def asset(app, name: str) -> dg.AssetsDefinition:
 
 
 def run(app, name: str, partition: str = f"{DAY}|all", resources=None, extra_assets=()):
-    with dg.instance_for_test() as instance:
+    with scoped_instance(app) as instance:
         result = dg.materialize(
             [asset(app, name), *extra_assets],
             instance=instance,

@@ -23,6 +23,7 @@ from mgdc_pipelines.defs.loader import read_table
 from mgdc_pipelines.sinks import LocalSink
 from mgdc_pipelines.sinks.base import PartitionRef
 from mgdc_pipelines.spec.model import AppSpec
+from mgdc_pipelines_tests.conftest import scoped_instance
 
 MESSAGES = dg.AssetKey(["mgdc", "Message_v1"])
 SITES = dg.AssetKey(["mgdc", "SharePointSites_v1"])
@@ -157,7 +158,7 @@ def test_a_daily_asset_gets_every_scope_of_its_day_as_pandas_arrow_and_dataset(a
     def unannotated(messages) -> None:
         got["default"] = messages
 
-    with dg.instance_for_test() as instance:
+    with scoped_instance(app) as instance:
         materialize_mgdc(app, instance, MESSAGES, f"{DAY}|all", f"{DAY}|sales", f"{OTHER_DAY}|all")
         assert run_downstream(app, instance, [as_pandas, as_table, as_dataset, unannotated], DAY).success
         expected_rows = committed_rows(instance, MESSAGES, [f"{DAY}|all", f"{DAY}|sales"])
@@ -210,7 +211,7 @@ def test_the_loaded_schema_is_what_was_written_without_dropped_columns(app_facto
     def same_partition(messages: pa.Table) -> None:
         got["table"] = messages
 
-    with dg.instance_for_test() as instance:
+    with scoped_instance(app) as instance:
         materialize_mgdc(app, instance, MESSAGES, f"{DAY}|sales")
         assert run_downstream(app, instance, [same_partition], f"{DAY}|sales").success
         assert got["table"].num_rows == committed_rows(instance, MESSAGES, [f"{DAY}|sales"])
@@ -251,7 +252,7 @@ def test_a_weekly_asset_gets_seven_days_of_every_scope(app_factory):
     def weekly_one_scope(messages: pd.DataFrame) -> None:
         got["one_scope"] = messages
 
-    with dg.instance_for_test() as instance:
+    with scoped_instance(app) as instance:
         for scope in ("all", "sales"):
             materialize_mgdc_range(app, instance, MESSAGES, f"{week[0]}|{scope}", f"{week[-1]}|{scope}")
         materialize_mgdc(app, instance, MESSAGES, "2026-11-22|all")  # the next week: not read
@@ -279,7 +280,7 @@ def test_an_unpartitioned_asset_gets_everything_materialized(app_factory):
         got["table"] = messages
 
     materialized = [f"{OTHER_DAY}|all", f"{DAY}|all", f"{DAY}|sales"]
-    with dg.instance_for_test() as instance:
+    with scoped_instance(app) as instance:
         materialize_mgdc(app, instance, MESSAGES, *materialized)
         assert run_downstream(app, instance, [all_mail]).success
         expected = committed_rows(instance, MESSAGES, materialized)
@@ -299,7 +300,7 @@ def test_a_tenant_wide_dataset_gives_a_date_column_and_no_scope(app_factory):
     def site_stats(sites: pd.DataFrame) -> None:
         got["frame"] = sites
 
-    with dg.instance_for_test() as instance:
+    with scoped_instance(app) as instance:
         materialize_mgdc(app, instance, SITES, DAY)
         assert run_downstream(app, instance, [site_stats], DAY).success
         expected = committed_rows(instance, SITES, [DAY])
@@ -320,7 +321,7 @@ def test_a_partition_never_materialized_fails_naming_it(app_factory):
     def daily_mail(messages: pa.Table) -> None:
         ran.append(messages.num_rows)
 
-    with dg.instance_for_test() as instance:
+    with scoped_instance(app) as instance:
         materialize_mgdc(app, instance, MESSAGES, f"{DAY}|all")  # but not DAY|sales
         result = run_downstream(app, instance, [daily_mail], DAY, raise_on_error=False)
     assert not result.success
@@ -337,7 +338,7 @@ def test_an_unpartitioned_asset_fails_clearly_when_nothing_is_materialized(app_f
     @dg.asset(ins={"messages": dg.AssetIn(MESSAGES)})
     def all_mail(messages: pa.Table) -> None: ...
 
-    with dg.instance_for_test() as instance:
+    with scoped_instance(app) as instance:
         result = run_downstream(app, instance, [all_mail], raise_on_error=False)
     assert "no partition of mgdc/Message_v1 has been materialized yet" in failure_message(result)
 
@@ -348,7 +349,7 @@ def test_an_unsupported_annotation_fails_listing_the_supported_ones(app_factory)
     @dg.asset(partitions_def=dg.DailyPartitionsDefinition("2026-01-01"), ins={"messages": dg.AssetIn(MESSAGES)})
     def wants_a_batch(messages: pa.RecordBatch) -> None: ...
 
-    with dg.instance_for_test() as instance:
+    with scoped_instance(app) as instance:
         result = run_downstream(app, instance, [wants_a_batch], DAY, raise_on_error=False)
     message = failure_message(result)
     assert "cannot load mgdc/Message_v1 as pyarrow.lib.RecordBatch" in message
@@ -362,7 +363,7 @@ def test_a_value_routed_into_the_loader_is_refused(app_factory):
     def not_mgdc() -> int:
         return 42
 
-    with dg.instance_for_test() as instance:
+    with scoped_instance(app) as instance:
         result = run_downstream(app, instance, [not_mgdc], raise_on_error=False)
     assert "MgdcIOManager stores nothing, but not_mgdc returned a int" in failure_message(result)
 
@@ -440,7 +441,7 @@ def test_the_loader_reads_an_azure_sink_the_same_way(small_spec_factory, azurite
     @dg.asset(partitions_def=dg.DailyPartitionsDefinition("2026-01-01"), ins={"messages": dg.AssetIn(MESSAGES)})
     def daily_mail_missing(messages: pa.Table) -> None: ...
 
-    with dg.instance_for_test() as instance:
+    with scoped_instance(app) as instance:
         materialize_mgdc(app, instance, MESSAGES, f"{DAY}|all", f"{DAY}|sales", f"{OTHER_DAY}|all")
         assert run_downstream(app, instance, [daily_mail], DAY).success
         expected = committed_rows(instance, MESSAGES, [f"{DAY}|all", f"{DAY}|sales"])

@@ -25,6 +25,16 @@ row of each message within the partition: MGDC delivers one copy per mailbox tha
 (<Placement.KEEP: 'keep'>, <Placement.DUPLICATE: 'duplicate'>)
 >>> placement.place({"receivedDateTime": "2026-11-21T00:00:00Z"})
 <Placement.OUT_OF_WINDOW: 'out of window'>
+
+A block of rows parsed at once is placed the same way, from its dates and message ids:
+
+>>> stamp = pa.timestamp("us", tz="UTC")
+>>> dates = pa.array([dt.datetime(2026, 11, 20, 9, tzinfo=dt.timezone.utc)] * 2 + [None], stamp)
+>>> dates = dates.fill_null(dt.datetime(2026, 11, 22, tzinfo=dt.timezone.utc))
+>>> ids = pa.array(["<a@contoso.com>", "<b@contoso.com>", "<c@contoso.com>"])
+>>> block = placement.place_block(dates, ids)
+>>> block.keep.to_pylist(), block.out_of_window, block.duplicates
+([False, True, False], 1, 1)
 """
 
 from __future__ import annotations
@@ -32,7 +42,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from mgdc_pipelines.catalog import Dataset, Mode
 from mgdc_pipelines.sources.base import ExtractRequest
@@ -44,6 +58,15 @@ class Placement(str, enum.Enum):
     KEEP = "keep"
     OUT_OF_WINDOW = "out of window"
     DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class BlockPlacement:
+    """Where the rows of a block go: ``keep`` (a mask; ``None``: all) and how many are not kept."""
+
+    keep: pa.Array | None
+    out_of_window: int
+    duplicates: int
 
 
 class UnplaceableRowError(ValueError):
@@ -86,6 +109,37 @@ class RowPlacement:
                     return Placement.DUPLICATE
                 self._message_ids_seen.add(message_id)
         return Placement.KEEP
+
+    def place_block(self, dates: pa.Array | None, message_ids: pa.Array | None) -> BlockPlacement:
+        """:meth:`place` for many rows at once, given their dates (UTC timestamps, no nulls;
+        ``None`` without a date column) and message ids (``None`` unless deduplicating)."""
+        keep = None
+        out_of_window = 0
+        if self.date_column is not None:
+            start = pa.scalar(self.window.start, type=dates.type)
+            end = pa.scalar(self.window.end, type=dates.type)
+            keep = pc.and_(pc.greater_equal(dates, start), pc.less(dates, end))
+            out_of_window = len(dates) - pc.sum(keep).as_py()
+        duplicates = 0
+        if self._message_ids_seen is not None and message_ids is not None:
+            keep, duplicates = self._first_copies(keep, message_ids)
+        if out_of_window == 0 and duplicates == 0:
+            keep = None  # filtering by an all-true mask would still copy every column
+        return BlockPlacement(keep, out_of_window, duplicates)
+
+    def _first_copies(self, keep: pa.Array | None, message_ids: pa.Array) -> tuple[pa.Array, int]:
+        seen = self._message_ids_seen
+        kept = [True] * len(message_ids) if keep is None else keep.to_pylist()
+        duplicates = 0
+        for index, message_id in enumerate(message_ids.to_pylist()):
+            if not kept[index] or message_id is None:
+                continue
+            if message_id in seen:
+                kept[index] = False
+                duplicates += 1
+            else:
+                seen.add(message_id)
+        return pa.array(kept, type=pa.bool_()), duplicates
 
     def _row_date(self, row: Mapping[str, Any]) -> dt.datetime:
         value = next((row[key] for key in self._date_keys if row.get(key) is not None), None)

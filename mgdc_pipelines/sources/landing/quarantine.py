@@ -69,4 +69,5 @@ class Quarantine:
         # Microseconds keep two extractions of one partition apart; "x" never appends to another's.
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         self.path = self._folder / f"{self._partition_name}-{stamp}.jsonl"
-        return open(self.path, "x", encoding="utf-8")
+        # A lone surrogate (JSON "\\ud800", valid JSON but not UTF-8) is written as that escape.
+        return open(self.path, "x", encoding="utf-8", errors="backslashreplace")

@@ -1,11 +1,15 @@
 """``LandingSource``: MGDC JSON-lines deliveries (a folder or a container), as a ``Source``.
 
 For each request: pick the dataset's files (``layout.py``, listed by a ``store.py`` store), read
-them line by line (``reader.py``), place each row in or out of the partition (``placement.py``), convert rows in
-chunks of ``request.batch_rows`` (``batches.py``) and yield one batch per chunk. Lines that
+them in blocks of at most ``request.batch_rows`` lines (``reader.py``) and parse each block at
+once with Arrow (``arrow_blocks.py``), placing its rows in or out of the partition by their
+dates (``placement.py``): one batch per block. A block Arrow cannot read exactly as the
+line-by-line path would (a malformed line, an unknown key, ...) is read line by line instead:
+each row placed, rows converted in chunks of ``request.batch_rows`` (``batches.py``). Lines that
 cannot become rows go to the quarantine (``quarantine.py``); everything is counted in the
 extraction's :class:`~mgdc_pipelines.sources.landing.stats.LandingStats`. Memory holds one
-chunk of rows (plus, with ``dedupe_messages``, the partition's message ids).
+buffer of lines (``reader.BLOCK_BYTES``) and one block's rows (plus, with ``dedupe_messages``,
+the partition's message ids).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import pyarrow as pa
 
 from mgdc_pipelines.catalog import ScopeKind
 from mgdc_pipelines.sources.base import ExtractRequest, TimeWindow
+from mgdc_pipelines.sources.landing.arrow_blocks import BlockParser, ParsedBlock
 from mgdc_pipelines.sources.landing.batches import Rejected, convert_rows
 from mgdc_pipelines.sources.landing.layout import Selection, select_files
 from mgdc_pipelines.sources.landing.placement import (
@@ -31,12 +36,18 @@ from mgdc_pipelines.sources.landing.placement import (
 from mgdc_pipelines.sources.landing.quarantine import Quarantine
 from mgdc_pipelines.sources.landing.reader import (
     DeliveredRow,
+    LineBlock,
     LineRef,
     MalformedLineError,
+    RawLine,
     excerpt,
     parse_row,
 )
-from mgdc_pipelines.sources.landing.store import DeliveryStore, LocalDeliveryStore
+from mgdc_pipelines.sources.landing.store import (
+    BlockDeliveryStore,
+    DeliveryStore,
+    LocalDeliveryStore,
+)
 from mgdc_pipelines.sources.landing.stats import LandingStats
 
 DEFAULT_QUARANTINE_DIR = "./mgdc_quarantine"
@@ -136,33 +147,65 @@ class LandingExtraction(Iterator[pa.RecordBatch]):
 
     def _stream(self) -> Iterator[pa.RecordBatch]:
         placement = RowPlacement(self.request, dedupe_messages=self._source.dedupe_messages)
+        store, batch_rows = self._source.store, self.request.batch_rows
+        parser = BlockParser(self.request)
         with self._quarantine:
-            for chunk in _chunks(self._placed_rows(placement), self.request.batch_rows):
-                yield from self._converted(chunk)
+            for path in self.selection.files:
+                self.stats.files_read += 1
+                if not isinstance(store, BlockDeliveryStore):
+                    yield from self._line_by_line(store.read_lines(path), placement)
+                    continue
+                for block in store.read_blocks(path, max_lines=batch_rows):
+                    parsed = parser.parse(block)
+                    if parsed is None:  # some line needs a closer look (see arrow_blocks.py)
+                        yield from self._line_by_line(block.raw_lines(), placement)
+                    elif (batch := self._placed_batch(block, parsed, placement)).num_rows:
+                        yield batch
         self.stats.finished = True
         self._check_error_ratio()
 
-    def _placed_rows(self, placement: RowPlacement) -> Iterator[DeliveredRow]:
+    def _placed_batch(
+        self, block: LineBlock, parsed: ParsedBlock, placement: RowPlacement
+    ) -> pa.RecordBatch:
+        """The rows of a block parsed at once that belong to the partition, counted."""
+        where_they_go = placement.place_block(parsed.dates, parsed.message_ids)
         stats = self.stats
-        for path in self.selection.files:
-            stats.files_read += 1
-            for line in self._source.store.read_lines(path):
-                if line.is_blank:
-                    stats.blank_lines += 1
-                    continue
-                stats.lines_read += 1
-                try:
-                    values = parse_row(line.data)
-                    where_it_goes = placement.place(values)
-                except (MalformedLineError, UnplaceableRowError) as error:
-                    self._set_aside(line.where, str(error), excerpt(line.data))
-                    continue
-                if where_it_goes is Placement.OUT_OF_WINDOW:
-                    stats.rows_out_of_window += 1
-                elif where_it_goes is Placement.DUPLICATE:
-                    stats.duplicates_dropped += 1
-                else:
-                    yield DeliveredRow(line.where, values)
+        stats.lines_read += block.lines
+        stats.rows_out_of_window += where_they_go.out_of_window
+        stats.duplicates_dropped += where_they_go.duplicates
+        batch = parsed.batch
+        if where_they_go.keep is not None:
+            batch = batch.filter(where_they_go.keep)
+        stats.rows_yielded += batch.num_rows
+        return batch
+
+    def _line_by_line(
+        self, lines: Iterable[RawLine], placement: RowPlacement
+    ) -> Iterator[pa.RecordBatch]:
+        for chunk in _chunks(self._placed_rows(lines, placement), self.request.batch_rows):
+            yield from self._converted(chunk)
+
+    def _placed_rows(
+        self, lines: Iterable[RawLine], placement: RowPlacement
+    ) -> Iterator[DeliveredRow]:
+        stats = self.stats
+        for line in lines:
+            if line.is_blank:
+                stats.blank_lines += 1
+                continue
+            stats.lines_read += 1
+            try:
+                values = parse_row(line.data)
+                where_it_goes = placement.place(values)
+            except (MalformedLineError, UnplaceableRowError) as error:
+                self._set_aside(line.where, str(error), excerpt(line.data))
+                continue
+            if where_it_goes is Placement.OUT_OF_WINDOW:
+                stats.rows_out_of_window += 1
+            elif where_it_goes is Placement.DUPLICATE:
+                stats.duplicates_dropped += 1
+            else:
+                yield DeliveredRow(line.where, values)
 
     def _converted(self, chunk: list[DeliveredRow]) -> Iterator[pa.RecordBatch]:
         for outcome in convert_rows(self.request.dataset, chunk, self.request.columns):

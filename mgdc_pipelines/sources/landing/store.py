@@ -4,6 +4,9 @@ A :class:`DeliveryStore` lists a dataset's delivery files (with the rules of ``l
 reads one file's lines (``reader.py``); everything else in the landing source is the same for
 both stores.
 
+Both also read a file in blocks of whole lines (:class:`BlockDeliveryStore`), which the
+source hands to Arrow's JSON reader at once when the lines allow it.
+
 * :class:`LocalDeliveryStore`: ``<root>/<dataset full name>/...`` on disk; files are paths.
 * :class:`AzureDeliveryStore`: blobs ``<prefix>/<dataset full name>/...`` (and the single blob
   ``<prefix>/<dataset full name>.json``) in a container; files are named
@@ -27,7 +30,14 @@ from azure.storage.blob import BlobServiceClient, ContainerClient
 
 from mgdc_pipelines.sinks.azure_account import AzureAccount, BlobCredential, parse_account_url
 from mgdc_pipelines.sources.landing.layout import DeliveryFiles, blob_delivery_files, delivery_files
-from mgdc_pipelines.sources.landing.reader import RawLine, lines_of_chunks, read_lines
+from mgdc_pipelines.sources.landing.reader import (
+    LineBlock,
+    RawLine,
+    chunk_blocks,
+    file_blocks,
+    lines_of_chunks,
+    read_lines,
+)
 
 DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024  # the SDK's default chunk; also caps the first GET
 
@@ -45,6 +55,15 @@ class DeliveryStore(Protocol):
         ...
 
 
+@runtime_checkable
+class BlockDeliveryStore(DeliveryStore, Protocol):
+    """A store that also reads a file in blocks of whole lines, which can be parsed at once."""
+
+    def read_blocks(self, file: Path | str, *, max_lines: int) -> Iterator[LineBlock]:
+        """One file's lines in order, in blocks of at most ``max_lines`` lines."""
+        ...
+
+
 class LocalDeliveryStore:
     """Deliveries under a local (or mounted) folder."""
 
@@ -59,6 +78,9 @@ class LocalDeliveryStore:
 
     def read_lines(self, file: Path | str) -> Iterator[RawLine]:
         return read_lines(Path(file))
+
+    def read_blocks(self, file: Path | str, *, max_lines: int) -> Iterator[LineBlock]:
+        return file_blocks(Path(file), max_lines=max_lines)
 
 
 class AzureDeliveryStore:
@@ -111,9 +133,15 @@ class AzureDeliveryStore:
         )
 
     def read_lines(self, file: Path | str) -> Iterator[RawLine]:
+        return lines_of_chunks(self._chunks(file), str(file))
+
+    def read_blocks(self, file: Path | str, *, max_lines: int) -> Iterator[LineBlock]:
+        return chunk_blocks(self._chunks(file), str(file), max_lines=max_lines)
+
+    def _chunks(self, file: Path | str) -> Iterator[bytes]:
         blob_name = str(file).removeprefix(f"{self.container}/")
         download = self._container().download_blob(blob_name, max_concurrency=1)
-        return lines_of_chunks(download.chunks(), str(file))
+        return download.chunks()
 
     def _container(self) -> ContainerClient:
         if self._client is None:

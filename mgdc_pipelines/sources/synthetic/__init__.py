@@ -42,7 +42,7 @@ How it is built (one module per concern):
   ``activity/meetings.py``, ``activity/chats.py``, ``activity/sites.py``, with their text in
   ``activity/mail_text.py``, ``activity/meeting_text.py`` and ``activity/phrases.py``;
 * rows: one module per dataset family in ``datasets/`` turns that activity into row dicts keyed
-  by catalog column names; ``metadata.py`` stamps MGDC's metadata columns and ``batches.py``
+  by catalog column names; ``sources/rows.py`` stamps MGDC's metadata columns and ``batches.py``
   builds record batches of the requested schema;
 * ``source.py``: :class:`SyntheticSource`, which resolves scopes and streams the batches.
 """

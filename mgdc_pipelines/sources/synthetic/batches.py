@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator
 
 import pyarrow as pa
 
+from mgdc_pipelines.sources.rows import chunked
+
 UTC = dt.timezone.utc
 
 
@@ -25,13 +27,7 @@ def record_batches(
     """Yield batches of at most ``batch_rows`` rows; holds only one batch's rows at a time."""
     if batch_rows < 1:
         raise ValueError(f"batch_rows must be at least 1, got {batch_rows}")
-    chunk: list[dict] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == batch_rows:
-            yield to_record_batch(chunk, schema)
-            chunk = []
-    if chunk:
+    for chunk in chunked(rows, batch_rows):
         yield to_record_batch(chunk, schema)
 
 

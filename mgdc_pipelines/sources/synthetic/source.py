@@ -15,11 +15,11 @@ import pyarrow as pa
 
 from mgdc_pipelines.catalog import Dataset, Mode
 from mgdc_pipelines.sources.base import ExtractRequest
+from mgdc_pipelines.sources.rows import RowStamper
 from mgdc_pipelines.sources.synthetic.activity.models import Activity
 from mgdc_pipelines.sources.synthetic.batches import record_batches
 from mgdc_pipelines.sources.synthetic.config import TenantConfig
 from mgdc_pipelines.sources.synthetic.datasets import GENERATORS, Generator, RowContext, Unit
-from mgdc_pipelines.sources.synthetic.metadata import RowStamper
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant, tenant_for
 
 

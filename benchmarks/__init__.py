@@ -1,0 +1,9 @@
+"""Benchmarks of the copy path: ``python -m benchmarks`` (or ``make bench``).
+
+Cases (``benchmarks/cases/``): ``copy`` (the framework against a naive pandas script, dlt and
+the raw pyarrow limit), ``memory`` (peak RSS at N and 10×N rows), ``backfill`` (the default
+backfill policy against one run per partition, through a real DagsterInstance) and ``graph``
+(the Graph source against the HTTPS emulator). Competitors of a case run alternately, each
+repetition in a fresh subprocess (``harness.py``), and the medians are reported, so ratios
+hold on a noisy machine. Results go to ``benchmarks/results/latest.json``.
+"""

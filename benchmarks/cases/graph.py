@@ -1,0 +1,40 @@
+"""``graph``: the Graph source against the HTTPS emulator (fixed latency, 4 requests per mailbox).
+
+``efficiency`` = ideal / measured wall time (see ``benchmarks/graph_run.py`` for the ideal);
+``throttled`` counts 429 answers, ``retries`` the retried requests, ``lost_pages`` the pages
+whose rows are missing when compared with the synthetic tenant the emulator serves.
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from benchmarks.harness import alternate, summarize
+from benchmarks.settings import Settings
+
+LATENCY_S = 0.1
+PAGE_SIZE = 10
+MAX_CONCURRENCY = 16
+
+
+def run(settings: Settings) -> dict[str, Any]:
+    users = 40 if settings.quick else 120
+    arguments = {"users": users, "latency_s": LATENCY_S, "page_size": PAGE_SIZE,
+                 "max_concurrency": MAX_CONCURRENCY}
+    runs = alternate({"graph": ("benchmarks.graph_run:graph_copy", arguments)},
+                     repetitions=max(1, min(settings.repetitions, 3)))["graph"]
+    last = runs[-1].details
+    return {
+        **arguments,
+        **summarize(runs),
+        "ideal_seconds": last["ideal_seconds"],
+        "efficiency": statistics.median(run.details["efficiency"] for run in runs),
+        "lost_pages": max(run.details["lost_pages"] for run in runs),
+        "throttled": max(run.details["throttled"] for run in runs),
+        "retries": max(run.details["retries"] for run in runs),
+        "requests": last["requests"],
+        "mailboxes": last["mailboxes"],
+        "rows": last["rows"],
+        "max_in_flight_per_mailbox": max(run.details["max_in_flight_per_mailbox"] for run in runs),
+    }

@@ -1,0 +1,98 @@
+"""Run competitors alternately, each repetition in its own subprocess; report medians.
+
+A competitor is a function ``module:function`` taking JSON-able keyword arguments and returning
+a JSON-able dict that includes ``seconds`` (the timed work only, imports excluded). It runs in
+a fresh ``python -m benchmarks.worker`` process, so one competitor's memory never shows in
+another's peak RSS; the peak is the child's own high-water mark (``VmHWM``, see ``worker.py``).
+
+>>> result = run_isolated("benchmarks.harness:sleep_for", {"seconds": 0.01})
+>>> result.seconds >= 0.01, result.peak_rss_mb > 0
+(True, True)
+>>> runs = alternate({"a": ("benchmarks.harness:sleep_for", {"seconds": 0})}, repetitions=2)
+>>> len(runs["a"]), summarize(runs["a"])["repetitions"]
+(2, 2)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RESULT_MARKER = "BENCHMARK-RESULT "
+
+
+class CompetitorFailed(RuntimeError):
+    """A competitor's subprocess exited with an error."""
+
+
+@dataclass(frozen=True)
+class Measurement:
+    seconds: float
+    peak_rss_mb: float
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def run_isolated(target: str, kwargs: Mapping[str, Any]) -> Measurement:
+    """Run ``target(**kwargs)`` in a new Python process; its timing, details and peak RSS."""
+    command = [sys.executable, "-m", "benchmarks.worker", target, json.dumps(dict(kwargs))]
+    path = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+        process = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env={**os.environ, "PYTHONPATH": path},
+            stdout=stdout, stderr=stderr, text=True,
+        )
+        process.wait()
+        stdout.seek(0)
+        stderr.seek(0)
+        out, err = stdout.read(), stderr.read()
+    if process.returncode != 0:
+        raise CompetitorFailed(f"{target} failed (exit {process.returncode}):\n{err[-3000:]}")
+    lines = [line for line in out.splitlines() if line.startswith(RESULT_MARKER)]
+    if not lines:
+        raise CompetitorFailed(f"{target} printed no result:\n{out[-2000:]}\n{err[-2000:]}")
+    details = json.loads(lines[-1][len(RESULT_MARKER) :])
+    return Measurement(float(details.pop("seconds")), float(details.pop("peak_rss_mb")), details)
+
+
+def alternate(
+    competitors: Mapping[str, tuple[str, Mapping[str, Any]]], *, repetitions: int
+) -> dict[str, list[Measurement]]:
+    """Each competitor ``repetitions`` times, interleaved (A B C, B C A, C A B, ...), so a
+    slow spell of the machine hits every competitor alike."""
+    names = list(competitors)
+    runs: dict[str, list[Measurement]] = {name: [] for name in names}
+    for repetition in range(repetitions):
+        shift = repetition % len(names)
+        for name in names[shift:] + names[:shift]:
+            target, kwargs = competitors[name]
+            runs[name].append(run_isolated(target, kwargs))
+    return runs
+
+
+def summarize(measurements: list[Measurement]) -> dict[str, Any]:
+    """Median seconds and peak RSS over repetitions, plus the spread."""
+    seconds = [m.seconds for m in measurements]
+    return {
+        "seconds": statistics.median(seconds),
+        "seconds_min": min(seconds),
+        "seconds_max": max(seconds),
+        "peak_rss_mb": statistics.median(m.peak_rss_mb for m in measurements),
+        "repetitions": len(measurements),
+    }
+
+
+def sleep_for(seconds: float) -> dict[str, Any]:
+    """A trivial competitor (for the doctest)."""
+    start = time.perf_counter()
+    time.sleep(seconds)
+    return {"seconds": time.perf_counter() - start}

@@ -1,0 +1,106 @@
+"""Downstream assets declared in the spec (``downstream:``): a plain function and its inputs.
+
+Each entry becomes an asset keyed ``[<app name>, <entry name>]`` in the app's group. Its MGDC
+inputs arrive through :class:`~mgdc_pipelines.defs.loader.MgdcIOManager` as ``pyarrow.Table``
+(every scope of the partition's days: Dagster infers the mapping from ``date × scope`` to a
+weekly or daily partition); inputs naming another entry arrive as that entry returned them.
+Results are stored by the default IO manager (pickles under the instance's storage).
+
+>>> from mgdc_pipelines.spec import load_spec, DEMO_SPEC_PATH
+>>> app = load_spec(DEMO_SPEC_PATH)
+>>> [a.key.to_user_string() for a in build_downstream_assets(app, {})][:2]
+['demo/collaboration_edges', 'demo/weekly_user_features']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+
+from mgdc_pipelines.defs.partitions import daily_partitions
+from mgdc_pipelines.spec.downstream import dataset_input, resolve_function
+from mgdc_pipelines.spec.model import AppSpec, DownstreamSpec
+
+METADATA_FUNCTION = "mgdc/function"
+_PREVIEW_ROWS = 10
+
+
+def downstream_asset_key(app: AppSpec, name: str) -> dg.AssetKey:
+    """The key of the downstream entry (or example asset) ``name`` of ``app``."""
+    return dg.AssetKey([app.name, name])
+
+
+def weekly_partitions(app: AppSpec) -> dg.WeeklyPartitionsDefinition:
+    """Sunday-to-Saturday UTC weeks from the spec's start date."""
+    return dg.WeeklyPartitionsDefinition(start_date=app.partitions.start_date.isoformat(), timezone="UTC")
+
+
+def downstream_partitions(app: AppSpec, entry: DownstreamSpec) -> dg.PartitionsDefinition | None:
+    return {"weekly": weekly_partitions(app), "daily": daily_partitions(app), "none": None}[entry.partitions]
+
+
+def build_downstream_assets(app: AppSpec, mgdc_keys: Mapping[str, dg.AssetKey]) -> list[dg.AssetsDefinition]:
+    """One asset per ``downstream:`` entry; ``mgdc_keys`` maps dataset full names to their asset keys
+    (what the translator chose), defaulting to ``[*key_prefix, <short name>]``."""
+    return [_build(app, entry, mgdc_keys) for entry in app.downstream]
+
+
+def _build(app: AppSpec, entry: DownstreamSpec, mgdc_keys: Mapping[str, dg.AssetKey]) -> dg.AssetsDefinition:
+    function = resolve_function(entry.function)
+    ins = {parameter: dg.AssetIn(_input_key(app, value, mgdc_keys)) for parameter, value in entry.inputs.items()}
+    params = dict(entry.params)
+
+    @dg.asset(
+        name=entry.name,
+        key_prefix=[app.name],
+        ins=ins,
+        partitions_def=downstream_partitions(app, entry),
+        group_name=app.dagster.group_name or app.name,
+        description=entry.description or (function.__doc__ or "").strip().split("\n\n")[0] or None,
+        kinds={"python", "pandas"},
+        metadata={METADATA_FUNCTION: entry.function},
+    )
+    def _compute(context, **inputs):  # no annotations: Dagster checks them at definition time
+        result = function(**inputs, **params)
+        context.log.info(f"{entry.function} → {type(result).__name__}")
+        return dg.Output(result, metadata=result_metadata(result))
+
+    return _compute
+
+
+def _input_key(app: AppSpec, value: str, mgdc_keys: Mapping[str, dg.AssetKey]) -> dg.AssetKey:
+    item = dataset_input(app, value)
+    if item is None:  # validated: an entry declared above
+        return downstream_asset_key(app, value)
+    return mgdc_keys.get(item.dataset.name) or dg.AssetKey([*app.dagster.key_prefix, item.dataset.short_name])
+
+
+def result_metadata(result: Any) -> dict[str, Any]:
+    """Row count, column schema, a preview and the counts in ``attrs`` of a DataFrame result."""
+    if not isinstance(result, pd.DataFrame):
+        return {}
+    columns = dg.TableSchema(columns=[dg.TableColumn(str(name), str(dtype)) for name, dtype in result.dtypes.items()])
+    counts = {f"counts/{key}": value for key, value in result.attrs.items() if isinstance(value, (int, float))}
+    return {
+        "dagster/row_count": len(result),
+        "dagster/column_schema": columns,
+        "preview": dg.MetadataValue.md(markdown_table(result.head(_PREVIEW_ROWS))),
+        **counts,
+    }
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A small DataFrame as a Markdown table (no extra dependency)."""
+    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    rows = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *rows])
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value).replace("|", "\\|")

@@ -1,0 +1,194 @@
+"""Blocks of delivered lines parsed at once by Arrow's JSON reader, where that changes nothing.
+
+The line-by-line path (``reader`` → ``placement`` → ``batches``) is exact about every line but
+costs Python work per row. Most deliveries are clean, so each block of lines is first handed to
+``pyarrow.json`` with the dataset's full schema (timestamps as text, unknown keys an error). Its
+result is used only where it cannot differ from what the line-by-line path would give:
+
+* each line is one object: every line starts with ``{`` and ends with ``}`` (so no blank
+  lines, and no object spans two lines) and Arrow read as many rows as there are lines;
+* Arrow raised nothing: no unknown key at any depth, no repeated key, no value of another kind;
+* every string is valid UTF-8 (Arrow's reader does not check it), no float is NaN or infinite
+  (Python's reader refuses those), no selected float is an integer beyond 2**53 (Python's
+  conversion refuses what a double cannot hold exactly);
+* every selected timestamp casts, and every row date has the one strict ISO-8601 form
+  (``2026-11-20T09:30:00Z``, ``...00.123+01:00``) that Python's ``fromisoformat`` and Arrow
+  read alike.
+
+Otherwise :meth:`BlockParser.parse` returns ``None`` and the caller reads the block line by
+line, which quarantines bad lines with their numbers. This path is a shortcut only: same rows,
+same counts, same errors.
+
+>>> import datetime as dt, io
+>>> from mgdc_pipelines.catalog import get_dataset
+>>> from mgdc_pipelines.sources import ExtractRequest, Scope, TimeWindow
+>>> from mgdc_pipelines.sources.landing.reader import line_blocks
+>>> request = ExtractRequest(get_dataset("Message_v1"), ("subject",), "receivedDateTime",
+...     TimeWindow.for_day(dt.date(2026, 11, 20)), Scope.everyone(), "tenant-1")
+>>> parser = BlockParser(request)
+>>> good = b'{"subject": "Hi", "receivedDateTime": "2026-11-20T09:00:00Z"}\\n'
+>>> [block] = line_blocks(io.BytesIO(good * 2).readinto, "part.json", max_lines=10)
+>>> parsed = parser.parse(block)
+>>> parsed.batch.num_rows, parsed.batch.column("subject").to_pylist()
+(2, ['Hi', 'Hi'])
+>>> [bad] = line_blocks(io.BytesIO(good + b'{"subject": 1}\\n').readinto, "part.json", max_lines=10)
+>>> parser.parse(bad) is None  # read line by line instead, where line 2 is quarantined
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pa_json
+
+from mgdc_pipelines.catalog.json_rows import from_text_timestamps, text_timestamps_schema
+from mgdc_pipelines.sources.base import ExtractRequest
+from mgdc_pipelines.sources.landing.placement import MESSAGE_ID_COLUMN, row_date_column
+from mgdc_pipelines.sources.landing.reader import LineBlock
+
+# The row-date form both readers agree on (Python's fromisoformat, Arrow's cast); other forms,
+# even valid ones, take the line-by-line path.
+_ROW_DATE = (
+    r"^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?"
+    r"(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$"
+)
+_EXACT_INTEGERS_IN_DOUBLE = 2.0**53
+_PARSE_BLOCK_BYTES = 1 << 20  # Arrow's unit of parallel work
+_ARROW_ERRORS = (pa.ArrowException, ValueError, TypeError, OverflowError)
+_OPEN, _CLOSE, _LINE_BREAK, _CARRIAGE_RETURN = b"{}\n\r"
+
+
+@dataclass(frozen=True)
+class ParsedBlock:
+    """A block's rows in the request's schema, with what places them in the partition."""
+
+    batch: pa.RecordBatch
+    dates: pa.Array | None  # the row dates as UTC timestamps (no nulls); None: no date column
+    message_ids: pa.Array | None  # the internetMessageId of each row, if the dataset has one
+
+
+class BlockParser:
+    """Parses blocks of one request's delivery with Arrow; see the module docstring."""
+
+    def __init__(self, request: ExtractRequest) -> None:
+        dataset = request.dataset
+        self._read_schema = text_timestamps_schema(dataset.output_schema(dataset.column_names))
+        self._output_schema = request.output_schema
+        self._date_column = row_date_column(request)
+        self._message_id_column = (
+            MESSAGE_ID_COLUMN if MESSAGE_ID_COLUMN in dataset.column_names else None
+        )
+        self._parse_options = pa_json.ParseOptions(
+            explicit_schema=self._read_schema, unexpected_field_behavior="error"
+        )
+        self._float_columns = [f.name for f in self._read_schema if _has_floats(f.type)]
+
+    def parse(self, block: LineBlock) -> ParsedBlock | None:
+        """The block's rows, or ``None`` if any line needs the line-by-line path."""
+        if not _one_object_per_line(block):
+            return None
+        table = self._read(block)
+        if table is None or table.num_rows != block.lines or not self._values_agree(table):
+            return None
+        try:
+            dates = self._row_dates(table)
+            columns = [
+                from_text_timestamps(table.column(field.name).combine_chunks(), field.type)
+                for field in self._output_schema
+            ]
+        except _ARROW_ERRORS:
+            return None
+        ids = self._message_id_column
+        return ParsedBlock(
+            pa.RecordBatch.from_arrays(columns, schema=self._output_schema),
+            dates,
+            table.column(ids).combine_chunks() if ids else None,
+        )
+
+    def _read(self, block: LineBlock) -> pa.Table | None:
+        # Arrow cuts its input into pieces of block_size bytes on line ends: a longer line
+        # needs a bigger piece.
+        for block_size in (_PARSE_BLOCK_BYTES, block.end - block.start + 1):
+            options = pa_json.ReadOptions(use_threads=True, block_size=block_size)
+            try:
+                return pa_json.read_json(
+                    pa.BufferReader(pa.py_buffer(block.view)),
+                    read_options=options,
+                    parse_options=self._parse_options,
+                )
+            except pa.ArrowInvalid as error:
+                if "straddl" not in str(error) or block_size > _PARSE_BLOCK_BYTES:
+                    return None
+        return None
+
+    def _values_agree(self, table: pa.Table) -> bool:
+        """What Arrow reads but Python's reader would refuse: invalid UTF-8, NaN, infinity,
+        and (in selected columns) floats a double does not hold exactly."""
+        try:
+            table.validate(full=True)  # UTF-8 of every string
+        except pa.ArrowInvalid:
+            return False
+        selected = set(self._output_schema.names)
+        for name in self._float_columns:
+            for values in _float_leaves(table.column(name)):
+                if pc.any(pc.invert(pc.is_finite(values))).as_py():
+                    return False
+                if name in selected and pc.any(
+                    pc.greater(pc.abs(values), _EXACT_INTEGERS_IN_DOUBLE)
+                ).as_py():
+                    return False
+        return True
+
+    def _row_dates(self, table: pa.Table) -> pa.Array | None:
+        if self._date_column is None:
+            return None
+        text = table.column(self._date_column).combine_chunks()
+        if text.null_count or not pc.all(pc.match_substring_regex(text, _ROW_DATE)).as_py():
+            raise ValueError("a row date the line-by-line path must look at")
+        return text.cast(pa.timestamp("us", tz="UTC"))
+
+
+def _one_object_per_line(block: LineBlock) -> bool:
+    """Every line starts with ``{`` and ends with ``}`` (before ``\\n`` or ``\\r\\n``).
+
+    A raw line break cannot occur inside a JSON string, so every ``\\n`` ends a line.
+    """
+    data = np.frombuffer(block.buffer, np.uint8, count=block.end)
+    start, end, breaks = block.start, block.end, block.breaks
+    if data[start] != _OPEN or (data[end - 1] != _CLOSE and data[end - 1] != _LINE_BREAK):
+        return False
+    before = data[breaks - 1]
+    carriage_returns = breaks[before == _CARRIAGE_RETURN]
+    after = breaks[breaks + 1 < end] + 1
+    return bool(
+        np.all((before == _CLOSE) | (before == _CARRIAGE_RETURN))
+        and np.all(data[carriage_returns - 1] == _CLOSE)
+        and np.all(data[after] == _OPEN)
+    )
+
+
+def _has_floats(arrow_type: pa.DataType) -> bool:
+    if pa.types.is_floating(arrow_type):
+        return True
+    if pa.types.is_struct(arrow_type):
+        return any(_has_floats(field.type) for field in arrow_type)
+    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
+        return _has_floats(arrow_type.value_type)
+    return False
+
+
+def _float_leaves(values: pa.ChunkedArray | pa.Array) -> list[pa.Array]:
+    """Every float array inside ``values``, at any depth."""
+    if isinstance(values, pa.ChunkedArray):
+        return [leaf for chunk in values.chunks for leaf in _float_leaves(chunk)]
+    if pa.types.is_floating(values.type):
+        return [values]
+    if pa.types.is_struct(values.type):
+        return [leaf for child in values.flatten() for leaf in _float_leaves(child)]
+    if pa.types.is_list(values.type) or pa.types.is_large_list(values.type):
+        return _float_leaves(values.flatten())
+    return []

@@ -1,0 +1,111 @@
+"""Blocks parsed at once by Arrow give exactly what reading line by line gives: the same rows,
+counts and quarantine records, whatever the lines hold (``arrow_blocks.py``)."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mgdc_pipelines.sources.landing import LandingSource, LocalDeliveryStore
+from mgdc_pipelines.sources.landing.arrow_blocks import BlockParser
+from mgdc_pipelines.sources.landing.reader import RawLine, line_blocks
+from mgdc_pipelines.sources.landing.store import BlockDeliveryStore
+from mgdc_pipelines_tests.sources.landing.helpers import extract, message, quarantined, request
+
+
+class LineByLineStore:
+    """The same files, offered only line by line: the path every line is checked on."""
+
+    def __init__(self, root: Path) -> None:
+        self._store = LocalDeliveryStore(root)
+
+    def files(self, dataset_name: str):
+        return self._store.files(dataset_name)
+
+    def read_lines(self, file: Path | str) -> Iterator[RawLine]:
+        return self._store.read_lines(file)
+
+
+def good(number: int, **extra: object) -> bytes:
+    return json.dumps(message(number, **extra)).encode() + b"\n"
+
+
+# Each case: lines that Arrow reads differently from Python (or not at all), among good ones.
+TRICKY_LINES = {
+    "null line": b"null\n",
+    "array line": b"[1, 2]\n",
+    "broken json": b'{"id": "m9", oops\n',
+    "two objects on one line": good(90).rstrip() + good(91),
+    "blank and whitespace lines": b"\n   \n\r\n",
+    "crlf line ends": good(92).rstrip(b"\n") + b"\r\n",
+    "unknown top-level key": good(93, sendr="x"),
+    "unknown nested key": good(94, sender={"emailAddress": {"name": "A", "adress": "a@x"}}),
+    "repeated key": b'{"id": "m95", "id": "m96", "receivedDateTime": "2026-11-20T09:00:00Z"}\n',
+    "invalid utf-8": b'{"id": "m97\xff", "receivedDateTime": "2026-11-20T09:00:00Z"}\n',
+    "NaN": b'{"id": "m98", "receivedDateTime": "2026-11-20T09:00:00Z", "x": NaN}\n',
+    "number for a string": good(99, subject=42),
+    "date without offset": good(100, received="2026-11-20T09:00:00"),
+    "date with offset": good(101, received="2026-11-20T23:30:00-01:00"),
+    "missing date": b'{"id": "m102"}\n',
+    "out of window": good(103, received="2026-11-21T00:00:00Z"),
+    "seven-digit fraction": good(104, received="2026-11-20T09:00:00.1234567Z"),
+    "line of spaces around an object": b"  " + good(105).rstrip() + b"  \n",
+    "lone surrogate": b'{"id": "m106\\ud800", "receivedDateTime": "2026-11-20T09:00:00Z"}\n',
+    "duplicate message": good(1),
+}
+
+
+def deliver_bytes(landing: Path, data: bytes) -> None:
+    folder = landing / "BasicDataSet_v0.Message_v1" / "run-1"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "part-0001.json").write_bytes(b"\xef\xbb\xbf" + data)
+
+
+def outcome(source: LandingSource, **options):
+    table, extraction = extract(source, request("Message_v1", batch_rows=4, **options))
+    stats = extraction.stats.as_metadata()
+    stats.pop("landing/quarantine_file")
+    records = [(r["file"], r["line"], r["error"], r["text"]) for r in quarantined(extraction)]
+    return table, stats, records
+
+
+@pytest.mark.parametrize("case", sorted(TRICKY_LINES))
+@pytest.mark.parametrize("dedupe", [False, True])
+def test_blocks_and_lines_agree_on_rows_counts_and_quarantine(case, dedupe, tmp_path):
+    landing = tmp_path / "landing"
+    lines = b"".join(good(n) for n in range(1, 6)) + TRICKY_LINES[case] + good(6) + good(7)
+    deliver_bytes(landing, lines)
+    options = dict(max_error_ratio=1.0, dedupe_messages=dedupe)
+    fast = LandingSource(landing, quarantine_dir=tmp_path / "q1", **options)
+    slow = LandingSource(LineByLineStore(landing), quarantine_dir=tmp_path / "q2", **options)
+    assert isinstance(fast.store, BlockDeliveryStore) and not isinstance(slow.store, BlockDeliveryStore)
+
+    fast_table, fast_stats, fast_records = outcome(fast)
+    slow_table, slow_stats, slow_records = outcome(slow)
+
+    assert fast_table.equals(slow_table)
+    assert fast_stats == slow_stats
+    assert fast_records == slow_records
+    assert fast_stats["landing/rows_yielded"] >= 6  # the good lines around it always arrive
+
+
+def test_clean_lines_are_parsed_as_one_block_with_the_same_values():
+    lines = good(1) + good(2, subject="Ünïcødé ✓", received="2026-11-20T10:00:00.5+02:00")
+    req = request("Message_v1", columns=("id", "subject", "receivedDateTime"))
+    [block] = line_blocks(io.BytesIO(lines).readinto, "part.json", max_lines=10)
+    parsed = BlockParser(req).parse(block)
+    assert parsed is not None
+    assert parsed.batch.column("subject").to_pylist() == ["Message 1", "Ünïcødé ✓"]
+    assert [d.isoformat() for d in parsed.dates.to_pylist()] == [
+        "2026-11-20T09:00:00+00:00", "2026-11-20T08:00:00.500000+00:00",
+    ]
+
+
+@pytest.mark.parametrize("case", ["null line", "two objects on one line", "invalid utf-8", "NaN"])
+def test_a_block_with_a_line_arrow_would_misread_goes_line_by_line(case):
+    [block] = line_blocks(io.BytesIO(good(1) + TRICKY_LINES[case]).readinto, "part.json", max_lines=10)
+    assert BlockParser(request("Message_v1")).parse(block) is None
