@@ -14,6 +14,7 @@ bytes, URI and enforcement counts.
 
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import dagster as dg
 
@@ -36,6 +37,14 @@ from mgdc_pipelines.sinks.base import CommitInfo
 from mgdc_pipelines.sources.base import Directory
 from mgdc_pipelines.spec.model import AppSpec, DatasetSpec
 from mgdc_pipelines.transfer import copy_partition
+
+
+class _Committed(NamedTuple):
+    """A partition this run made visible, and the metadata its materialization will carry."""
+
+    key: str
+    info: CommitInfo
+    metadata: dict
 
 
 def build_mgdc_assets(
@@ -85,7 +94,7 @@ def copy_partitions(
     sink = context.resources.mgdc_sink.get_sink()
     hash_key = context.resources.mgdc_consent.get_hash_key()
     directory = source if isinstance(source, Directory) else None
-    committed: list[tuple[str, dict]] = []
+    committed: list[_Committed] = []
     written: list[WrittenPartition] = []
     for key in context.partition_keys:
         partition = partition_ref(item.dataset, key)
@@ -94,18 +103,22 @@ def copy_partitions(
             enforcer = authorized.enforcer(directory, hash_key)
             info = copy_partition(source, sink, authorized.request, partition, enforcer)
         except Exception:
+            _log_commits(context, item, committed)
             _record_committed(context, asset_key, committed)
             raise
         _audit_commit(gate, authorized, info)
-        committed.append((key, {**_copy_metadata(authorized, enforcer, info), **_source_metadata(context, source, key)}))
+        metadata = {**_copy_metadata(authorized, enforcer, info), **_source_metadata(context, source, key)}
+        committed.append(_Committed(key, info, metadata))
         written.append(authorized.written_partition(partition, directory))
-        _log_commit(context, item, key, info, authorized.refused_columns)
-    for key, metadata in committed:
+    _log_commits(context, item, committed)
+    if committed:
+        _warn_refused(context, item, authorized.refused_columns)
+    for key, _, metadata in committed:
         context.add_asset_metadata(metadata, asset_key=asset_key, partition_key=key)
     results = consent_check_results(asset_key, sink, written)
     problems = failed_problems(results)
     if problems:
-        _suspend(context, gate, item, [k for k, _ in committed], problems)
+        _suspend(context, gate, item, [c.key for c in committed], problems)
     yield dg.MaterializeResult(asset_key=asset_key, check_results=results)
 
 
@@ -154,8 +167,19 @@ def _suspend(
     context.log.error(f"App {gate.app.name} is suspended until an admin re-approves it. {reason}")
 
 
-def _log_commit(context, item: DatasetSpec, key: str, info: CommitInfo, refused: tuple[str, ...]) -> None:
-    context.log.info(f"{item.dataset.short_name} {key}: {info.rows} rows, {info.bytes} bytes → {info.uri}")
+def _log_commits(context, item: DatasetSpec, commits: list[_Committed]) -> None:
+    """One log line per run, not per partition: each line is an event the instance stores, and
+    a year-long backfill would otherwise write thousands (each partition's numbers are in its
+    materialization's metadata anyway)."""
+    if not commits:
+        return
+    rows = sum(c.info.rows for c in commits)
+    lines = "\n".join(f"  {c.key}: {c.info.rows} rows, {c.info.bytes} bytes → {c.info.uri}" for c in commits)
+    context.log.info(f"{item.dataset.short_name}: committed {len(commits)} partition(s), {rows} rows\n{lines}")
+
+
+def _warn_refused(context, item: DatasetSpec, refused: tuple[str, ...]) -> None:
+    """The grant is the same for every partition of a run, so once per run is enough."""
     if refused:
         context.log.warning(
             f"{item.dataset.short_name}: columns {', '.join(refused)} are in the spec but not in the approved "
@@ -164,7 +188,7 @@ def _log_commit(context, item: DatasetSpec, key: str, info: CommitInfo, refused:
 
 
 def _record_committed(
-    context: dg.AssetExecutionContext, asset_key: dg.AssetKey, committed: list[tuple[str, dict]]
+    context: dg.AssetExecutionContext, asset_key: dg.AssetKey, committed: list[_Committed]
 ) -> None:
-    for key, metadata in committed:
+    for key, _, metadata in committed:
         context.log_event(dg.AssetMaterialization(asset_key=asset_key, partition=key, metadata=metadata))

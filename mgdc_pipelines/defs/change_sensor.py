@@ -6,8 +6,10 @@ the source keeps the delta link per (dataset, scope) in its ``state_dir``, so th
 this sensor's cursor. The first call per (dataset, scope) only records a baseline. After that,
 the partitions the changes fall into that are *already materialized* are requested again — one
 run per partition key, for the datasets that changed in it; partitions not copied yet are the
-availability sensor's job. Deletions Graph reports without a date cannot be placed in a
-partition; they are counted in the tick's message, never silently ignored.
+availability sensor's job. Graph reports deletions without a date: the source places them by
+the day it last saw each id (its index per dataset and scope). What still cannot be placed (a
+deletion older than the baseline, or a dataset whose date column the app may not read) is
+counted in the tick's message with the reason, never silently ignored.
 
 >>> from mgdc_pipelines.spec import load_spec, DEMO_SPEC_PATH
 >>> from mgdc_pipelines.defs import build_mgdc_assets, copy_jobs
@@ -45,12 +47,13 @@ def changeable_datasets() -> frozenset[str]:
 
 @dataclass
 class _Tally:
-    """What one tick saw: re-copies by (lane, key), baselines and undated removals."""
+    """What one tick saw: re-copies by (lane, key), baselines and changes without a date."""
 
     recopy: dict[tuple[Lane, str], dict[LaneDataset, set[str]]] = field(default_factory=dict)
     baselines: int = 0
     changed_not_copied: int = 0
-    undated_removals: int = 0
+    undated: int = 0
+    undated_reasons: dict[str, None] = field(default_factory=dict)
 
     def add(self, lane: Lane, key: str, entry: LaneDataset, ids: Sequence[str]) -> None:
         self.recopy.setdefault((lane, key), {}).setdefault(entry, set()).update(ids)
@@ -85,12 +88,13 @@ def _read_changes(instance, app: AppSpec, lane: Lane, entry: LaneDataset, scope_
     declared = app.scope(scope_key)
     item = app.dataset(entry.dataset)
     changes = source.changes(entry.dataset, Scope(declared.key, declared.group_ids), now=now,
-                             date_column=item.date_filter_column)
+                             date_column=item.date_filter_column, columns=item.selected_columns)
     if changes.initial:  # the first delta lists everything: a baseline, not a change
         tally.baselines += 1
         return
-    if changes.removed_ids and not changes.partition_dates:
-        tally.undated_removals += len(changes.removed_ids)
+    if changes.undated_ids:
+        tally.undated += len(changes.undated_ids)
+        tally.undated_reasons[changes.undated_reason] = None
     keys = [scoped_key(day, scope_key) for day in changes.partition_dates]
     copied = materialized_among(instance, entry.asset_key, keys)
     tally.changed_not_copied += len(keys) - len(copied)
@@ -117,8 +121,9 @@ def _nothing(tally: _Tally) -> dg.SkipReason:
     notes = [f"{tally.baselines} delta baselines recorded"] if tally.baselines else []
     if tally.changed_not_copied:
         notes.append(f"{tally.changed_not_copied} changed partitions not copied yet (the availability sensor's)")
-    if tally.undated_removals:
-        notes.append(f"{tally.undated_removals} deletions without a date, not placed in any partition")
+    if tally.undated:
+        reasons = "; ".join(reason for reason in tally.undated_reasons if reason)
+        notes.append(f"{tally.undated} changes without a date, not placed in any partition ({reasons})")
     return skip_reason("No change touches a copied partition", notes)
 
 

@@ -24,7 +24,7 @@ from mgdc_pipelines.catalog import get_dataset
 from mgdc_pipelines.catalog.graph import BATCH_PATH, GRAPH_VERSION, catalog_columns_by_property
 from mgdc_pipelines.emulator.batch import run_batch
 from mgdc_pipelines.emulator.config import EmulatorConfig
-from mgdc_pipelines.emulator.graph_rows import GraphRows
+from mgdc_pipelines.emulator.graph_rows import GraphRows, to_graph_json
 from mgdc_pipelines.emulator.identity import Identity
 from mgdc_pipelines.emulator.mutations import Mutations
 from mgdc_pipelines.emulator.odata import GraphError
@@ -59,7 +59,8 @@ class GraphEmulator:
         self._faults = FaultInjector(self.config.faults)
         self._log = RequestLog(self.config.max_recorded_requests)
         self._mutations = Mutations()
-        self._routes = GraphRoutes(self, GraphRows(self.source), self._mutations)
+        self._rows = GraphRows(self.source)
+        self._routes = GraphRoutes(self, self._rows, self._mutations)
         self._stopping = threading.Event()
 
     def __repr__(self) -> str:
@@ -141,9 +142,38 @@ class GraphEmulator:
         self._identity.expire_all()
 
     def delete_message(self, user_id: str, message_id: str) -> None:
-        """Delete a message: gone from listings, ``@removed`` in the next message delta."""
-        self._known_user(user_id)
-        self._mutations.delete_message(user_id, message_id)
+        """Delete a message: gone from listings, ``@removed`` in its folder's next message delta."""
+        row = self._message_row(user_id, message_id)
+        self._mutations.delete_message(user_id, message_id, folder=row["parentFolderId"])
+
+    def update_message(self, user_id: str, message_id: str, **graph_properties: object) -> None:
+        """Change a message's properties (e.g. ``isRead=True``, ``categories=[...]``) as its owner would.
+
+        Its ``lastModifiedDateTime`` becomes the emulator's now; the Message_v1 and SentItem_v1
+        endpoints serve the new values, and its folder's next message delta reports it. Moving it
+        (``parentFolderId``) is not supported.
+        """
+        fixed = {"id", "parentFolderId", "lastModifiedDateTime"}
+        known = set(catalog_columns_by_property(get_dataset("Message_v1"))) - fixed
+        refused = sorted(set(graph_properties) - known)
+        if refused:
+            raise ValueError(f"update_message: {refused} cannot be set; allowed: Message_v1 properties "
+                             f"except {', '.join(sorted(fixed))} ({', '.join(sorted(known))})")
+        row = self._message_row(user_id, message_id)
+        modified = to_graph_json(get_dataset("Message_v1"), {"lastModifiedDateTime": self.now()})
+        self._mutations.update_message(user_id, row, {**graph_properties, **modified})
+
+    def _message_row(self, user_id: str, message_id: str) -> Mapping:
+        """The message as generated, found among the user's mail of the last ``mutable_message_days``."""
+        user = self._known_user(user_id)
+        now = self.now()
+        days = self.config.mutable_message_days
+        since = max(user.created_at, now - dt.timedelta(days=days))
+        row = self._rows.find("Message_v1", user_id, message_id, "receivedDateTime", before=now, not_before=since)
+        if row is None:
+            raise ValueError(f"user {user_id!r} has no message {message_id!r} received in the {days} days before "
+                             f"{now.isoformat()} (EmulatorConfig.mutable_message_days)")
+        return row
 
     def update_user(self, user_id: str, **graph_properties: object) -> None:
         """Change profile properties: served by ``/users`` and reported by the next ``/users/delta``."""
@@ -155,9 +185,11 @@ class GraphEmulator:
                              f"allowed: User_v1 properties except id ({', '.join(sorted(known - {'id'}))})")
         self._mutations.update_user(user_id, graph_properties)
 
-    def _known_user(self, user_id: str) -> None:
-        if user_id not in self.tenant.user_by_id:
+    def _known_user(self, user_id: str):
+        user = self.tenant.user_by_id.get(user_id)
+        if user is None:
             raise ValueError(f"no user {user_id!r} in the emulator's synthetic tenant")
+        return user
 
     # --- request handling -------------------------------------------------------------------
 

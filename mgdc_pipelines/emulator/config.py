@@ -78,6 +78,9 @@ class EmulatorConfig:
     # ``certificates.self_signed_client_certificate``; a client may have secrets, certificates or both.
     certificates: Mapping[str, tuple[str | bytes, ...]] = field(default_factory=dict)
     message_delta_lookback_days: int = 30  # initial message delta without `receivedDateTime ge`
+    # How far back `update_message`/`delete_message` look for a message (its receivedDateTime);
+    # each year searched costs about a second per call.
+    mutable_message_days: int = 400
     max_recorded_requests: int = 100_000  # the request log keeps the newest ones
 
     def __post_init__(self) -> None:
@@ -90,6 +93,7 @@ class EmulatorConfig:
         _check_range(self, "retry_after_s", self.retry_after_s, 0, None)
         _check_range(self, "token_lifetime_s", self.token_lifetime_s, 1, None)
         _check_range(self, "message_delta_lookback_days", self.message_delta_lookback_days, 1, None)
+        _check_range(self, "mutable_message_days", self.mutable_message_days, 1, None)
         if self.clock is not None and self.clock.tzinfo is None:
             raise ValueError(f"EmulatorConfig.clock must be timezone-aware, got {self.clock!r}")
 

@@ -6,7 +6,8 @@ the folder's messages received since the `$filter` bound, or the last
 ``$deltatoken`` holds the clock at issue; calling it returns what changed in
 ``[token time, now)``: users and groups created then, messages whose ``lastModifiedDateTime``
 falls in it, and every change made through the emulator's API since the token was issued
-(profile updates; deleted messages as ``{"id": ..., "@removed": {"reason": "deleted"}}``).
+(profile updates; updated messages; deleted messages as ``{"id": ..., "@removed": {"reason":
+"deleted"}}``, in the delta of the folder they were in).
 Pages in between carry a ``$skiptoken`` that pins the round's interval, so a slow client sees
 one consistent round.
 
@@ -165,12 +166,13 @@ class DeltaRoutes:
                 start, column = since, "lastModifiedDateTime"
             rows = self._rows.rows("Message_v1", user, start, until, column) if start < until else ()
             rows = self._mutations.apply("Message_v1", user, rows)
-            kept = [row for row in rows if row.get("parentFolderId") == parent
-                    and (received_from is None or _parse(row["receivedDateTime"]) >= received_from)]
-            if since is not None:
-                kept += [{"id": message, "@removed": {"reason": "deleted"}} for message in
-                         self._mutations.deleted_messages(user, state.since_change, state.until_change)]
-            return kept
+            if since is not None:  # plus the folder's messages updated or deleted through the API
+                changed = self._mutations.message_changes(user, state.since_change, state.until_change, parent)
+                reported = {item["id"] for item in changed}
+                rows = [*(row for row in rows if row["id"] not in reported), *changed]
+            return [row for row in rows if "@removed" in row or (
+                row.get("parentFolderId") == parent
+                and (received_from is None or _parse(row["receivedDateTime"]) >= received_from))]
 
         return self._round(call, changes, select)
 

@@ -34,6 +34,7 @@ from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
 
 GraphRow = Mapping[str, object]
 CACHED_RESULTS = 256  # (dataset, unit, window) results kept; a mailbox-day is small
+SEARCH_SPAN = dt.timedelta(days=30)  # `find` generates this much of a unit's history at a time
 
 
 class GraphRows:
@@ -57,6 +58,19 @@ class GraphRows:
              date_column: str | None = None) -> tuple[GraphRow, ...]:
         """Rows of ``[start, end)`` (snapshots: as of ``end``) for one unit; treat them as read-only."""
         return self._cached(dataset_name, unit_id, start, end, date_column)
+
+    def find(self, dataset_name: str, unit_id: str, row_id: str, date_column: str,
+             before: dt.datetime, not_before: dt.datetime) -> GraphRow | None:
+        """The unit's row whose ``id`` is ``row_id``, searched newest first from ``before`` back to
+        ``not_before`` on ``date_column`` (``None`` if there is none); uncached, a month at a time."""
+        end = before
+        while end > not_before:
+            start = max(not_before, end - SEARCH_SPAN)
+            for row in self._generate(dataset_name, unit_id, start, end, date_column):
+                if row.get("id") == row_id:
+                    return row
+            end = start
+        return None
 
     def _generate(self, dataset_name: str, unit_id: str, start: dt.datetime, end: dt.datetime,
                   date_column: str | None) -> tuple[GraphRow, ...]:

@@ -12,12 +12,14 @@ from mgdc_pipelines.consent.store import ConsentStore
 from mgdc_pipelines.defs import build_defs, build_mgdc_assets, copy_jobs
 from mgdc_pipelines.defs.change_sensor import change_sensors
 from mgdc_pipelines.emulator import DEMO_CLIENT_SECRET
+from mgdc_pipelines.sources.base import Scope
 from mgdc_pipelines_tests.conftest import scoped_instance
 from mgdc_pipelines_tests.defs.sensor_helpers import ENGINEERING, SALES, Clock, mark_materialized
-from mgdc_pipelines_tests.sources.graph.conftest import DAY, start_emulator
+from mgdc_pipelines_tests.sources.graph.conftest import DAY, make_graph, request_for, start_emulator
 from mgdc_pipelines_tests.sources.graph.test_spec_and_dagster import SECRET_ENV, graph_source_block
 
 USERS = dg.AssetKey(["mgdc", "User_v1"])
+MESSAGES = dg.AssetKey(["mgdc", "Message_v1"])
 
 
 @pytest.fixture
@@ -28,17 +30,26 @@ def emulator():
         yield emu
 
 
-@pytest.fixture
-def app(small_spec_factory, emulator, monkeypatch):
+def graph_app(small_spec_factory, emulator, monkeypatch, datasets: tuple[str, ...]):
     monkeypatch.setenv(SECRET_ENV, DEMO_CLIENT_SECRET)
 
     def on_graph(raw):
         raw["source"] = {**graph_source_block(emulator), "state_dir": str(emulator.ca_pem_path.parent / "delta")}
         raw["scopes"] = {"sales": [SALES], "engineering": [ENGINEERING]}
-        raw["datasets"] = [d for d in raw["datasets"] if d["name"] in ("User_v1", "Contact_v1")]
+        raw["datasets"] = [d for d in raw["datasets"] if d["name"] in datasets]
         raw.pop("downstream", None)
 
     return small_spec_factory(on_graph)
+
+
+@pytest.fixture
+def app(small_spec_factory, emulator, monkeypatch):
+    return graph_app(small_spec_factory, emulator, monkeypatch, ("User_v1", "Contact_v1"))
+
+
+@pytest.fixture
+def mail_app(small_spec_factory, emulator, monkeypatch):
+    return graph_app(small_spec_factory, emulator, monkeypatch, ("Message_v1",))
 
 
 class ChangeHarness:
@@ -96,3 +107,37 @@ def test_no_change_sensor_for_datasets_without_a_delta_and_a_skip_when_suspended
     assert result.run_requests == []
     assert result.skip_message.startswith("Not reading changes: app demo is suspended")
     assert emulator.requests == [] or all("/delta" not in r.path for r in emulator.requests)
+
+
+def sales_only_mail(emulator, tmp_path, day: dt.date) -> list[dict]:
+    """Message_v1 rows of ``day`` in mailboxes of sales members outside engineering, as copied."""
+    engineers = {u.id for u in emulator.tenant.members_of(ENGINEERING)}
+    graph = make_graph(emulator, tmp_path / "reader-state", page_size=1000)
+    rows = [row for batch in graph.extract(request_for("Message_v1", Scope("sales", (SALES,)), day))
+            for row in batch.to_pylist()]
+    return [row for row in rows if row["puser"] not in engineers]
+
+
+def test_an_updated_or_deleted_message_re_copies_exactly_its_copied_partition(mail_app, emulator, tmp_path):
+    copied, earlier = (sales_only_mail(emulator, tmp_path, day) for day in (DAY, DAY - dt.timedelta(days=1)))
+    with scoped_instance(mail_app) as instance:
+        harness = ChangeHarness(instance, mail_app, Clock(emulator.now()))
+        assert "2 delta baselines recorded" in harness.tick().skip_message  # Message_v1 × 2 scopes
+        mark_materialized(instance, MESSAGES, f"{DAY}|sales")  # DAY was copied for sales; DAY - 1 was not
+
+        emulator.update_message(copied[0]["puser"], copied[0]["id"], isRead=not copied[0]["isRead"])
+        [update] = harness.tick().run_requests
+        assert (update.partition_key, update.asset_selection) == (f"{DAY}|sales", [MESSAGES])
+        assert harness.tick().run_requests == []  # requested once
+
+        emulator.delete_message(copied[1]["puser"], copied[1]["id"])
+        [deletion] = harness.tick().run_requests
+        assert (deletion.partition_key, deletion.asset_selection) == (f"{DAY}|sales", [MESSAGES])
+        assert deletion.run_key != update.run_key  # another change: another re-copy
+
+        emulator.update_message(earlier[0]["puser"], earlier[0]["id"], categories=["Customer"])
+        emulator.delete_message(earlier[1]["puser"], earlier[1]["id"])
+        quiet = harness.tick()
+        assert quiet.run_requests == []  # its partition was never copied: the availability sensor's
+        assert "1 changed partitions not copied yet" in quiet.skip_message
+        assert "without a date" not in quiet.skip_message  # the deletion was placed, by its recorded day

@@ -7,6 +7,7 @@ import pytest
 
 from mgdc_pipelines.consent.registration import registration_for
 from mgdc_pipelines.consent.store import ConsentStore
+from mgdc_pipelines.defs.availability import materialized_among
 from mgdc_pipelines.defs.build import build_defs
 from mgdc_pipelines.defs.pools import pool_name
 from mgdc_pipelines_tests.conftest import approve
@@ -192,3 +193,20 @@ def test_an_unapproved_app_skips_and_adds_no_scope(small_spec_factory):
         assert tick.requests == [] and tick.added == []
         assert tick.skip.startswith("Not copying: app demo is pending: no authorization at")
         assert harness.scopes() == []
+
+
+def test_the_materialization_lookup_answers_for_exactly_the_asked_keys_across_query_chunks():
+    # More keys than one query takes (500), so the lookup spans chunks: the first, the boundary, the last.
+    keys = [f"2026-11-{day:02d}|team-{n:03d}" for day in range(1, 4) for n in range(250)]
+    first, boundary, last = keys[0], keys[500], keys[-1]
+    with dg.instance_for_test() as instance:
+        mark_materialized(instance, MESSAGES, first, boundary, last, last)  # `last` twice: one key
+        mark_materialized(instance, MESSAGES, "2026-10-01|team-000")  # materialized, but not asked
+        mark_materialized(instance, USERS, keys[1])  # another asset's partition
+        assert materialized_among(instance, MESSAGES, keys) == {first, boundary, last}
+        assert materialized_among(instance, MESSAGES, []) == set()  # not "every partition"
+        instance.wipe_assets([MESSAGES])
+        assert materialized_among(instance, MESSAGES, keys) == set()  # a wiped asset is copied again
+        mark_materialized(instance, MESSAGES, boundary)
+        assert materialized_among(instance, MESSAGES, keys) == {boundary}
+        assert materialized_among(instance, USERS, keys) == {keys[1]}

@@ -90,3 +90,68 @@ def test_an_invalid_delta_token_is_410(graph: GraphClient) -> None:
 
     assert response.status_code == 410
     assert response.json()["error"]["code"] == "SyncStateNotFound"
+
+
+def _window_params(select: str) -> dict:
+    return {"$filter": f"receivedDateTime ge {RECEIVED_FROM:%Y-%m-%dT%H:%M:%SZ} and "
+                       f"receivedDateTime lt {CLOCK:%Y-%m-%dT%H:%M:%SZ}", "$select": select, "$top": "1000"}
+
+
+def _sender_with_sent_mail(graph: GraphClient) -> tuple[str, dict]:
+    """A user and one message they sent in the window (from the SentItem_v1 endpoint)."""
+    for user in graph.emulator.tenant.users[:20]:
+        listing = graph.get(f"/users/{user.id}/mailFolders/sentitems/messages", _window_params("id,isRead")).json()
+        if listing.get("value"):
+            return user.id, listing["value"][0]
+    raise AssertionError("no user of the test tenant sent mail in the window")
+
+
+def test_an_updated_message_is_served_with_its_new_values_and_reported_once_in_its_folder_only(graph: GraphClient) -> None:
+    emulator = graph.emulator
+    owner, sent = _sender_with_sent_mail(graph)
+    select = {"$select": "id,isRead,categories,lastModifiedDateTime,parentFolderId"}
+    links = {folder: _round(graph, MESSAGES_DELTA_PATH.format(user=owner, folder=folder), select)[1]
+             for folder in ("sentitems", "inbox")}
+    later = CLOCK + dt.timedelta(minutes=5)
+    emulator.set_clock(later)  # no generated change falls in [CLOCK, later) for these folders' rows below
+
+    emulator.update_message(owner, sent["id"], isRead=not sent["isRead"], categories=["Red category"])
+
+    sent_changes, sent_link = _round(graph, links["sentitems"])
+    inbox_changes, _ = _round(graph, links["inbox"])
+    [reported] = [m for m in sent_changes if m["id"] == sent["id"]]
+    assert (reported["isRead"], reported["categories"]) == (not sent["isRead"], ["Red category"])
+    assert _parse(reported["lastModifiedDateTime"]) == later
+    assert sent["id"] not in {m["id"] for m in inbox_changes}
+    assert sent["id"] not in {m["id"] for m in _round(graph, sent_link)[0]}  # reported once
+    for path in (f"/users/{owner}/messages", f"/users/{owner}/mailFolders/sentitems/messages"):
+        served = {m["id"]: m for m in graph.get(path, _window_params("id,isRead,categories")).json()["value"]}
+        assert (served[sent["id"]]["isRead"], served[sent["id"]]["categories"]) == (not sent["isRead"], ["Red category"])
+
+
+def test_a_deleted_message_is_removed_only_in_its_own_folders_delta(graph: GraphClient) -> None:
+    emulator = graph.emulator
+    owner, sent = _sender_with_sent_mail(graph)
+    select = {"$select": "id,parentFolderId"}
+    links = {folder: _round(graph, MESSAGES_DELTA_PATH.format(user=owner, folder=folder), select)[1]
+             for folder in ("sentitems", "inbox")}
+
+    emulator.delete_message(owner, sent["id"])
+
+    removed = {folder: [m["id"] for m in _round(graph, link)[0] if "@removed" in m] for folder, link in links.items()}
+    assert removed == {"sentitems": [sent["id"]], "inbox": []}
+    listing = graph.get(f"/users/{owner}/mailFolders/sentitems/messages", _window_params("id")).json()
+    assert sent["id"] not in {m["id"] for m in listing["value"]}
+
+
+def test_changing_an_unknown_message_or_a_fixed_property_is_refused_by_name(graph: GraphClient) -> None:
+    emulator = graph.emulator
+    owner, sent = _sender_with_sent_mail(graph)
+    with pytest.raises(ValueError, match="update_message: \\['id', 'parentFolderId'\\] cannot be set"):
+        emulator.update_message(owner, sent["id"], parentFolderId="elsewhere", id="x")
+    emulator.configure(mutable_message_days=30)  # an unknown id is searched for that far back
+    with pytest.raises(ValueError, match=f"user '{owner}' has no message 'AAMk-nope' received in the 30 days before"):
+        emulator.delete_message(owner, "AAMk-nope")
+    emulator.delete_message(owner, sent["id"])
+    with pytest.raises(ValueError, match="was deleted; it cannot be updated"):
+        emulator.update_message(owner, sent["id"], isRead=True)

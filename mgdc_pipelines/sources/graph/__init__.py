@@ -22,7 +22,8 @@ from mgdc_pipelines.sources.graph.auth import (
     GraphCredentials,
 )
 from mgdc_pipelines.sources.graph.client import RetryPolicy
-from mgdc_pipelines.sources.graph.delta import ChangeSet, DeltaStore
+from mgdc_pipelines.sources.graph.delta import ChangeSet
+from mgdc_pipelines.sources.graph.delta_state import DeltaStore
 from mgdc_pipelines.sources.graph.errors import GraphError, MalformedPageError, RetriesExhaustedError
 from mgdc_pipelines.sources.graph.source import DEFAULT_GRAPH_URL, GraphSettings, GraphSource
 from mgdc_pipelines.sources.graph.stats import GraphStats

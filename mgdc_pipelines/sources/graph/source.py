@@ -29,7 +29,8 @@ from mgdc_pipelines.sources.base import ExtractRequest, Scope
 from mgdc_pipelines.sources.graph.auth import GraphCredentials, TokenProvider
 from mgdc_pipelines.sources.graph.batch import BatchCall, relative_url, require_ok, run_batch
 from mgdc_pipelines.sources.graph.client import GraphClient, RetryPolicy
-from mgdc_pipelines.sources.graph.delta import ChangeSet, DeltaReader, DeltaStore
+from mgdc_pipelines.sources.graph.delta import ChangeSet, DeltaReader
+from mgdc_pipelines.sources.graph.delta_state import DEFAULT_LOCK_TIMEOUT_S, DeltaStore
 from mgdc_pipelines.sources.graph.progress import Progress
 from mgdc_pipelines.sources.graph.query import DatasetQuery
 from mgdc_pipelines.sources.graph.scope import ScopeResolver
@@ -53,7 +54,8 @@ class GraphSettings:
     ca_bundle: str | None = None  # PEM file to trust instead of the system store
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY  # requests in flight, all mailboxes together
     page_size: int | None = None  # `$top` for collections; None: Graph's default
-    state_dir: str | None = None  # where delta links are kept (see `changes`)
+    state_dir: str | None = None  # where delta links and the id → day index are kept (see `changes`)
+    state_lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S  # wait for another reader of the same delta state
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -134,28 +136,36 @@ class GraphSource:
     # -- Changes, for sensors -------------------------------------------------------------------
 
     def changes(
-        self, dataset: str, scope: Scope, now: dt.datetime | None = None, date_column: str | None = None
+        self, dataset: str, scope: Scope, now: dt.datetime | None = None, date_column: str | None = None,
+        columns: Sequence[str] | None = None,
     ) -> ChangeSet:
         """What changed in ``dataset`` within ``scope`` since the previous call.
 
         Runs the dataset's delta query (users and groups: ``/users/delta``, ``/groups/delta``;
         Message_v1 and SentItem_v1: per-folder message delta of every user in scope), starting
-        from the delta link stored for (dataset, scope.key) under ``state_dir``, and stores the
-        new link only after every page was read (a failed call is simply repeated next time).
+        from the delta link stored for (dataset, scope.key) under ``state_dir``. The new link is
+        stored only after every page was read, in the same transaction as the index below (a
+        failed call changes nothing and is simply repeated next time).
 
         The returned :class:`ChangeSet` lists changed and removed (``@removed``) object ids and
-        the partition dates they affect: for range datasets the UTC days of the changed items'
-        date-filter column (``date_column``, default the dataset's first), for snapshot datasets the day of ``now`` (default: the current UTC
-        time). Removed items carry no date, so they add no date; a sensor that must drop them
-        re-materializes the dates it still holds them in. The first call for a (dataset, scope)
-        has no link: it reads the full state, stores the link, and returns ``initial=True`` with
-        every current id (a sensor usually just records the baseline).
+        the partition dates they affect. Snapshot datasets (users, groups): the day of ``now``
+        (default: the current UTC time). Messages: the UTC days of the changed items'
+        date-filter column (``date_column``, default the dataset's first), which the delta
+        ``$select``s; every id's day is indexed per (dataset, scope), so a removed message adds
+        the day it was last seen in, and a message whose date moved adds its old day too. The
+        date column is read only if it is among ``columns`` (the app's authorized columns;
+        ``None``: all): if not, changes are returned without dates, as ``undated_ids`` with the
+        reason. Removed ids the index never saw (older than the baseline) are undated too.
+
+        The first call for a (dataset, scope) has no link: it reads the full state, fills the
+        index, stores the link, and returns ``initial=True`` with every current id (a sensor
+        usually just records the baseline). Changing the date column starts a new baseline.
         """
         if self.settings.state_dir is None:
             raise ValueError("GraphSource.changes needs a state_dir to keep delta links in")
-        store = DeltaStore(Path(self.settings.state_dir))
+        store = DeltaStore(Path(self.settings.state_dir), self.settings.state_lock_timeout_s)
         reader = DeltaReader(self.client, ScopeResolver(self.client), store, self.settings.page_size)
-        return reader.changes(dataset, scope, now, date_column)
+        return reader.changes(dataset, scope, now, date_column, columns)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@
 every request (``Session.merge_environment_settings``), so a session told to trust one CA
 bundle silently trusts another. :class:`TrustedSession` keeps proxies from the environment but
 always verifies against its own ``verify``: the system store (``True``) or a CA bundle file.
-TLS verification is never turned off.
+TLS verification is never turned off. Nor does it add ``~/.netrc`` credentials, which
+``requests`` would otherwise send as Basic auth in place of the bearer token.
 
 >>> session = trusted_session(None, pool_size=4)
 >>> session.verify
@@ -22,10 +23,31 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
+
+
+class _HeadersOnly(AuthBase):
+    """Authentication is the ``Authorization`` header the caller sets; a set ``auth`` also keeps
+    ``requests`` from looking credentials up in ``~/.netrc``."""
+
+    def __call__(self, request):
+        return request
 
 
 class TrustedSession(requests.Session):
-    """A session that verifies TLS against ``self.verify`` only."""
+    """A session that verifies TLS against ``self.verify`` only and never adds credentials."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.auth = _HeadersOnly()
+
+    def rebuild_auth(self, prepared_request, response) -> None:
+        """On a redirect, drop the token when the host changes (as requests does), but never
+        add ``~/.netrc`` credentials (which requests would)."""
+        if "Authorization" in prepared_request.headers and self.should_strip_auth(
+            response.request.url, prepared_request.url
+        ):
+            del prepared_request.headers["Authorization"]
 
     def merge_environment_settings(self, url, proxies, stream, verify, cert) -> dict[str, Any]:
         settings = super().merge_environment_settings(url, proxies, stream, verify, cert)

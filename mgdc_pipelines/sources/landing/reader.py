@@ -32,8 +32,8 @@ UTF8_BOM = b"\xef\xbb\xbf"
 EXCERPT_CHARS = 2000  # how much of a bad line the quarantine keeps
 # Bytes read per buffer, and so the most a block of lines parsed at once spans. 8 MiB is eight
 # of Arrow's 1 MiB units of parallel parsing (both cores busy) and about 1,400 Message_v1 lines;
-# the block's parsed table (every column, transient) is about as big again. At 32 MiB a copy's
-# peak RSS was ~40 MB higher and it was no faster (benchmarks `memory` and `copy` cases).
+# the block's parsed table (every column, transient) is about as big again. At 32 MiB the peak
+# RSS of a 200k-row copy was ~55 MB higher for the same CPU time (benchmarks `memory` case).
 BLOCK_BYTES = 8 * 1024 * 1024
 _ANY_NUMBER_OF_LINES = 1 << 62
 _LINE_BREAK = ord("\n")

@@ -89,3 +89,13 @@ def test_a_certificate_credential_from_the_spec_resource_gets_tokens_and_rows(tm
         assert sum(b.num_rows for b in source.extract(request_for("User_v1"))) > 0
         assert [r.status for r in token_requests(emu)] == [200]
     assert "PRIVATE KEY" not in repr(source) and "certificate" in repr(source)
+
+
+def test_netrc_credentials_never_replace_the_bearer_token(emulator, graph, monkeypatch, tmp_path):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login intruder password not-a-token\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))  # requests reads it for every host it matches
+    rows = sum(batch.num_rows for batch in graph.extract(request_for("User_v1")))
+    assert rows > 0  # every Graph call went out with the bearer token, so none was refused
+    assert not [r for r in emulator.requests if r.status == 401]
