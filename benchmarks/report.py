@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+# (bound, "≥" or "≤") per result, from issue #7.
 TARGETS = {
-    "copy mgdc/limit": 0.7,
-    "copy mgdc/naive": 6,
-    "copy mgdc/dlt": 15,
-    "backfill ratio": 5,
-    "graph efficiency": 0.8,
+    "copy mgdc/limit": (0.7, "≥"),
+    "copy mgdc/naive": (6, "≥"),
+    "copy mgdc/dlt": (15, "≥"),
+    "memory ratio": (1.3, "≤"),
+    "memory peak_rss_mb": (400, "≤"),
+    "backfill ratio": (5, "≥"),
+    "graph efficiency": (0.8, "≥"),
 }
 
 
@@ -56,11 +59,13 @@ def _short(value: Any) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
-def _verdict(results: dict[str, Any], name: str, target: float) -> str:
+def _verdict(results: dict[str, Any], name: str, target: tuple[float, str]) -> str:
     value = _value(results, name)
     if value is None:
         return "n/a"
-    return f"{value:.2f} {'ok' if value >= target else 'MISSED'} (≥{target})"
+    bound, direction = target
+    met = value >= bound if direction == "≥" else value <= bound
+    return f"{value:.2f} {'ok' if met else 'MISSED'} ({direction}{bound})"
 
 
 def _value(results: dict[str, Any], name: str) -> float | None:

@@ -49,6 +49,7 @@ from mgdc_pipelines.sources.landing.store import (
     LocalDeliveryStore,
 )
 from mgdc_pipelines.sources.landing.stats import LandingStats
+from mgdc_pipelines.sources.rows import chunked
 
 DEFAULT_QUARANTINE_DIR = "./mgdc_quarantine"
 
@@ -182,7 +183,7 @@ class LandingExtraction(Iterator[pa.RecordBatch]):
     def _line_by_line(
         self, lines: Iterable[RawLine], placement: RowPlacement
     ) -> Iterator[pa.RecordBatch]:
-        for chunk in _chunks(self._placed_rows(lines, placement), self.request.batch_rows):
+        for chunk in chunked(self._placed_rows(lines, placement), self.request.batch_rows):
             yield from self._converted(chunk)
 
     def _placed_rows(
@@ -255,16 +256,3 @@ def _describe(selection: Selection, date_column: str | None) -> str:
     if date_column is None:
         return selection.description
     return f"{selection.description}; rows whose {date_column} is in the window"
-
-
-def _chunks(rows: Iterable[DeliveredRow], size: int) -> Iterator[list[DeliveredRow]]:
-    if size < 1:
-        raise ValueError(f"batch_rows must be at least 1, got {size}")
-    chunk: list[DeliveredRow] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
