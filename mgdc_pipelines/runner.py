@@ -212,7 +212,8 @@ def run_downstream_week(
     authorization = sync_scope_partitions(instance, app).authorization
     if not authorization.in_force:
         raise ConsentError(f"Nothing to copy: {authorization.reason}")
-    missing = [run for run in _planned_runs(app, authorization.scopes, first, last) if not _run_done(defs, instance, run)]
+    planned = (still_missing(defs, instance, run) for run in _planned_runs(app, authorization.scopes, first, last))
+    missing = [run for run in planned if run]
     copies, _ = run_planned(defs, instance, missing, on_run)
     job = dg.define_asset_job(f"{app.name}_downstream_week", selection=dg.AssetSelection.assets(*keys))
     resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(job.name)
@@ -249,18 +250,22 @@ def _downstream_assets(defs: dg.Definitions) -> Iterator[tuple[dg.AssetKey, dg.A
                     yield key, asset
 
 
-def _run_done(defs: dg.Definitions, instance: dg.DagsterInstance, run: tuple[str, str, str]) -> bool:
-    """Whether every partition a planned range run would copy is materialized already."""
+def still_missing(
+    defs: dg.Definitions, instance: dg.DagsterInstance, run: tuple[str, str, str]
+) -> tuple[str, str, str] | None:
+    """The part of a planned range run not materialized yet: from its first missing day to its
+    last (days in between are copied again, harmlessly); ``None`` when nothing is missing."""
     job_name, start, end = run
     first, _, scope = start.partition("|")
-    last = end.partition("|")[0]
-    day, until = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
-    wanted = set()
-    while day <= until:
-        wanted.add(f"{day.isoformat()}|{scope}" if scope else day.isoformat())
+    last = dt.date.fromisoformat(end.partition("|")[0])
+    day, keys = dt.date.fromisoformat(first), []
+    while day <= last:
+        keys.append(f"{day.isoformat()}|{scope}" if scope else day.isoformat())
         day += dt.timedelta(days=1)
-    keys = defs.resolve_job_def(job_name).asset_layer.selected_asset_keys
-    return all(wanted <= set(instance.get_materialized_partitions(key)) for key in keys)
+    assets = defs.resolve_job_def(job_name).asset_layer.selected_asset_keys
+    done = [set(instance.get_materialized_partitions(asset)) for asset in assets]
+    missing = [key for key in keys if any(key not in materialized for materialized in done)]
+    return (job_name, missing[0], missing[-1]) if missing else None
 
 
 def _headline(metadata: dict) -> str:

@@ -82,6 +82,8 @@ def test_demo_command_materializes_every_dataset_and_prints_a_summary(tmp_path):
         for field in expected:
             assert table.schema.field(field.name).type == field.type, (dataset.name, field.name)
     assert "make ui" in result.stdout
+    runs = len(spec.scopes) + 1  # one range run per scope, one for SharePoint; no downstream here
+    assert f"{runs} of {runs} runs succeeded" in result.stdout
 
     # The persistent instance holds the runs and materializations the UI will show.
     with dg.DagsterInstance.from_config(str(home)) as instance:
