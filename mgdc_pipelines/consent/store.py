@@ -3,21 +3,23 @@
     <consent.authorization>                  signed by the admin (read-only here)
     <consent.public_key>                     the admin's public key: all the runtime holds
     <state_dir>/<app>.suspension.json        the latest suspension (active until re-approval)
-    <state_dir>/<app>.audit.jsonl            append-only audit events
+    <state_dir>/<app>.audit.jsonl            append-only audit events (every suspension, every commit)
 
 ``state_dir`` defaults to the authorization's folder and is created on first write.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from mgdc_pipelines.consent.audit import AuditLog
 from mgdc_pipelines.consent.authorization import Authorization, read_authorization
-from mgdc_pipelines.consent.clock import as_utc, utc_now
+from mgdc_pipelines.consent.clock import as_utc, from_iso, utc_now
 from mgdc_pipelines.consent.errors import ConsentError
 from mgdc_pipelines.consent.jsonfiles import read_json, write_json
 from mgdc_pipelines.consent.keys import load_public_key
@@ -80,6 +82,37 @@ class ConsentStore:
             return None
         return recorded
 
+    def suspensions(self) -> list[Suspension]:
+        """Every suspension on record, active or lifted, oldest first.
+
+        The suspension file holds only the latest; the audit log's ``suspended`` events hold them all.
+        """
+        return _history(self.audit.entries(), self.app_name, self.recorded_suspension())
+
+    def withheld_partitions(self, dataset: str, path_of: Callable[[str], str]) -> dict[str, Suspension]:
+        """Partitions of ``dataset`` a suspension flagged and not committed again since, each with
+        the latest suspension that flagged it.
+
+        A re-approval lifts a suspension but does not clean the data it found: only a re-copy
+        (a ``partition_committed`` event after ``suspended_at``) replaces a flagged partition.
+        ``path_of`` maps a flagged partition key to the partition's sink path
+        (``PartitionRef.relative_path``), which is how commit events name partitions.
+        """
+        entries = self.audit.entries()
+        flagged: dict[str, Suspension] = {}
+        for suspension in _history(entries, self.app_name, self.recorded_suspension()):
+            if suspension.dataset == dataset:
+                flagged.update(dict.fromkeys(suspension.partitions, suspension))
+        if not flagged:
+            return {}
+        committed = _last_commits(entries, dataset)
+        never = datetime.min.replace(tzinfo=timezone.utc)
+        return {
+            key: suspension
+            for key, suspension in flagged.items()
+            if committed.get(path_of(key), never) <= suspension.suspended_at
+        }
+
     def suspend(
         self,
         reason: str,
@@ -108,3 +141,36 @@ class ConsentStore:
             fingerprint=fingerprint,
         )
         return suspension
+
+
+def _history(entries: Iterable[dict[str, Any]], app_name: str, recorded: Suspension | None) -> list[Suspension]:
+    found = [
+        Suspension.from_dict(
+            {
+                "app_name": app_name,
+                "fingerprint": entry.get("fingerprint"),
+                "reason": entry.get("reason"),
+                "dataset": entry.get("dataset"),
+                "partitions": entry.get("partitions"),
+                "suspended_at": entry["at"],
+            },
+            where=f"audit event 'suspended' at {entry['at']}",
+        )
+        for entry in entries
+        if entry["event"] == "suspended"
+    ]
+    if recorded is not None and recorded not in found:  # e.g. an audit log that was moved away
+        found.append(recorded)
+    return sorted(found, key=lambda suspension: suspension.suspended_at)
+
+
+def _last_commits(entries: Iterable[dict[str, Any]], dataset: str) -> dict[str, datetime]:
+    """The latest ``partition_committed`` time of each partition of ``dataset``, by sink path."""
+    latest: dict[str, datetime] = {}
+    for entry in entries:
+        if entry["event"] == "partition_committed" and entry.get("dataset") == dataset:
+            at = from_iso(entry["at"], "audit event 'partition_committed' at")
+            path = entry.get("partition")
+            if path not in latest or at > latest[path]:
+                latest[path] = at
+    return latest

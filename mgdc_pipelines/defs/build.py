@@ -26,6 +26,7 @@ from mgdc_pipelines.defs.constants import (
 )
 from mgdc_pipelines.defs.downstream import build_downstream_assets
 from mgdc_pipelines.defs.loader import MgdcIOManager
+from mgdc_pipelines.defs.loader_consent import ConsentLocation
 from mgdc_pipelines.defs.resources import consent_resource, sink_resource, source_resource
 from mgdc_pipelines.defs.schedules import daily_schedules
 from mgdc_pipelines.defs.sensors import availability_sensor
@@ -47,8 +48,11 @@ def build_defs(
         CONSENT_RESOURCE_KEY: consent_resource(app),
         **(resources or {}),
     }
-    # Downstream assets read through the very sink the assets write to (an overridden one too).
-    bound.setdefault(LOADER_RESOURCE_KEY, MgdcIOManager(sink=bound[SINK_RESOURCE_KEY]))
+    # Downstream assets read through the very sink the assets write to (an overridden one too),
+    # under the app's consent: nothing while suspended, no partition a failed check flagged.
+    bound.setdefault(
+        LOADER_RESOURCE_KEY, MgdcIOManager(sink=bound[SINK_RESOURCE_KEY], consent=ConsentLocation.of(app))
+    )
     jobs = copy_jobs(app, assets)
     # `downstream:` entries read the assets by the keys the translator gave them.
     mgdc_keys = {item.dataset.name: asset.key for item, asset in zip(app.datasets, assets)}

@@ -46,7 +46,7 @@ its day. ``mgdc_pipelines_tests/defs/test_loader.py`` materializes assets like i
 # `ResourceDependency[...]` annotation, not a string.
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Optional, Protocol
 
 import dagster as dg
 import pandas as pd
@@ -55,16 +55,17 @@ import pyarrow.dataset as pads
 
 from mgdc_pipelines.catalog import Dataset, get_dataset
 from mgdc_pipelines.defs.constants import METADATA_COLUMNS, METADATA_DATASET, METADATA_WRITTEN_COLUMNS
+from mgdc_pipelines.defs.loader_consent import (
+    ConsentLocation,
+    MgdcLoadError,
+    listed_keys,
+    refuse_while_suspended,
+    without_withheld,
+)
 from mgdc_pipelines.defs.partitions import partition_ref
 from mgdc_pipelines.sinks.base import PartitionRef, Sink
 
 SUPPORTED_TYPES = "pyarrow.dataset.Dataset (lazy), pyarrow.Table or pandas.DataFrame"
-# How many partition keys an error message lists before it summarizes the rest.
-_LISTED_KEYS = 20
-
-
-class MgdcLoadError(Exception):
-    """An MGDC input cannot be loaded as asked: the message explains why and what to do."""
 
 
 class SinkProvider(Protocol):
@@ -80,12 +81,18 @@ class MgdcIOManager(dg.ConfigurableIOManager):
         sink: the sink resource the MGDC assets write through. Any resource with
             ``get_sink() -> Sink`` works. Use the same resource object that is bound to
             ``mgdc_sink`` (:func:`~mgdc_pipelines.defs.build_defs` does this).
+        consent: where the app's consent store is (:class:`ConsentLocation`;
+            ``build_defs`` sets it from the spec). With it, nothing loads while the app is
+            suspended, and partitions a failed blocking check flagged are left out until they
+            are copied again (:mod:`~mgdc_pipelines.defs.loader_consent`). Without it (a custom
+            setup), the loader applies no consent filtering: it hands over whatever is committed.
 
     ``load_input`` works in four steps:
 
     1. It finds the dataset and its written columns in the upstream spec's metadata
        (``mgdc/dataset`` and ``mgdc/written_columns``).
-    2. It maps the upstream partition keys Dagster hands over to sink partitions.
+    2. It maps the upstream partition keys Dagster hands over to sink partitions (and, with
+       ``consent``, refuses a suspended app and leaves out flagged partitions).
     3. It opens them with ``Sink.open_dataset`` in the written schema.
     4. It converts the data to the input's annotation.
 
@@ -96,6 +103,7 @@ class MgdcIOManager(dg.ConfigurableIOManager):
     """
 
     sink: dg.ResourceDependency[SinkProvider]
+    consent: Optional[ConsentLocation] = None
 
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         # MGDC assets commit their data through the sink and yield a MaterializeResult without
@@ -112,7 +120,12 @@ class MgdcIOManager(dg.ConfigurableIOManager):
     def load_input(self, context: dg.InputContext) -> Any:
         convert = _converter_for(context)  # an unsupported annotation fails before any I/O
         upstream = UpstreamDataset.from_context(context)
+        store = self.consent.store() if self.consent is not None else None
+        if store is not None:
+            refuse_while_suspended(store, upstream.key)
         partitions = partitions_to_load(context, upstream.dataset)
+        if store is not None:
+            partitions = without_withheld(context, store, upstream.key, upstream.dataset, partitions)
         sink = _sink_of(self.sink)
         data = sink.open_dataset(partitions, upstream.schema)
         missing = _not_committed(sink, partitions, data)
@@ -121,7 +134,7 @@ class MgdcIOManager(dg.ConfigurableIOManager):
             raise MgdcLoadError(
                 f"{len(missing)} of the {len(partitions)} requested partition(s) of "
                 f"{upstream.key.to_user_string()} are not committed in the sink {sink.uri()}: "
-                f"{_listed(keys)}. Materialize them first. No rows were loaded, so that a "
+                f"{listed_keys(keys)}. Materialize them first. No rows were loaded, so that a "
                 "missing partition does not silently give fewer rows."
             )
         context.log.info(
@@ -280,11 +293,6 @@ def _partition_folder(file: str, dataset: str) -> str | None:
     if marker >= 0:
         return folder[marker + 1 :]
     return folder if folder.startswith(f"{dataset}/") else None
-
-
-def _listed(keys: Sequence[str]) -> str:
-    shown = ", ".join(keys[:_LISTED_KEYS])
-    return shown if len(keys) <= _LISTED_KEYS else f"{shown} and {len(keys) - _LISTED_KEYS} more"
 
 
 def _plain(value: Any) -> Any:

@@ -1,0 +1,160 @@
+"""The loader under consent: a suspended app hands nothing downstream, and after re-approval a
+partition a failed blocking check flagged stays out until it is copied again.
+
+Real instance, real synthetic tenant, real LocalSink; the violation is a sink that adds an
+unconsented column after commit (as in test_consent_assets.py), caught by the blocking check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import dagster as dg
+import pyarrow as pa
+
+from mgdc_pipelines.consent.store import ConsentStore
+from mgdc_pipelines.defs import LOADER_RESOURCE_KEY, SINK_RESOURCE_KEY, MgdcIOManager, build_mgdc_assets
+from mgdc_pipelines.defs.loader_consent import ConsentLocation
+from mgdc_pipelines.defs.resources import LocalSinkResource
+from mgdc_pipelines.spec.model import AppSpec
+from mgdc_pipelines_tests.conftest import AdminKeys, approve, scoped_instance
+from mgdc_pipelines_tests.defs.test_consent_assets import CountingSink
+from mgdc_pipelines_tests.defs.test_loader import (  # noqa: F401 (app_factory is a fixture)
+    DAY,
+    MESSAGES,
+    OTHER_DAY,
+    app_factory,
+    committed_ids,
+    committed_rows,
+    failure_message,
+    materialize_mgdc,
+    message_partition,
+    mgdc_asset,
+    resources,
+    run_downstream,
+)
+
+FLAGGED = f"{OTHER_DAY}|all"
+CLEAN = [f"{DAY}|all", f"{DAY}|sales"]
+MESSAGE_DATASET = "BasicDataSet_v0.Message_v1"
+
+
+def copy_with_a_violation(app: AppSpec, instance: dg.DagsterInstance, partition: str) -> None:
+    """Materialize ``partition`` through a sink that leaks a column: the blocking check fails."""
+    leaky = {**resources(app), SINK_RESOURCE_KEY: CountingSink(path=str(app.sink.resolved_path()), corrupt_after_commit=True)}
+    result = dg.materialize(
+        [mgdc_asset(app, MESSAGES)], instance=instance, resources=leaky, partition_key=partition, raise_on_error=False
+    )
+    assert not result.success
+    assert instance.get_materialized_partitions(MESSAGES) >= {partition}, "the flagged data is materialized"
+
+
+def warnings_of(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult) -> list[str]:
+    return [e.user_message for e in instance.all_logs(result.run_id) if e.level == logging.WARNING and e.user_message]
+
+
+def test_a_suspended_app_loads_nothing_and_a_flagged_partition_stays_out_until_copied_again(
+    app_factory, admin_keys: AdminKeys
+):
+    app = app_factory()
+    got: dict[str, pa.Table] = {}
+
+    @dg.asset(ins={"messages": dg.AssetIn(MESSAGES)})
+    def all_mail(messages: pa.Table) -> None:
+        got["table"] = messages
+
+    scoped = mgdc_asset(app, MESSAGES)
+
+    @dg.asset(partitions_def=scoped.partitions_def, ins={"messages": dg.AssetIn(MESSAGES)})
+    def mail_per_partition(messages: pa.Table) -> None:
+        got["partition"] = messages
+
+    with scoped_instance(app) as instance:
+        materialize_mgdc(app, instance, MESSAGES, *CLEAN)
+        copy_with_a_violation(app, instance, FLAGGED)
+        suspension = ConsentStore(app.consent, app.name).suspension()
+        assert suspension is not None and suspension.partitions == (FLAGGED,)
+
+        # 1. Suspended: no MGDC input loads, not even a partition the check never flagged.
+        suspended = run_downstream(app, instance, [all_mail], raise_on_error=False)
+        assert not suspended.success and "table" not in got
+        assert f"App {app.name} is {suspension.describe()}" in failure_message(suspended)
+        assert "mgdc/Message_v1 was not loaded" in failure_message(suspended)
+        daily = run_downstream(app, instance, [mail_per_partition], CLEAN[0], raise_on_error=False)
+        assert suspension.describe() in failure_message(daily) and "partition" not in got
+
+        # 2. Re-approved: the flagged partition is left out (with a warning), the others load.
+        approve(app, admin_keys)
+        assert ConsentStore(app.consent, app.name).suspension() is None
+        released = run_downstream(app, instance, [all_mail])
+        assert got["table"].num_rows == committed_rows(instance, MESSAGES, CLEAN) > 0
+        assert sorted(got["table"].column("id").to_pylist()) == committed_ids(app, [message_partition(p) for p in CLEAN])
+        [warning] = [w for w in warnings_of(instance, released) if "Left out" in w]
+        assert f"Left out 1 of the 3 partition(s) of mgdc/Message_v1: {FLAGGED}." in warning
+        assert suspension.reason in warning and "materialize them again" in warning
+
+        # ... and an input asking for the flagged partition alone fails instead of loading nothing.
+        only_flagged = run_downstream(app, instance, [mail_per_partition], FLAGGED, raise_on_error=False)
+        message = failure_message(only_flagged)
+        assert f"every requested partition of mgdc/Message_v1 (1: {FLAGGED})" in message
+        assert "Materialize them again" in message and "partition" not in got
+
+        # 3. Copied again (a clean sink): the re-copy replaced the data, so it loads again.
+        materialize_mgdc(app, instance, MESSAGES, FLAGGED)
+        everything = [*CLEAN, FLAGGED]
+        again = run_downstream(app, instance, [all_mail])
+        assert not [w for w in warnings_of(instance, again) if "Left out" in w]
+        assert got["table"].num_rows == committed_rows(instance, MESSAGES, everything)
+        assert sorted(got["table"].column("id").to_pylist()) == committed_ids(app, [message_partition(p) for p in everything])
+        assert "body" not in got["table"].column_names
+        assert run_downstream(app, instance, [mail_per_partition], FLAGGED).success
+
+
+def test_a_loader_without_consent_location_filters_nothing(app_factory):
+    """A custom setup (``MgdcIOManager(sink=...)`` alone) reads whatever is committed: documented."""
+    app = app_factory()
+    got = {}
+
+    @dg.asset(ins={"messages": dg.AssetIn(MESSAGES)})
+    def all_mail(messages: pa.Table) -> None:
+        got["table"] = messages
+
+    with scoped_instance(app) as instance:
+        copy_with_a_violation(app, instance, FLAGGED)
+        plain = {**resources(app), LOADER_RESOURCE_KEY: MgdcIOManager(sink=LocalSinkResource(path=str(app.sink.resolved_path())))}
+        result = dg.materialize(
+            [*build_mgdc_assets(app), all_mail], selection=[all_mail], instance=instance, resources=plain
+        )
+    assert result.success and got["table"].num_rows > 0
+    assert isinstance(resources(app)[LOADER_RESOURCE_KEY].consent, ConsentLocation)
+
+
+def test_withheld_partitions_follow_the_whole_suspension_history(small_spec: AppSpec):
+    """Only a commit after the latest suspension that flagged a partition releases it."""
+    store = ConsentStore(small_spec.consent, small_spec.name)
+    start = dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc)
+    hour = dt.timedelta(hours=1)
+
+    def commit(key: str, at: dt.datetime) -> None:
+        store.audit.append("partition_committed", at=at, dataset=MESSAGE_DATASET, partition=path_of(key))
+
+    def suspend(keys: tuple[str, ...], at: dt.datetime) -> None:
+        store.suspend("leak", dataset=MESSAGE_DATASET, partitions=keys, fingerprint="f" * 64, now=at)
+
+    def path_of(key: str) -> str:
+        return message_partition(key).relative_path
+
+    commit("2026-11-19|all", start)
+    commit("2026-11-20|all", start)
+    suspend(("2026-11-19|all", "2026-11-20|all"), start + hour)
+    commit("2026-11-19|all", start + 2 * hour)  # re-copied: released...
+    commit("2026-11-20|all", start + 2 * hour)
+    suspend(("2026-11-20|all",), start + 3 * hour)  # ...but this one is flagged again
+    store.suspend("other", dataset="BasicDataSet_v0.User_v1", partitions=("2026-11-19|all",), fingerprint="f" * 64, now=start + 4 * hour)
+
+    assert [s.suspended_at for s in store.suspensions()] == [start + hour, start + 3 * hour, start + 4 * hour]
+    withheld = store.withheld_partitions(MESSAGE_DATASET, path_of)
+    assert {key: s.suspended_at for key, s in withheld.items()} == {"2026-11-20|all": start + 3 * hour}
+    assert store.withheld_partitions("BasicDataSet_v0.Contact_v1", path_of) == {}
+
