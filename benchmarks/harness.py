@@ -20,7 +20,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -46,15 +45,9 @@ def run_isolated(target: str, kwargs: Mapping[str, Any]) -> Measurement:
     """Run ``target(**kwargs)`` in a new Python process; its timing, details and peak RSS."""
     command = [sys.executable, "-m", "benchmarks.worker", target, json.dumps(dict(kwargs))]
     path = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
-    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
-        process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env={**os.environ, "PYTHONPATH": path},
-            stdout=stdout, stderr=stderr, text=True,
-        )
-        process.wait()
-        stdout.seek(0)
-        stderr.seek(0)
-        out, err = stdout.read(), stderr.read()
+    process = subprocess.run(command, cwd=PROJECT_ROOT, env={**os.environ, "PYTHONPATH": path},
+                             capture_output=True, text=True)
+    out, err = process.stdout, process.stderr
     if process.returncode != 0:
         raise CompetitorFailed(f"{target} failed (exit {process.returncode}):\n{err[-3000:]}")
     lines = [line for line in out.splitlines() if line.startswith(RESULT_MARKER)]

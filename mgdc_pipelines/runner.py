@@ -19,8 +19,10 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 
 from mgdc_pipelines.catalog import ScopeKind
 from mgdc_pipelines.consent.errors import ConsentError
+from mgdc_pipelines.defs.availability import days as day_range, materialized_among
 from mgdc_pipelines.defs.build import copy_job_name, sharepoint_job_name
 from mgdc_pipelines.defs.constants import METADATA_BYTES
+from mgdc_pipelines.defs.partitions import scoped_key
 from mgdc_pipelines.defs.scopes import sync_scope_partitions
 from mgdc_pipelines.spec.model import AppSpec
 
@@ -70,10 +72,15 @@ def run_recent_days(
             f"the last {days} days start on {first}, before partitions.start_date "
             f"{app.partitions.start_date} of app {app.name}; lower --days or move the start date"
         )
+    return run_planned(defs, instance, _planned_runs(app, _authorized_scopes(instance, app), first, last), on_run)
+
+
+def _authorized_scopes(instance: dg.DagsterInstance, app: AppSpec) -> tuple[str, ...]:
+    """The scopes the grant covers, synced into the instance; a ``ConsentError`` if none may be copied."""
     authorization = sync_scope_partitions(instance, app).authorization
     if not authorization.in_force:
         raise ConsentError(f"Nothing to copy: {authorization.reason}")
-    return run_planned(defs, instance, _planned_runs(app, authorization.scopes, first, last), on_run)
+    return authorization.scopes
 
 
 def run_planned(
@@ -209,10 +216,8 @@ def run_downstream_week(
         raise ValueError(f"no complete week since partitions.start_date {app.partitions.start_date} of app {app.name}")
     window = weekly.time_window_for_partition_key(week)
     first, last = window.start.date(), window.end.date() - dt.timedelta(days=1)
-    authorization = sync_scope_partitions(instance, app).authorization
-    if not authorization.in_force:
-        raise ConsentError(f"Nothing to copy: {authorization.reason}")
-    planned = (still_missing(defs, instance, run) for run in _planned_runs(app, authorization.scopes, first, last))
+    scopes = _authorized_scopes(instance, app)
+    planned = (still_missing(defs, instance, run) for run in _planned_runs(app, scopes, first, last))
     missing = [run for run in planned if run]
     copies, _ = run_planned(defs, instance, missing, on_run)
     job = dg.define_asset_job(f"{app.name}_downstream_week", selection=dg.AssetSelection.assets(*keys))
@@ -258,12 +263,9 @@ def still_missing(
     job_name, start, end = run
     first, _, scope = start.partition("|")
     last = dt.date.fromisoformat(end.partition("|")[0])
-    day, keys = dt.date.fromisoformat(first), []
-    while day <= last:
-        keys.append(f"{day.isoformat()}|{scope}" if scope else day.isoformat())
-        day += dt.timedelta(days=1)
+    keys = [scoped_key(day, scope or None) for day in day_range(dt.date.fromisoformat(first), last)]
     assets = defs.resolve_job_def(job_name).asset_layer.selected_asset_keys
-    done = [set(instance.get_materialized_partitions(asset)) for asset in assets]
+    done = [materialized_among(instance, asset, keys) for asset in assets]  # these keys only, not the history
     missing = [key for key in keys if any(key not in materialized for materialized in done)]
     return (job_name, missing[0], missing[-1]) if missing else None
 

@@ -42,6 +42,7 @@ import pyarrow.compute as pc
 from mgdc_pipelines.catalog import Dataset
 from mgdc_pipelines.consent.scrubbing import address_columns, rows_involving
 from mgdc_pipelines.consent.transforms import (
+    HASHABLE_TYPES,
     can_hash,
     check_hash_key,
     hash_array,
@@ -51,8 +52,6 @@ from mgdc_pipelines.consent.transforms import (
 HASH = "hash"
 DROP = "drop"
 TRANSFORMS = (DROP, HASH)
-
-_HASHABLE_TYPES = "strings, lists of strings and email-address structs (or lists of them)"
 
 
 @dataclass
@@ -114,7 +113,7 @@ def _check_transforms(
         if transform == HASH and not can_hash(dataset.column(column).type):
             raise ValueError(
                 f"{dataset.name}: cannot hash column {column!r} of type "
-                f"{dataset.column(column).notation}; `hash` applies to {_HASHABLE_TYPES}"
+                f"{dataset.column(column).notation}; `hash` applies to {HASHABLE_TYPES}"
             )
 
 

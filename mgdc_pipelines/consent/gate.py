@@ -14,6 +14,7 @@ It knows nothing about Dagster.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -40,8 +41,11 @@ class AuthorizedCopy:
     authorization: Authorization
     refused_columns: tuple[str, ...]  # in the spec, not in the grant (update_available)
 
-    def enforcer(self, directory: Directory | None, hash_key: bytes | None) -> Enforcer:
-        """The row/column filter for this copy: scope members, deny list, transforms."""
+    def enforcer(
+        self, directory: Directory | None, hash_key: bytes | None, scope_ids: frozenset[str] | None
+    ) -> Enforcer:
+        """The row/column filter for this copy: ``scope_ids`` (from :meth:`scope_ids`), deny list,
+        transforms."""
         dataset = self.request.dataset
         denied_user_ids: frozenset[str] = frozenset()
         denied_addresses: frozenset[str] = frozenset()
@@ -49,7 +53,6 @@ class AuthorizedCopy:
             lookup = _directory(directory, dataset.name)
             denied_user_ids = lookup.member_ids(list(self.authorization.deny_group_ids))
             denied_addresses = lookup.addresses(denied_user_ids)
-        scope_ids = self.scope_ids(directory)
         return Enforcer(
             dataset=dataset,
             authorized_columns=self.request.columns,
@@ -72,9 +75,10 @@ class AuthorizedCopy:
         return _directory(directory, dataset.name).member_ids(sorted(groups))
 
     def written_partition(
-        self, partition: PartitionRef, directory: Directory | None
+        self, partition: PartitionRef, scope_ids: frozenset[str] | None
     ) -> WrittenPartition:
-        """What the blocking checks expect to find in the committed partition."""
+        """What the blocking checks expect to find in the committed partition; ``scope_ids`` are
+        the ones the enforcer filtered with, so the checks hold the copy to the same members."""
         transforms = dict(self.grant.transforms)
         dropped = frozenset(c for c, t in transforms.items() if t == "drop")
         return WrittenPartition(
@@ -86,7 +90,7 @@ class AuthorizedCopy:
             ),
             dropped_columns=dropped,
             tenant_id=self.request.tenant_id,
-            scope_ids=self.scope_ids(directory),
+            scope_ids=scope_ids,
         )
 
 
@@ -120,7 +124,7 @@ class ConsentGate:
             refused = tuple(c for c in request.columns if c not in allowed)
             kept = tuple(c for c in request.columns if c in allowed)
             if kept:
-                request = _with_columns(request, kept)
+                request = dataclasses.replace(request, columns=kept)
         access = AccessRequest(
             app_id=self.app.app.app_id,
             tenant_id=self.app.app.tenant_id,
@@ -137,18 +141,6 @@ class ConsentGate:
             self.authorization is not None
             and self.authorization.fingerprint != self._spec_fingerprint
         )
-
-
-def _with_columns(request: ExtractRequest, columns: tuple[str, ...]) -> ExtractRequest:
-    return ExtractRequest(
-        dataset=request.dataset,
-        columns=columns,
-        date_filter_column=request.date_filter_column,
-        window=request.window,
-        scope=request.scope,
-        tenant_id=request.tenant_id,
-        batch_rows=request.batch_rows,
-    )
 
 
 def _directory(directory: Directory | None, dataset: str) -> Directory:

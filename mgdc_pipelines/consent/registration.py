@@ -55,6 +55,8 @@ _REGISTRATION_KEYS = (
     "scope",
     "datasets",
 )
+# Names and descriptions: editing them does not change what an approval grants.
+_NOT_GRANTED = frozenset({"app_name", "description", "owner"})
 
 
 def full_dataset_name(name: str) -> str:
@@ -189,13 +191,7 @@ class Registration:
     @property
     def fingerprint(self) -> str:
         """SHA-256 (hex) of what an approval grants; names and descriptions are not part of it."""
-        granted = {
-            "app_id": self.app_id,
-            "tenant_id": self.tenant_id,
-            "destination": self.destination,
-            "scope": self.scope.to_dict(),
-            "datasets": [grant.to_dict() for grant in self.datasets],
-        }
+        granted = {k: v for k, v in self.to_dict().items() if k not in _NOT_GRANTED}
         return hashlib.sha256(canonical_json(granted).encode("utf-8")).hexdigest()
 
     def dataset(self, name: str) -> DatasetGrant | None:

@@ -45,6 +45,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 MIN_HASH_KEY_BYTES = 16
+# What `can_hash` accepts, in the words error messages use.
+HASHABLE_TYPES = "strings, lists of strings and email-address structs (or lists of them)"
 
 # Where a person's address lives inside a struct, in every casing the catalog uses
 # (`address` v1 mail and contacts, `Address` TeamChat_v1, `Email`/`UPN` SharePoint).

@@ -100,7 +100,9 @@ def copy_partitions(
         partition = partition_ref(item.dataset, key)
         try:
             authorized = gate.authorize(item, partition, sink.uri(partition))
-            enforcer = authorized.enforcer(directory, hash_key)
+            # One directory lookup per partition (Graph: HTTP calls): filter and checks agree.
+            scope_ids = authorized.scope_ids(directory)
+            enforcer = authorized.enforcer(directory, hash_key, scope_ids)
             info = copy_partition(source, sink, authorized.request, partition, enforcer)
         except Exception:
             _log_commits(context, item, committed)
@@ -109,7 +111,7 @@ def copy_partitions(
         _audit_commit(gate, authorized, info)
         metadata = {**_copy_metadata(authorized, enforcer, info), **_source_metadata(context, source, key)}
         committed.append(_Committed(key, info, metadata))
-        written.append(authorized.written_partition(partition, directory))
+        written.append(authorized.written_partition(partition, scope_ids))
     _log_commits(context, item, committed)
     if committed:
         _warn_refused(context, item, authorized.refused_columns)

@@ -107,17 +107,20 @@ def missing_run_requests(
     for key in keys:
         lacking = [d for d in datasets if key not in done[d.asset_key]]
         if lacking:
-            requests.append(_run_request(lane, key, lacking, tags or {}))
+            requests.append(run_request(lane, key, lacking, tags or {}))
     return requests
 
 
-def _run_request(lane: Lane, key: str, lacking: list[LaneDataset], tags: dict[str, str]) -> dg.RunRequest:
+def run_request(
+    lane: Lane, key: str, datasets: Sequence[LaneDataset], tags: dict[str, str], *, run_key: str | None = None
+) -> dg.RunRequest:
+    """A run of ``lane``'s job for partition ``key`` of ``datasets`` and their checks (run key: the lane's)."""
     return dg.RunRequest(
-        run_key=lane.run_key(key),
+        run_key=run_key or lane.run_key(key),
         job_name=lane.job_name,
         partition_key=key,
-        asset_selection=[d.asset_key for d in lacking],
-        asset_check_keys=[check for d in lacking for check in d.check_keys],
+        asset_selection=[d.asset_key for d in datasets],
+        asset_check_keys=[check for d in datasets for check in d.check_keys],
         tags=tags,
     )
 

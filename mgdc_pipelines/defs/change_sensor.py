@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from mgdc_pipelines.consent.clock import utc_now
-from mgdc_pipelines.defs.availability import Lane, LaneDataset, build_lanes, materialized_among
+from mgdc_pipelines.defs.availability import Lane, LaneDataset, build_lanes, materialized_among, run_request
 from mgdc_pipelines.defs.constants import SOURCE_RESOURCE_KEY
 from mgdc_pipelines.defs.partitions import scoped_key
-from mgdc_pipelines.defs.scopes import ScopeAuthorization, scope_authorization
+from mgdc_pipelines.defs.scopes import scope_authorization
 from mgdc_pipelines.defs.sensors import TRIGGER_TAG, sensor_settings, skip_reason
 from mgdc_pipelines.sources.base import Scope
 from mgdc_pipelines.spec.model import AppSpec, GraphSourceSpec
@@ -68,7 +68,7 @@ def evaluate_changes(
         return dg.SkipReason(f"Not reading changes: {authorization.reason}")
     tally = _Tally()
     for lane in (lane for lane in lanes if lane.scoped):
-        for entry in _changeable(lane, authorization):
+        for entry in _changeable(lane, authorization.refused_datasets):
             for scope_key in authorization.scopes:
                 _read_changes(instance, app, lane, entry, scope_key, source, now, tally)
     requests = [_recopy_request(lane, key, entries) for (lane, key), entries in sorted(
@@ -76,11 +76,11 @@ def evaluate_changes(
     return dg.SensorResult(run_requests=requests, skip_reason=None if requests else _nothing(tally))
 
 
-def _changeable(lane: Lane, authorization: ScopeAuthorization) -> list[LaneDataset]:
+def _changeable(lane: Lane, refused_datasets: frozenset[str] = frozenset()) -> list[LaneDataset]:
     supported = changeable_datasets()
     return [
         entry for entry in lane.datasets
-        if entry.dataset.split(".")[-1] in supported and entry.dataset not in authorization.refused_datasets
+        if entry.dataset.split(".")[-1] in supported and entry.dataset not in refused_datasets
     ]
 
 
@@ -107,14 +107,7 @@ def _recopy_request(lane: Lane, key: str, entries: dict[LaneDataset, set[str]]) 
     # The run key names the change itself: the same changes never launch two re-copies.
     digest = hashlib.sha256("\n".join(sorted(i for ids in entries.values() for i in ids)).encode()).hexdigest()[:16]
     ordered = sorted(entries, key=lambda e: e.dataset)
-    return dg.RunRequest(
-        run_key=f"changes:{lane.id}:{key}:{digest}",
-        job_name=lane.job_name,
-        partition_key=key,
-        asset_selection=[e.asset_key for e in ordered],
-        asset_check_keys=[check for e in ordered for check in e.check_keys],
-        tags={TRIGGER_TAG: "change_sensor"},
-    )
+    return run_request(lane, key, ordered, {TRIGGER_TAG: "change_sensor"}, run_key=f"changes:{lane.id}:{key}:{digest}")
 
 
 def _nothing(tally: _Tally) -> dg.SkipReason:
@@ -138,7 +131,7 @@ def change_sensors(
     if not isinstance(app.source, GraphSourceSpec):
         return []
     lanes = build_lanes(app, assets)
-    if not any(_changeable(lane, ScopeAuthorization(True, "")) for lane in lanes if lane.scoped):
+    if not any(_changeable(lane) for lane in lanes if lane.scoped):
         return []
 
     @dg.sensor(

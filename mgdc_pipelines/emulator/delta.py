@@ -24,13 +24,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from mgdc_pipelines.catalog import get_dataset
-from mgdc_pipelines.catalog.graph import (
-    GROUPS_DELTA_PATH,
-    MESSAGES_DELTA_PATH,
-    USERS_DELTA_PATH,
-    catalog_columns_by_property,
-)
+from mgdc_pipelines.catalog.graph import GROUPS_DELTA_PATH, MESSAGES_DELTA_PATH, USERS_DELTA_PATH
 from mgdc_pipelines.emulator.directory import DirectoryRows
 from mgdc_pipelines.emulator.graph_rows import GraphRows
 from mgdc_pipelines.emulator.mutations import Mutations
@@ -45,6 +39,7 @@ from mgdc_pipelines.emulator.odata import (
     parse_top,
     path_pattern,
     project,
+    selectable_properties,
     unsupported_filter,
 )
 from mgdc_pipelines.sources.synthetic.datasets.mail_folders import WELL_KNOWN_FOLDERS, folder_id
@@ -126,7 +121,7 @@ class DeltaRoutes:
         yield path_pattern(MESSAGES_DELTA_PATH), self._messages
 
     def _users(self, call) -> dict:
-        select = parse_select(call.params.get("$select"), _selectable("User_v1"), call.path)
+        select = parse_select(call.params.get("$select"), selectable_properties("User_v1"), call.path)
         _reject_filter(call)
         users = self._rows.tenant.users
 
@@ -139,7 +134,7 @@ class DeltaRoutes:
         return self._round(call, changes, select)
 
     def _groups(self, call) -> dict:
-        select = parse_select(call.params.get("$select"), _selectable("GroupDetails_v0"), call.path)
+        select = parse_select(call.params.get("$select"), selectable_properties("GroupDetails_v0"), call.path)
         _reject_filter(call)
         groups = self._rows.tenant.groups
 
@@ -152,7 +147,7 @@ class DeltaRoutes:
         owner = self._rows.tenant.user_by_id.get(user)
         if owner is None:
             raise not_found(user)
-        select = parse_select(call.params.get("$select"), _selectable("Message_v1"), call.path)
+        select = parse_select(call.params.get("$select"), selectable_properties("Message_v1"), call.path)
         received_from = _received_from(call)
         folder_key = folder.lower() if folder.lower() in _WELL_KNOWN else None
         parent = folder_id(owner, folder_key) if folder_key else folder
@@ -197,10 +192,6 @@ class DeltaRoutes:
 
 def _created_in(created: dt.datetime, state: DeltaState) -> bool:
     return created < state.until and (state.since is None or state.since <= created)
-
-
-def _selectable(dataset: str) -> list[str]:
-    return [p for p in catalog_columns_by_property(get_dataset(dataset)) if not p.startswith("@")]
 
 
 def _reject_filter(call) -> None:

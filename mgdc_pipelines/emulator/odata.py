@@ -13,6 +13,8 @@ Traceback (most recent call last):
 mgdc_pipelines.emulator.odata.GraphError: 400 BadRequest: Invalid or unsupported $filter expression "startswith(displayName, 'A')": expected `property operator value` at "startswith(displayName, 'A')"
 >>> parse_select("id,subject", ["id", "subject", "body"], "/users/u/messages")
 ('id', 'subject')
+>>> "@odata.type" in selectable_properties("Message_v1"), "subject" in selectable_properties("Message_v1")
+(False, True)
 >>> decode_skiptoken(encode_skiptoken(120))
 120
 """
@@ -25,8 +27,11 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import quote, urlencode
 
+from mgdc_pipelines.catalog import get_dataset
+from mgdc_pipelines.catalog.graph import select_clause
 from mgdc_pipelines.emulator.config import MAX_PAGE_SIZE
 
 _CLAUSE = re.compile(
@@ -117,6 +122,14 @@ def unsupported_filter(comparisons: Iterable[Comparison], path: str, supported: 
     expression = " and ".join(c.text for c in comparisons)
     return GraphError(400, "Request_UnsupportedQuery",
                       f'Unsupported $filter expression "{expression}" on {path}; supported: {supported}')
+
+
+@lru_cache(maxsize=None)
+def selectable_properties(dataset_name: str) -> tuple[str, ...]:
+    """The properties a ``$select`` may name on the dataset's endpoint: those the Graph source
+    selects for all its columns (``@odata.type`` is always returned, never selected)."""
+    dataset = get_dataset(dataset_name)
+    return tuple(select_clause(dataset, dataset.column_names).split(","))
 
 
 def parse_select(text: str | None, allowed: Iterable[str], path: str) -> tuple[str, ...] | None:

@@ -45,6 +45,7 @@ from mgdc_pipelines.emulator.odata import (
     parse_top,
     path_pattern,
     project,
+    selectable_properties,
     unsupported_filter,
 )
 
@@ -110,7 +111,7 @@ class GraphRoutes:
     def _dataset_handler(self, name: str) -> Callable[..., dict]:
         dataset = get_dataset(name)
         endpoint = graph_endpoint(dataset)
-        selectable = [p for p in catalog_columns_by_property(dataset) if not p.startswith("@")]
+        selectable = selectable_properties(name)
 
         def handler(call: Call, user: str | None = None, group: str | None = None) -> dict:
             unit_id = user or group or ""
@@ -170,20 +171,16 @@ class GraphRoutes:
         return self._list_users(call, tenant.members_of(group))
 
     def _list_users(self, call: Call, users: Sequence) -> dict:
-        select = parse_select(call.params.get("$select"), self._selectable("User_v1"), call.path)
+        select = parse_select(call.params.get("$select"), selectable_properties("User_v1"), call.path)
         chosen = matching(users, _comparisons(call), USER_FILTERS, call.path)
         now = self._host.now()
         return self._page(call, chosen, lambda user: project(self._directory.user(user, now), select))
 
     def _groups(self, call: Call) -> dict:
-        select = parse_select(call.params.get("$select"), self._selectable("GroupDetails_v0"), call.path)
+        select = parse_select(call.params.get("$select"), selectable_properties("GroupDetails_v0"), call.path)
         chosen = matching(self._rows.tenant.groups, _comparisons(call), GROUP_FILTERS, call.path)
         now = self._host.now()
         return self._page(call, chosen, lambda group: project(self._directory.group(group, now), select))
-
-    @staticmethod
-    def _selectable(dataset: str) -> list[str]:
-        return [p for p in catalog_columns_by_property(get_dataset(dataset)) if not p.startswith("@")]
 
     # --- paging -----------------------------------------------------------------------------
 

@@ -46,9 +46,8 @@ def resolve_function(path: str) -> Callable[..., Any]:
 
 def dataset_input(spec: AppSpec, value: str):
     """The spec's dataset entry an input names (short or full name), or ``None``."""
-    try:
-        wanted = get_dataset(value).name
-    except UnknownDatasetError:
+    wanted = _catalog_name(value)
+    if wanted is None:
         return None
     return next((item for item in spec.datasets if _catalog_name(item.name) == wanted), None)
 

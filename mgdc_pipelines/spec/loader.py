@@ -123,7 +123,7 @@ def _substitute_env(value: Any, location: tuple, problems: list[SpecProblem]) ->
     return _ENV_TEMPLATE.sub(replace, value)
 
 
-_DISCRIMINATOR_TAGS = {"synthetic", "landing", "local", "azure"}
+_DISCRIMINATOR_TAGS = {"synthetic", "landing", "graph", "local", "azure"}
 _PATTERN_MEANING = {
     r"^[a-z][a-z0-9_]{0,62}$": "lower-case letters, digits and _, starting with a letter",
     r"^[a-z0-9][a-z0-9_-]{0,62}$": "lower-case letters, digits, _ and -",

@@ -130,7 +130,7 @@ def _check_date_filter(path: str, item: DatasetSpec, dataset: Dataset) -> Iterat
 
 
 def _check_transforms(path: str, item: DatasetSpec, dataset: Dataset) -> Iterator[SpecProblem]:
-    from mgdc_pipelines.consent.transforms import can_hash
+    from mgdc_pipelines.consent.transforms import HASHABLE_TYPES, can_hash
 
     # `selected_columns` silently skips unknown names; those are reported by _check_columns.
     selected = set(item.selected_columns)
@@ -143,8 +143,8 @@ def _check_transforms(path: str, item: DatasetSpec, dataset: Dataset) -> Iterato
         elif transform == "hash" and not can_hash(dataset.column(column).type):
             yield SpecProblem(
                 where,
-                f"cannot hash {column!r} of type {dataset.column(column).notation}; `hash` applies to "
-                "strings, lists of strings and email-address structs (or lists of them)",
+                f"cannot hash {column!r} of type {dataset.column(column).notation}; "
+                f"`hash` applies to {HASHABLE_TYPES}",
             )
 
 

@@ -85,12 +85,7 @@ def materialize(app, dataset: str, partition: str):
         checks = {e.asset_check_key.name: e.passed for e in result.get_asset_check_evaluations()}
         failure = next((e for e in result.all_events if e.is_step_failure), None)
         message = failure.step_failure_data.error.to_string() if failure else ""
-        materialized.clear()
-        materialized.extend(e.materialization for e in result.get_asset_materialization_events())
     return result, checks, message
-
-
-materialized: list[dg.AssetMaterialization] = []  # the last `materialize` call's events
 
 
 def written(app, dataset: str, day: dt.date, scope: str | None = "all") -> pa.Table:
@@ -110,10 +105,8 @@ def assert_same_rows(written_table: pa.Table, expected: pa.Table) -> None:
     assert written_table.select(expected.schema.names).equals(as_written)
 
 
-def test_a_range_dataset_is_copied_from_its_delivery_and_passes_consent(small_spec_factory, tmp_path):
-    app = landing_spec(small_spec_factory, tmp_path)
-    deliver_messages(app, tmp_path, extra_lines='{"id": "truncated by a failed upload\n')
-
+def copy_messages_with_one_bad_line(app, tmp_path) -> tuple[dg.ExecuteInProcessResult, dict]:
+    """Copy the delivered Message_v1 day: it succeeds with the good rows; the one quarantine record."""
     result, checks, _ = materialize(app, "Message_v1", f"{DAY}|all")
 
     assert result.success
@@ -121,8 +114,17 @@ def test_a_range_dataset_is_copied_from_its_delivery_and_passes_consent(small_sp
     assert_same_rows(written(app, "Message_v1", DAY), expected_rows(app, "Message_v1", DAY))
     [quarantine_file] = (tmp_path / "quarantine" / "BasicDataSet_v0.Message_v1").iterdir()
     [record] = [json.loads(line) for line in quarantine_file.read_text().splitlines()]
+    return result, record
+
+
+def test_a_range_dataset_is_copied_from_its_delivery_and_passes_consent(small_spec_factory, tmp_path):
+    app = landing_spec(small_spec_factory, tmp_path)
+    deliver_messages(app, tmp_path, extra_lines='{"id": "truncated by a failed upload\n')
+
+    result, record = copy_messages_with_one_bad_line(app, tmp_path)
     assert record["file"].endswith(f"{DAY}/part-0003.json") and record["error"].startswith("not valid JSON")
-    [event] = materialized  # the landing counts reach the partition's metadata
+    # the landing counts reach the partition's metadata
+    [event] = [e.materialization for e in result.get_asset_materialization_events()]
     assert event.metadata["landing/quarantined"].value == 1
     assert event.metadata["landing/rows_yielded"].value == event.metadata["dagster/row_count"].value
 
@@ -206,12 +208,6 @@ def test_a_delivery_in_an_azure_container_is_copied_like_a_folder(small_spec_fac
     resource = build_defs(app).resources[SOURCE_RESOURCE_KEY]
     assert azurite.key not in repr(resource)
 
-    result, checks, _ = materialize(app, "Message_v1", f"{DAY}|all")
-
-    assert result.success
-    assert checks == {"consented_columns": True, "scope_compliance": True, "transforms_applied": True}
-    assert_same_rows(written(app, "Message_v1", DAY), expected_rows(app, "Message_v1", DAY))
-    [quarantine_file] = (tmp_path / "quarantine" / "BasicDataSet_v0.Message_v1").iterdir()
-    [record] = [json.loads(line) for line in quarantine_file.read_text().splitlines()]
+    _, record = copy_messages_with_one_bad_line(app, tmp_path)
     assert record["file"] == f"{container}/adf/BasicDataSet_v0.Message_v1/{DAY}/part-0003.json"
     assert record["line"] > 1 and record["error"].startswith("not valid JSON")

@@ -7,7 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from mgdc_pipelines.catalog.graph import GROUPS_DELTA_PATH, MESSAGES_DELTA_PATH, USERS_DELTA_PATH
+from mgdc_pipelines.catalog.graph import (
+    GROUPS_DELTA_PATH,
+    MESSAGES_DELTA_PATH,
+    USERS_DELTA_PATH,
+    GraphEndpoint,
+    odata_datetime,
+)
 from mgdc_pipelines.emulator import EmulatorConfig, GraphEmulator
 from mgdc_pipelines_tests.emulator.conftest import CLOCK, TENANT, GraphClient
 
@@ -63,7 +69,7 @@ def test_message_delta_reports_modified_and_deleted_messages_only(graph: GraphCl
     owner = emulator.tenant.users[3].id
     path = MESSAGES_DELTA_PATH.format(user=owner, folder="inbox")
     params = {"$select": "id,receivedDateTime,lastModifiedDateTime,parentFolderId",
-              "$filter": f"receivedDateTime ge {RECEIVED_FROM:%Y-%m-%dT%H:%M:%SZ}"}
+              "$filter": f"receivedDateTime ge {odata_datetime(RECEIVED_FROM)}"}
     initial, delta_link = _round(graph, path, params)
     later = CLOCK + dt.timedelta(days=1)
     emulator.set_clock(later)
@@ -79,9 +85,7 @@ def test_message_delta_reports_modified_and_deleted_messages_only(graph: GraphCl
     assert modified and all(CLOCK <= _parse(m["lastModifiedDateTime"]) < later for m in modified)
     assert {m["parentFolderId"] for m in modified} == inbox
     assert [m for m in changes if "@removed" in m] == [{"id": gone, "@removed": {"reason": "deleted"}}]
-    listing = graph.get(f"/users/{owner}/messages", {
-        "$filter": f"receivedDateTime ge {RECEIVED_FROM:%Y-%m-%dT%H:%M:%SZ} and "
-                   f"receivedDateTime lt {CLOCK:%Y-%m-%dT%H:%M:%SZ}", "$select": "id", "$top": "1000"}).json()
+    listing = graph.get(f"/users/{owner}/messages", _window_params("id")).json()
     assert gone not in {m["id"] for m in listing["value"]}
 
 
@@ -93,8 +97,8 @@ def test_an_invalid_delta_token_is_410(graph: GraphClient) -> None:
 
 
 def _window_params(select: str) -> dict:
-    return {"$filter": f"receivedDateTime ge {RECEIVED_FROM:%Y-%m-%dT%H:%M:%SZ} and "
-                       f"receivedDateTime lt {CLOCK:%Y-%m-%dT%H:%M:%SZ}", "$select": select, "$top": "1000"}
+    return {"$filter": GraphEndpoint.date_filter("receivedDateTime", RECEIVED_FROM, CLOCK),
+            "$select": select, "$top": "1000"}
 
 
 def _sender_with_sent_mail(graph: GraphClient) -> tuple[str, dict]:

@@ -10,7 +10,6 @@ import re
 import subprocess
 import sys
 import textwrap
-import threading
 import traceback
 import uuid
 
@@ -22,15 +21,9 @@ from azure.storage.blob import ContainerSasPermissions, generate_container_sas
 from mgdc_pipelines.sinks import attempts
 from mgdc_pipelines.sinks.azure import AzureBlobSink, BlobCredential
 from mgdc_pipelines.sinks.base import PartitionRef, Sink
+from mgdc_pipelines_tests.sinks.helpers import DAY, SCHEMA, assert_readers_see_one_version, batch, write
 
-SCHEMA = pa.schema([("id", pa.string()), ("n", pa.int64())])
-DAY = dt.date(2026, 11, 20)
 PARTITION = PartitionRef("Example_v1", DAY, "all")
-
-
-def batch(prefix: str, rows: int, start: int = 0) -> pa.RecordBatch:
-    ids = [f"{prefix}{i}" for i in range(start, start + rows)]
-    return pa.record_batch([pa.array(ids), pa.array(range(start, start + rows))], schema=SCHEMA)
 
 
 @pytest.fixture
@@ -43,13 +36,6 @@ def make_sink(azurite):
         return AzureBlobSink(azurite.account_url, options.pop("container", container), **options)
 
     return make
-
-
-def write(sink: AzureBlobSink, partition: PartitionRef, *batches: pa.RecordBatch):
-    writer = sink.open_partition(partition, SCHEMA)
-    for item in batches:
-        writer.write(item)
-    return writer.commit()
 
 
 def blobs(sink: AzureBlobSink) -> list[str]:
@@ -193,28 +179,11 @@ def test_readers_see_the_old_or_the_new_manifest_files_never_a_mix(make_sink):
     sink = make_sink(max_file_rows=50)
     reader_sink = make_sink()  # its own client, as another process would have
     write(sink, PARTITION, batch("v0-", 200))
-    seen: list[tuple[int, set[str]]] = []
-    stop = threading.Event()
-
-    def read_repeatedly():
-        while not stop.is_set():
-            try:
-                table = reader_sink.open_dataset([PARTITION], SCHEMA).to_table()
-            except OSError:
-                continue  # a listed file was deleted by the newer commit: read again, as any reader would
-            seen.append((table.num_rows, {i.split("-")[0] for i in table.column("id").to_pylist()}))
-
-    reader = threading.Thread(target=read_repeatedly)
-    reader.start()
-    try:
-        for version in range(1, 12):
-            write(sink, PARTITION, batch(f"v{version}-", 200))
-    finally:
-        stop.set()
-        reader.join()
-    assert seen, "the reader never completed a read"
-    for rows, versions in seen:
-        assert rows == 200 and len(versions) == 1, (rows, versions)
+    assert_readers_see_one_version(
+        lambda: reader_sink.open_dataset([PARTITION], SCHEMA).to_table(),
+        lambda version: write(sink, PARTITION, batch(f"v{version}-", 200)),
+        versions=12,
+    )
 
 
 def test_open_dataset_reads_json_lines_with_catalog_types_and_hive_columns(make_sink):

@@ -9,7 +9,6 @@ import re
 import subprocess
 import sys
 import textwrap
-import threading
 
 import pyarrow as pa
 import pyarrow.dataset as pads
@@ -19,23 +18,7 @@ import pytest
 from mgdc_pipelines.sinks import local as local_module
 from mgdc_pipelines.sinks.base import PartitionRef
 from mgdc_pipelines.sinks.local import LocalSink
-
-SCHEMA = pa.schema([("id", pa.string()), ("n", pa.int64())])
-DAY = dt.date(2026, 11, 20)
-
-
-def batch(prefix: str, rows: int, start: int = 0) -> pa.RecordBatch:
-    return pa.record_batch(
-        [pa.array([f"{prefix}{i}" for i in range(start, start + rows)]), pa.array(range(start, start + rows))],
-        schema=SCHEMA,
-    )
-
-
-def write(sink: LocalSink, partition: PartitionRef, *batches: pa.RecordBatch):
-    writer = sink.open_partition(partition, SCHEMA)
-    for item in batches:
-        writer.write(item)
-    return writer.commit()
+from mgdc_pipelines_tests.sinks.helpers import DAY, SCHEMA, assert_readers_see_one_version, batch, write
 
 
 def visible_ids(sink: LocalSink, dataset: str = "Example_v1") -> list[str]:
@@ -174,29 +157,11 @@ def test_readers_see_the_old_or_the_new_partition_never_a_mix(tmp_path):
     sink = LocalSink(tmp_path, max_file_rows=50)
     partition = PartitionRef("Example_v1", DAY, "all")
     write(sink, partition, batch("v0-", 200))
-    seen: list[tuple[int, set[str]]] = []
-    stop = threading.Event()
-
-    def read_repeatedly():
-        folder = tmp_path / "Example_v1"
-        while not stop.is_set():
-            try:
-                table = pads.dataset(folder, partitioning="hive").to_table()
-            except (FileNotFoundError, OSError):
-                continue  # a file listed then replaced: retried, as any reader would
-            seen.append((table.num_rows, {i.split("-")[0] for i in table.column("id").to_pylist()}))
-
-    reader = threading.Thread(target=read_repeatedly)
-    reader.start()
-    try:
-        for version in range(1, 30):
-            write(sink, partition, batch(f"v{version}-", 200))
-    finally:
-        stop.set()
-        reader.join()
-    assert seen, "the reader never completed a read"
-    for rows, versions in seen:
-        assert rows == 200 and len(versions) == 1, (rows, versions)
+    assert_readers_see_one_version(
+        lambda: pads.dataset(tmp_path / "Example_v1", partitioning="hive").to_table(),
+        lambda version: write(sink, partition, batch(f"v{version}-", 200)),
+        versions=30,
+    )
 
 
 @pytest.mark.parametrize("dataset, scope", [("../etc", "all"), ("Example_v1", "../x"), ("Example_v1", "a/b"), (".hidden", None)])
