@@ -14,7 +14,7 @@ BENCH_ARGS ?=
 help:
 	@echo "make demo     copy the bundled demo app (last 7 closed days x every scope) into ./mgdc_data"
 	@echo "make test     run the whole test suite"
-	@echo "make ui       open the Dagster UI on http://127.0.0.1:3000"
+	@echo "make ui       open the Dagster UI on http://127.0.0.1:3000 (demo mode, like make demo)"
 	@echo "make validate check the spec in \$$MGDC_SPEC (or the bundled demo)"
 	@echo "make bench    benchmarks of the copy path (BENCH_ARGS=--quick: under 2 minutes)"
 
@@ -31,8 +31,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,ml]'
 	touch $(VENV)/.installed $@
 
+# DEMO MODE: the demo and the UI trust the bundled demo admin key (its private half is public, so
+# an approval signed with it proves nothing). A real deployment lists its admins' keys in
+# MGDC_TRUSTED_ADMIN_KEYS instead.
 demo: $(VENV)/.installed
-	$(BIN)/mgdc-pipelines demo
+	MGDC_DEMO_MODE=1 $(BIN)/mgdc-pipelines demo
 
 # The Azure Storage emulator (npm `azurite`, pinned in package.json) for the Azure sink tests.
 node_modules/.installed: package.json package-lock.json
@@ -45,7 +48,7 @@ test: $(VENV)/.installed-dev node_modules/.installed
 ui: $(VENV)/.installed
 	@mkdir -p "$(DAGSTER_HOME)"
 	@test -f "$(DAGSTER_HOME)/dagster.yaml" || printf 'telemetry:\n  enabled: false\n' > "$(DAGSTER_HOME)/dagster.yaml"
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	MGDC_DEMO_MODE=1 $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 validate: $(VENV)/.installed
 	$(BIN)/mgdc-pipelines validate

@@ -10,6 +10,7 @@ Both execute in process against a persistent SQLite ``DagsterInstance`` in a fre
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import time
 from pathlib import Path
@@ -26,8 +27,6 @@ MAX_PARTITIONS_PER_RUN = 31
 
 
 def spec_text(folder: Path) -> str:
-    from mgdc_pipelines.consent.demo import DEMO_PUBLIC_KEY_PATH
-
     scopes = "\n".join(
         f"  {alias}: {value if value == 'all' else '[' + ', '.join(value) + ']'}"
         for alias, value in SCOPES.items()
@@ -49,7 +48,6 @@ datasets:
     columns: [id, internetMessageId, subject, receivedDateTime, sender, toRecipients, isRead]
 consent:
   authorization: {folder / 'bench.authorization.json'}
-  public_key: {DEMO_PUBLIC_KEY_PATH}
   state_dir: {folder / 'state'}
 dagster:
   max_partitions_per_run: {MAX_PARTITIONS_PER_RUN}
@@ -97,6 +95,7 @@ def backfill(mode: str, days: int, folder: str) -> dict[str, Any]:
     import dagster as dg
 
     from mgdc_pipelines.consent.demo import ensure_demo_authorization
+    from mgdc_pipelines.consent.trust import DEMO_MODE_ENV
     from mgdc_pipelines.defs import build_defs
     from mgdc_pipelines.defs.build import copy_job_name
     from mgdc_pipelines.defs.scopes import sync_scope_partitions
@@ -107,6 +106,7 @@ def backfill(mode: str, days: int, folder: str) -> dict[str, Any]:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     spec = parse_spec(spec_text(work), source=str(work / "bench.yaml"))
+    os.environ[DEMO_MODE_ENV] = "1"  # this worker process is a demo deployment: the demo key approves
     ensure_demo_authorization(spec)
     defs = build_defs(spec)
     (work / "dagster_home").mkdir()

@@ -37,6 +37,7 @@ import cProfile
 import copy
 import datetime as dt
 import itertools
+import os
 import pstats
 import shutil
 import tempfile
@@ -56,6 +57,8 @@ from dagster._core.storage.event_log.sqlite.consolidated_sqlite_event_log import
 from mgdc_pipelines.consent.authorization import decide, write_authorization
 from mgdc_pipelines.consent.keys import generate_keypair
 from mgdc_pipelines.consent.registration import registration_for
+from mgdc_pipelines.consent.store import ConsentStore
+from mgdc_pipelines.consent.trust import TRUSTED_KEYS_ENV
 from mgdc_pipelines.defs import build_mgdc_assets, copy_jobs
 from mgdc_pipelines.defs.availability import build_lanes
 from mgdc_pipelines.defs.partitions import scoped_key
@@ -72,14 +75,18 @@ def make_app(folder: Path, scopes: int, start: dt.date):
     raw["scopes"] = {f"team-{n:03d}": [str(uuid.uuid5(uuid.NAMESPACE_DNS, f"team-{n}"))] for n in range(scopes)}
     raw["partitions"]["start_date"] = start.isoformat()
     private_key, public_key = generate_keypair()
-    (folder / "admin.pub").write_bytes(public_key)
-    raw["consent"] = {"authorization": str(folder / "auth.json"), "public_key": str(folder / "admin.pub")}
+    keys = folder / "trusted-keys"
+    keys.mkdir()
+    (keys / "admin.pub").write_bytes(public_key)
+    os.environ[TRUSTED_KEYS_ENV] = str(keys)  # this benchmark is its own deployment: it trusts its admin
+    raw["consent"] = {"authorization": str(folder / "auth.json")}
     spec_path = folder / "mgdc.yaml"
     spec_path.write_text(yaml.safe_dump(raw, sort_keys=False))
     app = load_spec(spec_path)
     authorization = decide(registration_for(app), decision="approved", approver="admin@contoso.example.com",
                            private_key=private_key)
     write_authorization(app.consent.authorization_path(), authorization, private_key)
+    ConsentStore.of(app).record_decision()
     return app
 
 

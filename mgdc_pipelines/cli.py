@@ -7,15 +7,20 @@
 
     mgdc-pipelines consent request [--spec PATH] [--out FILE]       the registration an admin approves
     mgdc-pipelines consent keygen --out-private F --out-public F    an admin's Ed25519 key pair
-    mgdc-pipelines consent approve|deny --registration F --approver EMAIL --key F [--out F]
-                                        [--spec PATH] [--deny-group ID ...]   sign the decision
+    mgdc-pipelines consent approve|deny --registration F --approver EMAIL --key F --spec PATH
+                                        [--out F] [--deny-group ID ...] [--lift SUSPENSION ...]
+                                        sign the decision and record it in the app's audit log
+    mgdc-pipelines consent record --spec PATH [--authorization F]   record a decision signed elsewhere
     mgdc-pipelines consent status [--spec PATH]    exit 0 only when approved for exactly this spec
     mgdc-pipelines audit [--spec PATH] [--since YYYY-MM-DD]         who accessed what
+    mgdc-pipelines audit verify [--spec PATH]      check the whole hash chain (and its anchor)
     mgdc-pipelines graph-emulator [--port P] [--users N] [--seed S] [--page-size K] [--latency-ms L]
                                         HTTPS Graph + Entra ID emulator of the synthetic tenant
 
 Without ``--spec``, ``$MGDC_SPEC`` or else the bundled demo spec is used (``approve``/``deny``:
-only an explicit ``--spec``, which names where the authorization goes).
+only an explicit ``--spec``, which names where the authorization and the audit log are).
+Which admin keys are trusted is the deployment's setting, ``MGDC_TRUSTED_ADMIN_KEYS``; with
+``DAGSTER_HOME`` set, the audit log is checked against its anchor in that Dagster instance.
 """
 
 from __future__ import annotations
@@ -74,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--since", type=_utc_day, default=None,
                        help="only events on or after this UTC day (YYYY-MM-DD)")
     audit.set_defaults(handler=_audit)
+    audit_actions = audit.add_subparsers(dest="audit_command", required=False)
+    verify = audit_actions.add_parser("verify", help="verify the whole hash chain, and its anchor in the Dagster instance")
+    _add_spec_option(verify)
+    verify.set_defaults(handler=_audit_verify)
     _add_graph_emulator_command(commands)
     return parser
 
@@ -101,11 +110,18 @@ def _add_consent_commands(commands) -> None:
     keygen = actions.add_parser("keygen", help="create an admin's Ed25519 key pair (never overwrites)")
     keygen.add_argument("--out-private", type=Path, required=True, help="private key file (mode 0600)")
     keygen.add_argument("--out-public", type=Path, required=True,
-                        help="public key file (the spec's consent.public_key)")
+                        help="public key file (the operator lists it in MGDC_TRUSTED_ADMIN_KEYS)")
     keygen.set_defaults(handler=_consent_keygen)
 
     for action, decision in (("approve", "approved"), ("deny", "denied")):
         _add_decision_command(actions, action, decision)
+
+    record = actions.add_parser("record", help="record a decision signed elsewhere in the app's audit log")
+    record.add_argument("--spec", type=Path, required=True, help="the app's spec")
+    record.add_argument("--authorization", type=Path, default=None,
+                        help="the signed authorization (default: the spec's consent.authorization); "
+                        "copied there when it is elsewhere")
+    record.set_defaults(handler=_consent_record)
 
     status = actions.add_parser("status", help="the app's consent state; exit 0 only when approved")
     _add_spec_option(status)
@@ -119,10 +135,13 @@ def _add_decision_command(actions, action: str, decision: str) -> None:
     parser.add_argument("--key", type=Path, required=True, help="the admin's private key file")
     parser.add_argument("--out", type=Path, default=None, help="authorization file (default: the "
                         "consent.authorization of --spec, else ./<app>.authorization.json)")
-    parser.add_argument("--spec", type=Path, default=None, help="the app's spec: where its authorization goes")
+    parser.add_argument("--spec", type=Path, default=None, help="the app's spec: where its authorization "
+                        "and audit log are (without it, record the decision later with `consent record`)")
     if action == "approve":  # MGDC's privacy deny list is chosen when approving
         parser.add_argument("--deny-group", dest="deny_groups", action="append", default=[],
                             metavar="GROUP_ID", help="scrub members of this group from every row (repeatable)")
+        parser.add_argument("--lift", dest="lifts", action="append", default=[], metavar="SUSPENSION",
+                            help="lift this suspension (its id, as `consent status` shows it; repeatable)")
     parser.set_defaults(handler=_consent_decide, decision=decision)
 
 
@@ -156,13 +175,16 @@ def _demo(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from mgdc_pipelines.consent.demo import ensure_demo_authorization
+    from mgdc_pipelines.consent.trust import DEMO_MODE_NOTICE, TrustAnchors
     from mgdc_pipelines.defs import build_defs
     from mgdc_pipelines.runner import run_recent_days, summary_table
     from mgdc_pipelines.examples.collaboration import with_collaboration_example
 
     spec = load_spec(_spec_path(args))
     dagster_home = _ensure_dagster_home()
-    if ensure_demo_authorization(spec) is not None:
+    if TrustAnchors.from_environment().demo_mode:
+        print(DEMO_MODE_NOTICE)
+    if ensure_demo_authorization(spec, anchor=_cli_anchor()) is not None:
         print("DEMO ONLY: approved the app with the bundled demo admin key "
               f"({spec.consent.authorization_path()})")
     defs = with_collaboration_example(spec, build_defs(spec))
@@ -245,12 +267,12 @@ def _consent_keygen(args: argparse.Namespace) -> int:
     key = write_keypair(args.out_private, args.out_public)
     print(f"Created key {key}:\n"
           f"  private {args.out_private} (mode 0600: keep it with the admin, never commit it)\n"
-          f"  public  {args.out_public} (point the spec's consent.public_key at it)")
+          f"  public  {args.out_public} (the deployment's operator adds it to MGDC_TRUSTED_ADMIN_KEYS;\n"
+          f"          a spec may pin it with `consent: {{admin_key: {key}}}`)")
     return 0
 
 
 def _consent_decide(args: argparse.Namespace) -> int:
-    from mgdc_pipelines.consent.audit import record_decision
     from mgdc_pipelines.consent.authorization import decide, write_authorization
     from mgdc_pipelines.consent.keys import load_private_key
     from mgdc_pipelines.consent.registration import read_registration, registration_for
@@ -260,16 +282,84 @@ def _consent_decide(args: argparse.Namespace) -> int:
     if spec is not None and registration_for(spec).fingerprint != registration.fingerprint:
         print(f"note: {args.spec} has changed since this registration was requested; "
               "`consent status` will report update_available", file=sys.stderr)
+    store = _store(spec) if spec is not None and spec.consent is not None else None
+    lifts = _suspensions_to_lift(store, getattr(args, "lifts", []))
     key = load_private_key(args.key)
-    authorization = decide(registration, decision=args.decision, approver=args.approver,
-                           private_key=key, deny_group_ids=tuple(getattr(args, "deny_groups", ())))
+    authorization = decide(registration, decision=args.decision, approver=args.approver, private_key=key,
+                           deny_group_ids=tuple(getattr(args, "deny_groups", ())), lifts=lifts)
     out = _authorization_out(args, spec, registration.app_name)
     write_authorization(out, authorization, key)
-    record_decision(_decision_audit_log(spec, out, registration.app_name), authorization)
     print(f"{registration.app_name}: {authorization.describe()} (fingerprint "
           f"{authorization.fingerprint[:12]}…, key {authorization.key_id}); valid until "
-          f"{authorization.expires_at:%Y-%m-%d}. Wrote {out}")
+          f"{authorization.effective_expires_at:%Y-%m-%d}. Wrote {out}")
+    if store is None or out.absolute() != store.authorization_path:
+        print(f"Record it in the app's audit log before it takes effect:\n"
+              f"  mgdc-pipelines consent record --spec SPEC --authorization {out}")
+        return 0
+    store.record_decision()  # verifies the file with the deployment's trusted keys first
+    print(f"Recorded in the audit log {store.audit.path}")
+    _warn_still_suspended(store, lifts)
     return 0
+
+
+def _suspensions_to_lift(store, wanted: Sequence[str]) -> tuple[str, ...]:
+    """Full ids of the active suspensions ``wanted`` names (by id or its first characters)."""
+    if not wanted:
+        return ()
+    if store is None:
+        raise ConsentError("--lift needs --spec: the suspensions are in the app's audit log")
+    active = [s.id for s in store.view().suspensions]
+    lifted = []
+    for prefix in wanted:
+        matches = [sid for sid in active if sid.startswith(prefix.lower())] if len(prefix) >= 8 else []
+        if len(matches) != 1:
+            shown = ", ".join(sid[:12] for sid in active) or "none"
+            raise ConsentError(f"--lift {prefix}: no single active suspension starts with it (active: {shown})")
+        lifted.append(matches[0])
+    return tuple(lifted)
+
+
+def _warn_still_suspended(store, lifts: tuple[str, ...]) -> None:
+    for suspension in store.view().suspensions:
+        print(f"note: the app stays {suspension.describe()}", file=sys.stderr)
+
+
+def _consent_record(args: argparse.Namespace) -> int:
+    import shutil
+
+    spec = load_spec(args.spec)
+    store = _store(spec)
+    source = args.authorization or store.authorization_path
+    if source.absolute() != store.authorization_path:
+        from mgdc_pipelines.consent.authorization import read_authorization
+
+        read_authorization(source, store.trust)  # refuse an untrusted file before copying it
+        store.authorization_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, store.authorization_path)
+    recorded = store.record_decision()
+    authorization = store.authorization()
+    state = "recorded" if recorded else "already recorded"
+    print(f"{spec.name}: {authorization.describe()} {state} in {store.audit.path}")
+    return 0
+
+
+def _store(spec: AppSpec):
+    """The spec's consent store, anchored in the Dagster instance when ``DAGSTER_HOME`` is set."""
+    from mgdc_pipelines.consent.store import ConsentStore
+
+    if spec.consent is None:
+        raise ConsentError(f"{spec.spec_path}: the spec has no `consent:` block")
+    return ConsentStore.of(spec, anchor=_cli_anchor())
+
+
+def _cli_anchor():
+    if not os.environ.get("DAGSTER_HOME"):
+        return None
+    import dagster as dg
+
+    from mgdc_pipelines.defs.ledger_anchor import InstanceLedgerAnchor
+
+    return InstanceLedgerAnchor(dg.DagsterInstance.get())
 
 
 def _authorization_out(args: argparse.Namespace, spec: AppSpec | None, app_name: str) -> Path:
@@ -285,34 +375,48 @@ def _authorization_out(args: argparse.Namespace, spec: AppSpec | None, app_name:
     return spec.consent.authorization_path()
 
 
-def _decision_audit_log(spec: AppSpec | None, authorization_path: Path, app_name: str):
-    """The app's audit log: its store's when the spec is known, else next to the authorization."""
-    from mgdc_pipelines.consent.audit import AuditLog
-    from mgdc_pipelines.consent.store import ConsentStore
-
-    if spec is not None and spec.consent is not None:
-        return ConsentStore(spec.consent, app_name).audit
-    return AuditLog(authorization_path.absolute().parent / f"{app_name}.audit.jsonl")
-
-
 def _consent_status(args: argparse.Namespace) -> int:
     from mgdc_pipelines.consent.describe import describe_status
     from mgdc_pipelines.consent.status import consent_status
 
     spec = load_spec(_spec_path(args))
-    status = consent_status(spec)
+    status = consent_status(spec, anchor=_cli_anchor())
     print(describe_status(spec.name, status))
     return 0 if status.approved else 1
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from mgdc_pipelines.consent.audit import access_report
-    from mgdc_pipelines.consent.store import ConsentStore
+    from mgdc_pipelines.consent.audit_report import access_report
 
-    spec = load_spec(_spec_path(args))
-    if spec.consent is None:
-        raise ConsentError(f"{spec.spec_path}: the spec has no `consent:` block, so no audit log")
-    print(access_report(ConsentStore(spec.consent, spec.name).audit.entries(since=args.since)))
+    store = _store(load_spec(_spec_path(args)))
+    print(access_report(store.audit.entries(since=args.since)))
+    return 0
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    """The whole chain from record 1, then the instance's anchor against it."""
+    from mgdc_pipelines.consent.ledger import anchor_key
+
+    store = _store(load_spec(_spec_path(args)))
+    log = store.audit
+    if not log.path.exists():
+        anchored = store.anchor.load(anchor_key(log.identity)) if store.anchor else None
+        if anchored is not None:
+            raise ConsentError(f"audit log {log.path} is missing, but the Dagster instance anchors "
+                               f"{anchored.position.seq} records of it (last seen at {anchored.path})")
+        print(f"{store.app_name}: no audit log at {log.path} yet (nothing recorded)")
+        return 0
+    head = log.verify()
+    print(f"{store.app_name}: audit log {log.path}: {head.seq} records, chain intact (head {head.head[:12]}…)")
+    if store.anchor is None:
+        print("  not checked against an anchor: set DAGSTER_HOME to the deployment's Dagster instance")
+        return 0
+    anchored = store.anchor.load(anchor_key(log.identity))
+    if anchored is None:
+        print("  the Dagster instance holds no anchor for this app yet")
+        return 0
+    log.verify(anchored.position)  # the anchored record must still be there, unchanged
+    print(f"  matches the Dagster instance's anchor at record {anchored.position.seq}")
     return 0
 
 

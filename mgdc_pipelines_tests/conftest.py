@@ -1,9 +1,15 @@
-"""Shared fixtures: small variants of the bundled demo spec, with a test admin's approval."""
+"""Shared fixtures: small variants of the bundled demo spec, with a test admin's approval.
+
+The test admin's public key is what this test session's "deployment" trusts: the session sets
+``MGDC_TRUSTED_ADMIN_KEYS`` to its folder, as an operator would for every Dagster process (the
+subprocesses the tests start inherit it).
+"""
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,8 +20,10 @@ import pytest
 import yaml
 
 from mgdc_pipelines.consent.authorization import Authorization, decide, write_authorization
-from mgdc_pipelines.consent.keys import generate_keypair
+from mgdc_pipelines.consent.keys import generate_keypair, key_id, load_public_key
 from mgdc_pipelines.consent.registration import registration_for
+from mgdc_pipelines.consent.store import ConsentStore
+from mgdc_pipelines.consent.trust import DEMO_MODE_ENV, TRUSTED_KEYS_ENV
 from mgdc_pipelines.defs.partitions import scope_partitions_name
 from mgdc_pipelines.spec import DEMO_SPEC_PATH, AppSpec, load_spec
 from mgdc_pipelines_tests.azurite import azurite  # noqa: F401  (session fixture: a real Azurite)
@@ -53,14 +61,27 @@ class AdminKeys:
     private_pem: bytes
     public_path: Path
 
+    @property
+    def key_id(self) -> str:
+        return key_id(load_public_key(self.public_path))
 
-@pytest.fixture(scope="session")
-def admin_keys(tmp_path_factory) -> AdminKeys:
-    """A test admin's Ed25519 key pair; the runtime only ever sees the public file."""
+
+@pytest.fixture(scope="session", autouse=True)
+def admin_keys(tmp_path_factory) -> Iterator[AdminKeys]:
+    """A test admin's Ed25519 key pair, trusted by this session's deployment (and only it:
+    demo mode is off unless a test turns it on)."""
     private_pem, public_pem = generate_keypair()
     public_path = tmp_path_factory.mktemp("admin") / "admin.pub"
     public_path.write_bytes(public_pem)
-    return AdminKeys(private_pem, public_path)
+    saved = {name: os.environ.get(name) for name in (TRUSTED_KEYS_ENV, DEMO_MODE_ENV)}
+    os.environ[TRUSTED_KEYS_ENV] = str(public_path.parent)
+    os.environ.pop(DEMO_MODE_ENV, None)
+    yield AdminKeys(private_pem, public_path)
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def approve(
@@ -70,8 +91,10 @@ def approve(
     decision: str = "approved",
     now: dt.datetime | None = None,
     deny_group_ids: Sequence[str] = (),
+    lifts: Sequence[str] = (),
 ) -> Authorization:
-    """Sign the spec's registration as the test admin and store it where the spec looks."""
+    """Sign the spec's registration as the test admin, store it where the spec looks and record
+    it in the app's audit log (what `mgdc-pipelines consent approve --spec` does)."""
     authorization = decide(
         registration_for(spec),
         decision=decision,
@@ -79,15 +102,17 @@ def approve(
         private_key=keys.private_pem,
         now=now,
         deny_group_ids=tuple(deny_group_ids),
+        lifts=tuple(lifts),
     )
     write_authorization(spec.consent.authorization_path(), authorization, keys.private_pem)
+    ConsentStore.of(spec).record_decision(authorization.decided_at)
     return authorization
 
 
-def consent_block(folder: Path, keys: AdminKeys) -> dict:
+def consent_block(folder: Path, keys: AdminKeys | None = None) -> dict:
+    """Where a test app's authorization and audit log go (the trusted key is the deployment's)."""
     return {
         "authorization": str(folder / "consent" / "app.authorization.json"),
-        "public_key": str(keys.public_path),
         "state_dir": str(folder / "consent"),
     }
 

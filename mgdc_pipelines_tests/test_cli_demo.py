@@ -16,7 +16,7 @@ import dagster as dg
 import pyarrow.dataset as pads
 import yaml
 
-from mgdc_pipelines.consent.demo import DEMO_PUBLIC_KEY_PATH
+from mgdc_pipelines.consent.trust import DEMO_MODE_NOTICE
 from mgdc_pipelines.spec import load_spec
 from mgdc_pipelines_tests.conftest import demo_spec_dict, write_spec
 
@@ -55,15 +55,16 @@ def test_workspace_fails_validation_with_the_spec_problem_for_a_bad_mgdc_spec(tm
 def test_demo_command_materializes_every_dataset_and_prints_a_summary(tmp_path):
     raw = demo_spec_dict()
     raw["source"]["users"] = 30
-    raw["consent"]["public_key"] = str(DEMO_PUBLIC_KEY_PATH)  # the copy is not beside the key
-    spec_path = write_spec(tmp_path, raw)  # sink and consent state stay relative to the cwd
+    spec_path = write_spec(tmp_path, raw)  # sink and consent state are under the working directory
     home = tmp_path / "dagster_home"
     result = run(
         [str(Path(sys.executable).with_name("mgdc-pipelines")), "demo", "--days", "2", "--spec", str(spec_path)],
         cwd=tmp_path,
         DAGSTER_HOME=str(home),
+        MGDC_DEMO_MODE="1",  # what `make demo` sets
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith(DEMO_MODE_NOTICE)
     assert "DEMO ONLY: approved the app with the bundled demo admin key" in result.stdout
     spec = load_spec(spec_path)
 
@@ -122,7 +123,7 @@ def ui_asset_nodes(home: Path, spec_path: Path, cwd: Path) -> dict[str, dict]:
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("dagster-webserver")), "-w", str(REPO / "workspace.yaml"),
          "-h", "127.0.0.1", "-p", str(port)],
-        cwd=cwd, env={**os.environ, "DAGSTER_HOME": str(home), "MGDC_SPEC": str(spec_path)},
+        cwd=cwd, env={**os.environ, "DAGSTER_HOME": str(home), "MGDC_SPEC": str(spec_path), "MGDC_DEMO_MODE": "1"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:

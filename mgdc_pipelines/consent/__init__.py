@@ -19,7 +19,8 @@ that refuse before any I/O, enforcement on the rows, and proof on the written da
 columns
 """
 
-from mgdc_pipelines.consent.audit import AuditLog, access_report, record_decision
+from mgdc_pipelines.consent.audit import AuditLog, AuditLogBroken, LedgerIdentity, record_decision
+from mgdc_pipelines.consent.audit_report import access_report
 from mgdc_pipelines.consent.authorization import (
     APPROVAL_VALIDITY,
     Authorization,
@@ -34,8 +35,10 @@ from mgdc_pipelines.consent.gate import AuthorizedCopy, ConsentGate
 from mgdc_pipelines.consent.keys import generate_keypair, load_private_key, load_public_key
 from mgdc_pipelines.consent.registration import DatasetGrant, Registration, ScopeGrant, registration_for
 from mgdc_pipelines.consent.status import AppConsentStatus, ConsentState, consent_status
-from mgdc_pipelines.consent.store import ConsentStore
+from mgdc_pipelines.consent.ledger import Ledger, LedgerAnchor, LedgerState, MemoryAnchor
+from mgdc_pipelines.consent.store import ConsentStore, ConsentView, DecisionNotRecorded
 from mgdc_pipelines.consent.suspension import Suspension
+from mgdc_pipelines.consent.trust import TrustAnchors, TrustError
 from mgdc_pipelines.consent.transforms import can_hash, hash_array, is_hash
 from mgdc_pipelines.consent.verify import CHECKS, WrittenPartition, verify_partition
 
@@ -45,6 +48,7 @@ __all__ = [
     "AccessRequest",
     "AppConsentStatus",
     "AuditLog",
+    "AuditLogBroken",
     "Authorization",
     "AuthorizationInvalid",
     "AuthorizedCopy",
@@ -53,12 +57,21 @@ __all__ = [
     "ConsentRefused",
     "ConsentState",
     "ConsentStore",
+    "ConsentView",
+    "DecisionNotRecorded",
     "DatasetGrant",
     "EnforcementCounts",
     "Enforcer",
+    "Ledger",
+    "LedgerAnchor",
+    "LedgerIdentity",
+    "LedgerState",
+    "MemoryAnchor",
     "Registration",
     "ScopeGrant",
     "Suspension",
+    "TrustAnchors",
+    "TrustError",
     "WrittenPartition",
     "access_report",
     "can_hash",

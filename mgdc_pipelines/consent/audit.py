@@ -1,71 +1,264 @@
-"""The append-only audit log: one JSON object per line, never rewritten.
+"""The audit log: append-only and hash-chained; the app's consent state is derived from it.
 
-Every approval, denial, suspension and copy appends an event, so an admin can answer "who
-accessed what, when, under which grant". Only JSON values go in, and never secrets.
+One JSON object per line::
+
+    {"seq": 3, "at": "2026-11-20T12:00:00+00:00", "event": "suspended", ..., "prev": "<hash of record 2>", "hash": "<sha256>"}
+
+``hash`` is the SHA-256 of the record's canonical JSON without ``hash``, and ``prev`` the hash of
+the record before, so editing, deleting or reordering any record breaks every hash after it.
+Record 1 chains to the ledger's *genesis*, a hash of the app's tenant and app id (a log of one
+app cannot stand in for another's), and must be the admin's first decision on the app.
+
+Removing records from the END leaves a valid, shorter chain: that is what the anchor in the
+Dagster instance is for (:mod:`~mgdc_pipelines.consent.ledger`). Appends hold an exclusive
+``flock`` and readers a shared one, so concurrent writers never fork the chain and a reader
+never sees half a record. A record torn by a crash (a last line without its line break) is
+not part of the chain; the next append discards it and records that it did.
 
 >>> import tempfile, pathlib
->>> log = AuditLog(pathlib.Path(tempfile.mkdtemp()) / "demo.audit.jsonl")
->>> log.append("approved", approver="admin@contoso.com")["event"]
-'approved'
->>> [entry["approver"] for entry in log.entries()]
-['admin@contoso.com']
+>>> app = LedgerIdentity("demo", "7afa5ac9-c126-563f-ab81-5611ae5bbe41", "884d4683-c007-5d56-9024-62e767f7906c")
+>>> log = AuditLog(pathlib.Path(tempfile.mkdtemp()) / "demo.audit-chain.jsonl", app)
+>>> log.append("approved", app_id=app.app_id, tenant_id=app.tenant_id, approver="admin@contoso.com")["seq"]
+1
+>>> log.append("partition_committed", rows=40)["prev"] == log.entries()[0]["hash"]
+True
+>>> log.verify().seq
+2
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mgdc_pipelines.catalog import DATASET_PREFIX
 from mgdc_pipelines.consent.clock import as_utc, from_iso, to_iso, utc_now
 from mgdc_pipelines.consent.errors import ConsentError
+from mgdc_pipelines.consent.jsonfiles import canonical_json
 
-_MAX_CELL = 48
+DECISION_EVENTS = ("approved", "denied")
+TORN_WRITE_EVENT = "torn_write_discarded"
+_CHAIN_KEYS = ("seq", "at", "event", "prev", "hash")
+_TAIL_CHUNK = 64 * 1024
+
+
+class AuditLogBroken(ConsentError):
+    """The chain does not verify: a record was edited, deleted, reordered, or the log was moved."""
+
+    def __init__(self, path: str | os.PathLike[str], record: int, reason: str) -> None:
+        self.path = str(path)
+        self.record = record
+        self.reason = reason
+        super().__init__(
+            f"audit log {self.path} broken at record {record}: {reason}. The app refuses to run until "
+            "an operator restores the log (`mgdc-pipelines audit verify` checks it)"
+        )
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.record, self.reason))
+
+
+@dataclass(frozen=True)
+class LedgerIdentity:
+    """Whose log it is: the app (MGDC identifies an app by its tenant and app id)."""
+
+    app_name: str
+    app_id: str
+    tenant_id: str
+
+    @property
+    def genesis(self) -> str:
+        """What record 1's ``prev`` must be."""
+        identity = {"ledger": "mgdc-pipelines consent", "app_id": self.app_id.lower(), "tenant_id": self.tenant_id.lower()}
+        return hashlib.sha256(canonical_json(identity).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainPosition:
+    """Where a verified chain ends: ``seq`` records, the last one's hash and its byte span."""
+
+    seq: int
+    head: str
+    start: int  # offset of record ``seq``'s line (== end for an empty log)
+    end: int  # offset just after it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, "head": self.head, "start": self.start, "end": self.end}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ChainPosition:
+        return cls(int(data["seq"]), str(data["head"]), int(data["start"]), int(data["end"]))
+
+
+@dataclass(frozen=True)
+class ChainedRecord:
+    record: dict[str, Any]
+    position: ChainPosition
+
+
+def record_hash(record: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of ``record`` without its ``hash``."""
+    body = {key: value for key, value in record.items() if key != "hash"}
+    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
 
 
 class AuditLog:
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    """One app's chained log file (see the module docstring)."""
+
+    def __init__(self, path: str | os.PathLike[str], identity: LedgerIdentity) -> None:
         self.path = Path(path)
+        self.identity = identity
+
+    def empty_position(self) -> ChainPosition:
+        return ChainPosition(0, self.identity.genesis, 0, 0)
 
     def append(self, event: str, *, at: datetime | None = None, **fields: Any) -> dict[str, Any]:
-        """Append one event (``at`` defaults to now, UTC) and return it as written."""
-        entry = {"at": to_iso(at if at is not None else utc_now()), "event": event, **fields}
-        try:
-            line = json.dumps(entry, ensure_ascii=False) + "\n"
-        except (TypeError, ValueError) as error:
-            raise TypeError(
-                f"audit event {event!r}: fields must be JSON values ({error})"
-            ) from None
+        """Append one record (``at`` defaults to now, UTC) and return it as written."""
+        reserved = sorted(set(fields) & set(_CHAIN_KEYS))
+        if reserved:
+            raise ValueError(f"audit event {event!r}: {', '.join(reserved)} are set by the log itself")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)  # read: the last byte
-        try:
-            # A crash mid-write can leave a torn last line; start on a fresh line so it stays alone.
-            prefix = "" if _ends_cleanly(fd) else "\n"
-            os.write(
-                fd, (prefix + line).encode("utf-8")
-            )  # one write: concurrent appenders don't interleave
+        with self._locked(os.O_RDWR | os.O_CREAT, fcntl.LOCK_EX) as fd:
+            last = self._last_record(fd)
+            record = self._chained(last, event, at, fields)
+            os.lseek(fd, 0, os.SEEK_END)
+            os.write(fd, (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
             os.fsync(fd)
-        finally:
-            os.close(fd)
-        return entry
+        return record
+
+    def records(self, after: ChainPosition | None = None) -> Iterator[ChainedRecord]:
+        """Verified records after ``after`` (default: all), in order; raises :class:`AuditLogBroken`.
+
+        ``after`` must be a position this chain really passed through: the record it names is
+        read back and must hash to ``after.head`` (an anchor from the Dagster instance).
+        """
+        if not self.path.exists():
+            if after is not None and after.seq > 0:
+                raise AuditLogBroken(self.path, after.seq, "the log file is missing (deleted or moved)")
+            return
+        with self._locked(os.O_RDONLY, fcntl.LOCK_SH) as fd, os.fdopen(os.dup(fd), "rb") as stream:
+            position = self._resume(stream, after)
+            yield from self._verified(stream, position)
+
+    def verify(self, after: ChainPosition | None = None) -> ChainPosition:
+        """Verify the chain (from ``after``, or the whole of it); the position of its last record."""
+        position = after or self.empty_position()
+        for chained in self.records(after):
+            position = chained.position
+        return position
 
     def entries(self, since: datetime | None = None) -> list[dict[str, Any]]:
-        """Events in file order, optionally those at or after ``since``; a broken line is an error."""
-        if not self.path.exists():
-            return []
+        """Every verified record, optionally those at or after ``since``."""
         threshold = as_utc(since, "since") if since is not None else None
-        found = []
-        for number, line in enumerate(self.path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            entry = _parse(line, f"{self.path}:{number}")
-            if threshold is None or from_iso(entry["at"], f"{self.path}:{number} at") >= threshold:
-                found.append(entry)
-        return found
+        found = [chained.record for chained in self.records()]
+        if threshold is None:
+            return found
+        return [entry for entry in found if from_iso(entry["at"], f"{self.path} record {entry['seq']} at") >= threshold]
+
+    # -- internals -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _locked(self, flags: int, lock: int) -> Iterator[int]:
+        fd = os.open(self.path, flags, 0o600)
+        try:
+            fcntl.flock(fd, lock)
+            yield fd
+        finally:
+            os.close(fd)  # releases the lock
+
+    def _chained(self, last: dict[str, Any] | None, event: str, at: datetime | None, fields: dict) -> dict[str, Any]:
+        seq = last["seq"] + 1 if last else 1
+        record = {"seq": seq, "at": to_iso(at if at is not None else utc_now()), "event": event, **fields}
+        record["prev"] = last["hash"] if last else self.identity.genesis
+        try:
+            record["hash"] = record_hash(record)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"audit event {event!r}: fields must be JSON values ({error})") from None
+        return record
+
+    def _last_record(self, fd: int) -> dict[str, Any] | None:
+        """The last complete record; a torn last line (a crash mid-write) is cut off and recorded."""
+        size = os.fstat(fd).st_size
+        if size == 0:
+            return None
+        tail_start = max(0, size - _TAIL_CHUNK)
+        tail = os.pread(fd, size - tail_start, tail_start)
+        while tail.rfind(b"\n", 0, len(tail) - 1) < 0 and tail_start > 0:  # a record longer than the chunk
+            tail_start = max(0, tail_start - _TAIL_CHUNK)
+            tail = os.pread(fd, size - tail_start, tail_start)
+        if not tail.endswith(b"\n"):
+            return self._discard_torn(fd, tail, tail_start)
+        lines = tail[:-1].rsplit(b"\n", 1)
+        return self._parse(lines[-1], "last record")
+
+    def _discard_torn(self, fd: int, tail: bytes, tail_start: int) -> dict[str, Any] | None:
+        cut = tail.rfind(b"\n") + 1
+        torn = tail[cut:]
+        os.ftruncate(fd, tail_start + cut)
+        last = self._last_record(fd)
+        if last is None:  # the very first record was torn: nothing of the chain to account for
+            return None
+        record = self._chained(last, TORN_WRITE_EVENT, None, {"bytes": len(torn), "sha256": hashlib.sha256(torn).hexdigest()})
+        os.lseek(fd, 0, os.SEEK_END)
+        os.write(fd, (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+        return record
+
+    def _resume(self, stream, after: ChainPosition | None) -> ChainPosition:
+        """Seek to ``after`` after checking the record there is the one it names."""
+        if after is None or after.seq == 0:
+            return self.empty_position()
+        stream.seek(after.start)
+        line = stream.read(after.end - after.start)
+        record = self._parse(line.rstrip(b"\n"), f"record {after.seq}", after.seq) if line.endswith(b"\n") else None
+        if record is None or record.get("seq") != after.seq or record.get("hash") != after.head or record_hash(record) != after.head:
+            raise AuditLogBroken(
+                self.path, after.seq,
+                f"record {after.seq} is not the one the Dagster instance anchored (hash {after.head[:12]}…): "
+                "records were removed, edited or the log was replaced",
+            )
+        return after
+
+    def _verified(self, stream, position: ChainPosition) -> Iterator[ChainedRecord]:
+        offset = position.end
+        for line in stream:
+            if not line.endswith(b"\n"):
+                return  # a torn record from a crash: not part of the chain
+            seq = position.seq + 1
+            record = self._parse(line.rstrip(b"\n"), f"record {seq}", seq)
+            self._check_link(record, seq, position.head)
+            position = ChainPosition(seq, record["hash"], offset, offset + len(line))
+            offset = position.end
+            yield ChainedRecord(record, position)
+
+    def _check_link(self, record: dict[str, Any], seq: int, prev: str) -> None:
+        missing = [key for key in _CHAIN_KEYS if key not in record]
+        if missing:
+            raise AuditLogBroken(self.path, seq, f"it lacks {', '.join(missing)} (not a chained record)")
+        if record["seq"] != seq:
+            raise AuditLogBroken(self.path, seq, f"it says it is record {record['seq']!r}: records were removed or reordered")
+        if record["prev"] != prev:
+            why = "it belongs to another app's log" if seq == 1 else "the record before it was changed, removed or reordered"
+            raise AuditLogBroken(self.path, seq, f"its link to the record before does not match: {why}")
+        if record_hash(record) != record["hash"]:
+            raise AuditLogBroken(self.path, seq, "its content does not match its hash: it was edited")
+        if seq == 1 and record["event"] not in DECISION_EVENTS:
+            raise AuditLogBroken(self.path, 1, f"the first record must be an admin's decision, not {record['event']!r}")
+
+    def _parse(self, line: bytes, what: str, seq: int = 0) -> dict[str, Any]:
+        try:
+            record = json.loads(line)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise AuditLogBroken(self.path, seq, f"{what} is not a JSON line (torn or edited)") from None
+        if not isinstance(record, dict):
+            raise AuditLogBroken(self.path, seq, f"{what} is not a JSON object")
+        return record
 
 
 def record_decision(log: AuditLog, authorization: Any, **extra: Any) -> dict[str, Any]:
@@ -73,111 +266,17 @@ def record_decision(log: AuditLog, authorization: Any, **extra: Any) -> dict[str
     registration = authorization.registration
     return log.append(
         authorization.decision,
-        at=authorization.decided_at,
         app=registration.app_name,
+        app_id=registration.app_id,
+        tenant_id=registration.tenant_id,
         approver=authorization.approver,
         fingerprint=authorization.fingerprint,
+        authorization=authorization.digest,
+        decided_at=to_iso(authorization.decided_at),
         datasets=[grant.short_name for grant in registration.datasets],
-        expires_at=to_iso(authorization.expires_at),
+        expires_at=to_iso(authorization.effective_expires_at),
         deny_group_ids=list(authorization.deny_group_ids),
         key_id=authorization.key_id,
+        lifts=list(authorization.lifts),
         **extra,
     )
-
-
-def _ends_cleanly(fd: int) -> bool:
-    size = os.fstat(fd).st_size
-    return size == 0 or os.pread(fd, 1, size - 1) == b"\n"
-
-
-def _parse(line: str, where: str) -> dict[str, Any]:
-    try:
-        entry = json.loads(line)
-    except json.JSONDecodeError:
-        raise ConsentError(f"audit log {where} is not a JSON line (torn or edited)") from None
-    if not isinstance(entry, dict) or "at" not in entry or "event" not in entry:
-        raise ConsentError(f"audit log {where}: expected an object with `at` and `event`")
-    return entry
-
-
-def _partition(entry: dict) -> Any:
-    return entry.get("partition") or entry.get("partitions")
-
-
-# (header, how to read the cell from an entry); columns no entry fills are left out.
-_COLUMNS: tuple[tuple[str, Any], ...] = (
-    ("TIME (UTC)", lambda e: str(e["at"])[:19].replace("T", " ")),
-    ("EVENT", lambda e: e["event"]),
-    ("DATASET", lambda e: e.get("dataset")),
-    ("PARTITION", _partition),
-    ("ROWS", lambda e: e.get("rows")),
-    ("COLUMNS", lambda e: e.get("columns")),
-    ("SCOPE", lambda e: e.get("scope")),
-    ("DESTINATION", lambda e: e.get("destination") or e.get("uri")),
-)
-_SHOWN = {
-    "at",
-    "event",
-    "dataset",
-    "partition",
-    "partitions",
-    "rows",
-    "columns",
-    "scope",
-    "destination",
-    "uri",
-}
-
-
-def access_report(entries: Iterable[dict[str, Any]]) -> str:
-    """A table of who accessed what: one row per event, the rest as ``key=value`` details."""
-    entries = list(entries)
-    if not entries:
-        return "no audit events"
-    headers = [header for header, _ in _COLUMNS] + ["DETAIL"]
-    rows = [[_cell(read(entry)) for _, read in _COLUMNS] + [_details(entry)] for entry in entries]
-    used = [i for i in range(len(headers)) if i < 2 or any(row[i] for row in rows)]
-    return _table([headers[i] for i in used], [[row[i] for i in used] for row in rows])
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(DATASET_PREFIX):
-        value = value.removeprefix(DATASET_PREFIX)
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        text = ", ".join(str(item) for item in value)
-        text = f"{len(value)}: {text}" if len(value) > 3 else text
-    elif isinstance(value, dict):
-        text = ", ".join(f"{k}={v}" for k, v in value.items())
-    else:
-        text = str(value)
-    if len(text) <= _MAX_CELL:
-        return text
-    head = _MAX_CELL // 3  # keep both ends: a URI's tail names the partition
-    return text[:head] + "…" + text[len(text) - (_MAX_CELL - head - 1) :]
-
-
-def _details(entry: dict[str, Any]) -> str:
-    """Approver, fingerprint (shortened), reason and any other field, in a stable order."""
-    parts = []
-    for key in sorted(
-        set(entry) - _SHOWN, key=lambda k: (k not in ("approver", "fingerprint", "reason"), k)
-    ):
-        value = entry[key]
-        if value in (None, "", [], {}):
-            continue
-        if key == "fingerprint" and isinstance(value, str):
-            value = value[:12]
-        parts.append(f"{key}={_cell(value)}")
-    return "  ".join(parts)
-
-
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
-    lines = [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
-        for row in [headers, *rows]
-    ]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)

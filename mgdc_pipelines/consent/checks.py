@@ -22,7 +22,8 @@ from typing import NoReturn
 from mgdc_pipelines.consent.authorization import Authorization
 from mgdc_pipelines.consent.clock import display
 from mgdc_pipelines.consent.errors import ConsentRefused
-from mgdc_pipelines.consent.registration import DatasetGrant, destination_contains
+from mgdc_pipelines.consent.clock import utc_now
+from mgdc_pipelines.consent.registration import DatasetGrant, DownstreamGrant, destination_contains
 from mgdc_pipelines.consent.suspension import Suspension
 from mgdc_pipelines.sources.base import Scope
 from mgdc_pipelines.spec.model import EVERYONE
@@ -38,6 +39,8 @@ class AccessRequest:
     columns: tuple[str, ...]
     destination_uri: str
     scope: Scope
+    # Every other location the write touches (the sink's staging folder): inside the grant too.
+    other_locations: tuple[str, ...] = ()
 
 
 def check_request(
@@ -47,9 +50,12 @@ def check_request(
     now: datetime,
     suspension: Suspension | None = None,
 ) -> DatasetGrant:
-    """Run every check; return the dataset's grant, or raise ConsentRefused at the first failure."""
+    """Run every check; return the dataset's grant, or raise ConsentRefused at the first failure.
+
+    ``suspension``: the app's active suspension, if any (the audit log decides which is active).
+    """
     authorization = _approved(authorization, request)
-    if suspension is not None and suspension.is_active(authorization):
+    if suspension is not None:
         _refuse("not_suspended", request, f"app {suspension.describe()}")
     for check in (_check_app_id, _check_tenant, _check_not_expired):
         check(authorization, request, now)
@@ -105,7 +111,7 @@ def _check_not_expired(authorization: Authorization, request: AccessRequest, now
         _refuse(
             "not_expired",
             request,
-            f"the approval by {authorization.approver} expired on {display(authorization.expires_at)}; "
+            f"the approval by {authorization.approver} expired on {display(authorization.effective_expires_at)}; "
             "an admin must re-approve the app",
         )
 
@@ -121,12 +127,13 @@ def _check_destination(
     authorization: Authorization, _: DatasetGrant, request: AccessRequest
 ) -> None:
     authorized = authorization.registration.destination
-    if not destination_contains(authorized, request.destination_uri):
-        _refuse(
-            "destination",
-            request,
-            f"destination {request.destination_uri} is outside the authorized sink {authorized}",
-        )
+    for uri in (request.destination_uri, *request.other_locations):
+        if not destination_contains(authorized, uri):
+            _refuse(
+                "destination",
+                request,
+                f"destination {uri} is outside the authorized sink {authorized} (symlinks resolved)",
+            )
 
 
 def _check_scope(authorization: Authorization, _: DatasetGrant, request: AccessRequest) -> None:
@@ -142,3 +149,29 @@ def _check_scope(authorization: Authorization, _: DatasetGrant, request: AccessR
     else:
         detail = f"scope {request.scope.key}: groups {', '.join(outside)} are outside the authorized groups"
     _refuse("scope", request, detail)
+
+
+def check_downstream(
+    authorization: Authorization | None, entry: DownstreamGrant, *, action: str = "computed", now: datetime | None = None
+) -> None:
+    """A ``downstream:`` entry's data moves only if the grant in force holds exactly this entry.
+
+    Under ``update_available`` the old grant keeps working for the entries it holds unchanged;
+    a new or changed entry is refused by name (check ``downstream``).
+    """
+    what = f"downstream entry {entry.name}"
+    if authorization is None or not authorization.approved:
+        state = authorization.describe() if authorization else "pending: no authorization"
+        raise ConsentRefused("approved", what, f"{state}; its data is not {action}")
+    if authorization.is_expired(now or utc_now()):
+        raise ConsentRefused("not_expired", what, f"the approval expired on {display(authorization.effective_expires_at)}")
+    granted = authorization.registration.downstream_entry(entry.name)
+    if granted is None:
+        raise ConsentRefused(
+            "downstream", what, f"it is not in the approved registration, so its data is not {action} until an admin approves it"
+        )
+    if granted != entry:
+        changed = [field for field in ("function", "inputs", "params", "partitions") if getattr(granted, field) != getattr(entry, field)]
+        raise ConsentRefused(
+            "downstream", what, f"it differs from the approved entry ({', '.join(changed)}); an admin must approve the change"
+        )

@@ -33,6 +33,11 @@ def describe_registration(registration: Registration) -> str:
                     "transforms: " + ", ".join(f"{c}={t}" for c, t in grant.transforms), indent=6
                 )
             )
+    if registration.downstream:
+        lines.append(f"  downstream assets computed from them ({len(registration.downstream)}):")
+        for entry in registration.downstream:
+            inputs = ", ".join(f"{p}={v.removeprefix(DATASET_PREFIX)}" for p, v in entry.inputs)
+            lines.append(_wrapped(f"{entry.name} = {entry.function}({inputs}), {entry.partitions}, params {entry.params}", indent=4))
     lines.append(f"  fingerprint: {registration.fingerprint}")
     return "\n".join(lines)
 
@@ -43,6 +48,7 @@ def describe_status(app_name: str, status: AppConsentStatus) -> str:
     granted = authorization.fingerprint if authorization else "(none)"
     lines = [
         f"{app_name}: {status.state.value}",
+        *([_wrapped(status.trust_note, indent=2)] if status.trust_note else []),
         _wrapped(status.reason, indent=2),
         f"  fingerprint: spec {status.fingerprint}",
         f"               grant {granted}",

@@ -2,7 +2,8 @@
 
 Batches stream from the source to the sink through an :class:`Enforcer`, one at a time, so
 memory does not grow with the partition. For each batch it drops columns nobody authorized,
-rows outside the authorized scope and rows involving deny-listed people, hashes and drops the
+rows of another tenant (``ptenant``), rows outside the authorized scope and rows involving
+deny-listed people, hashes and drops the
 columns the grant says to, and returns a batch of exactly :attr:`Enforcer.output_schema`.
 What it removed is counted in :class:`EnforcementCounts` for the materialization's metadata.
 
@@ -11,12 +12,12 @@ What it removed is counted in :class:`EnforcementCounts` for the materialization
 >>> message = get_dataset("Message_v1")
 >>> enforcer = Enforcer(
 ...     dataset=message, authorized_columns=["subject", "sender"], transforms={"sender": "hash"},
-...     scope_member_ids=frozenset({"user-1"}), hash_key=b"0123456789abcdef-example",
+...     tenant_id="tenant-1", scope_member_ids=frozenset({"user-1"}), hash_key=b"0123456789abcdef-example",
 ... )
 >>> rows = [
 ...     {"subject": "Hi", "sender": {"emailAddress": {"name": "Bob", "address": "bob@contoso.com"}},
-...      "ptenant": "tenant-1", "puser": user}
-...     for user in ("user-1", "user-2")
+...      "ptenant": tenant, "puser": user}
+...     for tenant, user in (("tenant-1", "user-1"), ("tenant-1", "user-2"), ("tenant-2", "user-1"))
 ... ]
 >>> batch = pa.RecordBatch.from_pylist(rows, schema=message.output_schema(["subject", "sender"]))
 >>> written = enforcer.apply(batch)
@@ -25,8 +26,8 @@ What it removed is counted in :class:`EnforcementCounts` for the materialization
 >>> written.column("sender")[0]["emailAddress"]["name"].as_py() is None
 True
 >>> metadata = enforcer.counts.as_metadata()
->>> metadata["consent/rows_out_of_scope"], metadata["consent/values_hashed"]
-(1, {'sender': 1})
+>>> metadata["consent/rows_foreign_tenant"], metadata["consent/rows_out_of_scope"], metadata["consent/values_hashed"]
+(1, 1, {'sender': 1})
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class EnforcementCounts:
     rows_out: int = 0
     # Column name -> rows in which it arrived without authorization (and was dropped).
     unauthorized_columns: Counter[str] = field(default_factory=Counter)
+    rows_foreign_tenant: int = 0  # another tenant's (or no tenant's) rows: never written
     rows_out_of_scope: int = 0
     rows_deny_listed: int = 0
     # Column name -> non-null strings replaced by their hash.
@@ -72,6 +74,7 @@ class EnforcementCounts:
         return {
             "consent/rows_in": self.rows_in,
             "consent/rows_written": self.rows_out,
+            "consent/rows_foreign_tenant": self.rows_foreign_tenant,
             "consent/rows_out_of_scope": self.rows_out_of_scope,
             "consent/rows_deny_listed": self.rows_deny_listed,
             "consent/unauthorized_columns_dropped": dict(sorted(self.unauthorized_columns.items())),
@@ -156,6 +159,7 @@ class Enforcer:
         *,
         dataset: Dataset,
         authorized_columns: Collection[str],
+        tenant_id: str | None = None,
         transforms: Mapping[str, str] = {},  # noqa: B006 - read only, never mutated
         scope_member_ids: frozenset[str] | None = None,
         scope_group_ids: frozenset[str] | None = None,
@@ -178,6 +182,8 @@ class Enforcer:
             dataset.scope_column or ""
         )
         self._allowed_scope_ids = None if allowed_ids is None else _lowered_ids(allowed_ids)
+        # The app's tenant: a row whose `ptenant` is another (or none) is never written.
+        self._tenant = _lowered_ids([tenant_id]) if tenant_id else None
         self._denied_user_ids = _lowered_ids(denied_user_ids) if denied_user_ids else None
         self._denied_addresses = frozenset(denied_addresses)
         self.counts = EnforcementCounts()
@@ -189,6 +195,7 @@ class Enforcer:
             f"Enforcer(dataset={self.dataset.short_name}, "
             f"written={list(self.output_schema.names)}, "
             f"hashed={list(self._hashed)}, dropped={list(self._dropped)}, "
+            f"tenant_restricted={self._tenant is not None}, "
             f"scope_restricted={self._allowed_scope_ids is not None}, "
             f"deny_listed_users={denied_users}, "
             f"deny_listed_addresses={len(self._denied_addresses)})"
@@ -216,11 +223,13 @@ class Enforcer:
         # (1) Columns first, so no later step can carry an unauthorized column along, and so
         # the later steps see catalog types whatever the source produced.
         batch = self._known_columns_only(batch)
-        # (2) Scope before the deny-list: an out-of-scope row is counted as such, not as denied.
+        # (2) Another tenant's rows before anything else looks at them (MGDC never crosses tenants).
+        batch = self._own_tenant_rows(batch)
+        # (3) Scope before the deny-list: an out-of-scope row is counted as such, not as denied.
         batch = self._in_scope_rows(batch)
-        # (3) The deny-list needs the addresses in clear, so it runs before hashing.
+        # (4) The deny-list needs the addresses in clear, so it runs before hashing.
         batch = self._rows_not_deny_listed(batch)
-        # (4) Hash while every column is still there; (5) and (6): drop the `drop` columns and
+        # (5) Hash while every column is still there; (6) and (7): drop the `drop` columns and
         # put the rest in output order by selecting exactly the output schema.
         batch = self._with_hashed_columns(batch)
         written = pa.RecordBatch.from_arrays(
@@ -264,7 +273,20 @@ class Enforcer:
                 f"read as {self.dataset.column(name).notation}: {error}"
             ) from None
 
-    # -- (2) scope ----------------------------------------------------------------------------
+    # -- (2) tenant ---------------------------------------------------------------------------
+
+    def _own_tenant_rows(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        if self._tenant is None:
+            return batch
+        if "ptenant" not in batch.schema.names:
+            foreign = pa.array([True] * batch.num_rows)  # unprovable: never written
+        else:
+            foreign = pc.invert(_is_any_of(batch.column("ptenant"), self._tenant))
+        batch, removed = _remove_rows(batch, foreign)
+        self.counts.rows_foreign_tenant += removed
+        return batch
+
+    # -- (3) scope ----------------------------------------------------------------------------
 
     def _in_scope_rows(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         if self._allowed_scope_ids is None:
@@ -275,7 +297,7 @@ class Enforcer:
         self.counts.rows_out_of_scope += removed
         return batch
 
-    # -- (3) deny-list ------------------------------------------------------------------------
+    # -- (4) deny-list ------------------------------------------------------------------------
 
     def _deny_listed_rows(self, batch: pa.RecordBatch) -> pa.Array | None:
         masks = []
@@ -300,7 +322,7 @@ class Enforcer:
         self.counts.rows_deny_listed += removed
         return batch
 
-    # -- (4) hashing --------------------------------------------------------------------------
+    # -- (5) hashing --------------------------------------------------------------------------
 
     def _with_hashed_columns(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         for name in self._hashed:

@@ -1,7 +1,8 @@
 """The consent gate a copy goes through: authorize before any I/O, then enforce on the rows.
 
-One gate is opened per run: it reads and verifies the app's signed authorization (and any
-active suspension) once, then for each partition
+One gate is opened per run: it reads and verifies the app's signed authorization with the
+deployment's trusted keys, and the audit log it must be recorded in (with any active
+suspension), once; then for each partition
 
 1. :meth:`ConsentGate.authorize` turns the spec's dataset entry into the request the grant
    allows — under ``update_available`` the old grant keeps working for exactly what it covered,
@@ -22,9 +23,11 @@ from mgdc_pipelines.catalog import ScopeKind
 from mgdc_pipelines.consent.authorization import Authorization
 from mgdc_pipelines.consent.checks import AccessRequest, check_request
 from mgdc_pipelines.consent.enforcement import Enforcer
+from mgdc_pipelines.consent.ledger import LedgerAnchor
 from mgdc_pipelines.consent.registration import DatasetGrant, registration_for
 from mgdc_pipelines.consent.store import ConsentStore
 from mgdc_pipelines.consent.suspension import Suspension
+from mgdc_pipelines.consent.trust import DEMO_MODE_NOTICE
 from mgdc_pipelines.consent.verify import WrittenPartition
 from mgdc_pipelines.sinks.base import PartitionRef
 from mgdc_pipelines.sources.base import Directory, ExtractRequest
@@ -55,6 +58,7 @@ class AuthorizedCopy:
             denied_addresses = lookup.addresses(denied_user_ids)
         return Enforcer(
             dataset=dataset,
+            tenant_id=self.request.tenant_id,
             authorized_columns=self.request.columns,
             transforms=dict(self.grant.transforms),
             scope_member_ids=scope_ids if dataset.scope is ScopeKind.USER else None,
@@ -95,22 +99,36 @@ class AuthorizedCopy:
 
 
 class ConsentGate:
-    """Reads the app's authorization once and authorizes each partition copy against it."""
+    """Reads the app's authorization once and authorizes each partition copy against it.
 
-    def __init__(self, app: AppSpec, *, now: dt.datetime | None = None) -> None:
+    ``anchor``: where the audit log's anchor lives (the Dagster instance, see
+    ``mgdc_pipelines.defs.ledger_anchor``). A consent file that cannot be trusted raises here.
+    """
+
+    def __init__(
+        self, app: AppSpec, *, now: dt.datetime | None = None, anchor: LedgerAnchor | None = None
+    ) -> None:
         self.app = app
         self.now = now or dt.datetime.now(dt.timezone.utc)
-        self.store = ConsentStore(app.consent, app.name) if app.consent else None
-        self.authorization: Authorization | None = (
-            self.store.authorization() if self.store else None
-        )
-        self.suspension: Suspension | None = self.store.suspension() if self.store else None
+        self.store = ConsentStore.of(app, anchor=anchor) if app.consent else None
+        view = self.store.view(self.now) if self.store else None
+        self.authorization: Authorization | None = view.authorization if view else None
+        self.suspension: Suspension | None = view.suspension if view else None
+        # Said in every run's log and every partition's metadata when the grant is the demo's.
+        self.trust_note = DEMO_MODE_NOTICE if view is not None and view.signed_with_demo_key else ""
         self._spec_fingerprint = registration_for(app).fingerprint
 
     def authorize(
-        self, item: DatasetSpec, partition: PartitionRef, destination_uri: str
+        self,
+        item: DatasetSpec,
+        partition: PartitionRef,
+        destination_uri: str,
+        other_locations: tuple[str, ...] = (),
     ) -> AuthorizedCopy:
-        """Run the eight checks for one partition; raises ConsentRefused before any I/O."""
+        """Run the eight checks for one partition; raises ConsentRefused before any I/O.
+
+        ``other_locations``: every other place the write touches (the sink's staging folder).
+        """
         request = request_for(self.app, item, partition)
         grant = (
             self.authorization.registration.dataset(item.dataset.name)
@@ -132,6 +150,7 @@ class ConsentGate:
             columns=request.columns,
             destination_uri=destination_uri,
             scope=request.scope,
+            other_locations=tuple(other_locations),
         )
         grant = check_request(self.authorization, access, now=self.now, suspension=self.suspension)
         return AuthorizedCopy(request, grant, self.authorization, refused)

@@ -1,9 +1,14 @@
 """The app registration: what an admin approves, derived from the spec.
 
 The spec IS the registration. Its fingerprint is a SHA-256 over the canonical JSON of what an
-approval grants (app, tenant, destination, scope, datasets with columns and transforms), so any
-change MGDC would call an update — a column, a dataset, a scope, the sink, a transform — gives a
-new fingerprint and needs a new approval. Order in the YAML does not matter.
+approval grants (app, tenant, destination, scope, datasets with columns and transforms, and the
+``downstream:`` entries computed from them), so any change MGDC would call an update — a column,
+a dataset, a scope, the sink, a transform, a downstream entry — gives a new fingerprint and
+needs a new approval. Order in the YAML does not matter.
+
+The destination is the sink's ABSOLUTE path with symlinks resolved when the registration is
+made, so the signature pins where data may go; at run time every folder written must really
+(symlinks resolved) lie inside it.
 
 >>> grant = ScopeGrant(everyone=False, group_ids=("B0", "a1"))
 >>> grant.group_ids
@@ -15,13 +20,15 @@ new fingerprint and needs a new approval. Order in the YAML does not matter.
 True
 >>> destination_contains("file:/data/mgdc", "file:///data/mgdc2/x")
 False
+>>> destination_contains("file:mgdc_data", "file:///anywhere/mgdc_data/x")  # relative: never
+False
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-import posixpath
 import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -39,7 +46,7 @@ from mgdc_pipelines.consent.jsonfiles import (
     write_json,
 )
 from mgdc_pipelines.sources.base import Scope
-from mgdc_pipelines.spec.model import EVERYONE, AppSpec, ScopeSpec
+from mgdc_pipelines.spec.model import EVERYONE, AppSpec, DownstreamSpec, ScopeSpec
 
 FILE_SCHEME = "file:"
 AZURE_SCHEME = "azure:"
@@ -55,6 +62,7 @@ _REGISTRATION_KEYS = (
     "scope",
     "datasets",
 )
+_OPTIONAL_KEYS = ("downstream",)  # written only when the app has downstream entries
 # Names and descriptions: editing them does not change what an approval grants.
 _NOT_GRANTED = frozenset({"app_name", "description", "owner"})
 
@@ -164,6 +172,43 @@ class DatasetGrant:
 
 
 @dataclass(frozen=True)
+class DownstreamGrant:
+    """A ``downstream:`` entry of the registration: what it computes, from what, with which params."""
+
+    name: str
+    function: str
+    inputs: tuple[tuple[str, str], ...]  # parameter → full dataset name, or an entry above
+    params: str = "{}"  # canonical JSON
+    partitions: str = "weekly"
+
+    def __post_init__(self) -> None:
+        pairs = self.inputs.items() if isinstance(self.inputs, Mapping) else self.inputs
+        object.__setattr__(self, "inputs", tuple(sorted((str(p), str(v)) for p, v in pairs)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "function": self.function,
+            "inputs": dict(self.inputs),
+            "params": json.loads(self.params),
+            "partitions": self.partitions,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> DownstreamGrant:
+        check_keys(data, where, ("name", "function", "inputs", "params", "partitions"))
+        if not isinstance(data["inputs"], dict) or not isinstance(data["params"], dict):
+            raise ConsentError(f"{where}: inputs and params must be objects")
+        return cls(
+            name=string(data, "name", where),
+            function=string(data, "function", where),
+            inputs=tuple((parameter, string(data["inputs"], parameter, f"{where}.inputs")) for parameter in data["inputs"]),
+            params=canonical_json(data["params"]),
+            partitions=string(data, "partitions", where),
+        )
+
+
+@dataclass(frozen=True)
 class Registration:
     """Everything an admin sees and approves for one app."""
 
@@ -175,8 +220,10 @@ class Registration:
     destination: str
     scope: ScopeGrant
     datasets: tuple[DatasetGrant, ...]
+    downstream: tuple[DownstreamGrant, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "downstream", tuple(sorted(self.downstream, key=lambda grant: grant.name)))
         object.__setattr__(self, "app_id", self.app_id.lower())
         object.__setattr__(self, "tenant_id", self.tenant_id.lower())
         datasets = tuple(sorted(self.datasets, key=lambda grant: grant.dataset))
@@ -198,7 +245,11 @@ class Registration:
         wanted = full_dataset_name(name)
         return next((grant for grant in self.datasets if grant.dataset == wanted), None)
 
+    def downstream_entry(self, name: str) -> DownstreamGrant | None:
+        return next((grant for grant in self.downstream if grant.name == name), None)
+
     def to_dict(self) -> dict[str, Any]:
+        optional = {"downstream": [grant.to_dict() for grant in self.downstream]} if self.downstream else {}
         return {
             "app_name": self.app_name,
             "app_id": self.app_id,
@@ -208,14 +259,16 @@ class Registration:
             "destination": self.destination,
             "scope": self.scope.to_dict(),
             "datasets": [grant.to_dict() for grant in self.datasets],
+            **optional,
         }
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "registration") -> Registration:
         """Strict inverse of :meth:`to_dict`: unknown or missing keys raise a ConsentError naming them."""
-        check_keys(data, where, _REGISTRATION_KEYS)
-        if not isinstance(data["datasets"], list):
-            raise ConsentError(f"{where}.datasets: expected a list, got {data['datasets']!r}")
+        check_keys(data, where, _REGISTRATION_KEYS, optional=_OPTIONAL_KEYS)
+        for key in ("datasets", *_OPTIONAL_KEYS):
+            if not isinstance(data.get(key, []), list):
+                raise ConsentError(f"{where}.{key}: expected a list, got {data[key]!r}")
         texts = {key: string(data, key, where) for key in _REGISTRATION_KEYS[:6]}
         return cls(
             **texts,
@@ -223,6 +276,10 @@ class Registration:
             datasets=tuple(
                 DatasetGrant.from_dict(item, f"{where}.datasets[{index}]")
                 for index, item in enumerate(data["datasets"])
+            ),
+            downstream=tuple(
+                DownstreamGrant.from_dict(item, f"{where}.downstream[{index}]")
+                for index, item in enumerate(data.get("downstream", []))
             ),
         )
 
@@ -246,6 +303,24 @@ def registration_for(spec: AppSpec) -> Registration:
             DatasetGrant(item.dataset.name, item.selected_columns, tuple(item.transforms.items()))
             for item in spec.datasets
         ),
+        downstream=tuple(downstream_grant_for(spec, entry) for entry in spec.downstream),
+    )
+
+
+def downstream_grant_for(spec: AppSpec, entry: DownstreamSpec) -> DownstreamGrant:
+    """What approving a ``downstream:`` entry grants; dataset inputs by their full names."""
+    from mgdc_pipelines.spec.downstream import dataset_input
+
+    def source(value: str) -> str:
+        item = dataset_input(spec, value)
+        return item.dataset.name if item is not None else value
+
+    return DownstreamGrant(
+        name=entry.name,
+        function=entry.function,
+        inputs=tuple((parameter, source(value)) for parameter, value in entry.inputs.items()),
+        params=canonical_json(entry.params),
+        partitions=entry.partitions,
     )
 
 
@@ -260,16 +335,16 @@ def scope_grant_for(scopes: Iterable[ScopeSpec]) -> ScopeGrant:
 
 
 def destination_for(spec: AppSpec) -> str:
-    """``file:<sink path as declared>``, normalized: ``./mgdc_data`` → ``file:mgdc_data``.
+    """``file:<the sink folder's absolute path, symlinks resolved>``, e.g. ``file:/srv/mgdc_data``.
 
-    Declared, not resolved: a relative destination is resolved against the working directory at
-    run time, so a signed demo authorization works from any checkout. An Azure sink's is
-    ``azure:<account url>/<container>[/<prefix>]``, e.g.
+    Resolved when the registration is made, so the signature pins the real folder: running from
+    another directory, or through a symlink planted later, cannot move the data. An Azure
+    sink's is ``azure:<account url>/<container>[/<prefix>]``, e.g.
     ``azure:https://contoso.blob.core.windows.net/mgdc/exports``.
     """
     sink = spec.sink
     if sink.type == "local":
-        return FILE_SCHEME + posixpath.normpath(sink.path)
+        return FILE_SCHEME + os.path.realpath(sink.resolved_path())
     if sink.type == "azure":
         prefix = "/".join(segment for segment in sink.prefix.split("/") if segment)
         location = sink.account_url.rstrip("/") + "/" + sink.container
@@ -282,8 +357,10 @@ def destination_for(spec: AppSpec) -> str:
 def destination_contains(authorized: str, uri: str) -> bool:
     """Is the location ``uri`` (RFC 3986, percent-encoded) inside the ``authorized`` destination?
 
-    Both sides are resolved (``..``, symlinks) and compared by path components, so
-    ``/data/mgdc/../etc`` and ``/data/mgdc2`` are outside ``/data/mgdc``. Unknown schemes: False.
+    The location is resolved (``..``, symlinks, for the part of it that exists) and compared by
+    path components with the authorized path AS SIGNED, which must be absolute: so
+    ``/data/mgdc/../etc``, ``/data/mgdc2`` and ``/data/mgdc`` turned into a symlink to elsewhere
+    are all outside ``/data/mgdc``. Unknown schemes, relative destinations: False.
     An ``azure:`` destination contains http(s) URIs on the same scheme, host and port whose
     path starts with its path components (see :func:`_azure_contains`).
     """
@@ -293,7 +370,7 @@ def destination_contains(authorized: str, uri: str) -> bool:
     if root is None or target is None:
         return False
     try:
-        return target.resolve().is_relative_to(root.resolve())
+        return target.resolve().is_relative_to(root)
     except (OSError, RuntimeError, ValueError):  # unknown ~user, symlink loop, NUL byte
         return False
 
@@ -337,9 +414,9 @@ def _http_location(url: str) -> tuple[tuple[str, str, int], list[str]] | None:
 
 
 def _authorized_path(authorized: str) -> Path | None:
-    """The destination as declared (not percent-encoded): ``file:`` + a local path."""
+    """The destination as signed (not percent-encoded): ``file:`` + an absolute local path."""
     raw = authorized[len(FILE_SCHEME) :] if authorized.startswith(FILE_SCHEME) else ""
-    return Path(raw).expanduser() if raw else None
+    return Path(raw) if raw and Path(raw).is_absolute() else None
 
 
 def _uri_path(uri: str) -> Path | None:

@@ -6,7 +6,7 @@ the previous grant for exactly what it covered, and everything beyond it is refu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 
@@ -19,8 +19,10 @@ from mgdc_pipelines.consent.registration import (
     destination_contains,
     registration_for,
 )
+from mgdc_pipelines.consent.ledger import LedgerAnchor
 from mgdc_pipelines.consent.store import ConsentStore
 from mgdc_pipelines.consent.suspension import Suspension
+from mgdc_pipelines.consent.trust import DEMO_MODE_NOTICE, TrustAnchors
 from mgdc_pipelines.sources.base import Scope
 from mgdc_pipelines.spec.model import AppSpec
 
@@ -53,31 +55,41 @@ class AppConsentStatus:
     authorization: Authorization | None
     suspension: Suspension | None
     datasets: tuple[DatasetStatus, ...]
+    trust_note: str = ""  # "DEMO MODE: ..." when the grant is signed with the bundled demo key
 
     @property
     def approved(self) -> bool:
         return self.state is ConsentState.APPROVED
 
 
-def consent_status(spec: AppSpec, *, now: datetime | None = None) -> AppConsentStatus:
-    """The app's state; raises AuthorizationInvalid if its authorization file fails verification."""
+def consent_status(
+    spec: AppSpec,
+    *,
+    now: datetime | None = None,
+    anchor: LedgerAnchor | None = None,
+    trust: TrustAnchors | None = None,
+) -> AppConsentStatus:
+    """The app's state; raises a ConsentError if its consent files cannot be trusted (a bad
+    signature, an untrusted key, a broken audit log, a decision the log does not hold).
+
+    ``anchor``: the Dagster instance's ledger anchor (``defs.ledger_anchor``), when there is one.
+    """
     now = as_utc(now, "now") if now is not None else utc_now()
     registration = registration_for(spec)
-    store = ConsentStore(spec.consent, spec.name) if spec.consent is not None else None
-    authorization = store.authorization() if store is not None else None
-    recorded = (
-        store.recorded_suspension() if store is not None and authorization is not None else None
-    )
-    suspension = recorded if recorded is not None and recorded.is_active(authorization) else None
+    store = ConsentStore.of(spec, anchor=anchor, trust=trust) if spec.consent is not None else None
+    view = store.view(now) if store is not None else None
+    authorization = view.authorization if view is not None else None
+    suspension = view.suspension if view is not None and authorization is not None else None
+    note = DEMO_MODE_NOTICE if view is not None and view.signed_with_demo_key else ""
     state, reason = _blocking_state(spec, store, authorization, suspension, now)
     if state is None:
-        return _grant_status(spec, registration, authorization)
+        return replace(_grant_status(spec, registration, authorization), trust_note=note)
     datasets = tuple(
         DatasetStatus(grant.dataset, REFUSED, grant.columns, f"the app is {state.value}")
         for grant in registration.datasets
     )
     return AppConsentStatus(
-        state, reason, registration.fingerprint, authorization, suspension, datasets
+        state, reason, registration.fingerprint, authorization, suspension, datasets, note
     )
 
 
@@ -107,7 +119,7 @@ def _blocking_state(
         return ConsentState.DENIED, authorization.describe()
     if authorization.is_expired(now):
         return ConsentState.EXPIRED, (
-            f"the approval by {authorization.approver} expired on {display(authorization.expires_at)}; "
+            f"the approval by {authorization.approver} expired on {display(authorization.effective_expires_at)}; "
             "an admin must re-approve"
         )
     if suspension is not None:
@@ -125,7 +137,7 @@ def _grant_status(
         _dataset_status(wanted, granted.dataset(wanted.dataset), destination_ok)
         for wanted in registration.datasets
     )
-    expiry = f"expires {display(authorization.expires_at)}"
+    expiry = f"expires {display(authorization.effective_expires_at)}"
     if registration.fingerprint == authorization.fingerprint:
         state, reason = ConsentState.APPROVED, f"{authorization.describe()}; {expiry}"
     else:

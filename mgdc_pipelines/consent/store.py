@@ -1,38 +1,100 @@
-"""Where an app's consent lives on disk: the signed authorization, its suspension, its audit log.
+"""An app's consent on disk: the signed authorization, and the audit log its state is derived from.
 
-    <consent.authorization>                  signed by the admin (read-only here)
-    <consent.public_key>                     the admin's public key: all the runtime holds
-    <state_dir>/<app>.suspension.json        the latest suspension (active until re-approval)
-    <state_dir>/<app>.audit.jsonl            append-only audit events (every suspension, every commit)
+    <consent.authorization>                   the admin's signed decision (read-only here)
+    <state_dir>/<app>.audit-chain.jsonl       the hash-chained audit log (see consent/audit.py)
 
-``state_dir`` defaults to the authorization's folder and is created on first write.
+``state_dir`` defaults to the authorization's folder. Which admin keys are trusted comes from
+the deployment (:mod:`~mgdc_pipelines.consent.trust`), and the audit log's anchor from the
+Dagster instance (:mod:`~mgdc_pipelines.consent.ledger`); the spec names neither.
+
+The authorization file and the log must agree: the admin's decision is recorded in the log when
+it is made (``mgdc-pipelines consent approve --spec``, or ``consent record`` for a decision signed
+elsewhere), and the runtime only honours the authorization the log's latest decision names. So
+a deleted log, or an OLDER signed authorization put back in place of a denial, is refused
+instead of resuming.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-from mgdc_pipelines.consent.audit import AuditLog
+from mgdc_pipelines.consent.audit import AuditLog, LedgerIdentity, record_decision
 from mgdc_pipelines.consent.authorization import Authorization, read_authorization
-from mgdc_pipelines.consent.clock import as_utc, from_iso, utc_now
-from mgdc_pipelines.consent.errors import ConsentError
-from mgdc_pipelines.consent.jsonfiles import read_json, write_json
-from mgdc_pipelines.consent.keys import load_public_key
-from mgdc_pipelines.consent.suspension import Suspension
+from mgdc_pipelines.consent.clock import as_utc, display, from_iso, utc_now
+from mgdc_pipelines.consent.errors import AuthorizationInvalid, ConsentError
+from mgdc_pipelines.consent.ledger import Ledger, LedgerAnchor, LedgerState
+from mgdc_pipelines.consent.suspension import SHORT_ID, Suspension
+from mgdc_pipelines.consent.trust import TrustAnchors
 from mgdc_pipelines.spec.model import ConsentSpec
+
+if TYPE_CHECKING:
+    from mgdc_pipelines.spec.model import AppSpec
+
+AUDIT_LOG_SUFFIX = ".audit-chain.jsonl"
+_RECORD_HOW = (
+    "an admin records each decision in the app's audit log: `mgdc-pipelines consent approve --spec SPEC` "
+    "(or `mgdc-pipelines consent record --spec SPEC --authorization FILE` for one signed elsewhere)"
+)
+
+
+class DecisionNotRecorded(ConsentError):
+    """The authorization file is not the decision the audit log says is in force."""
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    """The app's consent as verified right now: the authorization in force and the log's state."""
+
+    authorization: Authorization | None
+    state: LedgerState
+    trust: TrustAnchors
+    suspensions: tuple[Suspension, ...]  # active, oldest first
+
+    @property
+    def suspension(self) -> Suspension | None:
+        return self.suspensions[0] if self.suspensions else None
+
+    @property
+    def signed_with_demo_key(self) -> bool:
+        key = self.trust.key(self.authorization.key_id) if self.authorization else None
+        return key is not None and key.is_demo
 
 
 class ConsentStore:
-    """Reads an app's verified authorization and active suspension; records suspensions."""
+    """Reads an app's verified authorization and audit-log state; records what happens to it."""
 
-    def __init__(self, consent: ConsentSpec, app_name: str) -> None:
+    def __init__(
+        self,
+        consent: ConsentSpec,
+        identity: LedgerIdentity,
+        *,
+        spec_dir: Path | None = None,
+        trust: TrustAnchors | None = None,
+        anchor: LedgerAnchor | None = None,
+    ) -> None:
         self.consent = consent
-        self.app_name = app_name
+        self.identity = identity
+        self.spec_dir = spec_dir
+        self._trust = trust
+        self.anchor = anchor
+
+    @classmethod
+    def of(cls, app: AppSpec, *, anchor: LedgerAnchor | None = None, trust: TrustAnchors | None = None) -> ConsentStore:
+        """The store of ``app``'s ``consent:`` block (a ConsentError if it has none)."""
+        if app.consent is None:
+            raise ConsentError(f"app {app.name} has no `consent:` block, so nothing can authorize it")
+        spec_dir = Path(app.spec_path).parent if app.spec_path and not app.spec_path.startswith("<") else None
+        identity = LedgerIdentity(app.name, app.app.app_id.lower(), app.app.tenant_id.lower())
+        return cls(app.consent, identity, spec_dir=spec_dir, trust=trust, anchor=anchor)
+
+    @property
+    def app_name(self) -> str:
+        return self.identity.app_name
 
     @property
     def authorization_path(self) -> Path:
@@ -43,134 +105,149 @@ class ConsentStore:
         return self.consent.state_path()
 
     @property
-    def suspension_path(self) -> Path:
-        return self.state_dir / f"{self.app_name}.suspension.json"
+    def audit(self) -> AuditLog:
+        return AuditLog(self.state_dir / f"{self.app_name}{AUDIT_LOG_SUFFIX}", self.identity)
 
     @property
-    def audit(self) -> AuditLog:
-        return AuditLog(self.state_dir / f"{self.app_name}.audit.jsonl")
+    def ledger(self) -> Ledger:
+        return Ledger(self.audit, self.anchor)
 
-    def public_key(self) -> Ed25519PublicKey:
-        # Read each time: an admin may rotate the key file while a daemon runs.
-        return load_public_key(self.consent.public_key_path())
+    @cached_property
+    def trust(self) -> TrustAnchors:
+        return self._trust if self._trust is not None else TrustAnchors.from_environment(spec_dir=self.spec_dir)
 
-    def authorization(self) -> Authorization | None:
-        """The verified authorization; None if there is none; AuthorizationInvalid if it fails."""
+    # -- reading ------------------------------------------------------------------------------
+
+    def authorization(self, now: datetime | None = None) -> Authorization | None:
+        """The authorization file, verified with a trusted key (and the spec's pinned key, if
+        any); None if there is none; :class:`AuthorizationInvalid` if it fails."""
         path = self.authorization_path
         if not path.exists():
             return None
         try:
-            return read_authorization(path, self.public_key())
+            authorization = read_authorization(path, self.trust, now=now if now is not None else utc_now())
         except FileNotFoundError:  # deleted between the check and the read
             return None
+        pinned = self.consent.admin_key
+        if pinned and authorization.key_id != pinned:
+            raise AuthorizationInvalid(path, f"it is signed with key {authorization.key_id}, but the spec expects key {pinned}")
+        return authorization
 
-    def recorded_suspension(self) -> Suspension | None:
-        """The latest suspension on record, active or lifted."""
-        try:
-            data = read_json(self.suspension_path)
-        except FileNotFoundError:
-            return None
-        try:
-            return Suspension.from_dict(data)
-        except ConsentError as error:
-            raise ConsentError(f"{self.suspension_path}: {error}") from None
+    def view(self, now: datetime | None = None) -> ConsentView:
+        """The verified authorization and audit-log state; raises a ConsentError when the files
+        cannot be trusted (bad signature, broken or missing log, a decision the log does not hold)."""
+        authorization = self.authorization(now)
+        state = self.ledger.state()
+        if authorization is not None and self._is_for_this_app(authorization):
+            self._check_recorded(authorization, state)
+        suspensions = tuple(
+            Suspension.from_record(sid, self.app_name, facts)
+            for sid, facts in sorted(state.active_suspensions.items(), key=lambda item: item[1]["seq"])
+        )
+        return ConsentView(authorization, state, self.trust, suspensions)
 
-    def suspension(self) -> Suspension | None:
-        """The active suspension: one recorded after the current authorization's decision."""
-        recorded = self.recorded_suspension()
-        if recorded is None or not recorded.is_active(self.authorization()):
-            return None
-        return recorded
-
-    def suspensions(self) -> list[Suspension]:
-        """Every suspension on record, active or lifted, oldest first.
-
-        The suspension file holds only the latest; the audit log's ``suspended`` events hold them all.
-        """
-        return _history(self.audit.entries(), self.app_name, self.recorded_suspension())
-
-    def withheld_partitions(self, dataset: str, path_of: Callable[[str], str]) -> dict[str, Suspension]:
-        """Partitions of ``dataset`` a suspension flagged and not committed again since, each with
-        the latest suspension that flagged it.
+    def withheld_partitions(self, dataset: str, state: LedgerState | None = None) -> dict[str, Suspension]:
+        """Sink paths (``PartitionRef.relative_path``) of ``dataset``'s partitions a suspension
+        flagged and that were not committed again since, each with that suspension.
 
         A re-approval lifts a suspension but does not clean the data it found: only a re-copy
-        (a ``partition_committed`` event after ``suspended_at``) replaces a flagged partition.
-        ``path_of`` maps a flagged partition key to the partition's sink path
-        (``PartitionRef.relative_path``), which is how commit events name partitions.
+        (a ``partition_committed`` record after the suspension) replaces a flagged partition.
         """
-        entries = self.audit.entries()
-        flagged: dict[str, Suspension] = {}
-        for suspension in _history(entries, self.app_name, self.recorded_suspension()):
-            if suspension.dataset == dataset:
-                flagged.update(dict.fromkeys(suspension.partitions, suspension))
-        if not flagged:
-            return {}
-        committed = _last_commits(entries, dataset)
-        never = datetime.min.replace(tzinfo=timezone.utc)
+        state = state or self.ledger.state()
         return {
-            key: suspension
-            for key, suspension in flagged.items()
-            if committed.get(path_of(key), never) <= suspension.suspended_at
+            path: Suspension.from_record(sid, self.app_name, state.suspensions[sid])
+            for path, sid in state.withheld.get(dataset, {}).items()
         }
+
+    # -- recording ----------------------------------------------------------------------------
+
+    def record_decision(self, now: datetime | None = None, **extra: Any) -> dict[str, Any] | None:
+        """Record the admin's decision in the authorization file in the audit log (None: it is
+        already the latest one). Only a file that verifies with a trusted key is recorded.
+
+        Refuses an authorization older than the latest recorded decision (a replay), and one
+        that lifts a suspension the log does not hold.
+        """
+        authorization = self.authorization(now)
+        if authorization is None:
+            raise ConsentError(f"no authorization at {self.authorization_path} to record")
+        ledger = self.ledger
+        state = ledger.state()
+        latest = state.decision
+        if latest is not None and latest.get("authorization") == authorization.digest:
+            return None
+        if latest is not None and authorization.decided_at <= _decided_at(latest):
+            raise DecisionNotRecorded(
+                f"{self.app_name}: this decision ({authorization.describe()}) is not newer than the one the audit "
+                f"log already holds (record {latest['seq']}, {latest['event']} on {display(_decided_at(latest))}); "
+                "an older authorization cannot replace a newer one"
+            )
+        unknown = [lifted for lifted in authorization.lifts if lifted not in state.active_suspensions]
+        if unknown:
+            raise ConsentError(
+                f"{self.app_name}: the approval lifts suspension(s) {', '.join(u[:SHORT_ID] for u in unknown)}, "
+                "which are not active in the audit log"
+            )
+        record = record_decision(self.audit, authorization, **extra)
+        ledger.state()  # anchor what was just recorded
+        return record
 
     def suspend(
         self,
         reason: str,
         *,
         dataset: str,
-        partitions: tuple[str, ...] | list[str],
+        partitions: Sequence[tuple[str, str]],
         fingerprint: str,
         now: datetime | None = None,
     ) -> Suspension:
-        """Stop the app's data flow until an admin re-approves; recorded and audited."""
-        suspension = Suspension(
-            app_name=self.app_name,
-            fingerprint=fingerprint,
-            reason=reason,
-            dataset=dataset,
-            partitions=tuple(partitions),
-            suspended_at=as_utc(now, "now") if now is not None else utc_now(),
-        )
-        write_json(self.suspension_path, suspension.to_dict())
-        self.audit.append(
+        """Stop the app's data flow until an admin approves again, naming this suspension.
+
+        ``partitions``: (partition key, sink path) of each partition the failed check flagged.
+        """
+        record = self.ledger.append(
             "suspended",
-            at=suspension.suspended_at,
+            at=as_utc(now, "now") if now is not None else None,
             reason=reason,
             dataset=dataset,
-            partitions=list(suspension.partitions),
+            partitions=[key for key, _ in partitions],
+            paths=[path for _, path in partitions],
             fingerprint=fingerprint,
         )
-        return suspension
+        return Suspension.from_record(record["hash"], self.app_name, record)
 
+    def record(self, event: str, **fields: Any) -> dict[str, Any]:
+        """Append any other event (a committed or withdrawn partition, ...), anchored."""
+        return self.ledger.append(event, **fields)
 
-def _history(entries: Iterable[dict[str, Any]], app_name: str, recorded: Suspension | None) -> list[Suspension]:
-    found = [
-        Suspension.from_dict(
-            {
-                "app_name": app_name,
-                "fingerprint": entry.get("fingerprint"),
-                "reason": entry.get("reason"),
-                "dataset": entry.get("dataset"),
-                "partitions": entry.get("partitions"),
-                "suspended_at": entry["at"],
-            },
-            where=f"audit event 'suspended' at {entry['at']}",
+    # -- internals ----------------------------------------------------------------------------
+
+    def _is_for_this_app(self, authorization: Authorization) -> bool:
+        """Another app's authorization is refused by the app-id check, naming it; no log to consult."""
+        granted = authorization.registration
+        return (granted.app_id, granted.tenant_id) == (self.identity.app_id.lower(), self.identity.tenant_id.lower())
+
+    def _check_recorded(self, authorization: Authorization, state: LedgerState) -> None:
+        latest = state.decision
+        if latest is None:
+            raise DecisionNotRecorded(
+                f"no audit log for an approved app: {self.audit.path} holds no decision of the admin, but "
+                f"{self.authorization_path} is {authorization.describe()}. If the log was deleted or moved, "
+                f"restore it; {_RECORD_HOW}"
+            )
+        if latest.get("authorization") == authorization.digest:
+            return
+        if authorization.decided_at <= _decided_at(latest):
+            raise DecisionNotRecorded(
+                f"{self.authorization_path} ({authorization.describe()}) is older than the decision the audit log "
+                f"holds (record {latest['seq']}: {latest['event']} on {display(_decided_at(latest))}): an earlier "
+                "authorization file was put back; the app refuses to run on it"
+            )
+        raise DecisionNotRecorded(
+            f"{self.authorization_path} ({authorization.describe()}) is not recorded in the audit log "
+            f"{self.audit.path}; {_RECORD_HOW}"
         )
-        for entry in entries
-        if entry["event"] == "suspended"
-    ]
-    if recorded is not None and recorded not in found:  # e.g. an audit log that was moved away
-        found.append(recorded)
-    return sorted(found, key=lambda suspension: suspension.suspended_at)
 
 
-def _last_commits(entries: Iterable[dict[str, Any]], dataset: str) -> dict[str, datetime]:
-    """The latest ``partition_committed`` time of each partition of ``dataset``, by sink path."""
-    latest: dict[str, datetime] = {}
-    for entry in entries:
-        if entry["event"] == "partition_committed" and entry.get("dataset") == dataset:
-            at = from_iso(entry["at"], "audit event 'partition_committed' at")
-            path = entry.get("partition")
-            if path not in latest or at > latest[path]:
-                latest[path] = at
-    return latest
+def _decided_at(decision: dict[str, Any]) -> datetime:
+    return from_iso(decision.get("decided_at"), "audit decision decided_at")

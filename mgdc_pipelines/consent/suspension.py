@@ -1,12 +1,16 @@
 """A suspension: a blocking check found a consent violation in written data.
 
-While active, every run of the app is refused with its reason. Only an admin's re-approval
-(a decision later than ``suspended_at``) lifts it: MGDC's "stop the flow of data".
+It is a record of the app's audit log, and its id is that record's hash. While it is active,
+every run of the app is refused with its reason. Only an admin's approval recorded AFTER it in
+the audit log, naming its id in ``lifts``, ends it: MGDC's "stop the flow of data". The order is
+the chain's, never a comparison of clocks, so a decision dated in the future cannot out-date it.
 
 >>> from datetime import datetime, timezone
->>> s = Suspension("demo", "ab" * 32, "column body written", "BasicDataSet_v0.Message_v1",
+>>> s = Suspension("9f" * 32, "demo", "ab" * 32, "column body written", "BasicDataSet_v0.Message_v1",
 ...                ("2026-11-20|all",), datetime(2026, 11, 20, tzinfo=timezone.utc))
->>> Suspension.from_dict(s.to_dict()) == s
+>>> s.short_id
+'9f9f9f9f9f9f'
+>>> "--lift 9f9f9f9f9f9f" in s.describe()
 True
 """
 
@@ -14,19 +18,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from mgdc_pipelines.consent.clock import as_utc, display, from_iso, to_iso
-from mgdc_pipelines.consent.jsonfiles import check_keys, string, strings
+from mgdc_pipelines.consent.clock import as_utc, display, from_iso
 
-if TYPE_CHECKING:
-    from mgdc_pipelines.consent.authorization import Authorization
-
-_KEYS = ("app_name", "fingerprint", "reason", "dataset", "partitions", "suspended_at")
+SHORT_ID = 12
 
 
 @dataclass(frozen=True)
 class Suspension:
+    id: str  # the hash of its audit record
     app_name: str
     fingerprint: str  # the registration that was in force when the violation was found
     reason: str
@@ -38,36 +39,27 @@ class Suspension:
         object.__setattr__(self, "partitions", tuple(self.partitions))
         object.__setattr__(self, "suspended_at", as_utc(self.suspended_at, "suspended_at"))
 
-    def is_active(self, authorization: Authorization | None) -> bool:
-        """True until an admin decides again after the suspension."""
-        return authorization is None or self.suspended_at > authorization.decided_at
+    @property
+    def short_id(self) -> str:
+        return self.id[:SHORT_ID]
 
     def describe(self) -> str:
         partitions = ", ".join(self.partitions) or "-"
         return (
-            f"suspended on {display(self.suspended_at)}: {self.reason} "
-            f"(dataset {self.dataset}, partitions {partitions}); an admin must re-approve the app"
+            f"suspended on {display(self.suspended_at)} (suspension {self.short_id}): {self.reason} "
+            f"(dataset {self.dataset}, partitions {partitions}); an admin lifts it by approving the app again "
+            f"with `--lift {self.short_id}`"
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "app_name": self.app_name,
-            "fingerprint": self.fingerprint,
-            "reason": self.reason,
-            "dataset": self.dataset,
-            "partitions": list(self.partitions),
-            "suspended_at": to_iso(self.suspended_at),
-        }
-
     @classmethod
-    def from_dict(cls, data: Any, where: str = "suspension") -> Suspension:
-        check_keys(data, where, _KEYS)
-        texts = {
-            key: string(data, key, where)
-            for key in ("app_name", "fingerprint", "reason", "dataset")
-        }
+    def from_record(cls, suspension_id: str, app_name: str, facts: dict[str, Any]) -> Suspension:
+        """From the facts :class:`~mgdc_pipelines.consent.ledger.LedgerState` keeps of its record."""
         return cls(
-            **texts,
-            partitions=strings(data, "partitions", where),
-            suspended_at=from_iso(data["suspended_at"], f"{where}.suspended_at"),
+            id=suspension_id,
+            app_name=app_name,
+            fingerprint=str(facts.get("fingerprint") or ""),
+            reason=str(facts.get("reason") or ""),
+            dataset=str(facts.get("dataset") or ""),
+            partitions=tuple(facts.get("partitions") or ()),
+            suspended_at=from_iso(facts.get("at"), f"suspension {suspension_id[:SHORT_ID]} at"),
         )

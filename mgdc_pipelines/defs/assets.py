@@ -21,16 +21,19 @@ import dagster as dg
 from mgdc_pipelines.consent.enforcement import Enforcer
 from mgdc_pipelines.consent.gate import AuthorizedCopy, ConsentGate
 from mgdc_pipelines.consent.verify import WrittenPartition
-from mgdc_pipelines.defs.checks import consent_check_results, consent_check_specs, failed_problems
+from mgdc_pipelines.defs.checks import ConsentVerdict, consent_check_specs, verify_committed
 from mgdc_pipelines.defs.constants import (
     CONSENT_RESOURCE_KEY,
     METADATA_FINGERPRINT,
     METADATA_REFUSED_COLUMNS,
+    METADATA_SIGNED_BY,
+    METADATA_WITHDRAWN,
     SINK_RESOURCE_KEY,
     SOURCE_RESOURCE_KEY,
 )
+from mgdc_pipelines.defs.ledger_anchor import InstanceLedgerAnchor
 from mgdc_pipelines.defs.metadata import partition_metadata
-from mgdc_pipelines.defs.partitions import partition_ref
+from mgdc_pipelines.defs.partitions import partition_key, partition_ref
 from mgdc_pipelines.defs.pools import pool_name
 from mgdc_pipelines.defs.translator import MgdcTranslator, MgdcTranslatorData
 from mgdc_pipelines.sinks.base import CommitInfo
@@ -85,11 +88,16 @@ def copy_partitions(
 ) -> Iterator[dg.MaterializeResult]:
     """Copy every partition of the run under consent, then prove consent on what was written.
 
-    Each partition is authorized (the eight MGDC checks) before its source or sink is touched.
-    If a partition fails, the partitions already committed in this run are still recorded as
-    materialized (their data is visible), and the error is raised for the failing one.
+    Each partition is authorized (the eight MGDC checks, on every location the write touches)
+    before its source or sink is touched. If a partition fails, the partitions already committed
+    in this run are still recorded as materialized (their data is visible), and the error is
+    raised for the failing one. If a blocking check fails on what was written, the app is
+    suspended and the partitions it flagged are withdrawn from readers' view, in this step.
     """
-    gate = ConsentGate(app)  # an invalid (tampered) authorization fails here, before any I/O
+    # An untrusted key, a tampered authorization or a broken audit log fails here, before any I/O.
+    gate = ConsentGate(app, anchor=InstanceLedgerAnchor(context.instance))
+    if gate.trust_note:
+        context.log.warning(gate.trust_note)
     source = context.resources.mgdc_source.get_source()
     sink = context.resources.mgdc_sink.get_sink()
     hash_key = context.resources.mgdc_consent.get_hash_key()
@@ -99,37 +107,41 @@ def copy_partitions(
     for key in context.partition_keys:
         partition = partition_ref(item.dataset, key)
         try:
-            authorized = gate.authorize(item, partition, sink.uri(partition))
+            authorized = gate.authorize(item, partition, sink.uri(partition), sink.write_locations(partition))
             # One directory lookup per partition (Graph: HTTP calls): filter and checks agree.
             scope_ids = authorized.scope_ids(directory)
             enforcer = authorized.enforcer(directory, hash_key, scope_ids)
-            info = copy_partition(source, sink, authorized.request, partition, enforcer)
+            info = copy_partition(
+                source, sink, authorized.request, partition, enforcer,
+                allow_empty_replacement=item.allow_empty_replacement,
+            )
         except Exception:
             _log_commits(context, item, committed)
             _record_committed(context, asset_key, committed)
             raise
         _audit_commit(gate, authorized, info)
-        metadata = {**_copy_metadata(authorized, enforcer, info), **_source_metadata(context, source, key)}
+        metadata = {**_copy_metadata(gate, authorized, enforcer, info), **_source_metadata(context, source, key)}
         committed.append(_Committed(key, info, metadata))
         written.append(authorized.written_partition(partition, scope_ids))
     _log_commits(context, item, committed)
     if committed:
         _warn_refused(context, item, authorized.refused_columns)
+    verdict = verify_committed(asset_key, sink, written)
+    withdrawn = _suspend_and_withdraw(context, gate, item, sink, verdict) if verdict.flagged else set()
     for key, _, metadata in committed:
-        context.add_asset_metadata(metadata, asset_key=asset_key, partition_key=key)
-    results = consent_check_results(asset_key, sink, written)
-    problems = failed_problems(results)
-    if problems:
-        _suspend(context, gate, item, [c.key for c in committed], problems)
-    yield dg.MaterializeResult(asset_key=asset_key, check_results=results)
+        context.add_asset_metadata(
+            {**metadata, METADATA_WITHDRAWN: key in withdrawn}, asset_key=asset_key, partition_key=key
+        )
+    yield dg.MaterializeResult(asset_key=asset_key, check_results=verdict.results)
 
 
-def _copy_metadata(authorized: AuthorizedCopy, enforcer: Enforcer, info: CommitInfo) -> dict:
+def _copy_metadata(gate: ConsentGate, authorized: AuthorizedCopy, enforcer: Enforcer, info: CommitInfo) -> dict:
     return {
         **partition_metadata(authorized.request, info),
         **enforcer.counts.as_metadata(),
         METADATA_REFUSED_COLUMNS: list(authorized.refused_columns),
         METADATA_FINGERPRINT: authorized.authorization.fingerprint,
+        METADATA_SIGNED_BY: gate.trust_note or f"admin key {authorized.authorization.key_id}",
     }
 
 
@@ -145,7 +157,7 @@ def _source_metadata(context: dg.AssetExecutionContext, source, key: str) -> dic
 
 def _audit_commit(gate: ConsentGate, authorized: AuthorizedCopy, info: CommitInfo) -> None:
     request = authorized.request
-    gate.store.audit.append(
+    gate.store.record(
         "partition_committed",
         app=gate.app.name,
         dataset=request.dataset.name,
@@ -159,14 +171,38 @@ def _audit_commit(gate: ConsentGate, authorized: AuthorizedCopy, info: CommitInf
     )
 
 
-def _suspend(
-    context: dg.AssetExecutionContext, gate: ConsentGate, item: DatasetSpec, partitions: list[str], problems: list[str]
-) -> None:
-    reason = f"blocking consent check failed on {item.dataset.short_name}: {'; '.join(problems)}"
-    gate.store.suspend(
-        reason, dataset=item.dataset.name, partitions=tuple(partitions), fingerprint=gate.authorization.fingerprint
+def _suspend_and_withdraw(
+    context: dg.AssetExecutionContext, gate: ConsentGate, item: DatasetSpec, sink, verdict: ConsentVerdict
+) -> set[str]:
+    """Stop the app's data flow, then take what broke consent out of every reader's view.
+
+    Suspending comes first: should withdrawing fail half-way, nothing copies or loads meanwhile.
+    Each withdrawal is an audit record saying what was removed and from where. Returns the
+    withdrawn partitions' keys.
+    """
+    flagged = [(partition_key(w.partition), w.partition.relative_path) for w in verdict.flagged]
+    reason = f"blocking consent check failed on {item.dataset.short_name}: {'; '.join(verdict.problems)}"
+    suspension = gate.store.suspend(
+        reason, dataset=item.dataset.name, partitions=flagged, fingerprint=gate.authorization.fingerprint
     )
-    context.log.error(f"App {gate.app.name} is suspended until an admin re-approves it. {reason}")
+    context.log.error(f"App {gate.app.name} is {suspension.describe()}")
+    for written in verdict.flagged:
+        removed = sink.withdraw(written.partition)
+        gate.store.record(
+            "partition_withdrawn",
+            app=gate.app.name,
+            dataset=item.dataset.name,
+            partition=written.partition.relative_path,
+            suspension=suspension.id,
+            uri=removed.uri if removed else sink.uri(written.partition),
+            files=len(removed.files) if removed else 0,
+            rows=removed.rows if removed else 0,
+        )
+    context.log.error(
+        f"Withdrew {len(flagged)} partition(s) of {item.dataset.short_name} from the sink: "
+        f"{', '.join(key for key, _ in flagged)}"
+    )
+    return {key for key, _ in flagged}
 
 
 def _log_commits(context, item: DatasetSpec, commits: list[_Committed]) -> None:

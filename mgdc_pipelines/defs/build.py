@@ -20,11 +20,13 @@ from mgdc_pipelines.defs.assets import build_mgdc_assets
 from mgdc_pipelines.defs.change_sensor import change_sensors
 from mgdc_pipelines.defs.constants import (
     CONSENT_RESOURCE_KEY,
+    DOWNSTREAM_IO_RESOURCE_KEY,
     LOADER_RESOURCE_KEY,
     SINK_RESOURCE_KEY,
     SOURCE_RESOURCE_KEY,
 )
 from mgdc_pipelines.defs.downstream import build_downstream_assets
+from mgdc_pipelines.defs.downstream_io import DownstreamIOManager
 from mgdc_pipelines.defs.loader import MgdcIOManager
 from mgdc_pipelines.defs.loader_consent import ConsentLocation
 from mgdc_pipelines.defs.resources import consent_resource, sink_resource, source_resource
@@ -50,9 +52,10 @@ def build_defs(
     }
     # Downstream assets read through the very sink the assets write to (an overridden one too),
     # under the app's consent: nothing while suspended, no partition a failed check flagged.
-    bound.setdefault(
-        LOADER_RESOURCE_KEY, MgdcIOManager(sink=bound[SINK_RESOURCE_KEY], consent=ConsentLocation.of(app))
-    )
+    consent = ConsentLocation.of(app)
+    bound.setdefault(LOADER_RESOURCE_KEY, MgdcIOManager(sink=bound[SINK_RESOURCE_KEY], consent=consent))
+    # Downstream outputs go to the same sink, under the same consent, never to pickles.
+    bound.setdefault(DOWNSTREAM_IO_RESOURCE_KEY, DownstreamIOManager(sink=bound[SINK_RESOURCE_KEY], consent=consent))
     jobs = copy_jobs(app, assets)
     # `downstream:` entries read the assets by the keys the translator gave them.
     mgdc_keys = {item.dataset.name: asset.key for item, asset in zip(app.datasets, assets)}

@@ -63,7 +63,7 @@ def evaluate_changes(
     instance: dg.DagsterInstance, app: AppSpec, lanes: Sequence[Lane], source, now: dt.datetime
 ) -> dg.SensorResult | dg.SkipReason:
     """One tick: read the deltas, request the materialized partitions they touch."""
-    authorization = scope_authorization(app, now=now)
+    authorization = scope_authorization(app, now=now, instance=instance)
     if not authorization.in_force:
         return dg.SkipReason(f"Not reading changes: {authorization.reason}")
     tally = _Tally()

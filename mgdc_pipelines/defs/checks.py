@@ -2,14 +2,16 @@
 
 The checks run in the asset's own step, right after its partitions are committed, and read
 them back through the sink (see :mod:`mgdc_pipelines.consent.verify`). They are ``blocking``:
-a failure fails the step, so assets downstream do not run on data that broke consent, and the
-caller suspends the app until an admin re-approves it.
+a failure fails the step, so assets downstream do not run on data that broke consent; the
+caller suspends the app until an admin approves it again naming the suspension, and withdraws
+the partitions the checks flagged from readers' view in the same step.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import dagster as dg
 
@@ -38,15 +40,30 @@ def consent_check_specs(asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
     ]
 
 
-def consent_check_results(
-    asset_key: dg.AssetKey, sink: Sink, written: Sequence[WrittenPartition]
-) -> list[dg.AssetCheckResult]:
+@dataclass(frozen=True)
+class ConsentVerdict:
+    """The three checks over a run's committed partitions, and which partitions broke consent."""
+
+    results: list[dg.AssetCheckResult]
+    flagged: list[WrittenPartition]  # partitions with at least one problem
+
+    @property
+    def problems(self) -> list[str]:
+        """``check: first problem`` for every failed check (for the suspension reason)."""
+        return [f"{r.check_name}: {r.description}" for r in self.results if not r.passed]
+
+
+def verify_committed(asset_key: dg.AssetKey, sink: Sink, written: Sequence[WrittenPartition]) -> ConsentVerdict:
     """One result per check, over every partition this run committed."""
     problems: dict[str, list[str]] = defaultdict(list)
+    flagged = []
     for item in written:
-        for check, found in verify_partition(sink, item).items():
-            problems[check].extend(f"{item.partition.relative_path}: {p}" for p in found)
-    return [
+        found = verify_partition(sink, item)
+        for check, partition_problems in found.items():
+            problems[check].extend(f"{item.partition.relative_path}: {p}" for p in partition_problems)
+        if any(found.values()):
+            flagged.append(item)
+    results = [
         dg.AssetCheckResult(
             asset_key=asset_key,
             check_name=check,
@@ -60,8 +77,4 @@ def consent_check_results(
         )
         for check in CHECKS
     ]
-
-
-def failed_problems(results: Sequence[dg.AssetCheckResult]) -> list[str]:
-    """``check: first problem`` for every failed check (for the suspension reason)."""
-    return [f"{r.check_name}: {r.description}" for r in results if not r.passed]
+    return ConsentVerdict(results, flagged)

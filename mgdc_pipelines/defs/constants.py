@@ -4,6 +4,7 @@ SOURCE_RESOURCE_KEY = "mgdc_source"
 SINK_RESOURCE_KEY = "mgdc_sink"
 CONSENT_RESOURCE_KEY = "mgdc_consent"
 LOADER_RESOURCE_KEY = "mgdc_loader"  # the IO manager that hands MGDC partitions downstream
+DOWNSTREAM_IO_RESOURCE_KEY = "mgdc_downstream_io"  # stores downstream outputs in the app's sink
 
 DATE_DIMENSION = "date"
 SCOPE_DIMENSION = "scope"
@@ -21,3 +22,5 @@ METADATA_FILES = "mgdc/files"
 METADATA_APP = "mgdc/app"
 METADATA_REFUSED_COLUMNS = "consent/refused_columns"
 METADATA_FINGERPRINT = "consent/fingerprint"
+METADATA_SIGNED_BY = "consent/signed_by"  # the admin key, or the DEMO MODE notice
+METADATA_WITHDRAWN = "consent/withdrawn"  # a failed blocking check took the partition out of the sink

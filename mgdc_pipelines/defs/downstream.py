@@ -3,8 +3,13 @@
 Each entry becomes an asset keyed ``[<app name>, <entry name>]`` in the app's group. Its MGDC
 inputs arrive through :class:`~mgdc_pipelines.defs.loader.MgdcIOManager` as ``pyarrow.Table``
 (every scope of the partition's days: Dagster infers the mapping from ``date × scope`` to a
-weekly or daily partition); inputs naming another entry arrive as that entry returned them.
-Results are stored by the default IO manager (pickles under the instance's storage).
+weekly or daily partition); inputs naming another entry arrive as a ``pandas.DataFrame``.
+
+An entry is part of the app's registration: the asset and its inputs carry the entry's grant,
+and nothing of it is read or written unless the authorization in force holds exactly that
+entry. Its result (a DataFrame or an Arrow table) is stored in the app's own sink by
+:class:`~mgdc_pipelines.defs.downstream_io.DownstreamIOManager`, never in Dagster's default
+pickle storage.
 
 >>> from mgdc_pipelines.spec import load_spec, DEMO_SPEC_PATH
 >>> app = load_spec(DEMO_SPEC_PATH)
@@ -20,6 +25,9 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from mgdc_pipelines.consent.registration import downstream_grant_for
+from mgdc_pipelines.defs.constants import DOWNSTREAM_IO_RESOURCE_KEY
+from mgdc_pipelines.defs.loader_consent import downstream_grant_metadata
 from mgdc_pipelines.defs.partitions import daily_partitions
 from mgdc_pipelines.spec.downstream import dataset_input, resolve_function
 from mgdc_pipelines.spec.model import AppSpec, DownstreamSpec
@@ -50,7 +58,11 @@ def build_downstream_assets(app: AppSpec, mgdc_keys: Mapping[str, dg.AssetKey]) 
 
 def _build(app: AppSpec, entry: DownstreamSpec, mgdc_keys: Mapping[str, dg.AssetKey]) -> dg.AssetsDefinition:
     function = resolve_function(entry.function)
-    ins = {parameter: dg.AssetIn(_input_key(app, value, mgdc_keys)) for parameter, value in entry.inputs.items()}
+    grant = downstream_grant_metadata(downstream_grant_for(app, entry))
+    ins = {
+        parameter: dg.AssetIn(_input_key(app, value, mgdc_keys), metadata=grant)
+        for parameter, value in entry.inputs.items()
+    }
     params = dict(entry.params)
 
     @dg.asset(
@@ -61,7 +73,8 @@ def _build(app: AppSpec, entry: DownstreamSpec, mgdc_keys: Mapping[str, dg.Asset
         group_name=app.dagster.group_name or app.name,
         description=entry.description or (function.__doc__ or "").strip().split("\n\n")[0] or None,
         kinds={"python", "pandas"},
-        metadata={METADATA_FUNCTION: entry.function},
+        metadata={METADATA_FUNCTION: entry.function, **grant},
+        io_manager_key=DOWNSTREAM_IO_RESOURCE_KEY,
     )
     def _compute(context, **inputs):  # no annotations: Dagster checks them at definition time
         result = function(**inputs, **params)

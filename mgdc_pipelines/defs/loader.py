@@ -59,10 +59,11 @@ from mgdc_pipelines.defs.loader_consent import (
     ConsentLocation,
     MgdcLoadError,
     listed_keys,
+    refuse_ungranted_entry,
     refuse_while_suspended,
     without_withheld,
 )
-from mgdc_pipelines.defs.partitions import partition_ref
+from mgdc_pipelines.defs.partitions import partition_key, partition_ref
 from mgdc_pipelines.sinks.base import PartitionRef, Sink
 
 SUPPORTED_TYPES = "pyarrow.dataset.Dataset (lazy), pyarrow.Table or pandas.DataFrame"
@@ -120,13 +121,14 @@ class MgdcIOManager(dg.ConfigurableIOManager):
     def load_input(self, context: dg.InputContext) -> Any:
         convert = _converter_for(context)  # an unsupported annotation fails before any I/O
         upstream = UpstreamDataset.from_context(context)
-        store = self.consent.store() if self.consent is not None else None
+        store = self.consent.store(context.instance) if self.consent is not None else None
         if store is not None:
             refuse_while_suspended(store, upstream.key)
+            refuse_ungranted_entry(store, context.definition_metadata, "read")
         partitions = partitions_to_load(context, upstream.dataset)
         if store is not None:
             partitions = without_withheld(context, store, upstream.key, upstream.dataset, partitions)
-        sink = _sink_of(self.sink)
+        sink = sink_of(self.sink)
         data = sink.open_dataset(partitions, upstream.schema)
         missing = _not_committed(sink, partitions, data)
         if missing:
@@ -209,8 +211,7 @@ def partitions_to_load(context: dg.InputContext, dataset: Dataset) -> list[Parti
 
 def partition_key_of(partition: PartitionRef) -> str:
     """The Dagster partition key of a sink partition: ``2026-11-20|sales`` or ``2026-11-20``."""
-    day = partition.date.isoformat()
-    return day if partition.scope is None else f"{day}|{partition.scope}"
+    return partition_key(partition)
 
 
 def read_table(
@@ -267,7 +268,7 @@ def _converter_for(context: dg.InputContext) -> Callable[[pads.Dataset], Any]:
     )
 
 
-def _sink_of(resource: Any) -> Sink:
+def sink_of(resource: Any) -> Sink:
     get_sink = getattr(resource, "get_sink", None)
     if get_sink is None:
         raise MgdcLoadError(

@@ -24,6 +24,7 @@ import dagster as dg
 
 from mgdc_pipelines.consent.errors import ConsentError
 from mgdc_pipelines.consent.status import REFUSED, ConsentState, consent_status
+from mgdc_pipelines.defs.ledger_anchor import instance_anchor
 from mgdc_pipelines.defs.partitions import scope_partitions, scope_partitions_name
 from mgdc_pipelines.sources.base import Scope
 from mgdc_pipelines.spec.model import AppSpec
@@ -42,11 +43,17 @@ class ScopeAuthorization:
     refused_datasets: frozenset[str] = frozenset()  # full names the grant refuses entirely
 
 
-def scope_authorization(app: AppSpec, *, now: dt.datetime | None = None) -> ScopeAuthorization:
-    """The approved grant's scopes ∩ the spec's scopes, or why nothing is authorized."""
+def scope_authorization(
+    app: AppSpec, *, now: dt.datetime | None = None, instance: dg.DagsterInstance | None = None
+) -> ScopeAuthorization:
+    """The approved grant's scopes ∩ the spec's scopes, or why nothing is authorized.
+
+    ``instance``: the Dagster instance holding the audit log's anchor (sensors and schedules
+    pass theirs).
+    """
     try:
-        status = consent_status(app, now=now)
-    except ConsentError as error:  # a tampered or unreadable authorization / suspension file
+        status = consent_status(app, now=now, anchor=instance_anchor(instance))
+    except ConsentError as error:  # a tampered authorization, a broken audit log, an untrusted key
         return ScopeAuthorization(False, f"the app's consent files cannot be trusted: {error}")
     if status.state not in _IN_FORCE:
         return ScopeAuthorization(False, f"app {app.name} is {status.state.value}: {status.reason}")
@@ -100,7 +107,7 @@ def sync_scope_partitions(
 
     For code that is not a sensor: the demo runner, schedules, tests and benchmarks.
     """
-    plan = plan_scope_sync(instance, app, scope_authorization(app, now=now))
+    plan = plan_scope_sync(instance, app, scope_authorization(app, now=now, instance=instance))
     name = scope_partitions_name(app)
     if plan.added:
         instance.add_dynamic_partitions(name, list(plan.added))

@@ -111,7 +111,7 @@ def evaluate_availability(
     instance: dg.DagsterInstance, cursor: str | None, app: AppSpec, lanes: Sequence[Lane], now: dt.datetime
 ) -> dg.SensorResult | dg.SkipReason:
     """One tick of the availability sensor (see the module docstring)."""
-    authorization = scope_authorization(app, now=now)
+    authorization = scope_authorization(app, now=now, instance=instance)
     if not authorization.in_force:
         return dg.SkipReason(f"Not copying: {authorization.reason}")
     ensure_pool_limit(instance, app)

@@ -9,6 +9,7 @@ Layout (Hive style, readable by pyarrow.dataset, DuckDB, Spark)::
 
     <root>/<dataset name>/date=YYYY-MM-DD/scope=<key>/part-NNNNN-<attempt>.parquet
     <root>/<dataset name>/date=YYYY-MM-DD/part-NNNNN-<attempt>.parquet   # datasets without scope
+    <root>/<dataset name>/part-NNNNN-<attempt>.parquet                   # unpartitioned tables
 """
 
 from __future__ import annotations
@@ -28,10 +29,11 @@ _SAFE_NAME = re.compile(r"(?!\.)[A-Za-z0-9._-]{1,128}")
 
 @dataclass(frozen=True)
 class PartitionRef:
-    """One partition of one dataset: a day and, for scoped datasets, a scope key."""
+    """One partition of one dataset: a day and, for scoped datasets, a scope key (an
+    unpartitioned table, such as a downstream output, has neither)."""
 
     dataset: str
-    date: dt.date
+    date: dt.date | None
     scope: str | None = None
 
     def __post_init__(self) -> None:
@@ -45,7 +47,9 @@ class PartitionRef:
     @property
     def relative_path(self) -> str:
         """``BasicDataSet_v0.Message_v1/date=2026-11-20/scope=sales``."""
-        parts = [self.dataset, f"date={self.date.isoformat()}"]
+        parts = [self.dataset]
+        if self.date is not None:
+            parts.append(f"date={self.date.isoformat()}")
         if self.scope is not None:
             parts.append(f"scope={self.scope}")
         return "/".join(parts)

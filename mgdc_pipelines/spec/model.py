@@ -207,24 +207,34 @@ class DatasetSpec(_Frozen):
 
 
 class ConsentSpec(_Frozen):
-    """Where the app's admin authorization lives, and the keys the runtime needs.
+    """Where the app's admin authorization and audit log live, and which admin key it expects.
 
-    The runtime holds only the admin's *public* key. Paths may use ``{{ spec_dir }}`` for files
-    kept next to the spec; other relative paths are relative to the working directory.
+    The admin keys the runtime TRUSTS are not the spec's to choose: the deployment's operator
+    lists them (``MGDC_TRUSTED_ADMIN_KEYS``, see :mod:`mgdc_pipelines.consent.trust`). A spec may
+    pin the one it expects (``admin_key``: a key id as ``consent keygen`` prints it).
     """
 
     authorization: str
-    public_key: str
-    # Audit log and suspension records; default: the authorization's folder.
+    # Audit log (hash-chained); default: the authorization's folder.
     state_dir: str | None = None
+    admin_key: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")] | None = None
     # Environment variable holding the HMAC key for `hash` transforms (never the key itself).
     hash_key_env: EnvName = "MGDC_HASH_KEY"
+    public_key: str | None = Field(default=None, exclude=True)  # refused: see the validator
+
+    @field_validator("public_key")
+    @classmethod
+    def _public_key_is_not_the_specs(cls, value: str | None) -> str | None:
+        if value is not None:
+            raise ValueError(
+                "a spec no longer names the admin's public key: the deployment's operator lists the "
+                "trusted admin keys in MGDC_TRUSTED_ADMIN_KEYS; remove `public_key` (to pin the key "
+                "you expect, write `admin_key: <key id>`)"
+            )
+        return value
 
     def authorization_path(self) -> Path:
         return Path(self.authorization).expanduser().absolute()
-
-    def public_key_path(self) -> Path:
-        return Path(self.public_key).expanduser().absolute()
 
     def state_path(self) -> Path:
         if self.state_dir:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from mgdc_pipelines.consent.authorization import Authorization, decide, write_authorization
 from mgdc_pipelines.consent.registration import registration_for
+from mgdc_pipelines.consent.store import ConsentStore
 from mgdc_pipelines.spec import AppSpec, load_spec
 from mgdc_pipelines_tests.conftest import TEST_APPROVER, AdminKeys, consent_block, demo_spec_dict, write_spec
 
@@ -43,11 +44,13 @@ class SpecFactory:
 
 
 def sign(spec: AppSpec, keys: AdminKeys, *, now: dt.datetime = NOW, decision: str = "approved",
-         deny_group_ids: tuple[str, ...] = ()) -> Authorization:
-    """Decide on the spec's registration as the test admin and write it where the spec looks."""
+         deny_group_ids: tuple[str, ...] = (), lifts: tuple[str, ...] = ()) -> Authorization:
+    """Decide on the spec's registration as the test admin, write it where the spec looks and
+    record it in the app's audit log."""
     authorization = decide(registration_for(spec), decision=decision, approver=ADMIN, private_key=keys.private_pem,
-                           now=now, deny_group_ids=deny_group_ids)
+                           now=now, deny_group_ids=deny_group_ids, lifts=lifts)
     write_authorization(spec.consent.authorization_path(), authorization, keys.private_pem)
+    ConsentStore.of(spec).record_decision(authorization.decided_at)
     return authorization
 
 

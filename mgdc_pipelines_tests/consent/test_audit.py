@@ -1,92 +1,202 @@
-"""The audit log only grows, filters by time, and reads back as a who-accessed-what table."""
+"""The audit log is append-only and hash-chained: any edit, removal or reorder is found, and
+concurrent writers never fork it; the access report reads it back as a table."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
+from pathlib import Path
 
 import pytest
 
-from mgdc_pipelines.consent.audit import AuditLog, access_report
-from mgdc_pipelines.consent.errors import ConsentError
-from mgdc_pipelines.consent.store import ConsentStore
+from mgdc_pipelines.consent.audit import AuditLog, AuditLogBroken, LedgerIdentity, TORN_WRITE_EVENT
+from mgdc_pipelines.consent.audit_report import access_report
+from mgdc_pipelines.consent.ledger import Ledger, MemoryAnchor
 from mgdc_pipelines_tests.consent.helpers import ADMIN, NOW
 
 FINGERPRINT = "ab12" * 16
+APP = LedgerIdentity("demo", "7afa5ac9-c126-563f-ab81-5611ae5bbe41", "884d4683-c007-5d56-9024-62e767f7906c")
+OTHER_APP = LedgerIdentity("demo", "3c1f7a52-0b9e-5d4e-a6f1-2f8d9e0c7b13", APP.tenant_id)
 
 
-def _log(tmp_path) -> AuditLog:
-    return AuditLog(tmp_path / "state" / "demo.audit.jsonl")
+def _log(tmp_path: Path, identity: LedgerIdentity = APP) -> AuditLog:
+    return AuditLog(tmp_path / "state" / "demo.audit-chain.jsonl", identity)
 
 
-def test_append_creates_the_folder_and_writes_one_json_object_per_line(tmp_path):
+def _decision(log: AuditLog, event: str = "approved", **fields) -> dict:
+    return log.append(event, app_id=log.identity.app_id, tenant_id=log.identity.tenant_id, approver=ADMIN,
+                      fingerprint=FINGERPRINT, authorization="d" * 64, **fields)
+
+
+def _lines(log: AuditLog) -> list[str]:
+    return log.path.read_text().splitlines()
+
+
+def _rewrite(log: AuditLog, lines: list[str]) -> None:
+    log.path.write_text("".join(line + "\n" for line in lines))
+
+
+@pytest.fixture
+def log(tmp_path) -> AuditLog:
     log = _log(tmp_path)
-    entry = log.append("approved", at=NOW, approver=ADMIN, fingerprint=FINGERPRINT, datasets=["Message_v1"])
-    assert entry == {"at": "2026-11-20T12:00:00+00:00", "event": "approved", "approver": ADMIN,
-                     "fingerprint": FINGERPRINT, "datasets": ["Message_v1"]}
-    assert [json.loads(line) for line in log.path.read_text().splitlines()] == [entry]
-    assert log.entries() == [entry]
+    _decision(log)
+    for day in range(3):
+        log.append("partition_committed", at=NOW + dt.timedelta(days=day), dataset="BasicDataSet_v0.User_v1",
+                   partition=f"BasicDataSet_v0.User_v1/date=2026-11-2{day}/scope=all", rows=40)
+    return log
 
 
-def test_appending_never_rewrites_what_is_there(tmp_path):
-    log = _log(tmp_path)
-    log.append("approved", at=NOW, approver=ADMIN)
-    log.append("copied", at=NOW, dataset="BasicDataSet_v0.User_v1", rows=40)
+def test_each_record_chains_to_the_one_before_and_the_first_to_the_app(log):
+    records = [json.loads(line) for line in _lines(log)]
+    assert [r["seq"] for r in records] == [1, 2, 3, 4]
+    assert records[0]["prev"] == APP.genesis
+    assert all(later["prev"] == earlier["hash"] for earlier, later in zip(records, records[1:]))
+    assert log.verify().seq == 4 and log.entries() == records
+
+
+def test_appending_never_rewrites_what_is_there_and_files_are_owner_only(log):
     before = log.path.read_bytes()
     log.append("refused", check="columns")
-    after = log.path.read_bytes()
-    assert after.startswith(before) and after.count(b"\n") == 3
-    assert [entry["event"] for entry in log.entries()] == ["approved", "copied", "refused"]
+    assert log.path.read_bytes().startswith(before)
+    assert log.path.stat().st_mode & 0o077 == 0
 
 
-def test_at_defaults_to_now_in_utc(tmp_path):
-    before = dt.datetime.now(dt.timezone.utc)
-    entry = _log(tmp_path).append("copied")
-    assert before <= dt.datetime.fromisoformat(entry["at"]) <= dt.datetime.now(dt.timezone.utc)
+def test_an_edited_record_breaks_the_chain_at_that_record(log):
+    lines = _lines(log)
+    record = json.loads(lines[2])
+    record["rows"] = 4000
+    lines[2] = json.dumps(record)
+    _rewrite(log, lines)
+    with pytest.raises(AuditLogBroken, match="broken at record 3: its content does not match its hash"):
+        log.verify()
+
+
+def test_a_removed_record_breaks_the_chain_at_the_next_one(log):
+    lines = _lines(log)
+    del lines[1]
+    _rewrite(log, lines)
+    with pytest.raises(AuditLogBroken, match="broken at record 2"):
+        log.verify()
+
+
+def test_reordered_records_break_the_chain(log):
+    lines = _lines(log)
+    lines[1], lines[2] = lines[2], lines[1]
+    _rewrite(log, lines)
+    with pytest.raises(AuditLogBroken, match="broken at record 2"):
+        log.verify()
+
+
+def test_a_recomputed_record_still_breaks_the_link_after_it(log):
+    """An attacker who edits a record AND recomputes its hash breaks the next record's `prev`."""
+    from mgdc_pipelines.consent.audit import record_hash
+
+    lines = _lines(log)
+    record = json.loads(lines[1])
+    record["rows"] = 0
+    record["hash"] = record_hash(record)
+    lines[1] = json.dumps(record)
+    _rewrite(log, lines)
+    with pytest.raises(AuditLogBroken, match="broken at record 3: its link to the record before does not match"):
+        log.verify()
+
+
+def test_another_apps_log_does_not_verify_as_this_ones(tmp_path):
+    other = _log(tmp_path, OTHER_APP)
+    _decision(other)
+    with pytest.raises(AuditLogBroken, match="record 1: .*another app's log"):
+        AuditLog(other.path, APP).verify()
+
+
+def test_the_first_record_must_be_a_decision(tmp_path):
+    log = _log(tmp_path)
+    log.append("partition_committed", rows=1)
+    with pytest.raises(AuditLogBroken, match="first record must be an admin's decision"):
+        log.verify()
+
+
+def test_cutting_records_off_the_end_is_found_by_the_anchor(log):
+    anchor = MemoryAnchor()
+    ledger = Ledger(log, anchor)
+    assert ledger.state().position.seq == 4  # anchored at record 4
+    _rewrite(log, _lines(log)[:3])
+    assert log.verify().seq == 3, "a shorter chain verifies on its own..."
+    with pytest.raises(AuditLogBroken, match="broken at record 4: record 4 is not the one the Dagster instance anchored"):
+        ledger.state()
+
+
+def test_a_freshly_computed_log_is_found_by_the_anchor(tmp_path):
+    first = _log(tmp_path)
+    _decision(first)
+    first.append("suspended", reason="body written", dataset="BasicDataSet_v0.Message_v1", partitions=[], paths=[])
+    anchor = MemoryAnchor()
+    Ledger(first, anchor).state()
+    first.path.unlink()
+    _decision(first)  # a brand-new, internally valid chain without the suspension
+    with pytest.raises(AuditLogBroken, match="not the one the Dagster instance anchored"):
+        Ledger(first, anchor).state()
+
+
+def test_a_deleted_or_moved_log_is_found_by_the_anchor(log, tmp_path):
+    anchor = MemoryAnchor()
+    Ledger(log, anchor).state()
+    moved = AuditLog(tmp_path / "elsewhere" / log.path.name, APP)
+    with pytest.raises(AuditLogBroken, match="there is no log file, but the Dagster instance anchors 4 records"):
+        Ledger(moved, anchor).state()
+    moved.path.parent.mkdir()
+    log.path.rename(moved.path)  # the same content elsewhere is the same chain
+    assert Ledger(moved, anchor).state().position.seq == 4
+
+
+def test_a_torn_write_is_not_a_record_and_the_next_append_accounts_for_it(log):
+    with log.path.open("a") as handle:
+        handle.write('{"seq": 5, "at": "2026-11-2')  # a crash mid-write
+    assert log.verify().seq == 4
+    log.append("partition_committed", rows=1)
+    events = [entry["event"] for entry in log.entries()]
+    assert events[-2:] == [TORN_WRITE_EVENT, "partition_committed"]
+    assert log.verify().seq == 6
+
+
+def _append_many(path: str, worker: int, count: int) -> None:
+    log = AuditLog(path, APP)
+    for number in range(count):
+        log.append("partition_committed", worker=worker, number=number)
+
+
+def test_concurrent_writers_never_fork_the_chain(log):
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_append_many, args=(str(log.path), worker, 40)) for worker in range(4)]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join(60)
+    assert [process.exitcode for process in workers] == [0, 0, 0, 0]
+    assert log.verify().seq == 4 + 4 * 40
 
 
 def test_since_keeps_events_at_or_after_it(tmp_path):
     log = _log(tmp_path)
+    _decision(log, at=NOW - dt.timedelta(days=1))
     for days in range(3):
         log.append("copied", at=NOW + dt.timedelta(days=days), partition=f"day {days}")
     since = NOW + dt.timedelta(days=1)
     assert [entry["partition"] for entry in log.entries(since=since)] == ["day 1", "day 2"]
-    assert log.entries(since=NOW + dt.timedelta(days=9)) == []
-    assert AuditLog(tmp_path / "none.jsonl").entries() == []
+    assert AuditLog(tmp_path / "none.jsonl", APP).entries() == []
 
 
-def test_fields_must_be_json_values(tmp_path):
-    with pytest.raises(TypeError, match="JSON values"):
-        _log(tmp_path).append("copied", when=NOW)
-
-
-def test_a_torn_line_stays_alone_and_is_reported(tmp_path):
+def test_fields_must_be_json_values_and_chain_keys_are_the_logs(tmp_path):
     log = _log(tmp_path)
-    log.append("approved", at=NOW)
-    with log.path.open("a") as handle:
-        handle.write('{"at": "2026-11-2')  # a crash mid-write
-    log.append("copied", at=NOW)
-    lines = log.path.read_text().splitlines()
-    assert json.loads(lines[-1])["event"] == "copied"
-    with pytest.raises(ConsentError, match=r"demo.audit.jsonl:2 is not a JSON line"):
-        log.entries()
-
-
-def test_suspending_records_and_audits(make_spec):
-    spec = make_spec()
-    store = ConsentStore(spec.consent, spec.name)
-    suspension = store.suspend("body written", dataset="BasicDataSet_v0.Message_v1", partitions=("2026-11-20|all",),
-                               fingerprint=FINGERPRINT, now=NOW)
-    assert store.recorded_suspension() == suspension
-    assert store.suspension_path == store.state_dir / "demo.suspension.json"
-    (event,) = store.audit.entries()
-    assert event["event"] == "suspended" and event["reason"] == "body written"
-    assert event["partitions"] == ["2026-11-20|all"] and event["at"] == "2026-11-20T12:00:00+00:00"
+    with pytest.raises(TypeError, match="JSON values"):
+        log.append("approved", when=NOW)
+    with pytest.raises(ValueError, match="set by the log itself"):
+        log.append("approved", seq=7)
 
 
 def test_access_report_is_a_table_of_who_accessed_what(tmp_path):
     log = _log(tmp_path)
-    log.append("approved", at=NOW, approver=ADMIN, fingerprint=FINGERPRINT, datasets=["Message_v1", "User_v1"])
+    _decision(log, datasets=["Message_v1", "User_v1"])
     log.append("copied", at=NOW + dt.timedelta(hours=1), dataset="BasicDataSet_v0.Message_v1",
                partition="2026-11-20|sales", rows=1234, columns=["id", "subject"], scope="sales",
                destination="file:///data/mgdc_data/BasicDataSet_v0.Message_v1/date=2026-11-20/scope=sales")
@@ -95,10 +205,9 @@ def test_access_report_is_a_table_of_who_accessed_what(tmp_path):
     for column in ("TIME (UTC)", "EVENT", "DATASET", "PARTITION", "ROWS", "COLUMNS", "SCOPE", "DESTINATION", "DETAIL"):
         assert column in header
     assert set(rule) <= {"-", " "}
-    assert approved.startswith("2026-11-20 12:00:00  approved")
     assert f"approver={ADMIN}" in approved and f"fingerprint={FINGERPRINT[:12]}" in approved
-    assert FINGERPRINT not in approved
-    for value in ("2026-11-20 13:00:00", "copied", "Message_v1", "2026-11-20|sales", "1234", "id, subject", "sales"):
+    assert FINGERPRINT not in approved and "prev=" not in approved and "hash=" not in approved
+    for value in ("copied", "Message_v1", "2026-11-20|sales", "1234", "id, subject", "sales"):
         assert value in copied
     assert "BasicDataSet_v0." not in copied.split("file://")[0]
     assert copied.index("1234") == header.index("ROWS")

@@ -73,7 +73,7 @@ def _denied(setup: Setup) -> Setup:
 
 
 def _suspended(setup: Setup) -> Setup:
-    suspension = Suspension("demo", setup.authorization.fingerprint, "column body was written", MESSAGE,
+    suspension = Suspension("5e" * 32, "demo", setup.authorization.fingerprint, "column body was written", MESSAGE,
                             ("2026-11-19|sales",), NOW + dt.timedelta(hours=1))
     return dataclasses.replace(setup, suspension=suspension)
 
@@ -94,7 +94,8 @@ class Case:
 CASES = {
     "pending": Case("approved", lambda s: dataclasses.replace(s, authorization=None), ("pending", "no authorization")),
     "denied": Case("approved", _denied, ("denied by", ADMIN, "2026-11-20")),
-    "suspended": Case("not_suspended", _suspended, ("suspended", "column body was written", "2026-11-19|sales")),
+    "suspended": Case("not_suspended", _suspended,
+                      ("suspended", "column body was written", "2026-11-19|sales", "--lift 5e5e5e5e5e5e")),
     "app_id": Case("app_id", lambda s: s.with_request(app_id=OTHER_ID), (OTHER_ID, "7afa5ac9")),
     "tenant": Case("tenant", lambda s: s.with_request(tenant_id=OTHER_ID), (OTHER_ID, "884d4683")),
     "expired": Case("not_expired", lambda s: dataclasses.replace(s, now=NOW + dt.timedelta(days=180)),
@@ -103,7 +104,7 @@ CASES = {
                     ("Contact_v1", "not authorized"), dataset="BasicDataSet_v0.Contact_v1"),
     "columns": Case("columns", lambda s: s.with_request(columns=("id", "body", "uniqueBody")),
                     ("columns not authorized: body, uniqueBody",)),
-    "destination": Case("destination", _sibling_destination, ("mgdc_data2", "file:mgdc_data")),
+    "destination": Case("destination", _sibling_destination, ("mgdc_data2", "outside the authorized sink file:/")),
     "scope groups": Case("scope", lambda s: s.with_request(scope=Scope("sales", (SALES_GROUP, OTHER_GROUP))),
                          (OTHER_GROUP, "outside the authorized groups")),
     "scope everyone": Case("scope", lambda s: s.with_request(scope=Scope.everyone()),
@@ -154,6 +155,7 @@ def test_checks_run_in_order(base):
         _denied(_suspended(base)).run()
 
 
-def test_a_suspension_older_than_the_approval_is_lifted(base):
-    lifted = dataclasses.replace(_suspended(base).suspension, suspended_at=NOW - dt.timedelta(hours=1))
-    assert dataclasses.replace(base, suspension=lifted).run().dataset == MESSAGE
+def test_a_staging_location_outside_the_destination_is_refused(base, tmp_path):
+    outside = (tmp_path / "elsewhere" / "_staging").as_uri()
+    with pytest.raises(ConsentRefused, match=r"'destination'.*elsewhere/_staging"):
+        base.with_request(other_locations=(outside,)).run()

@@ -1,9 +1,14 @@
-"""The consent workflow from the command line: keygen → request → approve → status → audit."""
+"""The consent workflow from the command line: keygen → request → approve → status → audit.
+
+The admin's key pair lives outside the working directory, and the "deployment" trusts its public
+half (``MGDC_TRUSTED_ADMIN_KEYS``), as an operator would configure it.
+"""
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 import stat
 from pathlib import Path
 
@@ -15,18 +20,22 @@ from mgdc_pipelines_tests.consent.helpers import ADMIN, OWNER, SALES_GROUP, add_
 
 
 class Workspace:
-    """A temp working directory with an admin key pair from `consent keygen`."""
+    """A temp working directory, and an admin key pair from `consent keygen` kept elsewhere."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, admin_folder: Path) -> None:
         self.folder = folder
-        self.private_key = folder / "admin" / "admin.key"
-        self.public_key = folder / "admin" / "admin.pub"
+        self.private_key = admin_folder / "admin.key"
+        self.public_key = admin_folder / "admin.pub"
         self.authorization = folder / "consent" / "demo.authorization.json"
 
+    @property
+    def audit_log(self) -> Path:
+        return self.authorization.parent / "demo.audit-chain.jsonl"
+
     def spec(self, name: str, *mutations) -> str:
-        """A demo-spec variant trusting the admin's public key (a new file each time)."""
+        """A demo-spec variant (a new file each time)."""
         raw = copy.deepcopy(demo_spec_dict())
-        raw["consent"] = {"authorization": str(self.authorization), "public_key": str(self.public_key)}
+        raw["consent"] = {"authorization": str(self.authorization)}
         for mutate in mutations:
             mutate(raw)
         return str(write_spec(self.folder, raw, name))
@@ -37,11 +46,12 @@ class Workspace:
 
 
 @pytest.fixture
-def ws(tmp_path, monkeypatch, capsys) -> Workspace:
+def ws(tmp_path, tmp_path_factory, monkeypatch, capsys) -> Workspace:
     monkeypatch.chdir(tmp_path)
-    workspace = Workspace(tmp_path)
+    workspace = Workspace(tmp_path, tmp_path_factory.mktemp("admin-keys"))
     assert main(["consent", "keygen", "--out-private", str(workspace.private_key),
                  "--out-public", str(workspace.public_key)]) == 0
+    monkeypatch.setenv("MGDC_TRUSTED_ADMIN_KEYS", str(workspace.public_key))  # the operator's setting
     capsys.readouterr()
     return workspace
 
@@ -60,7 +70,8 @@ def test_request_approve_status_and_a_spec_that_grew(ws, capsys):
     assert main(["consent", "request", "--spec", spec]) == 0
     out = capsys.readouterr().out
     document = json.loads(Path("demo.registration.json").read_text())
-    assert document["fingerprint"] in out and OWNER in out and "file:mgdc_data" in out
+    assert document["fingerprint"] in out and OWNER in out
+    assert f"file:{os.path.realpath(ws.folder)}/mgdc_data" in out  # absolute, as signed
     assert "BasicDataSet_v0.Message_v1" in out and "bodyPreview" in out and "the whole organization" in out
 
     assert ws.decide("approve", "--spec", spec) == 0
@@ -82,8 +93,8 @@ def test_approval_is_audited_next_to_the_authorization(ws, capsys):
     spec = ws.spec("app.yaml")
     main(["consent", "request", "--spec", spec])
     ws.decide("approve", "--spec", spec, "--deny-group", SALES_GROUP)
-    (event,) = [json.loads(line) for line in (ws.authorization.parent / "demo.audit.jsonl").read_text().splitlines()]
-    assert event["event"] == "approved" and event["approver"] == ADMIN
+    (event,) = [json.loads(line) for line in ws.audit_log.read_text().splitlines()]
+    assert event["event"] == "approved" and event["approver"] == ADMIN and event["seq"] == 1
     assert event["deny_group_ids"] == [SALES_GROUP] and "Message_v1" in event["datasets"]
     capsys.readouterr()
     assert main(["audit", "--spec", spec]) == 0
@@ -116,13 +127,45 @@ def test_the_owner_cannot_approve(ws, capsys):
     assert not Path("demo.authorization.json").exists()
 
 
-def test_without_a_spec_the_authorization_goes_to_the_working_directory_or_out(ws, capsys):
-    main(["consent", "request", "--spec", ws.spec("app.yaml"), "--out", "reg.json"])
+def test_a_decision_signed_elsewhere_takes_effect_once_recorded(ws, capsys):
+    spec = ws.spec("app.yaml")
+    main(["consent", "request", "--spec", spec, "--out", "reg.json"])
     Path("reg.json").rename("demo.registration.json")
-    assert ws.decide("approve") == 0
-    assert Path("demo.authorization.json").exists() and Path("demo.audit.jsonl").exists()
-    assert ws.decide("approve", "--out", "elsewhere/auth.json") == 0
-    assert Path("elsewhere/auth.json").exists()
+    assert ws.decide("approve", "--out", "signed/auth.json") == 0
+    assert "consent record --spec SPEC --authorization signed/auth.json" in capsys.readouterr().out
+    assert not ws.audit_log.exists()
+    assert main(["consent", "record", "--spec", spec, "--authorization", "signed/auth.json"]) == 0
+    assert "recorded in" in capsys.readouterr().out
+    assert ws.authorization.read_bytes() == Path("signed/auth.json").read_bytes()
+    assert main(["consent", "status", "--spec", spec]) == 0
+    assert main(["consent", "record", "--spec", spec]) == 0
+    assert "already recorded" in capsys.readouterr().out
+
+
+def test_a_decision_signed_with_an_untrusted_key_is_never_recorded(ws, capsys, tmp_path_factory):
+    rogue = tmp_path_factory.mktemp("rogue")
+    main(["consent", "keygen", "--out-private", str(rogue / "k"), "--out-public", str(rogue / "k.pub")])
+    spec = ws.spec("app.yaml")
+    main(["consent", "request", "--spec", spec])
+    capsys.readouterr()
+    assert main(["consent", "approve", "--registration", "demo.registration.json", "--approver", ADMIN,
+                 "--key", str(rogue / "k"), "--spec", spec]) == 1
+    err = capsys.readouterr().err
+    assert "which this deployment does not trust" in err and "Traceback" not in err
+    assert not ws.audit_log.exists()
+
+
+def test_audit_verify_reports_an_intact_chain_and_names_a_broken_record(ws, capsys):
+    spec = ws.spec("app.yaml")
+    main(["consent", "request", "--spec", spec])
+    ws.decide("approve", "--spec", spec)
+    capsys.readouterr()
+    assert main(["audit", "verify", "--spec", spec]) == 0
+    assert "1 records, chain intact" in capsys.readouterr().out
+    ws.audit_log.write_text(ws.audit_log.read_text().replace(ADMIN, "mallory@contoso.example.com"))
+    assert main(["audit", "verify", "--spec", spec]) == 1
+    err = capsys.readouterr().err
+    assert "broken at record 1: its content does not match its hash" in err and "Traceback" not in err
 
 
 def test_status_and_errors_exit_1_without_a_traceback(ws, capsys):

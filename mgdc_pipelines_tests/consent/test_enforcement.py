@@ -56,6 +56,25 @@ def with_column(batch: pa.RecordBatch, name: str, values: pa.Array) -> pa.Record
     return pa.RecordBatch.from_arrays([*batch.columns, values], names=[*batch.schema.names, name])
 
 
+# -- tenant -------------------------------------------------------------------------------------
+
+
+def test_rows_of_another_tenant_or_of_none_are_never_written() -> None:
+    enforcer = mail_enforcer(tenant_id=TENANT.upper())  # tenant ids are GUIDs: any case
+    rows = [message(ALICE), {**message(BOB), "ptenant": "ffffffff-0000-0000-0000-000000000000"},
+            {**message(CAROL), "ptenant": None}, message(BOB)]
+    written = enforcer.apply(mail_batch(rows))
+    assert written.column("puser").to_pylist() == [ALICE, BOB]
+    assert set(written.column("ptenant").to_pylist()) == {TENANT}
+    assert enforcer.counts.rows_foreign_tenant == 2
+    assert enforcer.counts.as_metadata()["consent/rows_foreign_tenant"] == 2
+
+
+def test_without_a_tenant_no_row_is_filtered_by_tenant() -> None:
+    rows = [message(ALICE), {**message(BOB), "ptenant": "ffffffff-0000-0000-0000-000000000000"}]
+    assert mail_enforcer().apply(mail_batch(rows)).num_rows == 2
+
+
 # -- columns ------------------------------------------------------------------------------------
 
 
@@ -357,6 +376,7 @@ def test_counts_accumulate_and_read_as_flat_json_metadata() -> None:
     assert metadata == {
         "consent/rows_in": 4,
         "consent/rows_written": 2,
+        "consent/rows_foreign_tenant": 0,
         "consent/rows_out_of_scope": 1,
         "consent/rows_deny_listed": 1,
         "consent/unauthorized_columns_dropped": {"body": 4, "toRecipients": 4},

@@ -93,7 +93,7 @@ def test_registration_for_the_demo_spec(make_spec):
     spec = make_spec(_set(("datasets", "Message_v1", "transforms"), {"sender": "hash"}))
     registration = registration_for(spec)
     assert registration.scope == ScopeGrant(everyone=True)
-    assert registration.destination == "file:mgdc_data"
+    assert registration.destination == f"file:{os.path.realpath(spec.sink.resolved_path())}"
     message = registration.dataset("Message_v1")
     assert message is registration.dataset("BasicDataSet_v0.Message_v1")
     assert message.dataset == "BasicDataSet_v0.Message_v1"
@@ -109,11 +109,18 @@ def test_scope_is_the_union_of_groups_without_an_everyone_scope(make_spec):
 
 
 @pytest.mark.parametrize(
-    ("declared", "destination"),
-    [("./mgdc_data", "file:mgdc_data"), ("/data/mgdc/", "file:/data/mgdc"), ("a/./b/../c", "file:a/c")],
+    ("declared", "under_spec_folder"),
+    [("./mgdc_data", "mgdc_data"), ("a/./b/../c", "a/c"), ("/data/mgdc/", None)],
 )
-def test_destination_is_the_declared_path_normalized(make_spec, declared, destination):
-    assert destination_for(make_spec(_set(("sink", "path"), declared))) == destination
+def test_destination_is_the_absolute_path_pinned_against_the_spec_folder(make_spec, tmp_path, declared, under_spec_folder):
+    expected = os.path.realpath(tmp_path / under_spec_folder) if under_spec_folder else "/data/mgdc"
+    assert destination_for(make_spec(_set(("sink", "path"), declared))) == f"file:{expected}"
+
+
+def test_destination_resolves_symlinks_when_the_registration_is_made(make_spec, tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    assert destination_for(make_spec(_set(("sink", "path"), str(tmp_path / "link")))) == f"file:{tmp_path / 'real'}"
 
 
 def test_dict_round_trip_and_strict_reading(make_spec):
@@ -180,10 +187,19 @@ def test_partitions_inside_the_authorized_sink(tmp_path):
     assert destination_contains(f"file:{root}/", "file://localhost" + _uri(partition).removeprefix("file://"))
 
 
-def test_relative_destination_is_resolved_against_the_working_directory(tmp_path, monkeypatch):
+def test_a_relative_destination_contains_nothing(tmp_path, monkeypatch):
+    """Older authorizations signed ``file:mgdc_data``: resolved against whatever directory a run
+    starts in, it pinned nothing, so it authorizes nothing now."""
     monkeypatch.chdir(tmp_path)
-    assert destination_contains("file:mgdc_data", _uri(tmp_path / "mgdc_data" / "x"))
-    assert not destination_contains("file:mgdc_data", _uri(tmp_path / "elsewhere" / "x"))
+    assert not destination_contains("file:mgdc_data", _uri(tmp_path / "mgdc_data" / "x"))
+
+
+def test_a_destination_turned_into_a_symlink_contains_nothing_inside_it(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "mgdc_data").symlink_to(elsewhere)  # planted after the approval
+    assert not destination_contains(f"file:{tmp_path}/mgdc_data", _uri(tmp_path / "mgdc_data" / "x"))
+    assert not destination_contains(f"file:{tmp_path}/mgdc_data", _uri(tmp_path / "mgdc_data"))
 
 
 def test_sibling_with_a_common_prefix_is_outside(tmp_path):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import json
 
 import pytest
 
-from mgdc_pipelines.consent.errors import AuthorizationInvalid
+from mgdc_pipelines.consent.errors import AuthorizationInvalid, ConsentError
 from mgdc_pipelines.consent.registration import registration_for
 from mgdc_pipelines.consent.status import ConsentState, consent_status
 from mgdc_pipelines.consent.store import ConsentStore
@@ -95,7 +96,8 @@ def test_asking_for_less_is_still_an_update(make_spec, admin_keys):
 def test_a_moved_sink_refuses_every_dataset(make_spec, admin_keys, tmp_path):
     sign(make_spec(), admin_keys)
     status = consent_status(make_spec(lambda raw: raw["sink"].update(path=str(tmp_path / "elsewhere"))), now=LATER)
-    assert status.state is ConsentState.UPDATE_AVAILABLE and "outside the authorized file:mgdc_data" in status.reason
+    signed = f"file:{os.path.realpath(tmp_path)}/mgdc_data"  # the demo's ./mgdc_data, next to the spec
+    assert status.state is ConsentState.UPDATE_AVAILABLE and f"outside the authorized {signed}" in status.reason
     assert set(_states(status).values()) == {"refused"}
 
 
@@ -115,19 +117,35 @@ def test_a_scope_beyond_the_granted_groups_is_named(make_spec, admin_keys):
     assert status.state is ConsentState.UPDATE_AVAILABLE and "scope all asks for the whole organization, beyond the grant" in status.reason
 
 
-def test_suspended_until_an_admin_re_approves(make_spec, admin_keys):
+def test_suspended_until_an_approval_names_the_suspension(make_spec, admin_keys):
     spec = make_spec()
     authorization = sign(spec, admin_keys)
-    store = ConsentStore(spec.consent, spec.name)
-    store.suspend("column body found in written data", dataset="BasicDataSet_v0.Message_v1",
-                  partitions=["2026-11-20|all"], fingerprint=authorization.fingerprint, now=NOW + dt.timedelta(hours=1))
+    store = ConsentStore.of(spec)
+    suspension = store.suspend("column body found in written data", dataset="BasicDataSet_v0.Message_v1",
+                               partitions=[("2026-11-20|all", "BasicDataSet_v0.Message_v1/date=2026-11-20/scope=all")],
+                               fingerprint=authorization.fingerprint, now=NOW + dt.timedelta(hours=1))
     status = consent_status(spec, now=NOW + dt.timedelta(hours=2))
     assert status.state is ConsentState.SUSPENDED and "column body found in written data" in status.reason
-    assert status.suspension == store.suspension()
-    sign(spec, admin_keys, now=NOW + dt.timedelta(hours=3))
-    lifted = consent_status(spec, now=NOW + dt.timedelta(hours=4))
+    assert status.suspension == suspension and suspension.short_id in status.reason
+
+    sign(spec, admin_keys, now=NOW + dt.timedelta(hours=3))  # a later approval that does not name it
+    assert consent_status(spec, now=NOW + dt.timedelta(hours=4)).state is ConsentState.SUSPENDED
+
+    sign(spec, admin_keys, now=NOW + dt.timedelta(hours=5), lifts=(suspension.id,))
+    lifted = consent_status(spec, now=NOW + dt.timedelta(hours=6))
     assert lifted.state is ConsentState.APPROVED and lifted.suspension is None
-    assert store.suspension() is None and store.recorded_suspension() is not None
+    assert [s.id for s in store.view().suspensions] == []
+    withheld = store.withheld_partitions("BasicDataSet_v0.Message_v1")
+    assert list(withheld) == ["BasicDataSet_v0.Message_v1/date=2026-11-20/scope=all"], "its data stays out until copied again"
+
+
+def test_a_decision_dated_before_the_suspension_cannot_lift_it(make_spec, admin_keys):
+    """Chain order decides, not clocks: a suspension recorded after the latest decision stays."""
+    spec = make_spec()
+    authorization = sign(spec, admin_keys, now=NOW)
+    ConsentStore.of(spec).suspend("hashed column in clear", dataset="BasicDataSet_v0.User_v1", partitions=[],
+                                  fingerprint=authorization.fingerprint, now=NOW - dt.timedelta(days=3))
+    assert consent_status(spec, now=LATER).state is ConsentState.SUSPENDED
 
 
 def test_a_tampered_authorization_raises(make_spec, admin_keys):
@@ -141,7 +159,15 @@ def test_a_tampered_authorization_raises(make_spec, admin_keys):
         consent_status(spec, now=LATER)
 
 
-def test_an_authorization_for_another_app_is_pending(make_spec, admin_keys):
-    sign(make_spec(lambda raw: raw["app"].update(app_id="11111111-2222-3333-4444-555555555555")), admin_keys)
+def test_an_authorization_for_another_app_is_pending(make_spec, admin_keys, tmp_path):
+    other = make_spec(lambda raw: raw["app"].update(app_id="11111111-2222-3333-4444-555555555555"),
+                      lambda raw: raw["consent"].update(state_dir=str(tmp_path / "other-state")))
+    sign(other, admin_keys)
     status = consent_status(make_spec(), now=LATER)
     assert status.state is ConsentState.PENDING and "11111111-2222-3333-4444-555555555555" in status.reason
+
+
+def test_another_apps_audit_log_is_refused(make_spec, admin_keys):
+    sign(make_spec(lambda raw: raw["app"].update(app_id="11111111-2222-3333-4444-555555555555")), admin_keys)
+    with pytest.raises(ConsentError, match="another app's log"):
+        consent_status(make_spec(), now=LATER)

@@ -100,8 +100,9 @@ def test_a_changed_user_re_copies_only_the_copied_partition_of_its_scope(app, em
 
 def test_no_change_sensor_for_datasets_without_a_delta_and_a_skip_when_suspended(app, emulator):
     assert [s.name for s in build_defs(app).sensors] == ["demo_availability", "demo_changes"]
-    ConsentStore(app.consent, app.name).suspend("hashed column in clear", dataset="BasicDataSet_v0.User_v1",
-                                                partitions=[f"{DAY}|sales"], fingerprint=registration_for(app).fingerprint)
+    ConsentStore.of(app).suspend("hashed column in clear", dataset="BasicDataSet_v0.User_v1",
+                                 partitions=[(f"{DAY}|sales", f"BasicDataSet_v0.User_v1/date={DAY}/scope=sales")],
+                                 fingerprint=registration_for(app).fingerprint)
     with scoped_instance(app) as instance:
         result = ChangeHarness(instance, app, Clock(emulator.now())).tick()
     assert result.run_requests == []

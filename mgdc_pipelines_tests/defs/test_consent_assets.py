@@ -177,7 +177,7 @@ def test_an_approved_app_copies_and_all_blocking_checks_pass(small_spec):
     }
     metadata = events["Message_v1"].materialization.metadata
     assert metadata["consent/rows_written"].value == metadata["dagster/row_count"].value > 0
-    entries = ConsentStore(small_spec.consent, small_spec.name).audit.entries()
+    entries = ConsentStore.of(small_spec).audit.entries()
     [commit] = [e for e in entries if e["event"] == "partition_committed"]
     assert commit["dataset"] == "BasicDataSet_v0.Message_v1" and commit["rows"] == metadata["dagster/row_count"].value
 
@@ -237,7 +237,7 @@ def test_a_sink_corrupted_after_commit_fails_the_blocking_check_suspends_and_ref
     assert "'body' is not authorized" in json.dumps(checks["consented_columns"].metadata["problems"].value)
     assert downstream_ran == [], "a failed blocking check must stop downstream assets"
 
-    suspension = ConsentStore(small_spec.consent, small_spec.name).suspension()
+    suspension = ConsentStore.of(small_spec).view().suspension
     assert suspension is not None and "consented_columns" in suspension.reason
 
     CALLS.update(extract=0, open_partition=0)

@@ -73,7 +73,7 @@ def test_a_suspended_app_loads_nothing_and_a_flagged_partition_stays_out_until_c
     with scoped_instance(app) as instance:
         materialize_mgdc(app, instance, MESSAGES, *CLEAN)
         copy_with_a_violation(app, instance, FLAGGED)
-        suspension = ConsentStore(app.consent, app.name).suspension()
+        suspension = ConsentStore.of(app).view().suspension
         assert suspension is not None and suspension.partitions == (FLAGGED,)
 
         # 1. Suspended: no MGDC input loads, not even a partition the check never flagged.
@@ -84,9 +84,10 @@ def test_a_suspended_app_loads_nothing_and_a_flagged_partition_stays_out_until_c
         daily = run_downstream(app, instance, [mail_per_partition], CLEAN[0], raise_on_error=False)
         assert suspension.describe() in failure_message(daily) and "partition" not in got
 
-        # 2. Re-approved: the flagged partition is left out (with a warning), the others load.
-        approve(app, admin_keys)
-        assert ConsentStore(app.consent, app.name).suspension() is None
+        # 2. Re-approved, lifting the suspension: the flagged partition is left out (with a
+        # warning), the others load.
+        approve(app, admin_keys, lifts=[suspension.id])
+        assert ConsentStore.of(app).view().suspension is None
         released = run_downstream(app, instance, [all_mail])
         assert got["table"].num_rows == committed_rows(instance, MESSAGES, CLEAN) > 0
         assert sorted(got["table"].column("id").to_pylist()) == committed_ids(app, [message_partition(p) for p in CLEAN])
@@ -131,30 +132,28 @@ def test_a_loader_without_consent_location_filters_nothing(app_factory):
 
 
 def test_withheld_partitions_follow_the_whole_suspension_history(small_spec: AppSpec):
-    """Only a commit after the latest suspension that flagged a partition releases it."""
-    store = ConsentStore(small_spec.consent, small_spec.name)
-    start = dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc)
-    hour = dt.timedelta(hours=1)
-
-    def commit(key: str, at: dt.datetime) -> None:
-        store.audit.append("partition_committed", at=at, dataset=MESSAGE_DATASET, partition=path_of(key))
-
-    def suspend(keys: tuple[str, ...], at: dt.datetime) -> None:
-        store.suspend("leak", dataset=MESSAGE_DATASET, partitions=keys, fingerprint="f" * 64, now=at)
+    """Only a commit after the latest suspension that flagged a partition releases it (chain order)."""
+    store = ConsentStore.of(small_spec)
 
     def path_of(key: str) -> str:
         return message_partition(key).relative_path
 
-    commit("2026-11-19|all", start)
-    commit("2026-11-20|all", start)
-    suspend(("2026-11-19|all", "2026-11-20|all"), start + hour)
-    commit("2026-11-19|all", start + 2 * hour)  # re-copied: released...
-    commit("2026-11-20|all", start + 2 * hour)
-    suspend(("2026-11-20|all",), start + 3 * hour)  # ...but this one is flagged again
-    store.suspend("other", dataset="BasicDataSet_v0.User_v1", partitions=("2026-11-19|all",), fingerprint="f" * 64, now=start + 4 * hour)
+    def commit(key: str) -> None:
+        store.record("partition_committed", dataset=MESSAGE_DATASET, partition=path_of(key))
 
-    assert [s.suspended_at for s in store.suspensions()] == [start + hour, start + 3 * hour, start + 4 * hour]
-    withheld = store.withheld_partitions(MESSAGE_DATASET, path_of)
-    assert {key: s.suspended_at for key, s in withheld.items()} == {"2026-11-20|all": start + 3 * hour}
-    assert store.withheld_partitions("BasicDataSet_v0.Contact_v1", path_of) == {}
+    def suspend(keys: tuple[str, ...], dataset: str = MESSAGE_DATASET) -> str:
+        flagged = [(key, path_of(key).replace(MESSAGE_DATASET, dataset)) for key in keys]
+        return store.suspend("leak", dataset=dataset, partitions=flagged, fingerprint="f" * 64).id
 
+    commit("2026-11-19|all")
+    commit("2026-11-20|all")
+    suspend(("2026-11-19|all", "2026-11-20|all"))
+    commit("2026-11-19|all")  # re-copied: released...
+    commit("2026-11-20|all")
+    again = suspend(("2026-11-20|all",))  # ...but this one is flagged again
+    suspend(("2026-11-19|all",), dataset="BasicDataSet_v0.User_v1")
+
+    assert len(store.view().suspensions) == 3
+    withheld = store.withheld_partitions(MESSAGE_DATASET)
+    assert {path: s.id for path, s in withheld.items()} == {path_of("2026-11-20|all"): again}
+    assert store.withheld_partitions("BasicDataSet_v0.Contact_v1") == {}

@@ -67,8 +67,9 @@ def test_a_tick_skips_partitions_already_copied(app):
 
 
 def test_a_suspended_app_gets_a_skip_reason_and_no_run(app):
-    ConsentStore(app.consent, app.name).suspend(
-        "scope violation", dataset="BasicDataSet_v0.Message_v1", partitions=["2026-11-09|sales"],
+    ConsentStore.of(app).suspend(
+        "scope violation", dataset="BasicDataSet_v0.Message_v1",
+        partitions=[("2026-11-09|sales", "BasicDataSet_v0.Message_v1/date=2026-11-09/scope=sales")],
         fingerprint=registration_for(app).fingerprint,
     )
     with dg.instance_for_test() as instance:

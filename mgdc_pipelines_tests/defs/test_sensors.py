@@ -174,14 +174,15 @@ def test_a_suspended_app_skips_saying_why_and_requests_nothing(app):
     with dg.instance_for_test() as instance:
         harness = SensorHarness(instance, app, clock)
         harness.tick()
-        store = ConsentStore(app.consent, app.name)
+        store = ConsentStore.of(app)
         store.suspend("column body written", dataset="BasicDataSet_v0.Message_v1",
-                      partitions=["2026-11-09|sales"], fingerprint=registration_for(app).fingerprint)
+                      partitions=[("2026-11-09|sales", "BasicDataSet_v0.Message_v1/date=2026-11-09/scope=sales")],
+                      fingerprint=registration_for(app).fingerprint)
         clock.now = at("2026-11-12", 1)
         tick = harness.tick()
         assert tick.requests == [] and tick.added == tick.removed == []
         assert tick.skip.startswith("Not copying: app demo is suspended")
-        assert "column body written" in tick.skip and "an admin must re-approve" in tick.skip
+        assert "column body written" in tick.skip and "an admin lifts it by approving the app again" in tick.skip
         assert harness.scopes() == ["engineering", "sales"]  # kept for when the admin re-approves
 
 

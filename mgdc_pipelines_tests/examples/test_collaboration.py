@@ -47,20 +47,19 @@ def built(example_app):
         yield instance, copies, outcome, again
 
 
-def value_of(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str):
-    """What the default IO manager stored for ``key`` (a pickle under the instance's storage)."""
-    import pickle
-    from pathlib import Path
+def value_of(app, key: dg.AssetKey, partition: str) -> pd.DataFrame:
+    """What ``key`` stored for ``partition``: a table in the app's own sink (never a pickle)."""
+    import pyarrow.dataset as pads
 
-    path = Path(instance.storage_directory()).joinpath(*key.path, partition)
-    return pickle.loads(path.read_bytes())
+    folder = app.sink.resolved_path() / ".".join(key.path) / f"date={partition}"
+    return pads.dataset(folder, format="parquet").to_table().to_pandas()
 
 
 def latest(instance: dg.DagsterInstance, key: dg.AssetKey) -> dg.AssetMaterialization:
     return instance.fetch_materializations(key, limit=1).records[0].asset_materialization
 
 
-def test_the_example_is_built_for_the_last_complete_week_from_every_scope(built):
+def test_the_example_is_built_for_the_last_complete_week_from_every_scope(example_app, built):
     instance, copies, outcome, again = built
     assert copies and all(run.success for run in copies)
     assert outcome is not None and outcome.success, downstream_summary(outcome)
@@ -71,9 +70,9 @@ def test_the_example_is_built_for_the_last_complete_week_from_every_scope(built)
     assert outcome.checks == {SILHOUETTE_CHECK: True}
     assert again == [], "a second call copies nothing: the week's MGDC partitions are all there"
 
-    edges = value_of(instance, dg.AssetKey(["demo", "collaboration_edges"]), week)
-    features = value_of(instance, dg.AssetKey(["demo", "weekly_user_features"]), week)
-    oversharing = value_of(instance, dg.AssetKey(["demo", "sharepoint_oversharing"]), week)
+    edges = value_of(example_app, dg.AssetKey(["demo", "collaboration_edges"]), week)
+    features = value_of(example_app, dg.AssetKey(["demo", "weekly_user_features"]), week)
+    oversharing = value_of(example_app, dg.AssetKey(["demo", "sharepoint_oversharing"]), week)
     personas = latest(instance, PERSONAS_KEY)
     edge_metadata = latest(instance, dg.AssetKey(["demo", "collaboration_edges"])).metadata
 
@@ -108,6 +107,18 @@ def test_the_example_is_built_for_the_last_complete_week_from_every_scope(built)
     encoded = re.fullmatch(r"!\[[^\]]*\]\(data:image/png;base64,([A-Za-z0-9+/=]+)\)", plot)
     assert encoded, plot[:80]
     assert base64.b64decode(encoded.group(1)).startswith(PNG_SIGNATURE)
+
+
+def test_every_output_is_stored_in_the_apps_sink_not_in_dagsters_storage(example_app, built):
+    """The outputs hold people's addresses: they stay where the admin authorized the app to write."""
+    from pathlib import Path
+
+    instance, _, outcome, _ = built
+    for name in ("collaboration_edges", "weekly_user_features", "sharepoint_oversharing", "collaboration_personas"):
+        key = dg.AssetKey(["demo", name])
+        assert len(value_of(example_app, key, outcome.week)) > 0, name
+        assert latest(instance, key).metadata["mgdc/stored_in_sink"].value is True
+        assert not Path(instance.storage_directory()).joinpath(*key.path).exists(), f"{name} was pickled"
 
 
 @pytest.mark.parametrize("threshold, passed", [(0.99, False), (0.01, True)])

@@ -23,6 +23,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
+from mgdc_pipelines.defs.constants import DOWNSTREAM_IO_RESOURCE_KEY
 from mgdc_pipelines.defs.downstream import markdown_table
 from mgdc_pipelines.examples.collaboration.plots import figure_markdown
 
@@ -112,6 +113,7 @@ def persona_asset(
         kinds={"scikitlearn"},
         check_specs=[dg.AssetCheckSpec(SILHOUETTE_CHECK, asset=key, description=f"silhouette ≥ {min_silhouette}")],
         description="Collaboration personas: k-means over users' weekly workload features.",
+        io_manager_key=DOWNSTREAM_IO_RESOURCE_KEY,  # per-user rows: stored in the app's sink, not pickled
     )
     def _personas(features: pd.DataFrame):
         model = fit_personas(features)

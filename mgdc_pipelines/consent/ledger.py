@@ -1,0 +1,185 @@
+"""The consent state an app's audit log adds up to, anchored where the app's developer cannot write.
+
+State is derived from the chain (:mod:`~mgdc_pipelines.consent.audit`), in chain order, never by
+comparing clocks:
+
+* ``decision``: the latest admin decision recorded (the digest of its signed authorization);
+* ``suspensions``: a ``suspended`` record stays active until an approval recorded AFTER it
+  names it in ``lifts`` (a lifted one is kept while partitions it flagged are withheld);
+* ``withheld``: partitions a suspension flagged that were not committed again since.
+
+A hash chain alone cannot tell that records were cut off its end, or that the whole log was
+replaced by a freshly computed one. So after the runtime verifies or extends the chain, it
+*anchors* the position reached (record number, hash, byte span) and the state there in the
+Dagster instance's storage, which the deployment's operator owns (:class:`LedgerAnchor`). A
+later read resumes at the anchored record, which must still be there with the anchored hash:
+a truncated, replaced, moved or deleted log is refused, and a read costs only the records
+appended since. (Records BEFORE the anchor are checked by ``mgdc-pipelines audit verify``,
+which always reads the whole chain; the runtime's decisions rest on the anchored state.)
+
+>>> import tempfile, pathlib
+>>> from mgdc_pipelines.consent.audit import AuditLog, LedgerIdentity
+>>> app = LedgerIdentity("demo", "7afa5ac9-c126-563f-ab81-5611ae5bbe41", "884d4683-c007-5d56-9024-62e767f7906c")
+>>> ledger = Ledger(AuditLog(pathlib.Path(tempfile.mkdtemp()) / "demo.audit-chain.jsonl", app), MemoryAnchor())
+>>> _ = ledger.append("approved", app_id=app.app_id, tenant_id=app.tenant_id, authorization="d1", lifts=[])
+>>> suspended = ledger.append("suspended", reason="body written", dataset="BasicDataSet_v0.Message_v1",
+...                           partitions=["2026-11-20|all"], paths=["BasicDataSet_v0.Message_v1/date=2026-11-20/scope=all"])
+>>> sorted(ledger.state().active_suspensions) == [suspended["hash"]]
+True
+>>> _ = ledger.append("approved", app_id=app.app_id, tenant_id=app.tenant_id, authorization="d2", lifts=[suspended["hash"]])
+>>> ledger.state().active_suspensions, ledger.state().decision["authorization"]
+({}, 'd2')
+>>> list(ledger.state().withheld["BasicDataSet_v0.Message_v1"])  # lifted, but its partition stays withheld
+['BasicDataSet_v0.Message_v1/date=2026-11-20/scope=all']
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from mgdc_pipelines.consent.audit import DECISION_EVENTS, AuditLog, AuditLogBroken, ChainPosition, LedgerIdentity
+
+SUSPENDED = "suspended"
+PARTITION_COMMITTED = "partition_committed"
+ANCHOR_KEY_PREFIX = "mgdc/consent-ledger"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A verified position of one app's chain and the state there."""
+
+    position: ChainPosition
+    path: str  # where the log was when anchored (for messages: it is verified by content)
+    state: dict[str, Any]
+
+    def to_json(self) -> str:
+        return json.dumps({"position": self.position.to_dict(), "path": self.path, "state": self.state}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Anchor:
+        data = json.loads(text)
+        return cls(ChainPosition.from_dict(data["position"]), data["path"], data["state"])
+
+
+class LedgerAnchor(Protocol):
+    """Where anchors are kept: storage the app's developer cannot write (the Dagster instance)."""
+
+    def load(self, key: str) -> Anchor | None: ...
+
+    def save(self, key: str, anchor: Anchor) -> None: ...
+
+
+def anchor_key(identity: LedgerIdentity) -> str:
+    """One anchor per MGDC app: ``mgdc/consent-ledger/<tenant id>/<app id>``."""
+    return f"{ANCHOR_KEY_PREFIX}/{identity.tenant_id.lower()}/{identity.app_id.lower()}"
+
+
+class MemoryAnchor:
+    """Anchors in a dict: for one process (library use, tests)."""
+
+    def __init__(self) -> None:
+        self._anchors: dict[str, str] = {}
+
+    def load(self, key: str) -> Anchor | None:
+        text = self._anchors.get(key)
+        return Anchor.from_json(text) if text else None
+
+    def save(self, key: str, anchor: Anchor) -> None:
+        self._anchors[key] = anchor.to_json()
+
+
+@dataclass
+class LedgerState:
+    """What the chain says up to ``position`` (see the module docstring)."""
+
+    position: ChainPosition
+    decision: dict[str, Any] | None = None
+    # id → its record's facts (``lifted_by``: the approval record that lifted it)
+    suspensions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    withheld: dict[str, dict[str, str]] = field(default_factory=dict)  # dataset → {partition path: suspension id}
+
+    @property
+    def active_suspensions(self) -> dict[str, dict[str, Any]]:
+        return {sid: facts for sid, facts in self.suspensions.items() if not facts.get("lifted_by")}
+
+    def apply(self, record: dict[str, Any]) -> None:
+        event = record["event"]
+        if event in DECISION_EVENTS:
+            self.decision = {key: record.get(key) for key in ("seq", "event", "authorization", "decided_at", "fingerprint", "approver", "key_id")}
+            if event == "approved":
+                for lifted in record.get("lifts") or ():
+                    if lifted in self.suspensions:
+                        self.suspensions[lifted]["lifted_by"] = record["seq"]
+                        self._forget_if_done(lifted)
+        elif event == SUSPENDED:
+            facts = {key: record.get(key) for key in ("seq", "at", "reason", "dataset", "partitions", "paths", "fingerprint")}
+            self.suspensions[record["hash"]] = facts
+            for path in record.get("paths") or ():
+                self.withheld.setdefault(record.get("dataset"), {})[path] = record["hash"]
+        elif event == PARTITION_COMMITTED:
+            flagged_by = self.withheld.get(record.get("dataset"), {}).pop(record.get("partition"), None)
+            if flagged_by is not None:
+                self._forget_if_done(flagged_by)
+
+    def _forget_if_done(self, suspension_id: str) -> None:
+        """Drop a lifted suspension once no withheld partition refers to it (the state stays small)."""
+        facts = self.suspensions.get(suspension_id)
+        if facts is None or not facts.get("lifted_by"):
+            return
+        if not any(suspension_id in flagged.values() for flagged in self.withheld.values()):
+            del self.suspensions[suspension_id]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"decision": self.decision, "suspensions": self.suspensions, "withheld": self.withheld}
+
+    @classmethod
+    def at(cls, position: ChainPosition, data: dict[str, Any]) -> LedgerState:
+        data = copy.deepcopy(data)
+        return cls(position, data.get("decision"), data.get("suspensions") or {}, data.get("withheld") or {})
+
+
+class Ledger:
+    """An app's audit log with its anchor: the verified consent state, and appends that keep it."""
+
+    def __init__(self, log: AuditLog, anchor: LedgerAnchor | None = None) -> None:
+        self.log = log
+        self.anchor = anchor
+        self._key = anchor_key(log.identity)
+
+    def state(self) -> LedgerState:
+        """The verified state at the end of the chain; raises :class:`AuditLogBroken`."""
+        anchored = self.anchor.load(self._key) if self.anchor is not None else None
+        if anchored is None:
+            state = LedgerState(self.log.empty_position())
+        else:
+            if not self.log.path.exists():
+                raise AuditLogBroken(
+                    self.log.path, anchored.position.seq,
+                    f"there is no log file, but the Dagster instance anchors {anchored.position.seq} records of "
+                    f"this app's log (last seen at {anchored.path}): it was deleted or moved",
+                )
+            state = LedgerState.at(anchored.position, anchored.state)
+        for chained in self.log.records(anchored.position if anchored else None):
+            state.apply(chained.record)
+            state.position = chained.position
+        if anchored is None or state.position.seq > anchored.position.seq:
+            self._save(state)
+        return state
+
+    def append(self, event: str, **fields: Any) -> dict[str, Any]:
+        """Append a record, then anchor the chain up to it (records others appended included)."""
+        record = self.log.append(event, **fields)
+        if self.anchor is not None:
+            self.state()  # verifies from the last anchor and moves the anchor forward
+        return record
+
+    def _save(self, state: LedgerState) -> None:
+        if self.anchor is None or state.position.seq == 0:
+            return
+        current = self.anchor.load(self._key)
+        if current is not None and current.position.seq >= state.position.seq:
+            return  # another process anchored further already
+        self.anchor.save(self._key, Anchor(state.position, str(self.log.path), state.to_dict()))

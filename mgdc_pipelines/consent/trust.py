@@ -1,0 +1,191 @@
+"""Which admin keys the runtime trusts: configured by the deployment's operator, never by a spec.
+
+Three parties, as in MGDC: the app developer writes the spec (not trusted), the tenant admin signs
+authorizations with a private key, and the operator who runs the deployment decides which admin
+public keys are trusted. The operator lists them in the environment of every Dagster process
+(the Helm chart's ``env``, a systemd unit, ``deploy/``):
+
+    MGDC_TRUSTED_ADMIN_KEYS=/etc/mgdc/admin-keys       # folders of *.pub files and/or .pub files,
+                                                      # separated by ':' (os.pathsep)
+    MGDC_DEMO_MODE=1                                  # `make demo` / `make ui` only: also trust the
+                                                      # bundled demo key, whose private half is public
+
+A spec may at most *pin* which trusted key it expects (``consent.admin_key: <key id>``); it can
+never add one. Because the developer can write the spec's folder and the working directory, the
+trust configuration is refused when it points there, when a key file or folder is writable by
+group or others, or when a ``.env`` file there sets these variables (Dagster's CLI loads a
+``.env`` from the working directory into the environment, so a developer could otherwise
+configure trust by committing one).
+
+>>> import os, tempfile
+>>> from mgdc_pipelines.consent.keys import generate_keypair
+>>> folder = tempfile.mkdtemp()
+>>> _ = open(os.path.join(folder, "admin.pub"), "wb").write(generate_keypair()[1])
+>>> trust = TrustAnchors.from_environment({TRUSTED_KEYS_ENV: folder})
+>>> len(trust.keys), trust.demo_mode
+(1, False)
+>>> TrustAnchors.from_environment({}).keys
+()
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from mgdc_pipelines.consent.errors import ConsentError
+from mgdc_pipelines.consent.keys import key_id, load_public_key
+
+TRUSTED_KEYS_ENV = "MGDC_TRUSTED_ADMIN_KEYS"
+DEMO_MODE_ENV = "MGDC_DEMO_MODE"
+DEMO_PUBLIC_KEY_PATH = Path(str(files("mgdc_pipelines") / "specs" / "demo-admin.pub"))
+DEMO_KEY_LABEL = "the bundled DEMO key (its private half is public: approvals signed with it prove nothing)"
+DEMO_MODE_NOTICE = (
+    "DEMO MODE: the bundled demo admin key is trusted. Its private half ships with the package, "
+    "so an approval signed with it proves nothing; never run real data in demo mode."
+)
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+_HOW = (
+    f"the deployment's operator lists trusted admin public keys in {TRUSTED_KEYS_ENV} "
+    "(folders of .pub files or .pub files, separated by ':'), in the environment of every Dagster process"
+)
+
+
+class TrustError(ConsentError):
+    """The trust configuration itself is unsafe or unreadable; nothing is trusted then."""
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    key_id: str
+    public_key: Ed25519PublicKey = field(repr=False, compare=False)
+    source: str  # the .pub file, or DEMO_KEY_LABEL
+
+    @property
+    def is_demo(self) -> bool:
+        return self.source == DEMO_KEY_LABEL
+
+
+@dataclass(frozen=True)
+class TrustAnchors:
+    """The admin keys this deployment trusts, by key id."""
+
+    keys: tuple[TrustedKey, ...] = ()
+    demo_mode: bool = False
+
+    @classmethod
+    def from_environment(
+        cls, environ: Mapping[str, str] | None = None, *, spec_dir: os.PathLike[str] | str | None = None
+    ) -> TrustAnchors:
+        """Read :data:`TRUSTED_KEYS_ENV` and :data:`DEMO_MODE_ENV`; refuse anything a developer controls
+        (the working directory and ``spec_dir``, the spec's folder)."""
+        environ = os.environ if environ is None else environ
+        folders = _guarded_folders(spec_dir)
+        _refuse_dotenv(folders)
+        keys = [key for entry in _entries(environ.get(TRUSTED_KEYS_ENV, "")) for key in _keys_at(entry, folders)]
+        demo = _flag(environ.get(DEMO_MODE_ENV, ""))
+        if demo:
+            keys.append(TrustedKey(key_id(load_public_key(DEMO_PUBLIC_KEY_PATH)), load_public_key(DEMO_PUBLIC_KEY_PATH), DEMO_KEY_LABEL))
+        unique = {key.key_id: key for key in keys}
+        return cls(tuple(unique.values()), demo)
+
+    @classmethod
+    def of(cls, *public_keys: Ed25519PublicKey, source: str = "given in code") -> TrustAnchors:
+        """Trust exactly these keys (library use and tests)."""
+        return cls(tuple(TrustedKey(key_id(key), key, source) for key in public_keys))
+
+    def key(self, wanted: str) -> TrustedKey | None:
+        return next((key for key in self.keys if key.key_id == wanted), None)
+
+    def describe(self) -> str:
+        """``keys 1a2b…, 3c4d… (from /etc/mgdc/admin-keys)`` or why nothing is trusted."""
+        if not self.keys:
+            return f"no admin key is trusted: {_HOW}"
+        listed = ", ".join(f"{key.key_id} ({'DEMO key' if key.is_demo else key.source})" for key in self.keys)
+        return f"trusted admin keys: {listed}"
+
+
+def _entries(value: str) -> list[Path]:
+    entries = [Path(part) for part in value.split(os.pathsep) if part.strip()]
+    relative = [str(entry) for entry in entries if not entry.is_absolute()]
+    if relative:
+        raise TrustError(f"{TRUSTED_KEYS_ENV} must name absolute paths; relative: {', '.join(relative)}")
+    return entries
+
+
+def _keys_at(entry: Path, guarded: tuple[Path, ...]) -> list[TrustedKey]:
+    """The keys of one configured file or folder (its *.pub files, not recursive)."""
+    real = Path(os.path.realpath(entry))
+    for folder in guarded:
+        if real == folder or real.is_relative_to(folder):
+            raise TrustError(
+                f"{TRUSTED_KEYS_ENV} entry {entry} lies inside {folder}, which the app's developer can "
+                f"write (the spec's folder or the working directory); {_HOW}, outside those folders"
+            )
+    if not real.exists():
+        raise TrustError(f"{TRUSTED_KEYS_ENV} entry {entry} does not exist")
+    _refuse_writable(real)
+    if real.is_dir():
+        paths = sorted(path for path in real.iterdir() if path.suffix == ".pub" and path.is_file())
+        if not paths:
+            raise TrustError(f"{TRUSTED_KEYS_ENV} folder {entry} holds no .pub key file")
+    else:
+        paths = [real]
+    keys = []
+    for path in paths:
+        _refuse_writable(path)
+        public_key = load_public_key(path)
+        keys.append(TrustedKey(key_id(public_key), public_key, str(path)))
+    return keys
+
+
+def _refuse_writable(path: Path) -> None:
+    """Like sshd's StrictModes: a key others could replace is not a trust anchor."""
+    info = path.stat()
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise TrustError(
+            f"trusted key location {path} is writable by group or others (mode {stat.filemode(info.st_mode)}); "
+            "make it writable by its owner only (chmod go-w)"
+        )
+    if info.st_uid not in (0, os.getuid()):
+        raise TrustError(
+            f"trusted key location {path} belongs to user id {info.st_uid}, neither root nor the user "
+            "running Dagster; it must belong to one of them"
+        )
+
+
+def _guarded_folders(spec_dir: os.PathLike[str] | str | None) -> tuple[Path, ...]:
+    """The working directory and the spec's folder, real paths; ``/`` is no developer's folder."""
+    folders = [Path.cwd(), *([Path(spec_dir)] if spec_dir is not None else [])]
+    real = (Path(os.path.realpath(folder)) for folder in folders)
+    return tuple(dict.fromkeys(folder for folder in real if folder != Path(folder.anchor)))
+
+
+def _refuse_dotenv(folders: tuple[Path, ...]) -> None:
+    from dotenv import dotenv_values  # Dagster's own dependency, and how Dagster reads .env files
+
+    for folder in folders:
+        dotenv = folder / ".env"
+        if not dotenv.is_file():
+            continue
+        named = sorted(name for name in dotenv_values(dotenv) if name in (TRUSTED_KEYS_ENV, DEMO_MODE_ENV))
+        if named:
+            raise TrustError(
+                f"{dotenv} sets {', '.join(named)}; Dagster loads that file into the environment and the "
+                f"app's developer can write it, so trust cannot be configured there: {_HOW}"
+            )
+
+
+def _flag(value: str) -> bool:
+    text = value.strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise TrustError(f"{DEMO_MODE_ENV}={value!r}: expected 1 (demo mode) or 0")
