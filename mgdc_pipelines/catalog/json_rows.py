@@ -8,7 +8,12 @@ become UTC instants).
 Nothing is dropped silently. A key the catalog does not know, at the top level or inside a
 struct, is an error naming the dataset, the row and the key (or, with ``unknown="ignore"``, is
 dropped and counted). A value that does not fit its column (``"abc"`` for an INT64, ``1.5``
-for an INT32, a timestamp Arrow cannot parse exactly) is an error naming the column and value.
+for an INT32, a timestamp Arrow cannot parse exactly) is an error naming the row, the column
+(its path inside nested values), the type expected and the JSON kind that arrived.
+
+Row values are personal data, so no message shows one, not even shortened, and Arrow's own
+error text (which quotes values) is never passed on. Keys are shown only when they look like
+property names (:func:`shown_key`): a key can be data too.
 
 >>> from mgdc_pipelines.catalog import get_dataset
 >>> message = get_dataset("Message_v1")
@@ -26,6 +31,14 @@ for an INT32, a timestamp Arrow cannot parse exactly) is an error naming the col
 BasicDataSet_v0.Message_v1: row 0 has key(s) ...: 'sendr' (did you mean 'sender'?). ...
 >>> rows_to_batch(message, [{"id": "m2", "sendr": None}], unknown="ignore").unknown_keys
 Counter({'sendr': 1})
+>>> to = [{"emailAddress": {"address": ["ann@contoso.com"]}}]  # a list where a string goes
+>>> try:
+...     rows_to_batch(message, [{"toRecipients": to}])
+... except RowConversionError as error:
+...     print(str(error).removeprefix(message.name + ": "))
+...     print(error.column, error.expected)
+row 0, column 'toRecipients[0].emailAddress.address': expected string, got a JSON array of 1 item
+toRecipients[0].emailAddress.address string
 """
 
 from __future__ import annotations
@@ -46,19 +59,127 @@ UnknownKeys = Literal["error", "ignore"]
 
 # What Arrow raises when Python values do not fit a type (OverflowError: ints beyond int64).
 _CONVERSION_ERRORS = (pa.ArrowException, TypeError, ValueError, OverflowError)
-_LONGEST_TEXT_SHOWN = 200
+# Keys shown in messages and counts: property names as Graph and MGDC write them, optionally
+# with an OData annotation (``@odata.type``, ``name@odata.type``). Anything else may be data.
+_PROPERTY_NAME = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]{0,63})?(?:@odata\.[A-Za-z]{1,32})?")
+UNSHOWN_KEY = "<not a property name>"
+_TIMESTAMP_FORM = "not ISO-8601 with a UTC offset and at most 6 fractional digits"
 
 
 class RowConversionError(ValueError):
     """A row could not be converted: an unknown key, or a value that does not fit its column.
 
     ``row`` is the 0-based index of the offending row in the input (``None`` if unknown), so a
-    caller reading a file can point at the line.
+    caller reading a file can point at the line. For a value that does not fit, ``column`` is
+    its path (``toRecipients[0].emailAddress.address``) and ``expected`` the type it should
+    have (``string``); both are ``None`` for a problem with keys.
     """
 
-    def __init__(self, message: str, *, row: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        expected: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.row = row
+        self.column = column
+        self.expected = expected
+
+
+def json_kind(value: object) -> str:
+    """The JSON kind of a parsed value: what a message may say about it instead of the value.
+
+    >>> [json_kind(v) for v in ("Ann", 3, 1.5, True, {}, [1], None)]
+    ['string', 'number', 'number', 'boolean', 'object', 'array', 'null']
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, Mapping):
+        return "object"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    return f"Python {type(value).__name__}"  # not from JSON: a caller's own value
+
+
+def described(value: object) -> str:
+    """A value's kind and size, never its content.
+
+    >>> described("felix.baker@contoso.com"), described([1, 2]), described(7)
+    ('a JSON string of 23 characters', 'a JSON array of 2 items', 'a JSON number')
+    """
+    kind = json_kind(value)
+    if isinstance(value, str):
+        return f"a JSON string of {_count(len(value), 'character')}"
+    if isinstance(value, (list, tuple)):
+        return f"a JSON array of {_count(len(value), 'item')}"
+    if kind == "null":
+        return kind
+    return f"a {kind}" if kind.startswith("Python") else f"a JSON {kind}"
+
+
+def shown_key(key: str) -> str:
+    """A delivered key as a message may show it: quoted if it looks like a property name,
+    else only its length (a key can hold data: an address used as a key).
+
+    >>> shown_key("sendr"), shown_key("felix.baker@contoso.com")
+    ("'sendr'", '<a key of 23 characters, not a property name>')
+    """
+    if _is_property_name(key):
+        return repr(key)
+    return f"<a key of {_count(len(key), 'character')}, not a property name>"
+
+
+def uncastable_count(values: pa.Array, type_: pa.DataType) -> int:
+    """How many of ``values`` do not cast to ``type_``, for a message that must not quote
+    Arrow's cast error (it shows the value). Halving finds k bad values among n in about
+    k·log2(n) casts. A cast Arrow does not have at all counts every non-null value.
+
+    >>> uncastable_count(pa.array(["1", "x", None, "y"]), pa.int64())
+    2
+    """
+    try:
+        values.cast(type_)
+    except pa.ArrowNotImplementedError:
+        return len(values) - values.null_count
+    except pa.ArrowException:
+        if len(values) == 1:
+            return 1
+        middle = len(values) // 2
+        halves = (values.slice(0, middle), values.slice(middle))
+        return sum(uncastable_count(half, type_) for half in halves)
+    return 0
+
+
+def expected_type(type_: pa.DataType) -> str:
+    """The catalog type as messages name it: ``string``, ``int64``, ``timestamp``, ``struct``...
+
+    >>> expected_type(pa.list_(pa.string())), expected_type(pa.timestamp("us", tz="UTC"))
+    ('array', 'timestamp')
+    """
+    if pa.types.is_struct(type_):
+        return "struct"
+    if pa.types.is_list(type_) or pa.types.is_large_list(type_):
+        return "array"
+    if pa.types.is_timestamp(type_):
+        return "timestamp"
+    return "boolean" if pa.types.is_boolean(type_) else str(type_)  # string, int32, double...
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _is_property_name(key: object) -> bool:
+    return isinstance(key, str) and bool(key) and _PROPERTY_NAME.fullmatch(key) is not None
 
 
 @dataclass(frozen=True)
@@ -112,9 +233,11 @@ class _StrayKey:
 
 @dataclass(frozen=True)
 class _BadValue:
+    """What is wrong with a value, told without the value."""
+
     path: str
-    value: object
-    reason: str
+    arrived: str  # described(value): kind and size
+    reason: str | None = None  # why a value of the expected kind still does not fit
 
 
 class _RowChecker:
@@ -217,7 +340,7 @@ class _ListPlan:
 
     def inspect(self, value: object, path: str, findings: _Findings) -> None:
         if isinstance(value, (str, bytes)):
-            findings.append(_BadValue(path, value, "expected a JSON array"))
+            findings.append(_BadValue(path, described(value)))
         elif self.item_plan is not None and isinstance(value, list):
             for position, item in enumerate(value):
                 if item is not None:
@@ -226,14 +349,16 @@ class _ListPlan:
 
 class _IntegerPlan:
     def inspect(self, value: object, path: str, findings: _Findings) -> None:
-        if value.__class__ is bool or (value.__class__ is float and not value.is_integer()):
-            findings.append(_BadValue(path, value, "expected an integer"))
+        if value.__class__ is bool:
+            findings.append(_BadValue(path, described(value)))
+        elif value.__class__ is float and not value.is_integer():
+            findings.append(_BadValue(path, described(value), "not a whole number"))
 
 
 class _FloatPlan:
     def inspect(self, value: object, path: str, findings: _Findings) -> None:
         if value.__class__ is bool:
-            findings.append(_BadValue(path, value, "expected a number"))
+            findings.append(_BadValue(path, described(value)))
 
 
 _Plan = _StructPlan | _ListPlan | _IntegerPlan | _FloatPlan
@@ -253,7 +378,8 @@ def _plan_for(type_: pa.DataType) -> _Plan | None:
 
 
 def _counted_path(stray: _StrayKey) -> str:
-    full_path = f"{stray.path}.{stray.key}" if stray.path else stray.key
+    key = stray.key if _is_property_name(stray.key) else UNSHOWN_KEY
+    full_path = f"{stray.path}.{key}" if stray.path else key
     return re.sub(r"\[\d+\]", "[]", full_path)  # count per key, whatever the list position
 
 
@@ -276,6 +402,8 @@ def _stray_keys_message(dataset: Dataset, index: int, strays: list[_StrayKey]) -
 
 
 def _with_suggestion(key: str, allowed: Sequence[str]) -> str:
+    if not _is_property_name(key):
+        return shown_key(key)
     # Case slips (``Id`` for ``id``) are the usual mistake between MGDC dataset versions, and
     # too short for difflib to notice.
     same_but_case = [name for name in allowed if name.lower() == key.lower()]
@@ -290,7 +418,8 @@ def _column_array(dataset: Dataset, column: pa.Field, values: list[Any]) -> pa.A
     try:
         array = _to_arrow(values, column.type)
     except _CONVERSION_ERRORS as error:
-        raise _conversion_error(dataset, column, values, error) from error
+        # Not chained: Arrow's message (the cause) quotes the value.
+        raise _conversion_error(dataset, column, values, error) from None
     if isinstance(array, pa.ChunkedArray):
         raise ValueError(
             f"{dataset.name}: column {column.name!r} of these {len(values)} rows holds more than "
@@ -365,12 +494,19 @@ def _nulls_pushed_down(array: pa.Array) -> pa.Array:
 def _conversion_error(
     dataset: Dataset, column: pa.Field, values: list[Any], error: Exception
 ) -> RowConversionError:
-    """Find the row and nested field Arrow failed on; Arrow's own message names neither."""
+    """Find the row and nested field Arrow failed on; Arrow's own message names neither and
+    quotes the value, so it is not passed on."""
     for index, value in enumerate(values):
         bad = _first_unconvertible(value, column.type, column.name)
         if bad:
             return _bad_value_error(dataset, index, bad)
-    return RowConversionError(f"{dataset.name}: column {column.name!r}: {error}")
+    return RowConversionError(
+        f"{dataset.name}: column {column.name!r}: Arrow could not convert these {len(values)} "
+        f"rows to {expected_type(column.type)} together ({type(error).__name__}), though each "
+        f"value converts alone",
+        column=column.name,
+        expected=expected_type(column.type),
+    )
 
 
 def _first_unconvertible(value: object, type_: pa.DataType, path: str) -> _BadValue | None:
@@ -378,7 +514,7 @@ def _first_unconvertible(value: object, type_: pa.DataType, path: str) -> _BadVa
         return None
     if pa.types.is_struct(type_):
         if not isinstance(value, Mapping):
-            return _BadValue(path, value, "expected a JSON object")
+            return _BadValue(path, described(value))
         for child in type_:
             bad = _first_unconvertible(value.get(child.name), child.type, f"{path}.{child.name}")
             if bad:
@@ -386,7 +522,7 @@ def _first_unconvertible(value: object, type_: pa.DataType, path: str) -> _BadVa
         return None
     if pa.types.is_list(type_):
         if not isinstance(value, list):
-            return _BadValue(path, value, "expected a JSON array")
+            return _BadValue(path, described(value))
         for position, item in enumerate(value):
             bad = _first_unconvertible(item, type_.value_type, f"{path}[{position}]")
             if bad:
@@ -394,25 +530,38 @@ def _first_unconvertible(value: object, type_: pa.DataType, path: str) -> _BadVa
         return None
     try:
         _to_arrow([value], type_)
-    except _CONVERSION_ERRORS as error:
-        return _BadValue(path, value, str(error))
+    except _CONVERSION_ERRORS:
+        return _BadValue(path, described(value), _why_it_does_not_fit(value, type_))
+    return None
+
+
+def _why_it_does_not_fit(value: object, type_: pa.DataType) -> str | None:
+    """For a value of the kind the type expects, what is still wrong; ``None`` when the
+    kind alone says it (a string for a boolean)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)) and pa.types.is_integer(type_):
+        whole = isinstance(value, int) or value.is_integer()
+        return f"outside the {type_} range" if whole else "not a whole number"
+    if isinstance(value, (int, float)) and pa.types.is_floating(type_):
+        return f"outside the {type_} range"
+    if isinstance(value, str) and pa.types.is_timestamp(type_):
+        return _TIMESTAMP_FORM
+    if isinstance(value, str) and pa.types.is_string(type_):
+        return "not encodable as UTF-8"
     return None
 
 
 def _bad_value_error(dataset: Dataset, index: int, bad: _BadValue) -> RowConversionError:
-    column_type = _type_at(dataset, bad.path)
+    expected = expected_type(_type_at(dataset, bad.path))
+    reason = f" ({bad.reason})" if bad.reason else ""
     return RowConversionError(
-        f"{dataset.name}: row {index}, column {bad.path!r}: cannot convert "
-        f"{_shortened(repr(bad.value))} to {column_type} ({_shortened(bad.reason)})",
+        f"{dataset.name}: row {index}, column {bad.path!r}: expected {expected}, "
+        f"got {bad.arrived}{reason}",
         row=index,
+        column=bad.path,
+        expected=expected,
     )
-
-
-def _shortened(text: str) -> str:
-    """Keep messages readable when the bad value is a whole e-mail body."""
-    if len(text) <= _LONGEST_TEXT_SHOWN:
-        return text
-    return text[:_LONGEST_TEXT_SHOWN] + "..."
 
 
 def _type_at(dataset: Dataset, path: str) -> pa.DataType:

@@ -262,15 +262,20 @@ class Enforcer:
         )
 
     def _in_catalog_type(self, name: str, values: pa.Array) -> pa.Array:
+        from mgdc_pipelines.catalog.json_rows import uncastable_count
+
         catalog_type = self.dataset.column(name).type
         if values.type == catalog_type:
             return values
         try:
             return values.cast(catalog_type)
         except pa.ArrowException as error:
+            # Arrow's message quotes the value that failed: count them instead.
             raise ValueError(
                 f"{self.dataset.name}: column {name!r} arrived as {values.type}, which cannot be "
-                f"read as {self.dataset.column(name).notation}: {error}"
+                f"read as {self.dataset.column(name).notation}: "
+                f"{uncastable_count(values, catalog_type)} of its {len(values)} values do not "
+                f"convert ({type(error).__name__})"
             ) from None
 
     # -- (2) tenant ---------------------------------------------------------------------------

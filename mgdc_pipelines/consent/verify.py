@@ -11,6 +11,10 @@ Three checks, each returning the problems it found (empty: passed):
 - ``scope_compliance``: every row's ``ptenant`` is the app's tenant, and its ``puser`` /
   ``pObjectId`` belongs to the authorized scope;
 - ``transforms_applied``: hashed columns hold only hashes, dropped columns are absent.
+
+Problems become check metadata and the suspension reason, so they name files, columns and
+counts, never a written value (a foreign tenant id or an out-of-scope user id is data the app
+was not allowed to hold).
 """
 
 from __future__ import annotations
@@ -29,7 +33,6 @@ CONSENTED_COLUMNS = "consented_columns"
 SCOPE_COMPLIANCE = "scope_compliance"
 TRANSFORMS_APPLIED = "transforms_applied"
 CHECKS = (CONSENTED_COLUMNS, SCOPE_COMPLIANCE, TRANSFORMS_APPLIED)
-_MAX_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -68,16 +71,19 @@ def _unconsented_columns(schemas: dict[str, pa.Schema], written: WrittenPartitio
 def _out_of_scope_rows(sink: Sink, written: WrittenPartition) -> list[str]:
     problems = []
     tenants = _distinct(sink.read_committed(written.partition, ["ptenant"]), "ptenant")
-    foreign = sorted(t for t in tenants if t != written.tenant_id)
+    foreign = [t for t in tenants if t != written.tenant_id]
     if foreign:
-        problems.append(f"rows of other tenants {_shown(foreign)} (expected {written.tenant_id})")
+        problems.append(
+            f"column 'ptenant' holds {len(foreign)} other tenant id(s) "
+            f"(expected only {written.tenant_id})"
+        )
     column = written.dataset.scope_column
     if column and written.scope_ids is not None:
         values = _distinct(sink.read_committed(written.partition, [column]), column)
-        outside = sorted(v for v in values if v not in written.scope_ids)
+        outside = [v for v in values if v not in written.scope_ids]
         if outside:
             problems.append(
-                f"{len(outside)} {column} value(s) outside the authorized scope: {_shown(outside)}"
+                f"column {column!r} holds {len(outside)} value(s) outside the authorized scope"
             )
     return problems
 
@@ -105,7 +111,3 @@ def _distinct(batches: Iterable[pa.RecordBatch], column: str) -> set[str]:
         values.update(v for v in pc.unique(batch.column(column)).to_pylist() if v is not None)
     return values
 
-
-def _shown(values: list[str]) -> str:
-    more = f" and {len(values) - _MAX_SHOWN} more" if len(values) > _MAX_SHOWN else ""
-    return ", ".join(values[:_MAX_SHOWN]) + more

@@ -127,6 +127,20 @@ def test_a_column_that_cannot_be_read_in_its_type_is_an_error() -> None:
         enforcer.apply(batch)
 
 
+def test_a_cast_error_counts_the_values_that_fail_and_never_quotes_one() -> None:
+    enforcer = mail_enforcer(authorized_columns=("subject",))
+    rows = [message(ALICE), message(ALICE), message(ALICE)]
+    batch = batch_of(MESSAGE, rows, ("subject",))
+    values = pa.array(["7", "felix.baker.sentinel@contoso.example", "bob.sentinel@contoso.example"])
+    batch = batch.set_column(batch.schema.get_field_index("datarow"), "datarow", values)
+    with pytest.raises(ValueError) as raised:
+        enforcer.apply(batch)
+    message_text = str(raised.value)
+    assert "column 'datarow' arrived as string, which cannot be read as INT64" in message_text
+    assert "2 of its 3 values do not convert (ArrowInvalid)" in message_text
+    assert "sentinel" not in message_text and raised.value.__cause__ is None
+
+
 @pytest.mark.parametrize("missing", ["sender", "puser", "ptenant"])
 def test_a_missing_required_column_names_dataset_and_column(missing: str) -> None:
     batch = mail_batch([message(ALICE)])

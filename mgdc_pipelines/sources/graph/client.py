@@ -33,6 +33,7 @@ from typing import Any
 
 import requests
 
+from mgdc_pipelines.catalog.json_rows import shown_key
 from mgdc_pipelines.sources.graph.auth import TokenProvider
 from mgdc_pipelines.sources.graph.errors import GraphError, MalformedPageError, RetriesExhaustedError
 from mgdc_pipelines.sources.graph.stats import GraphStats
@@ -239,7 +240,7 @@ def page_values(body: Mapping[str, Any], url: str, what: str) -> list[dict[str, 
     if not isinstance(values, list) or not all(isinstance(item, dict) for item in values):
         raise MalformedPageError(
             f"{what}: Graph returned a malformed page (no list of objects under \"value\"; keys: "
-            f"{', '.join(sorted(body)) or 'none'}) from {url}",
+            f"{', '.join(shown_key(key) for key in sorted(body)) or 'none'}) from {url}",
             url=url,
         )
     return values
@@ -254,9 +255,11 @@ def graph_error(response: requests.Response, url: str, what: str) -> GraphError:
 
 
 def error_details(response: requests.Response) -> tuple[str, str]:
-    """Graph's ``{"error": {"code", "message"}}``, or the start of whatever came back."""
+    """Graph's ``{"error": {"code", "message"}}``; for any other body, its type and size only
+    (a proxy's page may echo the request or a mailbox's content: it is not shown)."""
     try:
         error = response.json().get("error") or {}
         return str(error.get("code", "")), str(error.get("message", ""))
     except (ValueError, AttributeError):
-        return "", response.text[:200]
+        kind = (response.headers.get("Content-Type") or "no content type").split(";")[0][:100]
+        return "", f"a body that is not Graph's JSON error ({kind}, {len(response.content)} bytes)"

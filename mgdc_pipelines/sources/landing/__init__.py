@@ -42,11 +42,18 @@ extracted for the scope. Consent enforcement filters downstream where it has a d
 this source a group scope (or a deny list) fails enforcement, asking for one. Use ``all``.
 
 Nothing is dropped without a count. Lines that are not a JSON object, rows whose date cannot
-place them, and values that do not fit their column go to a quarantine file with file, line and
-reason (``quarantine.py``); above ``max_error_ratio`` of a partition's lines the extraction
-fails (:class:`LandingQualityError`). Keys the catalog does not know are dropped from the rows
-and counted per key. With ``dedupe_messages``, repeats of an ``internetMessageId`` are dropped
-and counted.
+place them, and values that do not fit their column go to a quarantine file (``quarantine.py``)
+that says how to find and fix each line, never what it holds: file, line, byte offset, the
+error, the column and expected type where a value is the problem, and the SHA-256 of the line.
+It is created owner-only (0600, in 0700 folders). Above ``max_error_ratio`` of a partition's
+lines the extraction fails (:class:`LandingQualityError`). Keys the catalog does not know are
+dropped from the rows and counted per key (a key that is not a property name is counted as
+``<not a property name>``: keys can hold data too). With ``dedupe_messages``, repeats of an
+``internetMessageId`` are dropped and counted.
+
+Rows are personal data, so no error, log line, metadata value or quarantine record of this
+source shows a row value, not even shortened: messages name the file, line, column (its path
+inside nested values), the expected type and the JSON kind that arrived, and how many.
 
 Stats API. ``extract()`` returns a :class:`LandingExtraction`: an iterator of record batches
 whose ``stats`` (:class:`LandingStats`) update while it streams and are final once it is
@@ -72,8 +79,11 @@ exhausted. ``LandingSource.last_stats`` is the same object for the latest ``extr
 >>> stats = extraction.stats
 >>> stats.lines_read, stats.rows_yielded, stats.rows_out_of_window, stats.quarantined
 (3, 1, 1, 1)
->>> json.loads(stats.quarantine_file.read_text())["line"]
-3
+>>> record = json.loads(stats.quarantine_file.read_text())
+>>> record["line"], record["offset"], record["error"]  # the offset counts the byte-order mark
+(3, 152, 'not valid JSON: Expecting property name enclosed in double quotes at column 2')
+>>> sorted(record)
+['column', 'error', 'expected', 'file', 'line', 'offset', 'sha256']
 """
 
 from mgdc_pipelines.sources.landing.layout import DeliveryNotFoundError

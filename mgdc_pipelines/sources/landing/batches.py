@@ -4,15 +4,22 @@ A chunk converts in one :func:`~mgdc_pipelines.catalog.rows_to_batch` call. When
 the chunk is halved until each bad row stands alone, so a chunk with k bad rows costs about
 k·log2(chunk) extra conversions, never one per row, and every good row still arrives.
 Keys the catalog does not know are dropped and counted (``unknown="ignore"``), not fatal.
+A rejected row's error names its line, column and the type expected, never the value.
 
+>>> import json
 >>> from pathlib import Path
 >>> from mgdc_pipelines.catalog import get_dataset
->>> from mgdc_pipelines.sources.landing.reader import DeliveredRow, LineRef
->>> rows = [DeliveredRow(LineRef(Path("part.json"), line), {"id": value, "extra": 1})
+>>> from mgdc_pipelines.sources.landing.reader import DeliveredRow, LineRef, RawLine
+>>> def delivered(line, values):
+...     raw = RawLine(LineRef(Path("part.json"), line, 0), json.dumps(values).encode())
+...     return DeliveredRow(raw, values)
+>>> rows = [delivered(line, {"id": value, "extra": 1})
 ...         for line, value in ((1, "m1"), (2, 42), (3, "m3"))]
 >>> results = list(convert_rows(get_dataset("Message_v1"), rows, ["id"]))
->>> [r.batch.num_rows if isinstance(r, ConversionResult) else r.error for r in results]  # doctest: +ELLIPSIS
-[1, "BasicDataSet_v0.Message_v1: line 2, column 'id': cannot convert 42 to string (...)", 1]
+>>> [r.batch.num_rows if isinstance(r, ConversionResult) else r.error for r in results]
+[1, "BasicDataSet_v0.Message_v1: line 2, column 'id': expected string, got a JSON number", 1]
+>>> [(r.column, r.expected) for r in results if isinstance(r, Rejected)]
+[('id', 'string')]
 >>> sum((r.unknown_keys for r in results if isinstance(r, ConversionResult)), start=Counter())
 Counter({'extra': 2})
 """
@@ -37,10 +44,13 @@ __all__ = ["ConversionResult", "Rejected", "convert_rows"]
 
 @dataclass(frozen=True)
 class Rejected:
-    """A row that does not convert, and why (the message names its line, not a chunk index)."""
+    """A row that does not convert, and why: the message names its line (not a chunk index);
+    ``column`` and ``expected`` the value's path and type where a value is the problem."""
 
     row: DeliveredRow
     error: str
+    column: str | None = None
+    expected: str | None = None
 
 
 def convert_rows(
@@ -56,16 +66,20 @@ def convert_rows(
         yield result
         return
     if len(rows) == 1:
-        yield Rejected(rows[0], _located(failure, rows[0]))
+        yield _rejected(failure, rows[0])
         return
     middle = len(rows) // 2
     yield from convert_rows(dataset, rows[:middle], columns)
     yield from convert_rows(dataset, rows[middle:], columns)
 
 
-def _located(error: Exception, row: DeliveredRow) -> str:
+def _rejected(error: Exception, row: DeliveredRow) -> Rejected:
     """The error of a one-row conversion, saying "line 7" where rows_to_batch says "row 0"."""
+    if not isinstance(error, RowConversionError):
+        # Only RowConversionError is worded without values; anything else may quote one.
+        reason = f"the line does not convert to the dataset's schema ({type(error).__name__})"
+        return Rejected(row, reason)
     message = str(error)
-    if isinstance(error, RowConversionError) and error.row == 0:
-        return re.sub(r"\brow 0\b", f"line {row.where.line}", message)
-    return message
+    if error.row == 0:
+        message = re.sub(r"\brow 0\b", f"line {row.where.line}", message, count=1)
+    return Rejected(row, message, error.column, error.expected)

@@ -10,7 +10,8 @@ are placed by their own date, as MGDC's ``dateFilterColumn`` would have selected
   instead (``layout.select_files``) and every row of them belongs to the partition.
 
 A row whose date is missing, null, not a string or without a UTC offset cannot be placed:
-:class:`UnplaceableRowError` (the source quarantines it). With ``dedupe_messages``, mail
+:class:`UnplaceableRowError` (the source quarantines it), whose message names the column and
+what arrived (its JSON kind and length), never the value. With ``dedupe_messages``, mail
 datasets (those with an ``internetMessageId`` column: Message_v1, SentItem_v1) keep the first
 row of each message within the partition: MGDC delivers one copy per mailbox that holds it.
 
@@ -25,6 +26,13 @@ row of each message within the partition: MGDC delivers one copy per mailbox tha
 (<Placement.KEEP: 'keep'>, <Placement.DUPLICATE: 'duplicate'>)
 >>> placement.place({"receivedDateTime": "2026-11-21T00:00:00Z"})
 <Placement.OUT_OF_WINDOW: 'out of window'>
+>>> try:
+...     placement.place({"receivedDateTime": "felix.baker@contoso.com"})
+... except UnplaceableRowError as error:
+...     print(error)
+...     print(error.column, error.expected)
+'receivedDateTime' is a JSON string of 23 characters, not an ISO-8601 date-time
+receivedDateTime timestamp
 
 A block of rows parsed at once is placed the same way, from its dates and message ids:
 
@@ -49,6 +57,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mgdc_pipelines.catalog import Dataset, Mode
+from mgdc_pipelines.catalog.json_rows import described
 from mgdc_pipelines.sources.base import ExtractRequest
 
 MESSAGE_ID_COLUMN = "internetMessageId"
@@ -70,7 +79,16 @@ class BlockPlacement:
 
 
 class UnplaceableRowError(ValueError):
-    """A row of a date-filtered dataset without a usable date: it fits no partition."""
+    """A row of a date-filtered dataset without a usable date: it fits no partition.
+
+    ``column`` is the date column, ``expected`` the type it must have (``timestamp``).
+    """
+
+    expected = "timestamp"
+
+    def __init__(self, message: str, *, column: str) -> None:
+        super().__init__(message)
+        self.column = column
 
 
 def row_date_column(request: ExtractRequest) -> str | None:
@@ -142,25 +160,29 @@ class RowPlacement:
         return pa.array(kept, type=pa.bool_()), duplicates
 
     def _row_date(self, row: Mapping[str, Any]) -> dt.datetime:
+        column = self.date_column
         value = next((row[key] for key in self._date_keys if row.get(key) is not None), None)
         if value is None:
             raise UnplaceableRowError(
-                f"no value for {self.date_column!r}, the date that places a row in a partition"
+                f"no value for {column!r}, the date that places a row in a partition",
+                column=column,
             )
         if not isinstance(value, str):
             raise UnplaceableRowError(
-                f"{self.date_column!r} is {value!r}; expected an ISO-8601 date-time string"
+                f"{column!r} is {described(value)}; expected an ISO-8601 date-time string",
+                column=column,
             )
         try:
             moment = dt.datetime.fromisoformat(value)
         except ValueError:
             raise UnplaceableRowError(
-                f"{self.date_column!r} is {value!r}, not an ISO-8601 date-time"
+                f"{column!r} is {described(value)}, not an ISO-8601 date-time", column=column
             ) from None
         if moment.tzinfo is None:
             raise UnplaceableRowError(
-                f"{self.date_column!r} is {value!r}, without a UTC offset (MGDC writes e.g. "
-                f"2021-02-03T00:37:46Z)"
+                f"{column!r} is an ISO-8601 date-time without a UTC offset (MGDC writes e.g. "
+                f"2021-02-03T00:37:46Z)",
+                column=column,
             )
         return moment
 

@@ -1,42 +1,64 @@
-"""The quarantine: delivered lines that could not become rows, kept with the reason, never lost.
+"""The quarantine: where each delivered line that could not become a row is, and why; never what.
 
 One JSON-lines file per extraction, created on the first quarantined line (a clean partition
 leaves no file)::
 
     <quarantine_dir>/<dataset full name>/<date>[-<scope>]-<UTC timestamp>.jsonl
 
-Each line is ``{"file": ..., "line": ..., "error": ..., "text": ...}``: the delivery file, the
-1-based line number, what is wrong, and the start of the line (at most
-:data:`~mgdc_pipelines.sources.landing.reader.EXCERPT_CHARS` characters).
+Each record says how to find and fix the line, and holds none of its content (lines are
+personal data, and the quarantine lies outside the authorized sink)::
 
->>> import datetime as dt, json, tempfile
+    {"file": ..., "line": 7, "offset": 1234, "error": ..., "column": ..., "expected": ...,
+     "sha256": ...}
+
+``file`` is the delivery file (``<container>/<blob>`` for Azure), ``line`` its 1-based number,
+``offset`` the byte offset of its start in the file (a byte-order mark counts), ``error`` what
+is wrong; ``column`` (a path inside nested values) and ``expected`` (its type) where a value is
+the problem, else null; ``sha256`` the hex SHA-256 of the line's bytes as delivered, line
+ending excluded, so the line can be matched without being shown (computed for quarantined
+lines only). Files are created owner-only (0600) in folders created owner-only (0700).
+
+>>> import json, stat, tempfile
 >>> from pathlib import Path
->>> from mgdc_pipelines.sources.landing.reader import LineRef
->>> quarantine = Quarantine(Path(tempfile.mkdtemp()), "BasicDataSet_v0.User_v1", "2026-11-20-all")
+>>> from mgdc_pipelines.sources.landing.reader import LineRef, RawLine
+>>> root = Path(tempfile.mkdtemp()) / "quarantine"
+>>> quarantine = Quarantine(root, "BasicDataSet_v0.Message_v1", "2026-11-20-all")
 >>> quarantine.path is None
 True
->>> quarantine.add(LineRef(Path("/landing/part-0001.json"), 7), "not valid JSON: ...", "{oops")
+>>> line = RawLine(LineRef(Path("/landing/part-0001.json"), 7, 412), b'{"isRead": "yes"}\\n')
+>>> quarantine.add(line, "line 7, column 'isRead': expected boolean, got a JSON string of 3 "
+...                "characters", column="isRead", expected="boolean")
 >>> quarantine.close()
 >>> quarantine.count, quarantine.path.parent.name, quarantine.path.name.startswith("2026-11-20-all-")
-(1, 'BasicDataSet_v0.User_v1', True)
->>> json.loads(quarantine.path.read_text())["line"]
-7
+(1, 'BasicDataSet_v0.Message_v1', True)
+>>> record = json.loads(quarantine.path.read_text())
+>>> record["line"], record["offset"], record["column"], record["expected"], "text" in record
+(7, 412, 'isRead', 'boolean', False)
+>>> record["sha256"] == line.sha256()
+True
+>>> oct(stat.S_IMODE(quarantine.path.stat().st_mode)), oct(stat.S_IMODE(root.stat().st_mode))
+('0o600', '0o700')
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 from typing import TextIO
 
-from mgdc_pipelines.sources.landing.reader import LineRef
+from mgdc_pipelines.sources.landing.reader import RawLine
+
+_OWNER_ONLY_FILE = 0o600
+_OWNER_ONLY_FOLDER = 0o700
 
 
 class Quarantine:
-    """Appends quarantined lines to this extraction's file, opened on first use."""
+    """Appends quarantine records to this extraction's file, opened on first use."""
 
     def __init__(self, folder: Path, dataset_name: str, partition_name: str) -> None:
+        self._root = folder
         self._folder = folder / dataset_name
         self._partition_name = partition_name
         self._stream: TextIO | None = None
@@ -44,10 +66,28 @@ class Quarantine:
         self.count = 0
         self.first: str | None = None  # "file:line: error" of the first line quarantined
 
-    def add(self, where: LineRef, error: str, text: str) -> None:
+    def add(
+        self,
+        line: RawLine,
+        error: str,
+        *,
+        column: str | None = None,
+        expected: str | None = None,
+    ) -> None:
+        """Record ``line`` with the reason (a message that names no value) and, where a value
+        is the problem, its ``column`` path and ``expected`` type."""
         if self._stream is None:
             self._stream = self._open()
-        record = {"file": str(where.file), "line": where.line, "error": error, "text": text}
+        where = line.where
+        record = {
+            "file": str(where.file),
+            "line": where.line,
+            "offset": where.offset,
+            "error": error,
+            "column": column,
+            "expected": expected,
+            "sha256": line.sha256(),
+        }
         self._stream.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.count += 1
         if self.first is None:
@@ -65,9 +105,14 @@ class Quarantine:
         self.close()
 
     def _open(self) -> TextIO:
-        self._folder.mkdir(parents=True, exist_ok=True)
-        # Microseconds keep two extractions of one partition apart; "x" never appends to another's.
+        # Created with their modes (never chmod-ed after): no moment where others may look in.
+        # Missing parents above the quarantine folder get the usual permissions, as `mkdir -p`.
+        self._root.mkdir(mode=_OWNER_ONLY_FOLDER, parents=True, exist_ok=True)
+        self._folder.mkdir(mode=_OWNER_ONLY_FOLDER, exist_ok=True)
+        # Microseconds keep two extractions of one partition apart; O_EXCL never appends to
+        # another's file nor follows a link planted at the name.
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         self.path = self._folder / f"{self._partition_name}-{stamp}.jsonl"
-        # A lone surrogate (JSON "\\ud800", valid JSON but not UTF-8) is written as that escape.
-        return open(self.path, "x", encoding="utf-8", errors="backslashreplace")
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _OWNER_ONLY_FILE)
+        # A file name that is not UTF-8 (surrogate-escaped by the OS layer) is written escaped.
+        return os.fdopen(descriptor, "w", encoding="utf-8", errors="backslashreplace")

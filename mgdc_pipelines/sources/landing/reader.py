@@ -3,6 +3,10 @@
 A delivery file is JSON lines: one object per line (MGDC's ``.json`` files are not JSON
 documents). Files are read as bytes, one line at a time, so a file of any size needs the memory
 of one line; a line that is not UTF-8 is malformed on its own instead of failing the file.
+Every line knows where it was delivered (:class:`LineRef`): the file, its 1-based number and
+the byte offset of its start in the file (a byte-order mark counts, as it does on disk).
+
+Errors say what is wrong and where, never what the line holds: lines are personal data.
 
 >>> parse_row(b'{"id": "m1", "isRead": true}\\r\\n')
 {'id': 'm1', 'isRead': True}
@@ -16,10 +20,16 @@ a JSON array, not an object (MGDC writes one JSON object per line)
 ... except MalformedLineError as error:
 ...     print(error)
 not valid JSON: duplicate key 'id' in an object
+>>> try:
+...     parse_row(b'{"id": "caf\\xe9"}')
+... except MalformedLineError as error:
+...     print(error)
+invalid UTF-8 at byte 12 of the line
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -28,8 +38,9 @@ from typing import Any
 
 import numpy as np
 
+from mgdc_pipelines.catalog.json_rows import json_kind, shown_key
+
 UTF8_BOM = b"\xef\xbb\xbf"
-EXCERPT_CHARS = 2000  # how much of a bad line the quarantine keeps
 # Bytes read per buffer, and so the most a block of lines parsed at once spans. 8 MiB is eight
 # of Arrow's 1 MiB units of parallel parsing (both cores busy) and about 1,400 Message_v1 lines;
 # the block's parsed table (every column, transient) is about as big again. At 32 MiB the peak
@@ -38,15 +49,15 @@ BLOCK_BYTES = 8 * 1024 * 1024
 _ANY_NUMBER_OF_LINES = 1 << 62
 _LINE_BREAK = ord("\n")
 
-_JSON_KINDS = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
-
 
 @dataclass(frozen=True)
 class LineRef:
-    """Where a row was delivered: file (or ``<container>/<blob>``) and 1-based line number."""
+    """Where a row was delivered: file (or ``<container>/<blob>``), 1-based line number, and the
+    byte offset of the line's start in that file (counting a byte-order mark before it)."""
 
     file: Path | str
     line: int
+    offset: int
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}"
@@ -54,6 +65,13 @@ class LineRef:
 
 @dataclass(frozen=True)
 class RawLine:
+    """One delivered line as read.
+
+    >>> line = RawLine(LineRef("part.json", 2, 10), b'{"a": 1}\\r\\n')
+    >>> line.content, line.sha256() == hashlib.sha256(b'{"a": 1}').hexdigest()
+    (b'{"a": 1}', True)
+    """
+
     where: LineRef
     data: bytes  # as read, line ending included, without the file's byte-order mark
 
@@ -61,13 +79,29 @@ class RawLine:
     def is_blank(self) -> bool:
         return not self.data.strip()
 
+    @property
+    def content(self) -> bytes:
+        """The line without its line ending (``\\n`` or ``\\r\\n``)."""
+        data = self.data
+        if data.endswith(b"\n"):
+            data = data[:-2] if data.endswith(b"\r\n") else data[:-1]
+        return data
+
+    def sha256(self) -> str:
+        """Hex SHA-256 of :attr:`content`: names the line without showing it."""
+        return hashlib.sha256(self.content).hexdigest()
+
 
 @dataclass(frozen=True)
 class DeliveredRow:
-    """A line parsed into a JSON object, and where it came from."""
+    """A line parsed into a JSON object, and the line it came from."""
 
-    where: LineRef
+    line: RawLine
     values: dict[str, Any]
+
+    @property
+    def where(self) -> LineRef:
+        return self.line.where
 
 
 class MalformedLineError(ValueError):
@@ -77,9 +111,9 @@ class MalformedLineError(ValueError):
 @dataclass(frozen=True)
 class LineBlock:
     """Whole lines of one file, read in one piece: ``buffer[start:end]``, numbered from
-    ``first_line``; ``breaks`` are the positions of its ``\\n`` in ``buffer``. The lines can be
-    parsed together (``view``) or one by one (``raw_lines``). The buffer is reused: a block
-    is valid until the next one is read."""
+    ``first_line`` and starting at byte ``offset`` of the file; ``breaks`` are the positions of
+    its ``\\n`` in ``buffer``. The lines can be parsed together (``view``) or one by one
+    (``raw_lines``). The buffer is reused: a block is valid until the next one is read."""
 
     file: Path | str
     first_line: int
@@ -88,6 +122,7 @@ class LineBlock:
     start: int
     end: int
     breaks: np.ndarray
+    offset: int
 
     @property
     def view(self) -> memoryview:
@@ -97,9 +132,10 @@ class LineBlock:
         ends = (self.breaks + 1).tolist()
         if not ends or ends[-1] < self.end:
             ends.append(self.end)  # the last line of a file may lack a line break
-        position = self.start
+        position, to_file_offset = self.start, self.offset - self.start
         for number, line_end in enumerate(ends, self.first_line):
-            yield RawLine(LineRef(self.file, number), bytes(self.buffer[position:line_end]))
+            where = LineRef(self.file, number, position + to_file_offset)
+            yield RawLine(where, bytes(self.buffer[position:line_end]))
             position = line_end
 
 
@@ -111,18 +147,21 @@ def line_blocks(
 ) -> Iterator[LineBlock]:
     """The lines of one delivery, in blocks of at most ``max_lines`` lines and at most
     ``block_bytes`` bytes (unless a single line is longer); a UTF-8 byte-order mark at the
-    start is dropped. Bytes are read into one buffer of ``block_bytes``, reused from block to
-    block, so memory does not depend on the size of the file.
+    start is dropped (but counted in the blocks' byte offsets). Bytes are read into one buffer
+    of ``block_bytes``, reused from block to block, so memory does not depend on the size of the
+    file.
 
     >>> import io
     >>> stream = io.BytesIO(UTF8_BOM + b'{"a": 1}\\n\\n{"b": 2}\\n{"c": 3}')
-    >>> [(b.first_line, b.lines, bytes(b.view)) for b in line_blocks(stream.readinto, "f", max_lines=2)]
-    [(1, 2, b'{"a": 1}\\n\\n'), (3, 2, b'{"b": 2}\\n{"c": 3}')]
+    >>> blocks = line_blocks(stream.readinto, "f", max_lines=2)
+    >>> [(b.first_line, b.lines, b.offset, bytes(b.view)) for b in blocks]
+    [(1, 2, 3, b'{"a": 1}\\n\\n'), (3, 2, 13, b'{"b": 2}\\n{"c": 3}')]
     """
     if max_lines < 1 or block_bytes < 1:
         raise ValueError(f"max_lines and block_bytes must be positive, got {max_lines}, {block_bytes}")
     buffer = bytearray(max(block_bytes, len(UTF8_BOM)))
     kept, first_line, at_start = 0, 1, True  # kept: bytes of an unfinished line at the front
+    buffer_offset = 0  # where buffer[0] lies in the file
     while True:
         filled = kept + _fill(read_into, memoryview(buffer)[kept:])
         at_eof = filled < len(buffer)
@@ -142,11 +181,14 @@ def line_blocks(
                 break  # the rest is the start of a line that goes on in the next read
             lines = (last - index) + (buffer[end - 1] != _LINE_BREAK)
             block_breaks = np.array(breaks[index:last], dtype=np.int64)
-            yield LineBlock(file, first_line, lines, buffer, start, end, block_breaks)
+            yield LineBlock(
+                file, first_line, lines, buffer, start, end, block_breaks, buffer_offset + start
+            )
             first_line, start, index = first_line + lines, end, last
         if at_eof:
             return
         kept = filled - start
+        buffer_offset += start  # buffer[start:filled] moves to the front
         # Room for twice the unfinished line: a line longer than the buffer fits the next one.
         size = max(block_bytes, 2 * kept)
         if size == len(buffer):
@@ -219,8 +261,9 @@ def lines_of_chunks(chunks: Iterable[bytes], file: Path | str) -> Iterator[RawLi
     """:func:`read_lines` for a stream of byte chunks (a blob download): lines split across
     chunks are joined.
 
-    >>> [line.data for line in lines_of_chunks([UTF8_BOM + b'{"a": 1}\\n{"b"', b': 2}\\n', b'{}'], "c/b")]
-    [b'{"a": 1}\\n', b'{"b": 2}\\n', b'{}']
+    >>> chunks = [UTF8_BOM + b'{"a": 1}\\n{"b"', b': 2}\\n', b'{}']
+    >>> [(line.where.offset, line.data) for line in lines_of_chunks(chunks, "c/b")]
+    [(3, b'{"a": 1}\\n'), (12, b'{"b": 2}\\n'), (21, b'{}')]
     >>> str(next(lines_of_chunks([b"x"], "c/b.json")).where)
     'c/b.json:1'
     """
@@ -229,34 +272,29 @@ def lines_of_chunks(chunks: Iterable[bytes], file: Path | str) -> Iterator[RawLi
 
 
 def parse_row(data: bytes) -> dict[str, Any]:
-    """One line as a JSON object; raises :class:`MalformedLineError` saying what is wrong."""
+    """One line as a JSON object; raises :class:`MalformedLineError` saying what is wrong (and
+    where in the line), never quoting the line."""
     try:
         text = data.decode("utf-8").rstrip("\r\n")  # so error columns count from the line's start
     except UnicodeDecodeError as error:
-        raise MalformedLineError(f"not UTF-8 text: {error}") from None
+        # The codec's own message shows the offending bytes.
+        raise MalformedLineError(f"invalid UTF-8 at byte {error.start + 1} of the line") from None
     try:
         value = json.loads(
             text, object_pairs_hook=_object_without_repeated_keys, parse_constant=_no_constants
         )
     except json.JSONDecodeError as error:
-        raise MalformedLineError(f"not valid JSON: {error.msg} at column {error.colno}") from None
-    except ValueError as error:  # from the hooks
+        # Python's scanner may append the character it choked on ("Invalid \\escape: 'x'");
+        # some messages end in "at", which the column follows anyway.
+        reason = error.msg.partition(":")[0].removesuffix(" at")
+        raise MalformedLineError(f"not valid JSON: {reason} at column {error.colno}") from None
+    except ValueError as error:  # from the hooks, which word their messages without values
         raise MalformedLineError(f"not valid JSON: {error}") from None
     if not isinstance(value, dict):
-        kind = "null" if value is None else _JSON_KINDS.get(type(value), type(value).__name__)
         raise MalformedLineError(
-            f"a JSON {kind}, not an object (MGDC writes one JSON object per line)"
+            f"a JSON {json_kind(value)}, not an object (MGDC writes one JSON object per line)"
         )
     return value
-
-
-def excerpt(line: bytes | str) -> str:
-    """The start of a line for the quarantine file (undecodable bytes shown as U+FFFD)."""
-    text = line.decode("utf-8", errors="replace") if isinstance(line, bytes) else line
-    text = text.rstrip("\r\n")
-    if len(text) <= EXCERPT_CHARS:
-        return text
-    return text[:EXCERPT_CHARS] + f"... [{len(text) - EXCERPT_CHARS} more characters]"
 
 
 def _object_without_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -265,7 +303,7 @@ def _object_without_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any
     if len(value) != len(pairs):
         seen: set[str] = set()
         repeated = next(key for key, _ in pairs if key in seen or seen.add(key))
-        raise ValueError(f"duplicate key {repeated!r} in an object")
+        raise ValueError(f"duplicate key {shown_key(repeated)} in an object")
     return value
 
 

@@ -6,16 +6,19 @@ once with Arrow (``arrow_blocks.py``), placing its rows in or out of the partiti
 dates (``placement.py``): one batch per block. A block Arrow cannot read exactly as the
 line-by-line path would (a malformed line, an unknown key, ...) is read line by line instead:
 each row placed, rows converted in chunks of ``request.batch_rows`` (``batches.py``). Lines that
-cannot become rows go to the quarantine (``quarantine.py``); everything is counted in the
-extraction's :class:`~mgdc_pipelines.sources.landing.stats.LandingStats`. Memory holds one
-buffer of lines (``reader.BLOCK_BYTES``) and one block's rows (plus, with ``dedupe_messages``,
-the partition's message ids).
+cannot become rows go to the quarantine (``quarantine.py``: where and why, never the line's
+content); everything is counted in the extraction's
+:class:`~mgdc_pipelines.sources.landing.stats.LandingStats`. Memory holds one buffer of lines
+(``reader.BLOCK_BYTES``) and one block's rows (plus, with ``dedupe_messages``, the partition's
+message ids).
+
+No message of this path (quarantine records, :class:`LandingQualityError`, stats) holds a row
+value: errors name the file, line, column, expected type and the JSON kind that arrived.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -37,10 +40,8 @@ from mgdc_pipelines.sources.landing.quarantine import Quarantine
 from mgdc_pipelines.sources.landing.reader import (
     DeliveredRow,
     LineBlock,
-    LineRef,
     MalformedLineError,
     RawLine,
-    excerpt,
     parse_row,
 )
 from mgdc_pipelines.sources.landing.store import (
@@ -198,29 +199,32 @@ class LandingExtraction(Iterator[pa.RecordBatch]):
             try:
                 values = parse_row(line.data)
                 where_it_goes = placement.place(values)
-            except (MalformedLineError, UnplaceableRowError) as error:
-                self._set_aside(line.where, str(error), excerpt(line.data))
+            except MalformedLineError as error:
+                self._set_aside(line, str(error))
+                continue
+            except UnplaceableRowError as error:
+                self._set_aside(line, str(error), error.column, error.expected)
                 continue
             if where_it_goes is Placement.OUT_OF_WINDOW:
                 stats.rows_out_of_window += 1
             elif where_it_goes is Placement.DUPLICATE:
                 stats.duplicates_dropped += 1
             else:
-                yield DeliveredRow(line.where, values)
+                yield DeliveredRow(line, values)
 
     def _converted(self, chunk: list[DeliveredRow]) -> Iterator[pa.RecordBatch]:
         for outcome in convert_rows(self.request.dataset, chunk, self.request.columns):
             if isinstance(outcome, Rejected):
-                # The line parsed, so its object stands in for it (the raw text is not kept).
-                text = json.dumps(outcome.row.values, ensure_ascii=False)
-                self._set_aside(outcome.row.where, outcome.error, excerpt(text))
+                self._set_aside(outcome.row.line, outcome.error, outcome.column, outcome.expected)
                 continue
             self.stats.unknown_keys.update(outcome.unknown_keys)
             self.stats.rows_yielded += outcome.batch.num_rows
             yield outcome.batch
 
-    def _set_aside(self, where: LineRef, error: str, text: str) -> None:
-        self._quarantine.add(where, error, text)
+    def _set_aside(
+        self, line: RawLine, error: str, column: str | None = None, expected: str | None = None
+    ) -> None:
+        self._quarantine.add(line, error, column=column, expected=expected)
         self.stats.quarantined += 1
         self.stats.quarantine_file = self._quarantine.path
 

@@ -69,7 +69,7 @@ def outcome(source: LandingSource, **options):
     table, extraction = extract(source, request("Message_v1", batch_rows=4, **options))
     stats = extraction.stats.as_metadata()
     stats.pop("landing/quarantine_file")
-    records = [(r["file"], r["line"], r["error"], r["text"]) for r in quarantined(extraction)]
+    records = [tuple(sorted(r.items())) for r in quarantined(extraction)]
     return table, stats, records
 
 

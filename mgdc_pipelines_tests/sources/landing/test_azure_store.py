@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from pathlib import Path
 
@@ -50,7 +51,9 @@ def azure_source(azurite, container: str, quarantine_dir: Path, **options) -> La
 def write_messages(landing: Path) -> None:
     long_subject = "x" * (5 * CHUNK)  # one line over several download chunks
     deliver(landing, "Message_v1", [message(1), message(2, subject=long_subject)], part=1)
+    # Two bad lines: a short one, and one over several download chunks, ended by CRLF.
     text = json_lines([message(3), message(4, received="2026-11-19T09:00:00Z")]) + "{oops\n"
+    text += '{"id": "m8", "subject": "' + "y" * (3 * CHUNK) + '", oops}\r\n'
     write_file(landing / "BasicDataSet_v0.Message_v1" / "run-1" / "part-0002.json", text, bom=True)
     deliver(landing, "Message_v1", [message(5)], run="run-2")
     deliver(landing, "Message_v1", [message(6)], run="_staging")  # hidden: skipped
@@ -81,11 +84,18 @@ def test_a_container_delivery_reads_exactly_like_the_same_local_folder(azurite, 
     assert dict(remote_stats.files_skipped) == {
         "hidden (_ or . prefix)": 2, "not .json/.jsonl": 1, "another scope's folder": 1,
     }
-    [record] = quarantined(remote_run)
-    [local_record] = quarantined(local_run)
+    records, local_records = quarantined(remote_run), quarantined(local_run)
     blob = f"{container}/{PREFIX}/BasicDataSet_v0.Message_v1/run-1/part-0002.json"
-    assert (record["file"], record["line"]) == (blob, 3) == (blob, local_record["line"])
-    assert record["error"] == local_record["error"] and record["text"] == "{oops"
+    assert [(r["file"], r["line"]) for r in records] == [(blob, 3), (blob, 4)]
+    for record, local_record in zip(records, local_records, strict=True):
+        assert {**record, "file": None} == {**local_record, "file": None}
+    # the blob's bytes at each offset are the line the hash names (the BOM counts in offsets)
+    data = (landing / "BasicDataSet_v0.Message_v1" / "run-1" / "part-0002.json").read_bytes()
+    short, long = records
+    assert data[short["offset"]:].startswith(b"{oops\n") and short["offset"] > CHUNK
+    end = data.index(b"\r\n", long["offset"])
+    assert long["sha256"] == hashlib.sha256(data[long["offset"]:end]).hexdigest()
+    assert end - long["offset"] > 3 * CHUNK  # the line came in four chunks or more
 
 
 def test_a_single_blob_and_day_folders_follow_the_folder_rules(azurite, container, tmp_path):

@@ -1,8 +1,10 @@
-"""Malformed lines go to the quarantine with file, line and reason; too many fail the partition."""
+"""Malformed lines go to the quarantine with file, line, offset, reason and hash, never their
+content; too many fail the partition."""
 
 from __future__ import annotations
 
-import json
+import hashlib
+import stat
 
 import pytest
 
@@ -58,15 +60,60 @@ def test_each_bad_line_is_quarantined_with_its_file_line_and_reason(tolerant, la
     assert errors[2] == "not valid JSON: Expecting value at column 25"
     assert errors[3] == "a JSON array, not an object (MGDC writes one JSON object per line)"
     assert errors[4] == "a JSON number, not an object (MGDC writes one JSON object per line)"
-    assert errors[5].startswith("BasicDataSet_v0.Message_v1: line 5, column 'isRead': cannot convert 'yes'")
-    assert "line 6, column 'toRecipients'" in errors[6] and "expected a JSON array" in errors[6]
+    assert errors[5] == (
+        "BasicDataSet_v0.Message_v1: line 5, column 'isRead': expected boolean, "
+        "got a JSON string of 3 characters"
+    )
+    assert errors[6] == (
+        "BasicDataSet_v0.Message_v1: line 6, column 'toRecipients': expected array, "
+        "got a JSON string of 15 characters"
+    )
     assert errors[7] == "no value for 'receivedDateTime', the date that places a row in a partition"
-    assert errors[8] == "'receivedDateTime' is 'yesterday', not an ISO-8601 date-time"
+    assert errors[8] == "'receivedDateTime' is a JSON string of 9 characters, not an ISO-8601 date-time"
     assert "without a UTC offset" in errors[9]
     assert errors[10] == "not valid JSON: duplicate key 'id' in an object"
-    assert errors[11].startswith("not UTF-8 text")
-    assert records[3]["text"] == '["not", "an", "object"]'
-    assert json.loads(records[5]["text"])["isRead"] == "yes"
+    assert errors[11] == "invalid UTF-8 at byte 12 of the line"  # the é of {"id": "café"} in Latin-1
+    # a value is the problem: its column and type; a line is: neither
+    columns = {line: (record["column"], record["expected"]) for line, record in records.items()}
+    assert columns[5] == ("isRead", "boolean") and columns[6] == ("toRecipients", "array")
+    assert columns[7] == columns[8] == columns[9] == ("receivedDateTime", "timestamp")
+    assert columns[2] == columns[3] == columns[11] == (None, None)
+    assert all("text" not in record and "yes" not in str(record) for record in records.values())
+
+
+def test_each_record_has_the_byte_offset_and_hash_of_its_line(tolerant, landing):
+    path = deliver_with_bad_lines(landing)
+    _, extraction = extract(tolerant, request("Message_v1"))
+    delivered = path.read_bytes().split(b"\n")
+    starts = [sum(len(line) + 1 for line in delivered[:n]) for n in range(len(delivered))]
+    for record in quarantined(extraction):
+        line = delivered[record["line"] - 1]
+        assert record["offset"] == starts[record["line"] - 1]
+        assert record["sha256"] == hashlib.sha256(line).hexdigest()
+
+
+def test_offsets_count_the_byte_order_mark_and_hashes_exclude_crlf(tolerant, landing):
+    lines = [json_lines([message(1)]).encode(), b'{"id": "m2", oops\r\n', b'[1]']  # the last without a line end
+    path = landing / MESSAGE_FOLDER / "part.json"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"\xef\xbb\xbf" + b"".join(lines))
+    _, extraction = extract(tolerant, request("Message_v1"))
+    first, second = quarantined(extraction)
+    assert (first["line"], first["offset"]) == (2, 3 + len(lines[0]))
+    assert first["sha256"] == hashlib.sha256(b'{"id": "m2", oops').hexdigest()
+    assert (second["line"], second["offset"]) == (3, 3 + len(lines[0]) + len(lines[1]))
+    assert second["sha256"] == hashlib.sha256(b"[1]").hexdigest()
+    data = path.read_bytes()
+    assert data[first["offset"] : first["offset"] + 12] == b'{"id": "m2",'  # an operator can seek to it
+
+
+def test_the_quarantine_file_and_its_folders_are_owner_only(tolerant, landing, quarantine_dir):
+    deliver_with_bad_lines(landing)
+    _, extraction = extract(tolerant, request("Message_v1"))
+    path = extraction.stats.quarantine_file
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(quarantine_dir.stat().st_mode) == 0o700
 
 
 def test_every_line_is_accounted_for(tolerant, landing):
@@ -93,11 +140,11 @@ def test_a_clean_partition_leaves_no_quarantine_file(source, landing, quarantine
     assert extraction.stats.quarantine_file is None and not quarantine_dir.exists()
 
 
-def test_long_lines_are_truncated_in_the_quarantine(source, landing):
+def test_a_long_bad_line_leaves_a_short_record(source, landing):
     write_file(landing / MESSAGE_FOLDER / "part.json", '{"id": "' + "x" * 10_000 + "\n" + json_lines([message(1)]))
     _, extraction = extract(source, request("Message_v1"))
     [record] = quarantined(extraction)
-    assert len(record["text"]) < 2100 and record["text"].endswith("more characters]")
+    assert "xxx" not in str(record) and len(str(record)) < 500
 
 
 def test_too_many_bad_lines_fail_the_partition_with_counts_and_the_quarantine_file(landing, quarantine_dir):

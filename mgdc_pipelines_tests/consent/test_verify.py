@@ -1,0 +1,48 @@
+"""Checks on a committed partition report what is wrong by column and count, never the values
+they found (those become check metadata and the suspension reason)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+
+from mgdc_pipelines.catalog import get_dataset
+from mgdc_pipelines.consent.verify import SCOPE_COMPLIANCE, WrittenPartition, verify_partition
+from mgdc_pipelines.sinks.base import PartitionRef
+from mgdc_pipelines.sinks.local import LocalSink
+
+MESSAGE = get_dataset("Message_v1")
+TENANT = "00000000-0000-0000-0000-0000000000aa"
+ALLOWED_USER = "00000000-0000-0000-0000-000000000001"
+FOREIGN_TENANTS = [f"foreign-tenant-{n}-felix.baker.sentinel" for n in range(7)]
+OUTSIDERS = [f"outsider-{n}-felix.baker.sentinel" for n in range(3)]
+
+
+def committed(tmp_path, rows: list[dict]) -> tuple[LocalSink, PartitionRef]:
+    sink = LocalSink(tmp_path / "data")
+    partition = PartitionRef(MESSAGE.name, dt.date(2026, 11, 20), "sales")
+    schema = MESSAGE.output_schema(["subject"])
+    writer = sink.open_partition(partition, schema)
+    writer.write(pa.RecordBatch.from_pylist(rows, schema=schema))
+    writer.commit()
+    return sink, partition
+
+
+def test_rows_of_other_tenants_and_scopes_are_counted_by_column_not_listed(tmp_path):
+    rows = [{"subject": "ok", "ptenant": TENANT, "puser": ALLOWED_USER}]
+    rows += [{"subject": "x", "ptenant": tenant, "puser": ALLOWED_USER} for tenant in FOREIGN_TENANTS]
+    rows += [{"subject": "y", "ptenant": TENANT, "puser": user} for user in OUTSIDERS * 2]
+    sink, partition = committed(tmp_path, rows)
+    written = WrittenPartition(
+        partition, MESSAGE, frozenset({"subject"}), frozenset(), frozenset(), TENANT,
+        frozenset({ALLOWED_USER}),
+    )
+
+    problems = verify_partition(sink, written)[SCOPE_COMPLIANCE]
+
+    assert problems == [
+        f"column 'ptenant' holds 7 other tenant id(s) (expected only {TENANT})",
+        "column 'puser' holds 3 value(s) outside the authorized scope",
+    ]
+    assert "sentinel" not in repr(problems)
