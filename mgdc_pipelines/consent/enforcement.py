@@ -41,6 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mgdc_pipelines.catalog import Dataset
+from mgdc_pipelines.catalog.json_rows import uncastable_count
 from mgdc_pipelines.consent.scrubbing import address_columns, rows_involving
 from mgdc_pipelines.consent.transforms import (
     HASHABLE_TYPES,
@@ -262,8 +263,6 @@ class Enforcer:
         )
 
     def _in_catalog_type(self, name: str, values: pa.Array) -> pa.Array:
-        from mgdc_pipelines.catalog.json_rows import uncastable_count
-
         catalog_type = self.dataset.column(name).type
         if values.type == catalog_type:
             return values
