@@ -10,13 +10,22 @@ This is the copy path every run goes through, independent of Dagster:
 >>> from mgdc_pipelines.sources.synthetic import SyntheticSource, TenantConfig
 >>> app = load_spec(DEMO_SPEC_PATH)
 >>> partition = PartitionRef("BasicDataSet_v0.User_v1", dt.date(2026, 11, 20), "sales")
->>> result = copy_partition(
-...     SyntheticSource(TenantConfig(seed=42, users=40)),
-...     LocalSink(tempfile.mkdtemp()),
-...     request_for(app, app.dataset("User_v1"), partition),
-...     partition,
-... )
+>>> sink, request = LocalSink(tempfile.mkdtemp()), request_for(app, app.dataset("User_v1"), partition)
+>>> result = copy_partition(SyntheticSource(TenantConfig(seed=42, users=40)), sink, request, partition)
 >>> result.rows > 0
+True
+
+A source that gives no rows never silently replaces a partition that has some (a 0-byte
+delivery, an outage that looks like an empty day): the committed rows stay as they were.
+
+>>> class NoRows:
+...     def extract(self, request):
+...         return iter(())
+>>> copy_partition(NoRows(), sink, request, partition)  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+mgdc_pipelines.transfer.EmptyReplacementError: BasicDataSet_v0.User_v1 partition 2026-11-20|sales: the copy produced no rows, but the committed partition holds ... rows; ...
+>>> sink.committed_rows(partition) == result.rows
 True
 """
 
@@ -54,6 +63,21 @@ def request_for(app: AppSpec, item: DatasetSpec, partition: PartitionRef) -> Ext
     )
 
 
+class EmptyReplacementError(ValueError):
+    """A copy that produced no rows would have replaced a committed partition that has rows."""
+
+    def __init__(self, partition: PartitionRef, previous_rows: int) -> None:
+        self.partition = partition
+        self.previous_rows = previous_rows
+        super().__init__(
+            f"{partition.dataset} partition {partition.key}: the copy produced no rows, but the "
+            f"committed partition holds {previous_rows} rows; refusing to replace them with an "
+            "empty partition (they are left as they were). Check the source (an empty or "
+            "truncated delivery?). If this dataset may really become empty, set "
+            "`allow_empty_replacement: true` on it under `datasets:` in the spec."
+        )
+
+
 class BatchFilter(Protocol):
     """What stands between source and sink (consent enforcement): batches in, batches out."""
 
@@ -69,13 +93,18 @@ def copy_partition(
     request: ExtractRequest,
     partition: PartitionRef,
     batch_filter: BatchFilter | None = None,
+    *,
+    allow_empty_replacement: bool = False,
 ) -> CommitInfo:
     """Stream ``request`` from ``source`` into ``partition`` of ``sink`` and commit it.
 
     Every batch goes through ``batch_filter`` (consent enforcement) before it is written; the
     source reads one batch ahead in a background thread (``sources/read_ahead.py``).
     Nothing becomes visible unless every batch was written: any error aborts the attempt and
-    leaves the previously committed partition (if any) untouched.
+    leaves the previously committed partition (if any) untouched. When no row was written and
+    the committed partition has rows, the attempt is aborted with :class:`EmptyReplacementError`
+    unless ``allow_empty_replacement`` (the dataset's ``allow_empty_replacement`` in the spec).
+    An empty first commit is fine.
     """
     schema = batch_filter.output_schema if batch_filter else request.output_schema
     with copy_memory_pool():  # an allocator that returns freed memory (memory_pool.py)
@@ -85,7 +114,16 @@ def copy_partition(
             with ReadAhead(source.extract(request), depth=READ_AHEAD_BATCHES) as batches:
                 for batch in batches:
                     writer.write(batch_filter.apply(batch) if batch_filter else batch)
+            if writer.rows == 0 and not allow_empty_replacement:
+                refuse_empty_replacement(sink, partition)
             return writer.commit()
         except BaseException:
             writer.abort()
             raise
+
+
+def refuse_empty_replacement(sink: Sink, partition: PartitionRef) -> None:
+    """Raise :class:`EmptyReplacementError` if ``partition`` has committed rows."""
+    previous_rows = sink.committed_rows(partition)
+    if previous_rows:  # None (nothing committed) or 0 (empty before): nothing is lost
+        raise EmptyReplacementError(partition, previous_rows)

@@ -19,6 +19,7 @@ METADATA_SCOPE_GROUPS = "mgdc/scope_groups"
 METADATA_DATE = "mgdc/date"
 METADATA_BYTES = "mgdc/bytes"
 METADATA_FILES = "mgdc/files"
+METADATA_EMPTY_PARTITION = "mgdc/empty_partition"  # True when the commit holds no rows
 METADATA_APP = "mgdc/app"
 METADATA_REFUSED_COLUMNS = "consent/refused_columns"
 METADATA_FINGERPRINT = "consent/fingerprint"

@@ -12,6 +12,7 @@ from dagster._core.definitions.metadata.metadata_set import TableMetadataSet, Ur
 from mgdc_pipelines.defs.constants import (
     METADATA_BYTES,
     METADATA_DATE,
+    METADATA_EMPTY_PARTITION,
     METADATA_FILES,
     METADATA_SCOPE,
     METADATA_SCOPE_GROUPS,
@@ -31,7 +32,22 @@ def dataset_table_metadata(schema: pa.Schema, table_name: str) -> dict:
 
 
 def partition_metadata(request: ExtractRequest, info: CommitInfo) -> dict:
-    """What one committed partition reports in the Dagster UI."""
+    """What one committed partition reports in the Dagster UI.
+
+    An empty commit says so (``mgdc/empty_partition``), so a day without rows stands out from
+    one with a few:
+
+    >>> import datetime as dt
+    >>> from mgdc_pipelines.catalog import get_dataset
+    >>> from mgdc_pipelines.sinks.base import PartitionRef
+    >>> from mgdc_pipelines.sources.base import Scope, TimeWindow
+    >>> day = dt.date(2026, 11, 20)
+    >>> dataset = get_dataset("User_v1")
+    >>> request = ExtractRequest(dataset, ("id",), None, TimeWindow.for_day(day), Scope.everyone(), "t")
+    >>> info = CommitInfo(PartitionRef(dataset.name, day, "all"), "file:///d", ("file:///d/p",), 0, 9)
+    >>> partition_metadata(request, info)["mgdc/empty_partition"]
+    True
+    """
     scope = request.scope
     return {
         **TableMetadataSet(
@@ -42,6 +58,7 @@ def partition_metadata(request: ExtractRequest, info: CommitInfo) -> dict:
         **UriMetadataSet(uri=info.uri),
         METADATA_BYTES: dg.MetadataValue.int(info.bytes),
         METADATA_FILES: dg.MetadataValue.int(len(info.files)),
+        METADATA_EMPTY_PARTITION: info.rows == 0,
         METADATA_DATE: info.partition.date.isoformat(),
         METADATA_SCOPE: scope.key,
         METADATA_SCOPE_GROUPS: "all" if scope.is_everyone else ", ".join(scope.group_ids or ()),

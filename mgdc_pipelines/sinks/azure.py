@@ -10,7 +10,9 @@ manifest. An attempt writes its data files under names unique to it; ``commit()`
 readers read only the files a manifest lists, so they see the old partition or the new one,
 never a mix (a reader that loses a race with the cleanup below gets "file not found" and reads
 again). After publishing, the previous attempt's files and any abandoned attempt's leftovers are
-deleted; ``abort()`` deletes the attempt's own blobs. What counts as abandoned (a live
+deleted; ``abort()`` deletes the attempt's own blobs. ``withdraw()`` is the reverse of a commit:
+it deletes the manifest first (the atomic unpublish), then the files it listed and the folder's
+leftovers. What counts as abandoned (a live
 concurrent attempt is never touched) is explained in :mod:`mgdc_pipelines.sinks.azure_cleanup`.
 
 Writes stream: each part file goes through a
@@ -37,25 +39,42 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
-from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
+from azure.core import MatchConditions
+from azure.core.exceptions import (
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceModifiedError,
+    ResourceNotFoundError,
+)
 from azure.storage.blob import ContainerClient
 
 from mgdc_pipelines.sinks.azure_account import AzureAccount, BlobCredential
 from mgdc_pipelines.sinks.azure_blob_io import DEFAULT_BLOCK_SIZE, BlobReadHandler
-from mgdc_pipelines.sinks.azure_cleanup import remove_orphans
+from mgdc_pipelines.sinks.azure_cleanup import delete_if_present, remove_orphans
 from mgdc_pipelines.sinks.azure_writer import AzureBlobPartitionWriter
-from mgdc_pipelines.sinks.base import PartitionRef
-from mgdc_pipelines.sinks.formats import format_for, read_file_columns, read_file_schema
+from mgdc_pipelines.sinks.base import PartitionRef, WithdrawnPartition
+from mgdc_pipelines.sinks.formats import (
+    count_file_rows,
+    format_for,
+    read_file_columns,
+    read_file_schema,
+    scannable,
+)
 from mgdc_pipelines.sinks.layout import (
     MANIFEST_FILE,
     dataset_file_format,
     hive_partitioning,
     manifest_files,
+    manifest_rows,
     quote_path,
 )
 from mgdc_pipelines.sinks.rolling import ROW_GROUP_BYTES
 
 __all__ = ["AzureBlobSink", "AzureBlobPartitionWriter", "BlobCredential"]
+
+# A withdraw retries when a concurrent commit replaces the manifest it read; more than this many
+# replacements in a row means something keeps committing the partition: fail rather than loop.
+_WITHDRAW_TRIES = 5
 
 
 class AzureBlobSink:
@@ -108,6 +127,10 @@ class AzureBlobSink:
         """The partition's blob-name prefix inside the container (no trailing slash)."""
         return "/".join(filter(None, [self.prefix, partition.relative_path]))
 
+    def write_locations(self, partition: PartitionRef) -> tuple[str, ...]:
+        """An attempt writes only inside the partition folder (data, marker and manifest)."""
+        return (self.uri(partition),)
+
     @property
     def container_client(self) -> ContainerClient:
         if self._container_client is None:
@@ -154,12 +177,74 @@ class AzureBlobSink:
 
     def committed_names(self, partition: PartitionRef) -> list[str]:
         """File names the partition's manifest lists; empty when nothing is committed."""
+        payload = self._manifest(partition)
+        return [] if payload is None else manifest_files(payload, where=self._manifest_uri(partition))
+
+    def committed_rows(self, partition: PartitionRef) -> int | None:
+        """Rows the partition's manifest records; None when nothing is committed.
+
+        A manifest that records no count, or 0 (which would let an empty copy replace the
+        partition), is checked by counting its files' rows (free for a truly empty partition).
+        """
+        payload = self._manifest(partition)
+        if payload is None:
+            return None
+        rows = manifest_rows(payload)
+        if rows:
+            return rows
+        return sum(self._file_rows(path) for path in self.committed_files(partition))
+
+    def withdraw(self, partition: PartitionRef) -> WithdrawnPartition | None:
+        """Delete the manifest (readers stop seeing the partition at once), then its files and
+        the folder's leftovers. None when nothing is committed."""
+        folder = self.folder(partition)
+        for _ in range(_WITHDRAW_TRIES):
+            try:
+                download = self.container_client.download_blob(f"{folder}/{MANIFEST_FILE}")
+                payload = download.readall()
+                # Only the manifest read here: a newer commit's manifest is withdrawn by a new try.
+                self.container_client.delete_blob(
+                    f"{folder}/{MANIFEST_FILE}",
+                    etag=download.properties.etag,
+                    match_condition=MatchConditions.IfNotModified,
+                )
+            except ResourceNotFoundError:
+                return None  # nothing committed, or withdrawn meanwhile
+            except ResourceModifiedError:
+                continue
+            return self._delete_withdrawn(partition, payload)
+        raise RuntimeError(
+            f"could not withdraw {self.uri(partition)}: its manifest was replaced by "
+            f"{_WITHDRAW_TRIES} commits in a row while it was being withdrawn"
+        )
+
+    def _delete_withdrawn(self, partition: PartitionRef, payload: bytes) -> WithdrawnPartition:
         folder = self.folder(partition)
         try:
-            payload = self.container_client.download_blob(f"{folder}/{MANIFEST_FILE}").readall()
+            names = manifest_files(payload, where=self._manifest_uri(partition))
+        except ValueError:
+            names = []  # an unreadable manifest: its files are removed with the leftovers below
+        rows = manifest_rows(payload)
+        for name in names:
+            delete_if_present(self.container_client, f"{folder}/{name}")
+        # Files of a commit that landed meanwhile are listed by its manifest and kept.
+        remove_orphans(self.container_client, folder, lambda: set(self.committed_names(partition)))
+        return WithdrawnPartition(
+            partition=partition,
+            uri=self.uri(partition),
+            files=tuple(self.file_uri(f"{folder}/{name}") for name in names),
+            rows=rows or 0,
+        )
+
+    def _manifest(self, partition: PartitionRef) -> bytes | None:
+        name = f"{self.folder(partition)}/{MANIFEST_FILE}"
+        try:
+            return self.container_client.download_blob(name).readall()
         except ResourceNotFoundError:
-            return []
-        return manifest_files(payload, where=f"{self.uri(partition)}/{MANIFEST_FILE}")
+            return None
+
+    def _manifest_uri(self, partition: PartitionRef) -> str:
+        return f"{self.uri(partition)}/{MANIFEST_FILE}"
 
     def committed_files(self, partition: PartitionRef) -> list[str]:
         """Blob names (inside the container) of every file a reader of ``partition`` sees."""
@@ -184,7 +269,8 @@ class AzureBlobSink:
         The manifests are read now; the files when the dataset is scanned. ``schema`` (the written
         schema) is what JSON-lines files are parsed with, so both formats read back typed.
         """
-        files = [path for partition in partitions for path in self.committed_files(partition)]
+        listed = [path for partition in partitions for path in self.committed_files(partition)]
+        files = self._scannable(listed)
         partitioning, partition_fields = hive_partitioning(partitions)
         base = "/".join(filter(None, [self.prefix, partitions[0].dataset])) if partitions else None
         return pads.dataset(
@@ -206,6 +292,25 @@ class AzureBlobSink:
     def file_uri(self, path: str) -> str:
         """URI of a blob of the container, e.g. one of :meth:`committed_files`."""
         return f"{self.account.url}/{self.container}/{quote_path(path)}"
+
+    def _scannable(self, paths: list[str]) -> list[str]:
+        """``paths`` without empty JSON-lines files, which a dataset scan cannot open."""
+        if self.format.name == "parquet":
+            return paths  # a Parquet file is never empty (it has a footer)
+        infos = self.filesystem.get_file_info(paths)
+        # A file that is gone stays in: the scan then fails loudly instead of losing rows.
+        return [
+            info.path
+            for info in infos
+            if info.type != pafs.FileType.File or scannable(info.path, info.size)
+        ]
+
+    def _file_rows(self, path: str) -> int:
+        if path.endswith(".parquet"):
+            with self.filesystem.open_input_file(path) as file:
+                return pq.ParquetFile(file).metadata.num_rows  # the footer only
+        with self._local_copy(path) as local:
+            return count_file_rows(local)
 
     def _file_schema(self, path: str) -> pa.Schema:
         if path.endswith(".parquet"):

@@ -3,7 +3,10 @@
 A sink opens a writer per (dataset, date, scope) partition. Batches are written under a
 staging name unique to the attempt; :meth:`PartitionWriter.commit` makes the whole partition
 visible in one atomic step and replaces what an earlier run wrote; :meth:`PartitionWriter.abort`
-(or a crash) leaves nothing visible. Sinks never decide what is allowed.
+(or a crash) leaves nothing visible; :meth:`Sink.withdraw` unpublishes a committed partition in
+one atomic step and deletes its data. Sinks never decide what is allowed: they report what they
+hold (:meth:`Sink.committed_rows`) and where they write (:meth:`Sink.write_locations`) so that
+the layers above can.
 
 Layout (Hive style, readable by pyarrow.dataset, DuckDB, Spark)::
 
@@ -18,11 +21,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from collections.abc import Iterator, Sequence
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import pyarrow as pa
 import pyarrow.dataset as pads
 
+if TYPE_CHECKING:
+    from mgdc_pipelines.sinks.rolling import PartFileWriter
 
 _SAFE_NAME = re.compile(r"(?!\.)[A-Za-z0-9._-]{1,128}")
 
@@ -43,6 +48,12 @@ class PartitionRef:
                 raise ValueError(
                     f"unsafe {label} name {value!r} for a sink path: use letters, digits, '.', '_' and '-'"
                 )
+
+    @property
+    def key(self) -> str:
+        """The Dagster partition key: ``2026-11-20|sales``, or ``2026-11-20`` without a scope."""
+        day = self.date.isoformat()
+        return day if self.scope is None else f"{day}|{self.scope}"
 
     @property
     def relative_path(self) -> str:
@@ -66,14 +77,48 @@ class CommitInfo:
     bytes: int
 
 
+@dataclass(frozen=True)
+class WithdrawnPartition:
+    """What :meth:`Sink.withdraw` removed: the partition, where it was, its files and rows."""
+
+    partition: PartitionRef
+    uri: str
+    files: tuple[str, ...]
+    rows: int
+
+
+class SinkPathError(PermissionError):
+    """A folder a write would use is reached through a symbolic link (one that points outside
+    the sink root, or to another folder in it): the sink writes only into its own folders.
+
+    >>> print(SinkPathError("/data/_staging", "/tmp/elsewhere", "/data"))
+    refusing to write through /data/_staging: it really points to /tmp/elsewhere, not to its own folder under the sink root /data. Remove the symbolic link; nothing was written through it.
+    """
+
+    def __init__(self, folder: str, real_path: str, root: str) -> None:
+        self.folder, self.real_path, self.root = folder, real_path, root
+        super().__init__(
+            f"refusing to write through {folder}: it really points to {real_path}, not to its "
+            f"own folder under the sink root {root}. Remove the symbolic link; nothing was "
+            "written through it."
+        )
+
+
 class WriterLifecycle:
     """Shared by the sinks' writers: ``with`` aborts on error, and a closed writer says so.
 
-    Subclasses set ``partition`` and ``_closed`` and implement ``abort()``.
+    Subclasses set ``partition``, ``_parts`` (a ``PartFileWriter``) and ``_closed`` and
+    implement ``abort()``.
     """
 
     partition: PartitionRef
+    _parts: PartFileWriter
     _closed: bool
+
+    @property
+    def rows(self) -> int:
+        """Rows written by this attempt so far."""
+        return self._parts.rows
 
     def abort(self) -> None:
         raise NotImplementedError
@@ -92,6 +137,11 @@ class WriterLifecycle:
 
 @runtime_checkable
 class PartitionWriter(Protocol):
+    @property
+    def rows(self) -> int:
+        """Rows written by this attempt so far."""
+        ...
+
     def write(self, batch: pa.RecordBatch) -> None:
         """Append a batch; its schema must equal the schema the partition was opened with."""
         ...
@@ -113,6 +163,21 @@ class Sink(Protocol):
 
     def uri(self, partition: PartitionRef | None = None) -> str:
         """Where the sink (or one partition of it) lives, e.g. ``file:///data/mgdc/...``."""
+        ...
+
+    def write_locations(self, partition: PartitionRef) -> tuple[str, ...]:
+        """The URIs of every location a write of ``partition`` touches (to check before any I/O)."""
+        ...
+
+    def committed_rows(self, partition: PartitionRef) -> int | None:
+        """Rows of the committed ``partition``; None when nothing is committed."""
+        ...
+
+    def withdraw(self, partition: PartitionRef) -> WithdrawnPartition | None:
+        """Unpublish ``partition`` for every reader in one atomic step, then delete its data.
+
+        None when nothing was committed; never raises because the partition is already gone.
+        """
         ...
 
     def committed_schemas(self, partition: PartitionRef) -> dict[str, pa.Schema]:

@@ -113,9 +113,20 @@ def _json_value(value: Any) -> Any:
 
 
 def read_file_schema(path: str | os.PathLike[str]) -> pa.Schema:
-    """The schema a reader meets in one written file (JSON lines: inferred from the keys)."""
+    """The schema a reader meets in one written file (JSON lines: inferred from the keys).
+
+    An empty JSON-lines file (an empty partition) has no keys, so no columns:
+
+    >>> import pathlib, tempfile
+    >>> empty = pathlib.Path(tempfile.mkdtemp(), "part-00000-0123456789ab.json")
+    >>> empty.touch()
+    >>> read_file_schema(empty).names, list(read_file_columns(empty, ["id"])), count_file_rows(empty)
+    ([], [], 0)
+    """
     if str(path).endswith(".parquet"):
         return pq.read_schema(path)
+    if _is_blank(path):
+        return pa.schema([])
     return _read_json_lines(path).schema
 
 
@@ -127,10 +138,42 @@ def read_file_columns(path: str | os.PathLike[str], columns: list[str]) -> Itera
         if present:
             yield from parquet.iter_batches(columns=present)
         return
+    if _is_blank(path):
+        return
     table = _read_json_lines(path)  # JSON lines files are bounded by the sink's max_file_rows
     present = [c for c in columns if c in table.column_names]
     if present:
         yield from table.select(present).to_batches()
+
+
+def count_file_rows(path: str | os.PathLike[str]) -> int:
+    """Rows of one written file: Parquet from its footer, JSON lines by counting non-blank lines."""
+    if str(path).endswith(".parquet"):
+        return pq.ParquetFile(path).metadata.num_rows
+    with open(path, "rb") as file:
+        return sum(1 for line in file if line.strip())  # streams: one line in memory at a time
+
+
+def scannable(path: str, size: int) -> bool:
+    """Whether a ``pyarrow.dataset`` scan may open a written file of ``size`` bytes.
+
+    Arrow's JSON reader refuses an empty file ("Empty JSON stream"); an empty JSON-lines file
+    (an empty partition) has no rows to scan, so datasets leave it out.
+
+    >>> scannable("part-00000-0123456789ab.json", 0), scannable("part-00000-0123456789ab.parquet", 0)
+    (False, True)
+    """
+    return size > 0 or not path.endswith(".json")
+
+
+def _is_blank(path: str | os.PathLike[str]) -> bool:
+    # pyarrow's JSON reader fails on a file without a single value ("Empty JSON file"). Only the
+    # first non-blank byte matters, so this reads one small chunk at a time, never the file.
+    with open(path, "rb") as file:
+        while chunk := file.read(64 * 1024):
+            if chunk.strip():
+                return False
+    return True
 
 
 def _read_json_lines(path: str | os.PathLike[str]) -> pa.Table:

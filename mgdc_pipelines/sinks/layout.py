@@ -6,6 +6,8 @@
 ('0123456789ab', None)
 >>> attempt_tag("20261120T093000-0123456789ab")
 '0123456789ab'
+>>> manifest_rows(b'{"files": [], "rows": 200}'), manifest_rows(b'{"rows": "200"}'), manifest_rows(b"{")
+(200, None, None)
 """
 
 from __future__ import annotations
@@ -90,6 +92,16 @@ def manifest_files(payload: bytes, where: str) -> list[str]:
     if unsafe:
         raise ValueError(f"{where}: lists names outside the partition folder: {unsafe}")
     return files
+
+
+def manifest_rows(payload: bytes) -> int | None:
+    """The row count a manifest records; None when it records none that can be trusted."""
+    try:
+        rows = json.loads(payload).get("rows")
+    except (ValueError, AttributeError):
+        return None
+    # bool is an int to Python, but `"rows": true` is no count.
+    return rows if isinstance(rows, int) and not isinstance(rows, bool) and rows >= 0 else None
 
 
 def hive_partitioning(

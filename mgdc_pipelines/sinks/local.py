@@ -15,7 +15,13 @@ to ``<root>/<dataset>/date=.../scope=...`` with a single ``rename`` — or, when
 already exists, with ``renameat2(RENAME_EXCHANGE)``, which swaps the old and the new folder in
 one step, so a reader sees either the old partition or the new one, never a mix and never
 nothing. (On a filesystem without RENAME_EXCHANGE the old folder is moved aside first: readers
-may briefly see no partition, but never a half-written one.)
+may briefly see no partition, but never a half-written one.) ``withdraw()`` is the reverse: one
+rename moves the partition folder into ``_staging``, then it is deleted.
+
+Writes stay inside the root: the real path (symbolic links resolved) of every folder an attempt
+writes — its staging folder, the partition folder and its parents — must be that folder under
+the real path of the root, or the attempt fails with :class:`SinkPathError` before it writes
+there. (Whether the root itself may be a link is for the consent layer to decide.)
 """
 
 from __future__ import annotations
@@ -34,14 +40,28 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 
 from mgdc_pipelines.sinks.attempts import attempt_is_abandoned, attempt_owner
-from mgdc_pipelines.sinks.base import CommitInfo, PartitionRef, WriterLifecycle
-from mgdc_pipelines.sinks.formats import format_for, read_file_columns, read_file_schema
+from mgdc_pipelines.sinks.base import (
+    CommitInfo,
+    PartitionRef,
+    SinkPathError,
+    WithdrawnPartition,
+    WriterLifecycle,
+)
+from mgdc_pipelines.sinks.formats import (
+    count_file_rows,
+    format_for,
+    read_file_columns,
+    read_file_schema,
+    scannable,
+)
 from mgdc_pipelines.sinks.layout import (
     MANIFEST_FILE,
     attempt_tag,
     dataset_file_format,
     hive_partitioning,
     manifest,
+    manifest_files,
+    manifest_rows,
     new_attempt_id,
     quote_path,
 )
@@ -49,6 +69,7 @@ from mgdc_pipelines.sinks.rolling import ROW_GROUP_BYTES, PartFileWriter
 
 STAGING_DIR = "_staging"
 ATTEMPT_FILE = "_attempt.json"
+WITHDRAWN_PREFIX = "withdrawn-"  # a withdrawn partition's folder in _staging, until it is deleted
 
 
 class LocalSink:
@@ -83,9 +104,50 @@ class LocalSink:
     def partition_path(self, partition: PartitionRef) -> Path:
         return self.root / partition.relative_path
 
+    def write_locations(self, partition: PartitionRef) -> tuple[str, ...]:
+        """The partition folder and the staging folder: every place a write of it touches."""
+        return (self.uri(partition), file_uri(self.root / STAGING_DIR))
+
     def open_partition(self, partition: PartitionRef, schema: pa.Schema) -> LocalPartitionWriter:
+        self.require_own_folder(self.root / STAGING_DIR)  # before cleaning (deleting) in it
         self._clean_stale_attempts(partition)
         return LocalPartitionWriter(self, partition, schema)
+
+    def require_own_folder(self, folder: Path) -> None:
+        """Raise :class:`SinkPathError` unless ``folder`` (under the root, existing or not) really
+        is that folder under the root's real path: no symbolic link on the way from root to it."""
+        real_root = os.path.realpath(self.root)
+        expected = os.path.join(real_root, os.path.relpath(folder, self.root))
+        real = os.path.realpath(folder)
+        if real != expected:
+            raise SinkPathError(str(folder), real, str(self.root))
+
+    def committed_rows(self, partition: PartitionRef) -> int | None:
+        """Rows of the committed partition (its manifest's count, or counted); None if none."""
+        return _committed_rows_in(self.partition_path(partition))
+
+    def withdraw(self, partition: PartitionRef) -> WithdrawnPartition | None:
+        """Move the partition folder into ``_staging`` (one rename: readers see it whole or not
+        at all), then delete it. None when there was no partition folder."""
+        target = self.partition_path(partition)
+        self.require_own_folder(target)  # a linked folder is not ours to move or delete
+        if not target.is_dir():
+            return None
+        aside = self.root / STAGING_DIR / f"{WITHDRAWN_PREFIX}{new_attempt_id()}"
+        self.require_own_folder(aside)
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(target, aside)
+        except FileNotFoundError:
+            return None  # withdrawn (or replaced by a rename) meanwhile: already gone
+        withdrawn = WithdrawnPartition(
+            partition=partition,
+            uri=file_uri(target),
+            files=tuple(file_uri(target / path.name) for path in _part_files(aside)),
+            rows=_committed_rows_in(aside) or 0,
+        )
+        shutil.rmtree(aside, onerror=_unless_gone)
+        return withdrawn
 
     def read_dataset(self, dataset: str) -> pads.Dataset:
         """All committed partitions of ``dataset`` as a ``pyarrow.dataset`` (Hive partitioning)."""
@@ -94,8 +156,7 @@ class LocalSink:
 
     def committed_files(self, partition: PartitionRef) -> list[Path]:
         """Every data file a reader of ``partition`` sees (not only those the manifest lists)."""
-        folder = self.partition_path(partition)
-        return sorted(p for p in folder.glob("part-*") if p.is_file()) if folder.is_dir() else []
+        return _part_files(self.partition_path(partition))
 
     def committed_schemas(self, partition: PartitionRef) -> dict[str, pa.Schema]:
         """Each committed file's own schema, by file URI (a reader may meet any of them)."""
@@ -112,7 +173,12 @@ class LocalSink:
         ``schema`` (the dataset's written schema) is what JSON-lines files are parsed with, so
         both formats read back with the catalog's types.
         """
-        files = [str(path) for partition in partitions for path in self.committed_files(partition)]
+        files = [
+            str(path)
+            for partition in partitions
+            for path in self.committed_files(partition)
+            if scannable(path.name, path.stat().st_size)
+        ]
         partitioning, partition_fields = hive_partitioning(partitions)
         return pads.dataset(
             files, schema=pa.schema([*schema, *partition_fields]), format=dataset_file_format(self.format.name, schema), partitioning=partitioning, partition_base_dir=str(self.root / partitions[0].dataset) if partitions else None
@@ -123,6 +189,9 @@ class LocalSink:
         if not staging.is_dir():
             return
         for attempt_dir in staging.iterdir():
+            if attempt_dir.name.startswith(WITHDRAWN_PREFIX):
+                shutil.rmtree(attempt_dir, ignore_errors=True)  # a withdraw that died mid-delete
+                continue
             owner = _read_attempt(attempt_dir)
             if owner is None or owner.get("partition") != partition.relative_path:
                 continue
@@ -139,14 +208,17 @@ class LocalPartitionWriter(WriterLifecycle):
         self.schema = schema
         self.attempt_id = new_attempt_id()
         self._dir = sink.root / STAGING_DIR / self.attempt_id
+        sink.require_own_folder(self._dir)  # before creating anything through a link
         self._dir.mkdir(parents=True)
+        _require_still_own(sink, self._dir)
         _write_json(self._dir / ATTEMPT_FILE, attempt_owner(partition))
         self._parts = PartFileWriter(
             partition,
             schema,
             sink.format,
             tag=attempt_tag(self.attempt_id),
-            open_stream=lambda name: open(self._dir / name, "wb"),
+            # "x": create, never open what is there (a link planted under a predictable name).
+            open_stream=lambda name: open(self._dir / name, "xb"),
             finish_stream=_fsync_and_close,
             discard_stream=lambda stream: stream.close(),
             row_group_bytes=sink.row_group_bytes,
@@ -160,13 +232,16 @@ class LocalPartitionWriter(WriterLifecycle):
 
     def commit(self) -> CommitInfo:
         self._check_open()
+        target = self._sink.partition_path(self.partition)
+        self._sink.require_own_folder(target)  # before creating its parents through a link
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self._sink.require_own_folder(target)
+        self._sink.require_own_folder(self._dir)
         self._files = self._parts.finish()
         total_bytes = sum((self._dir / name).stat().st_size for name in self._files)
         payload = manifest(self.partition, self.attempt_id, self._files, self._parts.rows, total_bytes, self.schema)
         _write_json(self._dir / MANIFEST_FILE, payload)
         (self._dir / ATTEMPT_FILE).unlink()
-        target = self._sink.partition_path(self.partition)
-        target.parent.mkdir(parents=True, exist_ok=True)
         _fsync_dir(self._dir)
         _publish(self._dir, target)
         self._closed = True
@@ -184,6 +259,53 @@ class LocalPartitionWriter(WriterLifecycle):
         self._closed = True
         self._parts.discard()
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def _require_still_own(sink: LocalSink, created: Path) -> None:
+    """Re-check a folder just created: a link swapped in meanwhile fails the attempt."""
+    try:
+        sink.require_own_folder(created)
+    except SinkPathError:
+        try:
+            os.rmdir(created)  # the empty folder this attempt made, wherever it landed
+        except OSError:
+            pass
+        raise
+
+
+def _part_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("part-*") if p.is_file()) if folder.is_dir() else []
+
+
+def _committed_rows_in(folder: Path) -> int | None:
+    """Rows a reader of ``folder`` sees; None when it holds no part file and no manifest.
+
+    The manifest's count is used when it lists exactly the part files there and is not 0;
+    otherwise (no manifest, a file added or removed since the commit, a claim of no rows,
+    which would let an empty copy replace the partition) the files' rows are counted. Counting
+    a truly empty partition is free: its file has no rows (JSON lines: no bytes).
+    """
+    files = _part_files(folder)
+    try:
+        payload = (folder / MANIFEST_FILE).read_bytes()
+    except OSError:  # no manifest, or no folder
+        payload = None
+    if payload is None and not files:
+        return None
+    if payload is not None and (rows := manifest_rows(payload)):
+        try:
+            listed = sorted(manifest_files(payload, where=str(folder / MANIFEST_FILE)))
+        except ValueError:
+            listed = None
+        if listed == [path.name for path in files]:
+            return rows
+    return sum(count_file_rows(path) for path in files)
+
+
+def _unless_gone(function, path, exc_info) -> None:
+    """``shutil.rmtree`` error handler: what is already gone is fine, anything else is raised."""
+    if not issubclass(exc_info[0], FileNotFoundError):
+        raise exc_info[1]
 
 
 def file_uri(path: Path) -> str:
@@ -237,7 +359,9 @@ def _read_attempt(attempt_dir: Path) -> dict | None:
 
 
 def _write_json(path: Path, payload: dict) -> None:
-    path.write_text(json.dumps(payload, indent=2, sort_keys=True))
+    # Always a new file of the attempt: "x" refuses to follow a link planted under its name.
+    with open(path, "x", encoding="utf-8") as file:
+        file.write(json.dumps(payload, indent=2, sort_keys=True))
 
 
 def _fsync_and_close(stream: BinaryIO) -> None:

@@ -178,6 +178,10 @@ class DatasetSpec(_Frozen):
     transforms: dict[str, Transform] = Field(default_factory=dict)
     # Hours after a UTC day closes before its data can be copied; default: 48 for SharePoint, else 0.
     availability_lag_hours: Annotated[int, Field(ge=0, le=24 * 30)] | None = None
+    # Whether a copy that produced no rows may replace a committed partition that has rows. Off:
+    # such a run fails naming the partition and its committed rows, and they stay as they were
+    # (a 0-byte delivery or an outage must not erase a day). An empty first commit is always fine.
+    allow_empty_replacement: bool = False
 
     @property
     def dataset(self) -> Dataset:

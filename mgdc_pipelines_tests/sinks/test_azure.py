@@ -21,21 +21,15 @@ from azure.storage.blob import ContainerSasPermissions, generate_container_sas
 from mgdc_pipelines.sinks import attempts
 from mgdc_pipelines.sinks.azure import AzureBlobSink, BlobCredential
 from mgdc_pipelines.sinks.base import PartitionRef, Sink
-from mgdc_pipelines_tests.sinks.helpers import DAY, SCHEMA, assert_readers_see_one_version, batch, write
-
-PARTITION = PartitionRef("Example_v1", DAY, "all")
-
-
-@pytest.fixture
-def make_sink(azurite):
-    """Sinks on a fresh container of the session's Azurite (a new container per test)."""
-    container = f"t{uuid.uuid4().hex[:16]}"
-
-    def make(**options) -> AzureBlobSink:
-        options.setdefault("credential", BlobCredential("key", azurite.key))
-        return AzureBlobSink(azurite.account_url, options.pop("container", container), **options)
-
-    return make
+from mgdc_pipelines_tests.sinks.helpers import (  # noqa: F401  (make_sink: a fixture)
+    DAY,
+    PARTITION,
+    SCHEMA,
+    assert_readers_see_one_version,
+    batch,
+    make_sink,
+    write,
+)
 
 
 def blobs(sink: AzureBlobSink) -> list[str]:
@@ -312,3 +306,30 @@ def test_anonymous_credentials_and_urls_carrying_secrets_are_refused(azurite):
     assert "SECRET" not in str(caught.value)
     shown = repr(BlobCredential("key", azurite.key))
     assert shown == "BlobCredential(kind='key')" and azurite.key not in shown
+
+
+def test_withdraw_deletes_the_manifest_files_and_leftovers_but_not_a_live_attempt(make_sink):
+    sink = make_sink(max_file_rows=2)
+    info = write(sink, PARTITION, batch("gone", 3))
+    folder = sink.folder(PARTITION)
+    live = sink.open_partition(PARTITION, SCHEMA)  # another writer, still running
+    live.write(batch("live", 1))
+    sink.container_client.upload_blob(f"{folder}/part-00000-0123456789ab.parquet", b"crashed attempt")
+
+    withdrawn = sink.withdraw(PARTITION)
+
+    assert withdrawn.files == info.files and withdrawn.rows == 3
+    live_tag = live.attempt_id.rsplit("-", 1)[1]
+    assert blobs(sink) == [f"{folder}/_attempt-{live_tag}.json"]  # only the live attempt's marker
+    live.commit()  # the live attempt publishes whole afterwards
+    assert visible_ids(sink) == ["live0"]
+
+
+def test_committed_rows_count_the_listed_files_when_the_manifest_records_none(make_sink):
+    sink = make_sink(format="mgdc-jsonl")
+    write(sink, PARTITION, batch("a", 3))
+    manifest_name = f"{sink.folder(PARTITION)}/_manifest.json"
+    manifest = json.loads(sink.container_client.download_blob(manifest_name).readall())
+    for claim in ({**manifest, "rows": 0}, {"files": manifest["files"]}):
+        sink.container_client.upload_blob(manifest_name, json.dumps(claim), overwrite=True)
+        assert sink.committed_rows(PARTITION) == 3

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from mgdc_pipelines.sinks import local as local_module
-from mgdc_pipelines.sinks.base import PartitionRef
+from mgdc_pipelines.sinks.base import PartitionRef, SinkPathError
 from mgdc_pipelines.sinks.local import LocalSink
 from mgdc_pipelines_tests.sinks.helpers import DAY, SCHEMA, assert_readers_see_one_version, batch, write
 
@@ -120,7 +120,7 @@ def test_a_crashed_writer_leaves_nothing_visible_and_the_next_attempt_cleans_up(
         f"""
         import datetime as dt, os, pyarrow as pa
         from mgdc_pipelines.sinks.local import LocalSink
-        from mgdc_pipelines.sinks.base import PartitionRef
+        from mgdc_pipelines.sinks.base import PartitionRef, SinkPathError
         schema = pa.schema([("id", pa.string()), ("n", pa.int64())])
         writer = LocalSink({str(tmp_path)!r}, row_group_bytes=1).open_partition(
             PartitionRef("Example_v1", dt.date(2026, 11, 20), "all"), schema)
@@ -196,3 +196,117 @@ def test_mgdc_jsonl_output_is_json_lines_that_read_back_with_catalog_types(tmp_p
     table = sink.open_dataset([partition], schema).to_table()
     assert table.select(schema.names).to_pylist() == rows
     assert table.column("scope").to_pylist() == ["all"]
+
+
+# -- rows a reader sees ------------------------------------------------------------------------
+
+
+def test_committed_rows_count_the_files_when_the_manifest_does_not_match_them(tmp_path):
+    sink = LocalSink(tmp_path)
+    partition = PartitionRef("Example_v1", DAY, "all")
+    write(sink, partition, batch("a", 3))
+    folder = sink.partition_path(partition)
+    pq.write_table(pa.Table.from_batches([batch("extra", 4)]), folder / "part-00001-ffffffffffff.parquet")
+    assert sink.committed_rows(partition) == 7  # what a reader of the folder sees
+
+    (folder / "_manifest.json").unlink()
+    assert sink.committed_rows(partition) == 7
+
+
+def test_a_manifest_that_claims_no_rows_is_checked_against_the_files(tmp_path):
+    sink = LocalSink(tmp_path, format="mgdc-jsonl")
+    partition = PartitionRef("Example_v1", DAY, "all")
+    write(sink, partition, batch("a", 3))
+    manifest_path = sink.partition_path(partition) / "_manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest_path.write_text(json.dumps({**manifest, "rows": 0}))
+    assert sink.committed_rows(partition) == 3
+
+
+# -- writes stay inside the root ---------------------------------------------------------------
+
+
+def link(path, target) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    target.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(target, target_is_directory=True)
+
+
+def everything_under(folder) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def test_a_linked_staging_folder_fails_the_write_before_anything_is_written(tmp_path):
+    sink, outside = LocalSink(tmp_path / "sink"), tmp_path / "outside"
+    link(sink.root / "_staging", outside)
+
+    with pytest.raises(SinkPathError) as caught:
+        sink.open_partition(PartitionRef("Example_v1", DAY, "all"), SCHEMA)
+
+    assert str(sink.root / "_staging") in str(caught.value) and str(outside) in str(caught.value)
+    assert everything_under(outside) == []
+
+
+@pytest.mark.parametrize(
+    "linked", ["Example_v1", "Example_v1/date=2026-11-20", "Example_v1/date=2026-11-20/scope=all"]
+)
+def test_a_linked_partition_folder_or_parent_fails_the_commit_and_the_attempt_is_gone(tmp_path, linked):
+    sink, outside = LocalSink(tmp_path / "sink"), tmp_path / "outside"
+    link(sink.root / linked, outside)
+    writer = sink.open_partition(PartitionRef("Example_v1", DAY, "all"), SCHEMA)
+    writer.write(batch("a", 2))
+
+    with pytest.raises(SinkPathError, match=f"really points to {outside}"):
+        with writer:
+            writer.commit()
+
+    assert everything_under(outside) == []
+    assert staging_entries(sink) == []
+
+
+def test_a_link_that_stays_inside_the_root_is_refused_too(tmp_path):
+    sink = LocalSink(tmp_path)
+    write(sink, PartitionRef("Example_v1", DAY, "sales"), batch("sales", 1))
+    link(tmp_path / "Example_v1/date=2026-11-20/scope=all", tmp_path / "Example_v1/date=2026-11-20/scope=sales")
+    with pytest.raises(SinkPathError):
+        write(sink, PartitionRef("Example_v1", DAY, "all"), batch("all", 1))
+    assert visible_ids(sink, "Example_v1") == ["sales0", "sales0"]  # read through the link, unchanged
+
+
+def test_a_root_that_is_itself_a_link_is_kept_as_given_and_written(tmp_path):
+    link(tmp_path / "root", tmp_path / "real")
+    sink = LocalSink(tmp_path / "root")
+    info = write(sink, PartitionRef("Example_v1", DAY, "all"), batch("a", 1))
+    assert sink.root == tmp_path / "root" and info.uri.startswith(f"file://{tmp_path}/root/")
+    assert everything_under(tmp_path / "real")[0] == "Example_v1"
+
+
+def test_write_locations_are_the_partition_and_the_staging_folder(tmp_path):
+    sink = LocalSink(tmp_path)
+    partition = PartitionRef("Example_v1", DAY, "all")
+    assert sink.write_locations(partition) == (sink.uri(partition), f"file://{tmp_path}/_staging")
+
+
+# -- withdraw ----------------------------------------------------------------------------------
+
+
+def test_withdraw_leaves_nothing_in_staging_and_refuses_a_linked_partition(tmp_path):
+    sink, outside = LocalSink(tmp_path / "sink"), tmp_path / "outside"
+    write(sink, PartitionRef("Example_v1", DAY, "all"), batch("a", 1))
+    assert sink.withdraw(PartitionRef("Example_v1", DAY, "all")).rows == 1
+    assert staging_entries(sink) == []
+
+    link(sink.root / "Example_v1/date=2026-11-20/scope=sales", outside)
+    (outside / "part-00000-0123456789ab.parquet").write_bytes(b"not ours")
+    with pytest.raises(SinkPathError):
+        sink.withdraw(PartitionRef("Example_v1", DAY, "sales"))
+    assert everything_under(outside) == ["part-00000-0123456789ab.parquet"]
+
+
+def test_a_withdrawal_that_died_mid_delete_is_cleaned_up_by_the_next_write(tmp_path):
+    sink = LocalSink(tmp_path)
+    leftover = tmp_path / "_staging" / "withdrawn-20261120T093000-0123456789ab"
+    leftover.mkdir(parents=True)
+    (leftover / "part-00000-0123456789ab.parquet").write_bytes(b"old")
+    write(sink, PartitionRef("Example_v1", DAY, "all"), batch("a", 1))
+    assert staging_entries(sink) == []
