@@ -216,7 +216,10 @@ class AuditLog:
             return self.empty_position()
         stream.seek(after.start)
         line = stream.read(after.end - after.start)
-        record = self._parse(line.rstrip(b"\n"), f"record {after.seq}", after.seq) if line.endswith(b"\n") else None
+        try:
+            record = self._parse(line.rstrip(b"\n"), f"record {after.seq}", after.seq) if line.endswith(b"\n") else None
+        except AuditLogBroken:
+            record = None  # bytes moved: something before it changed
         if record is None or record.get("seq") != after.seq or record.get("hash") != after.head or record_hash(record) != after.head:
             raise AuditLogBroken(
                 self.path, after.seq,

@@ -33,7 +33,7 @@ from mgdc_pipelines.defs.constants import (
 )
 from mgdc_pipelines.defs.ledger_anchor import InstanceLedgerAnchor
 from mgdc_pipelines.defs.metadata import partition_metadata
-from mgdc_pipelines.defs.partitions import partition_key, partition_ref
+from mgdc_pipelines.defs.partitions import partition_ref
 from mgdc_pipelines.defs.pools import pool_name
 from mgdc_pipelines.defs.translator import MgdcTranslator, MgdcTranslatorData
 from mgdc_pipelines.sinks.base import CommitInfo
@@ -180,7 +180,7 @@ def _suspend_and_withdraw(
     Each withdrawal is an audit record saying what was removed and from where. Returns the
     withdrawn partitions' keys.
     """
-    flagged = [(partition_key(w.partition), w.partition.relative_path) for w in verdict.flagged]
+    flagged = [(w.partition.key, w.partition.relative_path) for w in verdict.flagged]
     reason = f"blocking consent check failed on {item.dataset.short_name}: {'; '.join(verdict.problems)}"
     suspension = gate.store.suspend(
         reason, dataset=item.dataset.name, partitions=flagged, fingerprint=gate.authorization.fingerprint

@@ -57,7 +57,7 @@ class DownstreamIOManager(dg.ConfigurableIOManager):
             writer.abort()
             raise
         if self.consent is not None:
-            self.consent.store(context.instance).record(
+            self.consent.store(_instance(context)).record(
                 "downstream_committed", app=self.consent.app_name, asset=context.asset_key.to_user_string(),
                 partition=partition.relative_path, rows=info.rows, destination=info.uri,
             )
@@ -81,10 +81,15 @@ class DownstreamIOManager(dg.ConfigurableIOManager):
         """A spec entry's data moves only under the grant in force; nothing loads while suspended."""
         if self.consent is None:
             return
-        store = self.consent.store(context.instance)
+        store = self.consent.store(_instance(context))
         if action == "read":
             refuse_while_suspended(store, context.asset_key)
         refuse_ungranted_entry(store, metadata, action)
+
+
+def _instance(context) -> dg.DagsterInstance:
+    """Input contexts carry the instance; output contexts reach it through their step."""
+    return context.instance if isinstance(context, dg.InputContext) else context.step_context.instance
 
 
 def _as_table(context: dg.OutputContext, obj: Any) -> pa.Table:

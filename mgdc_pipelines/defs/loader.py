@@ -63,7 +63,7 @@ from mgdc_pipelines.defs.loader_consent import (
     refuse_while_suspended,
     without_withheld,
 )
-from mgdc_pipelines.defs.partitions import partition_key, partition_ref
+from mgdc_pipelines.defs.partitions import partition_ref
 from mgdc_pipelines.sinks.base import PartitionRef, Sink
 
 SUPPORTED_TYPES = "pyarrow.dataset.Dataset (lazy), pyarrow.Table or pandas.DataFrame"
@@ -132,7 +132,7 @@ class MgdcIOManager(dg.ConfigurableIOManager):
         data = sink.open_dataset(partitions, upstream.schema)
         missing = _not_committed(sink, partitions, data)
         if missing:
-            keys = [partition_key_of(p) for p in missing]
+            keys = [p.key for p in missing]
             raise MgdcLoadError(
                 f"{len(missing)} of the {len(partitions)} requested partition(s) of "
                 f"{upstream.key.to_user_string()} are not committed in the sink {sink.uri()}: "
@@ -141,7 +141,7 @@ class MgdcIOManager(dg.ConfigurableIOManager):
             )
         context.log.info(
             f"Loading {len(partitions)} partition(s) of {upstream.dataset.name} "
-            f"({partition_key_of(partitions[0])} … {partition_key_of(partitions[-1])})"
+            f"({partitions[0].key} … {partitions[-1].key})"
         )
         return convert(data)
 
@@ -209,11 +209,6 @@ def partitions_to_load(context: dg.InputContext, dataset: Dataset) -> list[Parti
     return sorted(partitions, key=lambda p: (p.date, p.scope or ""))
 
 
-def partition_key_of(partition: PartitionRef) -> str:
-    """The Dagster partition key of a sink partition: ``2026-11-20|sales`` or ``2026-11-20``."""
-    return partition_key(partition)
-
-
 def read_table(
     data: pads.Dataset, *, columns: Sequence[str] | None = None, filter: pads.Expression | None = None
 ) -> pa.Table:
@@ -279,12 +274,11 @@ def sink_of(resource: Any) -> Sink:
 
 
 def _not_committed(sink: Sink, partitions: Sequence[PartitionRef], data: pads.Dataset) -> list[PartitionRef]:
-    """The partitions that have no committed file (a committed partition, even an empty one, has one)."""
-    files = getattr(data, "files", None)
-    if files is None:  # not a file-backed dataset: ask the sink, partition by partition
-        return [p for p in partitions if not sink.committed_schemas(p)]
+    """The partitions the sink has not committed. Those with a file in ``data`` are; the sink is
+    asked about the others (an empty JSON-lines partition has no file a scan can read)."""
+    files = getattr(data, "files", None) or ()
     found = {_partition_folder(file, partitions[0].dataset) for file in files}
-    return [p for p in partitions if p.relative_path not in found]
+    return [p for p in partitions if p.relative_path not in found and sink.committed_rows(p) is None]
 
 
 def _partition_folder(file: str, dataset: str) -> str | None:

@@ -34,7 +34,6 @@ from mgdc_pipelines.consent.clock import display
 from mgdc_pipelines.consent.store import ConsentStore
 from mgdc_pipelines.consent.suspension import Suspension
 from mgdc_pipelines.defs.ledger_anchor import instance_anchor
-from mgdc_pipelines.defs.partitions import partition_key
 from mgdc_pipelines.sinks.base import PartitionRef
 from mgdc_pipelines.spec.model import AppSpec, ConsentSpec
 
@@ -122,7 +121,7 @@ def without_withheld(
 ) -> list[PartitionRef]:
     """``partitions`` minus those a suspension flagged and that were not copied again since."""
     withheld = store.withheld_partitions(dataset.name)
-    left_out = [_key(p) for p in partitions if p.relative_path in withheld]
+    left_out = [p.key for p in partitions if p.relative_path in withheld]
     if not left_out:
         return list(partitions)
     why = _reasons([withheld[p.relative_path] for p in partitions if p.relative_path in withheld])
@@ -146,7 +145,6 @@ def listed_keys(keys: Sequence[str]) -> str:
     return shown if len(keys) <= _LISTED_KEYS else f"{shown} and {len(keys) - _LISTED_KEYS} more"
 
 
-_key = partition_key
 
 
 def _reasons(suspensions: Sequence[Suspension]) -> str:

@@ -64,11 +64,6 @@ def partition_ref(dataset: Dataset, partition_key: str) -> PartitionRef:
     )
 
 
-def partition_key(partition: PartitionRef) -> str:
-    """The inverse of :func:`partition_ref`: ``2026-11-20|sales``, or ``2026-11-20``."""
-    return str(scoped_key(partition.date, partition.scope))
-
-
 def _split(partition_key: str) -> dict[str, str]:
     if isinstance(partition_key, dg.MultiPartitionKey):
         return dict(partition_key.keys_by_dimension)

@@ -51,8 +51,9 @@ class PartitionRef:
 
     @property
     def key(self) -> str:
-        """The Dagster partition key: ``2026-11-20|sales``, or ``2026-11-20`` without a scope."""
-        day = self.date.isoformat()
+        """The Dagster partition key: ``2026-11-20|sales``, or ``2026-11-20`` without a scope
+        (an unpartitioned table's is empty)."""
+        day = self.date.isoformat() if self.date is not None else ""
         return day if self.scope is None else f"{day}|{self.scope}"
 
     @property

@@ -41,7 +41,9 @@ MESSAGE_DATASET = "BasicDataSet_v0.Message_v1"
 
 
 def copy_with_a_violation(app: AppSpec, instance: dg.DagsterInstance, partition: str) -> None:
-    """Materialize ``partition`` through a sink that leaks a column: the blocking check fails."""
+    """Materialize ``partition`` through a sink that leaks a column: the blocking check fails, the
+    app is suspended and the partition withdrawn from the sink (Dagster still lists it as
+    materialized, so loaders must know to leave it out)."""
     leaky = {**resources(app), SINK_RESOURCE_KEY: CountingSink(path=str(app.sink.resolved_path()), corrupt_after_commit=True)}
     result = dg.materialize(
         [mgdc_asset(app, MESSAGES)], instance=instance, resources=leaky, partition_key=partition, raise_on_error=False
@@ -122,7 +124,9 @@ def test_a_loader_without_consent_location_filters_nothing(app_factory):
         got["table"] = messages
 
     with scoped_instance(app) as instance:
-        copy_with_a_violation(app, instance, FLAGGED)
+        materialize_mgdc(app, instance, MESSAGES, FLAGGED)
+        ConsentStore.of(app).suspend("found by hand", dataset=MESSAGE_DATASET,
+                                     partitions=[(FLAGGED, message_partition(FLAGGED).relative_path)], fingerprint="f" * 64)
         plain = {**resources(app), LOADER_RESOURCE_KEY: MgdcIOManager(sink=LocalSinkResource(path=str(app.sink.resolved_path())))}
         result = dg.materialize(
             [*build_mgdc_assets(app), all_mail], selection=[all_mail], instance=instance, resources=plain

@@ -81,13 +81,14 @@ def test_a_freshly_computed_log_without_the_suspension_is_found(small_spec):
         _refused_before_io(small_spec, instance, "not the one the Dagster instance anchored")
 
 
-def test_an_edited_suspension_record_breaks_the_chain(small_spec):
+def test_an_edited_suspension_record_breaks_the_chain(small_spec, capsys):
     with deployment() as instance:
         _suspend_by_a_failed_check(small_spec, instance)
         log = ConsentStore.of(small_spec).audit
         log.path.write_text(log.path.read_text().replace('"event": "suspended"', '"event": "noted"'))
-        _refused_before_io(small_spec, instance, "its content does not match its hash")
+        _refused_before_io(small_spec, instance, "is not the one the Dagster instance anchored")
         assert main(["audit", "verify", "--spec", small_spec.spec_path]) == 1
+        assert "its content does not match its hash" in capsys.readouterr().err
 
 
 def test_a_new_approval_lifts_only_the_suspension_it_names(small_spec, admin_keys, tmp_path, capsys):

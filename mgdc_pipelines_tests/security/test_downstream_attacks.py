@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pytest
@@ -67,7 +68,7 @@ def test_an_approved_entry_is_stored_in_the_sink_hashed_and_never_pickled(small_
         assert not (storage / "demo" / "edges").exists(), "no pickle in Dagster's storage"
     stored = pads.dataset(app.sink.resolved_path() / "demo.edges" / f"date={DAY}", format="parquet").to_table()
     assert stored.num_rows > 0
-    people = pc.unique(pc.concat_arrays([c for column in ("sender", "recipient") for c in stored.column(column).chunks]))
+    people = pc.unique(pa.concat_arrays([c for column in ("sender", "recipient") for c in stored.column(column).chunks]))
     assert all(is_hash(value) for value in people.to_pylist() if value), "hashed inputs give hashed outputs"
 
 

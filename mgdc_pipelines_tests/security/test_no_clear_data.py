@@ -25,7 +25,7 @@ from dagster_shared.serdes import serialize_value
 
 from mgdc_pipelines.defs import build_defs, build_mgdc_assets
 from mgdc_pipelines.sources.landing import LandingSource
-from mgdc_pipelines_tests.conftest import scoped_instance
+from mgdc_pipelines_tests.conftest import demo_spec_dict, scoped_instance
 from mgdc_pipelines_tests.defs.test_assets_landing import full_request, write_delivery
 from mgdc_pipelines_tests.sources.landing.helpers import extract, quarantined, request
 
@@ -35,6 +35,7 @@ HTML = "<html><body><p>Salary review for Felix: qx9bodysentinel</p></body></html
 # Fragments: a value shortened to its first characters is still caught.
 NEEDLES = ("zq7sent", "qx9body")
 RECEIVED = f"{DAY}T09:00:00Z"
+TENANT = demo_spec_dict()["app"]["tenant_id"]
 
 
 def recipients(address: object) -> list[dict]:
@@ -45,6 +46,7 @@ def row(number: int, **values: object) -> dict:
     """A Message_v1 row of the app's tenant carrying the sentinel body (and address)."""
     return {
         "id": f"attack-{number}",
+        "ptenant": TENANT,  # rows of another tenant (or of none) never reach the sink at all
         "receivedDateTime": RECEIVED,
         "toRecipients": recipients(ADDRESS),
         "uniqueBody": {"contentType": "html", "content": HTML},

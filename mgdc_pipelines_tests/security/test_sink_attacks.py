@@ -201,12 +201,6 @@ def test_an_empty_delivery_does_not_replace_a_committed_partition(small_spec_fac
     assert list((app.sink.resolved_path() / "_staging").iterdir()) == []
 
 
-# TODO(lead): remove this mark together with the one-line change in defs/assets.py that passes
-# `allow_empty_replacement=item.allow_empty_replacement` to copy_partition (strict: it then fails).
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="defs/assets.py does not pass the dataset's allow_empty_replacement to copy_partition yet",
-)
 def test_a_dataset_that_allows_empty_replacement_commits_the_empty_partition(small_spec_factory, tmp_path):
     def allow_empty(raw: dict) -> None:
         [users] = [d for d in raw["datasets"] if d["name"] == "User_v1"]
