@@ -121,10 +121,14 @@ def consent_block(folder: Path, keys: AdminKeys | None = None) -> dict:
 def small_spec_factory(tmp_path: Path, admin_keys: AdminKeys) -> Callable[..., AppSpec]:
     """The demo app on a small tenant writing under ``tmp_path/data``, approved by default.
 
-    ``mutate`` edits the YAML dict; ``approved=False`` leaves the app without an authorization.
+    ``mutate`` edits the YAML dict; ``approved=False`` leaves the app without an authorization;
+    ``approved_at`` dates the approval (tests with a clock of their own: a decision dated after
+    their "now" would be refused as coming from the future).
     """
 
-    def make(mutate: Callable[[dict], None] | None = None, approved: bool = True) -> AppSpec:
+    def make(
+        mutate: Callable[[dict], None] | None = None, approved: bool = True, approved_at: dt.datetime | None = None
+    ) -> AppSpec:
         raw = copy.deepcopy(demo_spec_dict())
         raw["source"]["users"] = SMALL_TENANT_USERS
         raw["sink"]["path"] = str(tmp_path / "data")
@@ -133,7 +137,7 @@ def small_spec_factory(tmp_path: Path, admin_keys: AdminKeys) -> Callable[..., A
             mutate(raw)
         spec = load_spec(write_spec(tmp_path, raw))
         if approved:
-            approve(spec, admin_keys)
+            approve(spec, admin_keys, now=approved_at)
         return spec
 
     return make

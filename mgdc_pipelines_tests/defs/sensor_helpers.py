@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 
 import dagster as dg
@@ -16,6 +17,18 @@ SALES = "3af3fdfe-f047-5c2e-87b2-226f88aba79e"
 ENGINEERING = "96f7b3c4-3c1b-590e-bf5a-b683cb913652"
 MARKETING = "0b9f1c3e-5a41-4c55-9a53-6a1f3c2d7e10"
 UTC = dt.timezone.utc
+# Before every clock of the sensor and schedule tests: a decision dated after a tick's "now" is
+# refused as coming from the future.
+APPROVED_AT = dt.datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def approved_before_the_clock(small_spec_factory):
+    """``small_spec_factory`` approving at :data:`APPROVED_AT`, a minute later at each call (a new
+    decision must be newer than the one the audit log holds); override the fixture with it."""
+    calls = itertools.count()
+    return lambda *args, **kwargs: small_spec_factory(
+        *args, approved_at=APPROVED_AT + dt.timedelta(minutes=next(calls)), **kwargs
+    )
 
 
 def small_app(raw: dict, scopes: dict | None = None) -> None:

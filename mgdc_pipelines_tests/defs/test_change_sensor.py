@@ -14,12 +14,17 @@ from mgdc_pipelines.defs.change_sensor import change_sensors
 from mgdc_pipelines.emulator import DEMO_CLIENT_SECRET
 from mgdc_pipelines.sources.base import Scope
 from mgdc_pipelines_tests.conftest import scoped_instance
-from mgdc_pipelines_tests.defs.sensor_helpers import ENGINEERING, SALES, Clock, mark_materialized
+from mgdc_pipelines_tests.defs.sensor_helpers import ENGINEERING, SALES, Clock, approved_before_the_clock, mark_materialized
 from mgdc_pipelines_tests.sources.graph.conftest import DAY, make_graph, request_for, start_emulator
 from mgdc_pipelines_tests.sources.graph.test_spec_and_dagster import SECRET_ENV, graph_source_block
 
 USERS = dg.AssetKey(["mgdc", "User_v1"])
 MESSAGES = dg.AssetKey(["mgdc", "Message_v1"])
+
+
+@pytest.fixture
+def small_spec_factory(small_spec_factory):
+    return approved_before_the_clock(small_spec_factory)
 
 
 @pytest.fixture

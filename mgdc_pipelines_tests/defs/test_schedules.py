@@ -10,7 +10,7 @@ from mgdc_pipelines.consent.store import ConsentStore
 from mgdc_pipelines.defs.build import build_defs
 from mgdc_pipelines.defs.partitions import scope_partitions_name
 from mgdc_pipelines.spec.errors import SpecError
-from mgdc_pipelines_tests.defs.sensor_helpers import at, mark_materialized, small_app
+from mgdc_pipelines_tests.defs.sensor_helpers import approved_before_the_clock, at, mark_materialized, small_app
 
 MESSAGES, USERS = dg.AssetKey(["mgdc", "Message_v1"]), dg.AssetKey(["mgdc", "User_v1"])
 
@@ -21,6 +21,11 @@ def evaluate(app, name: str, instance: dg.DagsterInstance, when):
     repository = defs.get_repository_def()
     context = dg.build_schedule_context(instance=instance, scheduled_execution_time=when, repository_def=repository)
     return schedule.evaluate_tick(context)
+
+
+@pytest.fixture
+def small_spec_factory(small_spec_factory):
+    return approved_before_the_clock(small_spec_factory)
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import dagster as dg
 import pytest
 
@@ -12,10 +14,12 @@ from mgdc_pipelines.defs.build import build_defs
 from mgdc_pipelines.defs.pools import pool_name
 from mgdc_pipelines_tests.conftest import approve
 from mgdc_pipelines_tests.defs.sensor_helpers import (
+    APPROVED_AT,
     ENGINEERING,
     MARKETING,
     SALES,
     Clock,
+    approved_before_the_clock,
     SensorHarness,
     at,
     mark_materialized,
@@ -28,6 +32,11 @@ MESSAGES, USERS, SITES = (dg.AssetKey(["mgdc", name]) for name in ("Message_v1",
 
 def with_marketing(raw: dict) -> None:
     small_app(raw, {"sales": [SALES], "engineering": [ENGINEERING], "marketing": [MARKETING]})
+
+
+@pytest.fixture
+def small_spec_factory(small_spec_factory):
+    return approved_before_the_clock(small_spec_factory)
 
 
 @pytest.fixture
@@ -160,7 +169,7 @@ def test_a_revoked_scope_is_removed_and_no_longer_requested(app, small_spec_fact
         harness.tick()
         # The admin re-approves a registration that covers sales only; the spec still lists both.
         narrower = small_spec_factory(lambda raw: small_app(raw, {"sales": [SALES]}), approved=False)
-        approve(narrower, admin_keys)
+        approve(narrower, admin_keys, now=APPROVED_AT + dt.timedelta(hours=1))
         small_spec_factory(small_app, approved=False)  # the deployed spec file is unchanged
         clock.now = at("2026-11-11", 1)
         tick = harness.tick()
