@@ -216,9 +216,19 @@ class ConsentStore:
         )
         return Suspension.from_record(record["hash"], self.app_name, record)
 
-    def record(self, event: str, **fields: Any) -> dict[str, Any]:
-        """Append any other event (a committed or withdrawn partition, ...), anchored."""
-        return self.ledger.append(event, **fields)
+    def record(self, event: str, *, anchor: bool = True, **fields: Any) -> dict[str, Any]:
+        """Append any other event (a committed or withdrawn partition, ...).
+
+        ``anchor=False`` leaves anchoring to a later :meth:`advance_anchor` (a run's many commits are
+        anchored once, at its end: the anchor is a lower bound, so a late one is still sound).
+        """
+        if anchor:
+            return self.ledger.append(event, **fields)
+        return self.audit.append(event, **fields)
+
+    def advance_anchor(self) -> None:
+        """Verify the log from its last anchor and anchor it up to its end."""
+        self.ledger.state()
 
     # -- internals ----------------------------------------------------------------------------
 

@@ -118,6 +118,8 @@ def copy_partitions(
         except Exception:
             _log_commits(context, item, committed)
             _record_committed(context, asset_key, committed)
+            if committed:
+                gate.store.advance_anchor()
             raise
         _audit_commit(gate, authorized, info)
         metadata = {**_copy_metadata(gate, authorized, enforcer, info), **_source_metadata(context, source, key)}
@@ -126,6 +128,7 @@ def copy_partitions(
     _log_commits(context, item, committed)
     if committed:
         _warn_refused(context, item, authorized.refused_columns)
+        gate.store.advance_anchor()
     verdict = verify_committed(asset_key, sink, written)
     withdrawn = _suspend_and_withdraw(context, gate, item, sink, verdict) if verdict.flagged else set()
     for key, _, metadata in committed:
@@ -159,6 +162,7 @@ def _audit_commit(gate: ConsentGate, authorized: AuthorizedCopy, info: CommitInf
     request = authorized.request
     gate.store.record(
         "partition_committed",
+        anchor=False,  # anchored once per run, after its partitions (copy_partitions)
         app=gate.app.name,
         dataset=request.dataset.name,
         partition=info.partition.relative_path,
