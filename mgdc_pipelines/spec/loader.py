@@ -220,8 +220,12 @@ def _yaml_error(error: yaml.YAMLError, text: str) -> str:
         return f"line {line}: not valid YAML: character #x{error.character:04x} is not allowed in a spec"
     if isinstance(error, yaml.MarkedYAMLError):
         what = "; ".join(part for part in (error.context, error.problem) if part)
-        what = what if isinstance(error, _Refusal) else f"not valid YAML: {what}"
         mark = error.problem_mark or error.context_mark
+        if not isinstance(error, _Refusal):
+            what = f"not valid YAML: {what}"
+            lines = text.splitlines()
+            if mark is not None and mark.line < len(lines) and "{{" in lines[mark.line]:
+                what += " (write a value that starts with `{{` in quotes)"  # `{` opens a YAML mapping
         return f"line {mark.line + 1}, column {mark.column + 1}: {what}" if mark else what
     return f"not valid YAML: {type(error).__name__}"
 

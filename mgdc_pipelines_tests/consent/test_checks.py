@@ -103,7 +103,7 @@ CASES = {
                     ("Contact_v1", "not authorized"), dataset="BasicDataSet_v0.Contact_v1"),
     "columns": Case("columns", lambda s: s.with_request(columns=("id", "body", "uniqueBody")),
                     ("columns not authorized: body, uniqueBody",)),
-    "destination": Case("destination", _sibling_destination, ("mgdc_data2", "file:mgdc_data")),
+    "destination": Case("destination", _sibling_destination, ("mgdc_data2", "outside the authorized sink file:/")),
     "scope groups": Case("scope", lambda s: s.with_request(scope=Scope("sales", (SALES_GROUP, OTHER_GROUP))),
                          (OTHER_GROUP, "outside the authorized groups")),
     "scope everyone": Case("scope", lambda s: s.with_request(scope=Scope.everyone()),

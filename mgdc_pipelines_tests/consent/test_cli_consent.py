@@ -60,7 +60,7 @@ def test_request_approve_status_and_a_spec_that_grew(ws, capsys):
     assert main(["consent", "request", "--spec", spec]) == 0
     out = capsys.readouterr().out
     document = json.loads(Path("demo.registration.json").read_text())
-    assert document["fingerprint"] in out and OWNER in out and "file:mgdc_data" in out
+    assert document["fingerprint"] in out and OWNER in out and f"file:{ws.folder / 'mgdc_data'}" in out  # the demo's {{ cwd }}
     assert "BasicDataSet_v0.Message_v1" in out and "bodyPreview" in out and "the whole organization" in out
 
     assert ws.decide("approve", "--spec", spec) == 0

@@ -93,7 +93,7 @@ def test_registration_for_the_demo_spec(make_spec):
     spec = make_spec(_set(("datasets", "Message_v1", "transforms"), {"sender": "hash"}))
     registration = registration_for(spec)
     assert registration.scope == ScopeGrant(everyone=True)
-    assert registration.destination == "file:mgdc_data"
+    assert registration.destination == f"file:{Path.cwd() / 'mgdc_data'}"  # the demo's {{ cwd }}/mgdc_data
     message = registration.dataset("Message_v1")
     assert message is registration.dataset("BasicDataSet_v0.Message_v1")
     assert message.dataset == "BasicDataSet_v0.Message_v1"
@@ -110,10 +110,10 @@ def test_scope_is_the_union_of_groups_without_an_everyone_scope(make_spec):
 
 @pytest.mark.parametrize(
     ("declared", "destination"),
-    [("./mgdc_data", "file:mgdc_data"), ("/data/mgdc/", "file:/data/mgdc"), ("a/./b/../c", "file:a/c")],
+    [("./mgdc_data", "file:{spec_dir}/mgdc_data"), ("/data/mgdc/", "file:/data/mgdc"), ("a/./b/../c", "file:{spec_dir}/a/c")],
 )
-def test_destination_is_the_declared_path_normalized(make_spec, declared, destination):
-    assert destination_for(make_spec(_set(("sink", "path"), declared))) == destination
+def test_destination_is_the_declared_path_pinned_to_the_spec_folder_and_normalized(make_spec, declared, destination):
+    assert destination_for(make_spec(_set(("sink", "path"), declared))) == destination.format(spec_dir=make_spec.folder)
 
 
 def test_dict_round_trip_and_strict_reading(make_spec):
