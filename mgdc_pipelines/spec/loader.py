@@ -103,7 +103,8 @@ def _read_spec_file(path: Path, source: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise refuse(f"line {line}: not UTF-8 text (invalid byte at offset {error.start}); a spec is a YAML text file") from None
+        where = f"line {line}: not UTF-8 text (invalid byte at offset {error.start})"
+        raise refuse(f"{where}; a spec is a YAML text file") from None
 
 
 def parse_spec(text: str, *, source: str = "<string>") -> AppSpec:

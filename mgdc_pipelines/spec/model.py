@@ -182,7 +182,8 @@ class GraphSourceSpec(_Frozen):
     ca_bundle: SpecPath | None = None
     max_concurrency: Annotated[int, Field(ge=1, le=256)] = 16
     page_size: Annotated[int, Field(ge=1, le=1000)] | None = None
-    state_dir: SpecPath = Field(default="./.mgdc_state/graph", validate_default=True)  # delta links kept between sensor ticks
+    # Delta links kept between sensor ticks.
+    state_dir: SpecPath = Field(default="./.mgdc_state/graph", validate_default=True)
 
 
 SourceSpec = Annotated[

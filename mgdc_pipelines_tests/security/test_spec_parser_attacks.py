@@ -206,7 +206,8 @@ def test_an_environment_secret_templated_into_a_field_is_never_repeated(tmp_path
     catalog.write_text(demo_text(lambda raw: raw["datasets"][0].update(name="{{ env.MGDC_TEST_SECRET }}")))
 
     monkeypatch.setenv("MGDC_TEST_SECRET", secret)
-    (shape_code, shape_err), (catalog_code, catalog_err) = (validate_in_process(spec, capsys) for spec in (shape, catalog))
+    shape_code, shape_err = validate_in_process(shape, capsys)
+    catalog_code, catalog_err = validate_in_process(catalog, capsys)
     assert shape_code == catalog_code == 1
     assert "s3cr3t" not in shape_err + catalog_err
     assert problem_lines(shape_err)[0].startswith(
@@ -301,7 +302,8 @@ def fuzzed_spec_texts(seed: int, count: int):
         text = yaml.dump(raw, sort_keys=False, allow_unicode=True, Dumper=yaml.SafeDumper)
         if rng.random() < 0.15:  # a text-level edit: a stray character or a cut-off file
             position = rng.randrange(len(text))
-            text = text[:position] + rng.choice(["", "\t", "&a ", "*a", "{", "'", "\x1b", "\ufeff", ": "]) + text[position + 1:]
+            stray = rng.choice(["", "\t", "&a ", "*a", "{", "'", "\x1b", "\ufeff", ": ", "!!bool ", "!!timestamp "])
+            text = text[:position] + stray + text[position + 1:]
         yield text
 
 

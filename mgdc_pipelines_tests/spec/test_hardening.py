@@ -41,7 +41,8 @@ def test_nesting_up_to_the_limit_parses_and_one_level_more_is_refused():
     # The top mapping is level 1, its value level 2: a scalar inside n lists is at level n + 2,
     # in column n + 6 (after `app: ` and the brackets).
     assert not any("nested" in p for p in problems_of(nested(MAX_DEPTH - 2)))
-    assert problems_of(nested(MAX_DEPTH - 1)) == [f"line 1, column {MAX_DEPTH + 5}: nested deeper than 32 levels, the limit"]
+    refused = f"line 1, column {MAX_DEPTH + 5}: nested deeper than 32 levels, the limit"
+    assert problems_of(nested(MAX_DEPTH - 1)) == [refused]
 
 
 def test_the_value_count_limit_names_where_it_was_reached():
@@ -224,7 +225,9 @@ def test_a_group_name_outside_the_app_name_rule_is_refused(group):
 
 def test_a_downstream_input_must_be_a_parameter_name_dagster_accepts():
     [bad_chars] = problems_of(spec_text(lambda raw: raw["downstream"][0]["inputs"].update({"my-input": "Message_v1"})))
-    assert bad_chars.startswith("downstream[0].inputs.my-input: key 'my-input' is not allowed: use a Python parameter name")
+    assert bad_chars.startswith(
+        "downstream[0].inputs.my-input: key 'my-input' is not allowed: use a Python parameter name"
+    )
     problems = problems_of(spec_text(lambda raw: raw["downstream"][0]["inputs"].update({"context": "Message_v1"})))
     assert "downstream[0].inputs.context: 'context' is reserved by Dagster or Python" in problems[-1]
 
@@ -236,4 +239,15 @@ def test_an_owner_with_an_at_sign_must_be_an_email_address(owner):
 
 
 def test_an_owner_without_an_at_sign_is_a_plain_name():
-    assert parse_spec(spec_text(lambda raw: raw["app"].update(owner="Data Platform team"))).app.owner == "Data Platform team"
+    spec = parse_spec(spec_text(lambda raw: raw["app"].update(owner="Data Platform team")))
+    assert spec.app.owner == "Data Platform team"
+
+
+def test_the_longest_app_name_gives_names_dagster_accepts():
+    """Job, sensor, schedule and asset names are derived from app.name: its rule keeps them valid."""
+    from mgdc_pipelines.defs import build_defs
+
+    spec = parse_spec(spec_text(lambda raw: raw["app"].update(name="a" * 63)))
+    defs = build_defs(spec)
+    assert {job.name for job in defs.jobs} == {f"{'a' * 63}_copy", f"{'a' * 63}_sharepoint_copy"}
+    assert defs.resolve_asset_graph().get_all_asset_keys()

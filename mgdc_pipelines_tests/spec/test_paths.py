@@ -153,7 +153,8 @@ def test_a_component_resolves_relative_paths_against_its_defs_yaml_folder(tmp_pa
     raw["sink"]["path"] = "data"
     raw["consent"] = {"authorization": "consent/app.authorization.json", "public_key": str(admin_keys.public_path)}
     with create_defs_folder_sandbox() as sandbox:
-        path = sandbox.scaffold_component(MgdcApp, defs_yaml_contents={"type": "mgdc_pipelines.MgdcApp", "attributes": raw})
+        defs_yaml = {"type": "mgdc_pipelines.MgdcApp", "attributes": raw}
+        path = sandbox.scaffold_component(MgdcApp, defs_yaml_contents=defs_yaml)
         assert path.resolve() != tmp_path.resolve()
         with sandbox.load_component_and_build_defs(defs_path=path) as (component, defs):
             assert Path(defs.resources[SINK_RESOURCE_KEY].path) == path / "data"
