@@ -39,6 +39,12 @@ DEFAULT_DAGSTER_HOME = ".dagster_home"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command: exit 0, 1 for a bad spec or a consent refusal (the problem on stderr), or
+    2 for a bug, reported in one line; ``MGDC_DEBUG=1`` adds the traceback.
+
+    >>> main(["validate", "--spec", "/nonexistent/mgdc.yaml"])
+    1
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -49,6 +55,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `mgdc-pipelines audit | head`: the reader had enough
         sys.stderr.close()
         return 0
+    except Exception as error:  # noqa: BLE001 - the last resort: one line, not a traceback
+        # Not the exception's message: it may quote a row value or a secret.
+        command = " ".join(str(part) for part in (args.command, getattr(args, f"{args.command}_command", None)) if part)
+        print(f"mgdc-pipelines {command}: internal error ({type(error).__name__}): the command stopped "
+              "unexpectedly; this is a bug (set MGDC_DEBUG=1 to print the traceback)", file=sys.stderr)
+        if os.environ.get("MGDC_DEBUG") == "1":
+            import traceback  # here: main() is this module's only part that reports bugs
+
+            traceback.print_exc()
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:

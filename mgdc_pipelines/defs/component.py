@@ -30,7 +30,7 @@ from mgdc_pipelines.defs.build import build_defs
 from mgdc_pipelines.spec.loader import DEMO_SPEC_PATH, parse_spec
 from mgdc_pipelines.spec.model import AppSpec
 
-_SPEC_DIR = "{{ spec_dir }}"
+_CWD = "{{ cwd }}/"
 
 
 class MgdcAppScaffolder(dg.Scaffolder):
@@ -43,9 +43,10 @@ class MgdcAppScaffolder(dg.Scaffolder):
 
 
 def starter_attributes() -> dict[str, Any]:
-    """The bundled demo spec as ``defs.yaml`` attributes (the demo key's folder written out)."""
-    text = DEMO_SPEC_PATH.read_text(encoding="utf-8").replace(_SPEC_DIR, str(DEMO_SPEC_PATH.parent))
-    return yaml.safe_load(text)
+    """The bundled demo spec as ``defs.yaml`` attributes: its paths relative to the component's
+    folder (Dagster renders the spec's own ``{{ cwd }}`` template as nothing). It names no admin
+    key: which keys are trusted is the deployment's setting."""
+    return yaml.safe_load(DEMO_SPEC_PATH.read_text(encoding="utf-8").replace(_CWD, "./"))
 
 
 @dg.scaffold_with(MgdcAppScaffolder)

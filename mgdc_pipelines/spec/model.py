@@ -13,6 +13,14 @@ The YAML shape (see ``mgdc_pipelines/specs/demo.yaml`` for a complete example)::
 
 Models here only check shapes and formats; checks against the catalog live in
 :mod:`mgdc_pipelines.spec.validation`.
+
+Paths (``sink.path``, ``consent.authorization``, ...) are pinned when the spec is validated: a
+relative one is taken relative to the spec file's folder (the ``spec_dir`` of the validation
+context), so the model holds absolute paths and where a run reads and writes never depends on
+the directory it was started from.
+
+>>> LocalSinkSpec.model_validate({"type": "local", "path": "data"}, context={SPEC_DIR: Path("/srv/app")}).path
+'/srv/app/data'
 """
 
 from __future__ import annotations
@@ -22,11 +30,19 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from mgdc_pipelines.catalog import Dataset, Mode, get_dataset
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
+# Dagster pool names: the default is mgdc/<tenant id>/<source type>; no spaces, `..` or shell
+# metacharacters, so a pool name is safe in `dagster instance concurrency set` and the UI.
+POOL_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*$"
+POOL_NAME_MAX_LENGTH = 200
+# A downstream input is a keyword argument of the function and a Dagster input name.
+PARAMETER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,62}$"
+DAGSTER_NAME_PATTERN = r"^[A-Za-z0-9_]+$"
 # Scope aliases become Dagster partition keys: no `|`, `,`, `[`, `]` (multi-partition syntax).
 SCOPE_ALIAS_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -37,6 +53,30 @@ MAX_GROUPS_PER_SCOPE = 10  # MGDC's `allowedGroups` limit
 SHAREPOINT_AVAILABILITY_LAG_HOURS = 48
 
 Guid = Annotated[str, Field(pattern=GUID_PATTERN)]
+# The validation-context key holding the folder relative paths are resolved against.
+SPEC_DIR = "spec_dir"
+
+
+def _pin_path(value: str, info: ValidationInfo) -> str:
+    """A spec path made absolute: ``~`` expanded, a relative path joined to the spec's folder
+    (the working directory when the spec has no file)."""
+    if not value.strip():
+        raise PydanticCustomError("spec_path", "a path cannot be empty")
+    if not value.isprintable():
+        raise PydanticCustomError("spec_path", "a path cannot contain control characters (NUL, newlines, escapes)")
+    if "{{" in value or "}}" in value:
+        raise PydanticCustomError(
+            "spec_path", "unknown template in a path; use {{ spec_dir }}, {{ cwd }} or {{ env.NAME }}"
+        )
+    path = Path(value).expanduser()
+    if path.is_absolute():
+        return str(path)
+    base = (info.context or {}).get(SPEC_DIR) or Path.cwd()
+    return str(Path(base) / path)
+
+
+# A path in the spec, absolute once validated (see the module docstring).
+SpecPath = Annotated[str, AfterValidator(_pin_path)]
 
 
 class _Frozen(BaseModel):
@@ -69,12 +109,12 @@ EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 class LocalSinkSpec(_Frozen):
     type: Literal["local"]
-    path: str = "./mgdc_data"
+    path: SpecPath = Field(default="./mgdc_data", validate_default=True)
     format: OutputFormat = "parquet"
     compression: Compression = "zstd"
 
     def resolved_path(self) -> Path:
-        """Relative paths are relative to the working directory, like any CLI's output path."""
+        """The sink's folder: ``path``, already pinned to the spec's folder when loaded."""
         return Path(self.path).expanduser().absolute()
 
     def root_uri(self) -> str:
@@ -114,10 +154,10 @@ class LandingSourceSpec(_Frozen):
     """MGDC JSON-lines deliveries (e.g. from Azure Data Factory) in a local folder or a container."""
 
     type: Literal["landing"]
-    path: str | None = None  # a local folder, or:
+    path: SpecPath | None = None  # a local folder, or:
     azure: AzureLocation | None = None
     max_error_ratio: Annotated[float, Field(ge=0, le=1)] = 0.01
-    quarantine_dir: str = "./mgdc_quarantine"
+    quarantine_dir: SpecPath = Field(default="./mgdc_quarantine", validate_default=True)
     dedupe_messages: bool = False  # drop repeats of an internetMessageId across mailboxes
 
 
@@ -134,15 +174,16 @@ class GraphSourceSpec(_Frozen):
     type: Literal["graph"]
     client_id: Guid | None = None  # default: app.app_id
     client_secret_env: EnvName | None = None
-    certificate_path: str | None = None
+    certificate_path: SpecPath | None = None
     certificate_thumbprint: Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{40}$")] | None = None
     private_key_env: EnvName | None = None
     authority_host: Annotated[str, Field(pattern=r"^https://[^\s/]+/?$")] = "https://login.microsoftonline.com"
     graph_url: Annotated[str, Field(pattern=r"^https://[^\s]+$")] = "https://graph.microsoft.com/v1.0"
-    ca_bundle: str | None = None
+    ca_bundle: SpecPath | None = None
     max_concurrency: Annotated[int, Field(ge=1, le=256)] = 16
     page_size: Annotated[int, Field(ge=1, le=1000)] | None = None
-    state_dir: str = "./.mgdc_state/graph"  # delta links kept between sensor ticks
+    # Delta links kept between sensor ticks.
+    state_dir: SpecPath = Field(default="./.mgdc_state/graph", validate_default=True)
 
 
 SourceSpec = Annotated[
@@ -152,7 +193,9 @@ SinkSpec = Annotated[LocalSinkSpec | AzureSinkSpec, Field(discriminator="type")]
 
 
 class PartitionsSpec(_Frozen):
-    start_date: dt.date
+    # Bounded like the synthetic tenant's start: Microsoft 365 data is no older, and a start
+    # centuries back would give Dagster hundreds of thousands of daily partitions to list.
+    start_date: Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2090, 12, 31))]
 
 
 class ScopeSpec(_Frozen):
@@ -215,12 +258,14 @@ class ConsentSpec(_Frozen):
 
     The admin keys the runtime TRUSTS are not the spec's to choose: the deployment's operator
     lists them (``MGDC_TRUSTED_ADMIN_KEYS``, see :mod:`mgdc_pipelines.consent.trust`). A spec may
-    pin the one it expects (``admin_key``: a key id as ``consent keygen`` prints it).
+    pin the one it expects (``admin_key``: a key id as ``consent keygen`` prints it). A relative
+    ``authorization`` or ``state_dir`` is relative to the spec's folder, like every path of the
+    spec (``{{ cwd }}`` names the working directory).
     """
 
-    authorization: str
+    authorization: SpecPath
     # Audit log (hash-chained); default: the authorization's folder.
-    state_dir: str | None = None
+    state_dir: SpecPath | None = None
     admin_key: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")] | None = None
     # Environment variable holding the HMAC key for `hash` transforms (never the key itself).
     hash_key_env: EnvName = "MGDC_HASH_KEY"
@@ -274,13 +319,13 @@ class PoolSpec(_Frozen):
     tenant through the same source. ``limit`` is set on the instance for a pool that has none yet.
     """
 
-    name: Annotated[str, Field(pattern=r"^\S+$")] | None = None
+    name: Annotated[str, Field(pattern=POOL_NAME_PATTERN, max_length=POOL_NAME_MAX_LENGTH)] | None = None
     limit: Annotated[int, Field(ge=1, le=1_000)] = 4
 
 
 class DagsterSpec(_Frozen):
-    key_prefix: tuple[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$")], ...] = ("mgdc",)
-    group_name: str | None = None
+    key_prefix: tuple[Annotated[str, Field(pattern=DAGSTER_NAME_PATTERN)], ...] = ("mgdc",)
+    group_name: Annotated[str, Field(pattern=NAME_PATTERN)] | None = None  # default: app.name
     max_partitions_per_run: Annotated[int, Field(ge=1, le=10_000)] = 31
     # multi_run: backfills become runs of at most max_partitions_per_run partitions each.
     backfill_policy: Literal["multi_run", "single_run"] = "multi_run"
@@ -302,7 +347,7 @@ class DownstreamSpec(_Frozen):
 
     name: Annotated[str, Field(pattern=NAME_PATTERN)]
     function: str
-    inputs: dict[str, str]
+    inputs: dict[Annotated[str, Field(pattern=PARAMETER_PATTERN)], str]
     params: dict[str, Any] = Field(default_factory=dict)
     # weekly (Sunday-based UTC weeks) and daily read every scope of their days; none reads
     # every materialized partition.

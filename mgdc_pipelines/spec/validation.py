@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from mgdc_pipelines.catalog import Dataset, Mode, UnknownDatasetError, get_dataset, list_datasets
 from mgdc_pipelines.spec.downstream import check_downstream
-from mgdc_pipelines.spec.errors import SpecProblem, allowed_hint
+from mgdc_pipelines.spec.errors import SpecProblem, allowed_hint, shown
 from mgdc_pipelines.spec.model import MAX_GROUPS_PER_SCOPE, AppSpec, DatasetSpec, GraphSourceSpec, LandingSourceSpec
 
 
@@ -23,7 +23,25 @@ def validate_app(spec: AppSpec) -> list[SpecProblem]:
         *_check_azure_credentials(spec),
         *check_downstream(spec),
         *_check_schedule(spec),
+        *_check_dagster_names(spec),
     ]
+
+
+def _check_dagster_names(spec: AppSpec) -> Iterator[SpecProblem]:
+    """Names Dagster would refuse when the code server loads the app (the models check the
+    characters; these are Dagster's further rules), reported here with the field instead."""
+    from dagster._core.definitions.utils import is_valid_name, is_valid_owner
+
+    owner = spec.app.owner
+    if "@" in owner and not is_valid_owner(owner):  # an owner with `@` becomes the assets' owner
+        yield SpecProblem("app.owner", f"{shown(owner)} is not an email address; write one like "
+                          "data-platform@contoso.com, or a name without @")
+    for index, entry in enumerate(spec.downstream):
+        for parameter in entry.inputs:
+            if not is_valid_name(parameter):
+                yield SpecProblem(f"downstream[{index}].inputs.{parameter}", f"{parameter!r} is reserved "
+                                  "by Dagster or Python (context, config, input, type, keywords, ...); rename "
+                                  "the function's parameter")
 
 
 def _check_schedule(spec: AppSpec) -> Iterator[SpecProblem]:

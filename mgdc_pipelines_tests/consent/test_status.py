@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import json
+import os
+from pathlib import Path
 
 import pytest
 
@@ -96,7 +97,7 @@ def test_asking_for_less_is_still_an_update(make_spec, admin_keys):
 def test_a_moved_sink_refuses_every_dataset(make_spec, admin_keys, tmp_path):
     sign(make_spec(), admin_keys)
     status = consent_status(make_spec(lambda raw: raw["sink"].update(path=str(tmp_path / "elsewhere"))), now=LATER)
-    signed = f"file:{os.path.realpath(tmp_path)}/mgdc_data"  # the demo's ./mgdc_data, next to the spec
+    signed = f"file:{os.path.realpath(Path.cwd() / 'mgdc_data')}"  # the demo's {{ cwd }}/mgdc_data
     assert status.state is ConsentState.UPDATE_AVAILABLE and f"outside the authorized {signed}" in status.reason
     assert set(_states(status).values()) == {"refused"}
 
