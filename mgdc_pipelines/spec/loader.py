@@ -287,6 +287,7 @@ _PATTERN_MEANING = {
     "each starting with a letter or digit, like mgdc/<tenant id>/graph",
     model.PARAMETER_PATTERN: "a Python parameter name: letters, digits and _, not starting with a digit",
     model.GUID_PATTERN: "a GUID like 3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+    model.KEY_ID_PATTERN: "a key id: 16 lower-case hex digits, as `mgdc-pipelines consent keygen` prints it",
 }
 
 
@@ -311,7 +312,7 @@ def _describe(error: Mapping[str, Any], scope_aliases: list[str], from_env: Mapp
         return SpecProblem(path, f"{what} is not allowed: use {_PATTERN_MEANING.get(pattern, pattern)}")
     if kind == "string_too_long":
         return SpecProblem(path, f"{what} is too long: at most {error['ctx']['max_length']} characters")
-    return SpecProblem(path, f"{cut(error['msg'], 200)} (got {what})")
+    return SpecProblem(path, f"{cut(error['msg'], 400)} (got {what})")
 
 
 def _spec_location(location: tuple) -> tuple:

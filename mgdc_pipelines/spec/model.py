@@ -43,6 +43,7 @@ POOL_NAME_MAX_LENGTH = 200
 # A downstream input is a keyword argument of the function and a Dagster input name.
 PARAMETER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,62}$"
 DAGSTER_NAME_PATTERN = r"^[A-Za-z0-9_]+$"
+KEY_ID_PATTERN = r"^[0-9a-f]{16}$"  # an admin key id, as `consent keygen` prints it
 # Scope aliases become Dagster partition keys: no `|`, `,`, `[`, `]` (multi-partition syntax).
 SCOPE_ALIAS_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -266,7 +267,7 @@ class ConsentSpec(_Frozen):
     authorization: SpecPath
     # Audit log (hash-chained); default: the authorization's folder.
     state_dir: SpecPath | None = None
-    admin_key: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")] | None = None
+    admin_key: Annotated[str, Field(pattern=KEY_ID_PATTERN)] | None = None
     # Environment variable holding the HMAC key for `hash` transforms (never the key itself).
     hash_key_env: EnvName = "MGDC_HASH_KEY"
     public_key: str | None = Field(default=None, exclude=True)  # refused: see the validator
