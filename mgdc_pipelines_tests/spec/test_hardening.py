@@ -129,6 +129,9 @@ def test_a_spec_path_key_is_an_unknown_field_not_a_way_to_rename_the_source():
         (lambda raw: raw["dagster"].update(max_partitions_per_run=10**40),
          "dagster.max_partitions_per_run: Input should be less than or equal to 10000"),
         (lambda raw: raw["source"].update(users=float("nan")), "source: TenantConfig.users: nan is not an integer"),
+        (lambda raw: raw["consent"].update(admin_key="XYZ"), "consent.admin_key: 'XYZ' is not allowed: use a key id"),
+        (lambda raw: raw["consent"].update(public_key="admin.pub"),
+         "consent.public_key: Value error, a spec no longer names the admin's public key"),
     ],
 )
 def test_odd_values_are_problems_at_their_field(mutate, expected):
