@@ -294,7 +294,8 @@ def _consent_decide(args: argparse.Namespace) -> int:
     from mgdc_pipelines.consent.registration import read_registration, registration_for
 
     registration = read_registration(args.registration)
-    spec = load_spec(args.spec) if args.spec is not None else None
+    # The admin's process can read the private key: it never imports the spec author's code.
+    spec = load_spec(args.spec, import_code=False) if args.spec is not None else None
     if spec is not None and registration_for(spec).fingerprint != registration.fingerprint:
         print(f"note: {args.spec} has changed since this registration was requested; "
               "`consent status` will report update_available", file=sys.stderr)
@@ -343,7 +344,7 @@ def _warn_still_suspended(store, lifts: tuple[str, ...]) -> None:
 def _consent_record(args: argparse.Namespace) -> int:
     import shutil
 
-    spec = load_spec(args.spec)
+    spec = load_spec(args.spec, import_code=False)
     store = _store(spec)
     source = args.authorization or store.authorization_path
     if source.absolute() != store.authorization_path:
@@ -395,7 +396,7 @@ def _consent_status(args: argparse.Namespace) -> int:
     from mgdc_pipelines.consent.describe import describe_status
     from mgdc_pipelines.consent.status import consent_status
 
-    spec = load_spec(_spec_path(args))
+    spec = load_spec(_spec_path(args), import_code=False)
     status = consent_status(spec, anchor=_cli_anchor())
     print(describe_status(spec.name, status))
     return 0 if status.approved else 1
@@ -404,7 +405,7 @@ def _consent_status(args: argparse.Namespace) -> int:
 def _audit(args: argparse.Namespace) -> int:
     from mgdc_pipelines.consent.audit_report import access_report
 
-    store = _store(load_spec(_spec_path(args)))
+    store = _store(load_spec(_spec_path(args), import_code=False))
     print(access_report(store.audit.entries(since=args.since)))
     return 0
 
@@ -413,7 +414,7 @@ def _audit_verify(args: argparse.Namespace) -> int:
     """The whole chain from record 1, then the instance's anchor against it."""
     from mgdc_pipelines.consent.ledger import anchor_key
 
-    store = _store(load_spec(_spec_path(args)))
+    store = _store(load_spec(_spec_path(args), import_code=False))
     log = store.audit
     if not log.path.exists():
         anchored = store.anchor.load(anchor_key(log.identity)) if store.anchor else None

@@ -287,7 +287,7 @@ def _landing_resource(spec: LandingSourceSpec) -> dg.ConfigurableResource:
             quarantine_dir=str(Path(spec.quarantine_dir).expanduser().absolute()),
             dedupe_messages=spec.dedupe_messages,
         )
-    # Relative paths are relative to the working directory where the spec is loaded, as for sinks.
+    # The spec made its paths absolute (relative ones are relative to the spec's folder).
     return LandingSourceResource(
         path=str(Path(spec.path).expanduser().absolute()),
         max_error_ratio=spec.max_error_ratio,

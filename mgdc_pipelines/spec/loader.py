@@ -63,21 +63,26 @@ def default_spec_path() -> Path:
     return Path(configured) if configured else DEMO_SPEC_PATH
 
 
-def load_spec(path: str | os.PathLike[str] | None = None) -> AppSpec:
-    """Load and validate a spec file; raises :class:`SpecError` listing every problem."""
+def load_spec(path: str | os.PathLike[str] | None = None, *, import_code: bool = True) -> AppSpec:
+    """Load and validate a spec file; raises :class:`SpecError` listing every problem.
+
+    ``import_code=False`` does not import the modules ``downstream:`` entries name (so their
+    functions are not checked): for an admin's tools, which must never run the spec author's code
+    in a process that can read the admin's private key.
+    """
     spec_path = Path(path) if path is not None else default_spec_path()
     source = str(spec_path.absolute())
     text = _read_spec_file(spec_path, source)
     referenced_env = tuple(
         (name, os.environ.get(name)) for name in sorted({m["env"] for m in _TEMPLATE.finditer(text) if m["env"]})
     )
-    return _parse_cached(text, source, referenced_env, os.getcwd())
+    return _parse_cached(text, source, referenced_env, os.getcwd(), import_code)
 
 
 @cache
-def _parse_cached(text: str, source: str, _referenced_env: tuple, _cwd: str) -> AppSpec:
+def _parse_cached(text: str, source: str, _referenced_env: tuple, _cwd: str, import_code: bool) -> AppSpec:
     """Same text, env values and working directory → the same frozen spec, parsed once."""
-    return parse_spec(text, source=source)
+    return parse_spec(text, source=source, import_code=import_code)
 
 
 def _read_spec_file(path: Path, source: str) -> str:
@@ -107,9 +112,10 @@ def _read_spec_file(path: Path, source: str) -> str:
         raise refuse(f"{where}; a spec is a YAML text file") from None
 
 
-def parse_spec(text: str, *, source: str = "<string>") -> AppSpec:
+def parse_spec(text: str, *, source: str = "<string>", import_code: bool = True) -> AppSpec:
     """Validate spec text; ``source`` names the file in error messages, and relative paths are
-    relative to its folder (to the working directory for ``<string>``)."""
+    relative to its folder (to the working directory for ``<string>``). ``import_code``: see
+    :func:`load_spec`."""
     spec_dir = Path(source).absolute().parent if source != "<string>" else Path.cwd()
     raw = _parse_yaml(text, source)
     if "spec_path" in raw:  # set from `source` below, never by the spec itself
@@ -125,7 +131,7 @@ def parse_spec(text: str, *, source: str = "<string>") -> AppSpec:
         aliases = list(raw["scopes"]) if isinstance(raw.get("scopes"), dict) else []
         problems = [_describe(e, aliases, rendering.from_env) for e in error.errors()]
         raise SpecError(source, rendering.redact(problems)) from None
-    problems = validate_app(spec)
+    problems = validate_app(spec, import_code=import_code)
     if problems:
         raise SpecError(source, rendering.redact(problems))
     return spec

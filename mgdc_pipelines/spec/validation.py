@@ -15,13 +15,14 @@ from mgdc_pipelines.spec.errors import SpecProblem, allowed_hint, shown
 from mgdc_pipelines.spec.model import MAX_GROUPS_PER_SCOPE, AppSpec, DatasetSpec, GraphSourceSpec, LandingSourceSpec
 
 
-def validate_app(spec: AppSpec) -> list[SpecProblem]:
+def validate_app(spec: AppSpec, *, import_code: bool = True) -> list[SpecProblem]:
+    """Every problem of ``spec``; ``import_code=False`` leaves the ``downstream:`` functions unimported."""
     return [
         *_check_datasets(spec),
         *_check_scopes(spec),
         *_check_source_options(spec),
         *_check_azure_credentials(spec),
-        *check_downstream(spec),
+        *check_downstream(spec, import_code=import_code),
         *_check_schedule(spec),
         *_check_dagster_names(spec),
     ]

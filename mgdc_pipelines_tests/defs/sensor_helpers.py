@@ -81,8 +81,10 @@ class SensorHarness:
     def tick(self) -> Tick:
         # With an instance ref, as in the daemon, run requests are validated against the dynamic
         # partitions as they will be after this tick's requests.
-        context = dg.build_sensor_context(instance_ref=self.instance.get_ref(), cursor=self.cursor, definitions=self.defs)
-        data = self.sensor.evaluate_tick(context)  # validates partition keys against the defs
+        # `with`: the context opens an instance from the ref; closing it resets the Dagster state
+        # that instance set for this thread (else later tests meet a dead instance).
+        with dg.build_sensor_context(instance_ref=self.instance.get_ref(), cursor=self.cursor, definitions=self.defs) as context:
+            data = self.sensor.evaluate_tick(context)  # validates partition keys against the defs
         added, removed = [], []
         name = scope_partitions_name(self.app)
         for request in data.dynamic_partitions_requests or []:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from mgdc_pipelines.consent.status import consent_status
 from mgdc_pipelines.consent.trust import DEMO_MODE_ENV, DEMO_MODE_NOTICE, TRUSTED_KEYS_ENV, TrustAnchors, TrustError
 from mgdc_pipelines.defs.component import starter_attributes
 from mgdc_pipelines.spec import SpecError
+from mgdc_pipelines.spec.loader import _parse_cached
 from mgdc_pipelines_tests.conftest import approve
 from mgdc_pipelines_tests.security.attacker import copy, deployment, edit_spec, partition_folder
 
@@ -152,3 +154,34 @@ def test_a_pinned_key_must_be_the_one_that_signed(small_spec_factory, admin_keys
     app = small_spec_factory(lambda raw: raw["consent"].update(admin_key=pinned), approved=False)
     with pytest.raises(AuthorizationInvalid, match=f"signed with key {admin_keys.key_id}, but the spec expects key {pinned}"):
         approve(app, admin_keys)
+
+
+def test_the_admins_tools_never_run_the_spec_authors_code(small_spec_factory, admin_keys, tmp_path, monkeypatch):
+    """A `downstream:` function is the author's code; importing it in the admin's process (which
+    can read the private key) would hand the author the key. Approving never imports it."""
+    trap = tmp_path / "trap_package"
+    trap.mkdir()
+    stolen = tmp_path / "stolen-key"
+    (trap / "evil_features.py").write_text(
+        f"open({str(stolen)!r}, 'w').write('ran in the admin process')\n"
+        "def features(messages):\n    return messages\n"
+    )
+    monkeypatch.syspath_prepend(str(trap))  # importable, as a module of the code location is
+    entry = {"name": "f", "function": "evil_features:features", "inputs": {"messages": "Message_v1"}}
+    app = small_spec_factory(lambda raw: raw.update(downstream=[entry]), approved=False)
+    assert main(["consent", "request", "--spec", app.spec_path, "--out", str(tmp_path / "reg.json")]) == 0
+    # The developer's own tools import it, in the developer's process; the admin's never do.
+    # (The admin runs in a process of their own: nothing imported or parsed before.)
+    stolen.unlink(missing_ok=True)
+    monkeypatch.delitem(sys.modules, "evil_features", raising=False)
+    _parse_cached.cache_clear()
+
+    private = tmp_path / "admin.key"
+    private.write_bytes(admin_keys.private_pem)
+    for command in (["consent", "approve", "--registration", str(tmp_path / "reg.json"), "--approver",
+                     "admin@contoso.example.com", "--key", str(private), "--spec", app.spec_path],
+                    ["consent", "status", "--spec", app.spec_path],
+                    ["audit", "verify", "--spec", app.spec_path]):
+        main(command)
+        assert not stolen.exists(), command
+    assert "evil_features" not in sys.modules
