@@ -16,19 +16,12 @@ import pyarrow.dataset as pads
 from mgdc_pipelines.consent.store import ConsentStore
 from mgdc_pipelines.sinks.formats import format_for
 from mgdc_pipelines.sources.synthetic import SyntheticSource, TenantConfig
-from mgdc_pipelines.transfer import request_for
 from mgdc_pipelines.defs.partitions import partition_ref
+from mgdc_pipelines.transfer import request_for
+from mgdc_pipelines_tests.defs.test_assets_landing import landing_spec
 from mgdc_pipelines_tests.security.attacker import ALL_SCOPE, DAY, copy, deployment, partition_folder, tampering_sink
 
 FOREIGN = "ffffffff-1111-2222-3333-444444444444"
-
-
-def _landing(tmp_path):
-    def use_landing(raw: dict) -> None:
-        raw["source"] = {"type": "landing", "path": str(tmp_path / "landing"),
-                         "quarantine_dir": str(tmp_path / "quarantine")}
-        raw["scopes"] = {"all": "all"}
-    return use_landing
 
 
 def _deliver_with_foreign_rows(app, tmp_path, *, rows: int = 200, foreign: int = 50) -> None:
@@ -50,7 +43,7 @@ def _deliver_with_foreign_rows(app, tmp_path, *, rows: int = 200, foreign: int =
 
 
 def test_foreign_rows_in_a_delivery_never_reach_the_sink(small_spec_factory, tmp_path):
-    app = small_spec_factory(_landing(tmp_path))
+    app = landing_spec(small_spec_factory, tmp_path)
     _deliver_with_foreign_rows(app, tmp_path)
     with deployment() as instance:
         outcome = copy(app, "Message_v1", instance)

@@ -224,7 +224,7 @@ def test_an_unexpected_failure_is_one_line_and_exit_2_with_the_traceback_only_on
     secret); MGDC_DEBUG=1 adds the traceback for whoever debugs it."""
     from mgdc_pipelines.spec import loader
 
-    def buggy_validation(spec):
+    def buggy_validation(spec, **options):
         raise RuntimeError("row value 4111-1111-1111-1111")
 
     monkeypatch.setattr(loader, "validate_app", buggy_validation)
