@@ -69,13 +69,19 @@ class AdminKeys:
 @pytest.fixture(scope="session", autouse=True)
 def admin_keys(tmp_path_factory) -> Iterator[AdminKeys]:
     """A test admin's Ed25519 key pair, trusted by this session's deployment (and only it:
-    demo mode is off unless a test turns it on)."""
+    demo mode is off unless a test turns it on).
+
+    ``DAGSTER_HOME`` (which `make test` exports for the checkout) is unset too: the CLI would
+    otherwise anchor every test's audit log in that one instance. Tests that want an instance
+    set it themselves.
+    """
     private_pem, public_pem = generate_keypair()
     public_path = tmp_path_factory.mktemp("admin") / "admin.pub"
     public_path.write_bytes(public_pem)
-    saved = {name: os.environ.get(name) for name in (TRUSTED_KEYS_ENV, DEMO_MODE_ENV)}
+    saved = {name: os.environ.get(name) for name in (TRUSTED_KEYS_ENV, DEMO_MODE_ENV, "DAGSTER_HOME")}
     os.environ[TRUSTED_KEYS_ENV] = str(public_path.parent)
     os.environ.pop(DEMO_MODE_ENV, None)
+    os.environ.pop("DAGSTER_HOME", None)
     yield AdminKeys(private_pem, public_path)
     for name, value in saved.items():
         if value is None:

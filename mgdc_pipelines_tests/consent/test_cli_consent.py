@@ -182,3 +182,16 @@ def test_status_and_errors_exit_1_without_a_traceback(ws, capsys):
     assert main(["consent", "approve", "--registration", "missing.json", "--approver", ADMIN,
                  "--key", str(ws.private_key)]) == 1
     assert "cannot read registration file missing.json" in capsys.readouterr().err
+
+
+def test_with_the_deployments_instance_the_cli_anchors_and_verify_checks_the_anchor(ws, capsys, tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path_factory.mktemp("dagster_home")))
+    spec = ws.spec("app.yaml")
+    main(["consent", "request", "--spec", spec])
+    assert ws.decide("approve", "--spec", spec) == 0
+    capsys.readouterr()
+    assert main(["audit", "verify", "--spec", spec]) == 0
+    assert "matches the Dagster instance's anchor at record 1" in capsys.readouterr().out
+    ws.audit_log.unlink()  # deleted: the instance still knows the app had a log
+    assert main(["audit", "verify", "--spec", spec]) == 1
+    assert "is missing, but the Dagster instance anchors 1 records" in capsys.readouterr().err
