@@ -33,6 +33,8 @@ def describe_registration(registration: Registration) -> str:
                     "transforms: " + ", ".join(f"{c}={t}" for c, t in grant.transforms), indent=6
                 )
             )
+    if registration.hash_key_env:
+        lines.append(f"  hash key:    the HMAC key of `hash` transforms comes from ${registration.hash_key_env}")
     if registration.downstream:
         lines.append(f"  downstream assets computed from them ({len(registration.downstream)}):")
         for entry in registration.downstream:

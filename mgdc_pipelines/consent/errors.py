@@ -19,8 +19,9 @@ CHECK_NAMES = (
     "destination",
     "scope",
 )
-# Checks of our own: an app suspended by a blocking asset check, and a broken signature.
-EXTRA_CHECK_NAMES = ("not_suspended", "signature")
+# Checks of our own: an app suspended by a blocking asset check, a broken signature, a hash key
+# read from another variable than the grant's, a downstream entry outside the grant.
+EXTRA_CHECK_NAMES = ("not_suspended", "signature", "hash_key", "downstream")
 
 
 class ConsentError(Exception):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from mgdc_pipelines.catalog import ScopeKind
 from mgdc_pipelines.consent.authorization import Authorization
 from mgdc_pipelines.consent.checks import AccessRequest, check_request
+from mgdc_pipelines.consent.errors import ConsentRefused
 from mgdc_pipelines.consent.enforcement import Enforcer
 from mgdc_pipelines.consent.ledger import LedgerAnchor
 from mgdc_pipelines.consent.registration import DatasetGrant, registration_for
@@ -153,7 +154,22 @@ class ConsentGate:
             other_locations=tuple(other_locations),
         )
         grant = check_request(self.authorization, access, now=self.now, suspension=self.suspension)
+        self._check_hash_key(grant, access)
         return AuthorizedCopy(request, grant, self.authorization, refused)
+
+    def _check_hash_key(self, grant: DatasetGrant, access: AccessRequest) -> None:
+        """Hashing uses the key the admin approved: a spec that reads it from another variable
+        (one whose value its author knows, say) could undo the pseudonyms."""
+        if not any(t == "hash" for _, t in grant.transforms):
+            return
+        approved = self.authorization.registration.hash_key_env
+        declared = self.app.consent.hash_key_env
+        if approved != declared:
+            raise ConsentRefused(
+                "hash_key", access.dataset,
+                f"the spec reads the HMAC key for `hash` transforms from ${declared}, but the approved grant "
+                f"from ${approved or '(none)'}; an admin must approve the change",
+            )
 
     def _is_update_available(self) -> bool:
         return (

@@ -62,7 +62,8 @@ _REGISTRATION_KEYS = (
     "scope",
     "datasets",
 )
-_OPTIONAL_KEYS = ("downstream",)  # written only when the app has downstream entries
+# Written only when the app has downstream entries / hashes a column.
+_OPTIONAL_KEYS = ("downstream", "hash_key_env")
 # Names and descriptions: editing them does not change what an approval grants.
 _NOT_GRANTED = frozenset({"app_name", "description", "owner"})
 
@@ -221,6 +222,9 @@ class Registration:
     scope: ScopeGrant
     datasets: tuple[DatasetGrant, ...]
     downstream: tuple[DownstreamGrant, ...] = ()
+    # The environment variable the HMAC key of `hash` transforms comes from: approved with the
+    # grant, so a spec cannot switch it to a variable whose value its author knows.
+    hash_key_env: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "downstream", tuple(sorted(self.downstream, key=lambda grant: grant.name)))
@@ -249,7 +253,10 @@ class Registration:
         return next((grant for grant in self.downstream if grant.name == name), None)
 
     def to_dict(self) -> dict[str, Any]:
-        optional = {"downstream": [grant.to_dict() for grant in self.downstream]} if self.downstream else {}
+        optional = {
+            **({"downstream": [grant.to_dict() for grant in self.downstream]} if self.downstream else {}),
+            **({"hash_key_env": self.hash_key_env} if self.hash_key_env else {}),
+        }
         return {
             "app_name": self.app_name,
             "app_id": self.app_id,
@@ -266,7 +273,7 @@ class Registration:
     def from_dict(cls, data: Any, where: str = "registration") -> Registration:
         """Strict inverse of :meth:`to_dict`: unknown or missing keys raise a ConsentError naming them."""
         check_keys(data, where, _REGISTRATION_KEYS, optional=_OPTIONAL_KEYS)
-        for key in ("datasets", *_OPTIONAL_KEYS):
+        for key in ("datasets", "downstream"):
             if not isinstance(data.get(key, []), list):
                 raise ConsentError(f"{where}.{key}: expected a list, got {data[key]!r}")
         texts = {key: string(data, key, where) for key in _REGISTRATION_KEYS[:6]}
@@ -281,6 +288,7 @@ class Registration:
                 DownstreamGrant.from_dict(item, f"{where}.downstream[{index}]")
                 for index, item in enumerate(data.get("downstream", []))
             ),
+            hash_key_env=string(data, "hash_key_env", where) if "hash_key_env" in data else "",
         )
 
     def canonical_json(self) -> str:
@@ -304,7 +312,14 @@ def registration_for(spec: AppSpec) -> Registration:
             for item in spec.datasets
         ),
         downstream=tuple(downstream_grant_for(spec, entry) for entry in spec.downstream),
+        hash_key_env=hash_key_env_for(spec),
     )
+
+
+def hash_key_env_for(spec: AppSpec) -> str:
+    """The spec's ``consent.hash_key_env`` if any dataset hashes a column, else ``""``."""
+    hashes = any(t == "hash" for item in spec.datasets for t in item.transforms.values())
+    return spec.consent.hash_key_env if hashes and spec.consent is not None else ""
 
 
 def downstream_grant_for(spec: AppSpec, entry: DownstreamSpec) -> DownstreamGrant:

@@ -210,6 +210,11 @@ def _changes(
             for status in datasets
             if status.message != _COVERED
         ]
+    if registration.hash_key_env != granted.hash_key_env:
+        notes.append(
+            f"the spec reads the hash key from ${registration.hash_key_env or '(none)'}, the grant from "
+            f"${granted.hash_key_env or '(none)'}: hashed columns are refused until an admin approves it"
+        )
     for scope in spec.scopes:
         outside = granted.scope.covers(Scope(scope.key, scope.group_ids))
         if outside:

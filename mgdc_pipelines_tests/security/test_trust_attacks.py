@@ -185,3 +185,23 @@ def test_the_admins_tools_never_run_the_spec_authors_code(small_spec_factory, ad
         main(command)
         assert not stolen.exists(), command
     assert "evil_features" not in sys.modules
+
+
+def test_switching_the_hash_key_to_a_variable_the_author_knows_is_refused(small_spec_factory, monkeypatch):
+    """Hashes made with a key the author knows are pseudonyms the author can reverse by guessing
+    addresses: the grant names where the key comes from, and a spec cannot change it."""
+    monkeypatch.setenv("MGDC_HASH_KEY", "the-operator's-secret-key-0123456789")
+    monkeypatch.setenv("KNOWN_TO_THE_AUTHOR", "a-value-the-author-chose-0123456789")
+
+    def hash_senders(raw: dict) -> None:
+        next(d for d in raw["datasets"] if d["name"] == "Message_v1")["transforms"] = {"sender": "hash"}
+
+    app = small_spec_factory(hash_senders)  # approved: the key comes from $MGDC_HASH_KEY
+    switched = edit_spec(app, lambda raw: raw["consent"].update(hash_key_env="KNOWN_TO_THE_AUTHOR"))
+    status = consent_status(switched)
+    assert "the spec reads the hash key from $KNOWN_TO_THE_AUTHOR, the grant from $MGDC_HASH_KEY" in status.reason
+    with deployment() as instance:
+        outcome = copy(switched, "Message_v1", instance)
+    assert not outcome.success
+    assert "consent check 'hash_key' refused BasicDataSet_v0.Message_v1" in outcome.failure
+    assert not partition_folder(switched, "Message_v1").exists()
