@@ -7,7 +7,6 @@ unconsented column after commit (as in test_consent_assets.py), caught by the bl
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 import dagster as dg

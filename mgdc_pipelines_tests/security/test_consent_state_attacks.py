@@ -13,7 +13,6 @@ import datetime as dt
 import json
 import shutil
 
-import pytest
 
 from mgdc_pipelines.cli import main
 from mgdc_pipelines.consent.authorization import Authorization, decide, write_authorization
