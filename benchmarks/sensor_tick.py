@@ -75,18 +75,19 @@ def make_app(folder: Path, scopes: int, start: dt.date):
     raw["scopes"] = {f"team-{n:03d}": [str(uuid.uuid5(uuid.NAMESPACE_DNS, f"team-{n}"))] for n in range(scopes)}
     raw["partitions"]["start_date"] = start.isoformat()
     private_key, public_key = generate_keypair()
-    keys = folder / "trusted-keys"
-    keys.mkdir()
+    keys = Path(tempfile.mkdtemp(prefix="mgdc-sensor-tick-keys-"))  # not in the spec's folder
     (keys / "admin.pub").write_bytes(public_key)
     os.environ[TRUSTED_KEYS_ENV] = str(keys)  # this benchmark is its own deployment: it trusts its admin
     raw["consent"] = {"authorization": str(folder / "auth.json")}
     spec_path = folder / "mgdc.yaml"
     spec_path.write_text(yaml.safe_dump(raw, sort_keys=False))
     app = load_spec(spec_path)
+    # Decided before the ticks' "now" (one day back): a decision from the future would be refused.
+    decided = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=3)
     authorization = decide(registration_for(app), decision="approved", approver="admin@contoso.example.com",
-                           private_key=private_key)
+                           private_key=private_key, now=decided)
     write_authorization(app.consent.authorization_path(), authorization, private_key)
-    ConsentStore.of(app).record_decision()
+    ConsentStore.of(app).record_decision(decided)
     return app
 
 
