@@ -44,7 +44,7 @@ from mgdc_pipelines.consent.jsonfiles import (
 )
 from mgdc_pipelines.consent.keys import KeySource, key_id, load_private_key, load_public_key
 from mgdc_pipelines.consent.registration import Registration
-from mgdc_pipelines.consent.trust import TrustAnchors
+from mgdc_pipelines.consent.trust import DEMO_MODE_ENV, TrustAnchors, demo_key_id
 from mgdc_pipelines.spec.model import is_guid
 
 APPROVAL_VALIDITY = timedelta(days=180)  # MGDC: "An approval is valid for 180 days"
@@ -287,6 +287,11 @@ def _trusted_key(path: str | os.PathLike[str], trust: TrustAnchors, document: di
         raise AuthorizationInvalid(path, "it names no signing key (key_id)")
     trusted = trust.key(named)
     if trusted is None:
+        if named == demo_key_id():
+            raise AuthorizationInvalid(
+                path, f"it is signed with the bundled DEMO key {named}, which is trusted only in demo mode "
+                f"({DEMO_MODE_ENV}=1, which `make demo` and `make ui` set)",
+            )
         raise AuthorizationInvalid(
             path, f"it is signed with key {named}, which this deployment does not trust ({trust.describe()})"
         )

@@ -91,7 +91,7 @@ class TrustAnchors:
         keys = [key for entry in _entries(environ.get(TRUSTED_KEYS_ENV, "")) for key in _keys_at(entry, folders)]
         demo = _flag(environ.get(DEMO_MODE_ENV, ""))
         if demo:
-            keys.append(TrustedKey(key_id(load_public_key(DEMO_PUBLIC_KEY_PATH)), load_public_key(DEMO_PUBLIC_KEY_PATH), DEMO_KEY_LABEL))
+            keys.append(TrustedKey(demo_key_id(), load_public_key(DEMO_PUBLIC_KEY_PATH), DEMO_KEY_LABEL))
         unique = {key.key_id: key for key in keys}
         return cls(tuple(unique.values()), demo)
 
@@ -109,6 +109,11 @@ class TrustAnchors:
             return f"no admin key is trusted: {_HOW}"
         listed = ", ".join(f"{key.key_id} ({'DEMO key' if key.is_demo else key.source})" for key in self.keys)
         return f"trusted admin keys: {listed}"
+
+
+def demo_key_id() -> str:
+    """The bundled demo key's id (so a refusal can say that is what signed)."""
+    return key_id(load_public_key(DEMO_PUBLIC_KEY_PATH))
 
 
 def _entries(value: str) -> list[Path]:

@@ -112,11 +112,11 @@ def test_the_public_demo_key_approves_nothing_outside_demo_mode(small_spec_facto
                            private_key=DEMO_PRIVATE_KEY_PATH.read_bytes())
     write_authorization(app.consent.authorization_path(), authorization, DEMO_PRIVATE_KEY_PATH.read_bytes())
     assert main(["consent", "record", "--spec", app.spec_path]) == 1
-    assert "which this deployment does not trust" in capsys.readouterr().err
+    assert "signed with the bundled DEMO key" in capsys.readouterr().err
     assert ensure_demo_authorization(app) is None, "no demo approval outside demo mode"
     with deployment() as instance:
         outcome = copy(app, "Message_v1", instance)
-    assert not outcome.success and "which this deployment does not trust" in outcome.failure
+    assert not outcome.success and "which is trusted only in demo mode (MGDC_DEMO_MODE=1" in outcome.failure
     assert not partition_folder(app, "Message_v1").exists()
 
 
