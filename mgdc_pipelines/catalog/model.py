@@ -17,6 +17,8 @@ import pyarrow as pa
 from mgdc_pipelines.catalog.types import parse_type
 
 DATASET_PREFIX = "BasicDataSet_v0."
+# Between a column's type and its description in a column block: `id: STRING -- Its id.`
+COLUMN_DESCRIPTION_SEPARATOR = " -- "
 
 
 class ScopeKind(str, enum.Enum):
@@ -47,12 +49,14 @@ class Category(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Column:
-    """One top-level column: its exact MGDC name, Arrow type and the notation it came from."""
+    """One top-level column: its exact MGDC name, Arrow type, the notation it came from, and what
+    it holds (Microsoft's description, shortened; ours for the metadata columns)."""
 
     name: str
     type: pa.DataType
     notation: str
     is_metadata: bool = False
+    description: str = ""
 
     @property
     def field(self) -> pa.Field:
@@ -73,6 +77,18 @@ ROW_METADATA_COLUMNS: tuple[tuple[str, str], ...] = (
     ("rowinformation", _ROW_INFORMATION),
 )
 SCOPE_COLUMN = {ScopeKind.USER: "puser", ScopeKind.GROUP: "pObjectId", ScopeKind.NONE: None}
+# Microsoft documents only ptenant and puser; the rest is what the reference (§2.2) infers from
+# real deliveries, and says so where it is an inference.
+METADATA_DESCRIPTIONS: Mapping[str, str] = {
+    "ptenant": "Metadata: the Entra ID tenant id the row was copied from.",
+    "puser": "Metadata: the Entra ID object id of the user whose mailbox or profile holds the row.",
+    "pObjectId": "Metadata: the Entra ID object id of the group the row belongs to.",
+    "pAdditionalInfo": "Metadata: reserved by MGDC; null in every delivery seen.",
+    "datarow": "Metadata: the row's counter within the extraction.",
+    "userrow": "Metadata: the row's 0-based index within its user's (or group's) rows.",
+    "pagerow": "Metadata: the row's index within its page of results.",
+    "rowinformation": "Metadata: per-user extraction flags (error, no data, summary row, complete).",
+}
 
 
 @dataclass(frozen=True)
@@ -159,17 +175,19 @@ def dataset(
     aliases: Mapping[str, str] | None = None,
     source_doc: str = "",
 ) -> Dataset:
-    """Declare a catalog dataset from a ``name: TYPE`` block, one column per line.
+    """Declare a catalog dataset from a ``name: TYPE -- description`` block, one column per line.
 
     >>> ds = dataset(
     ...     "BasicDataSet_v0.Example_v0", category=Category.MAIL, description="An example.",
     ...     scope=ScopeKind.USER, mode=Mode.SNAPSHOT,
     ...     columns='''
-    ...         id: STRING
-    ...         sender: STRUCT<emailAddress: STRUCT<name: STRING, address: STRING>>
+    ...         id: STRING -- The unique identifier of the message.
+    ...         sender: STRUCT<emailAddress: STRUCT<name: STRING, address: STRING>> -- Who sent it.
     ...     ''')
     >>> ds.schema.names
     ['id', 'sender', 'ptenant', 'puser', 'pAdditionalInfo', 'datarow', 'userrow', 'pagerow', 'rowinformation']
+    >>> ds.column("sender").description
+    'Who sent it.'
     """
     content = tuple(_parse_column_block(name, columns))
     metadata = tuple(_metadata_columns(scope, row_metadata))
@@ -196,26 +214,31 @@ def dataset(
 
 
 def _parse_column_block(dataset_name: str, block: str) -> Iterable[Column]:
+    """``name: TYPE -- description`` lines; a ``#`` before the description starts a comment."""
     seen: set[str] = set()
     for line in textwrap.dedent(block).strip().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line:
+        # The description is split off first: it may hold a `#` (an OData type, say).
+        declaration, _, description = line.partition(COLUMN_DESCRIPTION_SEPARATOR)
+        declaration = declaration.split("#", 1)[0].strip()
+        if not declaration:
             continue
-        column_name, _, notation = line.partition(":")
+        column_name, _, notation = declaration.partition(":")
         column_name, notation = column_name.strip(), notation.strip()
         if not notation:
-            raise ValueError(f"{dataset_name}: column line {line!r} has no type")
+            raise ValueError(f"{dataset_name}: column line {line.strip()!r} has no type")
         if column_name in seen:
             raise ValueError(f"{dataset_name}: column {column_name!r} declared twice")
         seen.add(column_name)
-        yield Column(column_name, parse_type(notation), notation)
+        yield Column(column_name, parse_type(notation), notation, description=description.strip())
 
 
 def _metadata_columns(scope: ScopeKind, row_metadata: bool) -> Iterable[Column]:
-    yield Column("ptenant", pa.string(), "STRING", is_metadata=True)
+    declared = [("ptenant", "STRING")]
     scope_column = SCOPE_COLUMN[scope]
     if scope_column:
-        yield Column(scope_column, pa.string(), "STRING", is_metadata=True)
+        declared.append((scope_column, "STRING"))
     if row_metadata:
-        for column_name, notation in ROW_METADATA_COLUMNS:
-            yield Column(column_name, parse_type(notation), notation, is_metadata=True)
+        declared.extend(ROW_METADATA_COLUMNS)
+    for column_name, notation in declared:
+        yield Column(column_name, parse_type(notation), notation, is_metadata=True,
+                     description=METADATA_DESCRIPTIONS[column_name])

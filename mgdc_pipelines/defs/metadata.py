@@ -5,10 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import pyarrow as pa
 
-# Dagster 1.13 does not re-export the typed metadata sets from `dagster`; they define the
-# standard `dagster/row_count`, `dagster/column_schema`, `dagster/table_name`, `dagster/uri` keys.
-from dagster._core.definitions.metadata.metadata_set import TableMetadataSet, UriMetadataSet
-
+from mgdc_pipelines.catalog import Dataset
 from mgdc_pipelines.defs.constants import (
     METADATA_BYTES,
     METADATA_DATE,
@@ -20,15 +17,34 @@ from mgdc_pipelines.defs.constants import (
 from mgdc_pipelines.sinks.base import CommitInfo
 from mgdc_pipelines.sources.base import ExtractRequest
 
+# The keys the Dagster UI reads for tables and their location. Dagster 1.13 defines them in its
+# TableMetadataSet / UriMetadataSet, which the public `dagster` module does not export.
+ROW_COUNT = "dagster/row_count"
+COLUMN_SCHEMA = "dagster/column_schema"
+TABLE_NAME = "dagster/table_name"
+URI = "dagster/uri"
 
-def table_schema(schema: pa.Schema) -> dg.TableSchema:
-    """Dagster's column schema for an Arrow schema (nested types written out in full)."""
-    return dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type)) for f in schema])
+
+def table_schema(schema: pa.Schema, dataset: Dataset | None = None) -> dg.TableSchema:
+    """Dagster's column schema for an Arrow schema (nested types written out in full), with each
+    column's description from ``dataset``'s catalog entry.
+
+    >>> from mgdc_pipelines.catalog import get_dataset
+    >>> user = get_dataset("User_v1")
+    >>> column = table_schema(user.output_schema(["id"]), user).columns[0]
+    >>> column.name, column.type, column.description
+    ('id', 'string', 'The unique identifier of the user.')
+    """
+    catalog = (*dataset.columns, *dataset.metadata_columns) if dataset else ()
+    descriptions = {column.name: column.description for column in catalog}
+    return dg.TableSchema(
+        columns=[dg.TableColumn(f.name, str(f.type), description=descriptions.get(f.name)) for f in schema]
+    )
 
 
-def dataset_table_metadata(schema: pa.Schema, table_name: str) -> dict:
+def dataset_table_metadata(schema: pa.Schema, dataset: Dataset) -> dict:
     """Definition-time metadata: the UI shows the columns before anything is materialized."""
-    return dict(TableMetadataSet(column_schema=table_schema(schema), table_name=table_name))
+    return {COLUMN_SCHEMA: table_schema(schema, dataset), TABLE_NAME: dataset.name}
 
 
 def partition_metadata(request: ExtractRequest, info: CommitInfo) -> dict:
@@ -50,12 +66,10 @@ def partition_metadata(request: ExtractRequest, info: CommitInfo) -> dict:
     """
     scope = request.scope
     return {
-        **TableMetadataSet(
-            row_count=info.rows,
-            column_schema=table_schema(request.output_schema),
-            table_name=request.dataset.name,
-        ),
-        **UriMetadataSet(uri=info.uri),
+        ROW_COUNT: info.rows,
+        COLUMN_SCHEMA: table_schema(request.output_schema, request.dataset),
+        TABLE_NAME: request.dataset.name,
+        URI: info.uri,
         METADATA_BYTES: dg.MetadataValue.int(info.bytes),
         METADATA_FILES: dg.MetadataValue.int(len(info.files)),
         METADATA_EMPTY_PARTITION: info.rows == 0,

@@ -69,7 +69,7 @@ class MgdcTranslator:
             owners=[app.app.owner] if "@" in app.app.owner else [],
             code_version=_code_version(data),
             metadata={
-                **dataset_table_metadata(schema, dataset.name),
+                **dataset_table_metadata(schema, dataset),
                 METADATA_APP: app.name,
                 METADATA_DATASET: dataset.name,
                 METADATA_COLUMNS: list(item.selected_columns),

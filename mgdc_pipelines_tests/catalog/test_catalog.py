@@ -86,6 +86,13 @@ def test_every_dataset_is_described_and_sourced(short_name):
     assert dataset.source_doc.startswith("Datasets/data-connect-dataset-")
 
 
+@pytest.mark.parametrize("dataset", list_datasets(), ids=lambda d: d.short_name)
+def test_every_column_says_what_it_holds_in_plain_text(dataset):
+    for column in (*dataset.columns, *dataset.metadata_columns):
+        assert len(column.description) > 10, f"{dataset.name}.{column.name} has no description"
+        assert "``" not in column.description and ":data:" not in column.description
+
+
 @pytest.mark.parametrize(
     ("short_name", "odata_type"),
     [

@@ -50,6 +50,9 @@ def test_spec_carries_group_kinds_tags_owner_description_and_column_schema():
     assert columns[: len(declared)] == list(declared)
     assert columns[len(declared):] == ["ptenant", "puser", "pAdditionalInfo", "datarow", "userrow", "pagerow", "rowinformation"]
     assert spec.metadata["dagster/table_name"] == "BasicDataSet_v0.Message_v1"
+    described = {c.name: c.description for c in spec.metadata["dagster/column_schema"].columns}
+    assert described["subject"] == "The subject of the message."
+    assert described["ptenant"].startswith("Metadata: the Entra ID tenant id")
 
 
 def test_code_version_changes_when_the_columns_change_and_only_then(small_spec_factory):

@@ -10,7 +10,7 @@ Where the docs give no nested format, the Microsoft Graph v1.0 resource shape is
 import re
 from collections.abc import Iterable
 
-from mgdc_pipelines.catalog.model import Dataset
+from mgdc_pipelines.catalog.model import COLUMN_DESCRIPTION_SEPARATOR, Dataset
 
 EMAIL_ADDRESS = "STRUCT<name: STRING, address: STRING>"
 RECIPIENT = f"STRUCT<emailAddress: {EMAIL_ADDRESS}>"
@@ -99,9 +99,11 @@ def pascal_case(shape: str) -> str:
 
 
 def columns_of(source: Dataset, names: Iterable[str]) -> str:
-    """A column block that reuses ``source``'s types for ``names``, in the order given.
+    """A column block that reuses ``source``'s types and descriptions for ``names``, in the order
+    given.
 
     For datasets the docs define as another dataset's columns in another order (SentItem_v1 and
     Message_v1, CalendarView_v0 and Event_v1), so their types cannot drift apart.
     """
-    return "\n".join(f"{name}: {source.column(name).notation}" for name in names)
+    columns = (source.column(name) for name in names)
+    return "\n".join(f"{c.name}: {c.notation}{COLUMN_DESCRIPTION_SEPARATOR}{c.description}" for c in columns)

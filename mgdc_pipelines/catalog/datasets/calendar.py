@@ -28,47 +28,47 @@ EVENT_V1 = dataset(
     odata_type="#microsoft.graph.event",
     source_doc="Datasets/data-connect-dataset-event1.md",
     columns=f"""
-        id: STRING
-        allowNewTimeProposals: BOOLEAN
-        createdDateTime: TIMESTAMP
-        lastModifiedDateTime: TIMESTAMP
-        changeKey: STRING
-        categories: ARRAY<STRING>
-        originalStartTimeZone: STRING
-        originalEndTimeZone: STRING
-        responseStatus: {RESPONSE_STATUS}
-        iCalUId: STRING
-        reminderMinutesBeforeStart: INT32
-        isOnlineMeeting: BOOLEAN
-        isReminderOn: BOOLEAN
-        hasAttachments: BOOLEAN
-        subject: STRING
-        body: {ITEM_BODY}
-        importance: STRING
-        sensitivity: STRING
-        start: {DATE_TIME_TIME_ZONE}
-        end: {DATE_TIME_TIME_ZONE}
-        location: {LOCATION}
-        isAllDay: BOOLEAN
-        isCancelled: BOOLEAN
-        isOrganizer: BOOLEAN
-        onlineMeeting: {ONLINE_MEETING_INFO}
-        onlineMeetingProvider: STRING
-        recurrence: {PATTERNED_RECURRENCE}
-        responseRequested: BOOLEAN
-        showAs: STRING
-        transactionId: STRING
-        type: STRING
-        attendees: {ATTENDEES}
-        organizer: {RECIPIENT}
-        webLink: STRING
-        attachments: {ATTACHMENTS}
-        bodyPreview: STRING
-        locations: ARRAY<{LOCATION}>
-        onlineMeetingUrl: STRING
-        originalStart: TIMESTAMP
-        seriesMasterId: STRING
-        ODataType: STRING
+        id: STRING -- The unique identifier of the event.
+        allowNewTimeProposals: BOOLEAN -- Whether invitees may propose a new time when responding.
+        createdDateTime: TIMESTAMP -- The date and time that the event was created.
+        lastModifiedDateTime: TIMESTAMP -- The date and time that the event was last modified.
+        changeKey: STRING -- The version of the event; changes whenever the event changes.
+        categories: ARRAY<STRING> -- The categories associated with the event.
+        originalStartTimeZone: STRING -- The start time zone set when the event was created.
+        originalEndTimeZone: STRING -- The end time zone set when the event was created.
+        responseStatus: {RESPONSE_STATUS} -- The response the mailbox owner sent to the event.
+        iCalUId: STRING -- An identifier shared by all instances of an event across calendars.
+        reminderMinutesBeforeStart: INT32 -- Minutes before the start when the reminder alert occurs.
+        isOnlineMeeting: BOOLEAN -- Indicates whether this event has online meeting information.
+        isReminderOn: BOOLEAN -- True if an alert reminds the user of the event.
+        hasAttachments: BOOLEAN -- True if the event has attachments; otherwise false.
+        subject: STRING -- The text of the event's subject line.
+        body: {ITEM_BODY} -- The body of the message associated with the event.
+        importance: STRING -- The importance of the event. Allowed values: Low, Normal, High.
+        sensitivity: STRING -- Privacy level: Normal, Personal, Private or Confidential.
+        start: {DATE_TIME_TIME_ZONE} -- The start time of the event.
+        end: {DATE_TIME_TIME_ZONE} -- The date and time that the event ends.
+        location: {LOCATION} -- Location information of the event.
+        isAllDay: BOOLEAN -- True if the event lasts all day.
+        isCancelled: BOOLEAN -- True if the event has been canceled; otherwise false.
+        isOrganizer: BOOLEAN -- True if the mailbox owner is the organizer.
+        onlineMeeting: {ONLINE_MEETING_INFO} -- Details for an attendee to join the meeting online.
+        onlineMeetingProvider: STRING -- The online meeting service: teamsForBusiness, skypeForBusiness, ...
+        recurrence: {PATTERNED_RECURRENCE} -- The recurrence pattern for the event.
+        responseRequested: BOOLEAN -- True if the organizer asked for a response.
+        showAs: STRING -- Free, Tentative, Busy, Oof, WorkingElsewhere or Unknown.
+        transactionId: STRING -- A client-chosen identifier that avoids creating the event twice.
+        type: STRING -- SingleInstance, Occurrence, Exception or SeriesMaster.
+        attendees: {ATTENDEES} -- The collection of attendees for the event.
+        organizer: {RECIPIENT} -- The organizer of the event.
+        webLink: STRING -- The URL to open the event in Microsoft Outlook web app.
+        attachments: {ATTACHMENTS} -- The event's file and item attachments.
+        bodyPreview: STRING -- The preview of the message associated with the event in text format.
+        locations: ARRAY<{LOCATION}> -- The locations where the event is held or attended from.
+        onlineMeetingUrl: STRING -- The URL of the online meeting, if the event is one.
+        originalStart: TIMESTAMP -- The start time set when the event was created (UTC).
+        seriesMasterId: STRING -- The id of the recurring series master, for an event of a series.
+        ODataType: STRING -- The OData type of the item (#microsoft.graph.event).
     """,
 )
 

@@ -15,45 +15,45 @@ CONTACT_V1 = dataset(
     odata_type="#microsoft.graph.contact",
     source_doc="Datasets/data-connect-dataset-contact1.md",
     columns=f"""
-        assistantName: STRING
-        birthday: TIMESTAMP
-        businessAddress: {PHYSICAL_ADDRESS}
-        businessHomePage: STRING
-        businessPhones: ARRAY<STRING>
-        categories: ARRAY<STRING>
-        changeKey: STRING
-        children: ARRAY<STRING>
-        companyName: STRING
-        createdDateTime: TIMESTAMP
-        department: STRING
-        displayName: STRING
-        emailAddresses: {EMAIL_ADDRESSES}
-        fileAs: STRING
-        generation: STRING
-        givenName: STRING
-        homeAddress: {PHYSICAL_ADDRESS}
-        homePhones: ARRAY<STRING>
-        id: STRING
-        imAddresses: ARRAY<STRING>
-        initials: STRING
-        jobTitle: STRING
-        lastModifiedDateTime: TIMESTAMP
-        manager: STRING
-        middleName: STRING
-        mobilePhone: STRING
-        nickName: STRING
-        officeLocation: STRING
-        otherAddress: {PHYSICAL_ADDRESS}
-        parentFolderId: STRING
-        personalNotes: STRING
-        profession: STRING
-        spouseName: STRING
-        surname: STRING
-        title: STRING
-        yomiCompanyName: STRING
-        yomiGivenName: STRING
-        yomiSurname: STRING
-        ODataType: STRING
+        assistantName: STRING -- The name of the contact's assistant.
+        birthday: TIMESTAMP -- The contact's birthday.
+        businessAddress: {PHYSICAL_ADDRESS} -- The contact's business address.
+        businessHomePage: STRING -- The business home page of the contact.
+        businessPhones: ARRAY<STRING> -- The contact's business phone numbers.
+        categories: ARRAY<STRING> -- The categories associated with the contact.
+        changeKey: STRING -- The version of the contact; changes whenever the contact changes.
+        children: ARRAY<STRING> -- The names of the contact's children.
+        companyName: STRING -- The name of the contact's company.
+        createdDateTime: TIMESTAMP -- The time the contact was created.
+        department: STRING -- The contact's department.
+        displayName: STRING -- The contact's display name.
+        emailAddresses: {EMAIL_ADDRESSES} -- The contact's email addresses.
+        fileAs: STRING -- The name the contact is filed under.
+        generation: STRING -- The contact's generation.
+        givenName: STRING -- The contact's given name.
+        homeAddress: {PHYSICAL_ADDRESS} -- The contact's home address.
+        homePhones: ARRAY<STRING> -- The contact's home phone number(s).
+        id: STRING -- The contact's unique identifier.
+        imAddresses: ARRAY<STRING> -- The contact's instant messaging (IM) addresses.
+        initials: STRING -- The contact's initials.
+        jobTitle: STRING -- The contact's job title.
+        lastModifiedDateTime: TIMESTAMP -- The time the contact was modified.
+        manager: STRING -- The name of the contact's manager.
+        middleName: STRING -- The contact's middle name.
+        mobilePhone: STRING -- The contact's mobile phone number.
+        nickName: STRING -- The contact's nickname.
+        officeLocation: STRING -- The location of the contact's office.
+        otherAddress: {PHYSICAL_ADDRESS} -- Other addresses for the contact.
+        parentFolderId: STRING -- The id of the contact's parent folder.
+        personalNotes: STRING -- The user's notes about the contact.
+        profession: STRING -- The contact's profession.
+        spouseName: STRING -- The name of the contact's spouse.
+        surname: STRING -- The contact's surname.
+        title: STRING -- The contact's title.
+        yomiCompanyName: STRING -- The phonetic Japanese company name of the contact.
+        yomiGivenName: STRING -- The phonetic Japanese given name (first name) of the contact.
+        yomiSurname: STRING -- The phonetic Japanese surname (last name) of the contact.
+        ODataType: STRING -- The OData type of the item (#microsoft.graph.contact).
     """,
 )
 

@@ -3,7 +3,8 @@
 All three describe AAD users with the same core fields, and all three docs list their columns
 alphabetically. The docs disagree on two types: Manager_v0 and DirectReport_v0 type
 ``createdDateTime`` and ``onPremisesLastSyncDateTime`` as datetime, User_v1 as string, so the
-shared block takes the type of those two as a parameter.
+shared block takes the type of those two as a parameter. Its descriptions are User_v1's: in
+Manager_v0 "the user" is the manager, in DirectReport_v0 the report.
 """
 
 from mgdc_pipelines.catalog.datasets._shapes import (
@@ -17,57 +18,57 @@ from mgdc_pipelines.catalog.model import Category, Mode, ScopeKind, dataset
 def directory_user_columns(datetime_type: str) -> str:
     """The AAD user fields shared by User_v1, Manager_v0 and DirectReport_v0, alphabetically."""
     return f"""
-        accountEnabled: BOOLEAN
-        ageGroup: STRING
-        assignedLicenses: {ASSIGNED_LICENSES}
-        assignedPlans: {ASSIGNED_PLANS}
-        businessPhones: ARRAY<STRING>
-        city: STRING
-        companyName: STRING
-        consentProvidedForMinor: STRING
-        country: STRING
-        createdDateTime: {datetime_type}
-        department: STRING
-        displayName: STRING
-        givenName: STRING
-        id: STRING
-        imAddresses: ARRAY<STRING>
-        jobTitle: STRING
-        legalAgeGroupClassification: STRING
-        mail: STRING
-        mailNickname: STRING
-        mobilePhone: STRING
-        officeLocation: STRING
-        onPremisesImmutableId: STRING
-        onPremisesLastSyncDateTime: {datetime_type}
-        onPremisesSecurityIdentifier: STRING
-        onPremisesSyncEnabled: BOOLEAN
-        passwordPolicies: STRING
-        postalCode: STRING
-        preferredLanguage: STRING
-        provisionedPlans: {PROVISIONED_PLANS}
-        proxyAddresses: ARRAY<STRING>
-        state: STRING
-        streetAddress: STRING
-        surname: STRING
-        usageLocation: STRING
-        userPrincipalName: STRING
-        userType: STRING
+        accountEnabled: BOOLEAN -- True if the account is enabled; otherwise, false.
+        ageGroup: STRING -- The user's age group: null, minor, notAdult or adult.
+        assignedLicenses: {ASSIGNED_LICENSES} -- The licenses that are assigned to the user.
+        assignedPlans: {ASSIGNED_PLANS} -- The plans that are assigned to the user.
+        businessPhones: ARRAY<STRING> -- The user's business phone numbers (at most one is set).
+        city: STRING -- The city where the user's office is located.
+        companyName: STRING -- The company name for where the user works.
+        consentProvidedForMinor: STRING -- Whether consent was obtained for a minor: granted, denied, ...
+        country: STRING -- The country or region of the user's office, e.g. US.
+        createdDateTime: {datetime_type} -- The created date of the user object.
+        department: STRING -- The name for the department where the user works.
+        displayName: STRING -- The user's name as the address book shows it.
+        givenName: STRING -- The given name (first name) of the user.
+        id: STRING -- The unique identifier of the user.
+        imAddresses: ARRAY<STRING> -- The user's instant-messaging (VOIP SIP) addresses.
+        jobTitle: STRING -- The user's job title.
+        legalAgeGroupClassification: STRING -- The legal age group, from ageGroup and consentProvidedForMinor.
+        mail: STRING -- The SMTP address for the user.
+        mailNickname: STRING -- The mail alias for the user.
+        mobilePhone: STRING -- The primary cellular telephone number for the user.
+        officeLocation: STRING -- The office location in the user's place of business.
+        onPremisesImmutableId: STRING -- Links an on-premises AD account to its Azure AD user.
+        onPremisesLastSyncDateTime: {datetime_type} -- When the user was last synced from on-premises AD (UTC).
+        onPremisesSecurityIdentifier: STRING -- The on-premises security identifier (SID) of the user.
+        onPremisesSyncEnabled: BOOLEAN -- True if synced from on-premises AD; false if no longer; null if never.
+        passwordPolicies: STRING -- Password policies: DisableStrongPassword, DisablePasswordExpiration.
+        postalCode: STRING -- The postal code of the user's address.
+        preferredLanguage: STRING -- The user's preferred language (ISO 639-1), e.g. en-US.
+        provisionedPlans: {PROVISIONED_PLANS} -- The service plans provisioned for the user.
+        proxyAddresses: ARRAY<STRING> -- The user's proxy (email) addresses.
+        state: STRING -- The state or province for the user's address.
+        streetAddress: STRING -- The street address for the user's place of business.
+        surname: STRING -- The user's surname (family name or last name).
+        usageLocation: STRING -- Two-letter country code (ISO 3166) where the user uses services.
+        userPrincipalName: STRING -- The user's sign-in name (UPN), like alias@domain.
+        userType: STRING -- Member or Guest.
     """
 
 
 # Profile fields only User_v1 has. birthday and hireDate hold dates but are documented as strings.
 USER_PROFILE_COLUMNS = """
-    aboutMe: STRING
-    birthday: STRING
-    hireDate: STRING
-    interests: ARRAY<STRING>
-    mySite: STRING
-    pastProjects: ARRAY<STRING>
-    preferredName: STRING
-    responsibilities: ARRAY<STRING>
-    schools: ARRAY<STRING>
-    skills: ARRAY<STRING>
+    aboutMe: STRING -- A freeform text entry field for the user to describe themselves.
+    birthday: STRING -- The user's birthday (ISO 8601 text).
+    hireDate: STRING -- The user's hire date (ISO 8601 text).
+    interests: ARRAY<STRING> -- A list of interests for the user.
+    mySite: STRING -- The URL for the user's personal site.
+    pastProjects: ARRAY<STRING> -- A list for the user to enumerate their past projects.
+    preferredName: STRING -- The preferred name of the user.
+    responsibilities: ARRAY<STRING> -- A list for the user to enumerate their responsibilities.
+    schools: ARRAY<STRING> -- A list for the user to enumerate the schools they've attended.
+    skills: ARRAY<STRING> -- A list for the user to enumerate their skills.
 """
 
 

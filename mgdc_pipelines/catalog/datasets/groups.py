@@ -15,33 +15,33 @@ GROUP_DETAILS_V0 = dataset(
     odata_type="#microsoft.graph.group",
     source_doc="Datasets/data-connect-dataset-groupdetails.md",
     columns="""
-        id: STRING
-        deletedDateTime: TIMESTAMP
-        classification: STRING
-        createdDateTime: TIMESTAMP
-        description: STRING
-        displayName: STRING
-        expirationDateTime: TIMESTAMP
-        groupTypes: ARRAY<STRING>
-        isAssignableToRole: BOOLEAN
-        mail: STRING
-        mailEnabled: BOOLEAN
-        mailNickname: STRING
-        membershipRule: STRING
-        membershipRuleProcessingState: STRING
-        onPremisesDomainName: STRING
-        onPremisesLastSyncDateTime: TIMESTAMP
-        onPremisesSyncEnabled: BOOLEAN
-        preferredDataLocation: STRING
-        preferredLanguage: STRING
-        proxyAddresses: ARRAY<STRING>
-        renewedDateTime: TIMESTAMP
-        resourceProvisioningOptions: ARRAY<STRING>
-        securityEnabled: BOOLEAN
-        securityIdentifier: STRING
-        theme: STRING
-        visibility: STRING
-        ODataType: STRING
+        id: STRING -- Unique directory ID for the group in Azure AD.
+        deletedDateTime: TIMESTAMP -- When the group was deleted (UTC); null while it is active.
+        classification: STRING -- Defines the group sensitivity classification selected.
+        createdDateTime: TIMESTAMP -- Timestamp in UTC when the group was created.
+        description: STRING -- User specified description for the group.
+        displayName: STRING -- The display name for the group.
+        expirationDateTime: TIMESTAMP -- Timestamp in UTC when group is set to expire.
+        groupTypes: ARRAY<STRING> -- Specified type of group and membership.
+        isAssignableToRole: BOOLEAN -- Indicates if group can have AAD role assigned.
+        mail: STRING -- SMTP address of the group.
+        mailEnabled: BOOLEAN -- Specifies if Group is mail enabled.
+        mailNickname: STRING -- Mail alias for the group unique to tenant.
+        membershipRule: STRING -- The rule determines if membership is dynamic.
+        membershipRuleProcessingState: STRING -- Whether dynamic membership is on or paused; null if not set.
+        onPremisesDomainName: STRING -- Domain name for onpremise AD groups.
+        onPremisesLastSyncDateTime: TIMESTAMP -- Timestamp for last sync of onpremise AD groups.
+        onPremisesSyncEnabled: BOOLEAN -- True if synced from on-premises AD; false if no longer; null if never.
+        preferredDataLocation: STRING -- Where the group's data (mail, files, chat) is stored.
+        preferredLanguage: STRING -- Preferred language set for the group.
+        proxyAddresses: ARRAY<STRING> -- Email addresses that reach the same group mailbox.
+        renewedDateTime: TIMESTAMP -- Timestamp in UTC when group was last renewed.
+        resourceProvisioningOptions: ARRAY<STRING> -- Resources provisioned with the Microsoft 365 group, e.g. Team.
+        securityEnabled: BOOLEAN -- Specifies if the group is a security group.
+        securityIdentifier: STRING -- Security identifier for the group.
+        theme: STRING -- Specifies a Microsoft 365 group color theme.
+        visibility: STRING -- Specifies the group join policy and content visibility for the group.
+        ODataType: STRING -- The OData type of the item (#microsoft.graph.group).
     """,
 )
 
@@ -59,10 +59,10 @@ GROUP_MEMBERS_V0 = dataset(
     aliases={"puser": "pObjectId"},
     source_doc="Datasets/data-connect-dataset-groupmembers.md",
     columns="""
-        id: STRING
-        userPrincipalName: STRING
-        displayName: STRING
-        ODataType: STRING
+        id: STRING -- The unique identifier of the member.
+        userPrincipalName: STRING -- The member's sign-in name (UPN).
+        displayName: STRING -- The member's display name.
+        ODataType: STRING -- The OData type of the item (#microsoft.graph.user).
     """,
 )
 

@@ -27,39 +27,39 @@ MESSAGE_V1 = dataset(
     odata_type="#microsoft.graph.message",
     source_doc="Datasets/data-connect-dataset-message1.md",
     columns=f"""
-        receivedDateTime: TIMESTAMP
-        sentDateTime: TIMESTAMP
-        hasAttachments: BOOLEAN
-        internetMessageId: STRING
-        subject: STRING
-        importance: STRING
-        parentFolderId: STRING
-        sender: {RECIPIENT}
-        from: {RECIPIENT}
-        toRecipients: {RECIPIENTS}
-        ccRecipients: {RECIPIENTS}
-        bccRecipients: {RECIPIENTS}
-        replyTo: {RECIPIENTS}
-        conversationId: STRING
-        uniqueBody: {ITEM_BODY}
-        isDeliveryReceiptRequested: BOOLEAN
-        isReadReceiptRequested: BOOLEAN
-        isRead: BOOLEAN
-        isDraft: BOOLEAN
-        webLink: STRING
-        createdDateTime: TIMESTAMP
-        lastModifiedDateTime: TIMESTAMP
-        changeKey: STRING
-        categories: ARRAY<STRING>
-        id: STRING
-        attachments: {ATTACHMENTS}
-        inferenceClassification: STRING
-        flag: {FOLLOWUP_FLAG}
-        body: {ITEM_BODY}
-        bodyPreview: STRING
-        internetMessageHeaders: {INTERNET_MESSAGE_HEADERS}
-        conversationIndex: STRING
-        ODataType: STRING
+        receivedDateTime: TIMESTAMP -- The date and time the message was received.
+        sentDateTime: TIMESTAMP -- The date and time the message was sent.
+        hasAttachments: BOOLEAN -- Indicates whether the message has attachments.
+        internetMessageId: STRING -- The internet message id.
+        subject: STRING -- The subject of the message.
+        importance: STRING -- The importance of the message: Low, Normal or High.
+        parentFolderId: STRING -- The unique identifier for the message's parent folder.
+        sender: {RECIPIENT} -- The account that is actually used to generate the message.
+        from: {RECIPIENT} -- The mailbox owner and sender of the message.
+        toRecipients: {RECIPIENTS} -- The To recipients for the message.
+        ccRecipients: {RECIPIENTS} -- The Cc recipients for the message.
+        bccRecipients: {RECIPIENTS} -- The Bcc recipients for the message.
+        replyTo: {RECIPIENTS} -- The email addresses to use when replying.
+        conversationId: STRING -- The ID of the conversation the email belongs to.
+        uniqueBody: {ITEM_BODY} -- The body of the message that is unique to the conversation.
+        isDeliveryReceiptRequested: BOOLEAN -- Indicates whether a delivery receipt is requested for the message.
+        isReadReceiptRequested: BOOLEAN -- Indicates whether a read receipt is requested for the message.
+        isRead: BOOLEAN -- Indicates whether the message has been read.
+        isDraft: BOOLEAN -- Indicates whether the message is a draft (not sent yet).
+        webLink: STRING -- The URL to open the message in Microsoft Outlook web app.
+        createdDateTime: TIMESTAMP -- The date and time the message was created.
+        lastModifiedDateTime: TIMESTAMP -- The date and time the message was last changed.
+        changeKey: STRING -- The version of the message.
+        categories: ARRAY<STRING> -- The categories associated with the message.
+        id: STRING -- The unique identifier of the message.
+        attachments: {ATTACHMENTS} -- The message's file and item attachments.
+        inferenceClassification: STRING -- Focused or other: the message's inferred relevance for the user.
+        flag: {FOLLOWUP_FLAG} -- The follow-up flag: status, start, due and completion dates.
+        body: {ITEM_BODY} -- The body of the message. It can be in HTML or text format.
+        bodyPreview: STRING -- The first 255 characters of the message body. It is text format.
+        internetMessageHeaders: {INTERNET_MESSAGE_HEADERS} -- Message headers (RFC 5322): the network path, custom headers.
+        conversationIndex: STRING -- Indicates the position of the message within the conversation.
+        ODataType: STRING -- The OData type of the item (#microsoft.graph.message).
     """,
 )
 
@@ -101,13 +101,13 @@ MAIL_FOLDER_V0 = dataset(
     odata_type="#microsoft.graph.mailFolder",
     source_doc="Datasets/data-connect-dataset-mailfolder.md",
     columns="""
-        id: STRING
-        displayName: STRING
-        parentFolderId: STRING
-        childFolderCount: INT32
-        unreadItemCount: INT32
-        totalItemCount: INT32
-        ODataType: STRING
+        id: STRING -- The unique identifier of the folder.
+        displayName: STRING -- The folder's display name.
+        parentFolderId: STRING -- The unique identifier of the folder's parent folder.
+        childFolderCount: INT32 -- The number of immediate child folders.
+        unreadItemCount: INT32 -- The number of items in the folder marked as unread.
+        totalItemCount: INT32 -- The number of items in the folder.
+        ODataType: STRING -- The OData type of the item (#microsoft.graph.mailFolder).
     """,
 )
 

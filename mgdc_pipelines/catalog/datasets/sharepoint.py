@@ -43,51 +43,51 @@ SHAREPOINT_SITES_V1 = dataset(
     date_filter_columns=SNAPSHOT_DATE,
     source_doc="Datasets/data-connect-dataset-sharepointsites.md",
     columns=f"""
-        Id: STRING
-        Url: STRING
-        ArchiveState: STRING
-        SiteArchivedBy: STRING
-        SiteArchivedTime: TIMESTAMP
-        RootWeb: {ROOT_WEB}
-        WebCount: INT64
-        StorageQuota: INT64
-        StorageUsed: INT64
-        StorageMetrics: {STORAGE_METRICS}
-        GroupId: STRING
-        GeoLocation: STRING
-        IsInRecycleBin: BOOLEAN
-        RecycleBinItemCount: INT64
-        RecycleBinItemSize: INT64
-        SecondStageRecycleBinStorageUsage: INT64
-        IsTeamsConnectedSite: BOOLEAN
-        IsTeamsChannelSite: BOOLEAN
-        TeamsChannelType: STRING
-        IsHubSite: BOOLEAN
-        HubSiteId: STRING
-        IsCommunicationSite: BOOLEAN
-        IsOneDrive: BOOLEAN
-        BlockAccessFromUnmanagedDevices: BOOLEAN
-        BlockDownloadOfAllFilesOnUnmanagedDevices: BOOLEAN
-        BlockDownloadOfViewableFilesOnUnmanagedDevices: BOOLEAN
-        ShareByEmailEnabled: BOOLEAN
-        ShareByLinkEnabled: BOOLEAN
-        IsExternalSharingEnabled: BOOLEAN
-        SiteConnectedToPrivateGroup: BOOLEAN
-        Privacy: STRING
-        SensitivityLabelInfo: {SENSITIVITY_LABEL_INFO}
-        Classification: STRING
-        IBMode: STRING
-        IBSegments: STRING
-        Owner: {SHAREPOINT_USER}
-        SecondaryContact: {SHAREPOINT_USER}
-        ReadLocked: BOOLEAN
-        ReadOnly: BOOLEAN
-        CreatedTime: TIMESTAMP
-        LastSecurityModifiedDate: TIMESTAMP
-        LastUserAccessDate: TIMESTAMP
-        LastContentChange: TIMESTAMP
-        SnapshotDate: TIMESTAMP
-        Operation: STRING
+        Id: STRING -- GUID of the site.
+        Url: STRING -- URL for the site.
+        ArchiveState: STRING -- None, Archiving, Archived or Reactivating.
+        SiteArchivedBy: STRING -- Who archived the site. Null if not archived.
+        SiteArchivedTime: TIMESTAMP -- When the site was archived. Null if not archived.
+        RootWeb: {ROOT_WEB} -- Root web information for the site.
+        WebCount: INT64 -- Number of webs (subsites) in the site.
+        StorageQuota: INT64 -- Total storage in bytes allowed for this site.
+        StorageUsed: INT64 -- Bytes used by the site (files, metadata, versions, recycle bin).
+        StorageMetrics: {STORAGE_METRICS} -- Storage metrics for the site.
+        GroupId: STRING -- Id of the group associated with this site.
+        GeoLocation: STRING -- Geographic region where the data is stored.
+        IsInRecycleBin: BOOLEAN -- True if the site was deleted and is in the recycle bin.
+        RecycleBinItemCount: INT64 -- Number of items in the recycle bin.
+        RecycleBinItemSize: INT64 -- Size of the items in the recycle bin.
+        SecondStageRecycleBinStorageUsage: INT64 -- Size of the second-stage recycle bin's items.
+        IsTeamsConnectedSite: BOOLEAN -- Indicates that the site is connected to Teams.
+        IsTeamsChannelSite: BOOLEAN -- Indicates that the site is a channel site.
+        TeamsChannelType: STRING -- Type of channel, if isTeamsChannelSite is true.
+        IsHubSite: BOOLEAN -- Indicates that the site is associated with a hub site.
+        HubSiteId: STRING -- Id of the hub site for this site, if IsHubSite is true.
+        IsCommunicationSite: BOOLEAN -- Indicates that the site is a communication site.
+        IsOneDrive: BOOLEAN -- Indicates that the site is a OneDrive.
+        BlockAccessFromUnmanagedDevices: BOOLEAN -- Blocks access from unmanaged devices.
+        BlockDownloadOfAllFilesOnUnmanagedDevices: BOOLEAN -- Blocks downloading any file on unmanaged devices.
+        BlockDownloadOfViewableFilesOnUnmanagedDevices: BOOLEAN -- Blocks downloading viewable files on unmanaged devices.
+        ShareByEmailEnabled: BOOLEAN -- Site is configured to enable share by e-mail.
+        ShareByLinkEnabled: BOOLEAN -- Site is configured to enable share by link.
+        IsExternalSharingEnabled: BOOLEAN -- True if external sharing is enabled.
+        SiteConnectedToPrivateGroup: BOOLEAN -- True if the site is connected to a private group.
+        Privacy: STRING -- Privacy of the site: Private or Public. Applies only to team sites.
+        SensitivityLabelInfo: {SENSITIVITY_LABEL_INFO} -- The site's sensitivity label (id and display name).
+        Classification: STRING -- Classification of the site.
+        IBMode: STRING -- Information barriers mode: Open, Owner Moderated, Implicit, ...
+        IBSegments: STRING -- List of organization segments if IB mode is Explicit.
+        Owner: {SHAREPOINT_USER} -- The site's owner (Azure AD id, email, UPN, name).
+        SecondaryContact: {SHAREPOINT_USER} -- The site's secondary contact (Azure AD id, email, UPN, name).
+        ReadLocked: BOOLEAN -- True if nobody, administrators included, can read the site.
+        ReadOnly: BOOLEAN -- Whether the site is in read-only mode.
+        CreatedTime: TIMESTAMP -- When the site was created (in UTC).
+        LastSecurityModifiedDate: TIMESTAMP -- When security on the site last changed (UTC).
+        LastUserAccessDate: TIMESTAMP -- Last access by a real user for the site (in UTC).
+        LastContentChange: TIMESTAMP -- When the site contents were last changed (in UTC).
+        SnapshotDate: TIMESTAMP -- When this site information was captured (in UTC).
+        Operation: STRING -- Full (full snapshot), or Created, Updated or Deleted (changes).
     """,
 )
 
@@ -105,28 +105,28 @@ SHAREPOINT_PERMISSIONS_V1 = dataset(
     date_filter_columns=SNAPSHOT_DATE,
     source_doc="Datasets/data-connect-dataset-sharepointpermissions.md",
     columns=f"""
-        SiteId: STRING
-        WebId: STRING
-        ListId: STRING
-        ListItemId: INT64
-        UniqueId: STRING
-        ItemType: STRING
-        ItemURL: STRING
-        FileExtension: STRING
-        RoleDefinition: STRING
-        LinkId: STRING
-        ScopeId: STRING
-        LinkScope: STRING
-        SharedWithCount: {SHARED_WITH_COUNT}
-        SharedWith: {SHARED_WITH}
-        TotalUserCount: INT64
-        ShareCreatedBy: {SHARE_ACTOR}
-        ShareCreatedTime: TIMESTAMP
-        ShareLastModifiedBy: {SHARE_ACTOR}
-        ShareLastModifiedTime: TIMESTAMP
-        ShareExpirationTime: TIMESTAMP
-        SnapshotDate: TIMESTAMP
-        Operation: STRING
+        SiteId: STRING -- GUID that identifies the SharePoint site (site collection).
+        WebId: STRING -- GUID that identifies the SharePoint web (subsite).
+        ListId: STRING -- GUID that identifies the SharePoint list.
+        ListItemId: INT64 -- Integer that identifies the SharePoint list item within the list.
+        UniqueId: STRING -- The GUID of the list item.
+        ItemType: STRING -- The type of item being shared (SiteAdmin, Web, List, Folder, File).
+        ItemURL: STRING -- URL to the item being shared.
+        FileExtension: STRING -- File extension of a shared file.
+        RoleDefinition: STRING -- Sharing role (Read, Contribute, Full Control).
+        LinkId: STRING -- The id of the sharing link, if any.
+        ScopeId: STRING -- GUID that identifies the SharePoint scope.
+        LinkScope: STRING -- Scope of the sharing link (specific people, anyone), if any.
+        SharedWithCount: {SHARED_WITH_COUNT} -- One entry per type of recipient, with its count.
+        SharedWith: {SHARED_WITH} -- Object array with one entry for every sharing recipient.
+        TotalUserCount: INT64 -- Distinct users the permission reaches; blank if zero or unknown.
+        ShareCreatedBy: {SHARE_ACTOR} -- The user or group that created the sharing link.
+        ShareCreatedTime: TIMESTAMP -- The date and time when the share link was created.
+        ShareLastModifiedBy: {SHARE_ACTOR} -- The user or group that last modified the sharing link.
+        ShareLastModifiedTime: TIMESTAMP -- The date and time when the share was last modified.
+        ShareExpirationTime: TIMESTAMP -- The date and time when the share link will expire.
+        SnapshotDate: TIMESTAMP -- When this permission information was captured (UTC).
+        Operation: STRING -- Full (full snapshot), or Created, Updated or Deleted (changes).
     """,
 )
 

@@ -34,31 +34,31 @@ TEAM_CHAT_V1 = dataset(
     odata_type="#Microsoft.OutlookServices.Message",
     source_doc="Datasets/data-connect-dataset-teamchat.md",
     columns=f"""
-        Id: STRING
-        CreatedDateTime: TIMESTAMP
-        LastModifiedDateTime: TIMESTAMP
-        ChangeKey: STRING
-        Categories: ARRAY<STRING>
-        ReceivedDateTime: TIMESTAMP
-        SentDateTime: TIMESTAMP
-        HasAttachments: BOOLEAN
-        InternetMessageId: STRING
-        Subject: STRING
-        BodyPreview: STRING
-        Importance: STRING
-        ParentFolderId: STRING
-        ConversationId: STRING
-        ConversationIndex: STRING
-        IsRead: BOOLEAN
-        IsDraft: BOOLEAN
-        Body: {pascal_case(ITEM_BODY)}
-        Sender: {pascal_case(RECIPIENT)}
-        From: {pascal_case(RECIPIENT)}
-        ToRecipients: {pascal_case(RECIPIENTS)}
-        ReplyTo: {pascal_case(RECIPIENTS)}
-        Flag: {pascal_case(FOLLOWUP_FLAG)}
-        Attachments: {pascal_case(ATTACHMENTS)}
-        ODataType: STRING
+        Id: STRING -- The unique identifier of the message.
+        CreatedDateTime: TIMESTAMP -- The date and time the message was created.
+        LastModifiedDateTime: TIMESTAMP -- The date and time the message was last changed.
+        ChangeKey: STRING -- The version of the message.
+        Categories: ARRAY<STRING> -- The categories associated with the message.
+        ReceivedDateTime: TIMESTAMP -- The date and time the message was received.
+        SentDateTime: TIMESTAMP -- The date and time the message was sent.
+        HasAttachments: BOOLEAN -- Indicates whether the message has attachments.
+        InternetMessageId: STRING -- The internet message id.
+        Subject: STRING -- The subject of the message.
+        BodyPreview: STRING -- The first 255 characters of the message body, as text.
+        Importance: STRING -- The importance of the message: Low, Normal or High.
+        ParentFolderId: STRING -- The unique identifier of the message's parent folder.
+        ConversationId: STRING -- The id of the conversation the message belongs to.
+        ConversationIndex: STRING -- Indicates the position of the message within the conversation.
+        IsRead: BOOLEAN -- Indicates whether the message has been read.
+        IsDraft: BOOLEAN -- Indicates whether the message is a draft (not sent yet).
+        Body: {pascal_case(ITEM_BODY)} -- The body of the message, in HTML or text.
+        Sender: {pascal_case(RECIPIENT)} -- The account actually used to send the message.
+        From: {pascal_case(RECIPIENT)} -- The mailbox owner and sender of the message.
+        ToRecipients: {pascal_case(RECIPIENTS)} -- The To recipients of the message.
+        ReplyTo: {pascal_case(RECIPIENTS)} -- The email addresses to use when replying.
+        Flag: {pascal_case(FOLLOWUP_FLAG)} -- The follow-up flag: status, start, due and completion dates.
+        Attachments: {pascal_case(ATTACHMENTS)} -- The message's file and item attachments.
+        ODataType: STRING -- The OData type of the item (#Microsoft.OutlookServices.Message).
     """,
 )
 
