@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mgdc_pipelines.consent.errors import ConsentError
+from mgdc_pipelines.launch.local_dagster import LocalDagsterError
 from mgdc_pipelines.spec import AppSpec, SpecError, default_spec_path, load_spec
 
 DEFAULT_DAGSTER_HOME = ".dagster_home"
@@ -49,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (SpecError, ConsentError) as error:
+    except (SpecError, ConsentError, LocalDagsterError) as error:
         print(error, file=sys.stderr)
         return 1
     except BrokenPipeError:  # `mgdc-pipelines audit | head`: the reader had enough

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from mgdc_pipelines.defs.downstream import downstream_job_name, weekly_partitions
+from mgdc_pipelines.defs.downstream import downstream_job_name
 from mgdc_pipelines.defs.pools import ensure_pool_limit
 from mgdc_pipelines.launch.local_dagster import LocalDagster
 from mgdc_pipelines.launch.submit import RunState, follow_runs, launch_run, partition_tags
@@ -70,7 +70,7 @@ def plan_demo(app: AppSpec, scopes: tuple[str, ...], days: int | None, today: dt
     tenant-wide datasets, over: the last complete Sunday-to-Saturday week when the app has weekly
     downstream assets (``days`` given: the last ``days`` closed days, stretched back to that
     week's start), else the last ``days`` (default 7) closed days."""
-    week = _last_complete_week(app, today) if any(e.partitions == "weekly" for e in app.downstream) else None
+    week = last_complete_week(today) if any(e.partitions == "weekly" for e in app.downstream) else None
     if week is not None and days is None:
         first = dt.date.fromisoformat(week)
         last = first + dt.timedelta(days=6)
@@ -86,10 +86,11 @@ def plan_demo(app: AppSpec, scopes: tuple[str, ...], days: int | None, today: dt
     return DemoPlan(first, last, list(planned_runs(app, scopes, first, last)), week)
 
 
-def _last_complete_week(app: AppSpec, today: dt.date | None) -> str | None:
-    now = dt.datetime.combine(today, dt.time(), dt.timezone.utc) if today else None
-    weekly = weekly_partitions(app)
-    return weekly.get_last_partition_key(current_time=now) if now else weekly.get_last_partition_key()
+def last_complete_week(today: dt.date | None = None) -> str:
+    """The key of the last Sunday-to-Saturday UTC week that has ended (the app's weekly partitions)."""
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    this_sunday = today - dt.timedelta(days=(today.weekday() + 1) % 7)
+    return (this_sunday - dt.timedelta(days=7)).isoformat()
 
 
 @dataclass

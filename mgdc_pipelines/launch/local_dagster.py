@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 WORKSPACE_QUERY = """{ workspaceOrError { __typename ... on Workspace { locationEntries { name
-  locationOrLoadError { __typename ... on PythonError { message }
+  locationOrLoadError { __typename ... on PythonError { message errorChain { error { message } } }
     ... on RepositoryLocation { repositories { name } } } } } ... on PythonError { message } } }"""
 
 
@@ -174,6 +174,8 @@ def _loaded_location(workspace: dict) -> tuple[str, str] | None:
     if loaded is None:
         return None
     if loaded["__typename"] != "RepositoryLocation":
-        message = loaded.get("message", "").strip()
+        # The message wraps the cause (a spec problem, say): the innermost error says what is wrong.
+        chain = [link["error"]["message"] for link in loaded.get("errorChain") or ()]
+        message = (chain[-1] if chain else loaded.get("message", "")).strip()
         raise LocalDagsterError(f"code location {entries[0]['name']!r} did not load: {message}")
     return entries[0]["name"], loaded["repositories"][0]["name"]
