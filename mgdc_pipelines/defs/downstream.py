@@ -31,6 +31,7 @@ from mgdc_pipelines.defs.loader_consent import downstream_grant_metadata
 from mgdc_pipelines.defs.partitions import daily_partitions
 from mgdc_pipelines.defs.sensors import sensor_settings
 from mgdc_pipelines.defs.translator import app_owners
+from mgdc_pipelines.features.columns import column_descriptions
 from mgdc_pipelines.spec.downstream import dataset_input, resolve_function
 from mgdc_pipelines.spec.model import AppSpec, DownstreamSpec
 
@@ -145,7 +146,9 @@ def result_metadata(result: Any) -> dict[str, Any]:
     """Row count, column schema, a preview and the counts in ``attrs`` of a DataFrame result."""
     if not isinstance(result, pd.DataFrame):
         return {}
-    columns = dg.TableSchema(columns=[dg.TableColumn(str(name), str(dtype)) for name, dtype in result.dtypes.items()])
+    descriptions = column_descriptions(result)
+    columns = dg.TableSchema(columns=[dg.TableColumn(str(name), str(dtype), description=descriptions.get(str(name)))
+                                      for name, dtype in result.dtypes.items()])
     counts = {f"counts/{key}": value for key, value in result.attrs.items() if isinstance(value, (int, float))}
     return {
         "dagster/row_count": len(result),

@@ -81,3 +81,28 @@ def test_the_week_is_requested_once_every_day_and_scope_it_reads_is_materialized
 
 def requested(result, key: str) -> set:
     return set(result.get_requested_partitions(dg.AssetKey.from_user_string(key)))
+
+
+def test_a_downstream_result_describes_its_columns_in_the_schema_the_ui_shows():
+    import pandas as pd
+
+    from mgdc_pipelines.defs.downstream import result_metadata
+    from mgdc_pipelines.features.columns import described
+
+    frame = described(pd.DataFrame({"address": ["a@contoso.example"], "mails_sent": [3], "extra": [1]}),
+                      {"address": "The user's e-mail address.", "mails_sent": "Mails sent."})
+    frame.attrs["unknown_senders"] = 2
+    metadata = result_metadata(frame)
+    columns = {c.name: c.description for c in metadata["dagster/column_schema"].columns}
+    assert columns == {"address": "The user's e-mail address.", "mails_sent": "Mails sent.", "extra": None}
+    assert metadata["counts/unknown_senders"] == 2 and "counts/column_descriptions" not in metadata
+
+
+def test_every_column_of_the_bundled_feature_tables_is_described():
+    from mgdc_pipelines.features.collaboration import EDGE_COLUMNS, EDGE_DESCRIPTIONS
+    from mgdc_pipelines.features.oversharing import REPORT_COLUMNS, REPORT_DESCRIPTIONS
+    from mgdc_pipelines.features.workload import FEATURE_COLUMNS, FEATURE_DESCRIPTIONS
+
+    assert list(EDGE_DESCRIPTIONS) == EDGE_COLUMNS
+    assert list(REPORT_DESCRIPTIONS) == REPORT_COLUMNS
+    assert list(FEATURE_DESCRIPTIONS) == ["week", "address", *FEATURE_COLUMNS]
