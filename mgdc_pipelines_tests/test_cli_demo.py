@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import dagster as dg
@@ -17,7 +13,7 @@ import pyarrow.dataset as pads
 import yaml
 
 from mgdc_pipelines.consent.trust import DEMO_MODE_NOTICE
-from mgdc_pipelines.launch.local_dagster import LocalDagster, free_port
+from mgdc_pipelines.launch.local_dagster import LocalDagster
 from mgdc_pipelines.spec import load_spec
 from mgdc_pipelines_tests.conftest import demo_spec_dict, write_spec
 

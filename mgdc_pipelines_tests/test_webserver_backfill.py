@@ -9,26 +9,20 @@ and every (day, scope) partition is in the sink.
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import dagster as dg
 import pyarrow.dataset as pads
 
 from mgdc_pipelines.defs.pools import ensure_pool_limit, pool_name
 from mgdc_pipelines.defs.scopes import sync_scope_partitions
+from mgdc_pipelines.launch.local_dagster import LocalDagster
 from mgdc_pipelines.runner import closed_days
 from mgdc_pipelines.spec import load_spec
 from mgdc_pipelines_tests.conftest import approve, consent_block, demo_spec_dict, write_spec
-from mgdc_pipelines_tests.test_cli_demo import REPO, free_port
+from mgdc_pipelines_tests.test_cli_demo import REPO
 
-BIN = Path(sys.executable).parent
 DATASETS = ("Message_v1", "User_v1", "SharePointSites_v1")
 CHECKS = {"consented_columns", "scope_compliance", "transforms_applied"}
 
@@ -40,31 +34,6 @@ RUNS = """query($id: String!) { runsOrError(filter: {tags: [{key: "dagster/backf
   ... on Runs { results { runId status tags { key value } } } } }"""
 NODES = """{ assetNodes { assetKey { path } partitionStats { numMaterialized }
   assetChecksOrError { ... on AssetChecks { checks { name blocking executionForLatestMaterialization { status } } } } } }"""
-
-
-def graphql(port: int, query: str, **variables) -> dict:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query, "variables": variables}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        body = json.load(response)
-    assert "errors" not in body, body["errors"]
-    return body["data"]
-
-
-def wait_for(what: str, probe, deadline: float, processes: list[subprocess.Popen]):
-    while True:
-        try:
-            result = probe()
-            if result:
-                return result
-        except OSError:  # not listening yet
-            pass
-        for process in processes:
-            assert process.poll() is None, f"{process.args[0]} exited early while waiting for {what}"
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.5)
 
 
 def test_a_ui_backfill_runs_to_completion_with_passing_checks_and_files_in_the_sink(tmp_path, admin_keys):
@@ -92,35 +61,20 @@ def test_a_ui_backfill_runs_to_completion_with_passing_checks_and_files_in_the_s
     tenant_wide = [{"assetKey": {"path": ["mgdc", "SharePointSites_v1"]},
                     "partitions": {"range": {"start": first, "end": last}}}]
 
-    env = {**os.environ, "DAGSTER_HOME": str(home), "MGDC_SPEC": str(spec_path)}
-    workspace = str(REPO / "workspace.yaml")
-    port = free_port()
-    logs = (tmp_path / "webserver.log").open("w"), (tmp_path / "daemon.log").open("w")
-    webserver = subprocess.Popen([str(BIN / "dagster-webserver"), "-w", workspace, "-h", "127.0.0.1", "-p", str(port)],
-                                 cwd=tmp_path, env=env, stdout=logs[0], stderr=subprocess.STDOUT)
-    processes = [webserver]
-    deadline = time.monotonic() + 150
-    try:
-        wait_for("the webserver", lambda: graphql(port, NODES)["assetNodes"], deadline, processes)
-        launched = graphql(port, LAUNCH, params={"partitionsByAssets": scoped + tenant_wide, "title": "e2e"})
+    with LocalDagster(REPO / "workspace.yaml", home, cwd=tmp_path, env={"MGDC_SPEC": str(spec_path)}) as dagster:
+        launched = dagster.graphql(LAUNCH, params={"partitionsByAssets": scoped + tenant_wide, "title": "e2e"})
         backfill_id = launched["launchPartitionBackfill"].get("backfillId")
         assert backfill_id, launched
-        # Started after the launch: the daemon's first backfill iteration picks it up at once.
-        processes.append(subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", workspace],
-                                          cwd=tmp_path, env=env, stdout=logs[1], stderr=subprocess.STDOUT))
-
-        def finished():
-            status = graphql(port, STATUS, id=backfill_id)["partitionBackfillOrError"]["status"]
-            return status if status not in ("REQUESTED", "CANCELING") else None
-
-        assert wait_for("the backfill", finished, deadline, processes) == "COMPLETED_SUCCESS"
-        runs = graphql(port, RUNS, id=backfill_id)["runsOrError"]["results"]
-        nodes = {"/".join(n["assetKey"]["path"]): n for n in graphql(port, NODES)["assetNodes"]}
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
+        dagster.start_daemon()  # after the launch: its first backfill iteration picks it up at once
+        deadline = time.monotonic() + 300
+        while (status := dagster.graphql(STATUS, id=backfill_id)["partitionBackfillOrError"]["status"]) in (
+                "REQUESTED", "CANCELING"):
+            dagster.check_alive()
+            assert time.monotonic() < deadline, "timed out waiting for the backfill"
+            time.sleep(0.5)
+        assert status == "COMPLETED_SUCCESS"
+        runs = dagster.graphql(RUNS, id=backfill_id)["runsOrError"]["results"]
+        nodes = {"/".join(n["assetKey"]["path"]): n for n in dagster.graphql(NODES)["assetNodes"]}
 
     # multi_run(31): one run for the tenant-wide dataset; the date × scope ranges hold the smaller
     # dimension constant (here the 2 days: one run per day, over every scope).
