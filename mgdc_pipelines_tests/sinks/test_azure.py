@@ -14,7 +14,10 @@ import textwrap
 import traceback
 import uuid
 
+import polars as pl
 import pyarrow as pa
+import pyarrow.dataset as pads
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
 from azure.storage.blob import ContainerSasPermissions, generate_container_sas
@@ -338,3 +341,92 @@ def test_committed_rows_count_the_listed_files_when_the_manifest_records_none(ma
     for claim in ({**manifest, "rows": 0}, {"files": manifest["files"]}):
         sink.container_client.upload_blob(manifest_name, json.dumps(claim), overwrite=True)
         assert sink.committed_rows(PARTITION) == 3
+
+
+# -- what a reader that lists the container sees -------------------------------------------------
+
+
+def plain_readers(azurite, sink: AzureBlobSink):
+    """Readers with no project code: pyarrow's own Azure filesystem and polars (object_store),
+    each listing ``<container>/<prefix>/Example_v1`` as Spark or Synapse would."""
+    host = azurite.account_url.split("/")[2]
+    filesystem = pafs.AzureFileSystem(
+        account_name=azurite.account_name, account_key=azurite.key,
+        blob_storage_authority=host, blob_storage_scheme="http",
+        dfs_storage_authority=host, dfs_storage_scheme="http",  # Azurite has no DFS: a flat namespace
+    )
+    dataset = f"{sink.container}/{sink.prefix}/Example_v1"
+    options = {"account_name": azurite.account_name, "account_key": azurite.key,
+               "endpoint": azurite.account_url, "allow_http": "true"}
+    return {
+        "pyarrow": lambda: sorted(
+            pads.dataset(dataset, filesystem=filesystem, partitioning="hive").to_table().column("id").to_pylist()
+        ),
+        "polars": lambda: sorted(
+            pl.scan_parquet(f"az://{dataset}/**/*.parquet", hive_partitioning=True, storage_options=options)
+            .collect().get_column("id").to_list()
+        ),
+    }
+
+
+def test_a_reader_that_lists_the_container_mid_partition_sees_no_in_flight_file(make_sink, azurite):
+    sink = make_sink(prefix="exports", max_file_rows=2, row_group_bytes=1, block_size=64)
+    old = write(sink, PARTITION, batch("old", 3))
+    folder = sink.folder(PARTITION)
+    committed = sorted(f"{folder}/{uri.rsplit('/', 1)[1]}" for uri in old.files)
+    readers = plain_readers(azurite, sink)
+
+    writer = sink.open_partition(PARTITION, SCHEMA)
+    for index in range(4):  # several finished part files, and one with blocks staged
+        writer.write(batch(f"new{index}-", 3))
+    assert len(writer.blocks_staged) == 6 and sum(writer.blocks_staged) > 6
+
+    assert [b.name for b in sink.container_client.list_blobs(name_starts_with=f"{folder}/")] == committed
+    tag = writer.attempt_id.rsplit("-", 1)[1]
+    [marker] = [name for name in blobs(sink) if tag in name]  # the only trace of the attempt
+    assert marker.startswith("exports/_attempts/")
+    for name, read in readers.items():
+        assert read() == ["old0", "old1", "old2"], name
+
+    info = writer.commit()
+
+    assert [b.name for b in sink.container_client.list_blobs(name_starts_with=f"{folder}/")] == sorted(
+        f"{folder}/{uri.rsplit('/', 1)[1]}" for uri in info.files
+    )
+    for name, read in readers.items():
+        assert read() == sorted(f"new{i}-{j}" for i in range(4) for j in range(3)), name
+    assert [name for name in blobs(sink) if not name.startswith(f"{folder}/")] == [sink.layout.manifest(PARTITION)]
+
+
+def test_a_partition_of_the_earlier_layout_reads_and_its_next_commit_migrates_it(make_sink):
+    sink = make_sink(prefix="exports")
+    write(sink, PARTITION, batch("old", 2))
+    folder, client = sink.folder(PARTITION), sink.container_client
+    # What the earlier version left: the manifest inside the folder, and a crashed attempt's marker.
+    payload = client.download_blob(sink.layout.manifest(PARTITION)).readall()
+    client.upload_blob(f"{folder}/_manifest.json", payload)
+    client.delete_blob(sink.layout.manifest(PARTITION))
+    client.upload_blob(f"{folder}/_attempt-0123456789ab.json", json.dumps({"host": "gone", "started": 0}))
+    client.upload_blob(f"{folder}/part-00000-0123456789ab.parquet", b"crashed")
+    assert visible_ids(sink) == ["old0", "old1"] and sink.committed_rows(PARTITION) == 2
+
+    # The old marker has no twin in _attempts: its attempt counts as finished, its leftovers go.
+    info = write(sink, PARTITION, batch("new", 1))
+
+    assert visible_ids(sink) == ["new0"]
+    files = [f"{folder}/{uri.rsplit('/', 1)[1]}" for uri in info.files]
+    assert blobs(sink) == sorted([*files, sink.layout.manifest(PARTITION)])
+
+
+def test_a_partition_of_the_earlier_layout_is_withdrawn_whole(make_sink):
+    sink = make_sink()
+    info = write(sink, PARTITION, batch("old", 2))
+    folder, client = sink.folder(PARTITION), sink.container_client
+    payload = client.download_blob(sink.layout.manifest(PARTITION)).readall()
+    client.upload_blob(f"{folder}/_manifest.json", payload)
+    client.delete_blob(sink.layout.manifest(PARTITION))
+
+    withdrawn = sink.withdraw(PARTITION)
+
+    assert withdrawn.files == info.files and withdrawn.rows == 2
+    assert blobs(sink) == [] and sink.committed_rows(PARTITION) is None
