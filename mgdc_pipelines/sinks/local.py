@@ -262,12 +262,12 @@ class LocalPartitionWriter(WriterLifecycle):
     def commit(self) -> CommitInfo:
         self._check_open()
         target = self._sink.partition_path(self.partition)
-        self._sink.require_own_folder(target)  # before creating its parents through a link
-        target.parent.mkdir(parents=True, exist_ok=True)
         record = self._sink.manifest_path(self.partition)
-        self._sink.require_own_folder(record.parent)
-        record.parent.mkdir(parents=True, exist_ok=True)
-        for folder in (target, record.parent, self._dir):
+        for folder in (target, record.parent):  # before creating parents through a link
+            self._sink.require_own_folder(folder)
+        for folder in (target.parent, record.parent):
+            folder.mkdir(parents=True, exist_ok=True)
+        for folder in (target, record.parent, self._dir):  # a link swapped in meanwhile
             self._sink.require_own_folder(folder)
         self._files = self._parts.finish()
         total_bytes = sum((self._dir / name).stat().st_size for name in self._files)

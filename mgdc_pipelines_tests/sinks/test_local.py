@@ -315,3 +315,44 @@ def test_a_withdrawal_that_died_mid_delete_is_cleaned_up_by_the_next_write(tmp_p
     (leftover / "part-00000-0123456789ab.parquet").write_bytes(b"old")
     write(sink, PartitionRef("Example_v1", DAY, "all"), batch("a", 1))
     assert staging_entries(sink) == []
+
+
+# -- manifests, outside the folders readers glob ------------------------------------------------
+
+
+def test_a_linked_manifests_folder_fails_the_commit_and_nothing_lands_outside(tmp_path):
+    sink, outside = LocalSink(tmp_path / "sink"), tmp_path / "outside"
+    link(sink.root / "_manifests" / "Example_v1", outside)
+    writer = sink.open_partition(PartitionRef("Example_v1", DAY, "all"), SCHEMA)
+    writer.write(batch("a", 2))
+
+    with pytest.raises(SinkPathError, match=f"really points to {outside}"):
+        with writer:
+            writer.commit()
+
+    assert everything_under(outside) == []
+    assert staging_entries(sink) == [] and not (sink.root / "Example_v1").exists()
+
+
+def test_withdraw_deletes_the_manifest_too(tmp_path):
+    sink = LocalSink(tmp_path)
+    partition = PartitionRef("Example_v1", DAY, "all")
+    write(sink, partition, batch("a", 2))
+    assert sink.manifest_path(partition).is_file()
+    sink.withdraw(partition)
+    assert not sink.manifest_path(partition).exists()
+    assert sink.committed_rows(partition) is None
+
+
+def test_a_manifest_of_another_commit_is_not_trusted(tmp_path):
+    """A manifest moved into place for a commit whose folder swap never happened (or lost a race)
+    lists other files than the folder holds: the rows are counted, not taken from it."""
+    sink = LocalSink(tmp_path)
+    partition = PartitionRef("Example_v1", DAY, "all")
+    write(sink, partition, batch("a", 3))
+    record = sink.manifest_path(partition)
+    manifest = json.loads(record.read_text())
+    record.write_text(json.dumps({**manifest, "files": ["part-00000-ffffffffffff.parquet"], "rows": 99}))
+    assert sink.committed_rows(partition) == 3
+    record.unlink()  # or none at all (a withdraw that raced a commit deleted it)
+    assert sink.committed_rows(partition) == 3
