@@ -3,7 +3,8 @@
 The read side uses no project code: DuckDB's ``read_parquet``, polars' ``scan_parquet`` and
 ``pyarrow.dataset`` get a folder (or a glob) and Hive partitioning, nothing else. Each is checked
 after commits, a re-commit that replaces a partition, a withdraw, and on a partition folder an
-earlier version wrote (with ``_manifest.json`` inside), which the next commit migrates.
+earlier version wrote (with ``_manifest.json`` inside), which the next commit migrates; and on
+what the Dagster assets of an app wrote.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import pytest
 
 from mgdc_pipelines.sinks.base import PartitionRef
 from mgdc_pipelines.sinks.local import LocalSink
+from mgdc_pipelines.transfer import request_for
+from mgdc_pipelines_tests.defs.test_assets_landing import materialize
 from mgdc_pipelines_tests.sinks.helpers import DAY, batch, write
 
 NEXT_DAY = DAY + dt.timedelta(days=1)
@@ -105,3 +108,24 @@ def test_a_partition_folder_of_the_earlier_layout_reads_through_the_sink_and_mig
     assert with_polars_folder(tmp_path / "Example_v1") == rows(ALL, "new", 2)
     assert json.loads(record.read_text())["rows"] == 2
     assert info.files[0].rsplit("/", 1)[1] not in [path.name for path in folder.iterdir()]
+
+
+@pytest.mark.parametrize("dataset", ["User_v1", "Message_v1"])
+def test_what_the_dagster_assets_wrote_reads_with_duckdb_and_polars(small_spec, dataset):
+    """A copy materialized through Dagster, read back by engines with no project code: every
+    row the materialization reported, every column the asset wrote, nested ones included."""
+    result, checks, message = materialize(small_spec, dataset, f"{DAY}|all")
+    assert result.success and all(checks.values()), message
+    [event] = result.get_asset_materialization_events()
+    reported = event.materialization.metadata["dagster/row_count"].value
+    item = small_spec.dataset(dataset)
+    folder = small_spec.sink.resolved_path() / item.dataset.name
+    written = request_for(small_spec, item, PartitionRef(item.dataset.name, DAY, "all")).output_schema.names
+
+    counted = duckdb.connect().execute(
+        f"SELECT count(*), count(DISTINCT scope) FROM read_parquet('{folder}/**/*.parquet', hive_partitioning = true)"
+    ).fetchone()
+    frame = pl.scan_parquet(folder, hive_partitioning=True).collect()
+
+    assert reported > 0 and counted == (reported, 1)
+    assert frame.height == reported and frame.columns == [*written, "date", "scope"]
