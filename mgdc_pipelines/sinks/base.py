@@ -44,13 +44,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import pyarrow as pa
 import pyarrow.dataset as pads
-
-if TYPE_CHECKING:
-    from mgdc_pipelines.sinks.rolling import PartFileWriter
 
 _SAFE_NAME = re.compile(r"(?!\.)[A-Za-z0-9._-]{1,128}")
 
@@ -128,15 +125,19 @@ class SinkPathError(PermissionError):
         )
 
 
+class _CountsRows(Protocol):
+    rows: int
+
+
 class WriterLifecycle:
     """Shared by the sinks' writers: ``with`` aborts on error, and a closed writer says so.
 
-    Subclasses set ``partition``, ``_parts`` (a ``PartFileWriter``) and ``_closed`` and
-    implement ``abort()``.
+    Subclasses set ``partition``, ``_parts`` (a :class:`~mgdc_pipelines.sinks.rolling.PartFileWriter`,
+    not imported here: it imports this module) and ``_closed`` and implement ``abort()``.
     """
 
     partition: PartitionRef
-    _parts: PartFileWriter
+    _parts: _CountsRows
     _closed: bool
 
     @property
