@@ -35,7 +35,8 @@ replaces the folder whole, which removes the old manifest from it (migration on 
 Writes stay inside the root: the real path (symbolic links resolved) of every folder an attempt
 writes — its staging folder, the partition folder, the manifest's folder and their parents —
 must be that folder under the real path of the root, or the attempt fails with
-:class:`SinkPathError` before it writes there. (Whether the root itself may be a link is for the consent layer to decide.)
+:class:`SinkPathError` before it writes there. (Whether the root itself may be a link is for
+the consent layer to decide.)
 """
 
 from __future__ import annotations
@@ -71,11 +72,11 @@ from mgdc_pipelines.sinks.formats import (
 from mgdc_pipelines.sinks.layout import (
     MANIFEST_FILE,
     attempt_tag,
-    manifest_path,
     dataset_file_format,
     hive_partitioning,
     manifest,
     manifest_files,
+    manifest_path,
     manifest_rows,
     new_attempt_id,
     quote_path,
