@@ -54,13 +54,13 @@ def committed_ids(sink) -> list[str]:
 
 
 def staged_leftovers(sink) -> list[str]:
-    """Local: attempt folders in _staging; Azure: blobs other than the manifest and its files."""
+    """Local: attempt folders in _staging; Azure: blobs other than the manifests and their files."""
     if hasattr(sink, "root"):
         staging = sink.root / "_staging"
         return sorted(p.name for p in staging.iterdir()) if staging.exists() else []
     listed = set(sink.committed_files(PARTITION))
     blobs = (b.name for b in sink.container_client.list_blobs())
-    return sorted(name for name in blobs if name not in listed and not name.endswith("/_manifest.json"))
+    return sorted(name for name in blobs if name not in listed and not name.startswith("_manifests/"))
 
 
 @pytest.mark.parametrize("empty_copy", [Rows(0), "filtered"], ids=["no-rows", "all-filtered"])

@@ -1,25 +1,46 @@
 """The Azure sink: the local sink's Hive layout in an Azure Blob / ADLS Gen2 container (or Azurite).
 
-Layout: ``<prefix>/<dataset>/date=YYYY-MM-DD[/scope=<key>]/part-NNNNN-<attempt tag><ext>`` plus
-``_manifest.json``, through the Blob API only (ADLS Gen2 accounts serve it too; Azurite has no
-DFS endpoint).
+Layout, through the Blob API only (ADLS Gen2 accounts serve it too; Azurite has no DFS endpoint)::
 
-Commit protocol: blob storage has no folder rename, so a partition is published by its
-manifest. An attempt writes its data files under names unique to it; ``commit()`` writes
-``_manifest.json`` LAST, in one ``Put Blob`` — that single write is the atomic publish — and
-readers read only the files a manifest lists, so they see the old partition or the new one,
-never a mix (a reader that loses a race with the cleanup below gets "file not found" and reads
-again). After publishing, the previous attempt's files and any abandoned attempt's leftovers are
-deleted; ``abort()`` deletes the attempt's own blobs. ``withdraw()`` is the reverse of a commit:
-it deletes the manifest first (the atomic unpublish), then the files it listed and the folder's
-leftovers. What counts as abandoned (a live
-concurrent attempt is never touched) is explained in :mod:`mgdc_pipelines.sinks.azure_cleanup`.
+    <prefix>/<dataset>/date=YYYY-MM-DD[/scope=<key>]/part-NNNNN-<attempt tag><ext>   # data only
+    <prefix>/_manifests/<dataset>/date=YYYY-MM-DD[/scope=<key>].json                 # one per partition
+    <prefix>/_attempts/<dataset>/date=YYYY-MM-DD[/scope=<key>]/_attempt-<tag>.json   # running writers
+
+Commit protocol: blob storage has no folder rename, so an attempt stages its part files as
+uncommitted blocks under their final names, which are no blobs yet: no listing shows them (only
+a listing that asks for ``uncommittedblobs`` would). ``commit()`` then commits each file's block
+list (each file appears whole, in one step), writes the manifest in one ``Put Blob`` (the atomic
+publish for readers that read manifests: this sink and the loader read only the files a manifest
+lists, so they see the old partition or the new one, never a mix; one that loses a race with
+the cleanup gets "file not found" and reads again), and then deletes the previous commit's files
+and any abandoned attempt's leftovers. ``abort()`` deletes the attempt's blocks and marker.
+``withdraw()`` deletes the manifest first (the atomic unpublish for manifest readers), then the
+files it listed and the partition's leftovers. What counts as abandoned (a live concurrent
+attempt is never touched) is explained in :mod:`mgdc_pipelines.sinks.azure_cleanup`.
+
+What a plain reader that lists the container (Spark, DuckDB, polars, pyarrow: Hive readers skip
+the ``_`` folders) sees in a partition folder:
+
+* while an attempt writes: the committed partition only, never an in-flight file;
+* during a replace, from the first new file's commit to the last old file's delete (one block
+  list commit per new file, then one delete per old file: milliseconds for the usual one file
+  per partition): some or all of the new files beside some or all of the old ones, so rows of
+  both versions. Read the manifest (``_manifests/...json``, its ``files``) when that matters;
+* during a withdraw, from the manifest's delete to the last file's delete: some of the files;
+* after a writer is killed inside that replace window: the new files beside the old ones until
+  the next attempt's cleanup (at once on the same host; after ``STALE_ATTEMPT_AGE`` from another).
+
+A partition written by an earlier version (``_manifest.json`` and ``_attempt-*.json`` markers
+inside the partition folder) still reads: its manifest is the fallback when ``_manifests`` has
+none. The next commit of that partition migrates it: the new manifest goes to ``_manifests``,
+then the old manifest and the old files are deleted from the folder. Do not run writers of both
+versions on one sink at once.
 
 Writes stream: each part file goes through a
 :class:`~mgdc_pipelines.sinks.azure_blob_io.BlockBlobWriter`, so memory is bounded by one row
-group plus one block. Reads go through a read-only Arrow
-filesystem over the same client (see :mod:`mgdc_pipelines.sinks.azure_blob_io` for why not
-``pyarrow.fs.AzureFileSystem``).
+group plus one block; Azure keeps staged blocks for seven days, so an attempt must commit
+within a week. Reads go through a read-only Arrow filesystem over the same client (see
+:mod:`mgdc_pipelines.sinks.azure_blob_io` for why not ``pyarrow.fs.AzureFileSystem``).
 
 >>> import datetime as dt
 >>> sink = AzureBlobSink("https://contoso.blob.core.windows.net", "mgdc", prefix="exports",
@@ -51,6 +72,7 @@ from azure.storage.blob import ContainerClient
 from mgdc_pipelines.sinks.azure_account import AzureAccount, BlobCredential
 from mgdc_pipelines.sinks.azure_blob_io import DEFAULT_BLOCK_SIZE, BlobReadHandler
 from mgdc_pipelines.sinks.azure_cleanup import delete_if_present, remove_orphans
+from mgdc_pipelines.sinks.azure_layout import BlobLayout, committed_names, read_manifest
 from mgdc_pipelines.sinks.azure_writer import AzureBlobPartitionWriter
 from mgdc_pipelines.sinks.base import PartitionRef, WithdrawnPartition
 from mgdc_pipelines.sinks.formats import (
@@ -61,12 +83,10 @@ from mgdc_pipelines.sinks.formats import (
     scannable,
 )
 from mgdc_pipelines.sinks.layout import (
-    MANIFEST_FILE,
     dataset_file_format,
     hive_partitioning,
     manifest_files,
     manifest_rows,
-    quote_path,
 )
 from mgdc_pipelines.sinks.rolling import ROW_GROUP_BYTES
 
@@ -106,6 +126,7 @@ class AzureBlobSink:
         self.account = AzureAccount(account_url, credential)
         self.container = container
         self.prefix = clean_prefix(prefix)
+        self.layout = BlobLayout(self.account.url, container, self.prefix)
         self.format = format_for(format, compression=compression)
         self.row_group_bytes = row_group_bytes
         self.max_file_rows = max_file_rows
@@ -120,16 +141,19 @@ class AzureBlobSink:
     # -- where things are ------------------------------------------------------------------
 
     def uri(self, partition: PartitionRef | None = None) -> str:
-        path = self.folder(partition) if partition else self.prefix
-        return f"{self.account.url}/{self.container}" + (f"/{quote_path(path)}" if path else "")
+        return self.layout.uri(self.folder(partition) if partition else self.prefix)
 
     def folder(self, partition: PartitionRef) -> str:
         """The partition's blob-name prefix inside the container (no trailing slash)."""
-        return "/".join(filter(None, [self.prefix, partition.relative_path]))
+        return self.layout.folder(partition)
 
     def write_locations(self, partition: PartitionRef) -> tuple[str, ...]:
-        """An attempt writes only inside the partition folder (data, marker and manifest)."""
-        return (self.uri(partition),)
+        """The partition folder (data), its manifest and its attempts folder (markers)."""
+        return (
+            self.uri(partition),
+            self.layout.uri(self.layout.manifest(partition)),
+            self.layout.uri(self.layout.attempts_folder(partition)),
+        )
 
     @property
     def container_client(self) -> ContainerClient:
@@ -144,8 +168,9 @@ class AzureBlobSink:
         self, partition: PartitionRef, schema: pa.Schema
     ) -> AzureBlobPartitionWriter:
         self._ensure_container()
-        folder = self.folder(partition)
-        remove_orphans(self.container_client, folder, lambda: set(self.committed_names(partition)))
+        remove_orphans(
+            self.container_client, self.layout, partition, lambda: set(self.committed_names(partition))
+        )
         return AzureBlobPartitionWriter(self, partition, schema)
 
     def _ensure_container(self) -> None:
@@ -177,8 +202,7 @@ class AzureBlobSink:
 
     def committed_names(self, partition: PartitionRef) -> list[str]:
         """File names the partition's manifest lists; empty when nothing is committed."""
-        payload = self._manifest(partition)
-        return [] if payload is None else manifest_files(payload, where=self._manifest_uri(partition))
+        return committed_names(self.container_client, self.layout, partition)
 
     def committed_rows(self, partition: PartitionRef) -> int | None:
         """Rows the partition's manifest records; None when nothing is committed.
@@ -186,65 +210,67 @@ class AzureBlobSink:
         A manifest that records no count, or 0 (which would let an empty copy replace the
         partition), is checked by counting its files' rows (free for a truly empty partition).
         """
-        payload = self._manifest(partition)
-        if payload is None:
+        found = read_manifest(self.container_client, self.layout, partition)
+        if found is None:
             return None
-        rows = manifest_rows(payload)
+        rows = manifest_rows(found[1])
         if rows:
             return rows
         return sum(self._file_rows(path) for path in self.committed_files(partition))
 
     def withdraw(self, partition: PartitionRef) -> WithdrawnPartition | None:
         """Delete the manifest (readers stop seeing the partition at once), then its files and
-        the folder's leftovers. None when nothing is committed."""
-        folder = self.folder(partition)
+        the folder's leftovers. None when nothing is committed.
+
+        An earlier version's manifest inside the folder goes first: while it goes, readers still
+        find the new one, so no reader ever falls back to a stale list.
+        """
+        taken = [
+            payload
+            for name in (self.layout.legacy_manifest(partition), self.layout.manifest(partition))
+            if (payload := self._take_manifest(name)) is not None
+        ]
+        return self._delete_withdrawn(partition, taken[-1]) if taken else None
+
+    def _take_manifest(self, name: str) -> bytes | None:
+        """Delete the manifest blob ``name`` exactly as read; its payload, or None if absent."""
         for _ in range(_WITHDRAW_TRIES):
             try:
-                download = self.container_client.download_blob(f"{folder}/{MANIFEST_FILE}")
+                download = self.container_client.download_blob(name)
                 payload = download.readall()
                 # Only the manifest read here: a newer commit's manifest is withdrawn by a new try.
                 self.container_client.delete_blob(
-                    f"{folder}/{MANIFEST_FILE}",
-                    etag=download.properties.etag,
-                    match_condition=MatchConditions.IfNotModified,
+                    name, etag=download.properties.etag, match_condition=MatchConditions.IfNotModified
                 )
             except ResourceNotFoundError:
                 return None  # nothing committed, or withdrawn meanwhile
             except ResourceModifiedError:
                 continue
-            return self._delete_withdrawn(partition, payload)
+            return payload
         raise RuntimeError(
-            f"could not withdraw {self.uri(partition)}: its manifest was replaced by "
+            f"could not withdraw {self.layout.uri(name)}: the manifest was replaced by "
             f"{_WITHDRAW_TRIES} commits in a row while it was being withdrawn"
         )
 
     def _delete_withdrawn(self, partition: PartitionRef, payload: bytes) -> WithdrawnPartition:
         folder = self.folder(partition)
         try:
-            names = manifest_files(payload, where=self._manifest_uri(partition))
+            names = manifest_files(payload, where=self.layout.uri(self.layout.manifest(partition)))
         except ValueError:
             names = []  # an unreadable manifest: its files are removed with the leftovers below
         rows = manifest_rows(payload)
         for name in names:
             delete_if_present(self.container_client, f"{folder}/{name}")
         # Files of a commit that landed meanwhile are listed by its manifest and kept.
-        remove_orphans(self.container_client, folder, lambda: set(self.committed_names(partition)))
+        remove_orphans(
+            self.container_client, self.layout, partition, lambda: set(self.committed_names(partition))
+        )
         return WithdrawnPartition(
             partition=partition,
             uri=self.uri(partition),
             files=tuple(self.file_uri(f"{folder}/{name}") for name in names),
             rows=rows or 0,
         )
-
-    def _manifest(self, partition: PartitionRef) -> bytes | None:
-        name = f"{self.folder(partition)}/{MANIFEST_FILE}"
-        try:
-            return self.container_client.download_blob(name).readall()
-        except ResourceNotFoundError:
-            return None
-
-    def _manifest_uri(self, partition: PartitionRef) -> str:
-        return f"{self.uri(partition)}/{MANIFEST_FILE}"
 
     def committed_files(self, partition: PartitionRef) -> list[str]:
         """Blob names (inside the container) of every file a reader of ``partition`` sees."""
@@ -291,7 +317,7 @@ class AzureBlobSink:
 
     def file_uri(self, path: str) -> str:
         """URI of a blob of the container, e.g. one of :meth:`committed_files`."""
-        return f"{self.account.url}/{self.container}/{quote_path(path)}"
+        return self.layout.uri(path)
 
     def _scannable(self, paths: list[str]) -> list[str]:
         """``paths`` without empty JSON-lines files, which a dataset scan cannot open."""

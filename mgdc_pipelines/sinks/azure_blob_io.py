@@ -1,8 +1,9 @@
 """Streaming blob I/O for the Azure sink: a block-staging writer and a read-only Arrow filesystem.
 
 Writing: :class:`BlockBlobWriter` is a binary stream that stages a block every ``block_size``
-bytes and commits the block list on ``close()``, so a file of any size costs one block of
-memory, and the blob appears whole or not at all. Parquet and JSON-lines writers from
+bytes and commits the block list on ``close()`` (or, with ``defer_commit``, on
+:meth:`~BlockBlobWriter.commit`), so a file of any size costs one block of memory, and the blob
+appears whole or not at all: staged blocks are no blob yet, and no listing shows them. Parquet and JSON-lines writers from
 :mod:`mgdc_pipelines.sinks.formats` write into it unchanged.
 
 Reading: :class:`BlobReadHandler` is a minimal read-only ``pyarrow.fs.FileSystemHandler`` over
@@ -40,7 +41,11 @@ MAX_BLOCKS = 50_000  # Azure's limit of committed blocks per blob
 
 
 class BlockBlobWriter(io.RawIOBase):
-    """Write-only stream into one block blob; ``close()`` commits, ``discard()`` drops."""
+    """Write-only stream into one block blob; ``close()`` commits, ``discard()`` drops.
+
+    With ``defer_commit``, ``close()`` only stages the last block: the blob appears when
+    :meth:`commit` is called (the Azure sink publishes every file of an attempt at once).
+    """
 
     def __init__(
         self,
@@ -48,12 +53,14 @@ class BlockBlobWriter(io.RawIOBase):
         *,
         block_size: int = DEFAULT_BLOCK_SIZE,
         on_block: Callable[[], None] = lambda: None,
+        defer_commit: bool = False,
     ) -> None:
         super().__init__()
         self.blob_name = blob.blob_name
         self._blob = blob
         self._block_size = block_size
         self._on_block = on_block
+        self._defer_commit = defer_commit
         self._buffer = bytearray()
         self._block_ids: list[str] = []
         self._size = 0
@@ -90,9 +97,14 @@ class BlockBlobWriter(io.RawIOBase):
             if self._buffer:
                 self._stage(bytes(self._buffer))
                 self._buffer = bytearray()
-            self._blob.commit_block_list([BlobBlock(block_id) for block_id in self._block_ids])
+            if not self._defer_commit:
+                self.commit()
         finally:
             super().close()
+
+    def commit(self) -> None:
+        """Commit the staged block list: the blob appears whole, in one step."""
+        self._blob.commit_block_list([BlobBlock(block_id) for block_id in self._block_ids])
 
     def discard(self) -> None:
         """Close without committing: the staged blocks never become a blob (Azure expires them)."""

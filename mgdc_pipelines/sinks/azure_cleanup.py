@@ -1,15 +1,17 @@
-"""Attempt markers, and the rule that removes what crashed or superseded attempts left in a folder.
+"""Attempt markers, and the rule that removes what crashed or superseded attempts left behind.
 
 Every write attempt of the Azure sink owns the blobs whose names carry its 12-hex tag: its data
-files ``part-NNNNN-<tag>.<ext>`` and its marker ``_attempt-<tag>.json`` (owner host, process id,
-start time). The marker is written BEFORE the attempt's first data blob and deleted AFTER its
-last action (publishing the manifest and cleaning up, or deleting its files on abort); while the
-attempt runs it re-uploads the marker every :data:`HEARTBEAT_INTERVAL`, so the marker's
-last-modified time (the server's clock) is the attempt's last sign of life.
+files ``<partition folder>/part-NNNNN-<tag>.<ext>`` (blobs only once the attempt publishes them;
+until then they are staged blocks, which no listing shows) and its marker
+``<prefix>/_attempts/<partition>/_attempt-<tag>.json`` (owner host, process id, start time). The
+marker is written BEFORE the attempt stages anything and deleted AFTER its last action
+(publishing and cleaning up, or deleting its files on abort); while the attempt runs it
+re-uploads the marker every :data:`HEARTBEAT_INTERVAL`, so the marker's last-modified time (the
+server's clock) is the attempt's last sign of life.
 
-The rule, applied by :func:`remove_orphans` to one partition folder:
+The rule, applied by :func:`remove_orphans` to one partition (its folder and its attempts folder):
 
-1. list the folder's blobs and group them by attempt tag;
+1. list both folders' blobs and group them by attempt tag;
 2. for each tag, read its marker NOW: an attempt whose marker is missing has finished (or never
    wrote anything), so it is not live; one whose marker is present is live unless
    :func:`~mgdc_pipelines.sinks.attempts.attempt_is_abandoned` says otherwise (its process ran
@@ -20,9 +22,12 @@ The rule, applied by :func:`remove_orphans` to one partition folder:
 4. delete the blobs of attempts that are not live, except files the manifest lists; markers last,
    so an interrupted cleanup is finished by the next one.
 
-Nothing else is ever deleted: names without a tag (someone else's files) are left alone. Blocks
-that a crashed attempt staged but never committed are no blob yet: no listing or reader sees
-them, and Azure discards them after seven days.
+Nothing else is ever deleted: names without a tag (someone else's files) are left alone. A
+marker an earlier version kept inside the partition folder belongs to a tag whose marker is
+not in the attempts folder, so its attempt counts as finished and its leftovers go too (do not
+run writers of both versions on one sink at once). Blocks that a crashed attempt staged but
+never committed are no blob: no listing or reader sees them, and Azure discards them after
+seven days.
 
 >>> blob_tag("part-00002-0123456789ab.parquet"), blob_tag(marker_name("0123456789ab"))
 ('0123456789ab', '0123456789ab')
@@ -42,6 +47,8 @@ from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import ContainerClient
 
 from mgdc_pipelines.sinks.attempts import attempt_is_abandoned
+from mgdc_pipelines.sinks.azure_layout import BlobLayout
+from mgdc_pipelines.sinks.base import PartitionRef
 from mgdc_pipelines.sinks.layout import part_tag
 
 HEARTBEAT_INTERVAL = dt.timedelta(minutes=10)  # far below STALE_ATTEMPT_AGE (24 h)
@@ -49,8 +56,12 @@ _MARKER_NAME = re.compile(r"_attempt-(?P<tag>[0-9a-f]{12})\.json")
 
 
 def marker_name(tag: str) -> str:
-    # `_`-prefixed: Hive readers (pyarrow, Spark, DuckDB) skip it when they list a folder.
     return f"_attempt-{tag}.json"
+
+
+def marker_blob(layout: BlobLayout, partition: PartitionRef, tag: str) -> str:
+    """The marker of attempt ``tag`` of ``partition``: in the attempts folder, outside the data."""
+    return f"{layout.attempts_folder(partition)}/{marker_name(tag)}"
 
 
 def blob_tag(name: str) -> str | None:
@@ -60,32 +71,34 @@ def blob_tag(name: str) -> str | None:
 
 
 def remove_orphans(
-    container: ContainerClient, folder: str, listed_files: Callable[[], set[str]]
+    container: ContainerClient,
+    layout: BlobLayout,
+    partition: PartitionRef,
+    listed_files: Callable[[], set[str]],
 ) -> list[str]:
-    """Apply the module's rule to ``folder``; ``listed_files()`` reads the current manifest.
-
-    Returns the names deleted (relative to ``folder``).
-    """
+    """Apply the module's rule to ``partition``; ``listed_files()`` reads its current manifest
+    (names in the partition folder). Returns the blob names deleted."""
+    folder = layout.folder(partition)
     by_tag: dict[str, list[str]] = defaultdict(list)
-    for blob in container.list_blobs(name_starts_with=folder + "/"):
-        name = blob.name[len(folder) + 1 :]
-        tag = blob_tag(name)
-        if tag is not None:
-            by_tag[tag].append(name)
+    for prefix in (folder, layout.attempts_folder(partition)):
+        for blob in container.list_blobs(name_starts_with=prefix + "/"):
+            tag = blob_tag(blob.name[len(prefix) + 1 :])
+            if tag is not None:
+                by_tag[tag].append(blob.name)
     finished = [
-        tag for tag in by_tag if not _attempt_is_live(container, f"{folder}/{marker_name(tag)}")
+        tag for tag in by_tag if not _attempt_is_live(container, marker_blob(layout, partition, tag))
     ]
     if not finished:
         return []
-    keep = listed_files()  # read after the marker checks: see step 3
+    keep = {f"{folder}/{name}" for name in listed_files()}  # read after the marker checks: step 3
     doomed = [
         name
         for tag in finished
-        for name in sorted(by_tag[tag], key=lambda n: n.startswith("_attempt-"))  # markers last
+        for name in sorted(by_tag[tag], key=lambda n: "/_attempt-" in n)  # markers last
         if name not in keep
     ]
     for name in doomed:
-        delete_if_present(container, f"{folder}/{name}")
+        delete_if_present(container, name)
     return doomed
 
 

@@ -8,11 +8,34 @@ one atomic step and deletes its data. Sinks never decide what is allowed: they r
 hold (:meth:`Sink.committed_rows`) and where they write (:meth:`Sink.write_locations`) so that
 the layers above can.
 
-Layout (Hive style, readable by pyarrow.dataset, DuckDB, Spark)::
+Layout (Hive style): a dataset folder holds only data files, so Spark, DuckDB, polars and
+``pyarrow.dataset`` read it as it is, knowing nothing of this project::
 
     <root>/<dataset name>/date=YYYY-MM-DD/scope=<key>/part-NNNNN-<attempt>.parquet
     <root>/<dataset name>/date=YYYY-MM-DD/part-NNNNN-<attempt>.parquet   # datasets without scope
     <root>/<dataset name>/part-NNNNN-<attempt>.parquet                   # unpartitioned tables
+
+Everything else a sink keeps is in ``_``-prefixed folders of the root, which Hive readers skip
+(and which a ``<dataset name>/**/*.parquet`` glob never reaches)::
+
+    <root>/_manifests/<dataset name>/date=YYYY-MM-DD[/scope=<key>].json   # what a commit published
+    <root>/_staging/<attempt>/...              # local: an attempt's files, until its commit
+    <root>/_attempts/<dataset name>/...        # Azure: markers of running (or crashed) attempts
+
+A manifest (``{"attempt", "committed_at", "files", "rows", "bytes", "schema"}``) lists the
+files of the partition's last commit. On a local sink the partition folder itself appears in
+one atomic rename, so the folder is the truth and its manifest a record. On Azure the manifest is
+the atomic publish; a reader that lists the folder instead may, for a moment during a replace,
+see old and new files together (:mod:`mgdc_pipelines.sinks.azure` says exactly when), never a
+file of an attempt still writing. Partitions written before this layout (``_manifest.json``
+inside the partition folder) still read through the sinks; their next commit moves them to it.
+
+Query a dataset folder with any engine::
+
+    duckdb.sql("SELECT scope, count(*) FROM read_parquet('<root>/<dataset>/**/*.parquet', "
+               "hive_partitioning = true) GROUP BY scope")
+    polars.scan_parquet("<root>/<dataset>/**/*.parquet", hive_partitioning=True)
+    pyarrow.dataset.dataset("<root>/<dataset>", partitioning="hive")
 """
 
 from __future__ import annotations
@@ -21,13 +44,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import pyarrow as pa
 import pyarrow.dataset as pads
-
-if TYPE_CHECKING:
-    from mgdc_pipelines.sinks.rolling import PartFileWriter
 
 _SAFE_NAME = re.compile(r"(?!\.)[A-Za-z0-9._-]{1,128}")
 
@@ -105,15 +125,19 @@ class SinkPathError(PermissionError):
         )
 
 
+class _CountsRows(Protocol):
+    rows: int
+
+
 class WriterLifecycle:
     """Shared by the sinks' writers: ``with`` aborts on error, and a closed writer says so.
 
-    Subclasses set ``partition``, ``_parts`` (a ``PartFileWriter``) and ``_closed`` and
-    implement ``abort()``.
+    Subclasses set ``partition``, ``_parts`` (a :class:`~mgdc_pipelines.sinks.rolling.PartFileWriter`,
+    not imported here: it imports this module) and ``_closed`` and implement ``abort()``.
     """
 
     partition: PartitionRef
-    _parts: PartFileWriter
+    _parts: _CountsRows
     _closed: bool
 
     @property

@@ -1,5 +1,10 @@
 """What every sink writes the same way: part-file names, attempt ids, the manifest, Hive reading.
 
+A partition's manifest lives outside the folders readers glob (see :mod:`mgdc_pipelines.sinks.base`):
+
+>>> import datetime as dt
+>>> manifest_path(PartitionRef("Example_v1", dt.date(2026, 11, 20), "all"))
+'_manifests/Example_v1/date=2026-11-20/scope=all.json'
 >>> part_name(0, "0123456789ab", ".parquet")
 'part-00000-0123456789ab.parquet'
 >>> part_tag("part-00007-0123456789ab.json"), part_tag("notes.txt")
@@ -25,6 +30,11 @@ import pyarrow.json as pa_json
 
 from mgdc_pipelines.sinks.base import PartitionRef
 
+# The `_`-prefixed folder of the sink root (or prefix) that holds every partition's manifest;
+# Hive readers (pyarrow, Spark, DuckDB and polars with hive partitioning) skip `_` folders.
+MANIFESTS_DIR = "_manifests"
+# A manifest file's name where it is written first (a local attempt's folder) and where versions
+# before this layout kept it: inside the published partition folder (read as a fallback; see base.py).
 MANIFEST_FILE = "_manifest.json"
 _PART_NAME = re.compile(r"part-\d{5}-(?P<tag>[0-9a-f]{12})\.[a-z]+")
 # Characters left as they are in URIs: unreserved ones, the path separator and Hive's `=`.
@@ -51,6 +61,11 @@ def part_tag(name: str) -> str | None:
     """The attempt tag of a part file name; None for any other name."""
     match = _PART_NAME.fullmatch(name)
     return match.group("tag") if match else None
+
+
+def manifest_path(partition: PartitionRef) -> str:
+    """Where ``partition``'s manifest is, relative to the sink root (or prefix)."""
+    return f"{MANIFESTS_DIR}/{partition.relative_path}.json"
 
 
 def quote_path(path: str) -> str:

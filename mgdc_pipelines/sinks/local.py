@@ -10,18 +10,33 @@
 (2, ['part-00000'])
 
 How a commit stays atomic: an attempt writes into ``<root>/_staging/<attempt id>/``, which no
-reader looks at (Hive readers skip ``_``-prefixed folders). ``commit()`` then moves that folder
-to ``<root>/<dataset>/date=.../scope=...`` with a single ``rename`` — or, when the partition
-already exists, with ``renameat2(RENAME_EXCHANGE)``, which swaps the old and the new folder in
-one step, so a reader sees either the old partition or the new one, never a mix and never
-nothing. (On a filesystem without RENAME_EXCHANGE the old folder is moved aside first: readers
-may briefly see no partition, but never a half-written one.) ``withdraw()`` is the reverse: one
-rename moves the partition folder into ``_staging``, then it is deleted.
+reader looks at (Hive readers skip ``_``-prefixed folders). ``commit()`` moves the attempt's
+manifest to ``<root>/_manifests/<dataset>/date=.../scope=....json`` and then moves the attempt
+folder to ``<root>/<dataset>/date=.../scope=...`` with a single ``rename`` — or, when the
+partition already exists, with ``renameat2(RENAME_EXCHANGE)``, which swaps the old and the new
+folder in one step, so a reader sees either the old partition or the new one, never a mix and
+never nothing. (On a filesystem without RENAME_EXCHANGE the old folder is moved aside first:
+readers may briefly see no partition, but never a half-written one.) ``withdraw()`` is the
+reverse: one rename moves the partition folder into ``_staging``, then it and its manifest are
+deleted. The published folder holds only ``part-*`` files, so any engine reads the dataset
+folder as it is:
+
+>>> [path.name for path in sink.partition_path(info.partition).iterdir()] == [info.files[0].rsplit("/", 1)[1]]
+True
+>>> sink.manifest_path(info.partition).relative_to(sink.root).as_posix()
+'_manifests/Example_v0/date=2026-11-20/scope=all.json'
+
+The folder is the truth; the manifest is the commit's record and a shortcut for
+:meth:`LocalSink.committed_rows`, trusted only while it lists exactly the folder's part files
+(their names carry the attempt's tag). A partition folder written by an earlier version, with
+``_manifest.json`` inside it, still reads through the sink; the next commit of that partition
+replaces the folder whole, which removes the old manifest from it (migration on the next write).
 
 Writes stay inside the root: the real path (symbolic links resolved) of every folder an attempt
-writes — its staging folder, the partition folder and its parents — must be that folder under
-the real path of the root, or the attempt fails with :class:`SinkPathError` before it writes
-there. (Whether the root itself may be a link is for the consent layer to decide.)
+writes — its staging folder, the partition folder, the manifest's folder and their parents —
+must be that folder under the real path of the root, or the attempt fails with
+:class:`SinkPathError` before it writes there. (Whether the root itself may be a link is for
+the consent layer to decide.)
 """
 
 from __future__ import annotations
@@ -61,6 +76,7 @@ from mgdc_pipelines.sinks.layout import (
     hive_partitioning,
     manifest,
     manifest_files,
+    manifest_path,
     manifest_rows,
     new_attempt_id,
     quote_path,
@@ -104,9 +120,17 @@ class LocalSink:
     def partition_path(self, partition: PartitionRef) -> Path:
         return self.root / partition.relative_path
 
+    def manifest_path(self, partition: PartitionRef) -> Path:
+        """``<root>/_manifests/<dataset>/date=D/scope=S.json``: outside every folder readers glob."""
+        return self.root / manifest_path(partition)
+
     def write_locations(self, partition: PartitionRef) -> tuple[str, ...]:
-        """The partition folder and the staging folder: every place a write of it touches."""
-        return (self.uri(partition), file_uri(self.root / STAGING_DIR))
+        """The partition folder, the staging folder and the manifest: every place a write touches."""
+        return (
+            self.uri(partition),
+            file_uri(self.root / STAGING_DIR),
+            file_uri(self.manifest_path(partition)),
+        )
 
     def open_partition(self, partition: PartitionRef, schema: pa.Schema) -> LocalPartitionWriter:
         self.require_own_folder(self.root / STAGING_DIR)  # before cleaning (deleting) in it
@@ -124,13 +148,16 @@ class LocalSink:
 
     def committed_rows(self, partition: PartitionRef) -> int | None:
         """Rows of the committed partition (its manifest's count, or counted); None if none."""
-        return _committed_rows_in(self.partition_path(partition))
+        folder = self.partition_path(partition)
+        return _committed_rows_in(folder, (self.manifest_path(partition), folder / MANIFEST_FILE))
 
     def withdraw(self, partition: PartitionRef) -> WithdrawnPartition | None:
         """Move the partition folder into ``_staging`` (one rename: readers see it whole or not
-        at all), then delete it. None when there was no partition folder."""
+        at all), then delete it and its manifest. None when there was no partition folder."""
         target = self.partition_path(partition)
         self.require_own_folder(target)  # a linked folder is not ours to move or delete
+        record = self.manifest_path(partition)
+        self.require_own_folder(record.parent)  # nor a manifest reached through one
         if not target.is_dir():
             return None
         aside = self.root / STAGING_DIR / f"{WITHDRAWN_PREFIX}{new_attempt_id()}"
@@ -144,8 +171,11 @@ class LocalSink:
             partition=partition,
             uri=file_uri(target),
             files=tuple(file_uri(target / path.name) for path in _part_files(aside)),
-            rows=_committed_rows_in(aside) or 0,
+            rows=_committed_rows_in(aside, (record, aside / MANIFEST_FILE)) or 0,
         )
+        # A commit that landed meanwhile replaced the manifest too: deleting it costs that
+        # commit only its shortcut (committed_rows then counts the files).
+        record.unlink(missing_ok=True)
         shutil.rmtree(aside, onerror=_unless_gone)
         return withdrawn
 
@@ -233,15 +263,22 @@ class LocalPartitionWriter(WriterLifecycle):
     def commit(self) -> CommitInfo:
         self._check_open()
         target = self._sink.partition_path(self.partition)
-        self._sink.require_own_folder(target)  # before creating its parents through a link
-        target.parent.mkdir(parents=True, exist_ok=True)
-        self._sink.require_own_folder(target)
-        self._sink.require_own_folder(self._dir)
+        record = self._sink.manifest_path(self.partition)
+        for folder in (target, record.parent):  # before creating parents through a link
+            self._sink.require_own_folder(folder)
+        for folder in (target.parent, record.parent):
+            folder.mkdir(parents=True, exist_ok=True)
+        for folder in (target, record.parent, self._dir):  # a link swapped in meanwhile
+            self._sink.require_own_folder(folder)
         self._files = self._parts.finish()
         total_bytes = sum((self._dir / name).stat().st_size for name in self._files)
         payload = manifest(self.partition, self.attempt_id, self._files, self._parts.rows, total_bytes, self.schema)
         _write_json(self._dir / MANIFEST_FILE, payload)
         (self._dir / ATTEMPT_FILE).unlink()
+        # Out of the folder before it is published, so readers of the partition never meet it.
+        # Until the folder below is swapped, the manifest lists files the folder does not hold:
+        # committed_rows then counts the files, so the manifest is never trusted early.
+        os.replace(self._dir / MANIFEST_FILE, record)
         _fsync_dir(self._dir)
         _publish(self._dir, target)
         self._closed = True
@@ -277,29 +314,32 @@ def _part_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("part-*") if p.is_file()) if folder.is_dir() else []
 
 
-def _committed_rows_in(folder: Path) -> int | None:
-    """Rows a reader of ``folder`` sees; None when it holds no part file and no manifest.
+def _committed_rows_in(folder: Path, manifests: Sequence[Path]) -> int | None:
+    """Rows a reader of ``folder`` sees; None when it holds no part file (every commit writes one).
 
-    The manifest's count is used when it lists exactly the part files there and is not 0;
-    otherwise (no manifest, a file added or removed since the commit, a claim of no rows,
-    which would let an empty copy replace the partition) the files' rows are counted. Counting
-    a truly empty partition is free: its file has no rows (JSON lines: no bytes).
+    The count of the first of ``manifests`` that lists exactly the part files there and is not 0
+    is used; otherwise (no manifest, a file added or removed since the commit, a manifest of
+    another commit, a claim of no rows, which would let an empty copy replace the partition) the
+    files' rows are counted. Counting a truly empty partition is free: its file has no rows.
     """
     files = _part_files(folder)
-    try:
-        payload = (folder / MANIFEST_FILE).read_bytes()
-    except OSError:  # no manifest, or no folder
-        payload = None
-    if payload is None and not files:
+    if not files:
         return None
-    if payload is not None and (rows := manifest_rows(payload)):
-        try:
-            listed = sorted(manifest_files(payload, where=str(folder / MANIFEST_FILE)))
-        except ValueError:
-            listed = None
-        if listed == [path.name for path in files]:
+    names = [path.name for path in files]
+    for record in manifests:
+        if rows := _manifest_count(record, names):
             return rows
     return sum(count_file_rows(path) for path in files)
+
+
+def _manifest_count(record: Path, names: list[str]) -> int | None:
+    """The row count of the manifest at ``record`` if it lists exactly ``names``; else None."""
+    try:
+        payload = record.read_bytes()
+        listed = sorted(manifest_files(payload, where=str(record)))
+    except (OSError, ValueError):  # no manifest, or not one
+        return None
+    return manifest_rows(payload) if listed == names else None
 
 
 def _unless_gone(function, path, exc_info) -> None:

@@ -160,8 +160,11 @@ def test_a_failing_partition_keeps_earlier_ones_and_leaves_nothing_of_itself(azu
         result = dg.materialize([messages], instance=instance, resources=resources, tags=tags, raise_on_error=False)
         assert not result.success
         assert sorted(materializations(instance, messages.key)) == ["2026-11-17|all", "2026-11-18|all"]
-    folders = {name.split("/")[3] for name in blob_names(app, azurite)}  # mgdc/exports/<dataset>/date=...
+    names = blob_names(app, azurite)
+    folders = {name.split("/")[3] for name in names if "/_" not in name}  # mgdc/exports/<dataset>/date=...
     assert folders == {"date=2026-11-17", "date=2026-11-18"}
+    manifests = {name.split("/")[4] for name in names if name.startswith("mgdc/exports/_manifests/")}
+    assert manifests == folders and all(name.startswith("mgdc/exports/_manifests/") for name in names if "/_" in name)
 
 
 def test_a_sink_moved_outside_the_grant_is_refused_before_any_write(azure_app, azurite):

@@ -1,4 +1,5 @@
-"""Azure sink on a real Azurite: layout, manifest commit, exact replacement, crash safety, streaming."""
+"""Azure sink on a real Azurite: layout, manifest commit, exact replacement, crash safety, streaming,
+what a reader that lists the container sees, and partitions an earlier version wrote."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ import textwrap
 import traceback
 import uuid
 
+import polars as pl
 import pyarrow as pa
+import pyarrow.dataset as pads
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
 from azure.storage.blob import ContainerSasPermissions, generate_container_sas
@@ -49,8 +53,8 @@ def test_commit_writes_the_hive_layout_and_reads_back(make_sink, azurite, file_f
     info = write(sink, PARTITION, batch("a", 3), batch("b", 2))
 
     folder = "exports/Example_v1/date=2026-11-20/scope=all"
-    [manifest_blob, part] = blobs(sink)
-    assert manifest_blob == f"{folder}/_manifest.json"
+    [part, manifest_blob] = blobs(sink)  # no marker left, and the manifest outside the folder
+    assert manifest_blob == "exports/_manifests/Example_v1/date=2026-11-20/scope=all.json"
     assert re.fullmatch(rf"{folder}/part-00000-[0-9a-f]{{12}}{extension}", part)
     assert info.uri == f"{azurite.account_url}/{sink.container}/{folder}"
     assert info.files == (f"{azurite.account_url}/{sink.container}/{part}",)
@@ -101,8 +105,9 @@ def test_abort_leaves_the_previous_partition_and_nothing_else(make_sink):
     committed = blobs(sink)
 
     writer = sink.open_partition(PARTITION, SCHEMA)
-    writer.write(batch("lost", 5))  # one finished file, one file with staged blocks
-    assert len(blobs(sink)) > len(committed)
+    writer.write(batch("lost", 5))  # one finished file, one file with staged blocks: no blobs yet
+    [marker] = set(blobs(sink)) - set(committed)
+    assert marker.startswith("_attempts/")
     writer.abort()
 
     assert visible_ids(sink) == ["kept0", "kept1"]
@@ -127,8 +132,8 @@ def test_a_crashed_writer_leaves_nothing_visible_and_the_next_attempt_cleans_up(
     )
     result = subprocess.run([sys.executable, "-c", crash], env={**os.environ, "AZURITE_KEY": azurite.key})
     assert result.returncode == 17
-    leftovers = blobs(sink)
-    assert any("_attempt-" in name for name in leftovers) and any("part-00000" in name for name in leftovers)
+    [marker] = blobs(sink)  # its files are staged blocks, which no listing shows
+    assert marker.startswith(f"_attempts/{PARTITION.relative_path}/_attempt-")
     assert sink.committed_files(PARTITION) == [] and visible_ids(sink) == []
 
     info = write(sink, PARTITION, batch("ok", 1))
@@ -136,7 +141,7 @@ def test_a_crashed_writer_leaves_nothing_visible_and_the_next_attempt_cleans_up(
     assert visible_ids(sink) == ["ok0"]
     folder = info.uri.split(f"/{sink.container}/", 1)[1]
     files = [f"{folder}/{uri.rsplit('/', 1)[1]}" for uri in info.files]
-    assert blobs(sink) == sorted([f"{folder}/_manifest.json", *files])
+    assert blobs(sink) == sorted([sink.layout.manifest(PARTITION), *files])
 
 
 def test_a_live_attempt_of_another_writer_is_not_cleaned_up(make_sink):
@@ -157,7 +162,9 @@ def test_an_attempt_on_another_host_is_removed_only_after_the_safety_age(make_si
     folder = sink.folder(PARTITION)
     owner = {"partition": PARTITION.relative_path, "host": "another-node", "pid": 1, "started": 0}
     sink.container_client.create_container()
-    sink.container_client.upload_blob(f"{folder}/_attempt-0123456789ab.json", json.dumps(owner))
+    marker = f"{sink.layout.attempts_folder(PARTITION)}/_attempt-0123456789ab.json"
+    sink.container_client.upload_blob(marker, json.dumps(owner))
+    # A file it published before it went silent, its manifest not yet written.
     sink.container_client.upload_blob(f"{folder}/part-00000-0123456789ab.parquet", b"half")
 
     write(sink, PARTITION, batch("a", 1))
@@ -234,7 +241,7 @@ def test_committed_schemas_see_a_blob_someone_added_to_the_manifest(make_sink):
     extra = io.BytesIO()
     pq.write_table(pa.table({"id": ["x"], "secret": ["leak"]}), extra)
     sink.container_client.upload_blob(f"{folder}/part-00001-ffffffffffff.parquet", extra.getvalue())
-    manifest_name = f"{folder}/_manifest.json"
+    manifest_name = sink.layout.manifest(PARTITION)
     manifest = json.loads(sink.container_client.download_blob(manifest_name).readall())
     manifest["files"].append("part-00001-ffffffffffff.parquet")
     sink.container_client.upload_blob(manifest_name, json.dumps(manifest), overwrite=True)
@@ -248,7 +255,7 @@ def test_committed_schemas_see_a_blob_someone_added_to_the_manifest(make_sink):
 def test_a_manifest_naming_files_outside_its_folder_is_refused(make_sink):
     sink = make_sink()
     write(sink, PARTITION, batch("a", 1))
-    manifest_name = f"{sink.folder(PARTITION)}/_manifest.json"
+    manifest_name = sink.layout.manifest(PARTITION)
     escaping = json.dumps({"files": ["../../other/part.parquet"]})
     sink.container_client.upload_blob(manifest_name, escaping, overwrite=True)
     with pytest.raises(ValueError, match="outside the partition folder"):
@@ -320,7 +327,8 @@ def test_withdraw_deletes_the_manifest_files_and_leftovers_but_not_a_live_attemp
 
     assert withdrawn.files == info.files and withdrawn.rows == 3
     live_tag = live.attempt_id.rsplit("-", 1)[1]
-    assert blobs(sink) == [f"{folder}/_attempt-{live_tag}.json"]  # only the live attempt's marker
+    live_marker = f"{sink.layout.attempts_folder(PARTITION)}/_attempt-{live_tag}.json"
+    assert blobs(sink) == [live_marker]  # only the live attempt's marker
     live.commit()  # the live attempt publishes whole afterwards
     assert visible_ids(sink) == ["live0"]
 
@@ -328,8 +336,97 @@ def test_withdraw_deletes_the_manifest_files_and_leftovers_but_not_a_live_attemp
 def test_committed_rows_count_the_listed_files_when_the_manifest_records_none(make_sink):
     sink = make_sink(format="mgdc-jsonl")
     write(sink, PARTITION, batch("a", 3))
-    manifest_name = f"{sink.folder(PARTITION)}/_manifest.json"
+    manifest_name = sink.layout.manifest(PARTITION)
     manifest = json.loads(sink.container_client.download_blob(manifest_name).readall())
     for claim in ({**manifest, "rows": 0}, {"files": manifest["files"]}):
         sink.container_client.upload_blob(manifest_name, json.dumps(claim), overwrite=True)
         assert sink.committed_rows(PARTITION) == 3
+
+
+# -- what a reader that lists the container sees -------------------------------------------------
+
+
+def plain_readers(azurite, sink: AzureBlobSink):
+    """Readers with no project code: pyarrow's own Azure filesystem and polars (object_store),
+    each listing ``<container>/<prefix>/Example_v1`` as Spark or Synapse would."""
+    host = azurite.account_url.split("/")[2]
+    filesystem = pafs.AzureFileSystem(
+        account_name=azurite.account_name, account_key=azurite.key,
+        blob_storage_authority=host, blob_storage_scheme="http",
+        dfs_storage_authority=host, dfs_storage_scheme="http",  # Azurite has no DFS: a flat namespace
+    )
+    dataset = f"{sink.container}/{sink.prefix}/Example_v1"
+    options = {"account_name": azurite.account_name, "account_key": azurite.key,
+               "endpoint": azurite.account_url, "allow_http": "true"}
+    return {
+        "pyarrow": lambda: sorted(
+            pads.dataset(dataset, filesystem=filesystem, partitioning="hive").to_table().column("id").to_pylist()
+        ),
+        "polars": lambda: sorted(
+            pl.scan_parquet(f"az://{dataset}/**/*.parquet", hive_partitioning=True, storage_options=options)
+            .collect().get_column("id").to_list()
+        ),
+    }
+
+
+def test_a_reader_that_lists_the_container_mid_partition_sees_no_in_flight_file(make_sink, azurite):
+    sink = make_sink(prefix="exports", max_file_rows=2, row_group_bytes=1, block_size=64)
+    old = write(sink, PARTITION, batch("old", 3))
+    folder = sink.folder(PARTITION)
+    committed = sorted(f"{folder}/{uri.rsplit('/', 1)[1]}" for uri in old.files)
+    readers = plain_readers(azurite, sink)
+
+    writer = sink.open_partition(PARTITION, SCHEMA)
+    for index in range(4):  # several finished part files, and one with blocks staged
+        writer.write(batch(f"new{index}-", 3))
+    assert len(writer.blocks_staged) == 6 and sum(writer.blocks_staged) > 6
+
+    assert [b.name for b in sink.container_client.list_blobs(name_starts_with=f"{folder}/")] == committed
+    tag = writer.attempt_id.rsplit("-", 1)[1]
+    [marker] = [name for name in blobs(sink) if tag in name]  # the only trace of the attempt
+    assert marker.startswith("exports/_attempts/")
+    for name, read in readers.items():
+        assert read() == ["old0", "old1", "old2"], name
+
+    info = writer.commit()
+
+    assert [b.name for b in sink.container_client.list_blobs(name_starts_with=f"{folder}/")] == sorted(
+        f"{folder}/{uri.rsplit('/', 1)[1]}" for uri in info.files
+    )
+    for name, read in readers.items():
+        assert read() == sorted(f"new{i}-{j}" for i in range(4) for j in range(3)), name
+    assert [name for name in blobs(sink) if not name.startswith(f"{folder}/")] == [sink.layout.manifest(PARTITION)]
+
+
+def test_a_partition_of_the_earlier_layout_reads_and_its_next_commit_migrates_it(make_sink):
+    sink = make_sink(prefix="exports")
+    write(sink, PARTITION, batch("old", 2))
+    folder, client = sink.folder(PARTITION), sink.container_client
+    # What the earlier version left: the manifest inside the folder, and a crashed attempt's marker.
+    payload = client.download_blob(sink.layout.manifest(PARTITION)).readall()
+    client.upload_blob(f"{folder}/_manifest.json", payload)
+    client.delete_blob(sink.layout.manifest(PARTITION))
+    client.upload_blob(f"{folder}/_attempt-0123456789ab.json", json.dumps({"host": "gone", "started": 0}))
+    client.upload_blob(f"{folder}/part-00000-0123456789ab.parquet", b"crashed")
+    assert visible_ids(sink) == ["old0", "old1"] and sink.committed_rows(PARTITION) == 2
+
+    # The old marker has no twin in _attempts: its attempt counts as finished, its leftovers go.
+    info = write(sink, PARTITION, batch("new", 1))
+
+    assert visible_ids(sink) == ["new0"]
+    files = [f"{folder}/{uri.rsplit('/', 1)[1]}" for uri in info.files]
+    assert blobs(sink) == sorted([*files, sink.layout.manifest(PARTITION)])
+
+
+def test_a_partition_of_the_earlier_layout_is_withdrawn_whole(make_sink):
+    sink = make_sink()
+    info = write(sink, PARTITION, batch("old", 2))
+    folder, client = sink.folder(PARTITION), sink.container_client
+    payload = client.download_blob(sink.layout.manifest(PARTITION)).readall()
+    client.upload_blob(f"{folder}/_manifest.json", payload)
+    client.delete_blob(sink.layout.manifest(PARTITION))
+
+    withdrawn = sink.withdraw(PARTITION)
+
+    assert withdrawn.files == info.files and withdrawn.rows == 2
+    assert blobs(sink) == [] and sink.committed_rows(PARTITION) is None

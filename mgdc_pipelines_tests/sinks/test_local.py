@@ -44,7 +44,8 @@ def test_commit_writes_hive_layout_readable_by_pyarrow_dataset(tmp_path):
     assert table.num_rows == 5
     assert set(table.column("scope").to_pylist()) == {"sales"}
     assert pq.read_schema(folder / part).field("n").type == pa.int64()
-    manifest = json.loads((folder / "_manifest.json").read_text())
+    assert os.listdir(folder) == [part]  # the partition folder holds its data files only
+    manifest = json.loads((tmp_path / "_manifests/Example_v1/date=2026-11-20/scope=sales.json").read_text())
     assert manifest["rows"] == 5 and manifest["files"] == [part]
     assert staging_entries(sink) == []
 
@@ -209,7 +210,7 @@ def test_committed_rows_count_the_files_when_the_manifest_does_not_match_them(tm
     pq.write_table(pa.Table.from_batches([batch("extra", 4)]), folder / "part-00001-ffffffffffff.parquet")
     assert sink.committed_rows(partition) == 7  # what a reader of the folder sees
 
-    (folder / "_manifest.json").unlink()
+    sink.manifest_path(partition).unlink()
     assert sink.committed_rows(partition) == 7
 
 
@@ -217,7 +218,7 @@ def test_a_manifest_that_claims_no_rows_is_checked_against_the_files(tmp_path):
     sink = LocalSink(tmp_path, format="mgdc-jsonl")
     partition = PartitionRef("Example_v1", DAY, "all")
     write(sink, partition, batch("a", 3))
-    manifest_path = sink.partition_path(partition) / "_manifest.json"
+    manifest_path = sink.manifest_path(partition)
     manifest = json.loads(manifest_path.read_text())
     manifest_path.write_text(json.dumps({**manifest, "rows": 0}))
     assert sink.committed_rows(partition) == 3
@@ -281,10 +282,14 @@ def test_a_root_that_is_itself_a_link_is_kept_as_given_and_written(tmp_path):
     assert everything_under(tmp_path / "real")[0] == "Example_v1"
 
 
-def test_write_locations_are_the_partition_and_the_staging_folder(tmp_path):
+def test_write_locations_are_the_partition_the_staging_folder_and_the_manifest(tmp_path):
     sink = LocalSink(tmp_path)
     partition = PartitionRef("Example_v1", DAY, "all")
-    assert sink.write_locations(partition) == (sink.uri(partition), f"file://{tmp_path}/_staging")
+    assert sink.write_locations(partition) == (
+        sink.uri(partition),
+        f"file://{tmp_path}/_staging",
+        f"file://{tmp_path}/_manifests/Example_v1/date=2026-11-20/scope=all.json",
+    )
 
 
 # -- withdraw ----------------------------------------------------------------------------------
@@ -310,3 +315,44 @@ def test_a_withdrawal_that_died_mid_delete_is_cleaned_up_by_the_next_write(tmp_p
     (leftover / "part-00000-0123456789ab.parquet").write_bytes(b"old")
     write(sink, PartitionRef("Example_v1", DAY, "all"), batch("a", 1))
     assert staging_entries(sink) == []
+
+
+# -- manifests, outside the folders readers glob ------------------------------------------------
+
+
+def test_a_linked_manifests_folder_fails_the_commit_and_nothing_lands_outside(tmp_path):
+    sink, outside = LocalSink(tmp_path / "sink"), tmp_path / "outside"
+    link(sink.root / "_manifests" / "Example_v1", outside)
+    writer = sink.open_partition(PartitionRef("Example_v1", DAY, "all"), SCHEMA)
+    writer.write(batch("a", 2))
+
+    with pytest.raises(SinkPathError, match=f"really points to {outside}"):
+        with writer:
+            writer.commit()
+
+    assert everything_under(outside) == []
+    assert staging_entries(sink) == [] and not (sink.root / "Example_v1").exists()
+
+
+def test_withdraw_deletes_the_manifest_too(tmp_path):
+    sink = LocalSink(tmp_path)
+    partition = PartitionRef("Example_v1", DAY, "all")
+    write(sink, partition, batch("a", 2))
+    assert sink.manifest_path(partition).is_file()
+    sink.withdraw(partition)
+    assert not sink.manifest_path(partition).exists()
+    assert sink.committed_rows(partition) is None
+
+
+def test_a_manifest_of_another_commit_is_not_trusted(tmp_path):
+    """A manifest moved into place for a commit whose folder swap never happened (or lost a race)
+    lists other files than the folder holds: the rows are counted, not taken from it."""
+    sink = LocalSink(tmp_path)
+    partition = PartitionRef("Example_v1", DAY, "all")
+    write(sink, partition, batch("a", 3))
+    record = sink.manifest_path(partition)
+    manifest = json.loads(record.read_text())
+    record.write_text(json.dumps({**manifest, "files": ["part-00000-ffffffffffff.parquet"], "rows": 99}))
+    assert sink.committed_rows(partition) == 3
+    record.unlink()  # or none at all (a withdraw that raced a commit deleted it)
+    assert sink.committed_rows(partition) == 3
