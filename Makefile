@@ -12,7 +12,7 @@ BENCH_ARGS ?=
 .PHONY: demo test ui validate bench clean help
 
 help:
-	@echo "make demo     copy the bundled demo app (last 7 closed days x every scope) into ./mgdc_data"
+	@echo "make demo     copy the bundled demo app (last complete week x every scope) into ./mgdc_data, build its week"
 	@echo "make test     run the whole test suite"
 	@echo "make ui       open the Dagster UI on http://127.0.0.1:3000 (demo mode, like make demo)"
 	@echo "make validate check the spec in \$$MGDC_SPEC (or the bundled demo)"
