@@ -22,7 +22,7 @@ ACCEPTED: dict[str, tuple[str | None, ...]] = {
     "python": (None, "after-demo", "definitions", "covered-by", "illustration"),
     "bash": ("run", "covered-by", "illustration"),
     "yaml": ("spec", "spec-fragment", "component", "covered-by", "illustration"),
-    "text": (None, "illustration"),
+    "text": (None, "demo-output", "illustration"),
 }
 FRAGMENT_OPTIONS = ("all-scope", "base=")
 
@@ -67,7 +67,7 @@ def _argument_problems(marker: Marker, repo: Path) -> list[str]:
     if marker.kind == "spec-fragment":
         return [f"unknown spec-fragment option {arg!r}" for arg in marker.args
                 if not arg.startswith(FRAGMENT_OPTIONS)]
-    if marker.kind in ("after-demo", "definitions", "component", "run") and marker.args:
+    if marker.kind in ("after-demo", "definitions", "component", "run", "demo-output") and marker.args:
         return [f"{marker.kind} takes no arguments"]
     return []
 

@@ -10,7 +10,7 @@ import pytest
 from mgdc_pipelines_tests.conftest import demo_spec_dict, write_spec
 from mgdc_pipelines_tests.docs.block_rules import REPO
 from mgdc_pipelines_tests.docs.markdown_blocks import blocks_of
-from mgdc_pipelines_tests.docs.page_runner import VENV_BIN, reader_environment
+from mgdc_pipelines_tests.docs.page_runner import DEMO_STDOUT, VENV_BIN, reader_environment
 
 PAGES = (REPO / "README.md", *sorted((REPO / "docs").rglob("*.md")))
 # The synthetic tenant's id: what a reader exports as MGDC_TENANT_ID before running the pages.
@@ -32,7 +32,7 @@ def shared_specs() -> dict[str, str]:
 @pytest.fixture(scope="session")
 def demo_output(tmp_path_factory) -> Path:
     """A folder where `mgdc-pipelines demo` ran (as `make demo` runs it, on a small tenant and one
-    day), for the snippets that read the demo's output."""
+    day), for the snippets that read the demo's output; what it printed is in its DEMO_STDOUT file."""
     folder = tmp_path_factory.mktemp("demo")
     raw = demo_spec_dict()
     raw["source"]["users"] = 30
@@ -41,4 +41,5 @@ def demo_output(tmp_path_factory) -> Path:
     result = subprocess.run([str(VENV_BIN / "mgdc-pipelines"), "demo", "--days", "1", "--spec", str(spec)],
                             cwd=folder, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (folder / DEMO_STDOUT).write_text(result.stdout)
     return folder

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -23,6 +24,9 @@ from mgdc_pipelines_tests.conftest import demo_spec_dict
 from mgdc_pipelines_tests.docs.markdown_blocks import Block
 
 VENV_BIN = Path(sys.executable).parent
+DEMO_STDOUT = "demo-stdout.txt"
+ELLIPSIS = re.compile(r"\.\.\.|…")
+NUMBER = re.compile(r"\b\d[\d,.]*\b")
 COMPONENT_TYPE = "mgdc_pipelines.MgdcApp"
 
 
@@ -47,7 +51,7 @@ class PageRun:
 
     def run(self, block: Block) -> None:
         kind = block.marker.kind if block.marker else None
-        if block.language == "text" or kind in ("covered-by", "illustration"):
+        if kind in ("covered-by", "illustration") or (block.language == "text" and kind is None):
             return
         handler = {
             ("python", None): lambda: self._python(block, cwd=self.folder),
@@ -57,6 +61,7 @@ class PageRun:
             ("yaml", "spec"): lambda: self._spec(block),
             ("yaml", "spec-fragment"): lambda: self._spec_fragment(block),
             ("yaml", "component"): lambda: self._component(block),
+            ("text", "demo-output"): lambda: self._demo_output(block),
         }[(block.language, kind)]
         handler()
 
@@ -96,6 +101,15 @@ class PageRun:
         path.write_text(yaml.safe_dump(document["attributes"], sort_keys=False))
         self._load(block, path)
 
+    def _demo_output(self, block: Block) -> None:
+        """Each line shown starts like a line the demo printed: the same words, any numbers,
+        and anything after an ellipsis."""
+        printed = {_shape(line) for line in (self.demo_folder() / DEMO_STDOUT).read_text().splitlines()}
+        for shown in block.text.splitlines():
+            prefix = _shape(ELLIPSIS.split(shown)[0])
+            if prefix and not any(line.startswith(prefix) for line in printed):
+                raise BlockFailed(f"{block.where}: the demo prints no line like {shown!r}")
+
     def _save(self, block: Block, name: str) -> Path:
         path = self.folder / name
         path.write_text(block.text)
@@ -113,6 +127,15 @@ class PageRun:
         if result.returncode != 0:
             raise BlockFailed(f"{block.where}: exited {result.returncode}\n--- block ---\n{block.text}"
                               f"--- stdout ---\n{result.stdout[-3000:]}\n--- stderr ---\n{result.stderr[-3000:]}")
+
+
+def _shape(line: str) -> str:
+    """A printed line with its numbers blanked and its spacing collapsed.
+
+    >>> _shape("Message_v1        21   1,708  271.9 KiB  /x/")
+    'Message_v1 # # # KiB /x/'
+    """
+    return " ".join(NUMBER.sub("#", line).split())
 
 
 def reader_environment(repo: Path) -> dict[str, str]:

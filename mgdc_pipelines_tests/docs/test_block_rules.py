@@ -7,7 +7,7 @@ import pytest
 
 from mgdc_pipelines_tests.docs.block_rules import REPO, problems_of
 from mgdc_pipelines_tests.docs.markdown_blocks import parse_blocks
-from mgdc_pipelines_tests.docs.page_runner import BlockFailed, PageRun
+from mgdc_pipelines_tests.docs.page_runner import DEMO_STDOUT, BlockFailed, PageRun
 
 EXISTING_TEST = "mgdc_pipelines_tests/test_cli.py::test_datasets_lists_every_catalog_dataset_with_its_date_filters"
 
@@ -71,3 +71,10 @@ def test_a_spec_block_that_does_not_validate_fails_with_the_specs_problems(tmp_p
     fragment = "datasets:\n  - name: Message_v1\n    date_filter_column: receivedDateTime\n    columns: [subjcet]"
     with pytest.raises(BlockFailed, match=r"(?s)page.md:2: the spec does not validate.*did you mean 'subject'"):
         run_page(block("yaml", fragment, "spec-fragment"), tmp_path)
+
+
+def test_printed_output_must_start_like_a_line_the_demo_printed(tmp_path):
+    (tmp_path / DEMO_STDOUT).write_text("dataset   partitions  rows\nMessage_v1   6  1,708\n")
+    run_page(block("text", "dataset  partitions  rows\nMessage_v1  21  …\n…", "demo-output"), tmp_path)
+    with pytest.raises(BlockFailed, match="page.md:2: the demo prints no line like 'Mesage_v1  21'"):
+        run_page(block("text", "dataset  partitions  rows\nMesage_v1  21", "demo-output"), tmp_path)
