@@ -9,12 +9,13 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: demo test ui validate bench clean help
+.PHONY: demo test ui docs validate bench clean help
 
 help:
 	@echo "make demo     copy the bundled demo app (last complete week x every scope) into ./mgdc_data, build its week"
 	@echo "make test     run the whole test suite"
 	@echo "make ui       open the Dagster UI on http://127.0.0.1:3000 (demo mode, like make demo)"
+	@echo "make docs     serve the documentation site on http://127.0.0.1:8000 (docs/, mkdocs.yml)"
 	@echo "make validate check the spec in \$$MGDC_SPEC (or the bundled demo)"
 	@echo "make bench    benchmarks of the copy path (BENCH_ARGS=--quick: under 2 minutes)"
 
@@ -52,6 +53,14 @@ ui: $(VENV)/.installed
 
 validate: $(VENV)/.installed
 	$(BIN)/mgdc-pipelines validate
+
+$(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	touch $(VENV)/.installed $@
+
+# `make docs` serves the site with live reload; the test suite builds it with --strict.
+docs: $(VENV)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve -a 127.0.0.1:8000
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
