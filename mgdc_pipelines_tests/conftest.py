@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -152,3 +154,29 @@ def small_spec_factory(tmp_path: Path, admin_keys: AdminKeys) -> Callable[..., A
 @pytest.fixture
 def small_spec(small_spec_factory) -> AppSpec:
     return small_spec_factory()
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """One `mgdc-pipelines demo` run as `make demo` runs it (demo mode, a persistent instance), on
+    the bundled spec with a 30-person tenant: its folder, spec, DAGSTER_HOME and what it printed."""
+
+    folder: Path
+    spec_path: Path
+    dagster_home: Path
+    result: subprocess.CompletedProcess
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> DemoRun:
+    """Shared by the demo command's test and the docs' snippets that read the demo's output: a
+    demo run takes a minute or two (a webserver, a daemon and a process per run)."""
+    folder = tmp_path_factory.mktemp("demo")
+    raw = demo_spec_dict(downstream=True)
+    raw["source"]["users"] = 30
+    spec_path = write_spec(folder, raw)  # sink and consent state are under the working directory
+    home = folder / "dagster_home"
+    env = {**os.environ, "DAGSTER_HOME": str(home), "MGDC_DEMO_MODE": "1"}  # what `make demo` sets
+    result = subprocess.run([str(Path(sys.executable).with_name("mgdc-pipelines")), "demo", "--spec", str(spec_path)],
+                            cwd=folder, env=env, capture_output=True, text=True, timeout=900)
+    return DemoRun(folder, spec_path, home, result)

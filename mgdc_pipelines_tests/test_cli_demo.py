@@ -49,17 +49,8 @@ def test_workspace_fails_validation_with_the_spec_problem_for_a_bad_mgdc_spec(tm
     assert "datasets[0].columns[0]: Message_v1 has no column 'subjcet'; did you mean 'subject'?" in result.stdout + result.stderr
 
 
-def test_demo_command_materializes_every_dataset_and_prints_a_summary(tmp_path):
-    raw = demo_spec_dict(downstream=True)
-    raw["source"]["users"] = 30
-    spec_path = write_spec(tmp_path, raw)  # sink and consent state are under the working directory
-    home = tmp_path / "dagster_home"
-    result = run(
-        [str(Path(sys.executable).with_name("mgdc-pipelines")), "demo", "--spec", str(spec_path)],
-        cwd=tmp_path,
-        DAGSTER_HOME=str(home),
-        MGDC_DEMO_MODE="1",  # what `make demo` sets
-    )
+def test_demo_command_materializes_every_dataset_and_prints_a_summary(demo_run):
+    result, spec_path, home, tmp_path = demo_run.result, demo_run.spec_path, demo_run.dagster_home, demo_run.folder
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith(DEMO_MODE_NOTICE)
     assert "DEMO ONLY: approved the app with the bundled demo admin key" in result.stdout

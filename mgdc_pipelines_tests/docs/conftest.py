@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from mgdc_pipelines_tests.conftest import demo_spec_dict, write_spec
+from mgdc_pipelines_tests.conftest import demo_spec_dict
 from mgdc_pipelines_tests.docs.block_rules import REPO
 from mgdc_pipelines_tests.docs.markdown_blocks import blocks_of
-from mgdc_pipelines_tests.docs.page_runner import DEMO_STDOUT, VENV_BIN, reader_environment
+from mgdc_pipelines_tests.docs.page_runner import DEMO_STDOUT
 
 PAGES = (REPO / "README.md", *sorted((REPO / "docs").rglob("*.md")))
 # The synthetic tenant's id: what a reader exports as MGDC_TENANT_ID before running the pages.
@@ -30,16 +29,10 @@ def shared_specs() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def demo_output(tmp_path_factory) -> Path:
-    """A folder where `mgdc-pipelines demo` ran (as `make demo` runs it, on a small tenant and one
-    day), for the snippets that read the demo's output; what it printed is in its DEMO_STDOUT file."""
-    folder = tmp_path_factory.mktemp("demo")
-    raw = demo_spec_dict()
-    raw["source"]["users"] = 30
-    spec = write_spec(folder, raw)
-    env = {**reader_environment(REPO), "MGDC_DEMO_MODE": "1", "DAGSTER_HOME": str(folder / "dagster_home")}
-    result = subprocess.run([str(VENV_BIN / "mgdc-pipelines"), "demo", "--days", "1", "--spec", str(spec)],
-                            cwd=folder, env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    (folder / DEMO_STDOUT).write_text(result.stdout)
-    return folder
+def demo_output(demo_run) -> Path:
+    """The folder where the session's `mgdc-pipelines demo` ran (as `make demo` runs it, on a
+    small tenant), for the snippets that read the demo's output; what it printed is in its
+    DEMO_STDOUT file."""
+    assert demo_run.result.returncode == 0, demo_run.result.stdout[-3000:] + demo_run.result.stderr[-3000:]
+    (demo_run.folder / DEMO_STDOUT).write_text(demo_run.result.stdout)
+    return demo_run.folder
