@@ -26,8 +26,8 @@ import dagster as dg
 import pandas as pd
 
 from mgdc_pipelines.consent.registration import downstream_grant_for
-from mgdc_pipelines.defs.constants import DOWNSTREAM_IO_RESOURCE_KEY
 from mgdc_pipelines.defs.loader_consent import downstream_grant_metadata
+from mgdc_pipelines.defs.names import asset_key_prefix, resource_keys
 from mgdc_pipelines.defs.partitions import daily_partitions
 from mgdc_pipelines.spec.downstream import dataset_input, resolve_function
 from mgdc_pipelines.spec.model import AppSpec, DownstreamSpec
@@ -74,7 +74,7 @@ def _build(app: AppSpec, entry: DownstreamSpec, mgdc_keys: Mapping[str, dg.Asset
         description=entry.description or (function.__doc__ or "").strip().split("\n\n")[0] or None,
         kinds={"python", "pandas"},
         metadata={METADATA_FUNCTION: entry.function, **grant},
-        io_manager_key=DOWNSTREAM_IO_RESOURCE_KEY,
+        io_manager_key=resource_keys(app).downstream_io,
     )
     def _compute(context, **inputs):  # no annotations: Dagster checks them at definition time
         result = function(**inputs, **params)
@@ -88,7 +88,7 @@ def _input_key(app: AppSpec, value: str, mgdc_keys: Mapping[str, dg.AssetKey]) -
     item = dataset_input(app, value)
     if item is None:  # validated: an entry declared above
         return downstream_asset_key(app, value)
-    return mgdc_keys.get(item.dataset.name) or dg.AssetKey([*app.dagster.key_prefix, item.dataset.short_name])
+    return mgdc_keys.get(item.dataset.name) or dg.AssetKey([*asset_key_prefix(app), item.dataset.short_name])
 
 
 def result_metadata(result: Any) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dagster as dg
 
 from mgdc_pipelines.defs.downstream import downstream_asset_key, weekly_partitions
+from mgdc_pipelines.defs.names import resource_keys
 from mgdc_pipelines.examples.collaboration.personas import (
     DEFAULT_MIN_SILHOUETTE,
     SILHOUETTE_CHECK,
@@ -44,6 +45,7 @@ def collaboration_example(app: AppSpec, *, min_silhouette: float = DEFAULT_MIN_S
         partitions_def=weekly_partitions(app),
         min_silhouette=min_silhouette,
         group_name=app.dagster.group_name or app.name,
+        io_manager_key=resource_keys(app).downstream_io,
     )
     return dg.Definitions(assets=[personas])
 
