@@ -1,6 +1,7 @@
 """How an app spec becomes Dagster definitions: translator, asset factory, resources, jobs."""
 
 from mgdc_pipelines.defs.assets import build_mgdc_assets, copy_partitions
+from mgdc_pipelines.defs.apps import AppsCollide, build_apps_defs, check_apps_apart
 from mgdc_pipelines.defs.build import build_defs, copy_jobs
 from mgdc_pipelines.defs.names import ResourceKeys, asset_key_prefix, copy_job_name, resource_keys, sharepoint_job_name
 from mgdc_pipelines.defs.loader import MgdcIOManager, MgdcLoadError
@@ -23,6 +24,7 @@ from mgdc_pipelines.defs.scopes import scope_authorization, sync_scope_partition
 from mgdc_pipelines.defs.sensors import availability_sensor
 
 __all__ = [
+    "AppsCollide",
     "AzureSinkResource",
     "ConsentResource",
     "LandingSourceResource",
@@ -35,7 +37,9 @@ __all__ = [
     "SyntheticTenantResource",
     "asset_key_prefix",
     "availability_sensor",
+    "build_apps_defs",
     "build_defs",
+    "check_apps_apart",
     "change_sensors",
     "daily_schedules",
     "ensure_pool_limit",
