@@ -1,8 +1,9 @@
 """How an app spec becomes Dagster definitions: translator, asset factory, resources, jobs."""
 
 from mgdc_pipelines.defs.assets import build_mgdc_assets, copy_partitions
-from mgdc_pipelines.defs.build import build_defs, copy_job_name, copy_jobs, sharepoint_job_name
-from mgdc_pipelines.defs.constants import LOADER_RESOURCE_KEY, SINK_RESOURCE_KEY, SOURCE_RESOURCE_KEY
+from mgdc_pipelines.defs.apps import AppsCollide, build_apps_defs, check_apps_apart
+from mgdc_pipelines.defs.build import build_defs, copy_jobs
+from mgdc_pipelines.defs.names import ResourceKeys, asset_key_prefix, copy_job_name, resource_keys, sharepoint_job_name
 from mgdc_pipelines.defs.loader import MgdcIOManager, MgdcLoadError
 from mgdc_pipelines.defs.partitions import daily_partitions, partition_ref, partitions_for
 from mgdc_pipelines.defs.resources import (
@@ -23,9 +24,7 @@ from mgdc_pipelines.defs.scopes import scope_authorization, sync_scope_partition
 from mgdc_pipelines.defs.sensors import availability_sensor
 
 __all__ = [
-    "LOADER_RESOURCE_KEY",
-    "SINK_RESOURCE_KEY",
-    "SOURCE_RESOURCE_KEY",
+    "AppsCollide",
     "AzureSinkResource",
     "ConsentResource",
     "LandingSourceResource",
@@ -34,9 +33,13 @@ __all__ = [
     "MgdcLoadError",
     "MgdcTranslator",
     "MgdcTranslatorData",
+    "ResourceKeys",
     "SyntheticTenantResource",
+    "asset_key_prefix",
     "availability_sensor",
+    "build_apps_defs",
     "build_defs",
+    "check_apps_apart",
     "change_sensors",
     "daily_schedules",
     "ensure_pool_limit",
@@ -51,6 +54,7 @@ __all__ = [
     "partition_metadata",
     "partition_ref",
     "partitions_for",
+    "resource_keys",
     "sharepoint_job_name",
     "sink_resource",
     "source_resource",

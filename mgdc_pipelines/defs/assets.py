@@ -23,16 +23,14 @@ from mgdc_pipelines.consent.gate import AuthorizedCopy, ConsentGate
 from mgdc_pipelines.consent.verify import WrittenPartition
 from mgdc_pipelines.defs.checks import ConsentVerdict, consent_check_specs, verify_committed
 from mgdc_pipelines.defs.constants import (
-    CONSENT_RESOURCE_KEY,
     METADATA_FINGERPRINT,
     METADATA_REFUSED_COLUMNS,
     METADATA_SIGNED_BY,
     METADATA_WITHDRAWN,
-    SINK_RESOURCE_KEY,
-    SOURCE_RESOURCE_KEY,
 )
 from mgdc_pipelines.defs.ledger_anchor import InstanceLedgerAnchor
 from mgdc_pipelines.defs.metadata import partition_metadata
+from mgdc_pipelines.defs.names import resource_keys
 from mgdc_pipelines.defs.partitions import partition_ref
 from mgdc_pipelines.defs.pools import pool_name
 from mgdc_pipelines.defs.translator import MgdcTranslator, MgdcTranslatorData
@@ -60,12 +58,13 @@ def build_mgdc_assets(
 
 def _build_asset(app: AppSpec, item: DatasetSpec, translator: MgdcTranslator) -> dg.AssetsDefinition:
     spec = translator.get_asset_spec(MgdcTranslatorData(app=app, item=item))
+    keys = resource_keys(app)
 
     @dg.multi_asset(
         name=f"{app.name}__{item.dataset.short_name}",
         specs=[spec],
         check_specs=consent_check_specs(spec.key),
-        required_resource_keys={SOURCE_RESOURCE_KEY, SINK_RESOURCE_KEY, CONSENT_RESOURCE_KEY},
+        required_resource_keys={keys.source, keys.sink, keys.consent},
         backfill_policy=backfill_policy(app),
         op_tags={"mgdc/app": app.name},
         pool=pool_name(app),  # one throttling budget per tenant and source, across runs and apps
@@ -98,9 +97,10 @@ def copy_partitions(
     gate = ConsentGate(app, anchor=InstanceLedgerAnchor(context.instance))
     if gate.trust_note:  # in the run's log (the UI), and in every partition's metadata below
         context.log.info(gate.trust_note)
-    source = context.resources.mgdc_source.get_source()
-    sink = context.resources.mgdc_sink.get_sink()
-    hash_key = context.resources.mgdc_consent.get_hash_key()
+    keys = resource_keys(app)
+    source = getattr(context.resources, keys.source).get_source()
+    sink = getattr(context.resources, keys.sink).get_sink()
+    hash_key = getattr(context.resources, keys.consent).get_hash_key()
     directory = source if isinstance(source, Directory) else None
     committed: list[_Committed] = []
     written: list[WrittenPartition] = []

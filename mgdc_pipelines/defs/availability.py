@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import dagster as dg
 
 from mgdc_pipelines.catalog import ScopeKind
+from mgdc_pipelines.defs.names import copy_job_name, sharepoint_job_name
 from mgdc_pipelines.defs.partitions import scoped_key
 from mgdc_pipelines.spec.model import AppSpec
 
@@ -53,8 +54,6 @@ class Lane:
 
 def build_lanes(app: AppSpec, assets: Sequence[dg.AssetsDefinition]) -> list[Lane]:
     """The app's lanes, from its datasets and the assets built for them (same order)."""
-    from mgdc_pipelines.defs.build import copy_job_name, sharepoint_job_name  # build imports us
-
     grouped: dict[tuple[str, dt.timedelta], list[LaneDataset]] = {}
     for item, asset in zip(app.datasets, assets, strict=True):
         scoped = item.dataset.scope is not ScopeKind.NONE

@@ -18,17 +18,11 @@ import dagster as dg
 from mgdc_pipelines.catalog import ScopeKind
 from mgdc_pipelines.defs.assets import build_mgdc_assets
 from mgdc_pipelines.defs.change_sensor import change_sensors
-from mgdc_pipelines.defs.constants import (
-    CONSENT_RESOURCE_KEY,
-    DOWNSTREAM_IO_RESOURCE_KEY,
-    LOADER_RESOURCE_KEY,
-    SINK_RESOURCE_KEY,
-    SOURCE_RESOURCE_KEY,
-)
 from mgdc_pipelines.defs.downstream import build_downstream_assets, downstream_automation_sensors, downstream_jobs
 from mgdc_pipelines.defs.downstream_io import DownstreamIOManager
 from mgdc_pipelines.defs.loader import MgdcIOManager
 from mgdc_pipelines.defs.loader_consent import ConsentLocation
+from mgdc_pipelines.defs.names import copy_job_name, resource_keys, sharepoint_job_name
 from mgdc_pipelines.defs.resources import consent_resource, sink_resource, source_resource
 from mgdc_pipelines.defs.schedules import daily_schedules
 from mgdc_pipelines.defs.sensors import availability_sensor
@@ -42,20 +36,25 @@ def build_defs(
     translator: MgdcTranslator | None = None,
     resources: Mapping[str, Any] | None = None,
 ) -> dg.Definitions:
-    """Assets, jobs and resources for ``app``; ``resources`` override the spec's source/sink/loader."""
+    """Assets, jobs and resources for ``app``; ``resources`` override the spec's source/sink/loader.
+
+    Every resource is bound to a key of the app's own (:func:`~mgdc_pipelines.defs.names.resource_keys`),
+    so the ``Definitions`` of several apps merge into one code location.
+    """
     assets = build_mgdc_assets(app, translator)
+    keys = resource_keys(app)
     bound = {
-        SOURCE_RESOURCE_KEY: source_resource(app),
-        SINK_RESOURCE_KEY: sink_resource(app),
-        CONSENT_RESOURCE_KEY: consent_resource(app),
+        keys.source: source_resource(app),
+        keys.sink: sink_resource(app),
+        keys.consent: consent_resource(app),
         **(resources or {}),
     }
     # Downstream assets read through the very sink the assets write to (an overridden one too),
     # under the app's consent: nothing while suspended, no partition a failed check flagged.
     consent = ConsentLocation.of(app)
-    bound.setdefault(LOADER_RESOURCE_KEY, MgdcIOManager(sink=bound[SINK_RESOURCE_KEY], consent=consent))
+    bound.setdefault(keys.loader, MgdcIOManager(sink=bound[keys.sink], consent=consent))
     # Downstream outputs go to the same sink, under the same consent, never to pickles.
-    bound.setdefault(DOWNSTREAM_IO_RESOURCE_KEY, DownstreamIOManager(sink=bound[SINK_RESOURCE_KEY], consent=consent))
+    bound.setdefault(keys.downstream_io, DownstreamIOManager(sink=bound[keys.sink], consent=consent))
     jobs = copy_jobs(app, assets)
     # `downstream:` entries read the assets by the keys the translator gave them.
     mgdc_keys = {item.dataset.name: asset.key for item, asset in zip(app.datasets, assets)}
@@ -91,11 +90,3 @@ def copy_jobs(app: AppSpec, assets: Sequence[dg.AssetsDefinition]) -> list[dg.Un
         for name, keys, kind in planned
         if keys
     ]
-
-
-def copy_job_name(app: AppSpec) -> str:
-    return f"{app.name}_copy"
-
-
-def sharepoint_job_name(app: AppSpec) -> str:
-    return f"{app.name}_sharepoint_copy"

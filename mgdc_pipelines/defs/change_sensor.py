@@ -30,7 +30,7 @@ import dagster as dg
 
 from mgdc_pipelines.consent.clock import utc_now
 from mgdc_pipelines.defs.availability import Lane, LaneDataset, build_lanes, materialized_among, run_request
-from mgdc_pipelines.defs.constants import SOURCE_RESOURCE_KEY
+from mgdc_pipelines.defs.names import change_sensor_name, resource_keys
 from mgdc_pipelines.defs.partitions import scoped_key
 from mgdc_pipelines.defs.scopes import scope_authorization
 from mgdc_pipelines.defs.sensors import TRIGGER_TAG, sensor_settings, skip_reason
@@ -134,15 +134,17 @@ def change_sensors(
     if not any(_changeable(lane) for lane in lanes if lane.scoped):
         return []
 
+    source_key = resource_keys(app).source
+
     @dg.sensor(
-        name=f"{app.name}_changes",
+        name=change_sensor_name(app),
         jobs=list(jobs),
         **sensor_settings(app),
-        required_resource_keys={SOURCE_RESOURCE_KEY},
+        required_resource_keys={source_key},
         description=f"Re-copies the {app.name} app's copied partitions that a Graph delta reports as changed.",
     )
     def _changes(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-        source = getattr(context.resources, SOURCE_RESOURCE_KEY).get_source()
+        source = getattr(context.resources, source_key).get_source()
         return evaluate_changes(context.instance, app, lanes, source, clock())
 
     return [_changes]

@@ -27,6 +27,7 @@ import dagster as dg
 import yaml
 
 from mgdc_pipelines.defs.build import build_defs
+from mgdc_pipelines.defs.scopes import sync_scopes_at_load
 from mgdc_pipelines.spec.loader import DEMO_SPEC_PATH, parse_spec
 from mgdc_pipelines.spec.model import AppSpec
 
@@ -84,4 +85,6 @@ class MgdcApp(dg.Component, dg.Resolvable):
         return parse_spec(yaml.safe_dump(raw, sort_keys=False), source=source)
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
-        return build_defs(self.spec(source=str(Path(context.path) / "defs.yaml")))
+        app = self.spec(source=str(Path(context.path) / "defs.yaml"))
+        sync_scopes_at_load(app)  # a fresh instance accepts `<day>|<scope>` before any sensor tick
+        return build_defs(app)

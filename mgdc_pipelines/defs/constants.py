@@ -1,10 +1,12 @@
 """Names shared by the Dagster layer: resource keys, partition dimensions, metadata keys."""
 
-SOURCE_RESOURCE_KEY = "mgdc_source"
-SINK_RESOURCE_KEY = "mgdc_sink"
-CONSENT_RESOURCE_KEY = "mgdc_consent"
-LOADER_RESOURCE_KEY = "mgdc_loader"  # the IO manager that hands MGDC partitions downstream
-DOWNSTREAM_IO_RESOURCE_KEY = "mgdc_downstream_io"  # stores downstream outputs in the app's sink
+# What each resource of an app is; its key is `<app name>_<role>` (see defs/names.py), so that
+# apps loaded side by side in one code location never bind two resources to one key.
+SOURCE_RESOURCE = "mgdc_source"
+SINK_RESOURCE = "mgdc_sink"
+CONSENT_RESOURCE = "mgdc_consent"
+LOADER_RESOURCE = "mgdc_loader"  # the IO manager that hands MGDC partitions downstream
+DOWNSTREAM_IO_RESOURCE = "mgdc_downstream_io"  # stores downstream outputs in the app's sink
 
 DATE_DIMENSION = "date"
 SCOPE_DIMENSION = "scope"

@@ -26,8 +26,13 @@ import dagster as dg
 import pandas as pd
 
 from mgdc_pipelines.consent.registration import downstream_grant_for
-from mgdc_pipelines.defs.constants import DOWNSTREAM_IO_RESOURCE_KEY
 from mgdc_pipelines.defs.loader_consent import downstream_grant_metadata
+from mgdc_pipelines.defs.names import (
+    asset_key_prefix,
+    downstream_automation_sensor_name,
+    downstream_job_name,
+    resource_keys,
+)
 from mgdc_pipelines.defs.partitions import daily_partitions
 from mgdc_pipelines.defs.sensors import sensor_settings
 from mgdc_pipelines.defs.translator import app_owners
@@ -84,7 +89,7 @@ def _build(app: AppSpec, entry: DownstreamSpec, mgdc_keys: Mapping[str, dg.Asset
         tags=downstream_tags(app, entry.partitions),
         automation_condition=downstream_automation(),
         metadata={METADATA_FUNCTION: entry.function, **grant},
-        io_manager_key=DOWNSTREAM_IO_RESOURCE_KEY,
+        io_manager_key=resource_keys(app).downstream_io,
     )
     def _compute(context, **inputs):  # no annotations: Dagster checks them at definition time
         result = function(**inputs, **params)
@@ -113,10 +118,6 @@ def weekly_downstream_selection(app: AppSpec) -> dg.AssetSelection:
     return dg.AssetSelection.tag(TAG_DOWNSTREAM_OF, app.name) & dg.AssetSelection.tag(TAG_PARTITIONS, "weekly")
 
 
-def downstream_job_name(app: AppSpec) -> str:
-    return f"{app.name}_downstream_weekly"
-
-
 def downstream_jobs(app: AppSpec) -> list[dg.UnresolvedAssetJobDefinition]:
     """One job that builds a week of every weekly downstream asset of ``app`` (none without any)."""
     if not any(entry.partitions == "weekly" for entry in app.downstream):
@@ -131,7 +132,7 @@ def downstream_automation_sensors(app: AppSpec) -> list[dg.AutomationConditionSe
         return []
     selection = dg.AssetSelection.tag(TAG_DOWNSTREAM_OF, app.name)
     return [dg.AutomationConditionSensorDefinition(
-        f"{app.name}_downstream_automation", target=selection, **sensor_settings(app),
+        downstream_automation_sensor_name(app), target=selection, **sensor_settings(app),
         description=f"Builds app {app.name}'s downstream assets once their inputs' partitions exist.")]
 
 
@@ -139,7 +140,7 @@ def _input_key(app: AppSpec, value: str, mgdc_keys: Mapping[str, dg.AssetKey]) -
     item = dataset_input(app, value)
     if item is None:  # validated: an entry declared above
         return downstream_asset_key(app, value)
-    return mgdc_keys.get(item.dataset.name) or dg.AssetKey([*app.dagster.key_prefix, item.dataset.short_name])
+    return mgdc_keys.get(item.dataset.name) or dg.AssetKey([*asset_key_prefix(app), item.dataset.short_name])
 
 
 def result_metadata(result: Any) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 An asset built from MGDC data holds MGDC data (often the very addresses it was computed from),
 so its output goes where the admin authorized the app to write, never into Dagster's default
 pickle storage under ``DAGSTER_HOME``. :class:`DownstreamIOManager` (resource key
-``mgdc_downstream_io``) writes a returned ``pandas.DataFrame`` or ``pyarrow.Table`` as a table of
+``<app>_mgdc_downstream_io``) writes a returned ``pandas.DataFrame`` or ``pyarrow.Table`` as a table of
 the sink, committed atomically like every partition::
 
     <sink root>/<asset key joined by ".">/date=<partition day>/part-00000-<attempt>.parquet

@@ -1,7 +1,7 @@
 """Hand committed MGDC partitions to downstream assets: :class:`MgdcIOManager`.
 
 MGDC assets write their own data through the sink and return no value. Every MGDC asset's
-spec names this IO manager (resource key ``mgdc_loader``, set by the translator), so a
+spec names this IO manager (resource key ``<app>_mgdc_loader``, set by the translator), so a
 downstream asset only declares an input and annotates it. The input can be a lazy
 ``pyarrow.dataset.Dataset``, a ``pyarrow.Table`` (also what an unannotated input gets) or a
 ``pandas.DataFrame``. The rows carry the asset's written columns in their catalog types. They
@@ -39,7 +39,7 @@ its day. ``mgdc_pipelines_tests/defs/test_loader.py`` materializes assets like i
 >>> dg.Definitions.validate_loadable(defs)
 >>> key = dg.AssetKey(["mgdc", "Message_v1"])
 >>> defs.resolve_assets_def(key).get_io_manager_key_for_asset_key(key)
-'mgdc_loader'
+'demo_mgdc_loader'
 """
 
 # No `from __future__ import annotations`: Dagster's resource metaclass must see the real
@@ -81,7 +81,7 @@ class MgdcIOManager(dg.ConfigurableIOManager):
     Args:
         sink: the sink resource the MGDC assets write through. Any resource with
             ``get_sink() -> Sink`` works. Use the same resource object that is bound to
-            ``mgdc_sink`` (:func:`~mgdc_pipelines.defs.build_defs` does this).
+            ``<app>_mgdc_sink`` (:func:`~mgdc_pipelines.defs.build_defs` does this).
         consent: where the app's consent store is (:class:`ConsentLocation`;
             ``build_defs`` sets it from the spec). With it, nothing loads while the app is
             suspended, and partitions a failed blocking check flagged are left out until they

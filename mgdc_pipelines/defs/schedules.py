@@ -21,6 +21,7 @@ import dagster as dg
 
 from mgdc_pipelines.consent.clock import as_utc, utc_now
 from mgdc_pipelines.defs.availability import DuePartition, Lane, build_lanes, last_available_day, missing_run_requests
+from mgdc_pipelines.defs.names import daily_schedule_name
 from mgdc_pipelines.defs.pools import ensure_pool_limit
 from mgdc_pipelines.defs.scopes import sync_scope_partitions
 from mgdc_pipelines.defs.sensors import TENANT_WIDE, TRIGGER_TAG
@@ -69,7 +70,7 @@ def _daily_schedule(
     settings = app.dagster.schedule
 
     @dg.schedule(
-        name=job.name.replace("_copy", "_daily"),
+        name=daily_schedule_name(job.name),
         job=job,
         cron_schedule=settings.cron,
         execution_timezone=settings.timezone,

@@ -18,6 +18,7 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 
 import dagster as dg
@@ -114,3 +115,36 @@ def sync_scope_partitions(
     for key in plan.removed:
         instance.delete_dynamic_partition(name, key)
     return plan
+
+
+def sync_scopes_at_load(app: AppSpec) -> ScopeSync | None:
+    """Sync the authorized scopes into the instance of ``$DAGSTER_HOME`` as a code location loads.
+
+    Called where a code location builds its definitions (``mgdc_pipelines/definitions.py``,
+    ``MgdcApp.build_defs``), not by :func:`~mgdc_pipelines.defs.build_defs`, which stays free of
+    side effects. So a fresh instance already accepts ``2026-11-26|all`` for
+    ``dagster asset materialize`` and the UI's Materialize button before any sensor tick. Only
+    what the grant covers is added, as on a tick. Without ``DAGSTER_HOME`` there is no instance
+    to sync (``None``). A failure is logged, never fatal: the code location still loads and the
+    availability sensor syncs on its next tick.
+
+    >>> import tempfile
+    >>> from unittest import mock
+    >>> from mgdc_pipelines.spec import load_spec, DEMO_SPEC_PATH
+    >>> unapproved = load_spec(DEMO_SPEC_PATH).model_copy(update={"consent": None})
+    >>> with tempfile.TemporaryDirectory() as home, mock.patch.dict(os.environ, {"DAGSTER_HOME": home}):
+    ...     sync = sync_scopes_at_load(unapproved)
+    >>> sync.authorization.in_force, sync.added  # nothing is granted: no scope is added
+    (False, ())
+    """
+    if not os.environ.get("DAGSTER_HOME"):
+        return None
+    try:
+        with dg.DagsterInstance.get() as instance:
+            return sync_scope_partitions(instance, app)
+    except Exception as error:  # e.g. an instance being migrated; the app's data are not touched
+        dg.get_dagster_logger().warning(
+            f"Could not sync the {app.name} app's scope partitions while loading: {type(error).__name__}: {error}. "
+            "Its availability sensor syncs them on its next tick."
+        )
+        return None

@@ -38,6 +38,7 @@ from mgdc_pipelines.defs.availability import (
     last_available_day,
     missing_run_requests,
 )
+from mgdc_pipelines.defs.names import availability_sensor_name
 from mgdc_pipelines.defs.pools import ensure_pool_limit
 from mgdc_pipelines.defs.scopes import ScopeAuthorization, plan_scope_sync, scope_authorization
 from mgdc_pipelines.spec.model import AppSpec
@@ -162,7 +163,7 @@ def availability_sensor(
     lanes = build_lanes(app, assets)
 
     @dg.sensor(
-        name=f"{app.name}_availability",
+        name=availability_sensor_name(app),
         jobs=list(jobs),
         **sensor_settings(app),
         description=(

@@ -25,7 +25,6 @@ import dagster as dg
 
 from mgdc_pipelines.catalog import Dataset
 from mgdc_pipelines.defs.constants import (
-    LOADER_RESOURCE_KEY,
     METADATA_APP,
     METADATA_COLUMNS,
     METADATA_DATASET,
@@ -33,6 +32,7 @@ from mgdc_pipelines.defs.constants import (
     METADATA_WRITTEN_COLUMNS,
 )
 from mgdc_pipelines.defs.metadata import dataset_table_metadata
+from mgdc_pipelines.defs.names import asset_key_prefix, resource_keys
 from mgdc_pipelines.defs.partitions import partitions_for
 from mgdc_pipelines.spec.model import AppSpec, DatasetSpec
 
@@ -50,13 +50,14 @@ class MgdcTranslatorData:
 
 
 class MgdcTranslator:
-    """Default mapping: key ``[*key_prefix, <Dataset short name>]``, one group per app."""
+    """Default mapping: key ``[*key_prefix, <Dataset short name>]`` (the prefix defaults to the app's
+    name), one group per app."""
 
     def get_asset_spec(self, data: MgdcTranslatorData) -> dg.AssetSpec:
         app, item, dataset = data.app, data.item, data.dataset
         schema = dataset.output_schema(item.selected_columns)
         return dg.AssetSpec(
-            key=dg.AssetKey([*app.dagster.key_prefix, dataset.short_name]),
+            key=dg.AssetKey([*asset_key_prefix(app), dataset.short_name]),
             description=_description(data),
             group_name=app.dagster.group_name or app.name,
             partitions_def=partitions_for(app, dataset),
@@ -76,7 +77,7 @@ class MgdcTranslator:
                 METADATA_WRITTEN_COLUMNS: list(item.written_columns),
                 METADATA_DATE_FILTER: item.date_filter_column or "",
             },
-        ).with_io_manager_key(LOADER_RESOURCE_KEY)  # downstream assets read it via MgdcIOManager
+        ).with_io_manager_key(resource_keys(app).loader)  # downstream assets read it via MgdcIOManager
 
 
 def _description(data: MgdcTranslatorData) -> str:

@@ -325,7 +325,8 @@ class PoolSpec(_Frozen):
 
 
 class DagsterSpec(_Frozen):
-    key_prefix: tuple[Annotated[str, Field(pattern=DAGSTER_NAME_PATTERN)], ...] = ("mgdc",)
+    # Default (None): the app's name, so that apps in one code location never share an asset key.
+    key_prefix: tuple[Annotated[str, Field(pattern=DAGSTER_NAME_PATTERN)], ...] | None = None
     group_name: Annotated[str, Field(pattern=NAME_PATTERN)] | None = None  # default: app.name
     max_partitions_per_run: Annotated[int, Field(ge=1, le=10_000)] = 31
     # multi_run: backfills become runs of at most max_partitions_per_run partitions each.

@@ -12,7 +12,7 @@ import pyarrow.dataset as pads
 import pytest
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from mgdc_pipelines.defs import SOURCE_RESOURCE_KEY, build_defs, build_mgdc_assets
+from mgdc_pipelines.defs import build_defs, build_mgdc_assets, resource_keys
 from mgdc_pipelines.sources.base import ExtractRequest
 from mgdc_pipelines.sources.synthetic import SyntheticSource, TenantConfig
 from mgdc_pipelines_tests.conftest import scoped_instance
@@ -142,7 +142,7 @@ class FailingOnDaySource(dg.ConfigurableResource):
 
 def test_a_failing_partition_keeps_earlier_ones_recorded_and_shows_nothing_half_written(small_spec):
     [messages] = assets_named(small_spec, "Message_v1")
-    resources = {**resources_for(small_spec), SOURCE_RESOURCE_KEY: FailingOnDaySource(options=small_spec.source.options, fail_on="2026-11-19")}
+    resources = {**resources_for(small_spec), resource_keys(small_spec).source: FailingOnDaySource(options=small_spec.source.options, fail_on="2026-11-19")}
     tags = {ASSET_PARTITION_RANGE_START_TAG: "2026-11-17|all", ASSET_PARTITION_RANGE_END_TAG: "2026-11-20|all"}
     with scoped_instance(small_spec) as instance:
         result = dg.materialize([messages], instance=instance, resources=resources, tags=tags, raise_on_error=False)

@@ -22,7 +22,7 @@ from mgdc_pipelines.spec import SpecError
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from mgdc_pipelines.consent.registration import destination_for
-from mgdc_pipelines.defs import SINK_RESOURCE_KEY, SOURCE_RESOURCE_KEY, build_defs, build_mgdc_assets
+from mgdc_pipelines.defs import build_defs, build_mgdc_assets, resource_keys
 from mgdc_pipelines.defs.resources import AzureSinkResource
 from mgdc_pipelines.sinks.azure import AzureBlobSink, BlobCredential
 from mgdc_pipelines.sinks.base import PartitionRef
@@ -84,7 +84,7 @@ def blob_names(app: AppSpec, azurite) -> list[str]:
 
 def test_the_spec_builds_an_azure_sink_resource_that_reads_its_key_by_name(azure_app, azurite):
     app = azure_app()
-    resource = resources_for(app)[SINK_RESOURCE_KEY]
+    resource = resources_for(app)[resource_keys(app).sink]
     assert isinstance(resource, AzureSinkResource)
     assert (resource.container, resource.prefix) == (app.sink.container, PREFIX)
     assert azurite.key not in repr(resource) and azurite.key not in str(resource)
@@ -154,7 +154,7 @@ def test_a_failing_partition_keeps_earlier_ones_and_leaves_nothing_of_itself(azu
     app = azure_app()
     [messages] = assets_named(app, "Message_v1")
     failing = FailingOnDaySource(options=app.source.options, fail_on="2026-11-19")
-    resources = {**resources_for(app), SOURCE_RESOURCE_KEY: failing}
+    resources = {**resources_for(app), resource_keys(app).source: failing}
     tags = {ASSET_PARTITION_RANGE_START_TAG: "2026-11-17|all", ASSET_PARTITION_RANGE_END_TAG: "2026-11-20|all"}
     with scoped_instance(app) as instance:
         result = dg.materialize([messages], instance=instance, resources=resources, tags=tags, raise_on_error=False)
@@ -170,10 +170,10 @@ def test_a_failing_partition_keeps_earlier_ones_and_leaves_nothing_of_itself(azu
 def test_a_sink_moved_outside_the_grant_is_refused_before_any_write(azure_app, azurite):
     app = azure_app()
     [users] = assets_named(app, "User_v1")
-    granted = resources_for(app)[SINK_RESOURCE_KEY]
+    granted = resources_for(app)[resource_keys(app).sink]
     moved = AzureSinkResource(storage=granted.storage, container=granted.container, prefix="mgdc/exports2")
     with scoped_instance(app) as instance:
-        result = dg.materialize([users], instance=instance, resources={**resources_for(app), SINK_RESOURCE_KEY: moved},
+        result = dg.materialize([users], instance=instance, resources={**resources_for(app), resource_keys(app).sink: moved},
                                 partition_key="2026-11-20|all", raise_on_error=False)
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)

@@ -17,7 +17,7 @@ import pyarrow.dataset as pads
 import pytest
 from azure.storage.blob import BlobServiceClient
 
-from mgdc_pipelines.defs import SOURCE_RESOURCE_KEY, build_defs, build_mgdc_assets
+from mgdc_pipelines.defs import build_defs, build_mgdc_assets, resource_keys
 from mgdc_pipelines.sinks.base import PartitionRef
 from mgdc_pipelines.sinks.formats import format_for
 from mgdc_pipelines.sources import ExtractRequest, Scope, TimeWindow
@@ -205,7 +205,7 @@ def test_a_delivery_in_an_azure_container_is_copied_like_a_folder(small_spec_fac
     for path in sorted((tmp_path / "landing").rglob("*.json")):
         name = f"adf/{path.relative_to(tmp_path / 'landing').as_posix()}"
         service.get_blob_client(container, name).upload_blob(path.read_bytes())
-    resource = build_defs(app).resources[SOURCE_RESOURCE_KEY]
+    resource = build_defs(app).resources[resource_keys(app).source]
     assert azurite.key not in repr(resource)
 
     _, record = copy_messages_with_one_bad_line(app, tmp_path)

@@ -16,7 +16,7 @@ import pytest
 
 from mgdc_pipelines.consent.store import ConsentStore
 from mgdc_pipelines.consent.transforms import is_hash
-from mgdc_pipelines.defs import SINK_RESOURCE_KEY, SOURCE_RESOURCE_KEY, build_defs, build_mgdc_assets
+from mgdc_pipelines.defs import build_defs, build_mgdc_assets, resource_keys
 from mgdc_pipelines.sinks.base import PartitionRef
 from mgdc_pipelines.sinks.local import LocalSink
 from mgdc_pipelines.sources.base import ExtractRequest
@@ -98,8 +98,8 @@ def reset_calls():
 def counting_resources(app, **source_options) -> dict:
     return {
         **build_defs(app).resources,
-        SOURCE_RESOURCE_KEY: CountingSource(options=app.source.options, **source_options),
-        SINK_RESOURCE_KEY: CountingSink(path=str(app.sink.resolved_path())),
+        resource_keys(app).source: CountingSource(options=app.source.options, **source_options),
+        resource_keys(app).sink: CountingSink(path=str(app.sink.resolved_path())),
     }
 
 
@@ -213,7 +213,7 @@ def test_a_scope_outside_the_grant_is_refused_naming_the_group(small_spec_factor
 
 
 def test_an_unrequested_column_from_the_source_is_dropped_and_counted(small_spec):
-    resources = {**counting_resources(small_spec), SOURCE_RESOURCE_KEY: CountingSource(options=small_spec.source.options, inject_column=True)}
+    resources = {**counting_resources(small_spec), resource_keys(small_spec).source: CountingSource(options=small_spec.source.options, inject_column=True)}
     result, events, checks, _ = run(small_spec, "User_v1", resources=resources)
     assert result.success and all(check.passed for check in checks.values())
     metadata = events["User_v1"].materialization.metadata
@@ -230,7 +230,7 @@ def test_a_sink_corrupted_after_commit_fails_the_blocking_check_suspends_and_ref
     def user_features() -> None:
         downstream_ran.append(True)
 
-    resources = {**counting_resources(small_spec), SINK_RESOURCE_KEY: CountingSink(path=str(small_spec.sink.resolved_path()), corrupt_after_commit=True)}
+    resources = {**counting_resources(small_spec), resource_keys(small_spec).sink: CountingSink(path=str(small_spec.sink.resolved_path()), corrupt_after_commit=True)}
     result, _, checks, _ = run(small_spec, "User_v1", resources=resources, extra_assets=[user_features])
     assert not result.success
     assert not checks["consented_columns"].passed

@@ -18,7 +18,7 @@ import pyarrow.dataset as pads
 import pytest
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from mgdc_pipelines.defs import LOADER_RESOURCE_KEY, MgdcIOManager, build_defs, build_mgdc_assets
+from mgdc_pipelines.defs import MgdcIOManager, build_defs, build_mgdc_assets, resource_keys
 from mgdc_pipelines.defs.loader import read_table
 from mgdc_pipelines.sinks import LocalSink
 from mgdc_pipelines.sinks.base import PartitionRef
@@ -108,7 +108,7 @@ def committed_rows(instance: dg.DagsterInstance, key: dg.AssetKey, partitions: S
 
 
 def committed_ids(app: AppSpec, partitions: Sequence[PartitionRef]) -> list[str]:
-    sink = resources(app)["mgdc_sink"].get_sink()
+    sink = resources(app)[resource_keys(app).sink].get_sink()
     return sorted(v for p in partitions for b in sink.read_committed(p, ["id"]) for v in b.column("id").to_pylist())
 
 
@@ -359,7 +359,7 @@ def test_an_unsupported_annotation_fails_listing_the_supported_ones(app_factory)
 def test_a_value_routed_into_the_loader_is_refused(app_factory):
     app = app_factory()
 
-    @dg.asset(io_manager_key=LOADER_RESOURCE_KEY)
+    @dg.asset(io_manager_key=resource_keys(app).loader)
     def not_mgdc() -> int:
         return 42
 
@@ -372,11 +372,11 @@ def test_every_mgdc_asset_is_read_by_the_loader_bound_to_the_same_sink(app_facto
     app = app_factory()
     defs = build_defs(app)
     for asset in build_mgdc_assets(app):
-        assert asset.get_io_manager_key_for_asset_key(asset.key) == LOADER_RESOURCE_KEY
+        assert asset.get_io_manager_key_for_asset_key(asset.key) == resource_keys(app).loader
         assert asset.specs_by_key[asset.key].metadata["mgdc/written_columns"] == list(app.dataset(asset.key.path[-1]).written_columns)
-    loader = defs.resources[LOADER_RESOURCE_KEY]
+    loader = defs.resources[resource_keys(app).loader]
     assert isinstance(loader, MgdcIOManager)
-    assert loader.sink is defs.resources["mgdc_sink"]
+    assert loader.sink is defs.resources[resource_keys(app).sink]
 
 
 def test_json_datasets_are_read_without_the_pyarrow_deadlock(tmp_path):

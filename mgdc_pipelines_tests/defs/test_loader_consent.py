@@ -13,7 +13,7 @@ import dagster as dg
 import pyarrow as pa
 
 from mgdc_pipelines.consent.store import ConsentStore
-from mgdc_pipelines.defs import LOADER_RESOURCE_KEY, SINK_RESOURCE_KEY, MgdcIOManager, build_mgdc_assets
+from mgdc_pipelines.defs import MgdcIOManager, build_mgdc_assets, resource_keys
 from mgdc_pipelines.defs.loader_consent import ConsentLocation
 from mgdc_pipelines.defs.resources import LocalSinkResource
 from mgdc_pipelines.spec.model import AppSpec
@@ -43,7 +43,7 @@ def copy_with_a_violation(app: AppSpec, instance: dg.DagsterInstance, partition:
     """Materialize ``partition`` through a sink that leaks a column: the blocking check fails, the
     app is suspended and the partition withdrawn from the sink (Dagster still lists it as
     materialized, so loaders must know to leave it out)."""
-    leaky = {**resources(app), SINK_RESOURCE_KEY: CountingSink(path=str(app.sink.resolved_path()), corrupt_after_commit=True)}
+    leaky = {**resources(app), resource_keys(app).sink: CountingSink(path=str(app.sink.resolved_path()), corrupt_after_commit=True)}
     result = dg.materialize(
         [mgdc_asset(app, MESSAGES)], instance=instance, resources=leaky, partition_key=partition, raise_on_error=False
     )
@@ -126,12 +126,12 @@ def test_a_loader_without_consent_location_filters_nothing(app_factory):
         materialize_mgdc(app, instance, MESSAGES, FLAGGED)
         ConsentStore.of(app).suspend("found by hand", dataset=MESSAGE_DATASET,
                                      partitions=[(FLAGGED, message_partition(FLAGGED).relative_path)], fingerprint="f" * 64)
-        plain = {**resources(app), LOADER_RESOURCE_KEY: MgdcIOManager(sink=LocalSinkResource(path=str(app.sink.resolved_path())))}
+        plain = {**resources(app), resource_keys(app).loader: MgdcIOManager(sink=LocalSinkResource(path=str(app.sink.resolved_path())))}
         result = dg.materialize(
             [*build_mgdc_assets(app), all_mail], selection=[all_mail], instance=instance, resources=plain
         )
     assert result.success and got["table"].num_rows > 0
-    assert isinstance(resources(app)[LOADER_RESOURCE_KEY].consent, ConsentLocation)
+    assert isinstance(resources(app)[resource_keys(app).loader].consent, ConsentLocation)
 
 
 def test_withheld_partitions_follow_the_whole_suspension_history(small_spec: AppSpec):

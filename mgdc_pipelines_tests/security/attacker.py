@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from mgdc_pipelines.defs import SINK_RESOURCE_KEY, build_defs, build_mgdc_assets
+from mgdc_pipelines.defs import build_defs, build_mgdc_assets, resource_keys
 from mgdc_pipelines.defs.partitions import scope_partitions_name
 from mgdc_pipelines.defs.resources import LocalSinkResource
 from mgdc_pipelines.sinks.base import PartitionRef
@@ -101,4 +101,4 @@ class TamperingSink(LocalSinkResource):
 
 
 def tampering_sink(app: AppSpec, **options) -> dict:
-    return {SINK_RESOURCE_KEY: TamperingSink(path=str(app.sink.resolved_path()), **options)}
+    return {resource_keys(app).sink: TamperingSink(path=str(app.sink.resolved_path()), **options)}

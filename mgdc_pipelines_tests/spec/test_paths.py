@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from mgdc_pipelines import MgdcApp
-from mgdc_pipelines.defs.constants import SINK_RESOURCE_KEY
+from mgdc_pipelines.defs.names import resource_keys
 from mgdc_pipelines.spec import DEMO_SPEC_PATH, SpecError, load_spec, parse_spec
 from mgdc_pipelines_tests.conftest import demo_spec_dict, write_spec
 
@@ -124,7 +124,7 @@ def test_the_bundled_demo_writes_where_the_command_runs(folders, monkeypatch):
     monkeypatch.setenv("MGDC_GRAPH_CA_BUNDLE", "/etc/ssl/emulator-ca.pem")
     assert load_spec(DEMO_SPEC_PATH).sink.resolved_path() == working_dir.parent / "mgdc_data"
     graph = load_spec(DEMO_SPEC_PATH.with_name("demo-graph.yaml"))
-    assert graph.sink.resolved_path() == working_dir.parent / "mgdc_data"
+    assert graph.sink.resolved_path() == working_dir.parent / "mgdc_data_graph"  # never the synthetic demo's
 
 
 @pytest.mark.parametrize(
@@ -157,8 +157,8 @@ def test_a_component_resolves_relative_paths_against_its_defs_yaml_folder(tmp_pa
         path = sandbox.scaffold_component(MgdcApp, defs_yaml_contents=defs_yaml)
         assert path.resolve() != tmp_path.resolve()
         with sandbox.load_component_and_build_defs(defs_path=path) as (component, defs):
-            assert Path(defs.resources[SINK_RESOURCE_KEY].path) == path / "data"
             spec = component.spec(source=str(path / "defs.yaml"))  # what build_defs is given
+            assert Path(defs.resources[resource_keys(spec).sink].path) == path / "data"
             assert spec.consent.authorization_path() == path / "consent" / "app.authorization.json"
 
 
@@ -167,6 +167,6 @@ def test_the_scaffolded_component_does_not_write_to_the_filesystem_root():
 
     with create_defs_folder_sandbox() as sandbox:
         path = sandbox.scaffold_component(MgdcApp)
-        with sandbox.load_component_and_build_defs(defs_path=path) as (_, defs):
-            sink = Path(defs.resources[SINK_RESOURCE_KEY].path)
+        with sandbox.load_component_and_build_defs(defs_path=path) as (component, defs):
+            sink = Path(defs.resources[resource_keys(component.spec()).sink].path)
     assert sink.parent != Path(sink.anchor), sink

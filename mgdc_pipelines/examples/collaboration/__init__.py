@@ -22,6 +22,7 @@ from mgdc_pipelines.defs.downstream import (
     downstream_tags,
     weekly_partitions,
 )
+from mgdc_pipelines.defs.names import resource_keys
 from mgdc_pipelines.defs.translator import app_owners
 from mgdc_pipelines.examples.collaboration.personas import (
     DEFAULT_MIN_SILHOUETTE,
@@ -54,6 +55,7 @@ def collaboration_example(app: AppSpec, *, min_silhouette: float = DEFAULT_MIN_S
         owners=app_owners(app),
         tags=downstream_tags(app, "weekly"),
         automation_condition=downstream_automation(),
+        io_manager_key=resource_keys(app).downstream_io,
     )
     return dg.Definitions(assets=[personas])
 

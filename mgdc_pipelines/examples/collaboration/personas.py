@@ -27,7 +27,6 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
-from mgdc_pipelines.defs.constants import DOWNSTREAM_IO_RESOURCE_KEY
 from mgdc_pipelines.defs.downstream import markdown_table
 from mgdc_pipelines.examples.collaboration.plots import figure_markdown
 
@@ -106,6 +105,7 @@ def persona_asset(
     partitions_def: dg.PartitionsDefinition | None,
     min_silhouette: float = DEFAULT_MIN_SILHOUETTE,
     group_name: str | None = None,
+    io_manager_key: str,
     owners: list[str] | None = None,
     tags: dict[str, str] | None = None,
     automation_condition: dg.AutomationCondition | None = None,
@@ -123,7 +123,7 @@ def persona_asset(
         kinds={"scikitlearn"},
         check_specs=[dg.AssetCheckSpec(SILHOUETTE_CHECK, asset=key, description=f"silhouette ≥ {min_silhouette}")],
         description="Collaboration personas: k-means over users' weekly workload features.",
-        io_manager_key=DOWNSTREAM_IO_RESOURCE_KEY,  # per-user rows: stored in the app's sink, not pickled
+        io_manager_key=io_manager_key,  # per-user rows: stored in the app's sink, not pickled
     )
     def _personas(features: pd.DataFrame):
         model = fit_personas(features)

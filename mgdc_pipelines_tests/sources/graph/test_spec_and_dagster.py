@@ -6,7 +6,7 @@ import dagster as dg
 import pyarrow.dataset as pads
 import pytest
 
-from mgdc_pipelines.defs import SOURCE_RESOURCE_KEY, build_defs, build_mgdc_assets
+from mgdc_pipelines.defs import build_defs, build_mgdc_assets, resource_keys
 from mgdc_pipelines.defs.resources import GraphSourceResource
 from mgdc_pipelines.emulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from mgdc_pipelines.sinks.base import PartitionRef
@@ -45,7 +45,7 @@ def test_the_bundled_graph_demo_spec_loads_and_reads_its_secret_by_name(monkeypa
     monkeypatch.setenv("MGDC_GRAPH_CLIENT_SECRET", "a-demo-secret-value")
     app = load_spec(DEMO_GRAPH_SPEC)
     assert app.app.tenant_id == TENANT_ID and app.source.client_id == DEMO_CLIENT_ID
-    resource = build_defs(app).resources[SOURCE_RESOURCE_KEY]
+    resource = build_defs(app).resources[resource_keys(app).source]
     assert isinstance(resource, GraphSourceResource)
     assert resource.ca_bundle == str(tmp_path / "ca.pem") and resource.tenant_id == TENANT_ID
     assert "a-demo-secret-value" not in repr(resource) and "a-demo-secret-value" not in str(resource)
