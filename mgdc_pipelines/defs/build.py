@@ -3,9 +3,9 @@
 >>> from mgdc_pipelines.spec import load_spec, DEMO_SPEC_PATH
 >>> defs = build_defs(load_spec(DEMO_SPEC_PATH))
 >>> sorted(job.name for job in defs.jobs)
-['demo_copy', 'demo_sharepoint_copy']
+['demo_copy', 'demo_downstream_weekly', 'demo_sharepoint_copy']
 >>> [sensor.name for sensor in defs.sensors]
-['demo_availability']
+['demo_availability', 'demo_downstream_automation']
 """
 
 from __future__ import annotations

@@ -44,10 +44,14 @@ def app(small_spec_factory):
     return small_spec_factory(small_app)
 
 
-def test_the_sensor_is_declared_running_and_targets_both_copy_jobs(app):
-    sensor = build_defs(app).resolve_sensor_def("demo_availability")
+def test_the_sensor_is_declared_with_the_specs_status_and_targets_both_copy_jobs(small_spec_factory):
+    running = small_spec_factory(lambda raw: (small_app(raw), raw["dagster"].update(sensor={"default_status": "running"})))
+    sensor = build_defs(running).resolve_sensor_def("demo_availability")
     assert sensor.default_status is dg.DefaultSensorStatus.RUNNING
     assert {target.job_name for target in sensor.targets} == {COPY, SHAREPOINT}
+    # The bundled demo declares its sensors stopped: `make demo` copies by its own runs.
+    stopped = small_spec_factory(small_app)
+    assert build_defs(stopped).resolve_sensor_def("demo_availability").default_status is dg.DefaultSensorStatus.STOPPED
 
 
 def test_first_tick_adds_the_authorized_scopes_and_requests_the_closed_days_within_the_lag(app):
