@@ -32,10 +32,12 @@ import yaml
 from pydantic import BaseModel
 
 from mgdc_pipelines.defs.build import build_defs
-from mgdc_pipelines.defs.component_scaffold import MgdcAppScaffolder
+from mgdc_pipelines.defs.component_scaffold import MgdcAppScaffolder, starter_attributes
 from mgdc_pipelines.defs.component_schema import attributes_model, plain_attributes
 from mgdc_pipelines.spec.loader import parse_spec
 from mgdc_pipelines.spec.model import AppSpec
+
+__all__ = ["MgdcApp", "starter_attributes"]
 
 
 @dg.scaffold_with(MgdcAppScaffolder)

@@ -189,7 +189,7 @@ MISSPELLINGS = [
     (("consent", "state_dir"), "statedir"),  # inside an optional block
     (("dagster", "max_partitions_per_run"), "max_partition_per_run"),
     (("downstream", 1, "inputs"), "input"),
-    (("datasets",), "dataset"),
+    (("partitions",), "partition"),
 ]
 
 
