@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from dagster_shared.yaml_utils import parse_yamls_with_source_position
+from jsonschema import Draft202012Validator
 
 from mgdc_pipelines.spec import DEMO_SPEC_PATH, parse_spec
 from mgdc_pipelines_tests.conftest import SMALL_TENANT_USERS
@@ -159,6 +161,16 @@ def test_dg_scaffold_writes_an_app_of_the_given_name_with_the_demo_comments_and_
     checked = run_dg(project, "check", "yaml")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "All component YAML validated successfully." in checked.stdout
+
+    # The schema `dg utils configure-editor` installs in VS Code / Cursor: it knows the fields.
+    schema_path = project / "component-schema.json"
+    generated = run_dg(project, "utils", "generate-component-schema", "--output-path", str(schema_path))
+    assert generated.returncode == 0, generated.stdout + generated.stderr
+    editor = Draft202012Validator(json.loads(schema_path.read_text()))
+    document = parse_yamls_with_source_position(text, filename=str(defs_yaml))[0].value
+    assert editor.is_valid(document)
+    document["attributes"]["sink"]["compresion"] = document["attributes"]["sink"].pop("compression")
+    assert not editor.is_valid(document)
 
 
 def normalized(path: Path) -> Path:
