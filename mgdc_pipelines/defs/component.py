@@ -60,6 +60,16 @@ class MgdcApp(dg.Component, dg.Resolvable):
     downstream: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
+    def get_spec(cls) -> dg.ComponentTypeSpec:
+        """What `dg list components` and the UI's component picker show."""
+        return dg.ComponentTypeSpec(
+            description="A consent-governed Microsoft Graph Data Connect app: a partitioned asset "
+            "per dataset.",
+            tags=["mgdc", "microsoft-365"],
+            produces=["asset", "asset_check", "job", "sensor", "schedule", "resource"],
+        )
+
+    @classmethod
     def model(cls) -> type[BaseModel]:
         """The attributes' schema: the spec models' fields (see ``component_schema``)."""
         return attributes_model()

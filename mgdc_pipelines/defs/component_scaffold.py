@@ -58,7 +58,7 @@ class MgdcAppScaffolder(dg.Scaffolder):
     """Writes ``defs.yaml``: the demo app, named after the component's folder."""
 
     def scaffold(self, request: dg.ScaffoldRequest) -> None:
-        if request.scaffold_format != "yaml":  # `--format python`: Dagster's stub loading a defs.yaml-less app
+        if request.scaffold_format != "yaml":  # `--format python`: Dagster's own component.py stub
             from dagster.components.component_scaffolding import scaffold_component
 
             scaffold_component(request, {})
@@ -93,21 +93,28 @@ def starter_text(
     spec = _replace_comment_before(spec, "sink", _SINK_COMMENT.format(name=name))
     spec = _replace_comment_before(spec, "consent", _CONSENT_COMMENT)
     spec = _replace_once(spec, r"^  name: demo *(?=#)", f"  name: {name} ".ljust(36))  # the comment's column
-    spec = _replace_once(spec, r"^(  key_prefix: )\[mgdc\]", rf"\g<1>[{name}]")  # apps side by side: keys apart
-    spec = _replace_once(spec, r'^(  path: )"\{\{ cwd \}\}/mgdc_data"', rf"\g<1>{to_project}/mgdc_data/{name}")
+    # Apps side by side in one project: their asset keys apart.
+    spec = _replace_once(spec, r"^(  key_prefix: )\[mgdc\]", rf"\g<1>[{name}]")
+    spec = _replace_once(
+        spec, r'^(  path: )"\{\{ cwd \}\}/mgdc_data"', rf"\g<1>{to_project}/mgdc_data/{name}"
+    )
     spec = _replace_once(
         spec,
         r'^(  authorization: )"\{\{ cwd \}\}/\.mgdc_state/demo\.authorization\.json"',
         rf"\g<1>{to_project}/.mgdc_state/{name}.authorization.json",
     )
-    spec = _replace_once(spec, r'^(  state_dir: )"\{\{ cwd \}\}/\.mgdc_state"', rf"\g<1>{to_project}/.mgdc_state")
+    spec = _replace_once(
+        spec, r'^(  state_dir: )"\{\{ cwd \}\}/\.mgdc_state"', rf"\g<1>{to_project}/.mgdc_state"
+    )
     if "{{ cwd }}" in spec:
         raise ScaffoldTemplateError("the demo spec has a {{ cwd }} path the starter does not rewrite")
     attributes = "".join(f"  {line}" if line.strip() else line for line in spec.splitlines(keepends=True))
     return f"{_HEADER.format(name=name)}\ntype: {type_name}\nattributes:\n{attributes}"
 
 
-def starter_attributes(name: str = "demo", component_dir: Path | None = None, project_root: Path | None = None) -> dict[str, Any]:
+def starter_attributes(
+    name: str = "demo", component_dir: Path | None = None, project_root: Path | None = None
+) -> dict[str, Any]:
     """The starter's attributes as a dict (what ``defs.yaml`` holds under ``attributes:``)."""
     folder = component_dir or Path.cwd()
     return yaml.safe_load(starter_text(name, folder, project_root))["attributes"]

@@ -79,12 +79,15 @@ def _fields_of(model: type) -> list[tuple[str, FieldInfo]]:
     by its docstring when it has no description of its own."""
     if dataclasses.is_dataclass(model):
         hints = typing.get_type_hints(model)
-        infos = {f.name: FieldInfo.from_annotated_attribute(hints[f.name], f.default) for f in dataclasses.fields(model)}
+        infos = {
+            f.name: FieldInfo.from_annotated_attribute(hints[f.name], f.default) for f in dataclasses.fields(model)
+        }
     else:
         infos = {name: info for name, info in model.model_fields.items() if not info.exclude}
     docs = attribute_docstrings(model)
+    described = {name for name, info in infos.items() if name in docs and not info.description}
     return [
-        (name, FieldInfo.merge_field_infos(info, description=docs[name]) if name in docs and not info.description else info)
+        (name, FieldInfo.merge_field_infos(info, description=docs[name]) if name in described else info)
         for name, info in infos.items()
     ]
 
@@ -170,7 +173,9 @@ class _IfThenUnion:
             discriminator=self.tag,
         )
 
-    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> dict:
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
         branches = {tag: handler(choice) for tag, choice in schema["choices"].items()}
         return {
             "type": "object",

@@ -96,3 +96,9 @@ def test_editors_get_names_choices_and_descriptions():
     assert synthetic["users"]["description"].startswith("Employee accounts")  # TenantConfig's docstring
     assert "admin key" in definitions["ConsentSpecAttributes"]["description"]
     assert definitions["DagsterSpecAttributes"]["properties"]["max_partitions_per_run"]["default"] == 31
+
+
+def test_the_component_type_says_what_it_builds():
+    spec = MgdcApp.get_spec()
+    assert "Graph Data Connect" in spec.description
+    assert {"asset", "asset_check", "sensor"} <= set(spec.produces)
