@@ -7,8 +7,8 @@ import yaml
 from dagster.components.testing import create_defs_folder_sandbox
 
 from mgdc_pipelines import MgdcApp, build_defs, parse_spec
-from mgdc_pipelines.defs.component import starter_attributes
-from mgdc_pipelines.spec import DEMO_SPEC_PATH, SpecError, load_spec
+from mgdc_pipelines.defs.component_scaffold import starter_attributes
+from mgdc_pipelines.spec import SpecError
 from mgdc_pipelines_tests.conftest import consent_block, demo_spec_dict
 
 
@@ -33,15 +33,16 @@ def test_a_defs_yaml_spec_gives_the_same_assets_as_build_defs(tmp_path, admin_ke
             assert component.spec().name == "demo"
 
 
-def test_dg_scaffold_writes_the_demo_app_as_a_starting_point():
+def test_dg_scaffold_writes_an_app_named_after_its_folder():
     with create_defs_folder_sandbox() as sandbox:
-        path = sandbox.scaffold_component(MgdcApp)
+        path = sandbox.scaffold_component(MgdcApp, defs_path="people_analytics")
         written = yaml.safe_load((path / "defs.yaml").read_text())
         assert written["type"].endswith(".MgdcApp")  # the sandbox writes the defining module's path
-        assert written["attributes"] == starter_attributes()
-        assert "{{ spec_dir }}" not in (path / "defs.yaml").read_text()  # a path Dagster would not render
-        with sandbox.load_component_and_build_defs(defs_path=path) as (_, defs):
-            assert keys_of(defs) == keys_of(build_defs(load_spec(DEMO_SPEC_PATH)))
+        assert written["attributes"]["app"]["name"] == "people_analytics"
+        with sandbox.load_component_and_build_defs(defs_path=path) as (component, defs):
+            assert component.spec().name == "people_analytics"
+            assert "people_analytics/Message_v1" in keys_of(defs)
+            assert "people_analytics/weekly_user_features" in keys_of(defs)
 
 
 def test_a_bad_attribute_is_reported_with_the_defs_yaml_and_the_field():
