@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +94,9 @@ def starter_text(
     spec = _replace_comment_before(spec, "sink", _SINK_COMMENT.format(name=name))
     spec = _replace_comment_before(spec, "consent", _CONSENT_COMMENT)
     spec = _replace_once(spec, r"^  name: demo *(?=#)", f"  name: {name} ".ljust(36))  # the comment's column
-    # Apps side by side in one project: their asset keys apart.
+    # Apps side by side in one project: their asset keys apart, and their registrations (the
+    # instance keeps one consent anchor per app id) until the real Entra ID client id is filled in.
+    spec = _replace_once(spec, r"^(  app_id: )[0-9a-f-]{36}", rf"\g<1>{placeholder_app_id(name)}")
     spec = _replace_once(spec, r"^(  key_prefix: )\[mgdc\]", rf"\g<1>[{name}]")
     spec = _replace_once(
         spec, r'^(  path: )"\{\{ cwd \}\}/mgdc_data"', rf"\g<1>{to_project}/mgdc_data/{name}"
@@ -110,6 +113,15 @@ def starter_text(
         raise ScaffoldTemplateError("the demo spec has a {{ cwd }} path the starter does not rewrite")
     attributes = "".join(f"  {line}" if line.strip() else line for line in spec.splitlines(keepends=True))
     return f"{_HEADER.format(name=name)}\ntype: {type_name}\nattributes:\n{attributes}"
+
+
+def placeholder_app_id(name: str) -> str:
+    """A stable stand-in for the app's Entra ID client id, different for every app name.
+
+    >>> placeholder_app_id("people_analytics") != placeholder_app_id("hr")
+    True
+    """
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"https://mgdc-pipelines.invalid/apps/{name}"))
 
 
 def starter_attributes(
