@@ -45,7 +45,7 @@ KNOWN_COMMANDS: tuple[KnownCommand, ...] = (
     _known(r"mgdc-pipelines demo\b", "copies every dataset: the demo tests run it"),
     _known(r"mgdc-pipelines graph-emulator\b", "serves until it is stopped"),
     _known(r"make (demo|test|ui|docs|validate|bench|clean)\b", "make targets reinstall the venv"),
-    _known(r"dg (scaffold defs|check defs|list defs)\b", "needs a dg project"),
+    _known(r"dg (scaffold defs|check defs|check yaml|list defs)\b", "needs a dg project"),
     _known(r"python -m benchmarks\b", "takes minutes"),
 )
 
