@@ -1,9 +1,11 @@
-"""Run an app's copy jobs for its most recent closed days, the way `make demo` does.
+"""Run an app's copy jobs in this process: for tests, notebooks and benchmarks.
 
-Runs go through a real, persistent ``DagsterInstance`` (``$DAGSTER_HOME``), so `make ui`
-afterwards shows every run and every partition's materialization. Each scope gets one run
-that covers the whole day range, exactly like a backfill run would. The scope partitions are
-dynamic: the authorized ones are added to the instance first (``sync_scope_partitions``).
+Each scope gets one run that covers the whole day range, exactly like a backfill run would, on
+the ``DagsterInstance`` given. The scope partitions are dynamic: the authorized ones are added to
+the instance first (``sync_scope_partitions``). Runs executed in process have no code-location
+origin, so the UI does not list them under their jobs; ``mgdc-pipelines demo``
+(:mod:`mgdc_pipelines.launch.demo`) launches its runs against the code location instead. The
+plan, the summaries and the tags are shared with it.
 """
 
 from __future__ import annotations
@@ -200,9 +202,8 @@ def run_downstream_week(
 ) -> tuple[list[RunOutcome], DownstreamOutcome | None]:
     """Materialize the weekly downstream assets of ``defs`` for the last complete week.
 
-    The MGDC days of that week that are not materialized yet (the demo copies the last 7 closed
-    days, which rarely are one Sunday-to-Saturday week) are copied first, by the same range runs
-    as :func:`run_recent_days`. Returns the copy runs and the downstream run (``None`` when
+    The MGDC days of that week that are not materialized yet are copied first, by the same range
+    runs as :func:`run_recent_days`. Returns the copy runs and the downstream run (``None`` when
     ``defs`` has no weekly downstream asset).
     """
     from mgdc_pipelines.defs.downstream import weekly_partitions
