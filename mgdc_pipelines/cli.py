@@ -11,14 +11,17 @@
                                         [--out F] [--deny-group ID ...] [--lift SUSPENSION ...]
                                         sign the decision and record it in the app's audit log
     mgdc-pipelines consent record --spec PATH [--authorization F]   record a decision signed elsewhere
-    mgdc-pipelines consent status [--spec PATH] [--json]  exit 0 only when approved for exactly this spec
-    mgdc-pipelines audit [--spec PATH] [--since YYYY-MM-DD] [--json]  who accessed what
+    mgdc-pipelines consent status [--spec PATH] [--json]    exit 0 only when approved for this spec
+    mgdc-pipelines audit [--spec PATH] [--since YYYY-MM-DD] [--json]   who accessed what
     mgdc-pipelines audit verify [--spec PATH]      check the whole hash chain (and its anchor)
     mgdc-pipelines graph-emulator [--port P] [--users N] [--seed S] [--page-size K] [--latency-ms L]
                                         HTTPS Graph + Entra ID emulator of the synthetic tenant
     mgdc-pipelines --version
 
-Every command and subcommand has --help, with examples.
+Without --spec, $MGDC_SPEC or else the bundled demo spec is used (approve and deny: only an
+explicit --spec, which names where the authorization and the audit log are). Which admin keys are
+trusted is the deployment's setting, MGDC_TRUSTED_ADMIN_KEYS; with DAGSTER_HOME set, the audit log
+is checked against its anchor in that Dagster instance. Every command has --help, with examples.
 """
 
 from __future__ import annotations
