@@ -2,7 +2,7 @@
 
     mgdc-pipelines validate [--spec PATH]        check a spec; exit 0, or 1 listing every problem
     mgdc-pipelines datasets [--json]             list the MGDC datasets the catalog knows
-    mgdc-pipelines demo [--spec PATH] [--days N] copy the last N closed days × every scope
+    mgdc-pipelines demo [--spec PATH] [--days N] copy the last complete week (or N days) × every scope
     mgdc-pipelines tenant groups [--spec PATH]   the synthetic tenant's groups and their ids
 
     mgdc-pipelines consent request [--spec PATH] [--out FILE]       the registration an admin approves
@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mgdc_pipelines.consent.errors import ConsentError
+from mgdc_pipelines.launch.local_dagster import LocalDagsterError
 from mgdc_pipelines.spec import AppSpec, SpecError, default_spec_path, load_spec
 from mgdc_pipelines.version import __version__
 
@@ -60,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (SpecError, ConsentError) as error:
+    except (SpecError, ConsentError, LocalDagsterError) as error:
         print(error, file=sys.stderr)
         return 1
     except BrokenPipeError:  # `mgdc-pipelines audit | head`: the reader had enough
@@ -100,10 +101,11 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_datasets_command(commands)
 
-    demo = _command(commands, "demo", "copy the last closed days × every scope, then summarize",
+    demo = _command(commands, "demo", "copy the last complete week (or N days) × every scope, then summarize",
                     "MGDC_DEMO_MODE=1 mgdc-pipelines demo", "MGDC_DEMO_MODE=1 mgdc-pipelines demo --days 3")
     _add_spec_option(demo)
-    demo.add_argument("--days", type=int, default=7, help="closed UTC days to copy (default 7)")
+    demo.add_argument("--days", type=int, default=None,
+                      help="copy the last N closed UTC days (default: the last complete week)")
     demo.set_defaults(handler=_demo)
 
     tenant = _command(commands, "tenant", "inspect the synthetic tenant of a spec",
@@ -314,59 +316,34 @@ def _datasets(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    import dagster as dg
-
     from mgdc_pipelines.consent.demo import ensure_demo_authorization
     from mgdc_pipelines.consent.trust import DEMO_MODE_NOTICE, TrustAnchors
-    from mgdc_pipelines.defs import build_defs
-    from mgdc_pipelines.runner import run_recent_days, summary_table
-    from mgdc_pipelines.examples.collaboration import with_collaboration_example
+    from mgdc_pipelines.launch.demo import run_demo
+    from mgdc_pipelines.runner import downstream_summary, summary_table
 
-    spec = load_spec(_spec_path(args))
+    spec_path = _spec_path(args)
+    spec = load_spec(spec_path)
     dagster_home = _ensure_dagster_home()
     if TrustAnchors.from_environment().demo_mode:
         print(DEMO_MODE_NOTICE)
     if ensure_demo_authorization(spec, anchor=_cli_anchor()) is not None:
         print("DEMO ONLY: approved the app with the bundled demo admin key "
               f"({spec.consent.authorization_path()})")
-    defs = with_collaboration_example(spec, build_defs(spec))
-    print(f"Copying app {spec.name!r}: {len(spec.datasets)} datasets × last {args.days} closed days × "
-          f"scopes {', '.join(spec.scope_keys)} (DAGSTER_HOME={dagster_home})", flush=True)
-    with dg.DagsterInstance.get() as instance:
-        outcomes, summaries = run_recent_days(spec, defs, instance, args.days, on_run=_print_run)
+    print(f"Copying app {spec.name!r}: {len(spec.datasets)} datasets × scopes {', '.join(spec.scope_keys)} "
+          f"(DAGSTER_HOME={dagster_home})", flush=True)
+    outcome = run_demo(spec, spec_path, args.days, dagster_home, out=lambda line: print(line, flush=True))
     print()
-    print(summary_table(summaries))
-    failed = [outcome for outcome in outcomes if not outcome.success]
-    for outcome in failed:
-        print(f"FAILED: run {outcome.run_id} of {outcome.job_name} {outcome.partition_range}", file=sys.stderr)
-    succeeded = [outcome.success for outcome in outcomes] + _demo_downstream(spec, defs)
-    print(f"\n{sum(succeeded)} of {len(succeeded)} runs succeeded. "
+    print(summary_table(outcome.summaries))
+    if outcome.week is not None:
+        print()
+        print(downstream_summary(outcome.week))
+    for run in outcome.runs:
+        if not run.success:
+            print(f"FAILED: run {run.run_id} of {run.job_name} {run.partitions}", file=sys.stderr)
+    succeeded = sum(run.success for run in outcome.runs)
+    print(f"\n{succeeded} of {len(outcome.runs)} runs succeeded. "
           "See them in the Dagster UI: make ui  (then open http://127.0.0.1:3000)")
-    return 0 if all(succeeded) else 1
-
-
-def _demo_downstream(spec, defs) -> list[bool]:
-    """The spec's weekly `downstream:` assets (and the example model) for the last complete week;
-    whether each run it launched (copies of missing days, then the downstream run) succeeded."""
-    import dagster as dg
-
-    from mgdc_pipelines.runner import downstream_summary, run_downstream_week
-
-    print("\nBuilding the downstream assets for the last complete week", flush=True)
-    with dg.DagsterInstance.get() as instance:
-        copies, outcome = run_downstream_week(spec, defs, instance, on_run=_print_run)
-    if outcome is None:
-        print("  (the spec declares no weekly `downstream:` assets)")
-        return [copy.success for copy in copies]
-    print(downstream_summary(outcome))
-    return [copy.success for copy in copies] + [outcome.success]
-
-
-def _print_run(outcome) -> None:
-    status = "ok" if outcome.success else "FAILED"
-    first, last = outcome.partition_range
-    print(f"  {status:<6} {outcome.job_name} {first} .. {last}: "
-          f"{outcome.materializations} partitions materialized (run {outcome.run_id[:8]})", flush=True)
+    return 0 if outcome.success else 1
 
 
 def _ensure_dagster_home() -> Path:

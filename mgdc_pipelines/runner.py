@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import dagster as dg
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from mgdc_pipelines.catalog import ScopeKind
 from mgdc_pipelines.consent.errors import ConsentError
@@ -24,6 +23,7 @@ from mgdc_pipelines.defs.build import copy_job_name, sharepoint_job_name
 from mgdc_pipelines.defs.constants import METADATA_BYTES
 from mgdc_pipelines.defs.partitions import scoped_key
 from mgdc_pipelines.defs.scopes import sync_scope_partitions
+from mgdc_pipelines.launch.submit import partition_tags
 from mgdc_pipelines.spec.model import AppSpec
 
 
@@ -72,10 +72,10 @@ def run_recent_days(
             f"the last {days} days start on {first}, before partitions.start_date "
             f"{app.partitions.start_date} of app {app.name}; lower --days or move the start date"
         )
-    return run_planned(defs, instance, _planned_runs(app, _authorized_scopes(instance, app), first, last), on_run)
+    return run_planned(defs, instance, planned_runs(app, authorized_scopes(instance, app), first, last), on_run)
 
 
-def _authorized_scopes(instance: dg.DagsterInstance, app: AppSpec) -> tuple[str, ...]:
+def authorized_scopes(instance: dg.DagsterInstance, app: AppSpec) -> tuple[str, ...]:
     """The scopes the grant covers, synced into the instance; a ``ConsentError`` if none may be copied."""
     authorization = sync_scope_partitions(instance, app).authorization
     if not authorization.in_force:
@@ -97,20 +97,20 @@ def run_planned(
         result = job.execute_in_process(
             instance=instance,
             run_config=QUIET_RUN_CONFIG,
-            tags={ASSET_PARTITION_RANGE_START_TAG: start, ASSET_PARTITION_RANGE_END_TAG: end},
+            tags=partition_tags(start, end),
             raise_on_error=False,
         )
         events = result.get_asset_materialization_events()
         outcome = RunOutcome(job_name, result.run_id, result.success, (start, end), len(events))
         outcomes.append(outcome)
         for event in events:
-            _add_to_summary(summaries, event.materialization)
+            add_to_summary(summaries, event.materialization)
         if on_run:
             on_run(outcome)
     return outcomes, summaries
 
 
-def _planned_runs(
+def planned_runs(
     app: AppSpec, scopes: tuple[str, ...], first: dt.date, last: dt.date
 ) -> Iterator[tuple[str, str, str]]:
     """(job, first partition key, last partition key): one run per scope, one for SharePoint."""
@@ -123,7 +123,7 @@ def _planned_runs(
         yield sharepoint_job_name(app), first.isoformat(), last.isoformat()
 
 
-def _add_to_summary(summaries: dict[dg.AssetKey, DatasetSummary], event: dg.AssetMaterialization) -> None:
+def add_to_summary(summaries: dict[dg.AssetKey, DatasetSummary], event: dg.AssetMaterialization) -> None:
     summary = summaries.setdefault(event.asset_key, DatasetSummary(event.asset_key))
     metadata = event.metadata
     summary.partitions += 1
@@ -216,15 +216,15 @@ def run_downstream_week(
         raise ValueError(f"no complete week since partitions.start_date {app.partitions.start_date} of app {app.name}")
     window = weekly.time_window_for_partition_key(week)
     first, last = window.start.date(), window.end.date() - dt.timedelta(days=1)
-    scopes = _authorized_scopes(instance, app)
-    planned = (still_missing(defs, instance, run) for run in _planned_runs(app, scopes, first, last))
+    scopes = authorized_scopes(instance, app)
+    planned = (still_missing(defs, instance, run) for run in planned_runs(app, scopes, first, last))
     missing = [run for run in planned if run]
     copies, _ = run_planned(defs, instance, missing, on_run)
     job = dg.define_asset_job(f"{app.name}_downstream_week", selection=dg.AssetSelection.assets(*keys))
     resolved = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(job.name)
     result = resolved.execute_in_process(instance=instance, partition_key=week, run_config=QUIET_RUN_CONFIG, raise_on_error=False)
     built = {
-        event.asset_key.to_user_string(): _headline(event.materialization.metadata)
+        event.asset_key.to_user_string(): headline(event.materialization.metadata)
         for event in result.get_asset_materialization_events()
     }
     checks = {
@@ -270,7 +270,7 @@ def still_missing(
     return (job_name, missing[0], missing[-1]) if missing else None
 
 
-def _headline(metadata: dict) -> str:
+def headline(metadata: dict) -> str:
     """``1,234 rows`` and the model's metrics, if any."""
     parts = []
     rows = metadata.get("dagster/row_count")

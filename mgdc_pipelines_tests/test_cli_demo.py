@@ -17,6 +17,7 @@ import pyarrow.dataset as pads
 import yaml
 
 from mgdc_pipelines.consent.trust import DEMO_MODE_NOTICE
+from mgdc_pipelines.launch.local_dagster import LocalDagster, free_port
 from mgdc_pipelines.spec import load_spec
 from mgdc_pipelines_tests.conftest import demo_spec_dict, write_spec
 
@@ -53,12 +54,12 @@ def test_workspace_fails_validation_with_the_spec_problem_for_a_bad_mgdc_spec(tm
 
 
 def test_demo_command_materializes_every_dataset_and_prints_a_summary(tmp_path):
-    raw = demo_spec_dict()
+    raw = demo_spec_dict(downstream=True)
     raw["source"]["users"] = 30
     spec_path = write_spec(tmp_path, raw)  # sink and consent state are under the working directory
     home = tmp_path / "dagster_home"
     result = run(
-        [str(Path(sys.executable).with_name("mgdc-pipelines")), "demo", "--days", "2", "--spec", str(spec_path)],
+        [str(Path(sys.executable).with_name("mgdc-pipelines")), "demo", "--spec", str(spec_path)],
         cwd=tmp_path,
         DAGSTER_HOME=str(home),
         MGDC_DEMO_MODE="1",  # what `make demo` sets
@@ -68,10 +69,14 @@ def test_demo_command_materializes_every_dataset_and_prints_a_summary(tmp_path):
     assert "DEMO ONLY: approved the app with the bundled demo admin key" in result.stdout
     spec = load_spec(spec_path)
 
-    # The summary table: one line per dataset, with partitions = days × scopes (× 1 for SharePoint).
+    # The last complete Sunday-to-Saturday week, progress lines as the runs end, then a summary
+    # table: one line per dataset, with partitions = 7 days × scopes (× 1 for SharePoint).
+    week = dg.WeeklyPartitionsDefinition(start_date="2026-01-01").get_last_partition_key()
+    assert f"then the downstream week of {week}" in result.stdout
+    assert re.search(rf"^  ok +demo_copy {week}\|all \.\. \S+\|all: 84 partitions materialized in \d+ s", result.stdout, re.M)
     for item in spec.datasets:
         dataset = item.dataset
-        expected_partitions = 2 if dataset.scope.value == "none" else 2 * len(spec.scopes)
+        expected_partitions = 7 if dataset.scope.value == "none" else 7 * len(spec.scopes)
         line = re.search(rf"^{dataset.short_name}\s+(\d+)\s+([\d,]+)\s", result.stdout, re.M)
         assert line, f"{dataset.short_name} missing from the summary:\n{result.stdout}"
         assert int(line.group(1)) == expected_partitions
@@ -83,67 +88,55 @@ def test_demo_command_materializes_every_dataset_and_prints_a_summary(tmp_path):
         for field in expected:
             assert table.schema.field(field.name).type == field.type, (dataset.name, field.name)
     assert "make ui" in result.stdout
-    runs = len(spec.scopes) + 1  # one range run per scope, one for SharePoint; no downstream here
+    assert f"Downstream assets for the week of {week}" in result.stdout
+    assert re.search(r"^  demo/collaboration_personas +\d+ rows, silhouette", result.stdout, re.M)
+    runs = len(spec.scopes) + 2  # one range run per scope, one for SharePoint, one for the week
     assert f"{runs} of {runs} runs succeeded" in result.stdout
 
     # The persistent instance holds the runs and materializations the UI will show.
     with dg.DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_runs()
-        assert len(runs) == len(spec.scopes) + 1
+        assert len(runs) == len(spec.scopes) + 2
         assert all(run.is_success for run in runs)
         key = dg.AssetKey(["mgdc", "Message_v1"])
-        assert len(instance.fetch_materializations(key, limit=100).records) == 2 * len(spec.scopes)
+        assert len(instance.fetch_materializations(key, limit=100).records) == 7 * len(spec.scopes)
     assert yaml.safe_load((home / "dagster.yaml").read_text()) == {"telemetry": {"enabled": False}}
 
-    # `make ui` afterwards: a real dagster-webserver on the same DAGSTER_HOME shows them.
-    nodes = ui_asset_nodes(home, spec_path, cwd=tmp_path)
-    assert nodes["mgdc/Message_v1"]["partitionStats"]["numMaterialized"] == 2 * len(spec.scopes)
-    assert nodes["mgdc/SharePointSites_v1"]["partitionStats"]["numMaterialized"] == 2
+    # `make ui` afterwards: a real dagster-webserver on the same DAGSTER_HOME shows them, each
+    # run under its job (runs launched against the code location, not executed in process).
+    nodes, runs_by_job = ui_view(home, spec_path, cwd=tmp_path)
+    assert nodes["mgdc/Message_v1"]["partitionStats"]["numMaterialized"] == 7 * len(spec.scopes)
+    assert nodes["mgdc/SharePointSites_v1"]["partitionStats"]["numMaterialized"] == 7
+    assert nodes["demo/collaboration_personas"]["partitionStats"]["numMaterialized"] == 1
     for key, node in nodes.items():  # the blocking consent checks passed on every dataset
+        if key.startswith("demo/"):
+            continue
         checks = {c["name"]: (c["blocking"], c["executionForLatestMaterialization"]["status"])
                   for c in node["assetChecksOrError"]["checks"]}
         assert checks == {name: (True, "SUCCEEDED") for name in
                           ("consented_columns", "scope_compliance", "transforms_applied")}, key
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    assert runs_by_job == {"demo_copy": ["SUCCESS"] * len(spec.scopes), "demo_sharepoint_copy": ["SUCCESS"],
+                           "demo_downstream_weekly": ["SUCCESS"]}
 
 
 UI_QUERY = """{ assetNodes { assetKey { path } partitionStats { numMaterialized }
   assetChecksOrError { ... on AssetChecks { checks { name blocking
     executionForLatestMaterialization { status } } } } } }"""
+JOB_RUNS = """query($params: PipelineSelector!) { pipelineOrError(params: $params) {
+  __typename ... on Pipeline { runs { status } } } }"""
 
 
-def ui_asset_nodes(home: Path, spec_path: Path, cwd: Path) -> dict[str, dict]:
-    """Asset nodes as the Dagster UI's GraphQL API reports them, by asset key."""
-    port = free_port()
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("dagster-webserver")), "-w", str(REPO / "workspace.yaml"),
-         "-h", "127.0.0.1", "-p", str(port)],
-        cwd=cwd, env={**os.environ, "DAGSTER_HOME": str(home), "MGDC_SPEC": str(spec_path), "MGDC_DEMO_MODE": "1"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                request = urllib.request.Request(
-                    f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": UI_QUERY}).encode(),
-                    headers={"Content-Type": "application/json"},
-                )
-                with urllib.request.urlopen(request, timeout=10) as response:
-                    nodes = json.load(response)["data"]["assetNodes"]
-                if nodes:
-                    break
-            except (OSError, KeyError, TypeError):
-                pass
-            assert server.poll() is None, "dagster-webserver exited early"
-            assert time.monotonic() < deadline, "dagster-webserver did not answer within 120 s"
-            time.sleep(0.5)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    return {"/".join(n["assetKey"]["path"]): n for n in nodes}
+def ui_view(home: Path, spec_path: Path, cwd: Path,
+            jobs=("demo_copy", "demo_sharepoint_copy", "demo_downstream_weekly")):
+    """Asset nodes by key, and each job's runs (as its page in the UI lists them), from a real
+    dagster-webserver's GraphQL API."""
+    env = {"MGDC_SPEC": str(spec_path), "MGDC_DEMO_MODE": "1"}
+    with LocalDagster(REPO / "workspace.yaml", home, cwd=cwd, env=env) as dagster:
+        nodes = dagster.graphql(UI_QUERY)["assetNodes"]
+        location, repository = dagster.location
+        runs_by_job = {}
+        for job in jobs:
+            params = {"pipelineName": job, "repositoryName": repository, "repositoryLocationName": location}
+            found = dagster.graphql(JOB_RUNS, params=params)["pipelineOrError"]
+            runs_by_job[job] = [run["status"] for run in found["runs"]]
+    return {"/".join(n["assetKey"]["path"]): n for n in nodes}, runs_by_job

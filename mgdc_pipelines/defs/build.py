@@ -25,7 +25,7 @@ from mgdc_pipelines.defs.constants import (
     SINK_RESOURCE_KEY,
     SOURCE_RESOURCE_KEY,
 )
-from mgdc_pipelines.defs.downstream import build_downstream_assets
+from mgdc_pipelines.defs.downstream import build_downstream_assets, downstream_automation_sensors, downstream_jobs
 from mgdc_pipelines.defs.downstream_io import DownstreamIOManager
 from mgdc_pipelines.defs.loader import MgdcIOManager
 from mgdc_pipelines.defs.loader_consent import ConsentLocation
@@ -61,8 +61,9 @@ def build_defs(
     mgdc_keys = {item.dataset.name: asset.key for item, asset in zip(app.datasets, assets)}
     return dg.Definitions(
         assets=[*assets, *build_downstream_assets(app, mgdc_keys)],
-        jobs=jobs,
-        sensors=[availability_sensor(app, assets, jobs), *change_sensors(app, assets, jobs)],
+        jobs=[*jobs, *downstream_jobs(app)],
+        sensors=[availability_sensor(app, assets, jobs), *change_sensors(app, assets, jobs),
+                 *downstream_automation_sensors(app)],
         schedules=daily_schedules(app, assets, jobs),
         resources=bound,
     )

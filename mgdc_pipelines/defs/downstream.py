@@ -29,10 +29,17 @@ from mgdc_pipelines.consent.registration import downstream_grant_for
 from mgdc_pipelines.defs.constants import DOWNSTREAM_IO_RESOURCE_KEY
 from mgdc_pipelines.defs.loader_consent import downstream_grant_metadata
 from mgdc_pipelines.defs.partitions import daily_partitions
+from mgdc_pipelines.defs.sensors import sensor_settings
+from mgdc_pipelines.defs.translator import app_owners
+from mgdc_pipelines.features.columns import column_descriptions
 from mgdc_pipelines.spec.downstream import dataset_input, resolve_function
 from mgdc_pipelines.spec.model import AppSpec, DownstreamSpec
 
 METADATA_FUNCTION = "mgdc/function"
+# Tags that let one job and one automation sensor per app select its weekly downstream assets
+# (key prefixes may be shared, so they cannot).
+TAG_DOWNSTREAM_OF = "mgdc/downstream_of"
+TAG_PARTITIONS = "mgdc/partitions"
 _PREVIEW_ROWS = 10
 
 
@@ -73,6 +80,9 @@ def _build(app: AppSpec, entry: DownstreamSpec, mgdc_keys: Mapping[str, dg.Asset
         group_name=app.dagster.group_name or app.name,
         description=entry.description or (function.__doc__ or "").strip().split("\n\n")[0] or None,
         kinds={"python", "pandas"},
+        owners=app_owners(app),
+        tags=downstream_tags(app, entry.partitions),
+        automation_condition=downstream_automation(),
         metadata={METADATA_FUNCTION: entry.function, **grant},
         io_manager_key=DOWNSTREAM_IO_RESOURCE_KEY,
     )
@@ -82,6 +92,47 @@ def _build(app: AppSpec, entry: DownstreamSpec, mgdc_keys: Mapping[str, dg.Asset
         return dg.Output(result, metadata=result_metadata(result))
 
     return _compute
+
+
+def downstream_tags(app: AppSpec, partitions: str) -> dict[str, str]:
+    """The tags of a downstream asset of ``app`` partitioned ``weekly``, ``daily`` or ``none``."""
+    return {TAG_DOWNSTREAM_OF: app.name, TAG_PARTITIONS: partitions}
+
+
+def downstream_automation() -> dg.AutomationCondition:
+    """Build a partition once all its inputs' partitions exist, again when they change.
+
+    ``eager()``: the latest week (or day) only, never while an input partition is missing or
+    a run of it is in progress; history is a backfill's job.
+    """
+    return dg.AutomationCondition.eager()
+
+
+def weekly_downstream_selection(app: AppSpec) -> dg.AssetSelection:
+    """The weekly downstream assets of ``app``: its entries and what examples add with the same tags."""
+    return dg.AssetSelection.tag(TAG_DOWNSTREAM_OF, app.name) & dg.AssetSelection.tag(TAG_PARTITIONS, "weekly")
+
+
+def downstream_job_name(app: AppSpec) -> str:
+    return f"{app.name}_downstream_weekly"
+
+
+def downstream_jobs(app: AppSpec) -> list[dg.UnresolvedAssetJobDefinition]:
+    """One job that builds a week of every weekly downstream asset of ``app`` (none without any)."""
+    if not any(entry.partitions == "weekly" for entry in app.downstream):
+        return []
+    return [dg.define_asset_job(downstream_job_name(app), selection=weekly_downstream_selection(app),
+                                description=f"Every weekly downstream asset of app {app.name}, for one week.")]
+
+
+def downstream_automation_sensors(app: AppSpec) -> list[dg.AutomationConditionSensorDefinition]:
+    """The sensor that evaluates the downstream assets' automation conditions, named after ``app``."""
+    if not app.downstream:
+        return []
+    selection = dg.AssetSelection.tag(TAG_DOWNSTREAM_OF, app.name)
+    return [dg.AutomationConditionSensorDefinition(
+        f"{app.name}_downstream_automation", target=selection, **sensor_settings(app),
+        description=f"Builds app {app.name}'s downstream assets once their inputs' partitions exist.")]
 
 
 def _input_key(app: AppSpec, value: str, mgdc_keys: Mapping[str, dg.AssetKey]) -> dg.AssetKey:
@@ -95,7 +146,9 @@ def result_metadata(result: Any) -> dict[str, Any]:
     """Row count, column schema, a preview and the counts in ``attrs`` of a DataFrame result."""
     if not isinstance(result, pd.DataFrame):
         return {}
-    columns = dg.TableSchema(columns=[dg.TableColumn(str(name), str(dtype)) for name, dtype in result.dtypes.items()])
+    descriptions = column_descriptions(result)
+    columns = dg.TableSchema(columns=[dg.TableColumn(str(name), str(dtype), description=descriptions.get(str(name)))
+                                      for name, dtype in result.dtypes.items()])
     counts = {f"counts/{key}": value for key, value in result.attrs.items() if isinstance(value, (int, float))}
     return {
         "dagster/row_count": len(result),

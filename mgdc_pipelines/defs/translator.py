@@ -66,7 +66,7 @@ class MgdcTranslator:
                 "mgdc/mode": dataset.mode.value,
                 "mgdc/scope_kind": dataset.scope.value,
             },
-            owners=[app.app.owner] if "@" in app.app.owner else [],
+            owners=app_owners(app),
             code_version=_code_version(data),
             metadata={
                 **dataset_table_metadata(schema, dataset),
@@ -103,3 +103,8 @@ def _code_version(data: MgdcTranslatorData) -> str:
     }
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
     return digest[:16]
+
+
+def app_owners(app: AppSpec) -> list[str]:
+    """The spec's ``app.owner`` as Dagster asset owners, when it is an e-mail address."""
+    return [app.app.owner] if "@" in app.app.owner else []

@@ -35,10 +35,18 @@ from collections.abc import Sequence
 import pandas as pd
 import pyarrow as pa
 
+from mgdc_pipelines.features.columns import described
 from mgdc_pipelines.features.identities import Frame, address_of, as_table, explode_recipients
 from mgdc_pipelines.features.messages import first_present, unique_messages
 
 EDGE_COLUMNS = ["day", "sender", "recipient", "channel", "weight"]
+EDGE_DESCRIPTIONS = {
+    "day": "The UTC day the messages were sent.",
+    "sender": "The sender's e-mail address (lower case).",
+    "recipient": "A recipient's e-mail address (lower case).",
+    "channel": "mail (Message_v1) or chat (TeamChat_v1).",
+    "weight": "How many distinct messages went from sender to recipient that day on that channel.",
+}
 MAIL_RECIPIENTS = ("toRecipients", "ccRecipients", "bccRecipients")
 CHAT_RECIPIENTS = ("ToRecipients",)
 MAIL_TIMES = ("sentDateTime", "receivedDateTime", "createdDateTime")
@@ -65,7 +73,7 @@ def collaboration_edges(messages: Frame | None = None, chats: Frame | None = Non
         raise ValueError("collaboration_edges needs messages (Message_v1), chats (TeamChat_v1) or both")
     edges = pd.concat(parts, ignore_index=True)
     edges.attrs = dict(sum((Counter(p.attrs) for p in parts), Counter()))
-    return edges
+    return described(edges, EDGE_DESCRIPTIONS)
 
 
 def _edges(

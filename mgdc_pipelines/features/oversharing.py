@@ -32,6 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mgdc_pipelines.features.columns import described
 from mgdc_pipelines.features.identities import Frame, as_table
 
 EVERYONE_CLAIM_NAMES = frozenset({"everyone", "everyone except external users"})
@@ -39,6 +40,19 @@ EVERYONE_LOGIN_MARKERS = ("spo-grid-all-users", "c:0(.s|true")
 EXTERNAL_TYPES = frozenset({"external", "externaluser", "b2buser", "guest"})
 COUNT_COLUMNS = ["items_shared", "items_everyone", "items_anonymous_links", "items_external_users", "overshared_items"]
 REPORT_COLUMNS = ["site_id", "url", "title", "is_onedrive", "snapshot", *COUNT_COLUMNS, "external_recipients"]
+REPORT_DESCRIPTIONS = {
+    "site_id": "The SharePoint site's id (SiteId).",
+    "url": "The site's URL.",
+    "title": "The site's title.",
+    "is_onedrive": "Whether the site is a user's OneDrive.",
+    "snapshot": "The SharePoint snapshot date the permissions come from.",
+    "items_shared": "Distinct items with at least one sharing grant.",
+    "items_everyone": "Items shared with Everyone or Everyone except external users.",
+    "items_anonymous_links": "Items with an anonymous (anyone with the link) sharing link.",
+    "items_external_users": "Items shared with people outside the organization.",
+    "overshared_items": "Items shared with everyone, by anonymous link or externally.",
+    "external_recipients": "Distinct external people items of the site are shared with.",
+}
 
 
 def oversharing_report(sites: Frame, permissions: Frame) -> pd.DataFrame:
@@ -61,7 +75,7 @@ def oversharing_report(sites: Frame, permissions: Frame) -> pd.DataFrame:
         report[column] = report[column].astype("int64")
     report = report.sort_values(["overshared_items", "site_id"], ascending=[False, True]).reset_index(drop=True)
     report.attrs = {"permission_rows": grants.num_rows, "sites_with_sharing": len(report)}
-    return report[REPORT_COLUMNS]
+    return described(report[REPORT_COLUMNS], REPORT_DESCRIPTIONS)
 
 
 def _latest(table: pa.Table, site_column: str) -> pa.Table:

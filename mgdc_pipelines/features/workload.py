@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mgdc_pipelines.features.collaboration import MAIL_TIMES, message_edges
+from mgdc_pipelines.features.columns import described
 from mgdc_pipelines.features.identities import Frame, address_of, as_table
 from mgdc_pipelines.features.messages import first_present, unique_messages
 from mgdc_pipelines.features.timezones import to_iana, user_time_zones
@@ -42,6 +43,16 @@ FEATURE_COLUMNS = [
     "manager_one_on_one_hours",
     "network_size",
 ]
+FEATURE_DESCRIPTIONS = {
+    "week": "The Sunday (UTC midnight) the week starts on.",
+    "address": "The user's e-mail address (lower case).",
+    "mails_sent": "Distinct mails the user sent that week.",
+    "after_hours_share": "Share of those mails sent outside 08:00-18:00 or on a weekend, in the user's own time zone.",
+    "meeting_hours": "Hours of meetings with at least one other attendee.",
+    "meetings": "Meetings with at least one other attendee.",
+    "manager_one_on_one_hours": "Hours of meetings with the user's manager as the only other attendee.",
+    "network_size": "Distinct people the user exchanged mail or chat with that week.",
+}
 
 
 def week_of(moments: pd.Series, first_day: int = SUNDAY) -> pd.Series:
@@ -157,7 +168,7 @@ def weekly_user_features(
         **{f"calendar/{k}": v for k, v in meetings.attrs.items()},
         **{f"time_zone/{k}": v for k, v in zones.attrs.items()},
     }
-    return features
+    return described(features, FEATURE_DESCRIPTIONS)
 
 
 # -- internals ---------------------------------------------------------------------------------

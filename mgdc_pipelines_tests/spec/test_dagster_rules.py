@@ -12,8 +12,6 @@ from mgdc_pipelines.spec import SpecError, parse_spec
 from mgdc_pipelines_tests.spec.test_hardening import spec_text
 
 PACKAGE = Path(mgdc_pipelines.__file__).parent
-# runner.py belongs to the demo's rewrite (issue 13); it is the one module still reaching into Dagster.
-NOT_YET_PUBLIC = {"runner.py"}
 
 
 def problems_of(text: str) -> list[str]:
@@ -60,6 +58,4 @@ def private_dagster_imports(path: Path) -> list[str]:
 
 def test_the_package_uses_public_dagster_apis_only():
     offenders = {str(path.relative_to(PACKAGE)): private_dagster_imports(path) for path in PACKAGE.rglob("*.py")}
-    offenders = {name: modules for name, modules in offenders.items() if modules and name not in NOT_YET_PUBLIC}
-    assert offenders == {}
-    assert private_dagster_imports(PACKAGE / "spec" / "validation.py") == []
+    assert {name: modules for name, modules in offenders.items() if modules} == {}

@@ -16,7 +16,13 @@ from __future__ import annotations
 
 import dagster as dg
 
-from mgdc_pipelines.defs.downstream import downstream_asset_key, weekly_partitions
+from mgdc_pipelines.defs.downstream import (
+    downstream_asset_key,
+    downstream_automation,
+    downstream_tags,
+    weekly_partitions,
+)
+from mgdc_pipelines.defs.translator import app_owners
 from mgdc_pipelines.examples.collaboration.personas import (
     DEFAULT_MIN_SILHOUETTE,
     SILHOUETTE_CHECK,
@@ -44,6 +50,10 @@ def collaboration_example(app: AppSpec, *, min_silhouette: float = DEFAULT_MIN_S
         partitions_def=weekly_partitions(app),
         min_silhouette=min_silhouette,
         group_name=app.dagster.group_name or app.name,
+        # Like the spec's own downstream assets: in the app's weekly job, built by its automation.
+        owners=app_owners(app),
+        tags=downstream_tags(app, "weekly"),
+        automation_condition=downstream_automation(),
     )
     return dg.Definitions(assets=[personas])
 

@@ -106,6 +106,9 @@ def persona_asset(
     partitions_def: dg.PartitionsDefinition | None,
     min_silhouette: float = DEFAULT_MIN_SILHOUETTE,
     group_name: str | None = None,
+    owners: list[str] | None = None,
+    tags: dict[str, str] | None = None,
+    automation_condition: dg.AutomationCondition | None = None,
 ) -> dg.AssetsDefinition:
     """A weekly persona model over the `features_key` asset (`weekly_user_features`), with its check."""
 
@@ -114,6 +117,9 @@ def persona_asset(
         ins={"features": dg.AssetIn(features_key)},
         partitions_def=partitions_def,
         group_name=group_name,
+        owners=owners,
+        tags=tags,
+        automation_condition=automation_condition,
         kinds={"scikitlearn"},
         check_specs=[dg.AssetCheckSpec(SILHOUETTE_CHECK, asset=key, description=f"silhouette ≥ {min_silhouette}")],
         description="Collaboration personas: k-means over users' weekly workload features.",
