@@ -1,7 +1,7 @@
-"""The ``mgdc-pipelines`` command.
+"""mgdc-pipelines: check a spec, copy the demo, manage consent and read the audit log.
 
     mgdc-pipelines validate [--spec PATH]        check a spec; exit 0, or 1 listing every problem
-    mgdc-pipelines datasets                      list the MGDC datasets the catalog knows
+    mgdc-pipelines datasets [--json]             list the MGDC datasets the catalog knows
     mgdc-pipelines demo [--spec PATH] [--days N] copy the last complete week (or N days) × every scope
     mgdc-pipelines tenant groups [--spec PATH]   the synthetic tenant's groups and their ids
 
@@ -11,16 +11,17 @@
                                         [--out F] [--deny-group ID ...] [--lift SUSPENSION ...]
                                         sign the decision and record it in the app's audit log
     mgdc-pipelines consent record --spec PATH [--authorization F]   record a decision signed elsewhere
-    mgdc-pipelines consent status [--spec PATH]    exit 0 only when approved for exactly this spec
-    mgdc-pipelines audit [--spec PATH] [--since YYYY-MM-DD]         who accessed what
+    mgdc-pipelines consent status [--spec PATH] [--json]    exit 0 only when approved for this spec
+    mgdc-pipelines audit [--spec PATH] [--since YYYY-MM-DD] [--json]   who accessed what
     mgdc-pipelines audit verify [--spec PATH]      check the whole hash chain (and its anchor)
     mgdc-pipelines graph-emulator [--port P] [--users N] [--seed S] [--page-size K] [--latency-ms L]
                                         HTTPS Graph + Entra ID emulator of the synthetic tenant
+    mgdc-pipelines --version
 
-Without ``--spec``, ``$MGDC_SPEC`` or else the bundled demo spec is used (``approve``/``deny``:
-only an explicit ``--spec``, which names where the authorization and the audit log are).
-Which admin keys are trusted is the deployment's setting, ``MGDC_TRUSTED_ADMIN_KEYS``; with
-``DAGSTER_HOME`` set, the audit log is checked against its anchor in that Dagster instance.
+Without --spec, $MGDC_SPEC or else the bundled demo spec is used (approve and deny: only an
+explicit --spec, which names where the authorization and the audit log are). Which admin keys are
+trusted is the deployment's setting, MGDC_TRUSTED_ADMIN_KEYS; with DAGSTER_HOME set, the audit log
+is checked against its anchor in that Dagster instance. Every command has --help, with examples.
 """
 
 from __future__ import annotations
@@ -29,19 +30,29 @@ import argparse
 import datetime as dt
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
 from mgdc_pipelines.consent.errors import ConsentError
 from mgdc_pipelines.launch.local_dagster import LocalDagsterError
 from mgdc_pipelines.spec import AppSpec, SpecError, default_spec_path, load_spec
+from mgdc_pipelines.version import __version__
 
 DEFAULT_DAGSTER_HOME = ".dagster_home"
+_HELP_WIDTH = 79
+_ENVIRONMENT = """\
+environment:
+  MGDC_SPEC                the spec used without --spec (default: the demo spec)
+  MGDC_TRUSTED_ADMIN_KEYS  the admin public keys trusted to approve apps
+  MGDC_DEMO_MODE=1         also trust the bundled demo admin key (for make demo)
+  DAGSTER_HOME             the Dagster instance anchoring the audit log
+  MGDC_DEBUG=1             print the traceback of an internal error"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command: exit 0, 1 for a bad spec or a consent refusal (the problem on stderr), or
-    2 for a bug, reported in one line; ``MGDC_DEBUG=1`` adds the traceback.
+    2 for a bug, reported in one line; `MGDC_DEBUG=1` adds the traceback.
 
     >>> main(["validate", "--spec", "/nonexistent/mgdc.yaml"])
     1
@@ -69,44 +80,115 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mgdc-pipelines", description=__doc__.split("\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="mgdc-pipelines",
+        description="Declarative, consent-governed Microsoft Graph Data Connect pipelines on Dagster.",
+        epilog=_examples(
+            "mgdc-pipelines validate --spec my-app.yaml",
+            "MGDC_DEMO_MODE=1 mgdc-pipelines demo --days 3",
+            "mgdc-pipelines consent status --spec my-app.yaml --json",
+            "mgdc-pipelines audit --spec my-app.yaml --since 2026-11-20",
+        ) + "\n\n" + _ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    validate = commands.add_parser("validate", help="check a spec file")
+    validate = _command(commands, "validate", "check a spec file; exit 0, or 1 listing every problem",
+                        "mgdc-pipelines validate", "mgdc-pipelines validate --spec my-app.yaml")
     _add_spec_option(validate)
     validate.set_defaults(handler=_validate)
 
-    datasets = commands.add_parser("datasets", help="list the catalog's MGDC datasets")
-    datasets.set_defaults(handler=_datasets)
+    _add_datasets_command(commands)
 
-    demo = commands.add_parser("demo", help="copy the last closed days × every scope, then summarize")
+    demo = _command(commands, "demo", "copy the last complete week (or N days) × every scope, then summarize",
+                    "MGDC_DEMO_MODE=1 mgdc-pipelines demo", "MGDC_DEMO_MODE=1 mgdc-pipelines demo --days 3")
     _add_spec_option(demo)
     demo.add_argument("--days", type=int, default=None,
                       help="copy the last N closed UTC days (default: the last complete week)")
     demo.set_defaults(handler=_demo)
 
-    tenant = commands.add_parser("tenant", help="inspect the synthetic tenant of a spec")
-    tenant_commands = tenant.add_subparsers(dest="tenant_command", required=True)
-    groups = tenant_commands.add_parser("groups", help="list groups and their object ids")
+    tenant = _command(commands, "tenant", "inspect the synthetic tenant of a spec",
+                      "mgdc-pipelines tenant groups")
+    tenant_commands = tenant.add_subparsers(dest="tenant_command", required=True, metavar="COMMAND")
+    groups = _command(tenant_commands, "groups", "list the synthetic tenant's groups and their object ids",
+                      "mgdc-pipelines tenant groups", "mgdc-pipelines tenant groups --spec my-app.yaml")
     _add_spec_option(groups)
     groups.set_defaults(handler=_tenant_groups)
 
     _add_consent_commands(commands)
-    audit = commands.add_parser("audit", help="the app's audit log: who accessed what, under which grant")
-    _add_spec_option(audit)
-    audit.add_argument("--since", type=_utc_day, default=None,
-                       help="only events on or after this UTC day (YYYY-MM-DD)")
-    audit.set_defaults(handler=_audit)
-    audit_actions = audit.add_subparsers(dest="audit_command", required=False)
-    verify = audit_actions.add_parser("verify", help="verify the whole hash chain, and its anchor in the Dagster instance")
-    _add_spec_option(verify)
-    verify.set_defaults(handler=_audit_verify)
+    _add_audit_commands(commands)
     _add_graph_emulator_command(commands)
     return parser
 
 
+def _command(commands, name: str, summary: str, *examples: str, notes: str = "") -> argparse.ArgumentParser:
+    """A subcommand whose help starts with ``summary`` (then ``notes``, rewrapped) and ends with
+    its examples."""
+    paragraphs = [summary[0].upper() + summary[1:] + "."]
+    paragraphs += [textwrap.fill(" ".join(part.split()), _HELP_WIDTH) for part in notes.split("\n\n") if part.strip()]
+    return commands.add_parser(name, help=summary, description="\n\n".join(paragraphs), epilog=_examples(*examples),
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def _examples(*commands: str) -> str:
+    """An "examples:" block; a command's further lines (after a backslash) are indented more."""
+    return "examples:\n" + "\n".join("  " + command.replace("\n", "\n      ") for command in commands)
+
+
+def _add_json_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--json", action="store_true", help=f"print {what} as one JSON document (keys below)")
+
+
+def _add_datasets_command(commands) -> None:
+    from mgdc_pipelines.cli_json import COLUMN_KEYS, DATASET_KEYS, keys_help
+
+    datasets = _command(
+        commands, "datasets", "list the MGDC datasets the catalog knows",
+        "mgdc-pipelines datasets", "mgdc-pipelines datasets --json",
+        notes=f"""
+        One line per dataset: its name, category, how MGDC scopes it (user, group or none), how it is
+        filtered in time (range, snapshot or sharepoint) and its date-filter columns.
+
+        --json prints a list with one object per dataset, keys: {keys_help(DATASET_KEYS)};
+        columns and metadata_columns are lists of objects with keys: {keys_help(COLUMN_KEYS)}.""",
+    )
+    _add_json_option(datasets, "the datasets and their columns")
+    datasets.set_defaults(handler=_datasets)
+
+
+def _add_audit_commands(commands) -> None:
+    from mgdc_pipelines.cli_json import AUDIT_RECORD_KEYS, keys_help
+
+    audit = _command(
+        commands, "audit", "print the app's audit log: who accessed what, under which grant",
+        "mgdc-pipelines audit --spec my-app.yaml", "mgdc-pipelines audit --spec my-app.yaml --since 2026-11-20",
+        "mgdc-pipelines audit --spec my-app.yaml --json", "mgdc-pipelines audit verify --spec my-app.yaml",
+        notes=f"""
+        A table with one line per record; long cells are shortened and DETAIL is cut to keep lines
+        within 200 characters.
+
+        --json prints the records whole, as a list of objects in the log's order. Every record has
+        the keys {keys_help(AUDIT_RECORD_KEYS)}; each event adds its own fields (approved/denied:
+        approver, fingerprint, datasets, ...; partition_committed: dataset, partition, rows,
+        columns, scope, destination, ...).""",
+    )
+    _add_spec_option(audit)
+    audit.add_argument("--since", type=_utc_day, default=None,
+                       help="only events on or after this UTC day (YYYY-MM-DD)")
+    _add_json_option(audit, "the records, untruncated,")
+    audit.set_defaults(handler=_audit)
+    audit_actions = audit.add_subparsers(dest="audit_command", required=False, metavar="COMMAND")
+    verify = _command(audit_actions, "verify", "verify the whole hash chain, and its anchor in the Dagster instance",
+                      "mgdc-pipelines audit verify --spec my-app.yaml",
+                      "DAGSTER_HOME=/srv/dagster mgdc-pipelines audit verify --spec my-app.yaml")
+    _add_spec_option(verify)
+    verify.set_defaults(handler=_audit_verify)
+
+
 def _add_graph_emulator_command(commands) -> None:
-    emulator = commands.add_parser("graph-emulator", help="serve the synthetic tenant as Microsoft Graph over HTTPS")
+    emulator = _command(commands, "graph-emulator", "serve the synthetic tenant as Microsoft Graph over HTTPS",
+                        "mgdc-pipelines graph-emulator", "mgdc-pipelines graph-emulator --port 0 --users 40 --latency-ms 20")
     emulator.add_argument("--port", type=int, default=8443, help="port on 127.0.0.1 (0: any free one; default 8443)")
     emulator.add_argument("--users", type=int, default=120, help="employee accounts in the synthetic tenant")
     emulator.add_argument("--seed", type=int, default=42, help="the synthetic tenant's seed")
@@ -116,16 +198,21 @@ def _add_graph_emulator_command(commands) -> None:
 
 
 def _add_consent_commands(commands) -> None:
-    consent = commands.add_parser("consent", help="app registration and admin authorization")
-    actions = consent.add_subparsers(dest="consent_command", required=True)
+    consent = _command(commands, "consent", "register the app and record an admin's authorization",
+                       "mgdc-pipelines consent request --spec my-app.yaml",
+                       "mgdc-pipelines consent status --spec my-app.yaml")
+    actions = consent.add_subparsers(dest="consent_command", required=True, metavar="COMMAND")
 
-    request = actions.add_parser("request", help="print the registration an admin approves; save it")
+    request = _command(actions, "request", "print the registration an admin approves, and save it",
+                       "mgdc-pipelines consent request --spec my-app.yaml",
+                       "mgdc-pipelines consent request --spec my-app.yaml --out my-app.reg.json")
     _add_spec_option(request)
     request.add_argument("--out", type=Path, default=None,
                          help="registration file (default ./<app>.registration.json)")
     request.set_defaults(handler=_consent_request)
 
-    keygen = actions.add_parser("keygen", help="create an admin's Ed25519 key pair (never overwrites)")
+    keygen = _command(actions, "keygen", "create an admin's Ed25519 key pair (never overwrites a file)",
+                      "mgdc-pipelines consent keygen --out-private ~/admin.key --out-public admin.pub")
     keygen.add_argument("--out-private", type=Path, required=True, help="private key file (mode 0600)")
     keygen.add_argument("--out-public", type=Path, required=True,
                         help="public key file (the operator lists it in MGDC_TRUSTED_ADMIN_KEYS)")
@@ -134,20 +221,53 @@ def _add_consent_commands(commands) -> None:
     for action, decision in (("approve", "approved"), ("deny", "denied")):
         _add_decision_command(actions, action, decision)
 
-    record = actions.add_parser("record", help="record a decision signed elsewhere in the app's audit log")
+    record = _command(actions, "record", "record a decision signed elsewhere in the app's audit log",
+                      "mgdc-pipelines consent record --spec my-app.yaml --authorization auth.json")
     record.add_argument("--spec", type=Path, required=True, help="the app's spec")
     record.add_argument("--authorization", type=Path, default=None,
                         help="the signed authorization (default: the spec's consent.authorization); "
                         "copied there when it is elsewhere")
     record.set_defaults(handler=_consent_record)
+    _add_status_command(actions)
 
-    status = actions.add_parser("status", help="the app's consent state; exit 0 only when approved")
+
+def _add_status_command(actions) -> None:
+    from mgdc_pipelines.cli_json import (
+        AUTHORIZATION_KEYS,
+        DATASET_STATUS_KEYS,
+        STATUS_KEYS,
+        SUSPENSION_KEYS,
+        keys_help,
+    )
+
+    status = _command(
+        actions, "status", "show the app's consent state; exit 0 only when approved for exactly this spec",
+        "mgdc-pipelines consent status --spec my-app.yaml", "mgdc-pipelines consent status --json | jq -r .state",
+        notes=f"""
+        States: pending, approved, denied, expired, update_available (the spec changed since the
+        approval: runs continue under the grant for what it covers), suspended.
+
+        --json prints one object, keys: {keys_help(STATUS_KEYS)}; authorization is null or has
+        the keys {keys_help(AUTHORIZATION_KEYS)}; suspension is null or has the keys
+        {keys_help(SUSPENSION_KEYS)}; datasets is a list of objects with the keys
+        {keys_help(DATASET_STATUS_KEYS)}.""",
+    )
     _add_spec_option(status)
+    _add_json_option(status, "the state")
     status.set_defaults(handler=_consent_status)
 
 
 def _add_decision_command(actions, action: str, decision: str) -> None:
-    parser = actions.add_parser(action, help=f"{action} a registration; write the signed authorization")
+    examples = {
+        "approve": ("mgdc-pipelines consent approve --registration my-app.registration.json \\\n"
+                    "--approver admin@contoso.com --key ~/.mgdc/admin.key --spec my-app.yaml",
+                    "mgdc-pipelines consent approve --registration my-app.registration.json \\\n"
+                    "--approver admin@contoso.com --key ~/.mgdc/admin.key --spec my-app.yaml \\\n"
+                    "--deny-group GROUP_ID --lift SUSPENSION_ID"),
+        "deny": ("mgdc-pipelines consent deny --registration my-app.registration.json \\\n"
+                 "--approver admin@contoso.com --key ~/.mgdc/admin.key --spec my-app.yaml",),
+    }[action]
+    parser = _command(actions, action, f"{action} a registration and write the signed authorization", *examples)
     parser.add_argument("--registration", type=Path, required=True, help="file from `consent request`")
     parser.add_argument("--approver", required=True, help="the admin's email; not the app owner")
     parser.add_argument("--key", type=Path, required=True, help="the admin's private key file")
@@ -180,10 +300,16 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _datasets(_: argparse.Namespace) -> int:
+def _datasets(args: argparse.Namespace) -> int:
     from mgdc_pipelines.catalog import list_datasets
+    from mgdc_pipelines.cli_json import dataset_document, dumps
 
-    for ds in list_datasets():
+    datasets = list_datasets()
+    if args.json:
+        print(dumps([dataset_document(ds) for ds in datasets]))
+        return 0
+    print(f"{'DATASET':<42} {'CATEGORY':<10} {'SCOPE':<6} {'MODE':<10} DATE FILTER COLUMNS")
+    for ds in datasets:
         filters = ", ".join(ds.date_filter_columns) or "-"
         print(f"{ds.name:<42} {ds.category.value:<10} {ds.scope.value:<6} {ds.mode.value:<10} {filters}")
     return 0
@@ -375,7 +501,12 @@ def _consent_status(args: argparse.Namespace) -> int:
 
     spec = load_spec(_spec_path(args), import_code=False)
     status = consent_status(spec, anchor=_cli_anchor())
-    print(describe_status(spec.name, status))
+    if args.json:
+        from mgdc_pipelines.cli_json import dumps, status_document
+
+        print(dumps(status_document(spec.name, status)))
+    else:
+        print(describe_status(spec.name, status))
     return 0 if status.approved else 1
 
 
@@ -383,7 +514,13 @@ def _audit(args: argparse.Namespace) -> int:
     from mgdc_pipelines.consent.audit_report import access_report
 
     store = _store(load_spec(_spec_path(args), import_code=False))
-    print(access_report(store.audit.entries(since=args.since)))
+    entries = store.audit.entries(since=args.since)
+    if args.json:
+        from mgdc_pipelines.cli_json import dumps
+
+        print(dumps(entries))
+    else:
+        print(access_report(entries))
     return 0
 
 

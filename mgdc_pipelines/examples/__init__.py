@@ -1,1 +1,1 @@
-"""Example projects built on MGDC assets; ``collaboration`` ships with the demo (``make demo``)."""
+"""Example projects built on MGDC assets; `collaboration` ships with the demo (`make demo`)."""

@@ -1,13 +1,13 @@
 """Features over MGDC datasets, for analytics and ML: plain functions on Arrow tables or pandas.
 
 They work on clear or hashed identities (people are keyed by normalized address) and count what
-they collapse or leave out in the result's ``attrs``.
+they collapse or leave out in the result's `attrs`.
 
-* :func:`collaboration_edges` (and :func:`message_edges`, :func:`chat_edges`): who writes to
+* `collaboration_edges()` (and `message_edges()`, `chat_edges()`): who writes to
   whom, per day, from Message_v1 and TeamChat_v1, deduplicated across mailboxes;
-* :func:`weekly_user_features`: meeting hours, after-hours mail in each user's own time zone,
+* `weekly_user_features()`: meeting hours, after-hours mail in each user's own time zone,
   network size and manager 1:1 time, per user and week;
-* :func:`oversharing_report`: SharePoint items shared with everyone, by anonymous link or with
+* `oversharing_report()`: SharePoint items shared with everyone, by anonymous link or with
   external users, per site.
 
 >>> from mgdc_pipelines.features import FEATURE_COLUMNS

@@ -1,13 +1,13 @@
 """Who works with whom: weighted collaboration edges from mail (Message_v1) and Teams chats (TeamChat_v1).
 
-An edge is ``sender → recipient`` on a UTC day, weighted by the number of distinct messages the
+An edge is `sender → recipient` on a UTC day, weighted by the number of distinct messages the
 sender addressed to that recipient that day (To, Cc and Bcc alike; someone in both To and Cc
 counts once). Copies of a message in several mailboxes (or scopes) count once: rows are first
 collapsed on the internet message id. People are keyed by normalized address, so hashed and
-clear identities both work (see :mod:`mgdc_pipelines.features.identities`).
+clear identities both work (see `mgdc_pipelines.features.identities`).
 
-What was collapsed or left out is counted in ``edges.attrs`` (``rows``, ``duplicate_copies``,
-``without_message_id``, ``self_addressed``, ``missing_address``).
+What was collapsed or left out is counted in `edges.attrs` (`rows`, `duplicate_copies`,
+`without_message_id`, `self_addressed`, `missing_address`).
 
 >>> import datetime as dt
 >>> import pyarrow as pa
@@ -54,17 +54,18 @@ CHAT_TIMES = ("SentDateTime", "CreatedDateTime", "ReceivedDateTime")
 
 
 def message_edges(messages: Frame, *, recipient_columns: Sequence[str] = MAIL_RECIPIENTS) -> pd.DataFrame:
-    """Daily sender → recipient edges of Message_v1 (or SentItem_v1) rows, channel ``mail``."""
+    """Daily sender → recipient edges of Message_v1 (or SentItem_v1) rows, channel `mail`."""
     return _edges(messages, "internetMessageId", "sender", MAIL_TIMES, recipient_columns, "mail")
 
 
 def chat_edges(chats: Frame, *, recipient_columns: Sequence[str] = CHAT_RECIPIENTS) -> pd.DataFrame:
-    """Daily sender → recipient edges of TeamChat_v1 rows, channel ``chat``."""
+    """Daily sender → recipient edges of TeamChat_v1 rows, channel `chat`."""
     return _edges(chats, "InternetMessageId", "Sender", CHAT_TIMES, recipient_columns, "chat")
 
 
 def collaboration_edges(messages: Frame | None = None, chats: Frame | None = None) -> pd.DataFrame:
-    """Mail and chat edges together (either may be omitted), one row per (day, sender, recipient, channel)."""
+    """Who writes to whom: mail and chat edges together (either input may be omitted), one row per
+    day, sender, recipient and channel, weighted by the number of distinct messages."""
     parts = [message_edges(messages)] if messages is not None else []
     if chats is not None:
         parts.append(chat_edges(chats))

@@ -1,6 +1,6 @@
 """What each column of a feature table holds, carried on the DataFrame itself.
 
-A function that returns a DataFrame describes its columns in ``frame.attrs["column_descriptions"]``
+A function that returns a DataFrame describes its columns in `frame.attrs["column_descriptions"]`
 (plain pandas: nothing of ours is needed to follow the convention); the downstream asset puts
 them in the column schema the Dagster UI shows.
 
@@ -20,12 +20,12 @@ COLUMN_DESCRIPTIONS = "column_descriptions"
 
 
 def described(frame: pd.DataFrame, descriptions: Mapping[str, str]) -> pd.DataFrame:
-    """``frame`` with the descriptions of its columns in its ``attrs`` (returned for chaining)."""
+    """`frame` with the descriptions of its columns in its `attrs` (returned for chaining)."""
     frame.attrs[COLUMN_DESCRIPTIONS] = {str(c): descriptions[c] for c in frame.columns if c in descriptions}
     return frame
 
 
 def column_descriptions(frame: pd.DataFrame) -> dict[str, str]:
-    """The descriptions ``frame`` carries (none: an empty dict)."""
+    """The descriptions `frame` carries (none: an empty dict)."""
     descriptions = frame.attrs.get(COLUMN_DESCRIPTIONS)
     return dict(descriptions) if isinstance(descriptions, Mapping) else {}

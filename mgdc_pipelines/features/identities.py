@@ -1,13 +1,13 @@
 """People as feature keys: addresses taken out of MGDC's nested recipient structs.
 
 Every feature keys a person by the normalized address of their mailbox (stripped, lower-cased),
-the same normalization the ``hash`` transform applies before hashing
-(:func:`mgdc_pipelines.consent.transforms.normalize_address`). So a column hashed by consent
+the same normalization the `hash` transform applies before hashing
+(`mgdc_pipelines.consent.transforms.normalize_address()`). So a column hashed by consent
 (64 hex characters, already lower-case) and a clear one go through the same code, and a hashed
-``sender`` still joins a hashed User_v1 ``mail``.
+`sender` still joins a hashed User_v1 `mail`.
 
-Inputs may be a ``pyarrow.Table`` (what the loader gives an unannotated input) or a
-``pandas.DataFrame`` (also with Arrow-typed nested columns, as the loader makes them).
+Inputs may be a `pyarrow.Table` (what the loader gives an unannotated input) or a
+`pandas.DataFrame` (also with Arrow-typed nested columns, as the loader makes them).
 
 >>> import pyarrow as pa
 >>> recipient = pa.struct([("emailAddress", pa.struct([("name", pa.string()), ("address", pa.string())]))])
@@ -29,7 +29,7 @@ Frame = pa.Table | pd.DataFrame
 
 
 def as_table(data: Frame, columns: list[str] | None = None) -> pa.Table:
-    """``data`` as an Arrow table (only ``columns``, if given); a missing column is a clear error."""
+    """`data` as an Arrow table (only `columns`, if given); a missing column is a clear error."""
     table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
     if columns is None:
         return table
@@ -43,7 +43,7 @@ def as_table(data: Frame, columns: list[str] | None = None) -> pa.Table:
 
 
 def normalize(addresses: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
-    """Strip and lower-case, as the ``hash`` transform does (a hash is left as it is); '' → null."""
+    """Strip and lower-case, as the `hash` transform does (a hash is left as it is); '' → null."""
     cleaned = pc.utf8_lower(pc.utf8_trim_whitespace(addresses))
     return pc.if_else(pc.equal(cleaned, ""), pa.scalar(None, pa.string()), cleaned)
 
@@ -62,7 +62,7 @@ def address_of(recipients: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedA
 
 
 def explode_recipients(table: pa.Table, list_column: str) -> tuple[pa.Array, pa.Array]:
-    """(row index, normalized address) for every recipient in the list column ``list_column``."""
+    """(row index, normalized address) for every recipient in the list column `list_column`."""
     lists = table.column(list_column).combine_chunks()
     parents = pc.list_parent_indices(lists)
     return parents, address_of(pc.list_flatten(lists))

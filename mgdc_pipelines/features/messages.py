@@ -1,7 +1,7 @@
 """One row per message: MGDC's per-mailbox copies collapsed on the internet message id.
 
 Message_v1 and TeamChat_v1 hold one row per message *per mailbox* (and, read across scopes, per
-scope too), so any count of messages first keeps one copy per ``internetMessageId``. Copies
+scope too), so any count of messages first keeps one copy per `internetMessageId`. Copies
 without an id cannot be matched: they are kept, and counted.
 
 >>> import pyarrow as pa
@@ -31,7 +31,7 @@ def unique_messages(table: pa.Table, id_column: str) -> tuple[pa.Table, dict[str
 
 
 def first_present(table: pa.Table, candidates: tuple[str, ...], what: str) -> str:
-    """The first of ``candidates`` the table has, or an error listing them."""
+    """The first of `candidates` the table has, or an error listing them."""
     for name in candidates:
         if name in table.column_names:
             return name

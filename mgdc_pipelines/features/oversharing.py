@@ -1,18 +1,18 @@
 """SharePoint oversharing, per site: items shared with everyone, by anonymous link, or with external users.
 
 From SharePointSites_v1 and SharePointPermissions_v1 (one row per item × role × link or scope).
-For each site, the latest snapshot in the input is used and ``Deleted`` rows are ignored. An
-item (``SiteId`` + ``UniqueId``, else ``ItemURL``) is counted once per kind:
+For each site, the latest snapshot in the input is used and `Deleted` rows are ignored. An
+item (`SiteId` + `UniqueId`, else `ItemURL`) is counted once per kind:
 
-* ``items_everyone``: granted to an everyone claim ("Everyone", "Everyone except external
-  users") or shared with an organization-wide link (``LinkScope`` ``Organization``);
-* ``items_anonymous_links``: an ``Anyone`` link (no sign-in needed);
-* ``items_external_users``: granted to a guest or external person (``Type`` ``External``, or
-  ``TypeV2`` ``ExternalUser``/``B2BUser``/``Guest``).
+* `items_everyone`: granted to an everyone claim ("Everyone", "Everyone except external
+  users") or shared with an organization-wide link (`LinkScope` `Organization`);
+* `items_anonymous_links`: an `Anyone` link (no sign-in needed);
+* `items_external_users`: granted to a guest or external person (`Type` `External`, or
+  `TypeV2` `ExternalUser`/`B2BUser`/`Guest`).
 
-If consent hashed ``SharedWith``, the everyone claims lose their names, so only
-organization-wide links count as ``everyone``; anonymous links and external users still count
-(``Type``/``TypeV2``/``LinkScope`` are never hashed).
+If consent hashed `SharedWith`, the everyone claims lose their names, so only
+organization-wide links count as `everyone`; anonymous links and external users still count
+(`Type`/`TypeV2`/`LinkScope` are never hashed).
 
 >>> import datetime as dt
 >>> import pyarrow as pa
@@ -56,7 +56,9 @@ REPORT_DESCRIPTIONS = {
 
 
 def oversharing_report(sites: Frame, permissions: Frame) -> pd.DataFrame:
-    """One row per site with sharing, most overshared first: :data:`REPORT_COLUMNS`."""
+    """One row per site with sharing, most overshared first: the site (id, URL, title, OneDrive or
+    not, snapshot day), its shared items and how many are shared with everyone, by anonymous link
+    or with external users, and its external recipients (`REPORT_COLUMNS`)."""
     grants = _latest(as_table(permissions), "SiteId")
     items = _classified_items(grants)
     per_site = items.groupby("site_id").agg(
@@ -77,7 +79,7 @@ def oversharing_report(sites: Frame, permissions: Frame) -> pd.DataFrame:
 
 
 def _latest(table: pa.Table, site_column: str) -> pa.Table:
-    """Each site's rows of its latest snapshot in the input, without ``Deleted`` rows."""
+    """Each site's rows of its latest snapshot in the input, without `Deleted` rows."""
     if "Operation" in table.column_names:
         table = table.filter(pc.invert(pc.fill_null(pc.equal(table.column("Operation"), "Deleted"), False)))
     if "SnapshotDate" not in table.column_names or table.num_rows == 0:

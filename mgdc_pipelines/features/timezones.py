@@ -1,15 +1,15 @@
 """Each user's own time zone, for local-time features such as after-hours mail.
 
-User_v1 has no time-zone column (that lives in MailboxSettings_v0's ``timeZone``, which the
+User_v1 has no time-zone column (that lives in MailboxSettings_v0's `timeZone`, which the
 catalog does not carry yet), so the zone is resolved, in this order, from:
 
-1. a ``timeZone`` column if the table has one (joined from mailbox settings, or added by
-   you), as an IANA name (``Europe/London``) or a Windows name (``GMT Standard Time``);
-2. the user's location in User_v1: ``usageLocation`` (ISO country) with ``state`` for
-   countries that span several zones (US, CA, AU, BR, MX, RU), via :data:`LOCATION_TIME_ZONES`;
-3. ``default`` (UTC unless given).
+1. a `timeZone` column if the table has one (joined from mailbox settings, or added by
+   you), as an IANA name (`Europe/London`) or a Windows name (`GMT Standard Time`);
+2. the user's location in User_v1: `usageLocation` (ISO country) with `state` for
+   countries that span several zones (US, CA, AU, BR, MX, RU), via `LOCATION_TIME_ZONES`;
+3. `default` (UTC unless given).
 
-Which rule decided is in the ``time_zone_source`` column; the counts are in ``attrs``.
+Which rule decided is in the `time_zone_source` column; the counts are in `attrs`.
 
 >>> import pyarrow as pa
 >>> users = pa.table({"id": ["u1", "u2", "u3"], "mail": ["a@x.com", "b@x.com", "c@x.com"],
@@ -95,7 +95,7 @@ ZONE_COLUMNS = ["user_id", "address", "time_zone", "time_zone_source"]
 
 @functools.cache
 def to_iana(name: str | None) -> str | None:
-    """An IANA zone name for an IANA or Windows name; ``None`` if it is neither."""
+    """An IANA zone name for an IANA or Windows name; `None` if it is neither."""
     if not name:
         return None
     if name in WINDOWS_TO_IANA:
@@ -108,7 +108,7 @@ def to_iana(name: str | None) -> str | None:
 
 
 def location_time_zone(usage_location: str | None, state: str | None) -> str | None:
-    """The zone of a (country, state) from :data:`LOCATION_TIME_ZONES`, or ``None``."""
+    """The zone of a (country, state) from `LOCATION_TIME_ZONES`, or `None`."""
     if not usage_location:
         return None
     country = usage_location.upper()
@@ -116,7 +116,7 @@ def location_time_zone(usage_location: str | None, state: str | None) -> str | N
 
 
 def user_time_zones(users: Frame, *, default: str = "UTC") -> pd.DataFrame:
-    """One row per user (User_v1 ``id``): address (``mail``, else UPN), IANA time zone, its source."""
+    """One row per user (User_v1 `id`): address (`mail`, else UPN), IANA time zone, its source."""
     if to_iana(default) is None:
         raise ValueError(f"default time zone {default!r} is neither an IANA nor a Windows time-zone name")
     table = as_table(users)

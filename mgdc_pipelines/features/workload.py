@@ -1,12 +1,12 @@
 """Per-user weekly workload features: meeting hours, after-hours mail, network size, manager 1:1 time.
 
-Sources: Message_v1 (mail sent), CalendarView_v0 (meetings in each user's calendar, ``puser`` is
-the calendar's owner), User_v1 (addresses and time zones, :mod:`~mgdc_pipelines.features.timezones`),
-Manager_v0 (``puser`` is the user, ``mail`` their manager) and the collaboration edges
-(:mod:`~mgdc_pipelines.features.collaboration`). People are keyed by normalized address, hashed
-or clear; calendars are matched to people through User_v1 ``id`` = ``puser``.
+Sources: Message_v1 (mail sent), CalendarView_v0 (meetings in each user's calendar, `puser` is
+the calendar's owner), User_v1 (addresses and time zones, `mgdc_pipelines.features.timezones`),
+Manager_v0 (`puser` is the user, `mail` their manager) and the collaboration edges
+(`mgdc_pipelines.features.collaboration`). People are keyed by normalized address, hashed
+or clear; calendars are matched to people through User_v1 `id` = `puser`.
 
-Weeks start on Sunday 00:00 UTC, like Dagster's ``WeeklyPartitionsDefinition``.
+Weeks start on Sunday 00:00 UTC, like Dagster's `WeeklyPartitionsDefinition`.
 
 >>> import datetime as dt
 >>> import pyarrow as pa
@@ -66,8 +66,8 @@ def after_hours_mail(
 ) -> pd.DataFrame:
     """Per (week, sender): mails sent and the share sent outside working hours in the sender's own zone.
 
-    Only senders found in ``zones`` (:func:`user_time_zones`) are counted (external senders have
-    no known zone); ``attrs["unknown_sender_messages"]`` says how many messages that left out.
+    Only senders found in `zones` (`user_time_zones()`) are counted (external senders have
+    no known zone); `attrs["unknown_sender_messages"]` says how many messages that left out.
     """
     table = as_table(messages)
     time_column = first_present(table, ("sentDateTime", *MAIL_TIMES), "send time")
@@ -98,7 +98,7 @@ def meeting_load(calendar: Frame, zones: pd.DataFrame, managers: Frame | None = 
 
     A meeting counts when it is neither cancelled, all-day, shown as free nor declined by the
     owner; a manager 1:1 is a meeting whose participants are exactly the owner and their manager.
-    Calendars whose owner (``puser``) is not in ``zones`` are left out and counted.
+    Calendars whose owner (`puser`) is not in `zones` are left out and counted.
     """
     table = as_table(calendar)
     owners = zones[["user_id", "address"]].drop_duplicates("user_id")
@@ -144,10 +144,12 @@ def weekly_user_features(
     managers: Frame | None = None,
     edges: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per (week, user of User_v1 with any mail or meeting that week): :data:`FEATURE_COLUMNS`.
+    """One row per week and user (of User_v1) with any mail or meeting that week: mails sent, the share
+    sent after hours in the user's own time zone, meeting hours and meetings, 1:1 hours with their
+    manager, and network size (`FEATURE_COLUMNS`).
 
-    ``edges`` (mail and chat, from :func:`~mgdc_pipelines.features.collaboration.collaboration_edges`)
-    defaults to the mail edges of ``messages``. Counts of what was left out are in ``attrs``.
+    `edges` (mail and chat, from `collaboration_edges()`)
+    defaults to the mail edges of `messages`. Counts of what was left out are in `attrs`.
     """
     zones = user_time_zones(users)
     mail = after_hours_mail(messages, zones)
@@ -200,7 +202,7 @@ def _events(table: pa.Table) -> pd.DataFrame:
 
 
 def _moments(column: pa.ChunkedArray) -> pd.Series:
-    """Graph ``dateTimeTimeZone`` structs → tz-aware UTC timestamps."""
+    """Graph `dateTimeTimeZone` structs → tz-aware UTC timestamps."""
     wall = pd.to_datetime(pc.struct_field(column, "dateTime").to_pandas(), format="ISO8601")
     zones = pc.struct_field(column, "timeZone").to_pandas().fillna("UTC")
     result = pd.Series(pd.NaT, index=wall.index, dtype="datetime64[us, UTC]")
@@ -224,7 +226,7 @@ def _participants(table: pa.Table) -> list[frozenset]:
 
 
 def _manager_addresses(managers: Frame | None, owners: pd.DataFrame) -> dict[str, str]:
-    """user id → manager's normalized address, from Manager_v0 (``puser`` = the user, ``mail`` = the manager)."""
+    """user id → manager's normalized address, from Manager_v0 (`puser` = the user, `mail` = the manager)."""
     if managers is None:
         return {}
     table = as_table(managers, ["puser", "mail"])

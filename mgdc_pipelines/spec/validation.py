@@ -7,7 +7,7 @@ spec in one run.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from mgdc_pipelines.catalog import Dataset, Mode, UnknownDatasetError, get_dataset, list_datasets
 from mgdc_pipelines.spec.downstream import check_downstream
@@ -31,28 +31,70 @@ def validate_app(spec: AppSpec, *, import_code: bool = True) -> list[SpecProblem
 def _check_dagster_names(spec: AppSpec) -> Iterator[SpecProblem]:
     """Names Dagster would refuse when the code server loads the app (the models check the
     characters; these are Dagster's further rules), reported here with the field instead."""
-    from dagster._core.definitions.utils import is_valid_name, is_valid_owner
-
     owner = spec.app.owner
-    if "@" in owner and not is_valid_owner(owner):  # an owner with `@` becomes the assets' owner
+    if "@" in owner and _dagster_refuses(lambda: _asset_owned_by(owner)):
+        # an owner with `@` becomes the assets' owner, which Dagster wants to be an email address
         yield SpecProblem("app.owner", f"{shown(owner)} is not an email address; write one like "
                           "data-platform@contoso.com, or a name without @")
     for index, entry in enumerate(spec.downstream):
         for parameter in entry.inputs:
-            if not is_valid_name(parameter):
+            if _dagster_refuses(lambda: _asset_with_input(parameter)):
                 yield SpecProblem(f"downstream[{index}].inputs.{parameter}", f"{parameter!r} is reserved "
-                                  "by Dagster or Python (context, config, input, type, keywords, ...); rename "
+                                  "by Dagster or Python (context, input, type, keywords, ...); rename "
                                   "the function's parameter")
+
+
+def _dagster_refuses(define: Callable[[], object]) -> bool:
+    """Whether Dagster refuses the definition ``define`` builds: its own rules, through its public
+    API, so they cannot drift from the Dagster version installed.
+
+    >>> _dagster_refuses(lambda: _asset_with_input("context")), _dagster_refuses(lambda: _asset_with_input("users"))
+    (True, False)
+    """
+    import dagster as dg
+
+    try:
+        define()
+    except dg.DagsterInvalidDefinitionError:
+        return True
+    return False
+
+
+def _asset_owned_by(owner: str) -> object:
+    """An asset spec owned by ``owner``, as the app's assets are."""
+    import dagster as dg
+
+    return dg.AssetSpec("owner_check", owners=[owner])
+
+
+def _asset_with_input(parameter: str) -> object:
+    """An asset with one input named ``parameter``, as a ``downstream:`` entry's asset has."""
+    import dagster as dg
+
+    @dg.asset(name="input_check", ins={parameter: dg.AssetIn(dg.AssetKey("upstream"))})
+    def _check(context, **inputs):
+        return None
+
+    return _check
+
+
+def _cron_refused(cron: str) -> bool:
+    """Whether Dagster's schedules refuse ``cron``.
+
+    >>> _cron_refused("0 6 * * *"), _cron_refused("0 25 * * *")
+    (False, True)
+    """
+    import dagster as dg
+
+    return _dagster_refuses(lambda: dg.ScheduleDefinition(name="cron_check", cron_schedule=cron, job_name="cron_check"))
 
 
 def _check_schedule(spec: AppSpec) -> Iterator[SpecProblem]:
     """The schedule's cron and timezone must be ones Dagster can evaluate."""
     from zoneinfo import available_timezones
 
-    from dagster._utils.schedules import is_valid_cron_string
-
     schedule = spec.dagster.schedule
-    if not is_valid_cron_string(schedule.cron):
+    if _cron_refused(schedule.cron):
         yield SpecProblem(
             "dagster.schedule.cron",
             f"{schedule.cron!r} is not a cron expression; five fields, e.g. '0 6 * * *' (06:00 daily)",

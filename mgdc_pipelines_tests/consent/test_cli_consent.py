@@ -195,3 +195,64 @@ def test_with_the_deployments_instance_the_cli_anchors_and_verify_checks_the_anc
     ws.audit_log.unlink()  # deleted: the instance still knows the app had a log
     assert main(["audit", "verify", "--spec", spec]) == 1
     assert "is missing, but the Dagster instance anchors 1 records" in capsys.readouterr().err
+
+
+def test_status_json_has_the_documented_keys_and_the_same_exit_code(ws, capsys):
+    from mgdc_pipelines.cli_json import AUTHORIZATION_KEYS, DATASET_STATUS_KEYS, STATUS_KEYS
+
+    spec = ws.spec("app.yaml")
+    assert main(["consent", "status", "--spec", spec, "--json"]) == 1
+    pending = json.loads(capsys.readouterr().out)
+    assert tuple(pending) == STATUS_KEYS
+    assert (pending["state"], pending["approved"], pending["authorization"]) == ("pending", False, None)
+    main(["consent", "request", "--spec", spec])
+    ws.decide("approve", "--spec", spec, "--deny-group", SALES_GROUP)
+    capsys.readouterr()
+    assert main(["consent", "status", "--spec", spec, "--json"]) == 0
+    approved = json.loads(capsys.readouterr().out)
+    assert (approved["app"], approved["state"], approved["approved"]) == ("demo", "approved", True)
+    assert tuple(approved["authorization"]) == AUTHORIZATION_KEYS
+    assert approved["authorization"]["approver"] == ADMIN and approved["authorization"]["deny_group_ids"] == [SALES_GROUP]
+    assert approved["authorization"]["fingerprint"] == approved["spec_fingerprint"]
+    assert approved["suspension"] is None
+    message = next(d for d in approved["datasets"] if d["dataset"].endswith("Message_v1"))
+    assert tuple(message) == DATASET_STATUS_KEYS and message["state"] == "authorized"
+
+
+def committed(spec: str, partition: str, rows: int) -> None:
+    """A `partition_committed` record, as a copy writes it."""
+    from mgdc_pipelines.consent.store import ConsentStore
+    from mgdc_pipelines.spec import load_spec
+
+    app = load_spec(spec)
+    folder = f"BasicDataSet_v0.Message_v1/date={partition}/scope=all"
+    ConsentStore.of(app).record(
+        "partition_committed", app="demo", dataset="BasicDataSet_v0.Message_v1", partition=folder, rows=rows,
+        columns=[f"column_{n}" for n in range(40)], scope="all", scope_groups=["all"],
+        destination=f"{app.sink.root_uri()}/{folder}", fingerprint="f" * 64, note="x" * 300,
+    )
+
+
+def test_audit_lines_stay_within_the_width_and_json_has_every_record_whole(ws, capsys):
+    from mgdc_pipelines.cli_json import AUDIT_RECORD_KEYS
+    from mgdc_pipelines.consent.audit_report import DEFAULT_WIDTH
+
+    spec = ws.spec("app.yaml")
+    main(["consent", "request", "--spec", spec])
+    ws.decide("approve", "--spec", spec, "--deny-group", SALES_GROUP)
+    committed(spec, "2026-11-20", 1234)
+    capsys.readouterr()
+    assert main(["audit", "--spec", spec]) == 0
+    header, _, approved, copied = capsys.readouterr().out.splitlines()
+    assert max(map(len, (header, approved, copied))) <= DEFAULT_WIDTH
+    assert f"approver={ADMIN}" in approved and "…" in copied  # the 300-character note is cut
+    assert "2026-11-20|all" in copied and "1234" in copied and "40: column" in copied
+
+    assert main(["audit", "--spec", spec, "--json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [record["event"] for record in records] == ["approved", "partition_committed"]
+    assert all(set(AUDIT_RECORD_KEYS) <= set(record) for record in records)
+    assert records[1]["note"] == "x" * 300 and len(records[1]["columns"]) == 40
+    assert records[0]["deny_group_ids"] == [SALES_GROUP]
+    assert main(["audit", "--spec", spec, "--since", "2999-01-01", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []

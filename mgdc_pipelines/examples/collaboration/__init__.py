@@ -1,10 +1,10 @@
 """The demo's example ML project: collaboration personas on top of the spec's downstream features.
 
-The bundled demo spec declares, under ``downstream:``, three feature assets computed by plain
-functions (``collaboration_edges``, ``weekly_user_features``, ``sharepoint_oversharing``). This
+The bundled demo spec declares, under `downstream:`, three feature assets computed by plain
+functions (`collaboration_edges`, `weekly_user_features`, `sharepoint_oversharing`). This
 package adds the part written in plain Python next to the spec: a scikit-learn persona model
-(:mod:`.personas`) over ``weekly_user_features``, with its metrics and a plot as metadata and an
-asset check on its silhouette. ``make demo`` materializes all of it for the last complete week.
+(`mgdc_pipelines.examples.collaboration.personas`) over `weekly_user_features`, with its metrics and a plot as metadata and an
+asset check on its silhouette. `make demo` materializes all of it for the last complete week.
 
 >>> from mgdc_pipelines.spec import load_spec, DEMO_SPEC_PATH
 >>> defs = collaboration_example(load_spec(DEMO_SPEC_PATH))
@@ -38,7 +38,7 @@ PERSONAS = "collaboration_personas"
 
 
 def collaboration_example(app: AppSpec, *, min_silhouette: float = DEFAULT_MIN_SILHOUETTE) -> dg.Definitions:
-    """The persona model asset for ``app``; the app must declare the ``weekly_user_features`` entry."""
+    """The persona model asset for `app`; the app must declare the `weekly_user_features` entry."""
     entry = next((e for e in app.downstream if e.name == FEATURES_ENTRY), None)
     if entry is None or entry.partitions != "weekly":
         raise ValueError(
@@ -61,7 +61,7 @@ def collaboration_example(app: AppSpec, *, min_silhouette: float = DEFAULT_MIN_S
 
 
 def has_collaboration_features(app: AppSpec) -> bool:
-    """Whether ``app`` declares what :func:`collaboration_example` builds on."""
+    """Whether `app` declares what `collaboration_example()` builds on."""
     return any(e.name == FEATURES_ENTRY and e.partitions == "weekly" for e in app.downstream)
 
 
@@ -78,5 +78,5 @@ __all__ = [
 
 
 def with_collaboration_example(app: AppSpec, defs: dg.Definitions) -> dg.Definitions:
-    """``defs`` plus the persona model when ``app`` declares its features (else ``defs`` as is)."""
+    """`defs` plus the persona model when `app` declares its features (else `defs` as is)."""
     return dg.Definitions.merge(defs, collaboration_example(app)) if has_collaboration_features(app) else defs

@@ -1,11 +1,11 @@
 """Collaboration personas: k-means on users' weekly workload features, with its quality checked.
 
-:func:`fit_personas` standardizes the features, keeps the principal components that explain
-80 % of their variance (the rest is mostly week-to-week noise), tries k = 2..``max_clusters``
+`fit_personas()` standardizes the features, keeps the principal components that explain
+80 % of their variance (the rest is mostly week-to-week noise), tries k = 2..`max_clusters`
 k-means in that space and keeps the k with the best silhouette. On the demo's organization (150
 people, every scope) the silhouette is 0.25 to 0.42 (median 0.32) across the 52 weeks of 2026,
 so the 0.2 threshold holds whichever week the demo picks (log-scaled features without the
-reduction gave 0.19 to 0.25 and failed on 3 weeks). :func:`persona_asset` makes it a
+reduction gave 0.19 to 0.25 and failed on 3 weeks). `persona_asset()` makes it a
 weekly Dagster asset: the per-user persona is the value, the metrics and a PCA scatter plot are
 metadata, and an asset check fails when the silhouette is below a threshold.
 
@@ -54,7 +54,7 @@ class PersonaModel:
 
 
 def fit_personas(features: pd.DataFrame, *, max_clusters: int = 5, seed: int = 0) -> PersonaModel:
-    """Cluster the users of ``features`` (one row per user: :data:`PERSONA_FEATURES`, ``address``)."""
+    """Cluster the users of `features` (one row per user: `PERSONA_FEATURES`, `address`)."""
     from sklearn.cluster import KMeans
     from sklearn.decomposition import PCA
     from sklearn.metrics import silhouette_score
@@ -110,7 +110,7 @@ def persona_asset(
     tags: dict[str, str] | None = None,
     automation_condition: dg.AutomationCondition | None = None,
 ) -> dg.AssetsDefinition:
-    """A weekly persona model over the ``features_key`` asset (``weekly_user_features``), with its check."""
+    """A weekly persona model over the `features_key` asset (`weekly_user_features`), with its check."""
 
     @dg.asset(
         key=key,
@@ -149,7 +149,7 @@ def persona_asset(
 
 
 def _principal_components(standardized: np.ndarray, seed: int, explained: float = 0.8) -> np.ndarray:
-    """The fewest principal components that explain ``explained`` of the variance."""
+    """The fewest principal components that explain `explained` of the variance."""
     from sklearn.decomposition import PCA
 
     ratios = np.cumsum(PCA(random_state=seed).fit(standardized).explained_variance_ratio_)

@@ -19,7 +19,7 @@ PNG_DPI = 80
 
 
 def figure_markdown(draw: Callable[[Any], None], *, alt: str, size: tuple[float, float] = (6, 4)) -> str:
-    """Call ``draw(axes)`` on a fresh figure and return it as ``![alt](data:image/png;base64,…)``."""
+    """Call `draw(axes)` on a fresh figure and return it as `![alt](data:image/png;base64,…)`."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)  # headless; keeps a backend the caller chose on purpose

@@ -1,10 +1,11 @@
 """How the persona model fares week after week on the demo's organization.
 
-``python -m mgdc_pipelines.examples.collaboration.weeks 2026`` computes every Sunday-to-Saturday
-week of 2026 of the bundled demo spec straight from its synthetic tenant (the ``all`` scope: every
+`python -m mgdc_pipelines.examples.collaboration.weeks 2026` computes every Sunday-to-Saturday
+week of 2026 of the bundled demo spec straight from its synthetic tenant (the `all` scope: every
 scope's copy of a message or meeting counts once anyway) and prints the model's silhouette per
 week, then the minimum and the median. It is how the threshold the demo checks was chosen to hold
-on whichever week the demo picks (see :mod:`.personas`); it takes about 10 s per week.
+on whichever week the demo picks (see `mgdc_pipelines.examples.collaboration.personas`); it takes
+about 10 s per week.
 
 >>> import datetime as dt
 >>> from mgdc_pipelines.spec import load_spec, DEMO_SPEC_PATH
@@ -33,7 +34,7 @@ WEEK_INPUTS = ("Message_v1", "TeamChat_v1", "CalendarView_v0", "User_v1", "Manag
 
 
 def week_features(app: AppSpec, first_day: dt.date, *, users: int | None = None) -> pd.DataFrame:
-    """``weekly_user_features`` of the week starting ``first_day``, from ``app``'s synthetic tenant."""
+    """`weekly_user_features` of the week starting `first_day`, from `app`'s synthetic tenant."""
     options = dict(app.source.options) | ({"users": users} if users else {})
     source = SyntheticSource(TenantConfig(**options))
     days = [first_day + dt.timedelta(days=offset) for offset in range(7)]
