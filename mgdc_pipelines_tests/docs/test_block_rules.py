@@ -9,7 +9,7 @@ from mgdc_pipelines_tests.docs.block_rules import REPO, problems_of
 from mgdc_pipelines_tests.docs.markdown_blocks import parse_blocks
 from mgdc_pipelines_tests.docs.page_runner import DEMO_STDOUT, BlockFailed, PageRun
 
-EXISTING_TEST = "mgdc_pipelines_tests/test_cli.py::test_datasets_lists_every_catalog_dataset_with_its_date_filters"
+EXISTING_TEST = "mgdc_pipelines_tests/test_cli.py::test_datasets_lists_every_catalog_dataset_under_a_header"
 
 
 def problems(page: str) -> list[str]:
