@@ -23,9 +23,8 @@ from mgdc_pipelines.consent.errors import ConsentError
 from mgdc_pipelines.defs.availability import days as day_range, materialized_among
 from mgdc_pipelines.defs.names import copy_job_name, sharepoint_job_name
 from mgdc_pipelines.defs.constants import METADATA_BYTES
-from mgdc_pipelines.defs.partitions import scoped_key
+from mgdc_pipelines.defs.partitions import partition_tags, scoped_key
 from mgdc_pipelines.defs.scopes import sync_scope_partitions
-from mgdc_pipelines.launch.submit import partition_tags
 from mgdc_pipelines.spec.model import AppSpec
 
 

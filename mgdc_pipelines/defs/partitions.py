@@ -71,3 +71,20 @@ def _split(partition_key: str) -> dict[str, str]:
     if not separator:
         raise ValueError(f"expected a `date|scope` partition key, got {partition_key!r}")
     return {DATE_DIMENSION: date_key, SCOPE_DIMENSION: scope_key}
+
+
+# Dagster's run tags for one partition, or for a range of them (what a backfill run carries).
+PARTITION_TAG = "dagster/partition"
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+def partition_tags(start: str, end: str | None = None) -> dict[str, str]:
+    """The tags of a run of one partition, or of the range ``start .. end`` (a backfill run's).
+
+    >>> partition_tags("2026-11-22|all", "2026-11-28|all")["dagster/asset_partition_range_end"]
+    '2026-11-28|all'
+    >>> partition_tags("2026-11-22")
+    {'dagster/partition': '2026-11-22'}
+    """
+    return {PARTITION_TAG: start} if end is None or end == start else {RANGE_START_TAG: start, RANGE_END_TAG: end}

@@ -20,7 +20,8 @@ import dagster as dg
 from mgdc_pipelines.defs.names import downstream_job_name
 from mgdc_pipelines.defs.pools import ensure_pool_limit
 from mgdc_pipelines.launch.local_dagster import LocalDagster
-from mgdc_pipelines.launch.submit import RunState, follow_runs, launch_run, partition_tags
+from mgdc_pipelines.defs.partitions import partition_tags
+from mgdc_pipelines.launch.submit import RunState, follow_runs, launch_run
 from mgdc_pipelines.runner import (
     DatasetSummary,
     DownstreamOutcome,

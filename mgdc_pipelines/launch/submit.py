@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from mgdc_pipelines.defs.partitions import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
 from mgdc_pipelines.launch.local_dagster import LocalDagster, LocalDagsterError
 
 _ERROR_FIELDS = "__typename ... on Error { message } ... on PythonError { message }"
@@ -26,9 +27,6 @@ RUNS = """query($filter: RunsFilter!) { runsOrError(filter: $filter) { ... on Ru
 
 POLL_SECONDS = 1.0
 FINISHED = frozenset({"SUCCESS", "FAILURE", "CANCELED"})
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
-PARTITION_TAG = "dagster/partition"
 
 
 @dataclass(frozen=True)
@@ -69,11 +67,6 @@ def launch_run(dagster: LocalDagster, job_name: str, tags: dict[str, str], run_c
               "runConfigData": run_config or {}}
     launched = dagster.graphql(LAUNCH_RUN, params=params)["launchRun"]
     return _checked(launched, f"the run of {job_name}")["run"]["runId"]
-
-
-def partition_tags(start: str, end: str | None = None) -> dict[str, str]:
-    """The tags of a run of one partition, or of the range ``start .. end`` (a backfill run's)."""
-    return {PARTITION_TAG: start} if end is None or end == start else {RANGE_START_TAG: start, RANGE_END_TAG: end}
 
 
 def runs(dagster: LocalDagster, run_ids: Sequence[str]) -> list[RunState]:

@@ -7,7 +7,8 @@ import yaml
 
 from mgdc_pipelines.launch.demo import LOCATION_NAME, WORKSPACE_YAML
 from mgdc_pipelines.launch.local_dagster import LocalDagster, LocalDagsterError
-from mgdc_pipelines.launch.submit import launch_run, partition_tags
+from mgdc_pipelines.defs.partitions import partition_tags
+from mgdc_pipelines.launch.submit import launch_run
 from mgdc_pipelines_tests.conftest import demo_spec_dict, write_spec
 from mgdc_pipelines_tests.test_cli_demo import REPO
 
