@@ -30,7 +30,7 @@ from mgdc_pipelines.spec.model import AppSpec
 
 @dataclass
 class DatasetSummary:
-    """Totals over the partitions one `run_recent_days` call materialized for a dataset."""
+    """Totals over the partitions a set of runs materialized for a dataset."""
 
     asset_key: dg.AssetKey
     partitions: int = 0
@@ -57,23 +57,6 @@ def closed_days(days: int, today: dt.date | None = None) -> tuple[dt.date, dt.da
 
 # Step-by-step engine logs belong in the UI; the console shows one line per run.
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-
-
-def run_recent_days(
-    app: AppSpec,
-    defs: dg.Definitions,
-    instance: dg.DagsterInstance,
-    days: int,
-    on_run: Callable[[RunOutcome], None] | None = None,
-) -> tuple[list[RunOutcome], dict[dg.AssetKey, DatasetSummary]]:
-    """Materialize every dataset of ``app`` for the last ``days`` closed days × every authorized scope."""
-    first, last = closed_days(days)
-    if first < app.partitions.start_date:
-        raise ValueError(
-            f"the last {days} days start on {first}, before partitions.start_date "
-            f"{app.partitions.start_date} of app {app.name}; lower --days or move the start date"
-        )
-    return run_planned(defs, instance, planned_runs(app, authorized_scopes(instance, app), first, last), on_run)
 
 
 def authorized_scopes(instance: dg.DagsterInstance, app: AppSpec) -> tuple[str, ...]:
@@ -202,7 +185,7 @@ def run_downstream_week(
     """Materialize the weekly downstream assets of ``defs`` for the last complete week.
 
     The MGDC days of that week that are not materialized yet are copied first, by the same range
-    runs as :func:`run_recent_days`. Returns the copy runs and the downstream run (``None`` when
+    runs as :func:`planned_runs` plans. Returns the copy runs and the downstream run (``None`` when
     ``defs`` has no weekly downstream asset).
     """
     from mgdc_pipelines.defs.downstream import weekly_partitions

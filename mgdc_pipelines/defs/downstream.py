@@ -82,14 +82,10 @@ def _build(app: AppSpec, entry: DownstreamSpec, mgdc_keys: Mapping[str, dg.Asset
         key_prefix=[app.name],
         ins=ins,
         partitions_def=downstream_partitions(app, entry),
-        group_name=app.dagster.group_name or app.name,
         description=entry.description or (function.__doc__ or "").strip().split("\n\n")[0] or None,
         kinds={"python", "pandas"},
-        owners=app_owners(app),
-        tags=downstream_tags(app, entry.partitions),
-        automation_condition=downstream_automation(),
         metadata={METADATA_FUNCTION: entry.function, **grant},
-        io_manager_key=resource_keys(app).downstream_io,
+        **downstream_asset_settings(app, entry.partitions),
     )
     def _compute(context, **inputs):  # no annotations: Dagster checks them at definition time
         result = function(**inputs, **params)
@@ -97,6 +93,20 @@ def _build(app: AppSpec, entry: DownstreamSpec, mgdc_keys: Mapping[str, dg.Asset
         return dg.Output(result, metadata=result_metadata(result))
 
     return _compute
+
+
+def downstream_asset_settings(app: AppSpec, partitions: str) -> dict[str, Any]:
+    """The ``@dg.asset`` arguments every downstream asset of ``app`` shares, the spec's entries and
+    assets written in Python beside them (the example persona model): its group, owners, tags
+    (for the app's weekly job and automation sensor), automation condition and IO manager (the
+    app's sink, never pickles)."""
+    return {
+        "group_name": app.dagster.group_name or app.name,
+        "owners": app_owners(app),
+        "tags": downstream_tags(app, partitions),
+        "automation_condition": downstream_automation(),
+        "io_manager_key": resource_keys(app).downstream_io,
+    }
 
 
 def downstream_tags(app: AppSpec, partitions: str) -> dict[str, str]:

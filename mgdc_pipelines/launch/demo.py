@@ -1,10 +1,10 @@
-"""``mgdc-pipelines demo``: copy an app's recent days and build its latest week, the Dagster way.
+"""``mgdc-pipelines demo``: copy an app's last complete week and build it, the Dagster way.
 
-The copies are job backfills and the downstream week is a run of the app's weekly downstream
-job, all submitted to a local ``dagster-webserver`` and executed by a ``dagster-daemon`` against
-the code location the workspace loads. So ``make ui`` afterwards lists them under their jobs and
-backfills, on the Overview timeline, launched by a backfill (or as a manual run), exactly like
-work started from the UI. Progress is printed as the runs go.
+The copies are range runs (one per scope, cut as a backfill would cut them) and the week is a run
+of the app's weekly downstream job, all launched through a local ``dagster-webserver`` and
+executed by a ``dagster-daemon`` against the code location the workspace loads. So ``make ui``
+afterwards lists them under their jobs and on the Overview timeline, like runs launched from the
+UI. Progress is printed as the runs go.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import dagster as dg
 
 from mgdc_pipelines.defs.names import downstream_job_name
 from mgdc_pipelines.defs.pools import ensure_pool_limit
-from mgdc_pipelines.launch.local_dagster import LocalDagster
 from mgdc_pipelines.defs.partitions import partition_tags
+from mgdc_pipelines.launch.local_dagster import LocalDagster
 from mgdc_pipelines.launch.submit import RunState, follow_runs, launch_run
 from mgdc_pipelines.runner import (
     DatasetSummary,
@@ -110,7 +110,7 @@ class DemoOutcome:
 def run_demo(
     app: AppSpec, spec_path: Path, days: int | None, dagster_home: Path, out: Callable[[str], None] = print
 ) -> DemoOutcome:
-    """Submit the demo's backfills and week run to a local webserver + daemon and follow them."""
+    """Launch the demo's copy runs, then its week run, on a local webserver + daemon and follow them."""
     with dg.DagsterInstance.get() as instance:
         plan = plan_demo(app, authorized_scopes(instance, app), days)
         ensure_pool_limit(instance, app)

@@ -23,7 +23,7 @@ LAUNCH_RUN = f"""mutation($params: ExecutionParams!) {{ launchRun(executionParam
   {_ERROR_FIELDS} ... on LaunchRunSuccess {{ run {{ runId }} }} }} }}"""
 RUNS = """query($filter: RunsFilter!) { runsOrError(filter: $filter) { ... on Runs { results {
   runId jobName status startTime endTime tags { key value }
-  stats { ... on RunStatsSnapshot { materializations stepsFailed } } } } } }"""
+  stats { ... on RunStatsSnapshot { materializations } } } } } }"""
 
 POLL_SECONDS = 1.0
 FINISHED = frozenset({"SUCCESS", "FAILURE", "CANCELED"})

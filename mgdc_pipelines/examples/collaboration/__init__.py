@@ -16,14 +16,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from mgdc_pipelines.defs.downstream import (
-    downstream_asset_key,
-    downstream_automation,
-    downstream_tags,
-    weekly_partitions,
-)
-from mgdc_pipelines.defs.names import resource_keys
-from mgdc_pipelines.defs.translator import app_owners
+from mgdc_pipelines.defs.downstream import downstream_asset_key, downstream_asset_settings, weekly_partitions
 from mgdc_pipelines.examples.collaboration.personas import (
     DEFAULT_MIN_SILHOUETTE,
     SILHOUETTE_CHECK,
@@ -50,12 +43,8 @@ def collaboration_example(app: AppSpec, *, min_silhouette: float = DEFAULT_MIN_S
         key=downstream_asset_key(app, PERSONAS),
         partitions_def=weekly_partitions(app),
         min_silhouette=min_silhouette,
-        group_name=app.dagster.group_name or app.name,
         # Like the spec's own downstream assets: in the app's weekly job, built by its automation.
-        owners=app_owners(app),
-        tags=downstream_tags(app, "weekly"),
-        automation_condition=downstream_automation(),
-        io_manager_key=resource_keys(app).downstream_io,
+        **downstream_asset_settings(app, "weekly"),
     )
     return dg.Definitions(assets=[personas])
 
