@@ -417,7 +417,7 @@ def _consent_decide(args: argparse.Namespace) -> int:
               f"  mgdc-pipelines consent record --spec SPEC --authorization {out}")
         return 0
     store.record_decision()  # verifies the file with the deployment's trusted keys first
-    print(f"Recorded in the audit log {store.audit.path}")
+    print(f"Recorded in the audit log {store.audit.location}")
     _warn_still_suspended(store, lifts)
     return 0
 
@@ -459,7 +459,7 @@ def _consent_record(args: argparse.Namespace) -> int:
     recorded = store.record_decision()
     authorization = store.authorization()
     state = "recorded" if recorded else "already recorded"
-    print(f"{spec.name}: {authorization.describe()} {state} in {store.audit.path}")
+    print(f"{spec.name}: {authorization.describe()} {state} in {store.audit.location}")
     return 0
 
 
@@ -530,15 +530,15 @@ def _audit_verify(args: argparse.Namespace) -> int:
 
     store = _store(load_spec(_spec_path(args), import_code=False))
     log = store.audit
-    if not log.path.exists():
+    if not log.exists():
         anchored = store.anchor.load(anchor_key(log.identity)) if store.anchor else None
         if anchored is not None:
-            raise ConsentError(f"audit log {log.path} is missing, but the Dagster instance anchors "
+            raise ConsentError(f"audit log {log.location} is missing, but the Dagster instance anchors "
                                f"{anchored.position.seq} records of it (last seen at {anchored.path})")
-        print(f"{store.app_name}: no audit log at {log.path} yet (nothing recorded)")
+        print(f"{store.app_name}: no audit log at {log.location} yet (nothing recorded)")
         return 0
     head = log.verify()
-    print(f"{store.app_name}: audit log {log.path}: {head.seq} records, chain intact (head {head.head[:12]}…)")
+    print(f"{store.app_name}: audit log {log.location}: {head.seq} records, chain intact (head {head.head[:12]}…)")
     if store.anchor is None:
         print("  not checked against an anchor: set DAGSTER_HOME to the deployment's Dagster instance")
         return 0

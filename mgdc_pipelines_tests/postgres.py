@@ -29,7 +29,14 @@ def postgres() -> Iterator[LocalPostgres]:
         pytest.fail(str(missing), pytrace=False)
 
 
+class SecretUrl(str):
+    """A URL holding a password: pytest's tracebacks show fixtures' reprs, so this one hides it."""
+
+    def __repr__(self) -> str:
+        return "'postgresql+psycopg2://<secret>'"
+
+
 @pytest.fixture
 def postgres_url(postgres: LocalPostgres) -> str:
     """A SQLAlchemy URL of a new, empty database (password included: do not print it)."""
-    return postgres.create_database(f"test_{next(_DATABASES)}")
+    return SecretUrl(postgres.create_database(f"test_{next(_DATABASES)}"))

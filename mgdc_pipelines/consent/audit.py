@@ -28,6 +28,7 @@ True
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import fcntl
 import hashlib
@@ -109,21 +110,70 @@ def record_hash(record: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
 
 
-class AuditLog:
+class ChainedLog(abc.ABC):
+    """What every audit log offers, wherever its records are kept (a file here; PostgreSQL in
+    :mod:`~mgdc_pipelines.consent.audit_database`)."""
+
+    identity: LedgerIdentity
+
+    @property
+    @abc.abstractmethod
+    def location(self) -> str:
+        """Where the log is, for messages (never a secret)."""
+
+    @abc.abstractmethod
+    def exists(self) -> bool:
+        """Whether anything was ever recorded."""
+
+    @abc.abstractmethod
+    def append(self, event: str, *, at: datetime | None = None, **fields: Any) -> dict[str, Any]:
+        """Append one record (``at`` defaults to now, UTC) and return it as written."""
+
+    @abc.abstractmethod
+    def records(self, after: ChainPosition | None = None) -> Iterator[ChainedRecord]:
+        """Verified records after ``after`` (default: all), in order; raises :class:`AuditLogBroken`.
+
+        ``after`` must be a position this chain really passed through: the record it names is
+        read back and must hash to ``after.head`` (an anchor from the Dagster instance).
+        """
+
+    def empty_position(self) -> ChainPosition:
+        return ChainPosition(0, self.identity.genesis, 0, 0)
+
+    def verify(self, after: ChainPosition | None = None) -> ChainPosition:
+        """Verify the chain (from ``after``, or the whole of it); the position of its last record."""
+        position = after or self.empty_position()
+        for chained in self.records(after):
+            position = chained.position
+        return position
+
+    def entries(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        """Every verified record, optionally those at or after ``since``."""
+        threshold = as_utc(since, "since") if since is not None else None
+        found = [chained.record for chained in self.records()]
+        if threshold is None:
+            return found
+        return [entry for entry in found if from_iso(entry["at"], f"{self.location} record {entry['seq']} at") >= threshold]
+
+
+class AuditLog(ChainedLog):
     """One app's chained log file (see the module docstring)."""
 
     def __init__(self, path: str | os.PathLike[str], identity: LedgerIdentity) -> None:
         self.path = Path(path)
         self.identity = identity
 
-    def empty_position(self) -> ChainPosition:
-        return ChainPosition(0, self.identity.genesis, 0, 0)
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    def exists(self) -> bool:
+        return self.path.exists()
 
     def append(self, event: str, *, at: datetime | None = None, **fields: Any) -> dict[str, Any]:
         """Append one record (``at`` defaults to now, UTC) and return it as written."""
-        reserved = sorted(set(fields) & set(_CHAIN_KEYS))
-        if reserved:
-            raise ValueError(f"audit event {event!r}: {', '.join(reserved)} are set by the log itself")
+        if set(fields) & set(_CHAIN_KEYS):
+            chained_record(self.identity, None, event, at, fields)  # raises, naming them, before any I/O
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._locked(os.O_RDWR | os.O_CREAT, fcntl.LOCK_EX) as fd:
             last = self._last_record(fd)
@@ -147,21 +197,6 @@ class AuditLog:
             position = self._resume(stream, after)
             yield from self._verified(stream, position)
 
-    def verify(self, after: ChainPosition | None = None) -> ChainPosition:
-        """Verify the chain (from ``after``, or the whole of it); the position of its last record."""
-        position = after or self.empty_position()
-        for chained in self.records(after):
-            position = chained.position
-        return position
-
-    def entries(self, since: datetime | None = None) -> list[dict[str, Any]]:
-        """Every verified record, optionally those at or after ``since``."""
-        threshold = as_utc(since, "since") if since is not None else None
-        found = [chained.record for chained in self.records()]
-        if threshold is None:
-            return found
-        return [entry for entry in found if from_iso(entry["at"], f"{self.path} record {entry['seq']} at") >= threshold]
-
     # -- internals -------------------------------------------------------------------------
 
     @contextlib.contextmanager
@@ -174,14 +209,7 @@ class AuditLog:
             os.close(fd)  # releases the lock
 
     def _chained(self, last: dict[str, Any] | None, event: str, at: datetime | None, fields: dict) -> dict[str, Any]:
-        seq = last["seq"] + 1 if last else 1
-        record = {"seq": seq, "at": to_iso(at if at is not None else utc_now()), "event": event, **fields}
-        record["prev"] = last["hash"] if last else self.identity.genesis
-        try:
-            record["hash"] = record_hash(record)
-        except (TypeError, ValueError) as error:
-            raise TypeError(f"audit event {event!r}: fields must be JSON values ({error})") from None
-        return record
+        return chained_record(self.identity, last, event, at, fields)
 
     def _last_record(self, fd: int) -> dict[str, Any] | None:
         """The last complete record; a torn last line (a crash mid-write) is cut off and recorded."""
@@ -241,27 +269,54 @@ class AuditLog:
             yield ChainedRecord(record, position)
 
     def _check_link(self, record: dict[str, Any], seq: int, prev: str) -> None:
-        missing = [key for key in _CHAIN_KEYS if key not in record]
-        if missing:
-            raise AuditLogBroken(self.path, seq, f"it lacks {', '.join(missing)} (not a chained record)")
-        if record["seq"] != seq:
-            raise AuditLogBroken(self.path, seq, f"it says it is record {record['seq']!r}: records were removed or reordered")
-        if record["prev"] != prev:
-            why = "it belongs to another app's log" if seq == 1 else "the record before it was changed, removed or reordered"
-            raise AuditLogBroken(self.path, seq, f"its link to the record before does not match: {why}")
-        if record_hash(record) != record["hash"]:
-            raise AuditLogBroken(self.path, seq, "its content does not match its hash: it was edited")
-        if seq == 1 and record["event"] not in DECISION_EVENTS:
-            raise AuditLogBroken(self.path, 1, f"the first record must be an admin's decision, not {record['event']!r}")
+        check_link(self.location, record, seq, prev)
 
     def _parse(self, line: bytes, what: str, seq: int = 0) -> dict[str, Any]:
-        try:
-            record = json.loads(line)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise AuditLogBroken(self.path, seq, f"{what} is not a JSON line (torn or edited)") from None
-        if not isinstance(record, dict):
-            raise AuditLogBroken(self.path, seq, f"{what} is not a JSON object")
-        return record
+        return parse_record(self.location, line, what, seq)
+
+
+def chained_record(
+    identity: LedgerIdentity, last: dict[str, Any] | None, event: str, at: datetime | None, fields: dict
+) -> dict[str, Any]:
+    """The record that follows ``last`` (None: record 1, chained to the genesis) in any log."""
+    reserved = sorted(set(fields) & set(_CHAIN_KEYS))
+    if reserved:
+        raise ValueError(f"audit event {event!r}: {', '.join(reserved)} are set by the log itself")
+    seq = last["seq"] + 1 if last else 1
+    record = {"seq": seq, "at": to_iso(at if at is not None else utc_now()), "event": event, **fields}
+    record["prev"] = last["hash"] if last else identity.genesis
+    try:
+        record["hash"] = record_hash(record)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"audit event {event!r}: fields must be JSON values ({error})") from None
+    return record
+
+
+def check_link(location: str, record: dict[str, Any], seq: int, prev: str) -> None:
+    """Raise :class:`AuditLogBroken` unless ``record`` is record ``seq`` chained to ``prev``."""
+    missing = [key for key in _CHAIN_KEYS if key not in record]
+    if missing:
+        raise AuditLogBroken(location, seq, f"it lacks {', '.join(missing)} (not a chained record)")
+    if record["seq"] != seq:
+        raise AuditLogBroken(location, seq, f"it says it is record {record['seq']!r}: records were removed or reordered")
+    if record["prev"] != prev:
+        why = "it belongs to another app's log" if seq == 1 else "the record before it was changed, removed or reordered"
+        raise AuditLogBroken(location, seq, f"its link to the record before does not match: {why}")
+    if record_hash(record) != record["hash"]:
+        raise AuditLogBroken(location, seq, "its content does not match its hash: it was edited")
+    if seq == 1 and record["event"] not in DECISION_EVENTS:
+        raise AuditLogBroken(location, 1, f"the first record must be an admin's decision, not {record['event']!r}")
+
+
+def parse_record(location: str, line: bytes | str, what: str, seq: int = 0) -> dict[str, Any]:
+    """One record's JSON object, or :class:`AuditLogBroken` naming ``what``."""
+    try:
+        record = json.loads(line)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise AuditLogBroken(location, seq, f"{what} is not a JSON line (torn or edited)") from None
+    if not isinstance(record, dict):
+        raise AuditLogBroken(location, seq, f"{what} is not a JSON object")
+    return record
 
 
 def record_decision(log: AuditLog, authorization: Any, **extra: Any) -> dict[str, Any]:

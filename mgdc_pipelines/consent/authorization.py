@@ -251,11 +251,24 @@ def read_authorization(
     ``trust``: the deployment's :class:`TrustAnchors` (or one public key, for library use).
     A missing file raises FileNotFoundError: callers decide what absence means.
     """
-    anchors = trust if isinstance(trust, TrustAnchors) else TrustAnchors.of(load_public_key(trust))
     try:
         document = read_json(path)
     except ConsentError as error:
         raise AuthorizationInvalid(path, str(error)) from None
+    return verify_authorization(document, trust, now=now, where=path)
+
+
+def verify_authorization(
+    document: Any,
+    trust: TrustAnchors | KeySource | Ed25519PublicKey,
+    *,
+    now: datetime | None = None,
+    where: str | os.PathLike[str] = "<authorization>",
+) -> Authorization:
+    """:func:`read_authorization` of a document already read (from the state database, say);
+    ``where`` names it in errors."""
+    path = where
+    anchors = trust if isinstance(trust, TrustAnchors) else TrustAnchors.of(load_public_key(trust))
     if not isinstance(document, dict) or not document.get("signature"):
         raise AuthorizationInvalid(path, "it is not signed (no signature)")
     try:

@@ -40,7 +40,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from mgdc_pipelines.consent.audit import DECISION_EVENTS, AuditLog, AuditLogBroken, ChainPosition, LedgerIdentity
+from mgdc_pipelines.consent.audit import DECISION_EVENTS, AuditLogBroken, ChainedLog, ChainPosition, LedgerIdentity
 
 SUSPENDED = "suspended"
 PARTITION_COMMITTED = "partition_committed"
@@ -144,7 +144,7 @@ class LedgerState:
 class Ledger:
     """An app's audit log with its anchor: the verified consent state, and appends that keep it."""
 
-    def __init__(self, log: AuditLog, anchor: LedgerAnchor | None = None) -> None:
+    def __init__(self, log: ChainedLog, anchor: LedgerAnchor | None = None) -> None:
         self.log = log
         self.anchor = anchor
         self._key = anchor_key(log.identity)
@@ -155,10 +155,10 @@ class Ledger:
         if anchored is None:
             state = LedgerState(self.log.empty_position())
         else:
-            if not self.log.path.exists():
+            if not self.log.exists():
                 raise AuditLogBroken(
-                    self.log.path, anchored.position.seq,
-                    f"there is no log file, but the Dagster instance anchors {anchored.position.seq} records of "
+                    self.log.location, anchored.position.seq,
+                    f"the log is missing, but the Dagster instance anchors {anchored.position.seq} records of "
                     f"this app's log (last seen at {anchored.path}): it was deleted or moved",
                 )
             state = LedgerState.at(anchored.position, anchored.state)
@@ -182,4 +182,4 @@ class Ledger:
         current = self.anchor.load(self._key)
         if current is not None and current.position.seq >= state.position.seq:
             return  # another process anchored further already
-        self.anchor.save(self._key, Anchor(state.position, str(self.log.path), state.to_dict()))
+        self.anchor.save(self._key, Anchor(state.position, self.log.location, state.to_dict()))

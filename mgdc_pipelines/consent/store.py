@@ -3,7 +3,10 @@
     <consent.authorization>                   the admin's signed decision (read-only here)
     <state_dir>/<app>.audit-chain.jsonl       the hash-chained audit log (see consent/audit.py)
 
-``state_dir`` defaults to the authorization's folder. Which admin keys are trusted comes from
+``state_dir`` defaults to the authorization's folder. When the deployment sets a state database
+(``MGDC_STATE_DATABASE``, :mod:`mgdc_pipelines.state`), the chain and every recorded
+authorization live there instead, so run workers on other machines share them with no shared
+disk, and a worker without the authorization file runs on the one the log's latest decision names. Which admin keys are trusted comes from
 the deployment (:mod:`~mgdc_pipelines.consent.trust`), and the audit log's anchor from the
 Dagster instance (:mod:`~mgdc_pipelines.consent.ledger`); the spec names neither.
 
@@ -16,6 +19,7 @@ instead of resuming.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,14 +27,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mgdc_pipelines.consent.audit import AuditLog, LedgerIdentity, record_decision
-from mgdc_pipelines.consent.authorization import Authorization, read_authorization
+from mgdc_pipelines.consent.audit import AuditLog, ChainedLog, LedgerIdentity, record_decision
+from mgdc_pipelines.consent.audit_database import DatabaseAuditLog
+from mgdc_pipelines.consent.authorization import Authorization, verify_authorization
 from mgdc_pipelines.consent.clock import as_utc, display, from_iso, utc_now
 from mgdc_pipelines.consent.errors import AuthorizationInvalid, ConsentError
+from mgdc_pipelines.consent.jsonfiles import canonical_json, read_json
 from mgdc_pipelines.consent.ledger import Ledger, LedgerAnchor, LedgerState
 from mgdc_pipelines.consent.suspension import SHORT_ID, Suspension
 from mgdc_pipelines.consent.trust import TrustAnchors
 from mgdc_pipelines.spec.model import ConsentSpec
+from mgdc_pipelines.state.database import StateDatabase, state_database_from_environment
 
 if TYPE_CHECKING:
     from mgdc_pipelines.spec.model import AppSpec
@@ -76,21 +83,31 @@ class ConsentStore:
         spec_dir: Path | None = None,
         trust: TrustAnchors | None = None,
         anchor: LedgerAnchor | None = None,
+        database: StateDatabase | None = None,
     ) -> None:
         self.consent = consent
         self.identity = identity
         self.spec_dir = spec_dir
         self._trust = trust
         self.anchor = anchor
+        # The operator's setting, never the spec's: see mgdc_pipelines.state.
+        self.database = database if database is not None else state_database_from_environment()
 
     @classmethod
-    def of(cls, app: AppSpec, *, anchor: LedgerAnchor | None = None, trust: TrustAnchors | None = None) -> ConsentStore:
+    def of(
+        cls,
+        app: AppSpec,
+        *,
+        anchor: LedgerAnchor | None = None,
+        trust: TrustAnchors | None = None,
+        database: StateDatabase | None = None,
+    ) -> ConsentStore:
         """The store of ``app``'s ``consent:`` block (a ConsentError if it has none)."""
         if app.consent is None:
             raise ConsentError(f"app {app.name} has no `consent:` block, so nothing can authorize it")
         spec_dir = Path(app.spec_path).parent if app.spec_path and not app.spec_path.startswith("<") else None
         identity = LedgerIdentity(app.name, app.app.app_id.lower(), app.app.tenant_id.lower())
-        return cls(app.consent, identity, spec_dir=spec_dir, trust=trust, anchor=anchor)
+        return cls(app.consent, identity, spec_dir=spec_dir, trust=trust, anchor=anchor, database=database)
 
     @property
     def app_name(self) -> str:
@@ -105,7 +122,10 @@ class ConsentStore:
         return self.consent.state_path()
 
     @property
-    def audit(self) -> AuditLog:
+    def audit(self) -> ChainedLog:
+        """The app's audit log: in the state database if the deployment has one, else a file."""
+        if self.database is not None:
+            return DatabaseAuditLog(self.database, self.identity)
         return AuditLog(self.state_dir / f"{self.app_name}{AUDIT_LOG_SUFFIX}", self.identity)
 
     @property
@@ -120,18 +140,14 @@ class ConsentStore:
 
     def authorization(self, now: datetime | None = None) -> Authorization | None:
         """The authorization file, verified with a trusted key (and the spec's pinned key, if
-        any); None if there is none; :class:`AuthorizationInvalid` if it fails."""
-        path = self.authorization_path
-        if not path.exists():
-            return None
-        try:
-            authorization = read_authorization(path, self.trust, now=now if now is not None else utc_now())
-        except FileNotFoundError:  # deleted between the check and the read
-            return None
-        pinned = self.consent.admin_key
-        if pinned and authorization.key_id != pinned:
-            raise AuthorizationInvalid(path, f"it is signed with key {authorization.key_id}, but the spec expects key {pinned}")
-        return authorization
+        any); None if there is none; :class:`AuthorizationInvalid` if it fails.
+
+        With a state database and no file here (a run worker on another machine), the signed
+        authorization the audit log's latest decision names, verified the same way.
+        """
+        now = now if now is not None else utc_now()
+        found = self._authorization_file(now) or self._recorded_authorization(now)
+        return found[0] if found else None
 
     def view(self, now: datetime | None = None) -> ConsentView:
         """The verified authorization and audit-log state; raises a ConsentError when the files
@@ -168,9 +184,10 @@ class ConsentStore:
         Refuses an authorization older than the latest recorded decision (a replay), and one
         that lifts a suspension the log does not hold.
         """
-        authorization = self.authorization(now)
-        if authorization is None:
+        found = self._authorization_file(now if now is not None else utc_now())
+        if found is None:
             raise ConsentError(f"no authorization at {self.authorization_path} to record")
+        authorization, document = found
         ledger = self.ledger
         state = ledger.state()
         latest = state.decision
@@ -188,7 +205,10 @@ class ConsentStore:
                 f"{self.app_name}: the approval lifts suspension(s) {', '.join(u[:SHORT_ID] for u in unknown)}, "
                 "which are not active in the audit log"
             )
-        record = record_decision(self.audit, authorization, **extra)
+        log = self.audit
+        if isinstance(log, DatabaseAuditLog):  # kept first: workers with no file need it
+            log.save_authorization(authorization.digest, canonical_json(document))
+        record = record_decision(log, authorization, **extra)
         ledger.state()  # anchor what was just recorded
         return record
 
@@ -232,6 +252,41 @@ class ConsentStore:
 
     # -- internals ----------------------------------------------------------------------------
 
+    def _authorization_file(self, now: datetime) -> tuple[Authorization, dict] | None:
+        """The verified authorization file and its document; None if there is no file."""
+        path = self.authorization_path
+        try:
+            document = read_json(path)
+        except FileNotFoundError:
+            return None
+        except ConsentError as error:
+            raise AuthorizationInvalid(path, str(error)) from None
+        return self._pinned(verify_authorization(document, self.trust, now=now, where=path), path), document
+
+    def _recorded_authorization(self, now: datetime) -> tuple[Authorization, dict] | None:
+        """The authorization the latest recorded decision names, from the state database."""
+        log = self.audit
+        if not isinstance(log, DatabaseAuditLog):
+            return None
+        decision = self.ledger.state().decision
+        if decision is None:
+            return None
+        where = f"{log.location}, recorded authorization {str(decision['authorization'])[:12]}…"
+        text = log.authorization_document(decision["authorization"])
+        if text is None:
+            raise DecisionNotRecorded(
+                f"{self.app_name}: the audit log's latest decision (record {decision['seq']}) names an authorization "
+                f"the state database does not hold, and there is no file at {self.authorization_path}; {_RECORD_HOW}"
+            )
+        document = json.loads(text)
+        return self._pinned(verify_authorization(document, self.trust, now=now, where=where), where), document
+
+    def _pinned(self, authorization: Authorization, where: str | Path) -> Authorization:
+        pinned = self.consent.admin_key
+        if pinned and authorization.key_id != pinned:
+            raise AuthorizationInvalid(where, f"it is signed with key {authorization.key_id}, but the spec expects key {pinned}")
+        return authorization
+
     def _is_for_this_app(self, authorization: Authorization) -> bool:
         """Another app's authorization is refused by the app-id check, naming it; no log to consult."""
         granted = authorization.registration
@@ -241,7 +296,7 @@ class ConsentStore:
         latest = state.decision
         if latest is None:
             raise DecisionNotRecorded(
-                f"no audit log for an approved app: {self.audit.path} holds no decision of the admin, but "
+                f"no audit log for an approved app: {self.audit.location} holds no decision of the admin, but "
                 f"{self.authorization_path} is {authorization.describe()}. If the log was deleted or moved, "
                 f"restore it; {_RECORD_HOW}"
             )
@@ -255,7 +310,7 @@ class ConsentStore:
             )
         raise DecisionNotRecorded(
             f"{self.authorization_path} ({authorization.describe()}) is not recorded in the audit log "
-            f"{self.audit.path}; {_RECORD_HOW}"
+            f"{self.audit.location}; {_RECORD_HOW}"
         )
 
 

@@ -142,7 +142,7 @@ def test_a_deleted_or_moved_log_is_found_by_the_anchor(log, tmp_path):
     anchor = MemoryAnchor()
     Ledger(log, anchor).state()
     moved = AuditLog(tmp_path / "elsewhere" / log.path.name, APP)
-    with pytest.raises(AuditLogBroken, match="there is no log file, but the Dagster instance anchors 4 records"):
+    with pytest.raises(AuditLogBroken, match="the log is missing, but the Dagster instance anchors 4 records"):
         Ledger(moved, anchor).state()
     moved.path.parent.mkdir()
     log.path.rename(moved.path)  # the same content elsewhere is the same chain

@@ -43,7 +43,7 @@ def test_moving_state_dir_does_not_lift_a_suspension(small_spec, tmp_path):
     with deployment() as instance:
         _suspend_by_a_failed_check(small_spec, instance)
         moved = edit_spec(small_spec, lambda raw: raw["consent"].update(state_dir=str(tmp_path / "fresh-state")))
-        _refused_before_io(moved, instance, "there is no log file, but the Dagster instance anchors")
+        _refused_before_io(moved, instance, "the log is missing, but the Dagster instance anchors")
     # Even on an instance that never saw the app, an approved app needs its audit log.
     with deployment() as fresh:
         _refused_before_io(moved, fresh, "no audit log for an approved app")
@@ -56,7 +56,7 @@ def test_deleting_every_state_file_but_the_authorization_does_not_lift_it(small_
         for path in store.state_dir.iterdir():
             if path != store.authorization_path:
                 path.unlink()
-        _refused_before_io(small_spec, instance, "there is no log file, but the Dagster instance anchors")
+        _refused_before_io(small_spec, instance, "the log is missing, but the Dagster instance anchors")
 
 
 def test_cutting_the_suspension_off_the_log_is_found(small_spec):

@@ -50,9 +50,7 @@ class DeltaStore:
         self.lock_timeout_s = lock_timeout_s
 
     def path(self, dataset: str, scope: str) -> Path:
-        for part in (dataset, scope):
-            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", part):
-                raise ValueError(f"delta state key {part!r} must be a dataset name or scope alias")
+        check_state_key(dataset, scope)
         return self.root / dataset / f"{scope}.sqlite"
 
     @contextmanager
@@ -104,7 +102,7 @@ class DeltaSession:
 
     def record(self, days: Sequence[tuple[str, dt.date]], previous: bool = True) -> set[dt.date]:
         """Index each id's day; with ``previous``, return the other days they were indexed under."""
-        hashed = [(_id_hash(object_id), day.toordinal()) for object_id, day in days]
+        hashed = [(id_hash(object_id), day.toordinal()) for object_id, day in days]
         before = self._days([key for key, _ in hashed]) if previous else {}
         self._db.executemany(
             "INSERT INTO seen (id_hash, day) VALUES (?, ?) ON CONFLICT (id_hash) DO UPDATE SET day = excluded.day",
@@ -114,7 +112,7 @@ class DeltaSession:
 
     def forget(self, object_ids: Iterable[str]) -> dict[str, dt.date]:
         """Remove ids from the index; return the day of each one it held."""
-        hashes = {object_id: _id_hash(object_id) for object_id in object_ids}
+        hashes = {object_id: id_hash(object_id) for object_id in object_ids}
         days = self._days(list(hashes.values()))
         self._db.executemany("DELETE FROM seen WHERE id_hash = ?", [(key,) for key in days])
         return {object_id: dt.date.fromordinal(days[key]) for object_id, key in hashes.items() if key in days}
@@ -135,7 +133,15 @@ class DeltaSession:
         return found
 
 
-def _id_hash(object_id: str) -> int:
+def check_state_key(dataset: str, scope: str) -> None:
+    """A (dataset, scope) key names a file or a row: no path separators, no surprises."""
+    for part in (dataset, scope):
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", part):
+            raise ValueError(f"delta state key {part!r} must be a dataset name or scope alias")
+
+
+def id_hash(object_id: str) -> int:
+    """An object id's 64-bit index key."""
     return int.from_bytes(hashlib.blake2b(object_id.encode(), digest_size=8).digest(), "big", signed=True)
 
 

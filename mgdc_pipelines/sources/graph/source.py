@@ -31,6 +31,7 @@ from mgdc_pipelines.sources.graph.batch import BatchCall, relative_url, require_
 from mgdc_pipelines.sources.graph.client import GraphClient, RetryPolicy
 from mgdc_pipelines.sources.graph.delta import ChangeSet, DeltaReader
 from mgdc_pipelines.sources.graph.delta_state import DEFAULT_LOCK_TIMEOUT_S, DeltaStore
+from mgdc_pipelines.sources.graph.delta_state_database import DatabaseDeltaStore
 from mgdc_pipelines.sources.graph.progress import Progress
 from mgdc_pipelines.sources.graph.query import DatasetQuery
 from mgdc_pipelines.sources.graph.scope import ScopeResolver
@@ -39,6 +40,7 @@ from mgdc_pipelines.sources.graph.streaming import parallel_chunks
 from mgdc_pipelines.sources.graph.throttle import ConcurrencyLimiter, shared_mailbox_slots
 from mgdc_pipelines.sources.graph.tls import trusted_session
 from mgdc_pipelines.sources.rows import RowStamper, chunked
+from mgdc_pipelines.state.database import state_database_from_environment
 
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
 DEFAULT_MAX_CONCURRENCY = 16
@@ -161,11 +163,21 @@ class GraphSource:
         index, stores the link, and returns ``initial=True`` with every current id (a sensor
         usually just records the baseline). Changing the date column starts a new baseline.
         """
+        reader = DeltaReader(self.client, ScopeResolver(self.client), self.delta_store(), self.settings.page_size)
+        return reader.changes(dataset, scope, now, date_column, columns)
+
+
+    def delta_store(self) -> DeltaStore | DatabaseDeltaStore:
+        """Where delta links are kept: the deployment's state database (``MGDC_STATE_DATABASE``,
+        one namespace per tenant and app), else SQLite files under ``state_dir``."""
+        database = state_database_from_environment()
+        if database is not None:
+            credentials = self.settings.credentials
+            namespace = f"{credentials.tenant_id.lower()}/{credentials.client_id.lower()}"
+            return DatabaseDeltaStore(database, namespace, self.settings.state_lock_timeout_s)
         if self.settings.state_dir is None:
             raise ValueError("GraphSource.changes needs a state_dir to keep delta links in")
-        store = DeltaStore(Path(self.settings.state_dir), self.settings.state_lock_timeout_s)
-        reader = DeltaReader(self.client, ScopeResolver(self.client), store, self.settings.page_size)
-        return reader.changes(dataset, scope, now, date_column, columns)
+        return DeltaStore(Path(self.settings.state_dir), self.settings.state_lock_timeout_s)
 
 
 @dataclass(frozen=True)
