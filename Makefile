@@ -9,7 +9,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: demo test ui docs validate bench clean help
+.PHONY: demo test ui docs validate bench clean help postgres-server
 
 help:
 	@echo "make demo     copy the bundled demo app (last complete week x every scope) into ./mgdc_data, build its week"
@@ -43,7 +43,20 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: $(VENV)/.installed-dev node_modules/.installed
+# PostgreSQL's server for the production profile and its tests: Debian's package, installed when
+# missing and we may (root, apt-get); otherwise this fails saying what to install. Never skipped.
+postgres-server:
+	@if [ -n "$$MGDC_POSTGRES_BIN" ] && [ -x "$$MGDC_POSTGRES_BIN/initdb" ]; then exit 0; fi; \
+	if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing PostgreSQL's server (apt-get install postgresql)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else \
+	  echo "PostgreSQL's server (initdb, pg_ctl) is missing: install it (Debian/Ubuntu: sudo apt-get install postgresql)" \
+	       "or set MGDC_POSTGRES_BIN to the folder holding initdb and pg_ctl" >&2; exit 1; \
+	fi
+
+test: $(VENV)/.installed-dev node_modules/.installed postgres-server
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ui: $(VENV)/.installed
