@@ -181,3 +181,11 @@ def demo_run(tmp_path_factory) -> DemoRun:
     result = subprocess.run([str(Path(sys.executable).with_name("mgdc-pipelines")), "demo", "--spec", str(spec_path)],
                             cwd=folder, env=env, capture_output=True, text=True, timeout=900)
     return DemoRun(folder, spec_path, home, result)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Under pytest-xdist (`make test` runs two workers with `--dist loadgroup`), every test that
+    uses the session's demo run goes to one worker, so the demo runs once, not once per worker."""
+    for item in items:
+        if "demo_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("demo_run"))

@@ -146,6 +146,7 @@ class ConsentStore:
         authorization the audit log's latest decision names, verified the same way.
         """
         now = now if now is not None else utc_now()
+        _ = self.trust  # the deployment's settings are checked (a developer's .env refused) before any read
         found = self._authorization_file(now) or self._recorded_authorization(now)
         return found[0] if found else None
 

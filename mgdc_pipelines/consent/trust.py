@@ -41,9 +41,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from mgdc_pipelines.consent.errors import ConsentError
 from mgdc_pipelines.consent.keys import key_id, load_public_key
+from mgdc_pipelines.state.database import STATE_DATABASE_ENV
 
 TRUSTED_KEYS_ENV = "MGDC_TRUSTED_ADMIN_KEYS"
 DEMO_MODE_ENV = "MGDC_DEMO_MODE"
+# The operator's settings no file a developer can write may set (the state database too: a
+# developer's database would hold a consent history of their choosing).
+DEPLOYMENT_SETTINGS = (DEMO_MODE_ENV, STATE_DATABASE_ENV, TRUSTED_KEYS_ENV)
 DEMO_PUBLIC_KEY_PATH = Path(str(files("mgdc_pipelines") / "specs" / "demo-admin.pub"))
 DEMO_KEY_LABEL = "the bundled DEMO key (its private half is public: approvals signed with it prove nothing)"
 DEMO_MODE_NOTICE = (
@@ -179,11 +183,12 @@ def _refuse_dotenv(folders: tuple[Path, ...]) -> None:
         dotenv = folder / ".env"
         if not dotenv.is_file():
             continue
-        named = sorted(name for name in dotenv_values(dotenv) if name in (TRUSTED_KEYS_ENV, DEMO_MODE_ENV))
+        named = sorted(name for name in dotenv_values(dotenv) if name in DEPLOYMENT_SETTINGS)
         if named:
             raise TrustError(
                 f"{dotenv} sets {', '.join(named)}; Dagster loads that file into the environment and the "
-                f"app's developer can write it, so trust cannot be configured there: {_HOW}"
+                f"app's developer can write it, so the deployment's trust and consent state cannot be configured "
+                f"there: {_HOW}"
             )
 
 

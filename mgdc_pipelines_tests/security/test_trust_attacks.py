@@ -25,6 +25,7 @@ from mgdc_pipelines.consent.status import consent_status
 from mgdc_pipelines.consent.trust import DEMO_MODE_ENV, DEMO_MODE_NOTICE, TRUSTED_KEYS_ENV, TrustAnchors, TrustError
 from mgdc_pipelines.defs.component import starter_attributes
 from mgdc_pipelines.spec import SpecError
+from mgdc_pipelines.state import STATE_DATABASE_ENV
 from mgdc_pipelines.spec.loader import _parse_cached
 from mgdc_pipelines_tests.conftest import approve
 from mgdc_pipelines_tests.security.attacker import copy, deployment, edit_spec, partition_folder
@@ -82,11 +83,14 @@ def test_a_dotenv_file_in_the_working_directory_cannot_configure_trust(small_spe
     outside = tmp_path_factory.mktemp("attacker-elsewhere")
     _, public = _attacker_keys(outside)
     monkeypatch.chdir(tmp_path)
-    Path(".env").write_text(f"{TRUSTED_KEYS_ENV}={public.parent}\n{DEMO_MODE_ENV}=1\n")
+    Path(".env").write_text(
+        f"{TRUSTED_KEYS_ENV}={public.parent}\n{DEMO_MODE_ENV}=1\n"
+        f"{STATE_DATABASE_ENV}=postgresql://dev@dev-laptop/a-consent-history-of-my-choosing\n"
+    )
     with deployment() as instance:
         outcome = copy(app, "User_v1", instance)
     assert not outcome.success
-    assert ".env sets MGDC_DEMO_MODE, MGDC_TRUSTED_ADMIN_KEYS" in outcome.failure
+    assert ".env sets MGDC_DEMO_MODE, MGDC_STATE_DATABASE, MGDC_TRUSTED_ADMIN_KEYS" in outcome.failure
     assert not partition_folder(app, "User_v1").exists()
 
 
