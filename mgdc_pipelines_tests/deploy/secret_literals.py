@@ -4,8 +4,8 @@
 False
 >>> looks_like_secret("MGDC_PG_PASSWORD", "hunter2")
 True
->>> looks_like_secret("MGDC_SPEC", "/opt/mgdc/spec/mgdc.yaml")
-False
+>>> looks_like_secret("MGDC_SPEC", "/opt/mgdc/spec/mgdc.yaml"), looks_like_secret("generatePasswordSecret", False)
+(False, False)
 >>> looks_like_secret("connection", "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=Zm9vYmFy")
 True
 >>> looks_like_secret("url", "postgresql+psycopg2://mgdc:s3cret@db:5432/mgdc")
@@ -33,11 +33,11 @@ SECRET_VALUE = re.compile(r"AccountKey=|SharedAccessSignature=|[?&]sig=|://[^/\s
 
 
 def looks_like_secret(name: str, value: Any) -> bool:
-    """Whether ``name: value`` writes a secret out (an empty value is a name only: fine)."""
-    text = "" if value is None else str(value)
-    if not text:
+    """Whether ``name: value`` writes a secret out (an empty value is a name only, and a flag
+    such as ``generatePostgresqlPasswordSecret: false`` no secret: fine)."""
+    if not isinstance(value, str) or not value:
         return False
-    return bool(SECRET_NAME.search(name)) or bool(SECRET_VALUE.search(text))
+    return bool(SECRET_NAME.search(name)) or bool(SECRET_VALUE.search(value))
 
 
 def literal_values(document: Any, path: str = "") -> Iterator[tuple[str, Any]]:
