@@ -612,7 +612,7 @@ def _production(args: argparse.Namespace) -> int:
     try:
         run_production(setup, env={"MGDC_SPEC": str(spec_path)}, before_start=approve_demo_app if demo_mode else (lambda: None),
                        out=lambda line: print(line, flush=True))
-    except (PostgresError, PostgresMissing, FileNotFoundError) as error:
+    except (PostgresError, PostgresMissing, FileNotFoundError, FileExistsError) as error:
         print(f"mgdc-pipelines production: {error}", file=sys.stderr)
         return 1
     return 0

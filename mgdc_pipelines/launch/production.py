@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -77,11 +76,17 @@ class ProductionSetup:
 
     def write_instance_config(self) -> Path:
         """``$DAGSTER_HOME/dagster.yaml`` from the template (rewritten at each start: the
-        template is the source), and the workspace both processes load."""
-        self.dagster_home.mkdir(parents=True, exist_ok=True)
+        template is the source), and the workspace both processes load. Another instance's
+        ``dagster.yaml`` (the ``make ui`` one, say) is never overwritten."""
         if not INSTANCE_TEMPLATE.is_file():
             raise FileNotFoundError(f"{INSTANCE_TEMPLATE} is missing: run from a checkout of mgdc-pipelines")
-        shutil.copyfile(INSTANCE_TEMPLATE, self.dagster_home / "dagster.yaml")
+        config = self.dagster_home / "dagster.yaml"
+        template = INSTANCE_TEMPLATE.read_text()
+        if config.exists() and config.read_text().splitlines()[:1] != template.splitlines()[:1]:
+            raise FileExistsError(f"{config} belongs to another Dagster instance: give the production profile "
+                                  "a DAGSTER_HOME of its own (default ./.dagster_home_production)")
+        self.dagster_home.mkdir(parents=True, exist_ok=True)
+        config.write_text(template)
         workspace = self.dagster_home / "workspace.yaml"
         workspace.write_text(WORKSPACE_YAML)
         return workspace

@@ -25,7 +25,7 @@ from dagster_postgres import PostgresRunStorage
 from mgdc_pipelines.launch.demo import LOCATION_NAME
 from mgdc_pipelines.launch.local_dagster import WORKSPACE_QUERY, LocalDagster, LocalDagsterError, free_port
 from mgdc_pipelines.launch.postgres import PostgresError
-from mgdc_pipelines.launch.production import STATE_DATABASE_ENV, ProductionSetup
+from mgdc_pipelines.launch.production import INSTANCE_TEMPLATE, STATE_DATABASE_ENV, ProductionSetup
 
 READY_LINE = "Press Ctrl-C"
 STARTUP_TIMEOUT_S = 120
@@ -154,3 +154,15 @@ def test_the_password_is_generated_once_into_a_file_only_its_owner_reads(tmp_pat
     (tmp_path / "pg" / "PG_VERSION").write_text("15\n")
     with pytest.raises(PostgresError, match="password file .* is gone"):
         setup.password()  # a cluster whose password is lost is never given a new one silently
+
+
+def test_another_instances_dagster_yaml_is_never_overwritten(tmp_path):
+    (tmp_path / "dev").mkdir()
+    (tmp_path / "dev" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")  # what `make ui` writes
+    with pytest.raises(FileExistsError, match="another Dagster instance"):
+        ProductionSetup(tmp_path / "pg", tmp_path / "dev").write_instance_config()
+    assert (tmp_path / "dev" / "dagster.yaml").read_text() == "telemetry:\n  enabled: false\n"
+    ours = ProductionSetup(tmp_path / "pg", tmp_path / "prod")
+    ours.write_instance_config()
+    ours.write_instance_config()  # a restart rewrites its own
+    assert (tmp_path / "prod" / "dagster.yaml").read_text() == INSTANCE_TEMPLATE.read_text()
