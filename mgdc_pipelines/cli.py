@@ -610,7 +610,8 @@ def _production(args: argparse.Namespace) -> int:
     if demo_mode:
         print(DEMO_MODE_NOTICE)
     try:
-        run_production(setup, env={"MGDC_SPEC": str(spec_path)}, before_start=approve_demo_app if demo_mode else (lambda: None),
+        run_production(setup, env={"MGDC_SPEC": str(spec_path)},
+                       before_start=approve_demo_app if demo_mode else (lambda: None),
                        out=lambda line: print(line, flush=True))
     except (PostgresError, PostgresMissing, FileNotFoundError, FileExistsError) as error:
         print(f"mgdc-pipelines production: {error}", file=sys.stderr)

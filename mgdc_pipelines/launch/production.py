@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -108,9 +109,10 @@ def shell_exports(setup: ProductionSetup, cluster: LocalPostgres) -> list[str]:
     """
     public = {name: value for name, value in process_environment(cluster).items()
               if name not in ("MGDC_PG_PASSWORD", STATE_DATABASE_ENV)}
-    password = f"$(cat {setup.password_file})"
+    password = f"$(cat {shlex.quote(str(setup.password_file))})"
     state_url = f"postgresql+psycopg2://{cluster.user}:{password}@{cluster.host}:{cluster.port}/{cluster.database}"
-    settings = " ".join(f"{name}={value}" for name, value in {"DAGSTER_HOME": setup.dagster_home, **public}.items())
+    settings = " ".join(f"{name}={shlex.quote(str(value))}"
+                        for name, value in {"DAGSTER_HOME": setup.dagster_home, **public}.items())
     return [f"export {settings}", f'export MGDC_PG_PASSWORD="{password}"', f'export {STATE_DATABASE_ENV}="{state_url}"']
 
 

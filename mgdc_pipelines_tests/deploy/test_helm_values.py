@@ -6,7 +6,6 @@ deploy/production/dagster.yaml; the code location serves what the Dockerfile bui
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -109,6 +108,7 @@ def chart_instance_settings(values: dict) -> dict[str, Any]:
     dagster.yaml's own words."""
     runs, pools = values["concurrency"]["runs"], values["concurrency"]["pools"]
     daemon = values["dagsterDaemon"]
+    queue = daemon["runCoordinator"]["config"]["queuedRunCoordinator"]
     monitoring, retries = daemon["runMonitoring"], daemon["runRetries"]
     return {
         "concurrency": {
@@ -116,8 +116,8 @@ def chart_instance_settings(values: dict) -> dict[str, Any]:
                      "tag_concurrency_limits": runs["tagConcurrencyLimits"]},
             "pools": {"default_limit": pools["defaultLimit"], "granularity": pools["granularity"]},
         },
-        "run_coordinator": {"class": daemon["runCoordinator"]["type"], "config": {
-            "dequeue_interval_seconds": daemon["runCoordinator"]["config"]["queuedRunCoordinator"]["dequeueIntervalSeconds"]}},
+        "run_coordinator": {"class": daemon["runCoordinator"]["type"],
+                            "config": {"dequeue_interval_seconds": queue["dequeueIntervalSeconds"]}},
         "run_monitoring": {"enabled": monitoring["enabled"], "poll_interval_seconds": monitoring["pollIntervalSeconds"],
                            "max_resume_run_attempts": monitoring["maxResumeRunAttempts"]},
         "run_retries": {"enabled": retries["enabled"], "max_retries": retries["maxRetries"],
@@ -147,4 +147,3 @@ def test_the_code_location_serves_what_the_dockerfile_builds(values):
         # The chart runs `dagster code-server start -h 0.0.0.0 -p <port> <codeServerArgs>`.
         assert ["-p", str(deployment["port"]), *deployment["codeServerArgs"]] == served[5:]
         assert deployment["image"]["repository"] and deployment["image"]["tag"] not in ("", "latest")
-    assert Path(REPO / "Dockerfile").is_file()

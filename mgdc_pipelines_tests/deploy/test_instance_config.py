@@ -23,7 +23,9 @@ def test_the_production_and_the_example_instance_share_their_concurrency_block()
     assert production["run_coordinator"] == example["run_coordinator"]
 
 
-def test_dagster_builds_the_production_instance_on_postgres_from_the_mgdc_pg_variables(postgres_url, tmp_path, monkeypatch):
+def test_dagster_builds_the_production_instance_on_postgres_from_the_mgdc_pg_variables(
+    postgres_url, tmp_path, monkeypatch
+):
     url = make_url(postgres_url)
     for name, value in {"HOST": url.host, "PORT": url.port, "USER": url.username, "PASSWORD": url.password,
                         "DB": url.database}.items():

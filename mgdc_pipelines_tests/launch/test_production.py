@@ -118,7 +118,8 @@ def test_make_production_serves_dagster_on_postgres_and_stops_it_all_on_sigterm(
     dagster = LocalDagster(production.folder / "home" / "workspace.yaml", production.setup.dagster_home,
                            port=production.port)
     entries = dagster.graphql(WORKSPACE_QUERY)["workspaceOrError"]["locationEntries"]
-    assert [(e["name"], e["locationOrLoadError"]["__typename"]) for e in entries] == [(LOCATION_NAME, "RepositoryLocation")]
+    loaded = [(entry["name"], entry["locationOrLoadError"]["__typename"]) for entry in entries]
+    assert loaded == [(LOCATION_NAME, "RepositoryLocation")]
     assert "DEMO MODE" in production.output and "postgresql://mgdc@127.0.0.1:" in production.output
 
     # What another terminal gets from the printed lines: the same instance, on PostgreSQL.
