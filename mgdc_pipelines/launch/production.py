@@ -6,8 +6,8 @@ outlives it (``./.postgres``), writes ``$DAGSTER_HOME/dagster.yaml`` from
 that database; the daemon's run queue), and starts ``dagster-webserver`` and ``dagster-daemon``
 (:class:`~mgdc_pipelines.launch.local_dagster.LocalDagster`) with the ``MGDC_PG_*`` variables and
 ``MGDC_STATE_DATABASE`` (the same database: consent audit logs and Graph delta links) in their
-environment. It then waits for Ctrl-C or SIGTERM and stops the daemon, the webserver and
-PostgreSQL, in that order.
+environment. It then waits for Ctrl-C or SIGTERM, stops the daemon and the webserver and, once
+they have exited, PostgreSQL.
 
 The database password is generated once and kept in a file only its owner may read, beside the
 cluster's folder (``./.postgres.password``); it is never printed or logged.
