@@ -9,7 +9,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: demo test ui docs validate bench clean help postgres-server
+.PHONY: demo test ui docs validate bench clean help production postgres-server
 
 help:
 	@echo "make demo     copy the bundled demo app (last complete week x every scope) into ./mgdc_data, build its week"
@@ -18,6 +18,7 @@ help:
 	@echo "make docs     serve the documentation site on http://127.0.0.1:8000 (docs/, mkdocs.yml)"
 	@echo "make validate check the spec in \$$MGDC_SPEC (or the bundled demo)"
 	@echo "make bench    benchmarks of the copy path (BENCH_ARGS=--quick: under 2 minutes)"
+	@echo "make production  Dagster on a local PostgreSQL (webserver + daemon, demo mode) until Ctrl-C"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +64,13 @@ ui: $(VENV)/.installed
 	@mkdir -p "$(DAGSTER_HOME)"
 	@test -f "$(DAGSTER_HOME)/dagster.yaml" || printf 'telemetry:\n  enabled: false\n' > "$(DAGSTER_HOME)/dagster.yaml"
 	MGDC_DEMO_MODE=1 $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+# The production profile on this machine: PostgreSQL in ./.postgres (kept between starts), the
+# instance in its own DAGSTER_HOME (never the dev instance `make ui` uses), webserver + daemon on
+# http://127.0.0.1:3000. Demo mode, like `make ui`, so the bundled demo spec runs out of the box.
+PRODUCTION_DAGSTER_HOME ?= $(CURDIR)/.dagster_home_production
+production: $(VENV)/.installed postgres-server
+	DAGSTER_HOME="$(PRODUCTION_DAGSTER_HOME)" MGDC_DEMO_MODE=1 $(BIN)/mgdc-pipelines production
 
 validate: $(VENV)/.installed
 	$(BIN)/mgdc-pipelines validate

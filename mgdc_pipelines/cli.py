@@ -14,6 +14,8 @@
     mgdc-pipelines consent status [--spec PATH] [--json]    exit 0 only when approved for this spec
     mgdc-pipelines audit [--spec PATH] [--since YYYY-MM-DD] [--json]   who accessed what
     mgdc-pipelines audit verify [--spec PATH]      check the whole hash chain (and its anchor)
+    mgdc-pipelines production [--data-dir DIR] [--port P] [--spec PATH]
+                                        Dagster on a local PostgreSQL (webserver + daemon) until Ctrl-C
     mgdc-pipelines graph-emulator [--port P] [--users N] [--seed S] [--page-size K] [--latency-ms L]
                                         HTTPS Graph + Entra ID emulator of the synthetic tenant
     mgdc-pipelines --version
@@ -119,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_consent_commands(commands)
     _add_audit_commands(commands)
     _add_graph_emulator_command(commands)
+    _add_production_command(commands)
     return parser
 
 
@@ -195,6 +198,26 @@ def _add_graph_emulator_command(commands) -> None:
     emulator.add_argument("--page-size", type=int, default=50, help="rows per page without $top (default 50)")
     emulator.add_argument("--latency-ms", type=float, default=0.0, help="added to every Graph request")
     emulator.set_defaults(handler=_graph_emulator)
+
+
+def _add_production_command(commands) -> None:
+    production = _command(
+        commands, "production", "run Dagster on a local PostgreSQL: webserver and daemon, until Ctrl-C",
+        "MGDC_DEMO_MODE=1 mgdc-pipelines production",
+        "mgdc-pipelines production --data-dir /var/lib/mgdc/postgres --port 3001 --spec my-app.yaml",
+        notes="""
+        Starts PostgreSQL in --data-dir (kept between starts; its password is generated once into
+        DIR.password, readable by its owner only), writes $DAGSTER_HOME/dagster.yaml (default
+        ./.dagster_home_production) from deploy/production/dagster.yaml, and runs dagster-webserver and
+        dagster-daemon with MGDC_PG_* and MGDC_STATE_DATABASE set. Ctrl-C or SIGTERM stops the daemon,
+        the webserver and PostgreSQL. As root, PostgreSQL runs as the postgres user, who must be able
+        to traverse the folders above --data-dir.""",
+    )
+    _add_spec_option(production)
+    production.add_argument("--data-dir", type=Path, default=None,
+                            help="PostgreSQL's folder (default ./.postgres)")
+    production.add_argument("--port", type=int, default=None, help="the Dagster UI's port on 127.0.0.1 (default 3000)")
+    production.set_defaults(handler=_production)
 
 
 def _add_consent_commands(commands) -> None:
@@ -563,6 +586,37 @@ def _graph_emulator(args: argparse.Namespace) -> int:
         print(f"graph-emulator: {error}", file=sys.stderr)
         return 2
     return serve_in_foreground(config)
+
+
+def _production(args: argparse.Namespace) -> int:
+    from mgdc_pipelines.consent.trust import DEMO_MODE_NOTICE, TrustAnchors
+    from mgdc_pipelines.launch.postgres import PostgresError, PostgresMissing
+    from mgdc_pipelines.launch.production import (
+        DEFAULT_DAGSTER_HOME, DEFAULT_DATA_DIR, DEFAULT_PORT, ProductionSetup, run_production,
+    )
+
+    spec_path = _spec_path(args).absolute()
+    spec = load_spec(spec_path)  # a bad spec fails here, before anything starts
+    home = Path(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).absolute()
+    setup = ProductionSetup((args.data_dir or DEFAULT_DATA_DIR).absolute(), home, args.port or DEFAULT_PORT)
+    demo_mode = TrustAnchors.from_environment().demo_mode
+
+    def approve_demo_app() -> None:
+        from mgdc_pipelines.consent.demo import ensure_demo_authorization
+
+        if ensure_demo_authorization(spec, anchor=_cli_anchor()) is not None:
+            print(f"DEMO ONLY: approved app {spec.name!r} with the bundled demo admin key")
+
+    if demo_mode:
+        print(DEMO_MODE_NOTICE)
+    try:
+        run_production(setup, env={"MGDC_SPEC": str(spec_path)},
+                       before_start=approve_demo_app if demo_mode else (lambda: None),
+                       out=lambda line: print(line, flush=True))
+    except (PostgresError, PostgresMissing, FileNotFoundError, FileExistsError) as error:
+        print(f"mgdc-pipelines production: {error}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _utc_day(text: str) -> dt.datetime:
