@@ -171,9 +171,7 @@ class AuditLog(ChainedLog):
         return self.path.exists()
 
     def append(self, event: str, *, at: datetime | None = None, **fields: Any) -> dict[str, Any]:
-        """Append one record (``at`` defaults to now, UTC) and return it as written."""
-        if set(fields) & set(_CHAIN_KEYS):
-            chained_record(self.identity, None, event, at, fields)  # raises, naming them, before any I/O
+        refuse_reserved(event, fields)  # before any I/O
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._locked(os.O_RDWR | os.O_CREAT, fcntl.LOCK_EX) as fd:
             last = self._last_record(fd)
@@ -184,11 +182,6 @@ class AuditLog(ChainedLog):
         return record
 
     def records(self, after: ChainPosition | None = None) -> Iterator[ChainedRecord]:
-        """Verified records after ``after`` (default: all), in order; raises :class:`AuditLogBroken`.
-
-        ``after`` must be a position this chain really passed through: the record it names is
-        read back and must hash to ``after.head`` (an anchor from the Dagster instance).
-        """
         if not self.path.exists():
             if after is not None and after.seq > 0:
                 raise AuditLogBroken(self.path, after.seq, "the log file is missing (deleted or moved)")
@@ -279,9 +272,7 @@ def chained_record(
     identity: LedgerIdentity, last: dict[str, Any] | None, event: str, at: datetime | None, fields: dict
 ) -> dict[str, Any]:
     """The record that follows ``last`` (None: record 1, chained to the genesis) in any log."""
-    reserved = sorted(set(fields) & set(_CHAIN_KEYS))
-    if reserved:
-        raise ValueError(f"audit event {event!r}: {', '.join(reserved)} are set by the log itself")
+    refuse_reserved(event, fields)
     seq = last["seq"] + 1 if last else 1
     record = {"seq": seq, "at": to_iso(at if at is not None else utc_now()), "event": event, **fields}
     record["prev"] = last["hash"] if last else identity.genesis
@@ -290,6 +281,12 @@ def chained_record(
     except (TypeError, ValueError) as error:
         raise TypeError(f"audit event {event!r}: fields must be JSON values ({error})") from None
     return record
+
+
+def refuse_reserved(event: str, fields: dict) -> None:
+    reserved = sorted(set(fields) & set(_CHAIN_KEYS))
+    if reserved:
+        raise ValueError(f"audit event {event!r}: {', '.join(reserved)} are set by the log itself")
 
 
 def check_link(location: str, record: dict[str, Any], seq: int, prev: str) -> None:
