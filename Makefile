@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 PYTEST_ARGS ?=
+# Two pytest-xdist workers (the CI machines have two cores); tests sharing the demo run stay on one.
+PYTEST_WORKERS ?= 2
 BENCH_ARGS ?=
 
 .PHONY: demo test ui docs validate bench clean help production postgres-server
@@ -58,7 +60,7 @@ postgres-server:
 	fi
 
 test: $(VENV)/.installed-dev node_modules/.installed postgres-server
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 ui: $(VENV)/.installed
 	@mkdir -p "$(DAGSTER_HOME)"
