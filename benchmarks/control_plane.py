@@ -8,7 +8,8 @@ fresh instance of the production profile (``benchmarks/instances.py``), the demo
 ``benchmarks/sensor_tick.py`` loads it (one batch insert), then the availability sensor's
 evaluation: the first tick ever (cold: no cursor, first in the process), the same tick again
 ``warm_ticks`` times (median: ``tick_s``), idle ticks (nothing new) and the tick when a new day
-closes. ``statements_per_tick``: the SQL statements the warm tick sends to the storage.
+closes. ``statements_per_tick``/``connections_per_tick``: the SQL statements the warm tick sends
+to the storage and the connections it opens; ``connection_ms``: opening one (and ``SELECT 1``).
 
 ``backfill_plan``: a backfill of ``Message_v1`` over the last ``backfill_days`` × ``scopes`` submitted the way the
 UI submits it (the webserver's ``launchPartitionBackfill`` GraphQL mutation, in process), then
@@ -17,7 +18,7 @@ code server as the daemon loads it), which cuts the backfill by the spec's backf
 queues its runs. ``backfill_plan_s`` = the mutation + the iteration's planning
 (``execute_asset_backfill_iteration_inner``, timed where the daemon calls it); ``runs`` and
 ``partitions`` what the planning asked for; ``submit_s_per_run`` the time to queue one of those
-runs, from a sample (see :func:`observed_iteration`).
+runs, from a sample (see :func:`observed_iteration`), and ``submit_all_estimate_s`` that × runs.
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ def sensor_ticks(instance, app, history: list[dt.date], warm_ticks: int) -> dict
     idle = [measured(tick(first.cursor, yesterday)) for _ in range(warm_ticks)]
     new_day, new_day_s, _ = measured(tick(first.cursor, now))
     return {
+        "connection_ms": 1000 * connection_seconds(instance),
         "history_days": len(history),
         "history_events": events,
         "history_load_s": load_s,
@@ -152,6 +154,20 @@ def sensor_ticks(instance, app, history: list[dt.date], warm_ticks: int) -> dict
     }
 
 
+def connection_seconds(instance, samples: int = 10) -> float:
+    """Median time to open a connection to the event log's database and run ``SELECT 1``: what
+    each storage call pays on top of its SQL (the storages keep no connection open)."""
+    import sqlalchemy as db
+
+    def one() -> float:
+        start = time.perf_counter()
+        with instance.event_log_storage.index_connection() as conn:
+            conn.execute(db.text("SELECT 1"))
+        return time.perf_counter() - start
+
+    return statistics.median(one() for _ in range(samples))
+
+
 def backfill_plan(instance, process_context, app, days: list[dt.date]) -> dict[str, Any]:
     """Launch a backfill of ``Message_v1`` over ``days`` × every scope as the UI does; run the
     daemon's first iteration; time its planning and the queueing of a sample of its runs."""
@@ -162,7 +178,7 @@ def backfill_plan(instance, process_context, app, days: list[dt.date]) -> dict[s
     backfill_id, launch_s, launch_sql = measured(lambda: launch_backfill(process_context, params))
     with observed_iteration(instance, backfill_id) as observed:
         _, iteration_s, iteration_sql = measured(lambda: first_daemon_iteration(process_context))
-    planned = [partitions_of_run(app, instance, request.tags) for request in observed.run_requests]
+    planned = planned_partitions(app, instance, observed.run_requests)
     plan_s = launch_s + observed.planning_s
     return {
         "backfill_days": len(days),
@@ -176,6 +192,7 @@ def backfill_plan(instance, process_context, app, days: list[dt.date]) -> dict[s
         "max_partitions_per_run": app.dagster.max_partitions_per_run,
         "sampled_runs_queued": len(instance.get_run_records(filters=_runs_of(backfill_id))),
         "submit_s_per_run": observed.submit_s / observed.submitted,
+        "submit_all_estimate_s": observed.submit_s / observed.submitted * len(planned),
         "first_iteration_s": iteration_s,
         "backfill_statements": launch_sql.statements + iteration_sql.statements,
     }
@@ -273,10 +290,11 @@ def _runs_of(backfill_id: str):
     return dg.RunsFilter(tags={BACKFILL_ID_TAG: backfill_id})
 
 
-def partitions_of_run(app, instance, tags: dict[str, str]) -> list[str]:
-    """The partitions a queued run will materialize: its partition range (or partition) tags."""
+def planned_partitions(app, instance, run_requests) -> list[list[str]]:
+    """The partitions each planned run will materialize: its partition range (or partition) tags."""
     import dagster as dg
     from dagster._core.definitions.partitions.context import partition_loading_context
+    from dagster._core.instance.types import CachingDynamicPartitionsLoader
     from dagster._core.storage.tags import (
         ASSET_PARTITION_RANGE_END_TAG,
         ASSET_PARTITION_RANGE_START_TAG,
@@ -286,8 +304,14 @@ def partitions_of_run(app, instance, tags: dict[str, str]) -> list[str]:
     from mgdc_pipelines.catalog import get_dataset
     from mgdc_pipelines.defs.partitions import partitions_for
 
-    if ASSET_PARTITION_RANGE_START_TAG not in tags:
-        return [tags[PARTITION_NAME_TAG]]
-    key_range = dg.PartitionKeyRange(tags[ASSET_PARTITION_RANGE_START_TAG], tags[ASSET_PARTITION_RANGE_END_TAG])
-    with partition_loading_context(dynamic_partitions_store=instance):
-        return list(partitions_for(app, get_dataset(MESSAGES[-1])).get_partition_keys_in_range(key_range))
+    partitions = partitions_for(app, get_dataset(MESSAGES[-1]))
+
+    def of(tags: dict[str, str]) -> list[str]:
+        if ASSET_PARTITION_RANGE_START_TAG not in tags:
+            return [tags[PARTITION_NAME_TAG]]
+        key_range = dg.PartitionKeyRange(tags[ASSET_PARTITION_RANGE_START_TAG], tags[ASSET_PARTITION_RANGE_END_TAG])
+        return list(partitions.get_partition_keys_in_range(key_range))
+
+    # The scopes are read once, not once per run.
+    with partition_loading_context(dynamic_partitions_store=CachingDynamicPartitionsLoader(instance)):
+        return [of(request.tags) for request in run_requests]
