@@ -193,6 +193,7 @@ def backfill_plan(instance, process_context, app, days: list[dt.date]) -> dict[s
         "sampled_runs_queued": len(instance.get_run_records(filters=_runs_of(backfill_id))),
         "submit_s_per_run": observed.submit_s / observed.submitted,
         "submit_all_estimate_s": observed.submit_s / observed.submitted * len(planned),
+        "connections_per_queued_run": observed.submit_connections / observed.submitted,
         "first_iteration_s": iteration_s,
         "backfill_statements": launch_sql.statements + iteration_sql.statements,
     }
@@ -241,6 +242,7 @@ class ObservedIteration:
     run_requests: list = field(default_factory=list)
     submit_s: float = 0.0
     submitted: int = 0
+    submit_connections: int = 0
 
 
 @contextlib.contextmanager
@@ -269,10 +271,12 @@ def observed_iteration(instance, backfill_id: str) -> Iterator[ObservedIteration
     async def timed_submit(*args: Any, **kwargs: Any) -> Any:
         if not observed.submitted:
             instance.update_backfill(instance.get_backfill(backfill_id).with_status(BulkActionStatus.CANCELING))
-        start = time.perf_counter()
-        result = await submit(*args, **kwargs)
-        observed.submit_s += time.perf_counter() - start
+        with StatementCounter() as counter:
+            start = time.perf_counter()
+            result = await submit(*args, **kwargs)
+            observed.submit_s += time.perf_counter() - start
         observed.submitted += 1
+        observed.submit_connections += counter.connections
         return result
 
     asset_backfill.execute_asset_backfill_iteration_inner = timed_plan

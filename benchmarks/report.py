@@ -64,6 +64,7 @@ CONTROL_PLANE_ROWS = (  # (label, key, format)
     ("backfill plan", "backfill_plan_s", "{:.2f} s"),
     ("  runs / partitions planned", None, None),
     ("  queueing, per run (sampled)", "submit_s_per_run", "{:.2f} s"),
+    ("  connections opened per run queued", "connections_per_queued_run", "{:,.0f}"),
     ("  queueing every run (estimate)", "submit_all_estimate_s", "{:,.0f} s"),
 )
 
@@ -73,6 +74,7 @@ def control_plane_lines(outcome: dict[str, Any] | None) -> list[str]:
 
     >>> storage = {"history_load_s": 1.0, "first_tick_s": 0.2, "tick_s": 0.1, "statements_per_tick": 37,
     ...            "connections_per_tick": 20, "connection_ms": 1.0, "submit_all_estimate_s": 2.0,
+    ...            "connections_per_queued_run": 9,
     ...            "idle_tick_s": 0.01, "backfill_plan_s": 2.0, "runs": 4, "partitions": 120,
     ...            "submit_s_per_run": 0.5}
     >>> outcome = {"history_days": 30, "scopes": 4, "backfill_days": 30, "sqlite": storage,

@@ -30,7 +30,8 @@ DATABASE = "bench_control_plane"
 TICK_KEYS = ("tick_s", "first_tick_s", "idle_tick_s", "new_day_tick_s", "history_load_s",
              "statements_per_tick", "connections_per_tick", "connection_ms", "statements_per_idle_tick", "run_requests")
 BACKFILL_KEYS = ("backfill_plan_s", "launch_s", "planning_s", "runs", "partitions", "distinct_partitions",
-                 "max_partitions_in_a_run", "submit_s_per_run", "submit_all_estimate_s", "sampled_runs_queued", "backfill_statements")
+                 "max_partitions_in_a_run", "submit_s_per_run", "submit_all_estimate_s",
+                 "connections_per_queued_run", "sampled_runs_queued", "backfill_statements")
 
 
 def run(settings: Settings) -> dict[str, Any]:
