@@ -64,7 +64,7 @@ CONTROL_PLANE_ROWS = (  # (label, key, format)
     ("backfill plan", "backfill_plan_s", "{:.2f} s"),
     ("  runs / partitions planned", None, None),
     ("  queueing, per run (sampled)", "submit_s_per_run", "{:.2f} s"),
-    ("  connections opened per run queued", "connections_per_queued_run", "{:,.0f}"),
+    ("  connections per run queued", "connections_per_queued_run", "{:,.0f}"),
     ("  queueing every run (estimate)", "submit_all_estimate_s", "{:,.0f} s"),
 )
 
