@@ -11,8 +11,8 @@ evaluation: the first tick ever (cold: no cursor, first in the process), the sam
 closes. ``statements_per_tick``/``connections_per_tick``: the SQL statements the warm tick sends
 to the storage and the connections it opens; ``connection_ms``: opening one (and ``SELECT 1``).
 
-``backfill_plan``: a backfill of ``Message_v1`` over the last ``backfill_days`` × ``scopes`` submitted the way the
-UI submits it (the webserver's ``launchPartitionBackfill`` GraphQL mutation, in process), then
+``backfill_plan``: a backfill of ``Message_v1`` over the last ``backfill_days`` × ``scopes``
+submitted the way the UI submits it (the webserver's ``launchPartitionBackfill`` mutation), then
 the backfill daemon's first iteration (``execute_backfill_iteration``, code loaded from a gRPC
 code server as the daemon loads it), which cuts the backfill by the spec's backfill policy and
 queues its runs. ``backfill_plan_s`` = the mutation + the iteration's planning
@@ -102,6 +102,8 @@ def control_plane(storage: str, history_days: int, backfill_days: int, scopes: i
 
     from benchmarks import sensor_tick
 
+    if backfill_days > history_days:
+        raise ValueError(f"a backfill of {backfill_days} days over {history_days} days of partitions")
     use_database(storage, database)
     os.environ[RUN_CHUNK_ENV] = str(sample_runs)  # the daemon looks for a cancel every `sample_runs` runs
     now, _ = sensor_tick.tick_instants()

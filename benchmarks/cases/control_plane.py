@@ -39,7 +39,10 @@ def run(settings: Settings) -> dict[str, Any]:
     with bench_postgres() as server:
         def competitor(storage: str) -> tuple[str, dict[str, Any]]:
             """One deployment on ``storage``, in its own folder (and, on PostgreSQL, its own database)."""
-            database = server.create_database(DATABASE) and DATABASE if storage == "postgres" else None
+            database = None
+            if storage == "postgres":
+                database = DATABASE
+                server.create_database(database)
             return "benchmarks.control_plane:control_plane", {
                 "storage": storage, "folder": str(settings.folder("control_plane", storage)),
                 "database": database, "history_days": history, "backfill_days": backfill_days,
