@@ -46,9 +46,72 @@ def table(results: dict[str, Any]) -> str:
         if outcome:
             lines.append(f"{case}: " + ", ".join(f"{k}={_short(v)}" for k, v in outcome.items()
                                                  if not isinstance(v, (dict, list))))
+    lines += control_plane_lines(results.get("control_plane"))
     lines.append("")
-    lines.append("targets: " + ", ".join(f"{k} {_verdict(results, k, v)}" for k, v in TARGETS.items()))
+    lines.append("targets: " + ", ".join(f"{k} {_verdict(results, k, v)}" for k, v in TARGETS.items())
+                 + _control_plane_verdict(results.get("control_plane")))
     return "\n".join(lines)
+
+
+CONTROL_PLANE_ROWS = (  # (label, key, format)
+    ("history load (not a target)", "history_load_s", "{:.1f} s"),
+    ("sensor tick, first (cold)", "first_tick_s", "{:.3f} s"),
+    ("sensor tick (median, warm)", "tick_s", "{:.3f} s"),
+    ("  SQL statements per tick", "statements_per_tick", "{:,.0f}"),
+    ("  connections opened per tick", "connections_per_tick", "{:,.0f}"),
+    ("  one connection + SELECT 1", "connection_ms", "{:.2f} ms"),
+    ("sensor tick, idle (median)", "idle_tick_s", "{:.3f} s"),
+    ("backfill plan", "backfill_plan_s", "{:.2f} s"),
+    ("  runs / partitions planned", None, None),
+    ("  queueing, per run (sampled)", "submit_s_per_run", "{:.2f} s"),
+    ("  connections per run queued", "connections_per_queued_run", "{:,.0f}"),
+    ("  queueing every run (estimate)", "submit_all_estimate_s", "{:,.0f} s"),
+)
+
+
+def control_plane_lines(outcome: dict[str, Any] | None) -> list[str]:
+    """The control plane's table: one column per storage, PostgreSQL's ratio to SQLite.
+
+    >>> storage = {"history_load_s": 1.0, "first_tick_s": 0.2, "tick_s": 0.1, "statements_per_tick": 37,
+    ...            "connections_per_tick": 20, "connection_ms": 1.0, "submit_all_estimate_s": 2.0,
+    ...            "connections_per_queued_run": 9,
+    ...            "idle_tick_s": 0.01, "backfill_plan_s": 2.0, "runs": 4, "partitions": 120,
+    ...            "submit_s_per_run": 0.5}
+    >>> outcome = {"history_days": 30, "scopes": 4, "backfill_days": 30, "sqlite": storage,
+    ...            "postgres": {**storage, "tick_s": 0.2}}
+    >>> print("\\n".join(control_plane_lines(outcome)[3:6]))
+      sensor tick, first (cold)                0.200 s         0.200 s         1.00
+      sensor tick (median, warm)               0.100 s         0.200 s         2.00
+        SQL statements per tick                     37              37         1.00
+    """
+    if not outcome or "sqlite" not in outcome:
+        return []
+    sqlite, postgres = outcome["sqlite"], outcome["postgres"]
+    lines = [f"control plane: sensor over {outcome['history_days']:,} days × {outcome['scopes']} scopes of history, "
+             f"backfill of {outcome['backfill_days']} days × {outcome['scopes']} scopes",
+             f"  {'':<32}{'sqlite':>16}{'postgres':>16}{'pg ÷ sqlite':>13}"]
+    for label, key, form in CONTROL_PLANE_ROWS:
+        if key is None:
+            cells = [f"{side['runs']:,} / {side['partitions']:,}" for side in (sqlite, postgres)]
+            lines.append(f"  {label:<32}{cells[0]:>16}{cells[1]:>16}")
+            continue
+        ratio = postgres[key] / sqlite[key] if sqlite[key] else float("nan")
+        cells = [form.format(side[key]) for side in (sqlite, postgres)]
+        lines.append(f"  {label:<32}{cells[0]:>16}{cells[1]:>16}{ratio:>13.2f}")
+    return lines
+
+
+def _control_plane_verdict(outcome: dict[str, Any] | None) -> str:
+    """PostgreSQL ÷ SQLite on the verdict line (no target: a deployment picks its storage).
+
+    >>> _control_plane_verdict({"ratios": {"tick_s": 1.5, "backfill_plan_s": 0.8}})
+    '; control plane postgres ÷ sqlite (no target): tick 1.50, backfill plan 0.80'
+    """
+    ratios = (outcome or {}).get("ratios")
+    if not ratios:
+        return ""
+    return (f"; control plane postgres ÷ sqlite (no target): tick {ratios['tick_s']:.2f}, "
+            f"backfill plan {ratios['backfill_plan_s']:.2f}")
 
 
 def _row(*cells: str) -> str:

@@ -161,9 +161,9 @@ def main() -> None:
     parser.add_argument("--no-cache", action="store_true", help=f"seed afresh, not from {CACHE}")
     parser.add_argument("--profile", action="store_true", help="print where tick 1 spends its time")
     args = parser.parse_args()
-    now = dt.datetime.now(dt.timezone.utc).replace(hour=1, minute=0, second=0, microsecond=0)
-    last = now.date() - dt.timedelta(days=2)
-    history = [last - dt.timedelta(days=n) for n in range(args.days or 365 * args.years)][::-1]
+    now, yesterday = tick_instants()
+    history = history_days(now, args.days or 365 * args.years)
+    last = history[-1]
     messages = dg.AssetKey(["mgdc", "Message_v1"])
     with tempfile.TemporaryDirectory() as folder:
         app = make_app(Path(folder), args.scopes, history[0])
@@ -179,20 +179,47 @@ def main() -> None:
         cache = None if args.no_cache else CACHE / f"{args.scopes}-scopes-{history[0]}-to-{last}"
         seeded_event_log(instance_dir, seed, cache)
         with _instance(instance_dir) as instance:
-            _ticks(instance, app, messages, now, profile=args.profile)
+            _ticks(instance, app, messages, now, yesterday, profile=args.profile)
 
 
 def _instance(folder: Path):
     return dg.instance_for_test(temp_dir=str(folder), overrides=_one_database(str(folder)))
 
 
-def _ticks(instance: dg.DagsterInstance, app, messages: dg.AssetKey, now: dt.datetime, *, profile: bool) -> None:
+def tick_instants() -> tuple[dt.datetime, dt.datetime]:
+    """``now`` (01:00 UTC today) and the instant one day before, when the first ticks run.
+
+    >>> now, yesterday = tick_instants()
+    >>> (now - yesterday).days, now.hour
+    (1, 1)
+    """
+    now = dt.datetime.now(dt.timezone.utc).replace(hour=1, minute=0, second=0, microsecond=0)
+    return now, now - dt.timedelta(days=1)
+
+
+def history_days(now: dt.datetime, days: int) -> list[dt.date]:
+    """The ``days`` closed days of history before yesterday's tick, oldest first.
+
+    >>> history_days(dt.datetime(2026, 3, 10, 1, tzinfo=dt.timezone.utc), 2)
+    [datetime.date(2026, 3, 7), datetime.date(2026, 3, 8)]
+    """
+    last = now.date() - dt.timedelta(days=2)
+    return [last - dt.timedelta(days=n) for n in range(days)][::-1]
+
+
+def wired_lanes(instance: dg.DagsterInstance, app):
+    """The app's availability lanes, its jobs built and its scopes in the instance, as at load."""
     assets = build_mgdc_assets(app)
     lanes = build_lanes(app, assets)
     copy_jobs(app, assets)
     sync_scope_partitions(instance, app)
     print(f"{len(assets)} assets, {len(lanes)} lanes")
-    yesterday = now - dt.timedelta(days=1)  # the cursor is one day behind `now`
+    return lanes
+
+
+def _ticks(instance: dg.DagsterInstance, app, messages: dg.AssetKey, now: dt.datetime, yesterday: dt.datetime,
+           *, profile: bool) -> None:
+    lanes = wired_lanes(instance, app)  # the cursor is one day behind `now`
     profiler = cProfile.Profile() if profile else contextlib.nullcontext()
     with profiler:
         first = timed("tick 1: no cursor (lookback days × scopes × assets)",
