@@ -19,7 +19,7 @@ help:
 	@echo "make ui       open the Dagster UI on http://127.0.0.1:3000 (demo mode, like make demo)"
 	@echo "make docs     serve the documentation site on http://127.0.0.1:8000 (docs/, mkdocs.yml)"
 	@echo "make validate check the spec in \$$MGDC_SPEC (or the bundled demo)"
-	@echo "make bench    benchmarks of the copy path (BENCH_ARGS=--quick: under 2 minutes)"
+	@echo "make bench    benchmarks of the copy path and of the control plane on SQLite vs PostgreSQL (BENCH_ARGS=--quick: about 2.5 minutes)"
 	@echo "make production  Dagster on a local PostgreSQL (webserver + daemon, demo mode) until Ctrl-C"
 
 $(BIN)/python:
@@ -90,7 +90,7 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	touch $(VENV)/.installed $(VENV)/.installed-dev $@
 
 # Writes benchmarks/results/latest.json; `make bench BENCH_ARGS="--quick"` passes options on.
-bench: $(VENV)/.installed-bench
+bench: $(VENV)/.installed-bench postgres-server
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
