@@ -16,7 +16,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
@@ -34,10 +34,19 @@ PRODUCTION_YAML = REPO / "deploy" / "production" / "dagster.yaml"
 STATE_DATABASE_ENV = "MGDC_STATE_DATABASE"
 DATASETS = ("Message_v1", "User_v1", "SharePointSites_v1")  # two scoped datasets, one tenant-wide
 SCOPES = ("all", "sales")
+SENSOR_INTERVAL = 30  # seconds between two ticks of the sensor: the spec's minimum
 
 _SENSOR = """{repositoryLocationName repositoryName sensorName}"""
 START_SENSOR = """mutation($selector: SensorSelector!) { startSensor(sensorSelector: $selector) {
   __typename ... on Sensor { sensorState { status } } ... on PythonError { message } } }"""
+LATEST_TICK = """query($selector: SensorSelector!) { sensorOrError(sensorSelector: $selector) {
+  __typename ... on Sensor { sensorState { ticks(limit: 1) { timestamp status } } } } }"""
+# Reads each of the webserver's three storages: runs, the event log (assets), schedules (ticks).
+EVERY_STORAGE = """query($selector: SensorSelector!) { runsOrError(limit: 1) { ... on Runs { results { runId } } }
+  assetsOrError(limit: 1) { ... on AssetConnection { nodes { id } } }
+  sensorOrError(sensorSelector: $selector) { __typename ... on Sensor { sensorState { ticks(limit: 1) { status } } } } }"""
+REEXECUTE = """mutation($params: ReexecutionParams!) { launchRunReexecution(reexecutionParams: $params) {
+  __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
 SET_SENSOR_CURSOR = """mutation($selector: SensorSelector!, $cursor: String) {
   setSensorCursor(sensorSelector: $selector, cursor: $cursor) { __typename ... on PythonError { message } } }"""
 
@@ -64,7 +73,7 @@ def small_production_spec(folder: Path, keys: AdminKeys, *, pool_limit: int, loo
     raw["datasets"] = [d for d in raw["datasets"] if d["name"] in DATASETS]
     raw["partitions"]["start_date"] = (dt.date.today() - dt.timedelta(days=60)).isoformat()
     raw["dagster"]["sensor"] = {"default_status": "stopped", "lookback_days": lookback_days,
-                                "minimum_interval_seconds": 30}
+                                "minimum_interval_seconds": SENSOR_INTERVAL}
     raw["dagster"]["pool"] = {"limit": pool_limit}
     app = load_spec(write_spec(folder, raw))
     approve(app, keys)
@@ -78,6 +87,7 @@ class ProductionStack:
     postgres: LocalPostgres
     dagster: LocalDagster
     instance: dg.DagsterInstance  # this process's view of the same PostgreSQL storage
+    refusals: list[str] = field(default_factory=list)  # see wait_until_the_webserver_answers
 
     @property
     def spec_path(self) -> Path:
@@ -100,6 +110,33 @@ class ProductionStack:
         result = self.dagster.graphql(START_SENSOR, selector=self.sensor_selector())["startSensor"]
         if result["__typename"] != "Sensor" or result["sensorState"]["status"] != "RUNNING":
             raise LocalDagsterError(f"the sensor did not start: {result}")
+
+    def latest_tick(self) -> dict | None:
+        """The sensor's latest tick: ``{"timestamp": ..., "status": ...}``, or None before the first."""
+        sensor = self.dagster.graphql(LATEST_TICK, selector=self.sensor_selector())["sensorOrError"]
+        ticks = sensor["sensorState"]["ticks"]
+        return ticks[0] if ticks else None
+
+    def wait_until_the_webserver_answers(self, timeout: float = 60.0) -> int:
+        """After a database restart: how many calls the webserver refused before it answered again.
+
+        dagster-webserver keeps one pooled connection per storage open (Dagster's
+        ``optimize_for_webserver``: ``pool_size=1``, no pre-ping), so the first call on each one
+        after PostgreSQL restarts fails with "server closed the connection unexpectedly"; SQLAlchemy
+        then drops the dead connection and the next call reconnects. The refusals are kept in
+        :attr:`refusals`.
+        """
+        self.refusals.clear()
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.dagster.graphql(EVERY_STORAGE, selector=self.sensor_selector())
+                return len(self.refusals)
+            except LocalDagsterError as refused:
+                self.refusals.append(str(refused))
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the webserver did not answer again after {timeout:.0f} s: {self.refusals[-1]}")
+            time.sleep(0.5)
 
     def set_sensor_cursor(self, cursor: str) -> None:
         result = self.dagster.graphql(SET_SENSOR_CURSOR, selector=self.sensor_selector(), cursor=cursor)
@@ -135,6 +172,14 @@ def production_stack(
                     os.environ.pop(name, None)
                 else:
                     os.environ[name] = value
+
+
+def reexecute_from_failure(dagster: LocalDagster, run_id: str) -> str:
+    """Re-execute a failed run from its failed steps (the UI's "Re-execute from failure"); the new run's id."""
+    result = dagster.graphql(REEXECUTE, params={"parentRunId": run_id, "strategy": "FROM_FAILURE"})["launchRunReexecution"]
+    if result["__typename"] != "LaunchRunSuccess":
+        raise LocalDagsterError(f"re-execution of {run_id} was refused: {result}")
+    return result["run"]["runId"]
 
 
 def wait_for(condition: Callable[[], object], what: str, *, timeout: float, dagster: LocalDagster | None = None,

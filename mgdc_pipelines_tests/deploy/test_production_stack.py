@@ -26,9 +26,10 @@ from mgdc_pipelines.defs.ledger_anchor import InstanceLedgerAnchor
 from mgdc_pipelines.defs.names import copy_job_name
 from mgdc_pipelines.defs.partitions import partition_ref, partition_tags, scoped_key
 from mgdc_pipelines.defs.resources import source_resource
-from mgdc_pipelines.defs.sensors import TRIGGER_TAG, AvailabilityCursor, LaneProgress
+from mgdc_pipelines.defs.sensors import TENANT_WIDE, TRIGGER_TAG, AvailabilityCursor, LaneProgress
 from mgdc_pipelines.launch.demo import IN_PROCESS
 from mgdc_pipelines.launch.submit import launch_run
+from dagster._core.storage.tags import WILL_RETRY_TAG
 from mgdc_pipelines.transfer import request_for
 from mgdc_pipelines_tests.conftest import approve
 from mgdc_pipelines_tests.deploy.events import (
@@ -39,21 +40,40 @@ from mgdc_pipelines_tests.deploy.events import (
     run_worker_pid,
     step_intervals,
 )
-from mgdc_pipelines_tests.deploy.stack import SCOPES, ProductionStack, production_stack, wait_for
+from mgdc_pipelines_tests.deploy.stack import (
+    SCOPES,
+    SENSOR_INTERVAL,
+    ProductionStack,
+    production_stack,
+    reexecute_from_failure,
+    wait_for,
+)
 from mgdc_pipelines_tests.deploy.workers import kill, pause_in_step, resume, staging_attempts
 
 POOL_LIMIT = 2
-LOOKBACK_DAYS = 2
+LOOKBACK_DAYS = 1  # the first tick: yesterday (copy lane) and 3 days ago (SharePoint lags 48 h)
+RUN_BUFFER = 4
 HOLD_TAG = "e2e/hold"  # a run tagged `e2e/hold: hold` stays queued until the tag changes (see tune)
 SCOPED = ("Message_v1", "User_v1")
 CHECKS_PER_ASSET = 3
 RUN_TIMEOUT = 240.0
+# About what dagster-postgres's connection retries ride out (6 tries, exponential backoff from
+# 0.2 s): the run worker either waits the outage out or fails; either way one copy must remain.
+OUTAGE_SECONDS = 12
+TENANT_WIDE_DATASET = "SharePointSites_v1"
+ALL_DATASETS = (*SCOPED, TENANT_WIDE_DATASET)
+# How the daemon's log says it lost its database (psycopg2 through SQLAlchemy).
+LOST_DATABASE = ("OperationalError", "Connection refused", "could not connect")
 
 
 def tune(config: dict) -> None:
     """The test's settings on top of the shipped production yaml."""
-    # A small pool, so that the six runs of the first sensor tick want more slots than it has.
+    # A small pool, so that the runs of the first sensor tick want more slots than it has...
     config["concurrency"]["pools"]["default_limit"] = POOL_LIMIT
+    # ...and runs let out of the queue beyond the pool's free slots: by default the queue holds a run
+    # back while its pool is full, so runs of one pool go one at a time and the op-level limit is
+    # never put to the test. With this buffer several runs compete and only the slots throttle them.
+    config["concurrency"]["pools"]["op_granularity_run_buffer"] = RUN_BUFFER
     # A way to keep runs QUEUED while the daemon runs (test 3): a limit of 0 for one tag value.
     config["concurrency"]["runs"]["tag_concurrency_limits"].append({"key": HOLD_TAG, "value": "hold", "limit": 0})
 
@@ -127,6 +147,79 @@ def finished(stack: ProductionStack, run_ids: Sequence[str]) -> list[dg.DagsterR
     return runs if len(runs) == len(run_ids) and all(run.is_finished for run in runs) else None
 
 
+def runs_of(stack: ProductionStack, run_ids: Sequence[str]) -> list[dg.DagsterRun]:
+    return list(stack.instance.get_runs(dg.RunsFilter(run_ids=list(run_ids))))
+
+
+def sink_files(root: Path) -> dict[str, tuple[int, int]]:
+    """(size, mtime) of every file under the sink's root, staging and manifests included."""
+    return {str(path.relative_to(root)): (path.stat().st_size, path.stat().st_mtime_ns)
+            for path in root.rglob("*") if path.is_file()}
+
+
+def completed_tick(stack: ProductionStack) -> float | None:
+    """When the sensor's latest tick started, once that tick is over."""
+    tick = stack.latest_tick()
+    return tick["timestamp"] if tick and tick["status"] != "STARTED" else None
+
+
+def cursor_one_day_back(stack: ProductionStack, now: dt.datetime) -> str:
+    """The sensor's cursor as if its first tick had requested one day less of the tenant-wide lane:
+    one run to catch up (enough to see the catch-up, and cheap); the scoped lane as it is."""
+    progress = {}
+    for lane in build_lanes(stack.app, build_mgdc_assets(stack.app)):
+        requested = sensor_days(stack, lane.datasets[0].asset_key.path[-1], now)
+        if lane.scoped:
+            progress[lane.id] = LaneProgress(max(requested), frozenset(SCOPES))
+        else:
+            progress[lane.id] = LaneProgress(min(requested) - dt.timedelta(days=2), frozenset({TENANT_WIDE}))
+    return AvailabilityCursor(progress).to_json()
+
+
+def database_errors(log: Path, offset: int) -> list[str]:
+    """The lines the daemon logged since ``offset`` that say the database could not be reached."""
+    with log.open("rb") as handle:
+        handle.seek(offset)
+        text = handle.read().decode(errors="replace")
+    return [line for line in text.splitlines() if any(sign in line for sign in LOST_DATABASE)]
+
+
+def settle(stack: ProductionStack, run_id: str) -> list[dg.DagsterRun]:
+    """The run and what followed it, to the end: the daemon's retries of a failed run, and, when the
+    daemon does not retry it, one re-execution from failure (the UI's button an operator presses)."""
+    chain: list[dg.DagsterRun] = []
+    current, reexecuted = run_id, False
+    while True:
+        run = wait_for(lambda: retry_decided(stack, current), f"run {current} to end", timeout=RUN_TIMEOUT,
+                       dagster=stack.dagster)
+        chain.append(run)
+        if run.status == dg.DagsterRunStatus.SUCCESS or (reexecuted and run.tags.get(WILL_RETRY_TAG) != "true"):
+            return chain
+        if run.tags.get(WILL_RETRY_TAG) == "true":
+            retries = wait_for(lambda: runs_with_tag(stack, "dagster/parent_run_id", current), "the retry",
+                               timeout=RUN_TIMEOUT, dagster=stack.dagster)
+            current = retries[0].run_id
+        else:
+            current, reexecuted = reexecute_from_failure(stack.dagster, current), True
+
+
+def describe(run: dg.DagsterRun) -> str:
+    retried = {"true": " (retried by the daemon)", "false": " (not retried)"}.get(run.tags.get(WILL_RETRY_TAG, ""), "")
+    return f"{run.status.value}{retried}"
+
+
+def retry_decided(stack: ProductionStack, run_id: str) -> dg.DagsterRun | None:
+    """The run once it ended and, if it failed, once the daemon tagged whether it will retry it."""
+    (run,) = runs_of(stack, [run_id])
+    if not run.is_finished or (run.status == dg.DagsterRunStatus.FAILURE and WILL_RETRY_TAG not in run.tags):
+        return None
+    return run
+
+
+def runs_with_tag(stack: ProductionStack, key: str, value: str) -> list[dg.DagsterRun]:
+    return list(stack.instance.get_runs(dg.RunsFilter(tags={key: value})))
+
+
 def audit_chain_verifies(stack: ProductionStack) -> None:
     cli = Path(sys.executable).with_name("mgdc-pipelines")
     result = subprocess.run([str(cli), "audit", "verify", "--spec", str(stack.spec_path)], env=stack.env,
@@ -166,7 +259,7 @@ def assert_one_copy_on_disk(stack: ProductionStack, day: dt.date, scope: str) ->
 
 def test_the_daemon_copies_every_due_partition_once_within_the_pool_limit_and_the_checks_pass(stack):
     now = dt.datetime.now(dt.timezone.utc)
-    expected = {name: partition_keys(name, sensor_days(stack, name, now)) for name in (*SCOPED, "SharePointSites_v1")}
+    expected = {name: partition_keys(name, sensor_days(stack, name, now)) for name in ALL_DATASETS}
     stack.start_sensor()
     wait_for(lambda: materialized_once(stack, expected) and finished(stack, [r.run_id for r in sensor_runs(stack)]),
              "the sensor's runs", timeout=RUN_TIMEOUT, dagster=stack.dagster)
@@ -204,4 +297,81 @@ def test_a_run_worker_killed_mid_copy_is_failed_retried_and_leaves_one_copy(stac
                         timeout=RUN_TIMEOUT, dagster=stack.dagster)
     assert retry.status == dg.DagsterRunStatus.SUCCESS
     assert_one_copy_on_disk(stack, KILL_DAY, "all")
+    audit_chain_verifies(stack)
+
+
+def test_runs_queued_when_the_app_is_suspended_fail_at_the_consent_gate_before_any_io(stack, admin_keys):
+    keys = [scoped_key(SUSPEND_DAY, scope) for scope in SCOPES]
+    before = sink_files(stack.sink_root)
+    run_ids = [launch_run(stack.dagster, copy_job_name(stack.app), {**partition_tags(key), HOLD_TAG: "hold"}, IN_PROCESS)
+               for key in keys]
+    assert {run.status for run in runs_of(stack, run_ids)} == {dg.DagsterRunStatus.QUEUED}
+    store = ConsentStore.of(stack.app, anchor=InstanceLedgerAnchor(stack.instance))
+    suspension = store.suspend("e2e: suspended while runs wait in the queue", dataset="BasicDataSet_v0.Message_v1",
+                               partitions=[], fingerprint=store.authorization().fingerprint)
+    try:
+        for run_id in run_ids:  # the queue lets them out now
+            stack.instance.add_run_tags(run_id, {HOLD_TAG: "release"})
+        runs = wait_for(lambda: finished(stack, run_ids), "the released runs", timeout=RUN_TIMEOUT, dagster=stack.dagster)
+        assert {run.status for run in runs} == {dg.DagsterRunStatus.FAILURE}
+        for run_id in run_ids:
+            assert f"suspension {suspension.short_id}" in run_messages(stack.instance, run_id)
+        assert sink_files(stack.sink_root) == before  # not a partition, not a staging attempt, not a manifest
+        for name in SCOPED:
+            assert not set(materializations_per_partition(stack.instance, asset_key(name))) & set(keys)
+    finally:
+        approve(stack.app, admin_keys, lifts=(suspension.id,))
+
+
+def test_the_daemon_survives_postgresql_going_away_during_sensor_ticks_and_catches_up(stack):
+    now = dt.datetime.now(dt.timezone.utc)
+    first_tick = {name: partition_keys(name, sensor_days(stack, name, now)) for name in ALL_DATASETS}
+    caught_up = {name: partition_keys(name, [min(sensor_days(stack, name, now)) - dt.timedelta(days=1)])
+                 if name == TENANT_WIDE_DATASET else set() for name in ALL_DATASETS}
+    stack.start_sensor()  # already on after the first test; on its own, this test needs it too
+    tick = wait_for(lambda: completed_tick(stack), "a completed sensor tick", timeout=RUN_TIMEOUT, dagster=stack.dagster)
+    stack.set_sensor_cursor(cursor_one_day_back(stack, now))  # the next tick has one new day per lane
+    time.sleep(max(0.0, tick + SENSOR_INTERVAL - 2 - time.time()))  # the outage covers the next tick
+    log = stack.dagster.log_dir / "dagster-daemon.log"
+    seen = log.stat().st_size
+    stack.postgres.stop()
+    try:
+        errors = wait_for(lambda: time.time() > tick + SENSOR_INTERVAL + 3 and database_errors(log, seen),
+                          "the daemon to log the lost database", timeout=60, dagster=stack.dagster)
+    finally:
+        stack.postgres.start()
+    print(f"\n[outage] the daemon logged: {errors[0][:300]}")
+    assert stack.postgres.password not in log.read_text(errors="replace")
+    refused = stack.wait_until_the_webserver_answers()
+    print(f"[outage] the webserver refused {refused} call(s) after PostgreSQL came back: {stack.refusals[0][:200] if refused else ''}")
+
+    expected = {name: first_tick[name] | caught_up[name] for name in ALL_DATASETS}
+    wait_for(lambda: materialized_once(stack, expected) and finished(stack, [r.run_id for r in sensor_runs(stack)]),
+             "the catch-up runs", timeout=RUN_TIMEOUT, dagster=stack.dagster)
+    stack.dagster.check_alive()
+    assert {run.status for run in sensor_runs(stack)} == {dg.DagsterRunStatus.SUCCESS}
+    assert_each_materialized_once(stack, expected)
+    audit_chain_verifies(stack)
+
+
+def test_a_run_that_loses_postgresql_mid_copy_never_commits_a_partition_twice(stack):
+    key = scoped_key(OUTAGE_DAY, "all")
+    run_id = launch_run(stack.dagster, copy_job_name(stack.app), partition_tags(key), IN_PROCESS)
+    pid = wait_for(lambda: run_worker_pid(stack.instance, run_id), "the run worker", timeout=RUN_TIMEOUT,
+                   dagster=stack.dagster, every=0.05)
+    step = pause_in_step(stack.instance, run_id, pid)
+    stack.postgres.stop()
+    try:
+        resume(pid)  # the step goes on without its database
+        time.sleep(OUTAGE_SECONDS)
+    finally:
+        stack.postgres.start()
+    stack.wait_until_the_webserver_answers()
+
+    outcome = settle(stack, run_id)
+    print(f"\n[outage] run paused in {step}, then: {' -> '.join(describe(run) for run in outcome)}")
+    assert outcome[-1].status == dg.DagsterRunStatus.SUCCESS
+    for name in SCOPED:
+        assert materializations_per_partition(stack.instance, asset_key(name))[key] == 1, name
+    assert_one_copy_on_disk(stack, OUTAGE_DAY, "all")
     audit_chain_verifies(stack)
