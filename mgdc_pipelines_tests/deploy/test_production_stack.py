@@ -138,6 +138,11 @@ def assert_each_materialized_once(stack: ProductionStack, expected: dict[str, se
         assert {key: counts[key] for key in keys} == {key: 1 for key in keys}, name
 
 
+def sensor_done(stack: ProductionStack, expected: dict[str, set[str]]) -> bool:
+    """Every expected partition has a materialization and every run the sensor asked for has ended."""
+    return materialized_once(stack, expected) and bool(finished(stack, [run.run_id for run in sensor_runs(stack)]))
+
+
 def sensor_runs(stack: ProductionStack) -> list[dg.DagsterRun]:
     return list(stack.instance.get_runs(dg.RunsFilter(tags={TRIGGER_TAG: "availability_sensor"})))
 
@@ -176,12 +181,15 @@ def cursor_one_day_back(stack: ProductionStack, now: dt.datetime) -> str:
     return AvailabilityCursor(progress).to_json()
 
 
-def database_errors(log: Path, offset: int) -> list[str]:
-    """The lines the daemon logged since ``offset`` that say the database could not be reached."""
+def logged_since(log: Path, offset: int) -> list[str]:
     with log.open("rb") as handle:
         handle.seek(offset)
-        text = handle.read().decode(errors="replace")
-    return [line for line in text.splitlines() if any(sign in line for sign in LOST_DATABASE)]
+        return handle.read().decode(errors="replace").splitlines()
+
+
+def sensor_daemon_errors(log: Path, offset: int) -> list[str]:
+    """The errors the daemon's sensor loop logged since ``offset`` (once its connection retries gave up)."""
+    return [line for line in logged_since(log, offset) if "SensorDaemon" in line and "ERROR" in line]
 
 
 def settle(stack: ProductionStack, run_id: str) -> list[dg.DagsterRun]:
@@ -190,8 +198,13 @@ def settle(stack: ProductionStack, run_id: str) -> list[dg.DagsterRun]:
     chain: list[dg.DagsterRun] = []
     current, reexecuted = run_id, False
     while True:
-        run = wait_for(lambda: retry_decided(stack, current), f"run {current} to end", timeout=RUN_TIMEOUT,
-                       dagster=stack.dagster)
+        try:
+            run = wait_for(lambda: retry_decided(stack, current), f"run {current} to end", timeout=RUN_TIMEOUT,
+                           dagster=stack.dagster)
+        except AssertionError as stuck:
+            (run,) = runs_of(stack, [current])
+            raise AssertionError(f"{stuck}: it is {run.status.value}, tags {run.tags}; its log:\n"
+                                 f"{run_messages(stack.instance, current)[-3000:]}") from None
         chain.append(run)
         if run.status == dg.DagsterRunStatus.SUCCESS or (reexecuted and run.tags.get(WILL_RETRY_TAG) != "true"):
             return chain
@@ -261,8 +274,7 @@ def test_the_daemon_copies_every_due_partition_once_within_the_pool_limit_and_th
     now = dt.datetime.now(dt.timezone.utc)
     expected = {name: partition_keys(name, sensor_days(stack, name, now)) for name in ALL_DATASETS}
     stack.start_sensor()
-    wait_for(lambda: materialized_once(stack, expected) and finished(stack, [r.run_id for r in sensor_runs(stack)]),
-             "the sensor's runs", timeout=RUN_TIMEOUT, dagster=stack.dagster)
+    wait_for(lambda: sensor_done(stack, expected), "the sensor's runs", timeout=RUN_TIMEOUT, dagster=stack.dagster)
 
     runs = sensor_runs(stack)
     assert {run.status for run in runs} == {dg.DagsterRunStatus.SUCCESS}
@@ -284,8 +296,10 @@ def test_a_run_worker_killed_mid_copy_is_failed_retried_and_leaves_one_copy(stac
     run_id = launch_run(stack.dagster, copy_job_name(stack.app), partition_tags(key), IN_PROCESS)
     pid = wait_for(lambda: run_worker_pid(stack.instance, run_id), "the run worker", timeout=RUN_TIMEOUT,
                    dagster=stack.dagster, every=0.05)
-    step = pause_in_step(stack.instance, run_id, pid)
-    print(f"\n[kill] run worker {pid} killed in step {step}; write attempts in staging: {staging_attempts(stack.sink_root)}")
+    # Mid-partition: a write attempt is open in the sink's staging area.
+    step = pause_in_step(stack.instance, run_id, pid, also=lambda: staging_attempts(stack.sink_root))
+    abandoned = staging_attempts(stack.sink_root)
+    print(f"\n[kill] run worker {pid} killed in step {step} with write attempt(s) {abandoned} open")
     kill(pid)
 
     (killed,) = wait_for(lambda: finished(stack, [run_id]), "the killed run to be marked failed",
@@ -296,6 +310,7 @@ def test_a_run_worker_killed_mid_copy_is_failed_retried_and_leaves_one_copy(stac
     (retry,) = wait_for(lambda: finished(stack, [r.run_id for r in retries]), "the retry to finish",
                         timeout=RUN_TIMEOUT, dagster=stack.dagster)
     assert retry.status == dg.DagsterRunStatus.SUCCESS
+    assert not set(abandoned) & set(staging_attempts(stack.sink_root))  # the retry removed the dead attempt
     assert_one_copy_on_disk(stack, KILL_DAY, "all")
     audit_chain_verifies(stack)
 
@@ -329,6 +344,7 @@ def test_the_daemon_survives_postgresql_going_away_during_sensor_ticks_and_catch
     caught_up = {name: partition_keys(name, [min(sensor_days(stack, name, now)) - dt.timedelta(days=1)])
                  if name == TENANT_WIDE_DATASET else set() for name in ALL_DATASETS}
     stack.start_sensor()  # already on after the first test; on its own, this test needs it too
+    wait_for(lambda: sensor_done(stack, first_tick), "the first tick's runs", timeout=RUN_TIMEOUT, dagster=stack.dagster)
     tick = wait_for(lambda: completed_tick(stack), "a completed sensor tick", timeout=RUN_TIMEOUT, dagster=stack.dagster)
     stack.set_sensor_cursor(cursor_one_day_back(stack, now))  # the next tick has one new day per lane
     time.sleep(max(0.0, tick + SENSOR_INTERVAL - 2 - time.time()))  # the outage covers the next tick
@@ -336,18 +352,20 @@ def test_the_daemon_survives_postgresql_going_away_during_sensor_ticks_and_catch
     seen = log.stat().st_size
     stack.postgres.stop()
     try:
-        errors = wait_for(lambda: time.time() > tick + SENSOR_INTERVAL + 3 and database_errors(log, seen),
-                          "the daemon to log the lost database", timeout=60, dagster=stack.dagster)
+        # Down until the sensor's tick came due and its loop gave up retrying the connection.
+        wait_for(lambda: time.time() > tick + SENSOR_INTERVAL and sensor_daemon_errors(log, seen),
+                 "the sensor daemon to log the lost database", timeout=90, dagster=stack.dagster)
     finally:
         stack.postgres.start()
-    print(f"\n[outage] the daemon logged: {errors[0][:300]}")
+    logged = logged_since(log, seen)
+    print("\n[outage] the daemon logged:", *sorted({line[:160] for line in logged if "ERROR" in line}), sep="\n  ")
+    assert any(sign in line for line in logged for sign in LOST_DATABASE)  # and says why
     assert stack.postgres.password not in log.read_text(errors="replace")
     refused = stack.wait_until_the_webserver_answers()
     print(f"[outage] the webserver refused {refused} call(s) after PostgreSQL came back: {stack.refusals[0][:200] if refused else ''}")
 
     expected = {name: first_tick[name] | caught_up[name] for name in ALL_DATASETS}
-    wait_for(lambda: materialized_once(stack, expected) and finished(stack, [r.run_id for r in sensor_runs(stack)]),
-             "the catch-up runs", timeout=RUN_TIMEOUT, dagster=stack.dagster)
+    wait_for(lambda: sensor_done(stack, expected), "the catch-up runs", timeout=RUN_TIMEOUT, dagster=stack.dagster)
     stack.dagster.check_alive()
     assert {run.status for run in sensor_runs(stack)} == {dg.DagsterRunStatus.SUCCESS}
     assert_each_materialized_once(stack, expected)

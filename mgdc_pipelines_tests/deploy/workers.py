@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -20,13 +21,16 @@ from mgdc_pipelines_tests.deploy.events import running_steps
 SLICE_SECONDS = 0.005
 
 
-def pause_in_step(instance: dg.DagsterInstance, run_id: str, pid: int, *, timeout: float = 120.0) -> str:
-    """Stop the worker ``pid`` of ``run_id`` while a step is running; that step's key."""
+def pause_in_step(
+    instance: dg.DagsterInstance, run_id: str, pid: int, *, also: Callable[[], object] = lambda: True,
+    timeout: float = 120.0,
+) -> str:
+    """Stop the worker ``pid`` of ``run_id`` while a step is running and ``also()`` holds; the step's key."""
     deadline = time.monotonic() + timeout
     while True:
         os.kill(pid, signal.SIGSTOP)
         steps = running_steps(instance, run_id)
-        if steps:
+        if steps and also():
             return steps[0]
         os.kill(pid, signal.SIGCONT)
         if time.monotonic() > deadline:
