@@ -27,7 +27,14 @@ from mgdc_pipelines.launch.local_dagster import LocalDagster, LocalDagsterError
 from mgdc_pipelines.launch.postgres import LocalPostgres
 from mgdc_pipelines.launch.submit import repository_selector
 from mgdc_pipelines.spec import AppSpec, load_spec
-from mgdc_pipelines_tests.conftest import SMALL_TENANT_USERS, AdminKeys, approve, consent_block, demo_spec_dict, write_spec
+from mgdc_pipelines_tests.conftest import (
+    SMALL_TENANT_USERS,
+    AdminKeys,
+    approve,
+    consent_block,
+    demo_spec_dict,
+    write_spec,
+)
 from mgdc_pipelines_tests.test_cli_demo import REPO
 
 PRODUCTION_YAML = REPO / "deploy" / "production" / "dagster.yaml"
