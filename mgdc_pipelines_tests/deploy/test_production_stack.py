@@ -246,7 +246,12 @@ def runs_with_tag(stack: ProductionStack, key: str, value: str) -> list[dg.Dagst
 
 
 def launch_copy(stack: ProductionStack, key: str) -> tuple[str, int]:
-    """Launch a run copying partition ``key`` (its steps in its worker's process); the run and the worker."""
+    """Launch a run copying partition ``key``; the run's id and its worker's pid.
+
+    In-process execution: the copy then runs in the worker itself, so killing (or stopping) the
+    worker kills (or stops) the copy. Under the multiprocess executor the step would be a process
+    of its own, which outlives a killed worker.
+    """
     run_id = launch_run(stack.dagster, copy_job_name(stack.app), partition_tags(key), IN_PROCESS)
     pid = wait_for(lambda: run_worker_pid(stack.instance, run_id), "the run worker", timeout=RUN_TIMEOUT,
                    dagster=stack.dagster, every=0.05)
