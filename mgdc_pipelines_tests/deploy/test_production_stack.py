@@ -55,20 +55,18 @@ from mgdc_pipelines_tests.deploy.workers import kill, pause_in_step, resume, sta
 
 POOL_LIMIT = 2
 LOOKBACK_DAYS = 1  # the first tick: yesterday (copy lane) and 3 days ago (SharePoint lags 48 h)
-RUN_BUFFER = 4
 HOLD_TAG = "e2e/hold"  # a run tagged `e2e/hold: hold` stays queued until the tag changes (see tune)
 SCOPED = ("Message_v1", "User_v1")
 CHECKS_PER_ASSET = 3
 RUN_TIMEOUT = 240.0
 # Shorter than dagster-postgres's connection retries (6 tries, exponential backoff from 0.2 s, about
 # 12 s in all), so the run worker outlives the outage: its step either rides it out or fails on a
-# statement the shutdown cut off (an event write), and the worker records the failure once the
-# database is back; the daemon does not retry a step failure (`retry_on_asset_or_op_failure: false`),
-# so the operator re-executes from failure. A longer outage is not tested here: when the
-# worker gives up and dies while the database is still away, the daemon's code server's watcher of
-# run processes (its only watcher under DefaultRunLauncher) dies on the same error, and the run
-# stays STARTED for good (Dagster 1.13: the thread running `_check_for_orphaned_runs` in
-# dagster/_grpc/server.py ends on the first exception).
+# statement the shutdown cut off (an event write), the worker records the failure once the database
+# is back, and the daemon retries the run (`retry_on_asset_or_op_failure: true`). A longer outage is
+# not tested here: when the worker gives up and dies while the database is still away, the daemon's
+# code server's watcher of run processes (its only watcher under DefaultRunLauncher) dies on the
+# same error (Dagster 1.13: the thread running `_check_for_orphaned_runs` in dagster/_grpc/server.py
+# ends on the first exception), and only the profile's `max_runtime_seconds` fails the run.
 OUTAGE_SECONDS = 5
 TENANT_WIDE_DATASET = "SharePointSites_v1"
 ALL_DATASETS = (*SCOPED, TENANT_WIDE_DATASET)
@@ -80,10 +78,9 @@ def tune(config: dict) -> None:
     """The test's settings on top of the shipped production yaml."""
     # A small pool, so that the runs of the first sensor tick want more slots than it has...
     config["concurrency"]["pools"]["default_limit"] = POOL_LIMIT
-    # ...and runs let out of the queue beyond the pool's free slots: by default the queue holds a run
-    # back while its pool is full, so runs of one pool go one at a time and the op-level limit is
-    # never put to the test. With this buffer several runs compete and only the slots throttle them.
-    config["concurrency"]["pools"]["op_granularity_run_buffer"] = RUN_BUFFER
+    # (the shipped `op_granularity_run_buffer` lets more runs out of the queue than there are free
+    # slots, so several runs compete and only the slots throttle them).
+    assert config["concurrency"]["pools"]["op_granularity_run_buffer"] > POOL_LIMIT
     # A way to keep runs QUEUED while the daemon runs (test 3): a limit of 0 for one tag value.
     hold = {"key": HOLD_TAG, "value": "hold", "limit": 0}
     config["concurrency"]["runs"]["tag_concurrency_limits"].append(hold)
