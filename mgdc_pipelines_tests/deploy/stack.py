@@ -6,7 +6,7 @@ daemon's run queue and one process per run, and a small approved app on the synt
 The cluster is the stack's own (not the test session's), so a test may stop and start it.
 
 >>> production_yaml(lambda config: config["concurrency"]["pools"].update(default_limit=2))["concurrency"]["pools"]
-{'default_limit': 2, 'granularity': 'op'}
+{'default_limit': 2, 'granularity': 'op', 'op_granularity_run_buffer': 4}
 """
 
 from __future__ import annotations

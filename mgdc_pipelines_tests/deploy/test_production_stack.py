@@ -62,7 +62,8 @@ RUN_TIMEOUT = 240.0
 # Shorter than dagster-postgres's connection retries (6 tries, exponential backoff from 0.2 s, about
 # 12 s in all), so the run worker outlives the outage: its step either rides it out or fails on a
 # statement the shutdown cut off (an event write), the worker records the failure once the database
-# is back, and the daemon retries the run (`retry_on_asset_or_op_failure: true`). A longer outage is
+# is back; the daemon does not retry a step failure (`retry_on_asset_or_op_failure: false`), so the
+# operator re-executes it from failure. A longer outage is
 # not tested here: when the worker gives up and dies while the database is still away, the daemon's
 # code server's watcher of run processes (its only watcher under DefaultRunLauncher) dies on the
 # same error (Dagster 1.13: the thread running `_check_for_orphaned_runs` in dagster/_grpc/server.py
