@@ -70,17 +70,7 @@ def use_database(storage: str, database: str | None) -> None:
 @contextlib.contextmanager
 def bench_postgres() -> Iterator[Any]:
     """A throwaway PostgreSQL server whose ``MGDC_PG_*`` variables this process exports meanwhile."""
-    from mgdc_pipelines.launch.postgres import LocalPostgres
+    from mgdc_pipelines.launch.postgres import LocalPostgres, exported
 
-    with LocalPostgres.temporary() as server:
-        variables = server.dagster_env()
-        saved = {name: os.environ.get(name) for name in variables}
-        os.environ.update(variables)
-        try:
-            yield server
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+    with LocalPostgres.temporary() as server, exported(server.dagster_env()):
+        yield server

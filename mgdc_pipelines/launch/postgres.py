@@ -16,12 +16,14 @@ says how to install them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +62,22 @@ def postgres_bin_dir() -> Path:
             return folder
     looked = ", ".join(str(c) for c in candidates) or DEBIAN_BIN_GLOB
     raise PostgresMissing(f"PostgreSQL server binaries not found (looked in {looked}): {INSTALL_HINT}")
+
+
+@contextlib.contextmanager
+def exported(variables: Mapping[str, str]) -> Iterator[None]:
+    """Set ``variables`` in this process's environment for the block (what the in-process
+    instance of a test or benchmark reads, like the servers it starts), then put back what was."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _version_key(path: Path) -> tuple[int, ...]:

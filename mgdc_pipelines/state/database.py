@@ -50,12 +50,15 @@ authorizations = sa.Table(
     sa.Column("document", sa.Text, nullable=False),  # the signed authorization file, verbatim
 )
 
+def _delta_key() -> tuple[sa.Column, ...]:
+    """Whose delta state a row is: the app (``<tenant id>/<app id>``), the dataset and the scope."""
+    return tuple(sa.Column(name, sa.Text, primary_key=True) for name in ("namespace", "dataset", "scope"))
+
+
 delta_links = sa.Table(
     "mgdc_delta_links",
     metadata,
-    sa.Column("namespace", sa.Text, primary_key=True),  # `<tenant id>/<app id>`
-    sa.Column("dataset", sa.Text, primary_key=True),
-    sa.Column("scope", sa.Text, primary_key=True),
+    *_delta_key(),
     sa.Column("key", sa.Text, primary_key=True),
     sa.Column("link", sa.Text, nullable=False),
 )
@@ -63,9 +66,7 @@ delta_links = sa.Table(
 delta_seen = sa.Table(
     "mgdc_delta_seen",
     metadata,
-    sa.Column("namespace", sa.Text, primary_key=True),
-    sa.Column("dataset", sa.Text, primary_key=True),
-    sa.Column("scope", sa.Text, primary_key=True),
+    *_delta_key(),
     sa.Column("id_hash", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("day", sa.Integer, nullable=False),
 )
@@ -73,9 +74,7 @@ delta_seen = sa.Table(
 delta_meta = sa.Table(
     "mgdc_delta_meta",
     metadata,
-    sa.Column("namespace", sa.Text, primary_key=True),
-    sa.Column("dataset", sa.Text, primary_key=True),
-    sa.Column("scope", sa.Text, primary_key=True),
+    *_delta_key(),
     sa.Column("date_column", sa.Text, nullable=False),
 )
 

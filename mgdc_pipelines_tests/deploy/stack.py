@@ -12,7 +12,6 @@ The cluster is the stack's own (not the test session's), so a test may stop and 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,7 +23,7 @@ import yaml
 
 from mgdc_pipelines.defs.names import availability_sensor_name
 from mgdc_pipelines.launch.local_dagster import LocalDagster, LocalDagsterError
-from mgdc_pipelines.launch.postgres import LocalPostgres
+from mgdc_pipelines.launch.postgres import LocalPostgres, exported
 from mgdc_pipelines.launch.submit import repository_selector
 from mgdc_pipelines.spec import AppSpec, load_spec
 from mgdc_pipelines_tests.conftest import (
@@ -162,9 +161,7 @@ def production_stack(
     """
     with LocalPostgres.temporary() as postgres:
         env = {**postgres.dagster_env(), STATE_DATABASE_ENV: postgres.url, "MGDC_SPEC": str(folder / "mgdc.yaml")}
-        saved = {name: os.environ.get(name) for name in env}
-        os.environ.update(env)
-        try:
+        with exported(env):
             app = small_production_spec(folder, keys, pool_limit=pool_limit, lookback_days=lookback_days)
             home = folder / "dagster_home"
             home.mkdir()
@@ -173,12 +170,6 @@ def production_stack(
                     dg.DagsterInstance.from_config(str(home)) as instance:
                 dagster.start_daemon()
                 yield ProductionStack(folder, app, postgres, dagster, instance)
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
 
 
 def reexecute_from_failure(dagster: LocalDagster, run_id: str) -> str:

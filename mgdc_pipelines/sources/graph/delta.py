@@ -22,7 +22,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mgdc_pipelines.catalog import Dataset, get_dataset
 from mgdc_pipelines.catalog.graph import (
@@ -35,12 +35,9 @@ from mgdc_pipelines.catalog.graph import (
 )
 from mgdc_pipelines.sources.base import Scope
 from mgdc_pipelines.sources.graph.client import NEXT_LINK, GraphClient
-from mgdc_pipelines.sources.graph.delta_state import DeltaSession, DeltaStore
+from mgdc_pipelines.sources.graph.delta_state import DeltaSession, DeltaStateStore, DeltaStore
 from mgdc_pipelines.sources.graph.errors import MalformedPageError
 from mgdc_pipelines.sources.graph.scope import ScopeResolver
-
-if TYPE_CHECKING:
-    from mgdc_pipelines.sources.graph.delta_state_database import DatabaseDeltaStore
 
 log = logging.getLogger("mgdc_pipelines.sources.graph")
 
@@ -158,7 +155,7 @@ class DeltaReader:
     """Runs the delta queries of one dataset and scope; see ``GraphSource.changes``."""
 
     def __init__(
-        self, client: GraphClient, resolver: ScopeResolver, store: DeltaStore | DatabaseDeltaStore, page_size: int | None = None
+        self, client: GraphClient, resolver: ScopeResolver, store: DeltaStateStore, page_size: int | None = None
     ) -> None:
         self.client = client
         self.resolver = resolver

@@ -25,12 +25,13 @@ set()
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import hashlib
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager
 from pathlib import Path
 
 DEFAULT_LOCK_TIMEOUT_S = 30.0  # how long a session waits for another one on the same file
@@ -42,7 +43,26 @@ _SCHEMA = (
 )
 
 
-class DeltaStore:
+class DeltaStateStore(abc.ABC):
+    """Where delta state is kept: SQLite files (:class:`DeltaStore`) or the state database
+    (:class:`~mgdc_pipelines.sources.graph.delta_state_database.DatabaseDeltaStore`)."""
+
+    @abc.abstractmethod
+    def session(self, dataset: str, scope: str) -> AbstractContextManager[DeltaSession]:
+        """One transaction on the (dataset, scope) state: committed if the block ends normally."""
+
+    def load(self, dataset: str, scope: str) -> dict[str, str]:
+        """The stored delta links (``{}``: none yet)."""
+        with self.session(dataset, scope) as state:
+            return state.links
+
+    def save(self, dataset: str, scope: str, links: Mapping[str, str]) -> None:
+        """Replace the delta links, keeping the index and its date column."""
+        with self.session(dataset, scope) as state:
+            state.save_links(links, state.date_column)
+
+
+class DeltaStore(DeltaStateStore):
     """Delta state by (dataset, scope) under ``root``; see the module docstring."""
 
     def __init__(self, root: Path, lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S) -> None:
@@ -73,16 +93,9 @@ class DeltaStore:
                 raise
 
     def load(self, dataset: str, scope: str) -> dict[str, str]:
-        """The stored delta links (``{}``: none yet)."""
         if not self.path(dataset, scope).exists():
-            return {}
-        with self.session(dataset, scope) as state:
-            return state.links
-
-    def save(self, dataset: str, scope: str, links: Mapping[str, str]) -> None:
-        """Replace the delta links, keeping the index and its date column."""
-        with self.session(dataset, scope) as state:
-            state.save_links(links, state.date_column)
+            return {}  # not even an empty file for a state nobody saved
+        return super().load(dataset, scope)
 
 
 class DeltaSession:

@@ -18,13 +18,13 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
-from mgdc_pipelines.sources.graph.delta_state import DEFAULT_LOCK_TIMEOUT_S, check_state_key, id_hash
+from mgdc_pipelines.sources.graph.delta_state import DEFAULT_LOCK_TIMEOUT_S, DeltaStateStore, check_state_key, id_hash
 from mgdc_pipelines.state.database import StateDatabase, delta_links, delta_meta, delta_seen
 
 _CHUNK = 5000  # ids per statement
 
 
-class DatabaseDeltaStore:
+class DatabaseDeltaStore(DeltaStateStore):
     """Delta state by (dataset, scope) under ``namespace`` in ``database``."""
 
     def __init__(self, database: StateDatabase, namespace: str, lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S) -> None:
@@ -34,21 +34,11 @@ class DatabaseDeltaStore:
 
     @contextmanager
     def session(self, dataset: str, scope: str) -> Iterator[DatabaseDeltaSession]:
-        """One transaction on the (dataset, scope) state: committed if the block ends normally."""
         check_state_key(dataset, scope)
         key = f"mgdc/delta/{self.namespace}/{dataset}/{scope}"
         with self.database.transaction(key, lock_timeout_s=self.lock_timeout_s) as connection:
             yield DatabaseDeltaSession(connection, (self.namespace, dataset, scope))
 
-    def load(self, dataset: str, scope: str) -> dict[str, str]:
-        """The stored delta links (``{}``: none yet)."""
-        with self.session(dataset, scope) as state:
-            return state.links
-
-    def save(self, dataset: str, scope: str, links: Mapping[str, str]) -> None:
-        """Replace the delta links, keeping the index and its date column."""
-        with self.session(dataset, scope) as state:
-            state.save_links(links, state.date_column)
 
 
 class DatabaseDeltaSession:

@@ -30,7 +30,7 @@ from mgdc_pipelines.sources.graph.auth import GraphCredentials, TokenProvider
 from mgdc_pipelines.sources.graph.batch import BatchCall, relative_url, require_ok, run_batch
 from mgdc_pipelines.sources.graph.client import GraphClient, RetryPolicy
 from mgdc_pipelines.sources.graph.delta import ChangeSet, DeltaReader
-from mgdc_pipelines.sources.graph.delta_state import DEFAULT_LOCK_TIMEOUT_S, DeltaStore
+from mgdc_pipelines.sources.graph.delta_state import DEFAULT_LOCK_TIMEOUT_S, DeltaStateStore, DeltaStore
 from mgdc_pipelines.sources.graph.delta_state_database import DatabaseDeltaStore
 from mgdc_pipelines.sources.graph.progress import Progress
 from mgdc_pipelines.sources.graph.query import DatasetQuery
@@ -167,7 +167,7 @@ class GraphSource:
         return reader.changes(dataset, scope, now, date_column, columns)
 
 
-    def delta_store(self) -> DeltaStore | DatabaseDeltaStore:
+    def delta_store(self) -> DeltaStateStore:
         """Where delta links are kept: the deployment's state database (``MGDC_STATE_DATABASE``,
         one namespace per tenant and app), else SQLite files under ``state_dir``."""
         database = state_database_from_environment()

@@ -7,18 +7,11 @@ import pytest
 
 from mgdc_pipelines.sources.graph.delta_state_database import DatabaseDeltaStore
 from mgdc_pipelines.state import STATE_DATABASE_ENV, StateDatabase, StateDatabaseError
-from mgdc_pipelines_tests.sources.graph.conftest import DAY, make_graph, start_emulator, window
-from mgdc_pipelines_tests.sources.graph.test_delta import copied_sent_item, sales_scope
+from mgdc_pipelines_tests.sources.graph.conftest import DAY, make_graph
+from mgdc_pipelines_tests.sources.graph.test_delta import copied_sent_item, emulator, sales_scope  # noqa: F401 (fixture)
 from mgdc_pipelines_tests.state.workers import DELTA_NAMESPACE, advance_delta_counter, run_in_parallel
 
 WORKERS, SESSIONS_EACH = 4, 15
-
-
-@pytest.fixture
-def emulator():
-    with start_emulator() as emu:
-        emu.set_clock(window(DAY).end)
-        yield emu
 
 
 @pytest.fixture
