@@ -34,11 +34,11 @@ from pathlib import Path
 from mgdc_pipelines.launch.demo import WORKSPACE_YAML
 from mgdc_pipelines.launch.local_dagster import LocalDagster
 from mgdc_pipelines.launch.postgres import LocalPostgres, PostgresError
+from mgdc_pipelines.state.database import STATE_DATABASE_ENV
 
 DEFAULT_DATA_DIR = Path(".postgres")
 DEFAULT_DAGSTER_HOME = Path(".dagster_home_production")
 DEFAULT_PORT = 3000
-STATE_DATABASE_ENV = "MGDC_STATE_DATABASE"
 # The instance configuration of the production profile; the checkout holds it (make production
 # runs from there), a wheel does not.
 INSTANCE_TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "production" / "dagster.yaml"

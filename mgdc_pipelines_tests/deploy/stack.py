@@ -26,6 +26,7 @@ from mgdc_pipelines.launch.local_dagster import LocalDagster, LocalDagsterError
 from mgdc_pipelines.launch.postgres import LocalPostgres, exported
 from mgdc_pipelines.launch.submit import repository_selector
 from mgdc_pipelines.spec import AppSpec, load_spec
+from mgdc_pipelines.state import STATE_DATABASE_ENV
 from mgdc_pipelines_tests.conftest import (
     SMALL_TENANT_USERS,
     AdminKeys,
@@ -37,7 +38,6 @@ from mgdc_pipelines_tests.conftest import (
 from mgdc_pipelines_tests.test_cli_demo import REPO
 
 PRODUCTION_YAML = REPO / "deploy" / "production" / "dagster.yaml"
-STATE_DATABASE_ENV = "MGDC_STATE_DATABASE"
 DATASETS = ("Message_v1", "User_v1", "SharePointSites_v1")  # two scoped datasets, one tenant-wide
 SCOPES = ("all", "sales")
 SENSOR_INTERVAL = 30  # seconds between two ticks of the sensor: the spec's minimum
