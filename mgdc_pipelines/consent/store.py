@@ -1,4 +1,4 @@
-"""An app's consent on disk: the signed authorization, and the audit log its state is derived from.
+"""An app's consent state: the signed authorization, and the audit log its state is derived from.
 
     <consent.authorization>                   the admin's signed decision (read-only here)
     <state_dir>/<app>.audit-chain.jsonl       the hash-chained audit log (see consent/audit.py)
@@ -6,9 +6,10 @@
 ``state_dir`` defaults to the authorization's folder. When the deployment sets a state database
 (``MGDC_STATE_DATABASE``, :mod:`mgdc_pipelines.state`), the chain and every recorded
 authorization live there instead, so run workers on other machines share them with no shared
-disk, and a worker without the authorization file runs on the one the log's latest decision names. Which admin keys are trusted comes from
-the deployment (:mod:`~mgdc_pipelines.consent.trust`), and the audit log's anchor from the
-Dagster instance (:mod:`~mgdc_pipelines.consent.ledger`); the spec names neither.
+disk, and a worker without the authorization file runs on the one the log's latest decision
+names. Which admin keys are trusted comes from the deployment
+(:mod:`~mgdc_pipelines.consent.trust`), and the audit log's anchor from the Dagster instance
+(:mod:`~mgdc_pipelines.consent.ledger`); the spec names neither.
 
 The authorization file and the log must agree: the admin's decision is recorded in the log when
 it is made (``mgdc-pipelines consent approve --spec``, or ``consent record`` for a decision signed
