@@ -122,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_audit_commands(commands)
     _add_graph_emulator_command(commands)
     _add_production_command(commands)
+    _add_state_commands(commands)
     return parser
 
 
@@ -187,6 +188,24 @@ def _add_audit_commands(commands) -> None:
                       "DAGSTER_HOME=/srv/dagster mgdc-pipelines audit verify --spec my-app.yaml")
     _add_spec_option(verify)
     verify.set_defaults(handler=_audit_verify)
+
+
+def _add_state_commands(commands) -> None:
+    state = _command(
+        commands, "state", "the app's state in the deployment's state database (MGDC_STATE_DATABASE)",
+        "MGDC_STATE_DATABASE=postgresql+psycopg2://... mgdc-pipelines state migrate --spec my-app.yaml",
+    )
+    actions = state.add_subparsers(dest="state_command", required=True, metavar="COMMAND")
+    migrate = _command(
+        actions, "migrate", "copy the app's audit chain, authorization and Graph delta state from files into it",
+        "mgdc-pipelines state migrate --spec my-app.yaml",
+        notes="""
+        Run it once before the deployment sets MGDC_STATE_DATABASE for its Dagster processes (and
+        again if runs happened meanwhile): the chain is copied record for record, so the Dagster
+        instance's anchor still matches; records the database already holds must be the same.""",
+    )
+    _add_spec_option(migrate)
+    migrate.set_defaults(handler=_state_migrate)
 
 
 def _add_graph_emulator_command(commands) -> None:
@@ -544,6 +563,21 @@ def _audit(args: argparse.Namespace) -> int:
         print(dumps(entries))
     else:
         print(access_report(entries))
+    return 0
+
+
+def _state_migrate(args: argparse.Namespace) -> int:
+    from mgdc_pipelines.state import STATE_DATABASE_ENV, state_database_from_environment
+    from mgdc_pipelines.state.migrate import migrate_app
+
+    database = state_database_from_environment()
+    if database is None:
+        raise ConsentError(f"{STATE_DATABASE_ENV} is not set: it names the database to migrate into")
+    spec = load_spec(_spec_path(args), import_code=False)
+    done = migrate_app(spec, database)
+    print(f"{spec.name}: into {database.name}: {done.records_copied} audit records copied "
+          f"({done.records_already_there} already there), authorization "
+          f"{'kept' if done.authorization_kept else 'none to keep'}, {done.delta_states} Graph delta states copied")
     return 0
 
 

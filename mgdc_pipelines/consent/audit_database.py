@@ -58,15 +58,18 @@ class DatabaseAuditLog(ChainedLog):
 
     def append(self, event: str, *, at: datetime | None = None, **fields: Any) -> dict[str, Any]:
         with self.database.transaction(self._lock_key) as connection:
-            last = self._last(connection)
-            record = chained_record(self.identity, last, event, at, fields)
-            connection.execute(
-                audit_chain.insert().values(
-                    ledger=self.ledger, seq=record["seq"], hash=record["hash"],
-                    record=json.dumps(record, ensure_ascii=False),
-                )
-            )
+            record = chained_record(self.identity, self._last(connection), event, at, fields)
+            self._insert(connection, record)
         return record
+
+    def adopt(self, record: dict[str, Any]) -> None:
+        """Append a record written elsewhere, unchanged (moving a file log here): it must be the
+        next record of this chain, with its hash intact."""
+        with self.database.transaction(self._lock_key) as connection:
+            last = self._last(connection)
+            seq = last["seq"] + 1 if last else 1
+            check_link(self.location, record, seq, last["hash"] if last else self.identity.genesis)
+            self._insert(connection, record)
 
     def records(self, after: ChainPosition | None = None) -> Iterator[ChainedRecord]:
         position = self._resume(after)
@@ -111,6 +114,10 @@ class DatabaseAuditLog(ChainedLog):
     @property
     def _lock_key(self) -> str:
         return f"mgdc/audit-chain/{self.ledger}"
+
+    def _insert(self, connection: sa.Connection, record: dict[str, Any]) -> None:
+        text = json.dumps(record, ensure_ascii=False)
+        connection.execute(audit_chain.insert().values(ledger=self.ledger, seq=record["seq"], hash=record["hash"], record=text))
 
     def _select(self, *columns: Any) -> sa.Select:
         return sa.select(*columns).where(audit_chain.c.ledger == self.ledger)

@@ -148,7 +148,7 @@ class ConsentStore:
         """
         now = now if now is not None else utc_now()
         _ = self.trust  # the deployment's settings are checked (a developer's .env refused) before any read
-        found = self._authorization_file(now) or self._recorded_authorization(now)
+        found = self.authorization_file(now) or self._recorded_authorization(now)
         return found[0] if found else None
 
     def view(self, now: datetime | None = None) -> ConsentView:
@@ -186,7 +186,7 @@ class ConsentStore:
         Refuses an authorization older than the latest recorded decision (a replay), and one
         that lifts a suspension the log does not hold.
         """
-        found = self._authorization_file(now if now is not None else utc_now())
+        found = self.authorization_file(now if now is not None else utc_now())
         if found is None:
             raise ConsentError(f"no authorization at {self.authorization_path} to record")
         authorization, document = found
@@ -254,7 +254,7 @@ class ConsentStore:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _authorization_file(self, now: datetime) -> tuple[Authorization, dict] | None:
+    def authorization_file(self, now: datetime) -> tuple[Authorization, dict] | None:
         """The verified authorization file and its document; None if there is no file."""
         path = self.authorization_path
         try:

@@ -24,6 +24,11 @@ from mgdc_pipelines.state.database import StateDatabase, delta_links, delta_meta
 _CHUNK = 5000  # ids per statement
 
 
+def delta_namespace(tenant_id: str, client_id: str) -> str:
+    """Whose delta state it is: one namespace per tenant and app (Graph client id)."""
+    return f"{tenant_id.lower()}/{client_id.lower()}"
+
+
 class DatabaseDeltaStore(DeltaStateStore):
     """Delta state by (dataset, scope) under ``namespace`` in ``database``."""
 
@@ -64,13 +69,17 @@ class DatabaseDeltaSession:
         """Index each id's day; with ``previous``, return the other days they were indexed under."""
         hashed = dict((id_hash(object_id), day.toordinal()) for object_id, day in days)
         before = self._days(list(hashed)) if previous else {}
-        rows = [{**self._key, "id_hash": key, "day": day} for key, day in hashed.items()]
+        self.record_hashed(hashed)
+        return {dt.date.fromordinal(before[key]) for key, day in hashed.items() if before.get(key, day) != day}
+
+    def record_hashed(self, days: Mapping[int, int]) -> None:
+        """Index rows as the SQLite state keeps them (id hash → day ordinal), e.g. when moving it here."""
+        rows = [{**self._key, "id_hash": key, "day": day} for key, day in days.items()]
         for start in range(0, len(rows), _CHUNK):
             statement = insert(delta_seen).values(rows[start : start + _CHUNK])
             self._connection.execute(
                 statement.on_conflict_do_update(index_elements=list(delta_seen.primary_key.columns), set_={"day": statement.excluded.day})
             )
-        return {dt.date.fromordinal(before[key]) for key, day in hashed.items() if before.get(key, day) != day}
 
     def forget(self, object_ids: Iterable[str]) -> dict[str, dt.date]:
         """Remove ids from the index; return the day of each one it held."""

@@ -31,7 +31,7 @@ from mgdc_pipelines.sources.graph.batch import BatchCall, relative_url, require_
 from mgdc_pipelines.sources.graph.client import GraphClient, RetryPolicy
 from mgdc_pipelines.sources.graph.delta import ChangeSet, DeltaReader
 from mgdc_pipelines.sources.graph.delta_state import DEFAULT_LOCK_TIMEOUT_S, DeltaStateStore, DeltaStore
-from mgdc_pipelines.sources.graph.delta_state_database import DatabaseDeltaStore
+from mgdc_pipelines.sources.graph.delta_state_database import DatabaseDeltaStore, delta_namespace
 from mgdc_pipelines.sources.graph.progress import Progress
 from mgdc_pipelines.sources.graph.query import DatasetQuery
 from mgdc_pipelines.sources.graph.scope import ScopeResolver
@@ -173,7 +173,7 @@ class GraphSource:
         database = state_database_from_environment()
         if database is not None:
             credentials = self.settings.credentials
-            namespace = f"{credentials.tenant_id.lower()}/{credentials.client_id.lower()}"
+            namespace = delta_namespace(credentials.tenant_id, credentials.client_id)
             return DatabaseDeltaStore(database, namespace, self.settings.state_lock_timeout_s)
         if self.settings.state_dir is None:
             raise ValueError("GraphSource.changes needs a state_dir to keep delta links in")
