@@ -46,18 +46,16 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# PostgreSQL's server for the production profile and its tests: Debian's package, installed when
-# missing and we may (root, apt-get); otherwise this fails saying what to install. Never skipped.
-postgres-server:
-	@if [ -n "$$MGDC_POSTGRES_BIN" ] && [ -x "$$MGDC_POSTGRES_BIN/initdb" ]; then exit 0; fi; \
-	if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then exit 0; fi; \
+# PostgreSQL's server for the production profile and its tests, found where the project looks for
+# it (mgdc_pipelines/launch/postgres.py); else Debian's package, installed when we may (root,
+# apt-get); otherwise this fails saying what to install. Never skipped.
+postgres-server: $(VENV)/.installed
+	@$(BIN)/python -m mgdc_pipelines.launch.postgres >/dev/null 2>&1 && exit 0; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "Installing PostgreSQL's server (apt-get install postgresql)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
-	else \
-	  echo "PostgreSQL's server (initdb, pg_ctl) is missing: install it (Debian/Ubuntu: sudo apt-get install postgresql)" \
-	       "or set MGDC_POSTGRES_BIN to the folder holding initdb and pg_ctl" >&2; exit 1; \
-	fi
+	fi; \
+	$(BIN)/python -m mgdc_pipelines.launch.postgres >/dev/null
 
 test: $(VENV)/.installed-dev node_modules/.installed postgres-server
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)

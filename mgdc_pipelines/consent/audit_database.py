@@ -54,7 +54,7 @@ class DatabaseAuditLog(ChainedLog):
 
     def exists(self) -> bool:
         with self.database.transaction() as connection:
-            return connection.execute(self._select(sa.func.count()).limit(1)).scalar_one() > 0
+            return connection.execute(self._select(audit_chain.c.seq).limit(1)).first() is not None
 
     def append(self, event: str, *, at: datetime | None = None, **fields: Any) -> dict[str, Any]:
         with self.database.transaction(self._lock_key) as connection:

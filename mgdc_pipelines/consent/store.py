@@ -154,8 +154,12 @@ class ConsentStore:
     def view(self, now: datetime | None = None) -> ConsentView:
         """The verified authorization and audit-log state; raises a ConsentError when the files
         cannot be trusted (bad signature, broken or missing log, a decision the log does not hold)."""
-        authorization = self.authorization(now)
+        now = now if now is not None else utc_now()
+        _ = self.trust  # as in `authorization`
+        found = self.authorization_file(now)
         state = self.ledger.state()
+        found = found or self._recorded_authorization(now, state)  # the state read once
+        authorization = found[0] if found else None
         if authorization is not None and self._is_for_this_app(authorization):
             self._check_recorded(authorization, state)
         suspensions = tuple(
@@ -265,12 +269,12 @@ class ConsentStore:
             raise AuthorizationInvalid(path, str(error)) from None
         return self._pinned(verify_authorization(document, self.trust, now=now, where=path), path), document
 
-    def _recorded_authorization(self, now: datetime) -> tuple[Authorization, dict] | None:
+    def _recorded_authorization(self, now: datetime, state: LedgerState | None = None) -> tuple[Authorization, dict] | None:
         """The authorization the latest recorded decision names, from the state database."""
         log = self.audit
         if not isinstance(log, DatabaseAuditLog):
             return None
-        decision = self.ledger.state().decision
+        decision = (state or self.ledger.state()).decision
         if decision is None:
             return None
         where = f"{log.location}, recorded authorization {str(decision['authorization'])[:12]}…"

@@ -17,6 +17,7 @@ says how to install them.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import secrets
 import shutil
@@ -123,6 +124,11 @@ class LocalPostgres:
 
     # -- where to reach it ---------------------------------------------------------------------
 
+    @functools.cached_property
+    def bin_dir(self) -> Path:
+        """Where ``initdb`` and ``pg_ctl`` are (looked up once, when first needed)."""
+        return postgres_bin_dir()
+
     @property
     def host(self) -> str:
         return "127.0.0.1"
@@ -171,7 +177,7 @@ class LocalPostgres:
         """``initdb`` the folder (once) and create the database (once)."""
         if (self.data_dir / "PG_VERSION").exists():
             return
-        bin_dir = postgres_bin_dir()
+        bin_dir = self.bin_dir
         self.data_dir.mkdir(parents=True, exist_ok=True)
         password_file = self.data_dir.parent / f".{self.data_dir.name}.pw"
         password_file.write_text(self.password + "\n")
@@ -193,7 +199,7 @@ class LocalPostgres:
         if not self.durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(
-            postgres_bin_dir() / "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file),
+            self.bin_dir / "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file),
             "-o", options, "-w", "-t", "60", "start", what="pg_ctl start",
         )
         self._create_database()
@@ -202,7 +208,7 @@ class LocalPostgres:
         """Stop the server (``fast``: disconnect clients, roll back open transactions)."""
         if not (self.data_dir / "postmaster.pid").exists():
             return
-        self._run(postgres_bin_dir() / "pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "stop", what="pg_ctl stop")
+        self._run(self.bin_dir / "pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "stop", what="pg_ctl stop")
 
     def remove(self) -> None:
         """Stop the server and delete its folder."""
@@ -267,3 +273,12 @@ class LocalPostgres:
         if result.returncode != 0:
             detail = (result.stderr or result.stdout).strip().splitlines()[-3:]
             raise PostgresError(f"{what} failed for {self.data_dir} ({' / '.join(detail)}); see {self.log_file}")
+
+
+if __name__ == "__main__":  # `make postgres-server` asks: are the server binaries here? (exit 1: no)
+    import sys
+
+    try:
+        print(postgres_bin_dir())
+    except PostgresMissing as missing:
+        sys.exit(str(missing))

@@ -45,7 +45,7 @@ def migrate_consent(store: ConsentStore, database: StateDatabase) -> tuple[int, 
     source = AuditLog(store.state_dir / f"{store.app_name}{AUDIT_LOG_SUFFIX}", store.identity)
     target = DatabaseAuditLog(database, store.identity)
     held = [chained.record["hash"] for chained in target.records()]
-    copied = 0
+    copied = seq = 0
     for chained in source.records():  # verified from record 1
         seq = chained.record["seq"]
         if seq <= len(held):
@@ -55,7 +55,7 @@ def migrate_consent(store: ConsentStore, database: StateDatabase) -> tuple[int, 
             continue
         target.adopt(chained.record)
         copied += 1
-    if copied == 0 and len(held) > source.verify().seq:
+    if len(held) > seq:
         raise AuditLogBroken(target.location, len(held), f"the database holds more records than {source.location}: "
                              "the app already runs on the database")
     found = store.authorization_file(utc_now())
