@@ -15,10 +15,10 @@ property name on its own.
 'receivedDateTime ge 2026-11-20T00:00:00Z and receivedDateTime lt 2026-11-21T00:00:00Z'
 >>> graph_property(get_dataset("TeamChat_v1"), "CreatedDateTime")
 'createdDateTime'
->>> graph_endpoint(get_dataset("SharePointSites_v1"))
+>>> graph_endpoint(get_dataset("SharePointSites_v1"))  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-mgdc_pipelines.catalog.graph.NotOnGraphError: BasicDataSet_v0.SharePointSites_v1 is not available from the Graph source; use the landing source (MGDC deliveries) for it. Datasets the Graph source serves: CalendarView_v0, Contact_v1, DirectReport_v0, Event_v1, GroupDetails_v0, GroupMembers_v0, MailFolder_v0, Manager_v0, Message_v1, SentItem_v1, TeamChat_v1, User_v1
+mgdc_pipelines.catalog.graph.NotOnGraphError: BasicDataSet_v0.SharePointSites_v1 is not available from the Graph source; use the landing source (MGDC deliveries) for it. Datasets the Graph source serves: CalendarView_v0, Contact_v1, ...
 """
 
 from __future__ import annotations
@@ -105,27 +105,58 @@ class NotOnGraphError(ValueError):
     """The dataset has no transactional Graph equivalent (SharePoint datasets)."""
 
 
+# One tuple per dataset family, in the order of the catalog's modules.
+_MAIL_ENDPOINTS = (
+    GraphEndpoint("MailFolder_v0", "/users/{user}/mailFolders", Unit.USER, batchable=True),
+    GraphEndpoint("Message_v1", "/users/{user}/messages", Unit.USER, TimeQuery.FILTER),
+    GraphEndpoint(
+        "SentItem_v1", "/users/{user}/mailFolders/sentitems/messages", Unit.USER, TimeQuery.FILTER
+    ),
+)
+
+_CALENDAR_ENDPOINTS = (
+    GraphEndpoint("Event_v1", "/users/{user}/events", Unit.USER, TimeQuery.FILTER),
+    GraphEndpoint("CalendarView_v0", "/users/{user}/calendarView", Unit.USER, TimeQuery.CALENDAR_VIEW),
+)
+
+_CONTACT_ENDPOINTS = (
+    GraphEndpoint("Contact_v1", "/users/{user}/contacts", Unit.USER),
+)
+
+_DIRECTORY_ENDPOINTS = (
+    GraphEndpoint("User_v1", "/users/{user}", Unit.USER, collection=False, batchable=True),
+    GraphEndpoint("Manager_v0", "/users/{user}/manager", Unit.USER, collection=False, batchable=True),
+    GraphEndpoint("DirectReport_v0", "/users/{user}/directReports", Unit.USER, batchable=True),
+)
+
+_DEVICE_ENDPOINTS: tuple[GraphEndpoint, ...] = ()
+
+_GROUP_ENDPOINTS = (
+    GraphEndpoint("GroupDetails_v0", "/groups/{group}", Unit.GROUP, collection=False, batchable=True),
+    GraphEndpoint("GroupMembers_v0", "/groups/{group}/members", Unit.GROUP, batchable=True),
+)
+
+_CONVERSATION_ENDPOINTS: tuple[GraphEndpoint, ...] = ()
+
+_TEAMS_ENDPOINTS = (
+    GraphEndpoint("TeamChat_v1", "/users/{user}/chats/getAllMessages", Unit.USER, TimeQuery.FILTER),
+)
+
+_CALL_ENDPOINTS: tuple[GraphEndpoint, ...] = ()
+
+_PLANNER_ENDPOINTS: tuple[GraphEndpoint, ...] = ()
+
+_TODO_ENDPOINTS: tuple[GraphEndpoint, ...] = ()
+
 _ENDPOINTS = {
-    e.dataset: e
-    for e in (
-        GraphEndpoint("User_v1", "/users/{user}", Unit.USER, collection=False, batchable=True),
-        GraphEndpoint("Manager_v0", "/users/{user}/manager", Unit.USER, collection=False, batchable=True),
-        GraphEndpoint("DirectReport_v0", "/users/{user}/directReports", Unit.USER, batchable=True),
-        GraphEndpoint("MailFolder_v0", "/users/{user}/mailFolders", Unit.USER, batchable=True),
-        GraphEndpoint("Contact_v1", "/users/{user}/contacts", Unit.USER),
-        GraphEndpoint("Message_v1", "/users/{user}/messages", Unit.USER, TimeQuery.FILTER),
-        GraphEndpoint(
-            "SentItem_v1", "/users/{user}/mailFolders/sentitems/messages", Unit.USER, TimeQuery.FILTER
-        ),
-        GraphEndpoint("Event_v1", "/users/{user}/events", Unit.USER, TimeQuery.FILTER),
-        GraphEndpoint("CalendarView_v0", "/users/{user}/calendarView", Unit.USER, TimeQuery.CALENDAR_VIEW),
-        GraphEndpoint("TeamChat_v1", "/users/{user}/chats/getAllMessages", Unit.USER, TimeQuery.FILTER),
-        GraphEndpoint("GroupDetails_v0", "/groups/{group}", Unit.GROUP, collection=False, batchable=True),
-        GraphEndpoint("GroupMembers_v0", "/groups/{group}/members", Unit.GROUP, batchable=True),
+    endpoint.dataset: endpoint
+    for family in (
+        _MAIL_ENDPOINTS, _CALENDAR_ENDPOINTS, _CONTACT_ENDPOINTS, _DIRECTORY_ENDPOINTS,
+        _DEVICE_ENDPOINTS, _GROUP_ENDPOINTS, _CONVERSATION_ENDPOINTS, _TEAMS_ENDPOINTS,
+        _CALL_ENDPOINTS, _PLANNER_ENDPOINTS, _TODO_ENDPOINTS,
     )
+    for endpoint in family
 }
-# MGDC spells these datasets' columns in PascalCase; Graph's chatMessage properties are camelCase.
-_PASCAL_CASE_DATASETS = frozenset({"TeamChat_v1"})
 
 
 def graph_datasets() -> tuple[str, ...]:
@@ -149,9 +180,8 @@ def graph_property(dataset: Dataset, column: str) -> str:
     dataset.column(column)  # raises on unknown columns
     if column == "ODataType":
         return ODATA_TYPE_PROPERTY
-    if dataset.short_name in _PASCAL_CASE_DATASETS:
-        return column[:1].lower() + column[1:]
-    return column
+    # Graph's properties are lowerCamel; MGDC spells v0 (and TeamChat) columns in PascalCase.
+    return column[:1].lower() + column[1:]
 
 
 def catalog_columns_by_property(dataset: Dataset) -> dict[str, str]:

@@ -44,7 +44,12 @@ class Category(str, enum.Enum):
     DIRECTORY = "directory"
     GROUPS = "groups"
     TEAMS = "teams"
+    TASKS = "tasks"
+    DEVICES = "devices"
+    ACTIVITY = "activity"  # Outlook and Teams activity signals
     SHAREPOINT = "sharepoint"
+    ONEDRIVE = "onedrive"
+    VIVA = "viva"
 
 
 @dataclass(frozen=True)

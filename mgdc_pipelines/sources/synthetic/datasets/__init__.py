@@ -4,19 +4,29 @@ from __future__ import annotations
 
 from mgdc_pipelines.sources.synthetic.datasets import (
     calendar,
+    calls,
     contacts,
+    conversations,
+    devices,
     directory,
     groups,
     mail,
     mail_folders,
+    onedrive,
+    planner,
     sharepoint,
+    signals,
     teams,
+    todo,
 )
 from mgdc_pipelines.sources.synthetic.datasets.base import Generator, RowContext, Unit
 
 GENERATORS: dict[str, Generator] = {
     generator.dataset: generator
-    for module in (mail, mail_folders, calendar, contacts, directory, groups, teams, sharepoint)
+    for module in (
+        mail, mail_folders, calendar, contacts, directory, devices, groups, conversations,
+        teams, calls, planner, todo, signals, sharepoint, onedrive,
+    )
     for generator in module.GENERATORS
 }
 

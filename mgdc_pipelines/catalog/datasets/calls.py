@@ -1,0 +1,3 @@
+"""Teams call records: TeamsCallRecords_v1 (user-scoped, filtered on CreatedDateTime)."""
+
+DATASETS = ()

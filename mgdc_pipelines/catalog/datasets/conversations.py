@@ -1,0 +1,3 @@
+"""Microsoft 365 group conversations: OutlookGroupConversations_v0 (group-scoped)."""
+
+DATASETS = ()

@@ -1,0 +1,3 @@
+"""Activity signals: Outlook and Teams activity datasets (user-scoped, filtered on CreationTime)."""
+
+DATASETS = ()

@@ -1,0 +1,3 @@
+"""Teams call records: row generators."""
+
+GENERATORS = ()

@@ -1,0 +1,3 @@
+"""Microsoft 365 group conversations: row generators."""
+
+GENERATORS = ()

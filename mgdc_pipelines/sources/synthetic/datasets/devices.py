@@ -1,0 +1,3 @@
+"""Device datasets: row generators."""
+
+GENERATORS = ()

@@ -1,0 +1,3 @@
+"""OneDrive sync datasets: row generators."""
+
+GENERATORS = ()

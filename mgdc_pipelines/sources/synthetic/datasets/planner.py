@@ -1,0 +1,3 @@
+"""Planner datasets: row generators."""
+
+GENERATORS = ()

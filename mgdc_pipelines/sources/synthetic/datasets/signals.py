@@ -1,0 +1,3 @@
+"""Activity signals: row generators."""
+
+GENERATORS = ()

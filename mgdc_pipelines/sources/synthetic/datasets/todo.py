@@ -1,0 +1,3 @@
+"""Microsoft To Do datasets: row generators."""
+
+GENERATORS = ()
