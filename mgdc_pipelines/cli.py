@@ -344,16 +344,21 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _datasets(args: argparse.Namespace) -> int:
     from mgdc_pipelines.catalog import list_datasets
+    from mgdc_pipelines.catalog.viva import VIVA_DATE_FILTER_COLUMN, VIVA_QUERY_PREFIX
     from mgdc_pipelines.cli_json import dataset_document, dumps
 
     datasets = list_datasets()
     if args.json:
         print(dumps([dataset_document(ds) for ds in datasets]))
         return 0
-    print(f"{'DATASET':<42} {'CATEGORY':<10} {'SCOPE':<6} {'MODE':<10} DATE FILTER COLUMNS")
+    row = "{:<49} {:<10} {:<6} {:<10} {}"
+    print(row.format("DATASET", "CATEGORY", "SCOPE", "MODE", "DATE FILTER COLUMNS"))
     for ds in datasets:
         filters = ", ".join(ds.date_filter_columns) or "-"
-        print(f"{ds.name:<42} {ds.category.value:<10} {ds.scope.value:<6} {ds.mode.value:<10} {filters}")
+        print(row.format(ds.name, ds.category.value, ds.scope.value, ds.mode.value, filters))
+    print(row.format(f"{VIVA_QUERY_PREFIX}<query>", "viva", "none", "range", VIVA_DATE_FILTER_COLUMN))
+    print(f"\n{VIVA_QUERY_PREFIX}<query>: one dataset per Viva Insights query; declare its "
+          "columns in the spec (column_types).")
     return 0
 
 

@@ -1,4 +1,9 @@
-"""Look datasets up by full (``BasicDataSet_v0.Message_v1``) or short (``Message_v1``) name."""
+"""Look datasets up by full (``BasicDataSet_v0.Message_v1``) or short (``Message_v1``) name.
+
+Viva Insights query datasets are not in the static catalog: a spec declares each one's schema,
+and loading the spec declares the dataset here (:func:`declare_dataset`) so every part of the
+process finds it by name.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,10 @@ from functools import cache
 
 from mgdc_pipelines.catalog.datasets import ALL_DATASETS
 from mgdc_pipelines.catalog.model import DATASET_PREFIX, Dataset
+from mgdc_pipelines.catalog.viva import VIVA_QUERY_PREFIX, is_viva_query
+
+# Datasets declared by loaded specs (Viva Insights queries), by name.
+_declared: dict[str, Dataset] = {}
 
 
 class UnknownDatasetError(KeyError):
@@ -27,12 +36,31 @@ def _by_name() -> dict[str, Dataset]:
 
 
 def list_datasets() -> tuple[Dataset, ...]:
-    """Every dataset in the catalog, sorted by name."""
+    """Every dataset in the static catalog, sorted by name (declared Viva queries excluded)."""
     return tuple(sorted(_by_name().values(), key=lambda ds: ds.name))
+
+
+def declare_dataset(declared: Dataset) -> Dataset:
+    """Make a spec-declared dataset (a Viva Insights query) known by name in this process.
+
+    Declaring the same dataset again is a no-op; a different schema under a name already
+    declared (two specs disagreeing) raises, naming the dataset.
+    """
+    if not is_viva_query(declared.name):
+        raise ValueError(f"only Viva Insights query datasets can be declared, not {declared.name}")
+    known = _declared.setdefault(declared.name, declared)
+    if known.schema != declared.schema:
+        raise ValueError(
+            f"{declared.name} is already declared with another schema in this process "
+            f"({', '.join(known.schema.names)}); give each Viva query one schema"
+        )
+    return known
 
 
 def get_dataset(name: str) -> Dataset:
     """Return a dataset by full or short name; unknown names raise with suggestions."""
+    if is_viva_query(name):
+        return _declared_viva_query(name)
     full_name = name if name.startswith(DATASET_PREFIX) else DATASET_PREFIX + name
     try:
         return _by_name()[full_name]
@@ -42,4 +70,15 @@ def get_dataset(name: str) -> Dataset:
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UnknownDatasetError(
             f"unknown MGDC dataset {name!r}{hint} Known datasets: {', '.join(short_names)}"
+        ) from None
+
+
+def _declared_viva_query(name: str) -> Dataset:
+    try:
+        return _declared[name]
+    except KeyError:
+        raise UnknownDatasetError(
+            f"Viva Insights query dataset {name!r} has no declared schema: its columns vary per "
+            f"query, so declare them in the spec's dataset entry (column_types: {{column: TYPE}}); "
+            f"names start with {VIVA_QUERY_PREFIX}"
         ) from None

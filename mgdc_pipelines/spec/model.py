@@ -30,10 +30,20 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from mgdc_pipelines.catalog import Dataset, Mode, get_dataset
+from mgdc_pipelines.catalog.registry import declare_dataset
+from mgdc_pipelines.catalog.viva import VIVA_QUERY_PREFIX, is_viva_query, viva_query_dataset
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 # Dagster pool names: the default is mgdc/<tenant id>/<source type>; no spaces, `..` or shell
@@ -226,6 +236,27 @@ class DatasetSpec(_Frozen):
     # such a run fails naming the partition and its committed rows, and they stay as they were
     # (a 0-byte delivery or an outage must not erase a day). An empty first commit is always fine.
     allow_empty_replacement: bool = False
+    # Viva Insights query datasets only (VivaInsightsDataset_Report_v1_<query>): the query's
+    # columns and their types, e.g. {ObjectId: STRING, MetricDate: TIMESTAMP, CollaborationHours:
+    # DOUBLE}; catalog datasets have a fixed schema.
+    column_types: dict[str, str] | None = None
+
+    @model_validator(mode="after")
+    def _declare_viva_query(self) -> DatasetSpec:
+        """A Viva query's schema comes from the spec: declare it so the process finds it by name."""
+        if is_viva_query(self.name):
+            if self.column_types is None:
+                raise ValueError(
+                    f"{self.name}: a Viva Insights query dataset needs `column_types` "
+                    "({column: TYPE}), since its columns vary per query"
+                )
+            declare_dataset(viva_query_dataset(self.name, self.column_types))
+        elif self.column_types is not None:
+            raise ValueError(
+                f"{self.name}: `column_types` is only for Viva Insights query datasets "
+                f"({VIVA_QUERY_PREFIX}<query>); catalog datasets have a fixed schema"
+            )
+        return self
 
     @property
     def dataset(self) -> Dataset:

@@ -13,13 +13,14 @@ from functools import cached_property
 
 import pyarrow as pa
 
-from mgdc_pipelines.catalog import Dataset, Mode
+from mgdc_pipelines.catalog import Category, Dataset, Mode
 from mgdc_pipelines.sources.base import ExtractRequest
 from mgdc_pipelines.sources.rows import RowStamper
 from mgdc_pipelines.sources.synthetic.activity.models import Activity
 from mgdc_pipelines.sources.synthetic.batches import record_batches
 from mgdc_pipelines.sources.synthetic.config import TenantConfig
 from mgdc_pipelines.sources.synthetic.datasets import GENERATORS, Generator, RowContext, Unit
+from mgdc_pipelines.sources.synthetic.datasets.viva import PERSON_QUERY
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant, tenant_for
 
 
@@ -80,6 +81,8 @@ class SyntheticSource:
 
     def _generator_for(self, dataset: Dataset) -> Generator:
         generator = GENERATORS.get(dataset.short_name)
+        if dataset.category is Category.VIVA:
+            generator = PERSON_QUERY  # every Viva query: the columns come from the spec
         if generator is None:
             raise UnsupportedDatasetError(
                 f"the synthetic tenant cannot generate {dataset.name}; "

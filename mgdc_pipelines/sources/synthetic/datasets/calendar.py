@@ -86,6 +86,13 @@ def event_rows(ctx: RowContext, user: User) -> Iterator[dict]:
 
 def calendar_view_rows(ctx: RowContext, user: User) -> Iterator[dict]:
     """CalendarView_v0: occurrences that start and end inside the window."""
+    for copy in calendar_view_copies(ctx, user):
+        yield event_row(ctx, copy)
+
+
+def calendar_view_copies(ctx: RowContext, user: User) -> list[CalendarCopy]:
+    """The user's calendar items (series: occurrences) that start and end inside the window,
+    in start order."""
     window, meetings = ctx.window, ctx.activity.meetings
     copies = [
         calendar_copy(ctx, m, user)
@@ -100,8 +107,7 @@ def calendar_view_rows(ctx: RowContext, user: User) -> Iterator[dict]:
         for occurrence in series.occurrences(max(window.start, series.start), window.end):
             copies.append(calendar_copy(ctx, series, user, occurrence))
     copies.sort(key=lambda c: (_start_of(c), c.meeting.key))
-    for copy in copies:
-        yield event_row(ctx, copy)
+    return copies
 
 
 def _start_of(copy: CalendarCopy) -> dt.datetime:
