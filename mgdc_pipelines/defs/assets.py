@@ -122,7 +122,8 @@ def copy_partitions(
                 gate.store.advance_anchor()
             raise
         _audit_commit(gate, authorized, info)
-        metadata = {**_copy_metadata(gate, authorized, enforcer, info), **_source_metadata(context, source, key)}
+        # The source's counts lead: a delivery that disagrees with the catalog shows it first.
+        metadata = {**_source_metadata(context, source, key), **_copy_metadata(gate, authorized, enforcer, info)}
         committed.append(_Committed(key, info, metadata))
         written.append(authorized.written_partition(partition, scope_ids))
     _log_commits(context, item, committed)
@@ -153,6 +154,9 @@ def _source_metadata(context: dg.AssetExecutionContext, source, key: str) -> dic
     stats = getattr(source, "last_stats", None)
     if stats is None:
         return {}
+    notice = stats.unknown_keys_notice() if hasattr(stats, "unknown_keys_notice") else None
+    if notice:
+        context.log.warning(notice)
     if getattr(stats, "quarantined", 0):
         context.log.warning(f"{key}: {stats.quarantined} malformed lines quarantined → {stats.quarantine_file}")
     return stats.as_metadata()

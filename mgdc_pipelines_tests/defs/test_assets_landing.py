@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import uuid
 from pathlib import Path
 
@@ -211,3 +212,27 @@ def test_a_delivery_in_an_azure_container_is_copied_like_a_folder(small_spec_fac
     _, record = copy_messages_with_one_bad_line(app, tmp_path)
     assert record["file"] == f"{container}/adf/BasicDataSet_v0.Message_v1/{DAY}/part-0003.json"
     assert record["line"] > 1 and record["error"].startswith("not valid JSON")
+
+
+def test_keys_the_catalog_does_not_know_are_the_first_thing_the_user_sees(small_spec_factory, tmp_path):
+    """A delivery with a key MGDC added after the catalog was written: the copy succeeds without
+    it, and the run says so first: a warning in the log, the first entry of the metadata."""
+    app = landing_spec(small_spec_factory, tmp_path)
+    deliver_messages(app, tmp_path)
+    part = tmp_path / "landing" / "BasicDataSet_v0.Message_v1" / DAY.isoformat() / "part-0001.json"
+    lines = part.read_text().splitlines()
+    lines[0] = lines[0][:-1] + ', "mentionsPreview": {"isMentioned": true}}'
+    part.write_text("\n".join(lines) + "\n")
+
+    [asset] = [a for a in build_mgdc_assets(app) if a.key.path[-1] == "Message_v1"]
+    with scoped_instance(app) as instance:
+        result = dg.materialize([asset], instance=instance, resources=dict(build_defs(app).resources),
+                                partition_key=f"{DAY}|all")
+        warnings = [entry.user_message for entry in instance.all_logs(result.run_id)
+                    if entry.level == logging.WARNING]
+
+    [event] = [e.materialization for e in result.get_asset_materialization_events()]
+    first_key, first_value = next(iter(event.metadata.items()))
+    assert (first_key, first_value.value) == ("landing/unknown_keys", {"mentionsPreview": 1})
+    assert any("keys the catalog's schema does not: mentionsPreview (1 rows)" in w for w in warnings)
+    assert "mentionsPreview" not in written(app, "Message_v1", DAY).schema.names

@@ -46,9 +46,28 @@ class LandingStats:
         """Quarantined lines over lines read (0 when nothing was read)."""
         return self.quarantined / self.lines_read if self.lines_read else 0.0
 
+    def unknown_keys_notice(self) -> str | None:
+        """What a user must see first when a delivery disagrees with the catalog (else ``None``).
+
+        >>> stats = LandingStats("BasicDataSet_v0.Inbox_v1", "2026-11-20|all", "all files")
+        >>> stats.unknown_keys.update({"mentionsPreview": 12, "sender.emailAddress.type": 3})
+        >>> print(stats.unknown_keys_notice())
+        BasicDataSet_v0.Inbox_v1 2026-11-20|all: the delivery has 2 keys the catalog's schema does not: mentionsPreview (12 rows), sender.emailAddress.type (3 rows). They were dropped, not written; if Microsoft added them to the dataset, tell the project (the catalog follows real deliveries).
+        """
+        if not self.unknown_keys:
+            return None
+        keys = ", ".join(f"{key} ({rows} rows)" for key, rows in self.unknown_keys.most_common())
+        return (
+            f"{self.dataset} {self.partition}: the delivery has {len(self.unknown_keys)} keys the "
+            f"catalog's schema does not: {keys}. They were dropped, not written; if Microsoft "
+            "added them to the dataset, tell the project (the catalog follows real deliveries)."
+        )
+
     def as_metadata(self) -> dict[str, Any]:
-        """Flat, JSON-friendly materialization metadata under ``landing/``."""
+        """Flat, JSON-friendly materialization metadata under ``landing/``; unknown keys first,
+        since they are what a user must see when a delivery disagrees with the catalog."""
         return {
+            "landing/unknown_keys": dict(self.unknown_keys.most_common()),
             "landing/selection": self.selection,
             "landing/files_read": self.files_read,
             "landing/files_skipped": dict(sorted(self.files_skipped.items())),
@@ -58,5 +77,4 @@ class LandingStats:
             "landing/duplicates_dropped": self.duplicates_dropped,
             "landing/quarantined": self.quarantined,
             "landing/quarantine_file": str(self.quarantine_file or ""),
-            "landing/unknown_keys": dict(sorted(self.unknown_keys.items())),
         }
