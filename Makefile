@@ -11,10 +11,11 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 BENCH_ARGS ?=
 
-.PHONY: demo test ui docs validate bench clean help production postgres-server
+.PHONY: demo demo-catalog test ui docs validate bench clean help production postgres-server
 
 help:
 	@echo "make demo     copy the bundled demo app (last complete week x every scope) into ./mgdc_data, build its week"
+	@echo "make demo-catalog  copy one day of every dataset of the MGDC catalog into ./mgdc_data_catalog"
 	@echo "make test     run the whole test suite"
 	@echo "make ui       open the Dagster UI on http://127.0.0.1:3000 (demo mode, like make demo)"
 	@echo "make docs     serve the documentation site on http://127.0.0.1:8000 (docs/, mkdocs.yml)"
@@ -40,6 +41,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 # MGDC_TRUSTED_ADMIN_KEYS instead.
 demo: $(VENV)/.installed
 	MGDC_DEMO_MODE=1 $(BIN)/mgdc-pipelines demo
+
+# Every dataset of the MGDC catalog, one day of each, from a 40-person synthetic tenant.
+demo-catalog: $(VENV)/.installed
+	MGDC_DEMO_MODE=1 $(BIN)/mgdc-pipelines demo --spec mgdc_pipelines/specs/catalog.yaml --days 1
 
 # The Azure Storage emulator (npm `azurite`, pinned in package.json) for the Azure sink tests.
 node_modules/.installed: package.json package-lock.json
