@@ -44,7 +44,7 @@ KNOWN_COMMANDS: tuple[KnownCommand, ...] = (
     _known(r"dagster definitions validate -f \S+\.py$"),
     _known(r"mgdc-pipelines demo\b", "copies every dataset: the demo tests run it"),
     _known(r"mgdc-pipelines graph-emulator\b", "serves until it is stopped"),
-    _known(r"make (demo|test|ui|docs|validate|bench|clean|production)\b", "make targets reinstall the venv"),
+    _known(r"make (demo|demo-catalog|test|ui|docs|validate|bench|clean|production)\b", "make targets reinstall the venv"),
     _known(r"mgdc-pipelines production\b", "serves until it is stopped"),
     _known(r"docker build\b", "Docker is not on the test machine: the Dockerfile is checked by parsing it"),
     _known(r"(helm (repo add|upgrade)|kubectl create (secret|configmap))\b", "needs a Kubernetes cluster"),
