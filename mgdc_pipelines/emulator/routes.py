@@ -51,7 +51,7 @@ from mgdc_pipelines.emulator.odata import (
 
 _DAY = dt.timedelta(days=1)
 _OUTLOOK = re.compile(
-    r"^/users/(?P<user>[^/]+)/(messages|mailFolders|contacts|contactFolders|events|calendarView|calendars?)(/|$)",
+    r"^/users/(?P<user>[^/]+)/(messages|mailFolders|mailboxSettings|contacts|contactFolders|events|calendarView|calendars?)(/|$)",
     re.IGNORECASE,
 )
 
@@ -93,8 +93,8 @@ class GraphRoutes:
             (path_pattern(USERS_PATH), self._users),
             (path_pattern(GROUPS_PATH), self._groups),
             (path_pattern(TRANSITIVE_USERS_PATH), self._transitive_users),
-            *((path_pattern(graph_endpoint(get_dataset(name)).path), self._dataset_handler(name))
-              for name in graph_datasets()),
+            *((path_pattern(path), self._dataset_handler(names))
+              for path, names in datasets_by_path().items()),
         ]
 
     def serve(self, call: Call) -> dict:
@@ -108,16 +108,29 @@ class GraphRoutes:
 
     # --- catalog datasets ------------------------------------------------------------------
 
-    def _dataset_handler(self, name: str) -> Callable[..., dict]:
+    def _dataset_handler(self, names: Sequence[str]) -> Callable[..., dict]:
+        """Serves the first of ``names`` (datasets on one path) whose generator knows the unit."""
+        handlers = [self._unit_handler(name) for name in names]
+
+        def handler(call: Call, user: str | None = None, group: str | None = None) -> dict:
+            unit_id = user or group or ""
+            for serve in handlers:
+                served = serve(call, unit_id)
+                if served is not None:
+                    return served
+            raise not_found(unit_id)
+
+        return handler
+
+    def _unit_handler(self, name: str) -> Callable[[Call, str], dict | None]:
         dataset = get_dataset(name)
         endpoint = graph_endpoint(dataset)
         selectable = selectable_properties(name)
 
-        def handler(call: Call, user: str | None = None, group: str | None = None) -> dict:
-            unit_id = user or group or ""
+        def handler(call: Call, unit_id: str) -> dict | None:
             unit = self._rows.unit(dataset, unit_id)
             if unit is None:
-                raise not_found(unit_id)
+                return None
             select = parse_select(call.params.get("$select"), selectable, call.path)
             start, end, date_column = self._window(endpoint, call)
             if getattr(unit, "user_type", None) == "Guest":
@@ -204,6 +217,22 @@ class GraphRoutes:
 
     def _context(self, call: Call) -> str:
         return f"{self._host.graph_url}/$metadata#{call.path.lstrip('/')}"
+
+
+def datasets_by_path() -> dict[str, tuple[str, ...]]:
+    """The datasets served on each Graph path, richest first.
+
+    A v0 dataset reads the same resource as its v1 pair, and Graph answers both the same way:
+    the path serves the dataset with the most columns, which the other's columns are read from.
+
+    >>> datasets_by_path()["/users/{user}/messages"]
+    ('Message_v1', 'Message_v0')
+    """
+    by_path: dict[str, list] = {}
+    for name in graph_datasets():
+        dataset = get_dataset(name)
+        by_path.setdefault(graph_endpoint(dataset).path, []).append((len(dataset.columns), name))
+    return {path: tuple(name for _, name in sorted(ranked, reverse=True)) for path, ranked in by_path.items()}
 
 
 def _comparisons(call: Call) -> tuple:

@@ -107,3 +107,23 @@ def columns_of(source: Dataset, names: Iterable[str]) -> str:
     """
     columns = (source.column(name) for name in names)
     return "\n".join(f"{c.name}: {c.notation}{COLUMN_DESCRIPTION_SEPARATOR}{c.description}" for c in columns)
+
+
+def pascal_columns_of(source: Dataset, names: Iterable[str], odata_type: str,
+                      renamed: dict[str, str] | None = None) -> str:
+    """A column block for a v0 dataset that spells ``source``'s columns in PascalCase at every
+    depth, as real v0 deliveries do (``Sender.EmailAddress.Address``), in the order given.
+
+    Each name is ``source``'s column with its first letter capitalised, unless ``renamed`` maps
+    it to another (Contact_v0's ``MobilePhone1`` is Contact_v1's ``mobilePhone``). Types are
+    ``source``'s, field names capitalised, so the two versions cannot drift apart.
+    """
+    renamed = renamed or {}
+    lines = []
+    for name in names:
+        if name == "ODataType":
+            lines.append(f"ODataType: STRING{COLUMN_DESCRIPTION_SEPARATOR}The OData type of the item ({odata_type}).")
+            continue
+        column = source.column(renamed.get(name, name[:1].lower() + name[1:]))
+        lines.append(f"{name}: {pascal_case(column.notation)}{COLUMN_DESCRIPTION_SEPARATOR}{column.description}")
+    return "\n".join(lines)

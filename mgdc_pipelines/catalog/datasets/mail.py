@@ -1,13 +1,20 @@
-"""Mail datasets: Message_v1, SentItem_v1, MailFolder_v0."""
+"""Mail datasets: Message_v0/_v1, SentItem_v0/_v1, Inbox_v1, MailFolder_v0/_v2, MailboxSettings_v0.
+
+The v0 datasets are their v1 pair's columns spelled in PascalCase at every depth, as the DCS
+sample deliveries of Message_v0 and SentItem_v0 show (``Sender.EmailAddress.Address``), with the
+Outlook REST type name (``#Microsoft.OutlookServices.Message``) in ``ODataType``.
+"""
 
 from mgdc_pipelines.catalog.datasets._shapes import (
     ATTACHMENTS,
     FOLLOWUP_FLAG,
+    DATE_TIME_TIME_ZONE,
     INTERNET_MESSAGE_HEADERS,
     ITEM_BODY,
     RECIPIENT,
     RECIPIENTS,
     columns_of,
+    pascal_columns_of,
 )
 from mgdc_pipelines.catalog.model import Category, Mode, ScopeKind, dataset
 
@@ -111,4 +118,125 @@ MAIL_FOLDER_V0 = dataset(
     """,
 )
 
-DATASETS = (MESSAGE_V1, SENT_ITEM_V1, MAIL_FOLDER_V0)
+OUTLOOK_MESSAGE = "#Microsoft.OutlookServices.Message"
+
+MESSAGE_V0 = dataset(
+    "BasicDataSet_v0.Message_v0",
+    category=Category.MAIL,
+    description="""
+        The earlier version of Message_v1: the same messages (one row per message per mailbox),
+        fewer columns (no body, flag or headers), spelled in PascalCase at every depth.
+        Range-filtered on one of the four message date columns.
+    """,
+    scope=ScopeKind.USER,
+    mode=Mode.RANGE,
+    date_filter_columns=tuple(name[:1].upper() + name[1:] for name in MESSAGE_DATE_FILTERS),
+    odata_type=OUTLOOK_MESSAGE,
+    source_doc="Datasets/data-connect-dataset-message.md",
+    columns=pascal_columns_of(MESSAGE_V1, """
+        ReceivedDateTime SentDateTime HasAttachments InternetMessageId Subject Importance
+        ParentFolderId Sender From ToRecipients CcRecipients BccRecipients ReplyTo ConversationId
+        UniqueBody IsDeliveryReceiptRequested IsReadReceiptRequested IsRead IsDraft WebLink
+        CreatedDateTime LastModifiedDateTime ChangeKey Categories Id Attachments ODataType
+    """.split(), OUTLOOK_MESSAGE),
+)
+
+SENT_ITEM_V0 = dataset(
+    "BasicDataSet_v0.SentItem_v0",
+    category=Category.MAIL,
+    description="""
+        The earlier version of SentItem_v1: messages in users' Sent Items folders, one row per
+        message per sender mailbox, in PascalCase at every depth. Range-filtered on one of the
+        four message date columns.
+    """,
+    scope=ScopeKind.USER,
+    mode=Mode.RANGE,
+    date_filter_columns=MESSAGE_V0.date_filter_columns,
+    odata_type=OUTLOOK_MESSAGE,
+    source_doc="Datasets/data-connect-dataset-sentitems.md",
+    columns=pascal_columns_of(MESSAGE_V1, """
+        Id CreatedDateTime LastModifiedDateTime ChangeKey Categories ReceivedDateTime SentDateTime
+        HasAttachments InternetMessageId Subject Importance ParentFolderId Sender From ToRecipients
+        CcRecipients BccRecipients ReplyTo ConversationId UniqueBody IsDeliveryReceiptRequested
+        IsReadReceiptRequested IsRead IsDraft WebLink Attachments ODataType
+    """.split(), OUTLOOK_MESSAGE),
+)
+
+INBOX_V1 = dataset(
+    "BasicDataSet_v0.Inbox_v1",
+    category=Category.MAIL,
+    description="""
+        Messages in users' Inbox folders only (not its subfolders), one row per message per
+        mailbox; the same columns as SentItem_v1. Message_v1 includes these rows too.
+        Range-filtered on one of the four message date columns.
+    """,
+    scope=ScopeKind.USER,
+    mode=Mode.RANGE,
+    date_filter_columns=MESSAGE_DATE_FILTERS,
+    odata_type="#microsoft.graph.message",
+    source_doc="Datasets/data-connect-dataset-inbox.md",
+    columns=columns_of(MESSAGE_V1, SENT_ITEM_V1_COLUMNS),  # the inbox doc lists them in this order
+)
+
+MAIL_FOLDER_V2 = dataset(
+    "BasicDataSet_v0.MailFolder_v2",
+    category=Category.MAIL,
+    description="""
+        The folders of users' mailboxes as in MailFolder_v0, in PascalCase, plus each folder's
+        child folders. A snapshot of the current state: no date filter.
+    """,
+    scope=ScopeKind.USER,
+    mode=Mode.SNAPSHOT,
+    odata_type="#Microsoft.OutlookServices.MailFolder",
+    source_doc="Datasets/data-connect-dataset-mailfolder2.md",
+    columns="\n".join((
+        pascal_columns_of(MAIL_FOLDER_V0, """
+            Id DisplayName ParentFolderId ChildFolderCount UnreadItemCount TotalItemCount
+        """.split(), ""),
+        # Documented as a string with no format: a JSON array of the child folders' ids.
+        "ChildFolders: STRING -- The folder's immediate child folders, as a JSON array of their ids.",
+        "ODataType: STRING -- The OData type of the item (#Microsoft.OutlookServices.MailFolder).",
+    )),
+)
+
+# The docs give the three objects no format; these are Microsoft Graph v1.0's
+# automaticRepliesSetting, localeInfo and workingHours (with a timeZoneBase).
+AUTOMATIC_REPLIES_SETTING = (
+    f"STRUCT<status: STRING, externalAudience: STRING, scheduledStartDateTime: {DATE_TIME_TIME_ZONE}, "
+    f"scheduledEndDateTime: {DATE_TIME_TIME_ZONE}, internalReplyMessage: STRING, "
+    "externalReplyMessage: STRING>"
+)
+LOCALE_INFO = "STRUCT<locale: STRING, displayName: STRING>"
+WORKING_HOURS = (
+    "STRUCT<daysOfWeek: ARRAY<STRING>, startTime: STRING, endTime: STRING, "
+    "timeZone: STRUCT<name: STRING>>"
+)
+
+MAILBOX_SETTINGS_V0 = dataset(
+    "BasicDataSet_v0.MailboxSettings_v0",
+    category=Category.MAIL,
+    description="""
+        The settings of users' mailboxes (time zone, language, working hours, automatic
+        replies), one row per mailbox. A snapshot of the current state: no date filter.
+    """,
+    scope=ScopeKind.USER,
+    mode=Mode.SNAPSHOT,
+    odata_type="#microsoft.graph.mailboxSettings",
+    source_doc="Datasets/data-connect-dataset-mailboxsettings.md",
+    columns=f"""
+        archiveFolder: STRING -- The id of the folder the user archives messages to.
+        timeZone: STRING -- The default time zone of the user's mailbox (Windows name).
+        automaticRepliesSetting: {AUTOMATIC_REPLIES_SETTING} -- Automatic replies: status, audience, schedule, messages.
+        language: {LOCALE_INFO} -- The user's preferred language and country/region.
+        workingHours: {WORKING_HOURS} -- The days and hours of the week the user works, in a time zone.
+        delegateMeetingMessageDeliveryOptions: STRING -- Who gets meeting messages when the user has a delegate.
+        dateFormat: STRING -- The date format of the user's mailbox.
+        timeFormat: STRING -- The time format of the user's mailbox.
+        ODataType: STRING -- The OData type of the item (#microsoft.graph.mailboxSettings).
+    """,
+)
+
+DATASETS = (
+    MESSAGE_V1, SENT_ITEM_V1, MAIL_FOLDER_V0, MESSAGE_V0, SENT_ITEM_V0, INBOX_V1, MAIL_FOLDER_V2,
+    MAILBOX_SETTINGS_V0,
+)

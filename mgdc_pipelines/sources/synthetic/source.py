@@ -17,6 +17,7 @@ from mgdc_pipelines.catalog import Dataset, Mode
 from mgdc_pipelines.sources.base import ExtractRequest
 from mgdc_pipelines.sources.rows import RowStamper
 from mgdc_pipelines.sources.synthetic.activity.models import Activity
+from mgdc_pipelines.sources.synthetic.activity.rooms import rooms_in_scope
 from mgdc_pipelines.sources.synthetic.batches import record_batches
 from mgdc_pipelines.sources.synthetic.config import TenantConfig
 from mgdc_pipelines.sources.synthetic.datasets import GENERATORS, Generator, RowContext, Unit
@@ -93,6 +94,8 @@ class SyntheticSource:
             return self.tenant.users_in_scope(request.scope, as_of=context.as_of)
         if generator.unit is Unit.GROUP:
             return self.tenant.groups_in_scope(request.scope, as_of=context.as_of)
+        if generator.unit is Unit.ROOM:
+            return rooms_in_scope(self.tenant, request.scope)
         return (None,)  # tenant-wide datasets ignore the scope, as MGDC does for SharePoint
 
     def _stamped_rows(
