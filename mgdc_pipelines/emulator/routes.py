@@ -4,8 +4,8 @@ Every path comes from ``catalog/graph.py``; a request is matched to one handler,
 the JSON body or raises :class:`GraphError`. Outlook collections page with ``$skip``,
 directory and Teams ones with an opaque ``$skiptoken``; nextLinks are absolute.
 
->>> mailbox_of("/users/42/messages"), mailbox_of("/users/42/manager")
-('42', None)
+>>> mailbox_of("/users/42/messages"), mailbox_of("/users/42/mailboxSettings"), mailbox_of("/users/42/manager")
+('42', '42', None)
 """
 
 from __future__ import annotations

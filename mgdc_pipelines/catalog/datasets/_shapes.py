@@ -10,7 +10,7 @@ Where the docs give no nested format, the Microsoft Graph v1.0 resource shape is
 import re
 from collections.abc import Iterable
 
-from mgdc_pipelines.catalog.model import COLUMN_DESCRIPTION_SEPARATOR, Dataset
+from mgdc_pipelines.catalog.model import COLUMN_DESCRIPTION_SEPARATOR, Dataset, dataset
 
 EMAIL_ADDRESS = "STRUCT<name: STRING, address: STRING>"
 RECIPIENT = f"STRUCT<emailAddress: {EMAIL_ADDRESS}>"
@@ -127,3 +127,20 @@ def pascal_columns_of(source: Dataset, names: Iterable[str], odata_type: str,
         column = source.column(renamed.get(name, name[:1].lower() + name[1:]))
         lines.append(f"{name}: {pascal_case(column.notation)}{COLUMN_DESCRIPTION_SEPARATOR}{column.description}")
     return "\n".join(lines)
+
+
+def pascal_version(source: Dataset, name: str, *, description: str, source_doc: str, odata_type: str,
+                   columns: str, renamed: dict[str, str] | None = None) -> Dataset:
+    """The v0 dataset of ``source``'s items: its ``columns`` (names, in the doc's order) spelled
+    as :func:`pascal_columns_of` does, with ``source``'s category, scope, mode and date filters."""
+    return dataset(
+        name,
+        category=source.category,
+        description=description,
+        scope=source.scope,
+        mode=source.mode,
+        date_filter_columns=tuple(c[:1].upper() + c[1:] for c in source.date_filter_columns),
+        odata_type=odata_type,
+        source_doc=source_doc,
+        columns=pascal_columns_of(source, columns.split(), odata_type, renamed),
+    )

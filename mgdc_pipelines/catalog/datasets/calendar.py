@@ -14,7 +14,7 @@ from mgdc_pipelines.catalog.datasets._shapes import (
     RECIPIENT,
     RESPONSE_STATUS,
     columns_of,
-    pascal_columns_of,
+    pascal_version,
 )
 from mgdc_pipelines.catalog.model import Category, Mode, ScopeKind, dataset
 
@@ -106,26 +106,23 @@ CALENDAR_VIEW_V0 = dataset(
 
 OUTLOOK_EVENT = "#Microsoft.OutlookServices.Event"
 
-EVENT_V0 = dataset(
+EVENT_V0 = pascal_version(
+    EVENT_V1,
     "BasicDataSet_v0.Event_v0",
-    category=Category.CALENDAR,
     description="""
         The earlier version of Event_v1: the same calendar items (one row per event item per
         mailbox), fewer columns, spelled in PascalCase at every depth. Range-filtered on when the
         item was created or last modified.
     """,
-    scope=ScopeKind.USER,
-    mode=Mode.RANGE,
-    date_filter_columns=("CreatedDateTime", "LastModifiedDateTime"),
-    odata_type=OUTLOOK_EVENT,
     source_doc="Datasets/data-connect-dataset-event.md",
-    columns=pascal_columns_of(EVENT_V1, """
+    odata_type=OUTLOOK_EVENT,
+    columns="""
         Id CreatedDateTime LastModifiedDateTime ChangeKey Categories OriginalStartTimeZone
         OriginalEndTimeZone ResponseStatus iCalUId ReminderMinutesBeforeStart IsReminderOn
         HasAttachments Subject Body Importance Sensitivity Start End Location IsAllDay IsCancelled
         IsOrganizer Recurrence ResponseRequested ShowAs Type Attendees Organizer WebLink
         Attachments ODataType
-    """.split(), OUTLOOK_EVENT),
+    """,
 )
 
 CONFERENCE_ROOM_CALENDAR_V0 = dataset(

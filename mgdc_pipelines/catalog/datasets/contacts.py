@@ -4,7 +4,7 @@ Contact_v0 is Contact_v1's columns in PascalCase at every depth, as the DCS samp
 shows, except that the mobile number is ``MobilePhone1`` (Outlook REST's name).
 """
 
-from mgdc_pipelines.catalog.datasets._shapes import EMAIL_ADDRESSES, PHYSICAL_ADDRESS, pascal_columns_of
+from mgdc_pipelines.catalog.datasets._shapes import EMAIL_ADDRESSES, PHYSICAL_ADDRESS, pascal_version
 from mgdc_pipelines.catalog.model import Category, Mode, ScopeKind, dataset
 
 CONTACT_V1 = dataset(
@@ -64,26 +64,25 @@ CONTACT_V1 = dataset(
 OUTLOOK_CONTACT = "#Microsoft.OutlookServices.Contact"
 CONTACT_V0_RENAMED = {"MobilePhone1": "mobilePhone"}
 
-CONTACT_V0 = dataset(
+CONTACT_V0 = pascal_version(
+    CONTACT_V1,
     "BasicDataSet_v0.Contact_v0",
-    category=Category.CONTACTS,
     description="""
         The earlier version of Contact_v1: the same contacts (one row per contact per mailbox),
         spelled in PascalCase at every depth; the mobile number is `MobilePhone1`. A snapshot of
         the current state: no date filter.
     """,
-    scope=ScopeKind.USER,
-    mode=Mode.SNAPSHOT,
-    odata_type=OUTLOOK_CONTACT,
     source_doc="Datasets/data-connect-dataset-contact.md",
-    columns=pascal_columns_of(CONTACT_V1, """
+    odata_type=OUTLOOK_CONTACT,
+    columns="""
         AssistantName Birthday BusinessAddress BusinessHomePage BusinessPhones Categories ChangeKey
         Children CompanyName Department CreatedDateTime LastModifiedDateTime DisplayName
         EmailAddresses FileAs Generation GivenName HomeAddress HomePhones Id ImAddresses Initials
         JobTitle Manager MiddleName MobilePhone1 NickName OfficeLocation OtherAddress
         ParentFolderId PersonalNotes Profession SpouseName Surname Title YomiCompanyName
         YomiGivenName YomiSurname ODataType
-    """.split(), OUTLOOK_CONTACT, CONTACT_V0_RENAMED),
+    """,
+    renamed=CONTACT_V0_RENAMED,
 )
 
 DATASETS = (CONTACT_V1, CONTACT_V0)

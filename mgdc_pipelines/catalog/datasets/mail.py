@@ -5,6 +5,8 @@ sample deliveries of Message_v0 and SentItem_v0 show (``Sender.EmailAddress.Addr
 Outlook REST type name (``#Microsoft.OutlookServices.Message``) in ``ODataType``.
 """
 
+import dataclasses
+
 from mgdc_pipelines.catalog.datasets._shapes import (
     ATTACHMENTS,
     FOLLOWUP_FLAG,
@@ -15,6 +17,7 @@ from mgdc_pipelines.catalog.datasets._shapes import (
     RECIPIENTS,
     columns_of,
     pascal_columns_of,
+    pascal_version,
 )
 from mgdc_pipelines.catalog.model import Category, Mode, ScopeKind, dataset
 
@@ -120,63 +123,55 @@ MAIL_FOLDER_V0 = dataset(
 
 OUTLOOK_MESSAGE = "#Microsoft.OutlookServices.Message"
 
-MESSAGE_V0 = dataset(
+MESSAGE_V0 = pascal_version(
+    MESSAGE_V1,
     "BasicDataSet_v0.Message_v0",
-    category=Category.MAIL,
     description="""
         The earlier version of Message_v1: the same messages (one row per message per mailbox),
         fewer columns (no body, flag or headers), spelled in PascalCase at every depth.
         Range-filtered on one of the four message date columns.
     """,
-    scope=ScopeKind.USER,
-    mode=Mode.RANGE,
-    date_filter_columns=tuple(name[:1].upper() + name[1:] for name in MESSAGE_DATE_FILTERS),
-    odata_type=OUTLOOK_MESSAGE,
     source_doc="Datasets/data-connect-dataset-message.md",
-    columns=pascal_columns_of(MESSAGE_V1, """
+    odata_type=OUTLOOK_MESSAGE,
+    columns="""
         ReceivedDateTime SentDateTime HasAttachments InternetMessageId Subject Importance
         ParentFolderId Sender From ToRecipients CcRecipients BccRecipients ReplyTo ConversationId
         UniqueBody IsDeliveryReceiptRequested IsReadReceiptRequested IsRead IsDraft WebLink
         CreatedDateTime LastModifiedDateTime ChangeKey Categories Id Attachments ODataType
-    """.split(), OUTLOOK_MESSAGE),
+    """,
 )
 
-SENT_ITEM_V0 = dataset(
+SENT_ITEM_V0 = pascal_version(
+    SENT_ITEM_V1,
     "BasicDataSet_v0.SentItem_v0",
-    category=Category.MAIL,
     description="""
         The earlier version of SentItem_v1: messages in users' Sent Items folders, one row per
         message per sender mailbox, in PascalCase at every depth. Range-filtered on one of the
         four message date columns.
     """,
-    scope=ScopeKind.USER,
-    mode=Mode.RANGE,
-    date_filter_columns=MESSAGE_V0.date_filter_columns,
-    odata_type=OUTLOOK_MESSAGE,
     source_doc="Datasets/data-connect-dataset-sentitems.md",
-    columns=pascal_columns_of(MESSAGE_V1, """
+    odata_type=OUTLOOK_MESSAGE,
+    columns="""
         Id CreatedDateTime LastModifiedDateTime ChangeKey Categories ReceivedDateTime SentDateTime
         HasAttachments InternetMessageId Subject Importance ParentFolderId Sender From ToRecipients
         CcRecipients BccRecipients ReplyTo ConversationId UniqueBody IsDeliveryReceiptRequested
         IsReadReceiptRequested IsRead IsDraft WebLink Attachments ODataType
-    """.split(), OUTLOOK_MESSAGE),
+    """,
 )
 
-INBOX_V1 = dataset(
-    "BasicDataSet_v0.Inbox_v1",
-    category=Category.MAIL,
-    description="""
-        Messages in users' Inbox folders only (not its subfolders), one row per message per
-        mailbox; the same columns as SentItem_v1. Message_v1 includes these rows too.
-        Range-filtered on one of the four message date columns.
-    """,
-    scope=ScopeKind.USER,
-    mode=Mode.RANGE,
-    date_filter_columns=MESSAGE_DATE_FILTERS,
-    odata_type="#microsoft.graph.message",
+# The inbox doc lists SentItem_v1's columns, in its order: only the folder differs.
+INBOX_V1 = dataclasses.replace(
+    SENT_ITEM_V1,
+    name="BasicDataSet_v0.Inbox_v1",
+    description=(
+        "Messages in users' Inbox folders only (not its subfolders), one row per message per "
+        "mailbox; the same columns as SentItem_v1. Message_v1 includes these rows too. "
+        "Range-filtered on one of the four message date columns."
+    ),
     source_doc="Datasets/data-connect-dataset-inbox.md",
-    columns=columns_of(MESSAGE_V1, SENT_ITEM_V1_COLUMNS),  # the inbox doc lists them in this order
 )
+
+OUTLOOK_MAIL_FOLDER = "#Microsoft.OutlookServices.MailFolder"
 
 MAIL_FOLDER_V2 = dataset(
     "BasicDataSet_v0.MailFolder_v2",
@@ -187,15 +182,15 @@ MAIL_FOLDER_V2 = dataset(
     """,
     scope=ScopeKind.USER,
     mode=Mode.SNAPSHOT,
-    odata_type="#Microsoft.OutlookServices.MailFolder",
+    odata_type=OUTLOOK_MAIL_FOLDER,
     source_doc="Datasets/data-connect-dataset-mailfolder2.md",
     columns="\n".join((
         pascal_columns_of(MAIL_FOLDER_V0, """
             Id DisplayName ParentFolderId ChildFolderCount UnreadItemCount TotalItemCount
-        """.split(), ""),
+        """.split(), OUTLOOK_MAIL_FOLDER),
         # Documented as a string with no format: a JSON array of the child folders' ids.
         "ChildFolders: STRING -- The folder's immediate child folders, as a JSON array of their ids.",
-        "ODataType: STRING -- The OData type of the item (#Microsoft.OutlookServices.MailFolder).",
+        pascal_columns_of(MAIL_FOLDER_V0, ["ODataType"], OUTLOOK_MAIL_FOLDER),
     )),
 )
 
