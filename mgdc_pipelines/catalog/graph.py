@@ -18,7 +18,7 @@ property name on its own.
 >>> graph_endpoint(get_dataset("SharePointSites_v1"))  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-mgdc_pipelines.catalog.graph.NotOnGraphError: BasicDataSet_v0.SharePointSites_v1 is not available from the Graph source; use the landing source (MGDC deliveries) for it. Datasets the Graph source serves: CalendarView_v0, Contact_v0, ...
+mgdc_pipelines.catalog.graph.NotOnGraphError: BasicDataSet_v0.SharePointSites_v1 is not available from the Graph source; use the landing source (MGDC deliveries) for it. Datasets the Graph source serves: ..., ConferenceRoomCalendar_v0, ...
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ ODATA_TYPE_PROPERTY = "@odata.type"  # always returned, never `$select`ed
 USERS_PATH = "/users"
 GROUPS_PATH = "/groups"
 TRANSITIVE_USERS_PATH = "/groups/{group}/transitiveMembers/microsoft.graph.user"
+ROOMS_PATH = "/places/microsoft.graph.room"  # room mailboxes, by their `emailAddress`
+ROOM_MAILBOX_PATH = "/users/{room}"  # a room mailbox's directory entry, by address: its object id
 BATCH_PATH = "/$batch"
 MAX_BATCH_REQUESTS = 20  # Graph's JSON batching limit
 
@@ -48,10 +50,11 @@ MESSAGES_DELTA_PATH = "/users/{user}/mailFolders/{folder}/messages/delta"
 
 
 class Unit(str, enum.Enum):
-    """What one Graph call is about: a user's mailbox/profile, or a group."""
+    """What one Graph call is about: a user's mailbox/profile, a group, or a room's mailbox."""
 
     USER = "user"
     GROUP = "group"
+    ROOM = "room"  # a Room-type user, listed by ROOMS_PATH rather than among the users
 
 
 class TimeQuery(str, enum.Enum):
@@ -127,6 +130,9 @@ _CALENDAR_ENDPOINTS = (
     *(GraphEndpoint(name, "/users/{user}/events", Unit.USER, TimeQuery.FILTER)
       for name in ("Event_v0", "Event_v1")),
     GraphEndpoint("CalendarView_v0", "/users/{user}/calendarView", Unit.USER, TimeQuery.CALENDAR_VIEW),
+    GraphEndpoint(
+        "ConferenceRoomCalendar_v0", "/users/{user}/calendarView", Unit.ROOM, TimeQuery.CALENDAR_VIEW
+    ),
 )
 
 _CONTACT_ENDPOINTS = (

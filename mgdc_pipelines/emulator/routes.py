@@ -19,6 +19,8 @@ from typing import Protocol
 from mgdc_pipelines.catalog import get_dataset
 from mgdc_pipelines.catalog.graph import (
     GROUPS_PATH,
+    ROOM_MAILBOX_PATH,
+    ROOMS_PATH,
     TRANSITIVE_USERS_PATH,
     USERS_PATH,
     GraphEndpoint,
@@ -48,6 +50,8 @@ from mgdc_pipelines.emulator.odata import (
     selectable_properties,
     unsupported_filter,
 )
+from mgdc_pipelines.sources.synthetic.activity.rooms import RoomMailbox, room_mailbox, room_mailboxes
+from mgdc_pipelines.sources.synthetic.randomness import stable_guid
 
 _DAY = dt.timedelta(days=1)
 _OUTLOOK = re.compile(
@@ -93,6 +97,8 @@ class GraphRoutes:
             (path_pattern(USERS_PATH), self._users),
             (path_pattern(GROUPS_PATH), self._groups),
             (path_pattern(TRANSITIVE_USERS_PATH), self._transitive_users),
+            (path_pattern(ROOMS_PATH), self._rooms),
+            (path_pattern(ROOM_MAILBOX_PATH), self._room_mailbox),  # not a room: the next route
             *((path_pattern(path), self._dataset_handler(names))
               for path, names in datasets_by_path().items()),
         ]
@@ -103,7 +109,9 @@ class GraphRoutes:
             if match:
                 if call.method != "GET":
                     raise GraphError(405, "Request_BadRequest", f"{call.method} is not supported on {call.path}")
-                return handler(call, **match.groupdict())
+                served = handler(call, **match.groupdict())
+                if served is not None:
+                    return served
         raise GraphError(400, "BadRequest", f"Resource not found for the segment '{call.path}'.")
 
     # --- catalog datasets ------------------------------------------------------------------
@@ -189,6 +197,21 @@ class GraphRoutes:
         now = self._host.now()
         return self._page(call, chosen, lambda user: project(self._directory.user(user, now), select))
 
+    def _rooms(self, call: Call) -> dict:
+        select = parse_select(call.params.get("$select"), ROOM_PROPERTIES, call.path)
+        rooms = room_mailboxes(self._rows.tenant)
+        return self._page(call, rooms, lambda room: project(_place(room), select))
+
+    def _room_mailbox(self, call: Call, room: str) -> dict | None:
+        """A room mailbox's directory entry, by id or address (``None``: not a room)."""
+        mailbox = room_mailbox(self._rows.tenant, room)
+        if mailbox is None:
+            return None
+        select = parse_select(call.params.get("$select"), ROOM_USER_PROPERTIES, call.path)
+        entry = {"id": mailbox.id, "displayName": mailbox.name, "mail": mailbox.address,
+                 "userPrincipalName": mailbox.address, "accountEnabled": False}
+        return {"@odata.context": self._context(call), **project(entry, select)}
+
     def _groups(self, call: Call) -> dict:
         select = parse_select(call.params.get("$select"), selectable_properties("GroupDetails_v0"), call.path)
         chosen = matching(self._rows.tenant.groups, _comparisons(call), GROUP_FILTERS, call.path)
@@ -233,6 +256,21 @@ def datasets_by_path() -> dict[str, tuple[str, ...]]:
         dataset = get_dataset(name)
         by_path.setdefault(graph_endpoint(dataset).path, []).append((len(dataset.columns), name))
     return {path: tuple(name for _, name in sorted(ranked, reverse=True)) for path, ranked in by_path.items()}
+
+
+ROOM_PROPERTIES = ("id", "emailAddress", "displayName", "building", "floorNumber")
+ROOM_USER_PROPERTIES = ("id", "displayName", "mail", "userPrincipalName", "accountEnabled")
+
+
+def _place(room: RoomMailbox) -> dict:
+    """The room as Graph's places API lists it: ``id`` is the place's, not the mailbox's."""
+    return {
+        "id": stable_guid("place", room.address),
+        "emailAddress": room.address,
+        "displayName": room.name,
+        "building": room.office.building_prefix,
+        "floorNumber": room.floor,
+    }
 
 
 def _comparisons(call: Call) -> tuple:

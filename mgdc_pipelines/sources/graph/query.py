@@ -59,4 +59,4 @@ class DatasetQuery:
 
     def mailbox(self, unit_id: str) -> str | None:
         """The mailbox whose Outlook limits a call about this unit counts against."""
-        return unit_id if self.endpoint.unit is Unit.USER else None
+        return unit_id if self.endpoint.unit in (Unit.USER, Unit.ROOM) else None

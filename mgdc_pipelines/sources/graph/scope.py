@@ -14,7 +14,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from mgdc_pipelines.catalog.graph import GROUPS_PATH, TRANSITIVE_USERS_PATH, USERS_PATH, odata_datetime
+from mgdc_pipelines.catalog.graph import (
+    GROUPS_PATH,
+    ROOM_MAILBOX_PATH,
+    ROOMS_PATH,
+    TRANSITIVE_USERS_PATH,
+    USERS_PATH,
+    odata_datetime,
+)
 from mgdc_pipelines.sources.base import Scope
 from mgdc_pipelines.sources.graph.client import GraphClient
 from mgdc_pipelines.sources.graph.errors import GraphError
@@ -49,6 +56,19 @@ class ScopeResolver:
                 f"members of group {group_id} (scope {scope.key})",
             )
         )
+
+    def room_ids(self, scope: Scope) -> list[str]:
+        """Object ids of the room mailboxes in scope. Rooms are listed as places, by address, and
+        belong to no group: only the organization's scope covers them."""
+        if not scope.is_everyone:
+            return []
+        pages = self.client.pages(ROOMS_PATH, what=f"rooms of scope {scope.key}", params={"$select": "emailAddress"})
+        addresses = [item["emailAddress"] for page in pages for item in page]
+        return [
+            self.client.get_json(ROOM_MAILBOX_PATH.format(room=address), what=f"room mailbox {address}",
+                                 params={"$select": "id"})["id"]
+            for address in addresses
+        ]
 
     def member_ids(self, group_ids: Sequence[str]) -> frozenset[str]:
         """Every transitive user member of the groups (guests and disabled accounts too)."""

@@ -46,6 +46,7 @@ class RoomMailbox:
     name: str
     address: str
     office: Office
+    floor: int
 
 
 def room_address(office: Office, floor: int, name: str, domain: str) -> str:
@@ -65,9 +66,19 @@ def room_mailboxes(tenant: SyntheticTenant) -> tuple[RoomMailbox, ...]:
                 seed = tenant.config.seed
                 rooms.append(RoomMailbox(
                     -1 - len(rooms), stable_guid(seed, "room", address), stable_guid(seed, "room-mailbox", address),
-                    f"{office.building_prefix}-{floor} Conf Room {name}", address, office,
+                    f"{office.building_prefix}-{floor} Conf Room {name}", address, office, floor,
                 ))
     return tuple(rooms)
+
+
+def room_mailbox(tenant: SyntheticTenant, id_or_address: str) -> RoomMailbox | None:
+    """The room with this object id or (any case) address, if the tenant has one."""
+    return _rooms_by_key(tenant).get(id_or_address.lower())
+
+
+@lru_cache(maxsize=8)
+def _rooms_by_key(tenant: SyntheticTenant) -> dict[str, RoomMailbox]:
+    return {key: room for room in room_mailboxes(tenant) for key in (room.id, room.address.lower())}
 
 
 def rooms_in_scope(tenant: SyntheticTenant, scope: Scope) -> tuple[RoomMailbox, ...]:
