@@ -10,6 +10,8 @@ import pytest
 from mgdc_pipelines.catalog import get_dataset, rows_to_batch
 from mgdc_pipelines.catalog.graph import (
     GROUPS_PATH,
+    ROOM_MAILBOX_PATH,
+    ROOMS_PATH,
     TRANSITIVE_USERS_PATH,
     USERS_PATH,
     graph_datasets,
@@ -147,3 +149,15 @@ def test_a_user_without_a_manager_is_a_404(graph: GraphClient) -> None:
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "Request_ResourceNotFound"
+
+
+def test_rooms_are_places_whose_addresses_name_room_mailboxes_not_users(graph: GraphClient) -> None:
+    places, _ = graph.all_pages(ROOMS_PATH, {"$select": "emailAddress,displayName"})
+    address = places[0]["emailAddress"]
+    room = graph.get(ROOM_MAILBOX_PATH.format(room=address), {"$select": "id,mail"}).json()
+    person = graph.emulator.tenant.users[3]
+    profile = graph.get(ROOM_MAILBOX_PATH.format(room=person.id), {"$select": "id,mail"}).json()
+
+    assert len(places) == len({p["emailAddress"] for p in places}) > 0
+    assert room["mail"] == address and room["id"] not in {u.id for u in graph.emulator.tenant.users}
+    assert profile["mail"] == person.mail  # a person's id is no room: the profile route answers
