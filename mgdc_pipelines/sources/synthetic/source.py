@@ -1,6 +1,6 @@
 """``SyntheticSource``: the synthetic tenant behind the ``Source`` protocol (``sources/base.py``).
 
-For each request it resolves the scope into units (valid users, groups, or the tenant),
+For each request it resolves the scope into units (valid users, groups, room mailboxes, or the tenant),
 asks the dataset's generator for each unit's rows, stamps MGDC's metadata columns and yields
 record batches of ``request.batch_rows`` rows in ``request.output_schema``. Rows stream
 through: only one batch (and one unit's rows, e.g. one mailbox-day) is held at a time.
