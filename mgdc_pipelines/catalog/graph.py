@@ -18,7 +18,7 @@ property name on its own.
 >>> graph_endpoint(get_dataset("SharePointSites_v1"))  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-mgdc_pipelines.catalog.graph.NotOnGraphError: BasicDataSet_v0.SharePointSites_v1 is not available from the Graph source; use the landing source (MGDC deliveries) for it. Datasets the Graph source serves: CalendarView_v0, Contact_v1, ...
+mgdc_pipelines.catalog.graph.NotOnGraphError: BasicDataSet_v0.SharePointSites_v1 is not available from the Graph source; use the landing source (MGDC deliveries) for it. Datasets the Graph source serves: ..., ConferenceRoomCalendar_v0, ...
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ ODATA_TYPE_PROPERTY = "@odata.type"  # always returned, never `$select`ed
 USERS_PATH = "/users"
 GROUPS_PATH = "/groups"
 TRANSITIVE_USERS_PATH = "/groups/{group}/transitiveMembers/microsoft.graph.user"
+ROOMS_PATH = "/places/microsoft.graph.room"  # room mailboxes, by their `emailAddress`
+ROOM_MAILBOX_PATH = "/users/{room}"  # a room mailbox's directory entry, by address: its object id
 BATCH_PATH = "/$batch"
 MAX_BATCH_REQUESTS = 20  # Graph's JSON batching limit
 
@@ -48,10 +50,11 @@ MESSAGES_DELTA_PATH = "/users/{user}/mailFolders/{folder}/messages/delta"
 
 
 class Unit(str, enum.Enum):
-    """What one Graph call is about: a user's mailbox/profile, or a group."""
+    """What one Graph call is about: a user's mailbox/profile, a group, or a room's mailbox."""
 
     USER = "user"
     GROUP = "group"
+    ROOM = "room"  # a Room-type user, listed by ROOMS_PATH rather than among the users
 
 
 class TimeQuery(str, enum.Enum):
@@ -78,6 +81,8 @@ class GraphEndpoint:
     time_query: TimeQuery = TimeQuery.NONE
     collection: bool = True
     batchable: bool = False
+    # (catalog column, Graph property) where the property is not the column in lowerCamel.
+    renamed: tuple[tuple[str, str], ...] = ()
 
     def url_for(self, unit_id: str) -> str:
         return self.path.format(user=unit_id, group=unit_id)
@@ -106,20 +111,32 @@ class NotOnGraphError(ValueError):
 
 
 # One tuple per dataset family, in the order of the catalog's modules.
+# A v0 dataset reads the same Graph resource as its v1 pair: the Graph source spells what
+# Graph returns as the v0 dataset does (sources/graph/query.py).
 _MAIL_ENDPOINTS = (
-    GraphEndpoint("MailFolder_v0", "/users/{user}/mailFolders", Unit.USER, batchable=True),
-    GraphEndpoint("Message_v1", "/users/{user}/messages", Unit.USER, TimeQuery.FILTER),
+    *(GraphEndpoint(name, "/users/{user}/mailFolders", Unit.USER, batchable=True)
+      for name in ("MailFolder_v0", "MailFolder_v2")),
+    *(GraphEndpoint(name, "/users/{user}/messages", Unit.USER, TimeQuery.FILTER)
+      for name in ("Message_v0", "Message_v1")),
+    *(GraphEndpoint(name, "/users/{user}/mailFolders/sentitems/messages", Unit.USER, TimeQuery.FILTER)
+      for name in ("SentItem_v0", "SentItem_v1")),
+    GraphEndpoint("Inbox_v1", "/users/{user}/mailFolders/inbox/messages", Unit.USER, TimeQuery.FILTER),
     GraphEndpoint(
-        "SentItem_v1", "/users/{user}/mailFolders/sentitems/messages", Unit.USER, TimeQuery.FILTER
+        "MailboxSettings_v0", "/users/{user}/mailboxSettings", Unit.USER, collection=False, batchable=True
     ),
 )
 
 _CALENDAR_ENDPOINTS = (
-    GraphEndpoint("Event_v1", "/users/{user}/events", Unit.USER, TimeQuery.FILTER),
+    *(GraphEndpoint(name, "/users/{user}/events", Unit.USER, TimeQuery.FILTER)
+      for name in ("Event_v0", "Event_v1")),
     GraphEndpoint("CalendarView_v0", "/users/{user}/calendarView", Unit.USER, TimeQuery.CALENDAR_VIEW),
+    GraphEndpoint(
+        "ConferenceRoomCalendar_v0", "/users/{user}/calendarView", Unit.ROOM, TimeQuery.CALENDAR_VIEW
+    ),
 )
 
 _CONTACT_ENDPOINTS = (
+    GraphEndpoint("Contact_v0", "/users/{user}/contacts", Unit.USER, renamed=(("MobilePhone1", "mobilePhone"),)),
     GraphEndpoint("Contact_v1", "/users/{user}/contacts", Unit.USER),
 )
 
@@ -180,6 +197,10 @@ def graph_property(dataset: Dataset, column: str) -> str:
     dataset.column(column)  # raises on unknown columns
     if column == "ODataType":
         return ODATA_TYPE_PROPERTY
+    endpoint = _ENDPOINTS.get(dataset.short_name)
+    renamed = dict(endpoint.renamed).get(column) if endpoint else None
+    if renamed:
+        return renamed
     # Graph's properties are lowerCamel; MGDC spells v0 (and TeamChat) columns in PascalCase.
     return column[:1].lower() + column[1:]
 

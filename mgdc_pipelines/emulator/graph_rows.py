@@ -28,6 +28,7 @@ from mgdc_pipelines.catalog import Dataset, Mode, get_dataset
 from mgdc_pipelines.catalog.graph import graph_property, odata_datetime
 from mgdc_pipelines.sources.base import ExtractRequest, Scope, TimeWindow
 from mgdc_pipelines.sources.synthetic import SyntheticSource
+from mgdc_pipelines.sources.synthetic.activity.rooms import room_mailbox
 from mgdc_pipelines.sources.synthetic.batches import iso_z
 from mgdc_pipelines.sources.synthetic.datasets import GENERATORS, RowContext, Unit
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
@@ -50,8 +51,11 @@ class GraphRows:
 
     def unit(self, dataset: Dataset, unit_id: str):
         """The user or group the generator is called for (``None`` if the id is unknown)."""
-        if GENERATORS[dataset.short_name].unit is Unit.USER:
+        kind = GENERATORS[dataset.short_name].unit
+        if kind is Unit.USER:
             return self.tenant.user_by_id.get(unit_id)
+        if kind is Unit.ROOM:
+            return room_mailbox(self.tenant, unit_id)
         return self.tenant.group_by_id.get(unit_id)
 
     def rows(self, dataset_name: str, unit_id: str, start: dt.datetime, end: dt.datetime,

@@ -4,8 +4,8 @@ Every path comes from ``catalog/graph.py``; a request is matched to one handler,
 the JSON body or raises :class:`GraphError`. Outlook collections page with ``$skip``,
 directory and Teams ones with an opaque ``$skiptoken``; nextLinks are absolute.
 
->>> mailbox_of("/users/42/messages"), mailbox_of("/users/42/manager")
-('42', None)
+>>> mailbox_of("/users/42/messages"), mailbox_of("/users/42/mailboxSettings"), mailbox_of("/users/42/manager")
+('42', '42', None)
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from typing import Protocol
 from mgdc_pipelines.catalog import get_dataset
 from mgdc_pipelines.catalog.graph import (
     GROUPS_PATH,
+    ROOM_MAILBOX_PATH,
+    ROOMS_PATH,
     TRANSITIVE_USERS_PATH,
     USERS_PATH,
     GraphEndpoint,
@@ -48,10 +50,12 @@ from mgdc_pipelines.emulator.odata import (
     selectable_properties,
     unsupported_filter,
 )
+from mgdc_pipelines.sources.synthetic.activity.rooms import RoomMailbox, room_mailbox, room_mailboxes
+from mgdc_pipelines.sources.synthetic.randomness import stable_guid
 
 _DAY = dt.timedelta(days=1)
 _OUTLOOK = re.compile(
-    r"^/users/(?P<user>[^/]+)/(messages|mailFolders|contacts|contactFolders|events|calendarView|calendars?)(/|$)",
+    r"^/users/(?P<user>[^/]+)/(messages|mailFolders|mailboxSettings|contacts|contactFolders|events|calendarView|calendars?)(/|$)",
     re.IGNORECASE,
 )
 
@@ -93,8 +97,10 @@ class GraphRoutes:
             (path_pattern(USERS_PATH), self._users),
             (path_pattern(GROUPS_PATH), self._groups),
             (path_pattern(TRANSITIVE_USERS_PATH), self._transitive_users),
-            *((path_pattern(graph_endpoint(get_dataset(name)).path), self._dataset_handler(name))
-              for name in graph_datasets()),
+            (path_pattern(ROOMS_PATH), self._rooms),
+            (path_pattern(ROOM_MAILBOX_PATH), self._room_mailbox),  # not a room: the next route
+            *((path_pattern(path), self._dataset_handler(names))
+              for path, names in datasets_by_path().items()),
         ]
 
     def serve(self, call: Call) -> dict:
@@ -103,21 +109,36 @@ class GraphRoutes:
             if match:
                 if call.method != "GET":
                     raise GraphError(405, "Request_BadRequest", f"{call.method} is not supported on {call.path}")
-                return handler(call, **match.groupdict())
+                served = handler(call, **match.groupdict())
+                if served is not None:
+                    return served
         raise GraphError(400, "BadRequest", f"Resource not found for the segment '{call.path}'.")
 
     # --- catalog datasets ------------------------------------------------------------------
 
-    def _dataset_handler(self, name: str) -> Callable[..., dict]:
+    def _dataset_handler(self, names: Sequence[str]) -> Callable[..., dict]:
+        """Serves the first of ``names`` (datasets on one path) whose generator knows the unit."""
+        handlers = [self._unit_handler(name) for name in names]
+
+        def handler(call: Call, user: str | None = None, group: str | None = None) -> dict:
+            unit_id = user or group or ""
+            for serve in handlers:
+                served = serve(call, unit_id)
+                if served is not None:
+                    return served
+            raise not_found(unit_id)
+
+        return handler
+
+    def _unit_handler(self, name: str) -> Callable[[Call, str], dict | None]:
         dataset = get_dataset(name)
         endpoint = graph_endpoint(dataset)
         selectable = selectable_properties(name)
 
-        def handler(call: Call, user: str | None = None, group: str | None = None) -> dict:
-            unit_id = user or group or ""
+        def handler(call: Call, unit_id: str) -> dict | None:
             unit = self._rows.unit(dataset, unit_id)
             if unit is None:
-                raise not_found(unit_id)
+                return None
             select = parse_select(call.params.get("$select"), selectable, call.path)
             start, end, date_column = self._window(endpoint, call)
             if getattr(unit, "user_type", None) == "Guest":
@@ -176,6 +197,21 @@ class GraphRoutes:
         now = self._host.now()
         return self._page(call, chosen, lambda user: project(self._directory.user(user, now), select))
 
+    def _rooms(self, call: Call) -> dict:
+        select = parse_select(call.params.get("$select"), ROOM_PROPERTIES, call.path)
+        rooms = room_mailboxes(self._rows.tenant)
+        return self._page(call, rooms, lambda room: project(_place(room), select))
+
+    def _room_mailbox(self, call: Call, room: str) -> dict | None:
+        """A room mailbox's directory entry, by id or address (``None``: not a room)."""
+        mailbox = room_mailbox(self._rows.tenant, room)
+        if mailbox is None:
+            return None
+        select = parse_select(call.params.get("$select"), ROOM_USER_PROPERTIES, call.path)
+        entry = {"id": mailbox.id, "displayName": mailbox.name, "mail": mailbox.address,
+                 "userPrincipalName": mailbox.address, "accountEnabled": False}
+        return {"@odata.context": self._context(call), **project(entry, select)}
+
     def _groups(self, call: Call) -> dict:
         select = parse_select(call.params.get("$select"), selectable_properties("GroupDetails_v0"), call.path)
         chosen = matching(self._rows.tenant.groups, _comparisons(call), GROUP_FILTERS, call.path)
@@ -204,6 +240,37 @@ class GraphRoutes:
 
     def _context(self, call: Call) -> str:
         return f"{self._host.graph_url}/$metadata#{call.path.lstrip('/')}"
+
+
+def datasets_by_path() -> dict[str, tuple[str, ...]]:
+    """The datasets served on each Graph path, richest first.
+
+    A v0 dataset reads the same resource as its v1 pair, and Graph answers both the same way:
+    the path serves the dataset with the most columns, which the other's columns are read from.
+
+    >>> datasets_by_path()["/users/{user}/messages"]
+    ('Message_v1', 'Message_v0')
+    """
+    by_path: dict[str, list] = {}
+    for name in graph_datasets():
+        dataset = get_dataset(name)
+        by_path.setdefault(graph_endpoint(dataset).path, []).append((len(dataset.columns), name))
+    return {path: tuple(name for _, name in sorted(ranked, reverse=True)) for path, ranked in by_path.items()}
+
+
+ROOM_PROPERTIES = ("id", "emailAddress", "displayName", "building", "floorNumber")
+ROOM_USER_PROPERTIES = ("id", "displayName", "mail", "userPrincipalName", "accountEnabled")
+
+
+def _place(room: RoomMailbox) -> dict:
+    """The room as Graph's places API lists it: ``id`` is the place's, not the mailbox's."""
+    return {
+        "id": stable_guid("place", room.address),
+        "emailAddress": room.address,
+        "displayName": room.name,
+        "building": room.office.building_prefix,
+        "floorNumber": room.floor,
+    }
 
 
 def _comparisons(call: Call) -> tuple:

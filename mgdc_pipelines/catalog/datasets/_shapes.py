@@ -10,7 +10,7 @@ Where the docs give no nested format, the Microsoft Graph v1.0 resource shape is
 import re
 from collections.abc import Iterable
 
-from mgdc_pipelines.catalog.model import COLUMN_DESCRIPTION_SEPARATOR, Dataset
+from mgdc_pipelines.catalog.model import COLUMN_DESCRIPTION_SEPARATOR, Dataset, dataset
 
 EMAIL_ADDRESS = "STRUCT<name: STRING, address: STRING>"
 RECIPIENT = f"STRUCT<emailAddress: {EMAIL_ADDRESS}>"
@@ -107,3 +107,40 @@ def columns_of(source: Dataset, names: Iterable[str]) -> str:
     """
     columns = (source.column(name) for name in names)
     return "\n".join(f"{c.name}: {c.notation}{COLUMN_DESCRIPTION_SEPARATOR}{c.description}" for c in columns)
+
+
+def pascal_columns_of(source: Dataset, names: Iterable[str], odata_type: str,
+                      renamed: dict[str, str] | None = None) -> str:
+    """A column block for a v0 dataset that spells ``source``'s columns in PascalCase at every
+    depth, as real v0 deliveries do (``Sender.EmailAddress.Address``), in the order given.
+
+    Each name is ``source``'s column with its first letter capitalised, unless ``renamed`` maps
+    it to another (Contact_v0's ``MobilePhone1`` is Contact_v1's ``mobilePhone``). Types are
+    ``source``'s, field names capitalised, so the two versions cannot drift apart.
+    """
+    renamed = renamed or {}
+    lines = []
+    for name in names:
+        if name == "ODataType":
+            lines.append(f"ODataType: STRING{COLUMN_DESCRIPTION_SEPARATOR}The OData type of the item ({odata_type}).")
+            continue
+        column = source.column(renamed.get(name, name[:1].lower() + name[1:]))
+        lines.append(f"{name}: {pascal_case(column.notation)}{COLUMN_DESCRIPTION_SEPARATOR}{column.description}")
+    return "\n".join(lines)
+
+
+def pascal_version(source: Dataset, name: str, *, description: str, source_doc: str, odata_type: str,
+                   columns: str, renamed: dict[str, str] | None = None) -> Dataset:
+    """The v0 dataset of ``source``'s items: its ``columns`` (names, in the doc's order) spelled
+    as :func:`pascal_columns_of` does, with ``source``'s category, scope, mode and date filters."""
+    return dataset(
+        name,
+        category=source.category,
+        description=description,
+        scope=source.scope,
+        mode=source.mode,
+        date_filter_columns=tuple(c[:1].upper() + c[1:] for c in source.date_filter_columns),
+        odata_type=odata_type,
+        source_doc=source_doc,
+        columns=pascal_columns_of(source, columns.split(), odata_type, renamed),
+    )

@@ -1,4 +1,7 @@
-"""Calendar datasets: Event_v1 and CalendarView_v0."""
+"""Calendar datasets: Event_v0/_v1, CalendarView_v0 and ConferenceRoomCalendar_v0.
+
+Event_v0 is Event_v1's columns spelled in PascalCase at every depth, as v0 deliveries are.
+"""
 
 from mgdc_pipelines.catalog.datasets._shapes import (
     ATTACHMENTS,
@@ -11,6 +14,7 @@ from mgdc_pipelines.catalog.datasets._shapes import (
     RECIPIENT,
     RESPONSE_STATUS,
     columns_of,
+    pascal_version,
 )
 from mgdc_pipelines.catalog.model import Category, Mode, ScopeKind, dataset
 
@@ -100,4 +104,41 @@ CALENDAR_VIEW_V0 = dataset(
     columns=columns_of(EVENT_V1, CALENDAR_VIEW_V0_COLUMNS),
 )
 
-DATASETS = (EVENT_V1, CALENDAR_VIEW_V0)
+OUTLOOK_EVENT = "#Microsoft.OutlookServices.Event"
+
+EVENT_V0 = pascal_version(
+    EVENT_V1,
+    "BasicDataSet_v0.Event_v0",
+    description="""
+        The earlier version of Event_v1: the same calendar items (one row per event item per
+        mailbox), fewer columns, spelled in PascalCase at every depth. Range-filtered on when the
+        item was created or last modified.
+    """,
+    source_doc="Datasets/data-connect-dataset-event.md",
+    odata_type=OUTLOOK_EVENT,
+    columns="""
+        Id CreatedDateTime LastModifiedDateTime ChangeKey Categories OriginalStartTimeZone
+        OriginalEndTimeZone ResponseStatus iCalUId ReminderMinutesBeforeStart IsReminderOn
+        HasAttachments Subject Body Importance Sensitivity Start End Location IsAllDay IsCancelled
+        IsOrganizer Recurrence ResponseRequested ShowAs Type Attendees Organizer WebLink
+        Attachments ODataType
+    """,
+)
+
+CONFERENCE_ROOM_CALENDAR_V0 = dataset(
+    "BasicDataSet_v0.ConferenceRoomCalendar_v0",
+    category=Category.CALENDAR,
+    description="""
+        Calendar occurrences in room mailboxes (the scope's users of Room type; people's
+        mailboxes give no rows): what each conference room is booked for. Like CalendarView_v0,
+        a date range is required but there is no date-filter column (at most 1825 days).
+    """,
+    scope=ScopeKind.USER,
+    mode=Mode.RANGE,
+    date_filter_columns=(),
+    odata_type="#microsoft.graph.event",
+    source_doc="Datasets/data-connect-dataset-conferenceroomcalendar.md",
+    columns=columns_of(EVENT_V1, CALENDAR_VIEW_V0_COLUMNS),  # the doc lists the same columns
+)
+
+DATASETS = (EVENT_V1, CALENDAR_VIEW_V0, EVENT_V0, CONFERENCE_ROOM_CALENDAR_V0)

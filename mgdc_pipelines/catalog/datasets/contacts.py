@@ -1,6 +1,10 @@
-"""Contact datasets: Contact_v1."""
+"""Contact datasets: Contact_v0 and Contact_v1.
 
-from mgdc_pipelines.catalog.datasets._shapes import EMAIL_ADDRESSES, PHYSICAL_ADDRESS
+Contact_v0 is Contact_v1's columns in PascalCase at every depth, as the DCS sample delivery
+shows, except that the mobile number is ``MobilePhone1`` (Outlook REST's name).
+"""
+
+from mgdc_pipelines.catalog.datasets._shapes import EMAIL_ADDRESSES, PHYSICAL_ADDRESS, pascal_version
 from mgdc_pipelines.catalog.model import Category, Mode, ScopeKind, dataset
 
 CONTACT_V1 = dataset(
@@ -57,4 +61,28 @@ CONTACT_V1 = dataset(
     """,
 )
 
-DATASETS = (CONTACT_V1,)
+OUTLOOK_CONTACT = "#Microsoft.OutlookServices.Contact"
+CONTACT_V0_RENAMED = {"MobilePhone1": "mobilePhone"}
+
+CONTACT_V0 = pascal_version(
+    CONTACT_V1,
+    "BasicDataSet_v0.Contact_v0",
+    description="""
+        The earlier version of Contact_v1: the same contacts (one row per contact per mailbox),
+        spelled in PascalCase at every depth; the mobile number is `MobilePhone1`. A snapshot of
+        the current state: no date filter.
+    """,
+    source_doc="Datasets/data-connect-dataset-contact.md",
+    odata_type=OUTLOOK_CONTACT,
+    columns="""
+        AssistantName Birthday BusinessAddress BusinessHomePage BusinessPhones Categories ChangeKey
+        Children CompanyName Department CreatedDateTime LastModifiedDateTime DisplayName
+        EmailAddresses FileAs Generation GivenName HomeAddress HomePhones Id ImAddresses Initials
+        JobTitle Manager MiddleName MobilePhone1 NickName OfficeLocation OtherAddress
+        ParentFolderId PersonalNotes Profession SpouseName Surname Title YomiCompanyName
+        YomiGivenName YomiSurname ODataType
+    """,
+    renamed=CONTACT_V0_RENAMED,
+)
+
+DATASETS = (CONTACT_V1, CONTACT_V0)

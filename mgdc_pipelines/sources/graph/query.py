@@ -18,18 +18,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from mgdc_pipelines.catalog import Dataset
 from mgdc_pipelines.catalog.graph import (
     GraphEndpoint,
     Unit,
-    catalog_columns_by_property,
     graph_endpoint,
     graph_property,
     select_clause,
 )
 from mgdc_pipelines.sources.base import ExtractRequest
+from mgdc_pipelines.sources.graph.items import GraphItemReader
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ class DatasetQuery:
     dataset: Dataset
     endpoint: GraphEndpoint
     params: Mapping[str, str]
-    columns_by_property: Mapping[str, str]
+    normalize: GraphItemReader  # Graph item → catalog row
 
     @classmethod
     def for_request(cls, request: ExtractRequest, page_size: int | None) -> DatasetQuery:
@@ -53,24 +52,11 @@ class DatasetQuery:
         params.update(endpoint.time_params(date_property, request.window.start, request.window.end))
         if endpoint.collection and page_size:
             params["$top"] = str(page_size)
-        return cls(dataset, endpoint, params, catalog_columns_by_property(dataset))
+        return cls(dataset, endpoint, params, GraphItemReader(dataset))
 
     def path(self, unit_id: str) -> str:
         return self.endpoint.url_for(unit_id)
 
     def mailbox(self, unit_id: str) -> str | None:
         """The mailbox whose Outlook limits a call about this unit counts against."""
-        return unit_id if self.endpoint.unit is Unit.USER else None
-
-    def normalize(self, item: Mapping[str, Any]) -> dict[str, Any]:
-        """Graph properties → catalog columns; OData annotations other than the type dropped.
-
-        Properties the catalog does not know keep their name: the batch builder counts and
-        drops them, so nothing disappears unnoticed.
-        """
-        columns = self.columns_by_property
-        return {
-            columns.get(key, key): value
-            for key, value in item.items()
-            if key in columns or not key.startswith("@")
-        }
+        return unit_id if self.endpoint.unit in (Unit.USER, Unit.ROOM) else None

@@ -14,8 +14,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from mgdc_pipelines.catalog.graph import GROUPS_PATH, TRANSITIVE_USERS_PATH, USERS_PATH, odata_datetime
+from mgdc_pipelines.catalog.graph import (
+    GROUPS_PATH,
+    MAX_BATCH_REQUESTS,
+    ROOM_MAILBOX_PATH,
+    ROOMS_PATH,
+    TRANSITIVE_USERS_PATH,
+    USERS_PATH,
+    odata_datetime,
+)
 from mgdc_pipelines.sources.base import Scope
+from mgdc_pipelines.sources.graph.batch import BatchCall, relative_url, require_ok, run_batch
 from mgdc_pipelines.sources.graph.client import GraphClient
 from mgdc_pipelines.sources.graph.errors import GraphError
 
@@ -49,6 +58,24 @@ class ScopeResolver:
                 f"members of group {group_id} (scope {scope.key})",
             )
         )
+
+    def room_ids(self, scope: Scope) -> list[str]:
+        """Object ids of the room mailboxes in scope. Rooms are listed as places, by address, and
+        belong to no group: only the organization's scope covers them."""
+        if not scope.is_everyone:
+            return []
+        pages = self.client.pages(ROOMS_PATH, what=f"rooms of scope {scope.key}", params={"$select": "emailAddress"})
+        addresses = [item["emailAddress"] for page in pages for item in page]
+        calls = [
+            BatchCall(str(i), relative_url(ROOM_MAILBOX_PATH.format(room=address), {"$select": "id"}))
+            for i, address in enumerate(addresses)
+        ]
+        ids = []
+        for start in range(0, len(calls), MAX_BATCH_REQUESTS):
+            chunk = calls[start:start + MAX_BATCH_REQUESTS]
+            answers = run_batch(self.client, chunk, what=f"room mailboxes of scope {scope.key}")
+            ids += [require_ok(answers[call.id], call, f"room mailbox {addresses[int(call.id)]}")["id"] for call in chunk]
+        return ids
 
     def member_ids(self, group_ids: Sequence[str]) -> frozenset[str]:
         """Every transitive user member of the groups (guests and disabled accounts too)."""

@@ -113,6 +113,8 @@ class GraphSource:
         resolver = ScopeResolver(client)
         if query.endpoint.unit is Unit.USER:
             return resolver.user_ids(request.scope, as_of=request.window.end)
+        if query.endpoint.unit is Unit.ROOM:
+            return resolver.room_ids(request.scope)
         return resolver.group_ids(request.scope, as_of=request.window.end)
 
     # -- Directory protocol ---------------------------------------------------------------------

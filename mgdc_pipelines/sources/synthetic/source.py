@@ -1,6 +1,6 @@
 """``SyntheticSource``: the synthetic tenant behind the ``Source`` protocol (``sources/base.py``).
 
-For each request it resolves the scope into units (valid users, groups, or the tenant),
+For each request it resolves the scope into units (valid users, groups, room mailboxes, or the tenant),
 asks the dataset's generator for each unit's rows, stamps MGDC's metadata columns and yields
 record batches of ``request.batch_rows`` rows in ``request.output_schema``. Rows stream
 through: only one batch (and one unit's rows, e.g. one mailbox-day) is held at a time.
@@ -17,6 +17,7 @@ from mgdc_pipelines.catalog import Category, Dataset, Mode
 from mgdc_pipelines.sources.base import ExtractRequest
 from mgdc_pipelines.sources.rows import RowStamper
 from mgdc_pipelines.sources.synthetic.activity.models import Activity
+from mgdc_pipelines.sources.synthetic.activity.rooms import rooms_in_scope
 from mgdc_pipelines.sources.synthetic.batches import record_batches
 from mgdc_pipelines.sources.synthetic.config import TenantConfig
 from mgdc_pipelines.sources.synthetic.datasets import GENERATORS, Generator, RowContext, Unit
@@ -96,6 +97,8 @@ class SyntheticSource:
             return self.tenant.users_in_scope(request.scope, as_of=context.as_of)
         if generator.unit is Unit.GROUP:
             return self.tenant.groups_in_scope(request.scope, as_of=context.as_of)
+        if generator.unit is Unit.ROOM:
+            return rooms_in_scope(self.tenant, request.scope)
         return (None,)  # tenant-wide datasets ignore the scope, as MGDC does for SharePoint
 
     def _stamped_rows(

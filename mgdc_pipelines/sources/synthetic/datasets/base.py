@@ -4,7 +4,8 @@ A generator turns one *unit* into row dicts keyed by catalog column names:
 
 * ``per_user`` datasets get one valid user at a time (the mailbox or profile owner);
 * ``per_group`` datasets get one group at a time;
-* ``per_tenant`` datasets (SharePoint) are called once.
+* ``per_tenant`` datasets (SharePoint) are called once;
+* ``per_room`` datasets (ConferenceRoomCalendar_v0) get one room mailbox at a time.
 
 The source resolves the scope into units, stamps MGDC's metadata columns and builds batches;
 generators only describe rows. They must yield exactly the rows of the request's window
@@ -28,6 +29,7 @@ class Unit(str, enum.Enum):
     USER = "user"
     GROUP = "group"
     TENANT = "tenant"
+    ROOM = "room"  # user-scoped, but only room mailboxes (not users) have rows
 
 
 @dataclass(frozen=True)

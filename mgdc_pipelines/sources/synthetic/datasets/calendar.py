@@ -1,10 +1,13 @@
-"""Event_v1 and CalendarView_v0: each calendar's copy of the meetings its owner is part of.
+"""Event_v0/_v1, CalendarView_v0 and ConferenceRoomCalendar_v0: each calendar's copy of the
+meetings its owner (a person or a conference room) is part of.
 
 * Event_v1 holds calendar *items* (one-off events and series masters), range-filtered on
   when the item was created or last modified: an invitation is created up to two weeks before
   the meeting, so the generator looks that far past the window.
 * CalendarView_v0 holds *occurrences* (series expanded), those that start at or after the
   window's start and end at or before its end.
+* ConferenceRoomCalendar_v0 holds the same occurrences in room mailboxes' calendars: each
+  room accepted its bookings when invited.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from mgdc_pipelines.sources.synthetic.activity.meetings import (
     RESPONSE_GRACE,
     Meeting,
 )
+from mgdc_pipelines.sources.synthetic.activity.rooms import RoomMailbox, room_bookings
 from mgdc_pipelines.sources.synthetic.batches import iso_z
 from mgdc_pipelines.sources.synthetic.datasets.base import Generator, RowContext, Unit
+from mgdc_pipelines.sources.synthetic.datasets.pascal import pascal_version
 from mgdc_pipelines.sources.synthetic.identifiers import (
     attachment_id,
     change_key,
@@ -42,7 +47,7 @@ class CalendarCopy:
     """One calendar's item for a meeting (or one occurrence of a series)."""
 
     meeting: Meeting
-    owner: User
+    owner: User | RoomMailbox
     created: dt.datetime
     modified: dt.datetime
     response: str
@@ -108,6 +113,13 @@ def calendar_view_copies(ctx: RowContext, user: User) -> list[CalendarCopy]:
             copies.append(calendar_copy(ctx, series, user, occurrence))
     copies.sort(key=lambda c: (_start_of(c), c.meeting.key))
     return copies
+
+
+def conference_room_rows(ctx: RowContext, room: RoomMailbox) -> Iterator[dict]:
+    """ConferenceRoomCalendar_v0: the room's bookings that start and end inside the window."""
+    for meeting, occurrence in room_bookings(ctx.activity, room, ctx.window.start, ctx.window.end):
+        copy = CalendarCopy(meeting, room, meeting.created, meeting.modified, "accepted", meeting.created, occurrence)
+        yield event_row(ctx, copy)
 
 
 def _start_of(copy: CalendarCopy) -> dt.datetime:
@@ -213,7 +225,11 @@ def _agenda(item: str, content: MeetingContent, created: dt.datetime) -> list[di
     ]
 
 
+EVENT_V1 = Generator("Event_v1", Unit.USER, event_rows)
+
 GENERATORS = (
-    Generator("Event_v1", Unit.USER, event_rows),
+    EVENT_V1,
     Generator("CalendarView_v0", Unit.USER, calendar_view_rows),
+    pascal_version("Event_v0", EVENT_V1),
+    Generator("ConferenceRoomCalendar_v0", Unit.ROOM, conference_room_rows),
 )

@@ -1,4 +1,4 @@
-"""Contact_v1: people's personal Outlook contacts, as of the snapshot.
+"""Contact_v1 and Contact_v0: people's personal Outlook contacts, as of the snapshot.
 
 Contacts accumulate over a person's tenure: contact *k* of a user is created at a fixed
 moment after the user joined, so a snapshot holds those created before it and later
@@ -12,8 +12,10 @@ import datetime as dt
 import random
 from collections.abc import Iterator
 
+from mgdc_pipelines.catalog.datasets.contacts import CONTACT_V0_RENAMED
 from mgdc_pipelines.sources.synthetic.datasets.base import Generator, RowContext, Unit
 from mgdc_pipelines.sources.synthetic.datasets.mail_folders import folder_id
+from mgdc_pipelines.sources.synthetic.datasets.pascal import pascal_version
 from mgdc_pipelines.sources.synthetic.identifiers import change_key, item_id
 from mgdc_pipelines.sources.synthetic.names import GIVEN_NAMES, OUTSIDE_COMPANIES
 from mgdc_pipelines.sources.synthetic.outside_people import (
@@ -211,4 +213,6 @@ def _home_address(rng: random.Random) -> dict:
     }
 
 
-GENERATORS = (Generator("Contact_v1", Unit.USER, contact_rows),)
+CONTACT_V1 = Generator("Contact_v1", Unit.USER, contact_rows)
+
+GENERATORS = (CONTACT_V1, pascal_version("Contact_v0", CONTACT_V1, CONTACT_V0_RENAMED))

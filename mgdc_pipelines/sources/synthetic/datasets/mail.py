@@ -1,4 +1,5 @@
-"""Message_v1 and SentItem_v1: each mailbox's copy of the messages it sent and received.
+"""Message_v0/_v1, SentItem_v0/_v1 and Inbox_v1: each mailbox's copy of the messages it sent
+and received (Inbox_v1: the received copies still in the Inbox folder).
 
 A message appears once in the sender's mailbox (Sent Items; in Message_v1 and SentItem_v1)
 and once in each internal recipient's (Message_v1), with the same ``internetMessageId`` and
@@ -27,6 +28,7 @@ from mgdc_pipelines.sources.synthetic.datasets.mail_folders import (
     SENT_ITEMS,
     folder_id,
 )
+from mgdc_pipelines.sources.synthetic.datasets.pascal import pascal_version
 from mgdc_pipelines.sources.synthetic.identifiers import (
     attachment_id,
     change_key,
@@ -149,8 +151,11 @@ def _flag(rng, received: dt.datetime, flag_share: float = 0.09) -> dict:
     return NOT_FLAGGED
 
 
-def copies_in_window(ctx: RowContext, user: User, sent_only: bool) -> list[MailboxCopy]:
-    """The user's copies whose date-filter value is in the window, in that column's order."""
+def copies_in_window(
+    ctx: RowContext, user: User, sent_only: bool, folder: str | None = None
+) -> list[MailboxCopy]:
+    """The user's copies (in ``folder`` if given) whose date-filter value is in the window, in
+    that column's order."""
     column = ctx.date_column
     earliest, latest = COLUMN_LAG[column]
     window = ctx.window
@@ -162,6 +167,8 @@ def copies_in_window(ctx: RowContext, user: User, sent_only: bool) -> list[Mailb
         ):
             continue
         copy = mailbox_copy(ctx.seed, message, user)
+        if folder is not None and copy.folder != folder:
+            continue
         if window.start <= copy.date_value(column) < window.end:
             copies.append(copy)
     copies.sort(key=lambda c: (c.date_value(column), c.message.key))
@@ -236,7 +243,18 @@ def sent_item_rows(ctx: RowContext, user: User) -> Iterator[dict]:
         yield message_row(ctx, copy)
 
 
+def inbox_rows(ctx: RowContext, user: User) -> Iterator[dict]:
+    for copy in copies_in_window(ctx, user, sent_only=False, folder=INBOX):
+        yield message_row(ctx, copy)
+
+
+MESSAGE_V1 = Generator("Message_v1", Unit.USER, message_rows)
+SENT_ITEM_V1 = Generator("SentItem_v1", Unit.USER, sent_item_rows)
+
 GENERATORS = (
-    Generator("Message_v1", Unit.USER, message_rows),
-    Generator("SentItem_v1", Unit.USER, sent_item_rows),
+    MESSAGE_V1,
+    SENT_ITEM_V1,
+    Generator("Inbox_v1", Unit.USER, inbox_rows),
+    pascal_version("Message_v0", MESSAGE_V1),
+    pascal_version("SentItem_v0", SENT_ITEM_V1),
 )

@@ -1,15 +1,21 @@
-"""MailFolder_v0: the folders of each mailbox, with item counts as of the snapshot.
+"""MailFolder_v0/_v2 and MailboxSettings_v0: each mailbox's folders and settings at the snapshot.
 
 Folder ids are the ones Message_v1 rows carry in ``parentFolderId``, so the two join.
 Counts grow with the mailbox's age at a rate that follows the tenant's mail volume.
+MailFolder_v2 is the same folders in PascalCase with their children's ids. Mailbox settings
+follow the owner's office: its time zone, language, date formats and working week.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Iterator
 
 from mgdc_pipelines.sources.synthetic.datasets.base import Generator, RowContext, Unit
+from mgdc_pipelines.sources.synthetic.datasets.pascal import pascal_keys
 from mgdc_pipelines.sources.synthetic.identifiers import mail_folder_id
+from mgdc_pipelines.sources.synthetic.offices import Office
 from mgdc_pipelines.sources.synthetic.people import User
 from mgdc_pipelines.sources.synthetic.randomness import rng_for, sample_distinct
 from mgdc_pipelines.sources.synthetic.wordlists import listed
@@ -106,4 +112,80 @@ def _row(
     }
 
 
-GENERATORS = (Generator("MailFolder_v0", Unit.USER, mail_folder_rows),)
+def mail_folder_v2_rows(ctx: RowContext, user: User) -> Iterator[dict]:
+    """MailFolder_v0's rows in PascalCase, each with its child folders' ids (a JSON array)."""
+    folders = list(mail_folder_rows(ctx, user))  # a mailbox has a dozen folders
+    children: dict[str, list[str]] = {}
+    for folder in folders:
+        children.setdefault(folder["parentFolderId"], []).append(folder["id"])
+    for folder in folders:
+        row = pascal_keys(folder)
+        row["ChildFolders"] = json.dumps(children.get(folder["id"], []))
+        yield row
+
+
+# Per office language: its display name, then Outlook's date and time formats there.
+LOCALES = {
+    "en-US": ("English (United States)", "M/d/yyyy", "h:mm tt"),
+    "en-GB": ("English (United Kingdom)", "dd/MM/yyyy", "HH:mm"),
+    "en-IN": ("English (India)", "dd-MM-yyyy", "HH:mm"),
+    "en-AU": ("English (Australia)", "d/MM/yyyy", "h:mm tt"),
+}
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+OUT_OF_OFFICE_SHARE = 0.04  # mailboxes with automatic replies scheduled around the snapshot
+
+
+def mailbox_settings_rows(ctx: RowContext, user: User) -> Iterator[dict]:
+    office = user.office
+    display_name, date_format, time_format = LOCALES[office.language]
+    yield {
+        "archiveFolder": folder_id(user, ARCHIVE),
+        "timeZone": office.windows_time_zone,
+        "automaticRepliesSetting": _automatic_replies(ctx, user),
+        "language": {"locale": office.language, "displayName": display_name},
+        "workingHours": _working_hours(office),
+        "delegateMeetingMessageDeliveryOptions": "sendToDelegateAndInformationToPrincipal",
+        "dateFormat": date_format,
+        "timeFormat": time_format,
+        "ODataType": ctx.odata_type,
+    }
+
+
+def _working_hours(office: Office) -> dict:
+    return {
+        "daysOfWeek": [name for day, name in enumerate(WEEKDAY_NAMES) if day not in office.weekend],
+        "startTime": _time_of_day(office.workday_start_minute),
+        "endTime": _time_of_day(office.workday_end_minute),
+        "timeZone": {"name": office.windows_time_zone},
+    }
+
+
+def _time_of_day(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}:00.0000000"
+
+
+def _automatic_replies(ctx: RowContext, user: User) -> dict:
+    """Mostly off; now and then a week away that covers the snapshot's week."""
+    week = (ctx.as_of.date().toordinal() - 1) // 7  # ordinal 1 was a Monday
+    rng = rng_for(ctx.seed, "automatic-replies", user.index, week)
+    if rng.random() >= OUT_OF_OFFICE_SHARE:
+        return {"status": "disabled", "externalAudience": "none"}
+    away = user.office.to_utc(dt.date.fromordinal(week * 7 + 1), 0)
+    back = away + dt.timedelta(days=7)
+    zone = {"timeZone": "UTC"}
+    message = f"I am away until {back.date().isoformat()} with limited access to email."
+    return {
+        "status": "scheduled",
+        "externalAudience": rng.choice(("contactsOnly", "all")),
+        "scheduledStartDateTime": {"dateTime": away.strftime("%Y-%m-%dT%H:%M:%S.0000000"), **zone},
+        "scheduledEndDateTime": {"dateTime": back.strftime("%Y-%m-%dT%H:%M:%S.0000000"), **zone},
+        "internalReplyMessage": message,
+        "externalReplyMessage": message,
+    }
+
+
+GENERATORS = (
+    Generator("MailFolder_v0", Unit.USER, mail_folder_rows),
+    Generator("MailFolder_v2", Unit.USER, mail_folder_v2_rows),
+    Generator("MailboxSettings_v0", Unit.USER, mailbox_settings_rows),
+)
