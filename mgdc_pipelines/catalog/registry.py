@@ -1,4 +1,10 @@
-"""Look datasets up by full (``BasicDataSet_v0.Message_v1``) or short (``Message_v1``) name."""
+"""Look datasets up by full (``BasicDataSet_v0.Message_v1``) or short (``Message_v1``) name.
+
+A few datasets go by a second name in Microsoft's own lists; either name finds the dataset:
+
+>>> get_dataset("OneDriveSyncErrors_v1").short_name
+'OneDriveSyncErrors_v0'
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,11 @@ from functools import cache
 
 from mgdc_pipelines.catalog.datasets import ALL_DATASETS
 from mgdc_pipelines.catalog.model import DATASET_PREFIX, Dataset
+
+# Other names → catalog names. OneDriveSyncErrors: the doc's title says _v0, ADF's table list _v1.
+NAME_ALIASES = {
+    "BasicDataSet_v0.OneDriveSyncErrors_v1": "BasicDataSet_v0.OneDriveSyncErrors_v0",
+}
 
 
 class UnknownDatasetError(KeyError):
@@ -34,6 +45,7 @@ def list_datasets() -> tuple[Dataset, ...]:
 def get_dataset(name: str) -> Dataset:
     """Return a dataset by full or short name; unknown names raise with suggestions."""
     full_name = name if name.startswith(DATASET_PREFIX) else DATASET_PREFIX + name
+    full_name = NAME_ALIASES.get(full_name, full_name)
     try:
         return _by_name()[full_name]
     except KeyError:
