@@ -77,12 +77,14 @@ FILE_ACTION_ROW = {
     "WebTemplateId": 21, "SnapshotDate": "2023-09-10T00:00:00Z",
 }
 FILE_ROW = {
-    "ptenant": "t", "SiteId": "191f7f71", "Author": {"Name": "Contoso User3", "Email": "u3@contoso.com"},
+    "ptenant": "t", "SiteId": "191f7f71",
+    "Author": {"Name": "Contoso User3", "Email": "u3@contoso.com"},
     "DirName": "Shared Documents", "Extension": "pdf", "FileName": "ProjectASpecs.pdf",
     "IsLabelEncrypted": False, "ItemId": "0f1802ae", "ListServerTemplate": "DocumentLibrary",
     "MajorVersion": 3, "MinorVersion": 0, "Operation": "Full", "SensitivityLabelInfo": {},
     "SizeInBytes": 16485996, "SizeInBytesWithVersions": 49459733,
-    "TimeCreated": "2023-05-06T03:20:33Z", "WebTemplateId": 64, "SnapshotDate": "2023-10-22T00:00:00Z",
+    "TimeCreated": "2023-05-06T03:20:33Z", "WebTemplateId": 64,
+    "SnapshotDate": "2023-10-22T00:00:00Z",
 }
 HEALTH_ROW = {
     "Id": "RgAAAADNtS2", "ptenant": "t", "puser": "4d8d14a5",
@@ -127,7 +129,8 @@ def test_a_file_reads_with_its_author_and_an_empty_label():
 def test_onedrive_sample_spellings_read_as_the_documented_columns():
     health = read("OneDriveSyncHealth_v1", HEALTH_ROW)
     assert health["KFMEnabledFolders"] == [3, 1] and health["KFMEnabledFolderCount"] == 2
-    assert health["LastStatusReportedTimestampUTC"] == dt.datetime(2023, 10, 2, 1, 2, 19, tzinfo=UTC)
+    reported = dt.datetime(2023, 10, 2, 1, 2, 19, tzinfo=UTC)
+    assert health["LastStatusReportedTimestampUTC"] == reported
     assert health["puser"] == "4d8d14a5"
     errors = read("OneDriveSyncErrors_v0", ERROR_ROW)
     assert (errors["TaskDialogId1"], errors["TaskDialogId2"]) == (0, 256)

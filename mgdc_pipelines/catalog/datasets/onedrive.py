@@ -14,7 +14,7 @@ REPORT_ODATA_TYPE = "#Microsoft.OutlookServices.ApplicationDataItem"
 REPORT_COLUMNS = """
     Id: STRING -- Id of the report item.
     puser: STRING -- Id of the mailbox holding the tenant's sync reports (the same on every row).
-    ODataType: STRING -- The OData type of the report item (#Microsoft.OutlookServices.ApplicationDataItem).
+    ODataType: STRING -- The report item's OData type (#Microsoft.OutlookServices.ApplicationDataItem).
     OneDriveDeviceId: STRING -- Unique OneDrive sync client id; joins health and errors.
 """
 

@@ -47,7 +47,8 @@ def test_files_belong_to_the_sites(files, sites):
         assert onedrive is site["IsOneDrive"]
         assert row["TimeCreated"] >= site["CreatedTime"]
         assert row["TimeCreated"] <= row["TimeLastModified"] < NEXT_DAY_START
-    assert {row["ListServerTemplate"] for row in files} == {"DocumentLibrary", "MySiteDocumentLibrary"}
+    libraries = {row["ListServerTemplate"] for row in files}
+    assert libraries == {"DocumentLibrary", "MySiteDocumentLibrary"}
     assert len({(row["SiteId"], row["ItemId"]) for row in files}) == len(files)
 
 
@@ -57,7 +58,8 @@ def test_shared_files_are_the_files_the_permissions_name(files, permissions):
     assert shared
     for grant in shared:
         shared_file = by_item[(grant["SiteId"], grant["UniqueId"])]
-        assert (shared_file["ScopeId"], shared_file["ListId"]) == (grant["ScopeId"], grant["ListId"])
+        assert shared_file["ScopeId"] == grant["ScopeId"]
+        assert shared_file["ListId"] == grant["ListId"]
         assert shared_file["Extension"] == grant["FileExtension"]
         assert grant["ItemURL"].endswith(f"{shared_file['DirName']}/{shared_file['FileName']}")
         assert shared_file["TimeCreated"] <= grant["ShareCreatedTime"]
@@ -75,12 +77,14 @@ def test_file_labels_follow_their_sites(files, sites):
             assert row["SensitivityLabelInfo"] == site_label
         label = row["SensitivityLabelInfo"]
         labels[label["DisplayName"] if label else None] += 1
-        assert row["IsLabelEncrypted"] is (label is not None and label["DisplayName"] == "Highly Confidential")
+        encrypting = label is not None and label["DisplayName"] == "Highly Confidential"
+        assert row["IsLabelEncrypted"] is encrypting
     assert {"General", "Confidential", "Highly Confidential", None} <= set(labels)
 
 
 def test_files_stay_in_later_snapshots_with_more_versions(source, files):
-    earlier = extract(source, request("SharePointFiles_v1", DAY - dt.timedelta(days=60))).to_pylist()
+    two_months_before = DAY - dt.timedelta(days=60)
+    earlier = extract(source, request("SharePointFiles_v1", two_months_before)).to_pylist()
     later = {(row["SiteId"], row["ItemId"]): row for row in files}
     assert len(later) > len(earlier)
     for row in earlier:
@@ -98,11 +102,13 @@ def test_file_actions_name_the_days_files_and_enabled_users(source, tenant, file
     by_item = {(row["SiteId"], row["ItemId"]): row for row in files}
     people = {user.mail: user for user in tenant.users if user.is_valid}
     day = request("SharePointFileActions_v1").window
-    assert {row["ActionName"] for row in actions} >= {"FileAccessed", "FileDownloaded", "FileModified"}
+    kinds = {row["ActionName"] for row in actions}
+    assert kinds >= {"FileAccessed", "FileDownloaded", "FileModified"}
     for action in actions:
         acted_on = by_item[(action["SiteId"], action["ListItemId"])]
         assert action["ItemName"] == acted_on["FileName"] and action["ListId"] == acted_on["ListId"]
-        assert action["ItemURL"] == f"{acted_on['SiteUrl']}/{acted_on['DirName']}/{acted_on['FileName']}"
+        url = f"{acted_on['SiteUrl']}/{acted_on['DirName']}/{acted_on['FileName']}"
+        assert action["ItemURL"] == url
         assert people[action["ActorEmail"]].display_name == action["ActorDisplayName"]
         assert day.contains(action["ActionDate"]) and action["SnapshotDate"] == day.start
         assert action["ActionDate"] >= acted_on["TimeCreated"]
@@ -142,7 +148,8 @@ def test_every_site_has_owners_members_and_visitors_and_owners_are_its_contacts(
         if site["SecondaryContact"]:
             contacts.add(site["SecondaryContact"]["AadObjectId"])
         assert {m["AadObjectId"] for m in site_groups[3]["Members"]} == contacts
-        if site["GroupId"] != "00000000-0000-0000-0000-000000000000" and not site["IsTeamsChannelSite"]:
+        group_connected = site["GroupId"] != "00000000-0000-0000-0000-000000000000"
+        if group_connected and not site["IsTeamsChannelSite"]:
             assert [m["AadObjectId"] for m in site_groups[5]["Members"]] == [site["GroupId"]]
 
 
@@ -154,7 +161,8 @@ def test_group_members_are_the_tenants_users_and_groups(groups, tenant):
             kinds[member["TypeV2"]] += 1
             if member["Type"] == "User" and member["AadObjectId"]:
                 assert users[member["AadObjectId"]].mail == member["Email"]
-                assert member["TypeV2"] == ("B2BUser" if users[member["AadObjectId"]].user_type == "Guest" else "InternalUser")
+                guest = users[member["AadObjectId"]].user_type == "Guest"
+                assert member["TypeV2"] == ("B2BUser" if guest else "InternalUser")
             elif member["Type"] == "SecurityGroup" and member["AadObjectId"]:
                 assert tenant.group(member["AadObjectId"]).mail == member["Email"]
             else:  # "Everyone except external users", or someone outside the company
@@ -163,7 +171,9 @@ def test_group_members_are_the_tenants_users_and_groups(groups, tenant):
 
 
 def test_each_sharing_link_has_its_group(groups, permissions):
-    link_groups = {(row["SiteId"], row["GroupLinkId"]): row for row in groups if row["GroupId"] >= 6}
+    link_groups = {
+        (row["SiteId"], row["GroupLinkId"]): row for row in groups if row["GroupId"] >= 6
+    }
     links = [row for row in permissions if row["LinkId"]]
     assert links and len(link_groups) == len(links)
     for link in links:
@@ -211,6 +221,7 @@ def test_sync_clients_belong_to_enabled_employees_and_report_their_errors(source
     for error in errors:
         counts[error["OneDriveDeviceId"]] += error["ErrorCount"]
     assert errors and set(counts) <= {device["OneDriveDeviceId"] for device in health}
-    assert {d["OneDriveDeviceId"]: d["TotalErrorCount"] for d in health if d["TotalErrorCount"]} == counts
+    totals = {d["OneDriveDeviceId"]: d["TotalErrorCount"] for d in health if d["TotalErrorCount"]}
+    assert totals == counts
     # One mailbox holds the tenant's sync reports, as in Microsoft's sample.
     assert len({row["puser"] for row in health + errors}) == 1

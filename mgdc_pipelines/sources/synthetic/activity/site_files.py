@@ -114,7 +114,8 @@ class FileModel:
         for number, moment in self.sites.share_times(site, as_of):
             yield Upload(site, number, moment, shared=True)
         rng = rng_for(self.seed, "file-times", site.key)
-        for number, moment in arrivals(rng, site.created_at, as_of, FILES_PER_MONTH[site.kind] / 30):
+        rate_per_day = FILES_PER_MONTH[site.kind] / 30
+        for number, moment in arrivals(rng, site.created_at, as_of, rate_per_day):
             yield Upload(site, number, moment, shared=False)
 
     def file(self, upload: Upload, site_scope: str) -> SiteFile | None:

@@ -110,7 +110,8 @@ def device_errors(ctx: RowContext, device: SyncDevice) -> list[tuple[tuple, int]
     rng = rng_for(ctx.seed, "sync-errors", device.id, ctx.as_of.date().toordinal())
     if not chance(rng, ERROR_ODDS):
         return []
-    return [(error, rng.randint(1, 5)) for error in sample_distinct(rng, SYNC_ERRORS, rng.randint(1, 2))]
+    shown = sample_distinct(rng, SYNC_ERRORS, rng.randint(1, 2))
+    return [(error, rng.randint(1, 5)) for error in shown]
 
 
 def _report_columns(ctx: RowContext, device: SyncDevice, kind: str, *key: object) -> dict:
@@ -136,7 +137,8 @@ def _health_row(ctx: RowContext, device: SyncDevice) -> dict:
     as_of, user = ctx.as_of, device.user
     errors = device_errors(ctx, device)
     rng = rng_for(ctx.seed, "sync-health", device.id, as_of.date().toordinal())
-    behind = dt.timedelta(days=rng.uniform(1, 6)) if errors else dt.timedelta(hours=rng.uniform(0.2, 20))
+    # A device with errors lags days behind; a healthy one synced within the day.
+    behind = dt.timedelta(hours=rng.uniform(24, 144) if errors else rng.uniform(0.2, 20))
     synced = max(as_of - behind, device.reporting_since)
     reported = synced + (as_of - synced) * rng.random()
     return {

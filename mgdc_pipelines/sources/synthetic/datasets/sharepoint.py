@@ -50,15 +50,19 @@ def snapshot_moments(ctx: RowContext) -> tuple[dt.datetime, dt.datetime]:
     return ctx.window.start, ctx.window.end
 
 
+def sites_of_snapshot(ctx: RowContext) -> Iterator[Site]:
+    """The sites that exist at the moment the snapshot describes."""
+    as_of = ctx.window.end
+    return (site for site in ctx.activity.sites.sites if site.created_at < as_of)
+
+
 # --- sites -----------------------------------------------------------------------------------
 
 
 def site_rows(ctx: RowContext, _unit: None) -> Iterator[dict]:
     snapshot_date, as_of = snapshot_moments(ctx)
-    sites = ctx.activity.sites
-    for site in sites.sites:
-        if site.created_at < as_of:
-            yield _site_row(ctx, site, snapshot_date, as_of)
+    for site in sites_of_snapshot(ctx):
+        yield _site_row(ctx, site, snapshot_date, as_of)
 
 
 def _site_row(ctx: RowContext, site: Site, snapshot_date: dt.datetime, as_of: dt.datetime) -> dict:
@@ -158,12 +162,9 @@ def _sharepoint_user(user: User) -> dict:
 
 def permission_rows(ctx: RowContext, _unit: None) -> Iterator[dict]:
     snapshot_date, as_of = snapshot_moments(ctx)
-    model = ctx.activity.sites
-    for site in model.sites:
-        if site.created_at >= as_of:
-            continue
+    for site in sites_of_snapshot(ctx):
         yield from _site_level_rows(ctx, site, snapshot_date)
-        for share in model.shares(site, as_of):
+        for share in ctx.activity.sites.shares(site, as_of):
             yield _share_row(ctx, share, snapshot_date)
 
 
@@ -389,13 +390,10 @@ LINK_KINDS = {"Anyone": "Anonymous", "Organization": "Organization", "SpecificPe
 
 def group_rows(ctx: RowContext, _unit: None) -> Iterator[dict]:
     snapshot_date, as_of = snapshot_moments(ctx)
-    model = ctx.activity.sites
-    for site in model.sites:
-        if site.created_at >= as_of:
-            continue
+    for site in sites_of_snapshot(ctx):
         if site.kind != "onedrive":
             yield from _site_group_rows(ctx, site, snapshot_date)
-        for share in model.shares(site, as_of):
+        for share in ctx.activity.sites.shares(site, as_of):
             if share.link_scope:
                 yield _link_group_row(ctx, share, snapshot_date)
 
@@ -410,18 +408,21 @@ def _site_group_rows(ctx: RowContext, site: Site, snapshot_date: dt.datetime) ->
         members = [_user_recipient(ctx.tenant.users[i]) for i in site.members]
     elif site.group is not None:
         group = site.group
-        members = [_security_group(group.display_name + " Members", group.mail, group.id, len(site.members))]
+        name = group.display_name + " Members"
+        members = [_security_group(name, group.mail, group.id, len(site.members))]
     else:
         members = []
     visitors = [_everyone_except_external(ctx)] if site.kind in ("communication", "root") else []
-    owner_recipient = owners[0] if site.kind == "channel" else _sharepoint_group(owners_name, len(owners))
-    owner = _principal(owner_recipient)
+    owner = _principal(
+        owners[0] if site.kind == "channel" else _sharepoint_group(owners_name, len(owners))
+    )
     for group_id, suffix, principals in (
         (OWNERS_GROUP_ID, "Owners", owners),
         (VISITORS_GROUP_ID, "Visitors", visitors),
         (MEMBERS_GROUP_ID, "Members", members),
     ):
-        yield _group_row(site, group_id, EMPTY_GUID, f"{site.title} {suffix}", owner, principals, snapshot_date)
+        name = f"{site.title} {suffix}"
+        yield _group_row(site, group_id, EMPTY_GUID, name, owner, principals, snapshot_date)
 
 
 def _link_group_row(ctx: RowContext, share: Share, snapshot_date: dt.datetime) -> dict:

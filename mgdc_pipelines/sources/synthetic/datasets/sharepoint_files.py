@@ -15,13 +15,18 @@ from collections.abc import Iterator
 from mgdc_pipelines.sources.synthetic.activity.site_files import DAY, FileAction, SiteFile
 from mgdc_pipelines.sources.synthetic.activity.sites import LABELS, TEMPLATES
 from mgdc_pipelines.sources.synthetic.datasets.base import Generator, RowContext, Unit
-from mgdc_pipelines.sources.synthetic.datasets.sharepoint import FULL, snapshot_moments
+from mgdc_pipelines.sources.synthetic.datasets.sharepoint import (
+    FULL,
+    sites_of_snapshot,
+    snapshot_moments,
+)
 from mgdc_pipelines.sources.synthetic.identifiers import synthetic_uuid
 from mgdc_pipelines.sources.synthetic.people import User
 from mgdc_pipelines.sources.synthetic.randomness import stable_bytes
 
 VERSION_OVERHEAD_BYTES = 1_500
 ENCRYPTING_LABELS = ("Highly Confidential",)
+LIBRARY_TEMPLATES = {False: "DocumentLibrary", True: "MySiteDocumentLibrary"}  # by "is a OneDrive"
 # Clients: Office desktop apps save, the browser views and downloads, the sync client uploads
 # what an app has no name for.
 OFFICE_APPS = {"docx": "Word", "xlsx": "Excel", "pptx": "PowerPoint"}
@@ -43,12 +48,10 @@ OFFICE_NETWORKS = ("192.0.2", "198.51.100", "203.0.113")
 
 def file_rows(ctx: RowContext, _unit: None) -> Iterator[dict]:
     snapshot_date, as_of = snapshot_moments(ctx)
-    model = ctx.activity.sites
-    for site in model.sites:
-        if site.created_at < as_of:
-            list_id = synthetic_uuid(ctx.seed, "list", site.key)  # the permissions' ListId
-            for site_file in model.files.files(site, as_of):
-                yield _file_row(site_file, list_id, snapshot_date, as_of)
+    for site in sites_of_snapshot(ctx):
+        list_id = synthetic_uuid(ctx.seed, "list", site.key)  # the permissions' ListId
+        for site_file in ctx.activity.sites.files.files(site, as_of):
+            yield _file_row(site_file, list_id, snapshot_date, as_of)
 
 
 def _file_row(
@@ -68,7 +71,7 @@ def _file_row(
         "FileName": site_file.name,
         "Extension": site_file.extension,
         "WebTemplateId": TEMPLATES[site.kind][1],
-        "ListServerTemplate": "MySiteDocumentLibrary" if site.kind == "onedrive" else "DocumentLibrary",
+        "ListServerTemplate": LIBRARY_TEMPLATES[site.kind == "onedrive"],
         "IsLabelEncrypted": label in ENCRYPTING_LABELS,
         "MajorVersion": len(versions),
         "MinorVersion": 0,
@@ -81,8 +84,13 @@ def _file_row(
         "ModifiedBy": _file_user(last.by),
         "SnapshotDate": snapshot_date,
         "Operation": FULL,
-        "QuickXorHash": base64.b64encode(stable_bytes(20, "content", site_file.item_id, len(versions))).decode(),
+        "QuickXorHash": _content_hash(site_file, len(versions)),
     }
+
+
+def _content_hash(site_file: SiteFile, version: int) -> str:
+    """A QuickXorHash-shaped value (20 bytes, base64) that changes with every version."""
+    return base64.b64encode(stable_bytes(20, "content", site_file.item_id, version)).decode()
 
 
 def _file_user(user: User) -> dict:
