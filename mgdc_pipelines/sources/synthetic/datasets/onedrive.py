@@ -63,7 +63,14 @@ class SyncDevice:
 
 
 def sync_devices(seed: int, user: User) -> tuple[SyncDevice, ...]:
-    """The user's OneDrive sync clients, whenever they start reporting."""
+    """The user's OneDrive sync clients, whenever they start reporting.
+
+    >>> from mgdc_pipelines.sources.synthetic import SyntheticTenant, TenantConfig
+    >>> users = SyntheticTenant(TenantConfig(seed=3, users=12)).users
+    >>> devices = [d for user in users for d in sync_devices(3, user)]
+    >>> {d.os_name for d in devices} <= {"Windows", "Mac"} and len(devices) >= len(users) // 2
+    True
+    """
     rng = rng_for(seed, "sync-devices", user.index)
     count = _weighted(rng, DEVICE_COUNTS)
     since = user.created_at + dt.timedelta(days=rng.uniform(0.5, 20))
