@@ -3,6 +3,11 @@
 Viva Insights query datasets are not in the static catalog: a spec declares each one's schema,
 and loading the spec declares the dataset here (:func:`declare_dataset`) so every part of the
 process finds it by name.
+
+A few datasets go by a second name in Microsoft's own lists; either name finds the dataset:
+
+>>> get_dataset("OneDriveSyncErrors_v1").short_name
+'OneDriveSyncErrors_v0'
 """
 
 from __future__ import annotations
@@ -16,6 +21,11 @@ from mgdc_pipelines.catalog.viva import VIVA_QUERY_PREFIX, is_viva_query
 
 # Datasets declared by loaded specs (Viva Insights queries), by name.
 _declared: dict[str, Dataset] = {}
+
+# Other names → catalog names. OneDriveSyncErrors: the doc's title says _v0, ADF's table list _v1.
+NAME_ALIASES = {
+    "BasicDataSet_v0.OneDriveSyncErrors_v1": "BasicDataSet_v0.OneDriveSyncErrors_v0",
+}
 
 
 class UnknownDatasetError(KeyError):
@@ -62,6 +72,7 @@ def get_dataset(name: str) -> Dataset:
     if is_viva_query(name):
         return _declared_viva_query(name)
     full_name = name if name.startswith(DATASET_PREFIX) else DATASET_PREFIX + name
+    full_name = NAME_ALIASES.get(full_name, full_name)
     try:
         return _by_name()[full_name]
     except KeyError:

@@ -52,12 +52,24 @@ def test_the_bundled_graph_demo_spec_loads_and_reads_its_secret_by_name(monkeypa
     assert not [d for d in app.datasets if d.dataset.short_name.startswith("SharePoint")]
 
 
+NOT_ON_GRAPH = (
+    "SharePointGroups_v1", "SharePointFiles_v1", "SharePointFileActions_v1", "OneDriveSyncHealth_v1",
+    "OneDriveSyncErrors_v0",
+)
+
+
 def test_a_sharepoint_dataset_on_the_graph_source_is_refused_naming_it(small_spec_factory, emulator_session):
+    def mutate(raw: dict) -> None:
+        on_graph(emulator_session, keep_sharepoint=True)(raw)
+        raw["datasets"] += [{"name": name, "columns": "all"} for name in NOT_ON_GRAPH]
+
     with pytest.raises(SpecError) as error:
-        small_spec_factory(on_graph(emulator_session, keep_sharepoint=True), approved=False)
+        small_spec_factory(mutate, approved=False)
     message = str(error.value)
     assert "SharePointSites_v1 is not available from the Graph source; use the landing source" in message
     assert "SharePointPermissions_v1 is not available" in message
+    for name in NOT_ON_GRAPH:
+        assert f"{name} is not available from the Graph source" in message
 
 
 def test_a_graph_source_needs_exactly_one_credential(small_spec_factory, emulator_session):

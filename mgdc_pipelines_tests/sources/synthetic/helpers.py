@@ -28,6 +28,11 @@ SUPPORTED = (
     "TeamChat_v1",
     "SharePointSites_v1",
     "SharePointPermissions_v1",
+    "SharePointGroups_v1",
+    "SharePointFiles_v1",
+    "SharePointFileActions_v1",
+    "OneDriveSyncHealth_v1",
+    "OneDriveSyncErrors_v0",
 )
 
 

@@ -17,6 +17,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from mgdc_pipelines.sources.synthetic.activity import phrases
 from mgdc_pipelines.sources.synthetic.identifiers import synthetic_uuid
@@ -25,6 +26,9 @@ from mgdc_pipelines.sources.synthetic.people import User
 from mgdc_pipelines.sources.synthetic.randomness import chance, pick, rng_for
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
 from mgdc_pipelines.sources.synthetic.wordlists import listed
+
+if TYPE_CHECKING:
+    from mgdc_pipelines.sources.synthetic.activity.site_files import FileModel
 
 EMPTY_GUID = "00000000-0000-0000-0000-000000000000"
 COMMUNICATION_SITES = listed("""
@@ -103,6 +107,26 @@ class Share:
     created_at: dt.datetime
     modified_at: dt.datetime
     expires_at: dt.datetime | None
+
+
+def arrivals(
+    rng: random.Random, start: dt.datetime, end: dt.datetime, rate_per_day: float
+) -> Iterator[tuple[int, dt.datetime]]:
+    """Numbered moments of a Poisson process in ``(start, end)``, whole seconds; the moments
+    before any date do not depend on ``end``, so a later snapshot only adds to an earlier one.
+
+    >>> start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    >>> times = list(arrivals(rng_for("doc"), start, start + dt.timedelta(days=30), 1.0))
+    >>> [number for number, _ in times] == list(range(len(times))) and len(times) > 10
+    True
+    """
+    moment, number = start, 0
+    while True:
+        moment += dt.timedelta(days=rng.expovariate(rate_per_day))
+        if moment >= end:
+            return
+        yield number, moment.replace(microsecond=0)
+        number += 1
 
 
 class SiteModel:
@@ -259,34 +283,41 @@ class SiteModel:
 
     def shares(self, site: Site, as_of: dt.datetime) -> Iterator[Share]:
         """The site's sharing grants that exist at ``as_of`` (created before, not expired)."""
-        for number, moment in self._share_times(site, as_of):
-            share = self._share(site, number, moment)
-            if share is None or (share.expires_at is not None and share.expires_at <= as_of):
+        for share in self.shares_made(site, as_of):
+            if share.expires_at is not None and share.expires_at <= as_of:
                 continue
             if share.modified_at >= as_of:  # the later edit has not happened yet
                 share = dataclasses.replace(share, modified_at=share.created_at)
             yield share
 
+    def shares_made(self, site: Site, as_of: dt.datetime) -> Iterator[Share]:
+        """Every grant made on the site before ``as_of``, expired or not (its item still exists)."""
+        for number, moment in self.share_times(site, as_of):
+            share = self.share(site, number, moment)
+            if share is not None:
+                yield share
+
+    @cached_property
+    def files(self) -> FileModel:
+        """The files of the sites' document libraries and the actions on them."""
+        # Imported here: the file model builds on this module's sites and shares.
+        from mgdc_pipelines.sources.synthetic.activity.site_files import FileModel
+
+        return FileModel(self)
+
     def last_security_change(self, site: Site, as_of: dt.datetime) -> dt.datetime:
         """When sharing on the site last changed before ``as_of`` (its creation if never)."""
         last = site.created_at
-        for _, moment in self._share_times(site, as_of):
+        for _, moment in self.share_times(site, as_of):
             last = moment
         return last
 
-    def _share_times(self, site: Site, as_of: dt.datetime) -> Iterator[tuple[int, dt.datetime]]:
+    def share_times(self, site: Site, as_of: dt.datetime) -> Iterator[tuple[int, dt.datetime]]:
         """When shares happen on a site: a Poisson process keyed by the site alone."""
         rng = rng_for(self.seed, "share-times", site.key)
-        rate_per_day = SHARES_PER_MONTH[site.kind] / 30
-        moment, number = site.created_at, 0
-        while True:
-            moment += dt.timedelta(days=rng.expovariate(rate_per_day))
-            if moment >= as_of:
-                return
-            yield number, moment.replace(microsecond=0)
-            number += 1
+        return arrivals(rng, site.created_at, as_of, SHARES_PER_MONTH[site.kind] / 30)
 
-    def _share(self, site: Site, number: int, created: dt.datetime) -> Share | None:
+    def share(self, site: Site, number: int, created: dt.datetime) -> Share | None:
         rng = rng_for(self.seed, "share", site.key, number)
         users = self.tenant.users
         creators = [i for i in site.members if users[i].is_valid and users[i].created_at <= created]

@@ -15,6 +15,7 @@ from mgdc_pipelines.sources.synthetic.datasets import (
     onedrive,
     planner,
     sharepoint,
+    sharepoint_files,
     signals,
     teams,
     todo,
@@ -25,7 +26,8 @@ GENERATORS: dict[str, Generator] = {
     generator.dataset: generator
     for module in (
         mail, mail_folders, calendar, contacts, directory, devices, groups, conversations,
-        teams, calls, planner, todo, signals, sharepoint, onedrive,
+        teams, calls, planner, todo, signals, sharepoint, sharepoint_files,
+        onedrive,
     )
     for generator in module.GENERATORS
 }

@@ -1,8 +1,11 @@
-"""SharePointSites_v1 and SharePointPermissions_v1: tenant-wide daily snapshots.
+"""SharePointSites_v1, SharePointPermissions_v1 and SharePointGroups_v1: tenant-wide daily
+snapshots (the files and file actions are in ``sharepoint_files``).
 
-Both ignore the scope (as MGDC does) and return the full snapshot for the window's day:
+They ignore the scope (as MGDC does) and return the full snapshot for the window's day:
 every row has ``SnapshotDate`` = the window's start (midnight UTC) and ``Operation = "Full"``.
-The snapshot holds the sites (and sharing grants) that exist at the end of that day.
+The snapshot holds the sites (sharing grants, SharePoint groups) that exist at the end of that
+day. A site's Owners, Members and Visitors groups hold the principals its permissions grant
+to; each sharing link gets the group SharePoint makes for it, named after the link's id.
 """
 
 from __future__ import annotations
@@ -42,20 +45,24 @@ DAILY_GROWTH_BYTES = {
 EVERYONE_EXCEPT_EXTERNAL = "Everyone except external users"
 
 
-def _snapshot(ctx: RowContext) -> tuple[dt.datetime, dt.datetime]:
+def snapshot_moments(ctx: RowContext) -> tuple[dt.datetime, dt.datetime]:
     """(SnapshotDate, the moment the snapshot describes)."""
     return ctx.window.start, ctx.window.end
+
+
+def sites_of_snapshot(ctx: RowContext) -> Iterator[Site]:
+    """The sites that exist at the moment the snapshot describes."""
+    as_of = ctx.window.end
+    return (site for site in ctx.activity.sites.sites if site.created_at < as_of)
 
 
 # --- sites -----------------------------------------------------------------------------------
 
 
 def site_rows(ctx: RowContext, _unit: None) -> Iterator[dict]:
-    snapshot_date, as_of = _snapshot(ctx)
-    sites = ctx.activity.sites
-    for site in sites.sites:
-        if site.created_at < as_of:
-            yield _site_row(ctx, site, snapshot_date, as_of)
+    snapshot_date, as_of = snapshot_moments(ctx)
+    for site in sites_of_snapshot(ctx):
+        yield _site_row(ctx, site, snapshot_date, as_of)
 
 
 def _site_row(ctx: RowContext, site: Site, snapshot_date: dt.datetime, as_of: dt.datetime) -> dict:
@@ -154,13 +161,10 @@ def _sharepoint_user(user: User) -> dict:
 
 
 def permission_rows(ctx: RowContext, _unit: None) -> Iterator[dict]:
-    snapshot_date, as_of = _snapshot(ctx)
-    model = ctx.activity.sites
-    for site in model.sites:
-        if site.created_at >= as_of:
-            continue
+    snapshot_date, as_of = snapshot_moments(ctx)
+    for site in sites_of_snapshot(ctx):
         yield from _site_level_rows(ctx, site, snapshot_date)
-        for share in model.shares(site, as_of):
+        for share in ctx.activity.sites.shares(site, as_of):
             yield _share_row(ctx, share, snapshot_date)
 
 
@@ -208,27 +212,8 @@ def _site_level_rows(ctx: RowContext, site: Site, snapshot_date: dt.datetime) ->
 
 
 def _share_row(ctx: RowContext, share: Share, snapshot_date: dt.datetime) -> dict:
-    site, users = share.site, ctx.tenant.users
-    recipients = []
-    for entry in share.shared_with:
-        if entry == "everyone":
-            recipients.append(_everyone_except_external(ctx))
-        elif isinstance(entry, int):
-            recipients.append(_user_recipient(users[entry]))
-        else:
-            name, address = entry
-            recipients.append(
-                {
-                    "Type": "External",
-                    "Name": name,
-                    "Email": address,
-                    "AadObjectId": None,
-                    "UPN": None,
-                    "TypeV2": "ExternalUser",
-                    "UserCount": 1,
-                    "UserLoginName": f"i:0#.f|membership|urn%3aspo%3aguest#{address}",
-                }
-            )
+    site = share.site
+    recipients = _share_recipients(ctx, share)
     key = (site.key, share.number)
     return _permission(
         ctx,
@@ -249,6 +234,32 @@ def _share_row(ctx: RowContext, share: Share, snapshot_date: dt.datetime) -> dic
         list_item=share.number + 2,
         unique_id=synthetic_uuid(ctx.seed, "item", key),
     )
+
+
+def _share_recipients(ctx: RowContext, share: Share) -> list[dict]:
+    """Whom a grant reaches, as SharedWith entries."""
+    users = ctx.tenant.users
+    recipients = []
+    for entry in share.shared_with:
+        if entry == "everyone":
+            recipients.append(_everyone_except_external(ctx))
+        elif isinstance(entry, int):
+            recipients.append(_user_recipient(users[entry]))
+        else:
+            name, address = entry
+            recipients.append(
+                {
+                    "Type": "External",
+                    "Name": name,
+                    "Email": address,
+                    "AadObjectId": None,
+                    "UPN": None,
+                    "TypeV2": "ExternalUser",
+                    "UserCount": 1,
+                    "UserLoginName": f"i:0#.f|membership|urn%3aspo%3aguest#{address}",
+                }
+            )
+    return recipients
 
 
 def _permission(
@@ -360,7 +371,103 @@ def _everyone_except_external(ctx: RowContext) -> dict:
     }
 
 
+# --- SharePoint groups -----------------------------------------------------------------------
+
+OWNERS_GROUP_ID, VISITORS_GROUP_ID, MEMBERS_GROUP_ID = 3, 4, 5  # SharePoint's own numbering
+FIRST_LINK_GROUP_ID = 6
+SYSTEM_ACCOUNT = {
+    "Type": "User",
+    "AadObjectId": None,
+    "Name": "System Account",
+    "Email": None,
+    "TypeV2": "InternalUser",
+    "LoginName": "SHAREPOINT\\system",
+    "UPN": None,
+}
+# Sharing-link group names: SharingLinks.<item>.<kind><role>.<link> (Flexible for specific people).
+LINK_KINDS = {"Anyone": "Anonymous", "Organization": "Organization", "SpecificPeople": "Flexible"}
+
+
+def group_rows(ctx: RowContext, _unit: None) -> Iterator[dict]:
+    snapshot_date, as_of = snapshot_moments(ctx)
+    for site in sites_of_snapshot(ctx):
+        if site.kind != "onedrive":
+            yield from _site_group_rows(ctx, site, snapshot_date)
+        for share in ctx.activity.sites.shares(site, as_of):
+            if share.link_scope:
+                yield _link_group_row(ctx, share, snapshot_date)
+
+
+def _site_group_rows(ctx: RowContext, site: Site, snapshot_date: dt.datetime) -> Iterator[dict]:
+    """Owners (the owner and secondary contact), Members (the site's Entra ID group, or the
+    channel's members), Visitors (everyone, on communication sites). The Owners group owns
+    them, as SharePoint sets sites up; a private channel's site is its channel owner's."""
+    owners_name = f"{site.title} Owners"
+    owners = [_user_recipient(u) for u in (site.owner, site.secondary) if u is not None]
+    if site.kind == "channel":
+        members = [_user_recipient(ctx.tenant.users[i]) for i in site.members]
+    elif site.group is not None:
+        group = site.group
+        name = group.display_name + " Members"
+        members = [_security_group(name, group.mail, group.id, len(site.members))]
+    else:
+        members = []
+    visitors = [_everyone_except_external(ctx)] if site.kind in ("communication", "root") else []
+    owner = _principal(
+        owners[0] if site.kind == "channel" else _sharepoint_group(owners_name, len(owners))
+    )
+    for group_id, suffix, principals in (
+        (OWNERS_GROUP_ID, "Owners", owners),
+        (VISITORS_GROUP_ID, "Visitors", visitors),
+        (MEMBERS_GROUP_ID, "Members", members),
+    ):
+        name = f"{site.title} {suffix}"
+        yield _group_row(site, group_id, EMPTY_GUID, name, owner, principals, snapshot_date)
+
+
+def _link_group_row(ctx: RowContext, share: Share, snapshot_date: dt.datetime) -> dict:
+    key = (share.site.key, share.number)
+    link_id = synthetic_uuid(ctx.seed, "link", key)  # the permission row's LinkId
+    item_id = synthetic_uuid(ctx.seed, "item", key)  # its UniqueId
+    role = "View" if share.role == "Read" else "Edit"
+    name = f"SharingLinks.{item_id}.{LINK_KINDS[share.link_scope]}{role}.{link_id}"
+    recipients = _share_recipients(ctx, share)
+    return _group_row(
+        share.site, FIRST_LINK_GROUP_ID + share.number, link_id, name, SYSTEM_ACCOUNT,
+        [r for r in recipients if r["Type"] != "SecurityGroup"], snapshot_date,
+    )
+
+
+def _group_row(site: Site, group_id: int, link_id: str, name: str, owner: dict,
+               members: list[dict], snapshot_date: dt.datetime) -> dict:
+    return {
+        "SiteId": site.id,
+        "GroupId": group_id,
+        "GroupLinkId": link_id,
+        "GroupType": "SharePointGroup",
+        "DisplayName": name,
+        "Owner": owner,
+        "Members": [_principal(member) for member in members],
+        "SnapshotDate": snapshot_date,
+        "Operation": FULL,
+    }
+
+
+def _principal(recipient: dict) -> dict:
+    """A permission's SharedWith entry in the shape SharePointGroups_v1 gives owners/members."""
+    return {
+        "Type": "User" if recipient["Type"] in ("Internal", "External") else recipient["Type"],
+        "AadObjectId": recipient["AadObjectId"],
+        "Name": recipient["Name"],
+        "Email": recipient["Email"],
+        "TypeV2": recipient["TypeV2"],
+        "LoginName": recipient["UserLoginName"],
+        "UPN": recipient["UPN"],
+    }
+
+
 GENERATORS = (
     Generator("SharePointSites_v1", Unit.TENANT, site_rows),
     Generator("SharePointPermissions_v1", Unit.TENANT, permission_rows),
+    Generator("SharePointGroups_v1", Unit.TENANT, group_rows),
 )
