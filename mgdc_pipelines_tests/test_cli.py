@@ -26,12 +26,24 @@ SPHINX_MARKUP = re.compile(r"``|:(func|data|class|mod|meth|attr):`")
 
 def test_datasets_lists_every_catalog_dataset_under_a_header(capsys):
     assert main(["datasets"]) == 0
-    header, *lines = capsys.readouterr().out.splitlines()
+    header, *lines, blank, viva_note = capsys.readouterr().out.splitlines()
     assert header.split() == ["DATASET", "CATEGORY", "SCOPE", "MODE", "DATE", "FILTER", "COLUMNS"]
-    assert len(lines) == len(list_datasets()) >= 14
+    *catalog, viva = lines
+    assert [line.split()[0] for line in catalog] == [ds.name for ds in list_datasets()]
+    assert len(catalog) >= 46  # MGDC's public catalog
     message = next(line for line in lines if line.startswith("BasicDataSet_v0.Message_v1 "))
     assert "mail" in message and "receivedDateTime" in message
     assert header.index("MODE") == message.index("range")
+    assert viva.split() == ["VivaInsightsDataset_Report_v1_<query>", "viva", "none", "range", "MetricDate"]
+    assert blank == "" and "column_types" in viva_note
+
+
+def test_datasets_shows_each_scope_kind_where_the_catalog_has_it(capsys):
+    assert main(["datasets"]) == 0
+    rows = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()[1:] if line}
+    assert rows["BasicDataSet_v0.GroupOwners_v0"][2:4] == ["group", "snapshot"]
+    assert rows["BasicDataSet_v0.Inbox_v1"][2:4] == ["user", "range"]
+    assert rows["BasicDataSet_v0.SharePointFiles_v1"][2:4] == ["none", "sharepoint"]
 
 
 def test_datasets_json_has_the_documented_keys_and_every_column_described(capsys):

@@ -52,6 +52,7 @@ from functools import cache
 from typing import Any, Literal
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from mgdc_pipelines.catalog.model import Dataset
 
@@ -63,7 +64,7 @@ _CONVERSION_ERRORS = (pa.ArrowException, TypeError, ValueError, OverflowError)
 # with an OData annotation (``@odata.type``, ``name@odata.type``). Anything else may be data.
 _PROPERTY_NAME = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]{0,63})?(?:@odata\.[A-Za-z]{1,32})?")
 UNSHOWN_KEY = "<not a property name>"
-_TIMESTAMP_FORM = "not ISO-8601 with a UTC offset and at most 6 fractional digits"
+_TIMESTAMP_FORM = "not ISO-8601 with a UTC offset"
 
 
 class RowConversionError(ValueError):
@@ -456,10 +457,37 @@ def from_text_timestamps(array: pa.Array, type_: pa.DataType) -> pa.Array:
     >>> when = pa.timestamp("us", tz="UTC")
     >>> from_text_timestamps(pa.array(["2021-02-03T01:37:46+01:00"]), when)[0].as_py().isoformat()
     '2021-02-03T00:37:46+00:00'
+
+    SharePoint deliveries write .NET's seven fractional digits; the 100 ns tick is dropped:
+
+    >>> from_text_timestamps(pa.array(["2023-09-10T01:45:30.1550648+00:00"]), when)[0].as_py().isoformat()
+    '2023-09-10T01:45:30.155064+00:00'
     """
     if array.type == type_:
         return array
-    return _nulls_pushed_down(array).cast(type_)
+    array = _nulls_pushed_down(array)
+    try:
+        return array.cast(type_)
+    except pa.ArrowInvalid:  # rare: only then pay for a pass over the text
+        return _sub_microseconds_dropped(array, type_).cast(type_)
+
+
+_BEYOND_MICROSECONDS = r"(\.\d{6})\d+"
+
+
+def _sub_microseconds_dropped(array: pa.Array, type_: pa.DataType) -> pa.Array:
+    """The text of every timestamp-bound value, at any depth, cut to six fractional digits."""
+    if pa.types.is_timestamp(type_) and pa.types.is_string(array.type):
+        return pc.replace_substring_regex(array, _BEYOND_MICROSECONDS, r"\1")
+    if pa.types.is_struct(type_) and pa.types.is_struct(array.type):
+        children = [_sub_microseconds_dropped(array.field(i), field.type) for i, field in enumerate(type_)]
+        mask = array.is_null() if array.null_count else None
+        return pa.StructArray.from_arrays(children, fields=list(array.type), mask=mask)
+    if pa.types.is_list(type_) and pa.types.is_list(array.type):
+        mask = array.is_null() if array.null_count else None
+        values = _sub_microseconds_dropped(array.values, type_.value_type)
+        return pa.ListArray.from_arrays(array.offsets, values, type=pa.list_(values.type), mask=mask)
+    return array
 
 
 @cache

@@ -56,9 +56,8 @@ def test_the_graph_source_refuses_them_by_name(short_name):
         graph_endpoint(get_dataset(short_name))
 
 
-# Rows as Microsoft's dataset pages show them (ids shortened), keys in the samples' order. The
-# file action's ActionDate has 6 of the sample's 7 fractional digits: the JSON reader takes at
-# most 6 (microseconds) today.
+# Rows as Microsoft's dataset pages show them (ids shortened), keys in the samples' order,
+# ActionDate with .NET's seven fractional digits.
 GROUP_ROW = {
     "ptenant": "t", "SiteId": "dcc16dfa", "GroupId": 28,
     "GroupLinkId": "d996011d-18d3-4f4e-a57e-91eda36f310e", "GroupType": "SharePointGroup",
@@ -69,7 +68,7 @@ GROUP_ROW = {
     "SnapshotDate": "2022-06-02T00:00:00Z",
 }
 FILE_ACTION_ROW = {
-    "ptenant": "t", "ActionDate": "2023-09-10T01:45:30.155064+00:00", "ActionName": "FileModified",
+    "ptenant": "t", "ActionDate": "2023-09-10T01:45:30.1550648+00:00", "ActionName": "FileModified",
     "ActorDisplayName": "John Smith", "ActorEmail": "jsmith@contoso.com", "ActorIdType": "AAD",
     "ActorType": "User", "ItemExtension": "docx", "ItemName": "Project plan.docx",
     "ListId": "725e6dfe", "ListItemId": "94617d46", "SiteId": "abb417b5",
