@@ -21,11 +21,13 @@ from mgdc_pipelines.catalog.graph import (
     GROUPS_PATH,
     TRANSITIVE_USERS_PATH,
     USERS_PATH,
+    FanOut,
     GraphEndpoint,
     TimeQuery,
     catalog_columns_by_property,
     graph_datasets,
     graph_endpoint,
+    graph_property,
 )
 from mgdc_pipelines.emulator.config import EmulatorConfig
 from mgdc_pipelines.emulator.delta import DeltaRoutes
@@ -113,7 +115,7 @@ class GraphRoutes:
         endpoint = graph_endpoint(dataset)
         selectable = selectable_properties(name)
 
-        def handler(call: Call, user: str | None = None, group: str | None = None) -> dict:
+        def handler(call: Call, user: str | None = None, group: str | None = None, parent: str | None = None) -> dict:
             unit_id = user or group or ""
             unit = self._rows.unit(dataset, unit_id)
             if unit is None:
@@ -125,6 +127,8 @@ class GraphRoutes:
             else:
                 rows = self._rows.rows(name, unit_id, start, end, date_column)
                 rows = self._mutations.apply(name, unit_id, rows)
+            if endpoint.fan_out is not None:
+                rows = self._children(dataset, endpoint.fan_out, unit_id, parent, rows)
             if endpoint.collection:
                 return self._page(call, rows, lambda row: project(row, select))
             if not rows:
@@ -132,6 +136,15 @@ class GraphRoutes:
             return {"@odata.context": self._context(call), **project(rows[0], select)}
 
         return handler
+
+    def _children(self, dataset, fan_out: FanOut, unit_id: str, parent: str, rows: Sequence) -> tuple:
+        """The rows filed under ``parent``, which must be one of the unit's listed parents."""
+        listing = _listing_dataset(fan_out)
+        now = self._host.now()
+        if parent not in {row["id"] for row in self._rows.rows(listing, unit_id, now - _DAY, now)}:
+            raise not_found(parent)
+        key = graph_property(dataset, fan_out.column)
+        return tuple(row for row in rows if row.get(key) == parent)
 
     def _guest_rows(self, dataset: str, user, call: Call) -> tuple:
         """A guest has a directory entry but no mailbox, manager or reports here."""
@@ -204,6 +217,14 @@ class GraphRoutes:
 
     def _context(self, call: Call) -> str:
         return f"{self._host.graph_url}/$metadata#{call.path.lstrip('/')}"
+
+
+def _listing_dataset(fan_out: FanOut) -> str:
+    """The snapshot dataset served at the fan-out's listing path: the parents are its rows."""
+    for name in graph_datasets():
+        if graph_endpoint(get_dataset(name)).path == fan_out.listing:
+            return name
+    raise ValueError(f"the emulator serves fan-out listings of datasets only; {fan_out.listing} is none")
 
 
 def _comparisons(call: Call) -> tuple:

@@ -12,6 +12,16 @@
 'receivedDateTime ge 2026-11-20T00:00:00Z and receivedDateTime lt 2026-11-21T00:00:00Z'
 >>> plan.normalize({"@odata.etag": "x", "id": "m1", "subject": "Hi"})
 {'id': 'm1', 'subject': 'Hi'}
+
+A fan-out dataset (To Do tasks) first lists each unit's parents, then reads each one:
+
+>>> tasks = DatasetQuery.for_request(ExtractRequest(
+...     get_dataset("TodoTasks_v0"), ("Id",), "CreatedDateTime",
+...     TimeWindow.for_day(dt.date(2026, 11, 20)), Scope.everyone(), "t"), page_size=100)
+>>> tasks.listing("u1")
+('/users/u1/todo/lists', {'$select': 'id', '$top': '100'})
+>>> tasks.path("u1", parent="L1")
+'/users/u1/todo/lists/L1/tasks'
 """
 
 from __future__ import annotations
@@ -40,6 +50,7 @@ class DatasetQuery:
     endpoint: GraphEndpoint
     params: Mapping[str, str]
     columns_by_property: Mapping[str, str]
+    page_params: Mapping[str, str]  # `$top`, if a page size is set
 
     @classmethod
     def for_request(cls, request: ExtractRequest, page_size: int | None) -> DatasetQuery:
@@ -51,12 +62,26 @@ class DatasetQuery:
         # `id` stands in when only `@odata.type` is wanted: an empty $select would return everything.
         params = {"$select": select_clause(dataset, request.columns) or "id"}
         params.update(endpoint.time_params(date_property, request.window.start, request.window.end))
-        if endpoint.collection and page_size:
-            params["$top"] = str(page_size)
-        return cls(dataset, endpoint, params, catalog_columns_by_property(dataset))
+        page_params = {"$top": str(page_size)} if page_size else {}
+        if endpoint.collection:
+            params.update(page_params)
+        return cls(dataset, endpoint, params, catalog_columns_by_property(dataset), page_params)
 
-    def path(self, unit_id: str) -> str:
-        return self.endpoint.url_for(unit_id)
+    def path(self, unit_id: str, parent: str | None = None) -> str:
+        return self.endpoint.url_for(unit_id, parent)
+
+    def listing(self, unit_id: str) -> tuple[str, dict[str, str]]:
+        """Path and parameters listing the unit's parents' ids (fan-out endpoints only)."""
+        fan_out = self.endpoint.fan_out
+        if fan_out is None:
+            raise ValueError(f"{self.dataset.short_name}: the endpoint does not fan out")
+        return fan_out.listing_for(unit_id), {"$select": "id", **self.page_params}
+
+    def first_call(self, unit_id: str) -> tuple[str, Mapping[str, str]]:
+        """The unit's first request: its parents' listing for a fan-out, else its collection."""
+        if self.endpoint.fan_out is not None:
+            return self.listing(unit_id)
+        return self.path(unit_id), self.params
 
     def mailbox(self, unit_id: str) -> str | None:
         """The mailbox whose Outlook limits a call about this unit counts against."""
