@@ -225,14 +225,22 @@ class _Extraction:
             yield from self._fanned_out(unit_id, [item["id"] for item in items])
 
     def _fanned_out(self, unit_id: str, parents: list[str]) -> Iterator[dict]:
-        """Items of each parent's collection, first pages `$batch`ed 20 parents at a time."""
+        """Items of each parent's collection, their first pages `$batch`ed when the endpoint allows."""
         query = self.query
-        per_batch = MAX_BATCH_REQUESTS if query.endpoint.batchable else 1
+        per_batch = self._parents_per_batch(unit_id)
         for chunk in chunked(parents, per_batch):
             calls = {parent: (unit_id, query.path(unit_id, parent), query.params) for parent in chunk}
             first_pages = self._batched(calls, f"$batch of {len(chunk)} for {unit_id}") if per_batch > 1 else {}
             for parent, (_, path, params) in calls.items():
                 yield from self._collection(unit_id, path, params, first_pages.get(parent), self._what(unit_id, parent))
+
+    def _parents_per_batch(self, unit_id: str) -> int:
+        """20, or fewer when the unit is a mailbox: each inner request takes one of its 4 slots."""
+        if not self.query.endpoint.batchable:
+            return 1
+        if self.query.mailbox(unit_id) is None:
+            return MAX_BATCH_REQUESTS
+        return min(MAX_BATCH_REQUESTS, self.client.limiter.mailboxes.per_mailbox)
 
     def _collection(
         self, unit_id: str, path: str, params: Mapping[str, str], first_page: dict | None, what: str
