@@ -28,7 +28,8 @@ def test_each_flagged_message_is_a_task_in_flagged_emails_from_when_it_was_flagg
     lists = extract(source, request("TodoTaskFolders_v0")).to_pylist()
     flagged_lists = {f["Id"] for f in lists if f["Name"] == "Flagged Emails"}
     tasks = extract(source, request("TodoTasks_v0", date_column="CreatedDateTime")).to_pylist()
-    from_mail = {(t["puser"], t["Subject"], t["CreatedDateTime"]) for t in tasks if t["ParentFolderId"] in flagged_lists}
+    from_mail = {(t["puser"], t["Subject"], t["CreatedDateTime"])
+                 for t in tasks if t["ParentFolderId"] in flagged_lists}
     assert flagged and from_mail == flagged
 
 

@@ -10,6 +10,9 @@ Two kinds of calls:
 * ad-hoc calls: on working days people call someone in their audience, peer to peer.
 
 A user gets a row for each call they joined, created a few minutes after the call ended.
+
+>>> _identity("5f1c", "Ann Lee", "884d")
+{'user': {'id': '5f1c', 'displayName': 'Ann Lee', 'tenantId': '884d'}}
 """
 
 from __future__ import annotations
@@ -101,12 +104,14 @@ def _calls_placed(ctx: RowContext, caller: User, day: dt.date) -> Iterator[Call]
         return
     rng = rng_for(ctx.seed, "adhoc-calls", caller.index, day.toordinal())
     audience = tenant.audience(caller.index)
+    if not audience.members:
+        return
     for number in range(poisson(rng, CALLS_PER_WORKDAY * activity_level(ctx.seed, caller))):
         began = caller.office.to_utc(day, send_minute(rng, caller.office, 0.05)).replace(microsecond=0)
-        callee = tenant.users[rng.choices(audience.members, cum_weights=audience.cum_weights)[0]] if audience.members else None
+        callee = tenant.users[rng.choices(audience.members, cum_weights=audience.cum_weights)[0]]
         ended = began + dt.timedelta(seconds=rng.randint(60, 1800))
         created = ended + dt.timedelta(seconds=rng.randint(*RECORD_DELAY_S))
-        if callee is not None and callee.created_at < began:
+        if callee.created_at < began:
             yield Call(("adhoc", caller.index, day.toordinal(), number), caller, (caller, callee), (),
                        began, ended, created, None)
 
@@ -134,11 +139,17 @@ def _row(ctx: RowContext, user: User, call: Call) -> dict:
         "CommunicationSubType": "OnlineMeeting" if online else "AdHocCall",
         "ThreadId": f"19:meeting_{communication.replace('-', '')}@thread.v2" if online else
                     f"19:{call.joined[0].id}_{call.joined[1].id}@unq.gbl.spaces",
-        "Content": [
-            {"id": stable_guid("call-session", communication, position), "modalities": MODALITIES[:2] if online else MODALITIES[:1],
-             "startDateTime": iso_z(call.start), "endDateTime": iso_z(call.end)}
-            for position in range(len(people))
-        ],
+        "Content": [_session(communication, position, call, online) for position in range(len(people))],
+    }
+
+
+def _session(communication: str, position: int, call: Call, online: bool) -> dict:
+    """One participant's leg of the call (Graph's ``callRecords.session``, trimmed)."""
+    return {
+        "id": stable_guid("call-session", communication, position),
+        "modalities": MODALITIES[:2] if online else MODALITIES[:1],
+        "startDateTime": iso_z(call.start),
+        "endDateTime": iso_z(call.end),
     }
 
 

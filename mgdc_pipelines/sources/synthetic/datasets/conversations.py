@@ -4,6 +4,13 @@ Only Microsoft 365 groups have a group mailbox; other groups give no rows. On ea
 group's members start a few conversations (more in bigger groups, few at weekends); other
 members reply within two days. Every author is a valid member of the group, and existed when
 the conversation started. The posts go to the group's address; ``pObjectId`` is the group.
+
+>>> from mgdc_pipelines.sources.synthetic import SyntheticTenant, TenantConfig
+>>> members = list(SyntheticTenant(TenantConfig(seed=42, users=20)).users[:4])
+>>> started = dt.datetime(2026, 11, 18, 15, tzinfo=dt.timezone.utc)
+>>> posts = list(_thread(random.Random(1), ("gc", "g", 1, 0), members, started))
+>>> posts[0].key, all(post.subject == "RE: " + posts[0].subject for post in posts[1:])
+(('gc', 'g', 1, 0, 0), True)
 """
 
 from __future__ import annotations

@@ -11,6 +11,11 @@ each created some days after the account. Tasks are of two kinds:
 
 A task's ``ParentFolderId`` is always the id of one of its owner's lists at the time, so the
 two datasets (and Graph's ``/todo/lists/{list}/tasks``) join on it.
+
+>>> from mgdc_pipelines.sources.synthetic import SyntheticTenant, TenantConfig
+>>> user = SyntheticTenant(TenantConfig(seed=42, users=20)).users[3]
+>>> [task_list.name for task_list in task_lists(42, user)][:2]
+['Tasks', 'Flagged Emails']
 """
 
 from __future__ import annotations
