@@ -28,6 +28,10 @@ SUPPORTED = (
     "TeamChat_v1",
     "SharePointSites_v1",
     "SharePointPermissions_v1",
+    "TodoTaskFolders_v0",
+    "TodoTasks_v0",
+    "OutlookGroupConversations_v0",
+    "TeamsCallRecords_v1",
 )
 
 
