@@ -71,8 +71,9 @@ class FanOut:
 
     ``listing`` (a ``{user}`` or ``{group}`` path) lists the unit's parents; each parent's id
     fills the ``{parent}`` placeholder of the endpoint's path. ``column`` is the catalog column
-    that carries the parent's id in every row, which is how the emulator files rows under
-    their parent.
+    that carries the parent's id in every row: the Graph source fills it from the parent (Graph's
+    items need not have it, e.g. a todoTask has no parentFolderId) and the emulator files rows
+    under their parent by it.
     """
 
     listing: str

@@ -22,6 +22,8 @@ A fan-out dataset (To Do tasks) first lists each unit's parents, then reads each
 ('/users/u1/todo/lists', {'$select': 'id', '$top': '100'})
 >>> tasks.path("u1", parent="L1")
 '/users/u1/todo/lists/L1/tasks'
+>>> tasks.params["$select"], tasks.parent_property  # the list id comes from the listing
+('id', None)
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class DatasetQuery:
     params: Mapping[str, str]
     columns_by_property: Mapping[str, str]
     page_params: Mapping[str, str]  # `$top`, if a page size is set
+    parent_property: str | None = None  # fan-out: the wanted property the parent's id fills
 
     @classmethod
     def for_request(cls, request: ExtractRequest, page_size: int | None) -> DatasetQuery:
@@ -59,13 +62,17 @@ class DatasetQuery:
         date_property = (
             graph_property(dataset, request.date_filter_column) if request.date_filter_column else None
         )
+        # A fan-out's parent column comes from the parent, not from Graph (which need not have it).
+        parent_column = endpoint.fan_out.column if endpoint.fan_out else None
+        selected = [column for column in request.columns if column != parent_column]
         # `id` stands in when only `@odata.type` is wanted: an empty $select would return everything.
-        params = {"$select": select_clause(dataset, request.columns) or "id"}
+        params = {"$select": select_clause(dataset, selected) or "id"}
         params.update(endpoint.time_params(date_property, request.window.start, request.window.end))
         page_params = {"$top": str(page_size)} if page_size else {}
         if endpoint.collection:
             params.update(page_params)
-        return cls(dataset, endpoint, params, catalog_columns_by_property(dataset), page_params)
+        parent_property = graph_property(dataset, parent_column) if parent_column in request.columns else None
+        return cls(dataset, endpoint, params, catalog_columns_by_property(dataset), page_params, parent_property)
 
     def path(self, unit_id: str, parent: str | None = None) -> str:
         return self.endpoint.url_for(unit_id, parent)

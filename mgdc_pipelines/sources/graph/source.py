@@ -232,7 +232,11 @@ class _Extraction:
             calls = {parent: (unit_id, query.path(unit_id, parent), query.params) for parent in chunk}
             first_pages = self._batched(calls, f"$batch of {len(chunk)} for {unit_id}") if per_batch > 1 else {}
             for parent, (_, path, params) in calls.items():
-                yield from self._collection(unit_id, path, params, first_pages.get(parent), self._what(unit_id, parent))
+                items = self._collection(unit_id, path, params, first_pages.get(parent), self._what(unit_id, parent))
+                if query.parent_property is None:
+                    yield from items
+                else:
+                    yield from ({**item, query.parent_property: parent} for item in items)
 
     def _parents_per_batch(self, unit_id: str) -> int:
         """20, or fewer when the unit is a mailbox: each inner request takes one of its 4 slots."""
