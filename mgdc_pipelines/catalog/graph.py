@@ -13,6 +13,9 @@ property name on its own.
 >>> endpoint.date_filter("receivedDateTime", dt.datetime(2026, 11, 20, tzinfo=dt.timezone.utc),
 ...                      dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc))
 'receivedDateTime ge 2026-11-20T00:00:00Z and receivedDateTime lt 2026-11-21T00:00:00Z'
+>>> tasks = graph_endpoint(get_dataset("TodoTasks_v0"))  # a fan-out: one collection per list
+>>> tasks.fan_out.listing_for("5f1c"), tasks.url_for("5f1c", parent="AQMk")
+('/users/5f1c/todo/lists', '/users/5f1c/todo/lists/AQMk/tasks')
 >>> graph_property(get_dataset("TeamChat_v1"), "CreatedDateTime")
 'createdDateTime'
 >>> graph_endpoint(get_dataset("SharePointSites_v1"))  # doctest: +ELLIPSIS
@@ -66,13 +69,32 @@ class TimeQuery(str, enum.Enum):
 
 
 @dataclass(frozen=True)
+class FanOut:
+    """A dataset Graph serves as one collection per parent item of a unit, not per unit.
+
+    ``listing`` (a ``{user}`` or ``{group}`` path) lists the unit's parents; each parent's id
+    fills the ``{parent}`` placeholder of the endpoint's path. ``column`` is the catalog column
+    that carries the parent's id in every row: the Graph source fills it from the parent (Graph's
+    items need not have it, e.g. a todoTask has no parentFolderId) and the emulator files rows
+    under their parent by it.
+    """
+
+    listing: str
+    column: str
+
+    def listing_for(self, unit_id: str) -> str:
+        return self.listing.format(user=unit_id, group=unit_id)
+
+
+@dataclass(frozen=True)
 class GraphEndpoint:
     """One dataset's Graph resource.
 
     ``path`` is relative to ``/v1.0`` with a ``{user}`` or ``{group}`` placeholder. A
     ``collection`` returns ``{"value": [...]}`` pages with ``@odata.nextLink``; otherwise one
     object (a 404 means no row, e.g. a user without a manager). ``batchable`` endpoints are
-    small per-unit calls worth packing into ``$batch`` requests of up to 20.
+    small per-unit calls worth packing into ``$batch`` requests of up to 20 (with a
+    ``fan_out``: the listings of 20 units, then the first pages of 20 parents at a time).
     """
 
     dataset: str  # catalog short name
@@ -83,9 +105,12 @@ class GraphEndpoint:
     batchable: bool = False
     # (catalog column, Graph property) where the property is not the column in lowerCamel.
     renamed: tuple[tuple[str, str], ...] = ()
+    fan_out: FanOut | None = None
 
-    def url_for(self, unit_id: str) -> str:
-        return self.path.format(user=unit_id, group=unit_id)
+    def url_for(self, unit_id: str, parent: str | None = None) -> str:
+        if (parent is None) != (self.fan_out is None):
+            raise ValueError(f"{self.dataset}: a parent id is needed exactly when the endpoint fans out")
+        return self.path.format(user=unit_id, group=unit_id, parent=parent)
 
     @staticmethod
     def date_filter(graph_property_name: str, start: dt.datetime, end: dt.datetime) -> str:
@@ -153,17 +178,31 @@ _GROUP_ENDPOINTS = (
     GraphEndpoint("GroupMembers_v0", "/groups/{group}/members", Unit.GROUP, batchable=True),
 )
 
+# OutlookGroupConversations_v0: Graph has the group's threads and their posts, which the fan-out
+# could walk, but a `post` lacks most of the dataset's columns (subject, sentDateTime, isRead,
+# importance, toRecipients, internetMessageId, webLink, ...) so no window on SentDateTime can
+# be asked for, and the threads listing takes no date filter: every partition would read every
+# thread the group ever had. No endpoint: the landing source serves it.
 _CONVERSATION_ENDPOINTS: tuple[GraphEndpoint, ...] = ()
 
 _TEAMS_ENDPOINTS = (
     GraphEndpoint("TeamChat_v1", "/users/{user}/chats/getAllMessages", Unit.USER, TimeQuery.FILTER),
 )
 
+# TeamsCallRecords_v1: Graph v1.0 keeps call records tenant-wide only (`/communications/
+# callRecords`, filtered on startDateTime or a participant id, 30 days back); no per-user path.
 _CALL_ENDPOINTS: tuple[GraphEndpoint, ...] = ()
 
 _PLANNER_ENDPOINTS: tuple[GraphEndpoint, ...] = ()
 
-_TODO_ENDPOINTS: tuple[GraphEndpoint, ...] = ()
+TODO_LISTS_PATH = "/users/{user}/todo/lists"
+_TODO_ENDPOINTS = (
+    GraphEndpoint("TodoTaskFolders_v0", TODO_LISTS_PATH, Unit.USER, batchable=True),
+    GraphEndpoint(
+        "TodoTasks_v0", TODO_LISTS_PATH + "/{parent}/tasks", Unit.USER, TimeQuery.FILTER,
+        batchable=True, fan_out=FanOut(TODO_LISTS_PATH, "ParentFolderId"),
+    ),
+)
 
 _ENDPOINTS = {
     endpoint.dataset: endpoint

@@ -23,11 +23,13 @@ from mgdc_pipelines.catalog.graph import (
     ROOMS_PATH,
     TRANSITIVE_USERS_PATH,
     USERS_PATH,
+    FanOut,
     GraphEndpoint,
     TimeQuery,
     catalog_columns_by_property,
     graph_datasets,
     graph_endpoint,
+    graph_property,
 )
 from mgdc_pipelines.emulator.config import EmulatorConfig
 from mgdc_pipelines.emulator.delta import DeltaRoutes
@@ -120,22 +122,23 @@ class GraphRoutes:
         """Serves the first of ``names`` (datasets on one path) whose generator knows the unit."""
         handlers = [self._unit_handler(name) for name in names]
 
-        def handler(call: Call, user: str | None = None, group: str | None = None) -> dict:
+        def handler(call: Call, user: str | None = None, group: str | None = None,
+                    parent: str | None = None) -> dict:
             unit_id = user or group or ""
             for serve in handlers:
-                served = serve(call, unit_id)
+                served = serve(call, unit_id, parent)
                 if served is not None:
                     return served
             raise not_found(unit_id)
 
         return handler
 
-    def _unit_handler(self, name: str) -> Callable[[Call, str], dict | None]:
+    def _unit_handler(self, name: str) -> Callable[..., dict | None]:
         dataset = get_dataset(name)
         endpoint = graph_endpoint(dataset)
         selectable = selectable_properties(name)
 
-        def handler(call: Call, unit_id: str) -> dict | None:
+        def handler(call: Call, unit_id: str, parent: str | None = None) -> dict | None:
             unit = self._rows.unit(dataset, unit_id)
             if unit is None:
                 return None
@@ -146,6 +149,8 @@ class GraphRoutes:
             else:
                 rows = self._rows.rows(name, unit_id, start, end, date_column)
                 rows = self._mutations.apply(name, unit_id, rows)
+            if endpoint.fan_out is not None:
+                rows = self._children(dataset, endpoint.fan_out, unit_id, parent, rows)
             if endpoint.collection:
                 return self._page(call, rows, lambda row: project(row, select))
             if not rows:
@@ -153,6 +158,15 @@ class GraphRoutes:
             return {"@odata.context": self._context(call), **project(rows[0], select)}
 
         return handler
+
+    def _children(self, dataset, fan_out: FanOut, unit_id: str, parent: str, rows: Sequence) -> tuple:
+        """The rows filed under ``parent``, which must be one of the unit's listed parents."""
+        listing = _listing_dataset(fan_out)
+        now = self._host.now()
+        if parent not in {row["id"] for row in self._rows.rows(listing, unit_id, now - _DAY, now)}:
+            raise not_found(parent)
+        key = graph_property(dataset, fan_out.column)
+        return tuple(row for row in rows if row.get(key) == parent)
 
     def _guest_rows(self, dataset: str, user, call: Call) -> tuple:
         """A guest has a directory entry but no mailbox, manager or reports here."""
@@ -271,6 +285,14 @@ def _place(room: RoomMailbox) -> dict:
         "building": room.office.building_prefix,
         "floorNumber": room.floor,
     }
+
+
+def _listing_dataset(fan_out: FanOut) -> str:
+    """The snapshot dataset served at the fan-out's listing path: the parents are its rows."""
+    for name in graph_datasets():
+        if graph_endpoint(get_dataset(name)).path == fan_out.listing:
+            return name
+    raise ValueError(f"the emulator serves fan-out listings of datasets only; {fan_out.listing} is none")
 
 
 def _comparisons(call: Call) -> tuple:

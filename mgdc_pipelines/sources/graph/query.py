@@ -12,6 +12,18 @@
 'receivedDateTime ge 2026-11-20T00:00:00Z and receivedDateTime lt 2026-11-21T00:00:00Z'
 >>> plan.normalize({"@odata.etag": "x", "id": "m1", "subject": "Hi"})
 {'id': 'm1', 'subject': 'Hi'}
+
+A fan-out dataset (To Do tasks) first lists each unit's parents, then reads each one:
+
+>>> tasks = DatasetQuery.for_request(ExtractRequest(
+...     get_dataset("TodoTasks_v0"), ("Id",), "CreatedDateTime",
+...     TimeWindow.for_day(dt.date(2026, 11, 20)), Scope.everyone(), "t"), page_size=100)
+>>> tasks.listing("u1")
+('/users/u1/todo/lists', {'$select': 'id', '$top': '100'})
+>>> tasks.path("u1", parent="L1")
+'/users/u1/todo/lists/L1/tasks'
+>>> tasks.params["$select"], tasks.parent_property  # the list id comes from the listing
+('id', None)
 """
 
 from __future__ import annotations
@@ -39,6 +51,8 @@ class DatasetQuery:
     endpoint: GraphEndpoint
     params: Mapping[str, str]
     normalize: GraphItemReader  # Graph item → catalog row
+    page_params: Mapping[str, str]  # `$top`, if a page size is set
+    parent_property: str | None = None  # fan-out: the wanted property the parent's id fills
 
     @classmethod
     def for_request(cls, request: ExtractRequest, page_size: int | None) -> DatasetQuery:
@@ -47,15 +61,33 @@ class DatasetQuery:
         date_property = (
             graph_property(dataset, request.date_filter_column) if request.date_filter_column else None
         )
+        # A fan-out's parent column comes from the parent, not from Graph (which need not have it).
+        parent_column = endpoint.fan_out.column if endpoint.fan_out else None
+        selected = [column for column in request.columns if column != parent_column]
         # `id` stands in when only `@odata.type` is wanted: an empty $select would return everything.
-        params = {"$select": select_clause(dataset, request.columns) or "id"}
+        params = {"$select": select_clause(dataset, selected) or "id"}
         params.update(endpoint.time_params(date_property, request.window.start, request.window.end))
-        if endpoint.collection and page_size:
-            params["$top"] = str(page_size)
-        return cls(dataset, endpoint, params, GraphItemReader(dataset))
+        page_params = {"$top": str(page_size)} if page_size else {}
+        if endpoint.collection:
+            params.update(page_params)
+        parent_property = graph_property(dataset, parent_column) if parent_column in request.columns else None
+        return cls(dataset, endpoint, params, GraphItemReader(dataset), page_params, parent_property)
 
-    def path(self, unit_id: str) -> str:
-        return self.endpoint.url_for(unit_id)
+    def path(self, unit_id: str, parent: str | None = None) -> str:
+        return self.endpoint.url_for(unit_id, parent)
+
+    def listing(self, unit_id: str) -> tuple[str, dict[str, str]]:
+        """Path and parameters listing the unit's parents' ids (fan-out endpoints only)."""
+        fan_out = self.endpoint.fan_out
+        if fan_out is None:
+            raise ValueError(f"{self.dataset.short_name}: the endpoint does not fan out")
+        return fan_out.listing_for(unit_id), {"$select": "id", **self.page_params}
+
+    def first_call(self, unit_id: str) -> tuple[str, Mapping[str, str]]:
+        """The unit's first request: its parents' listing for a fan-out, else its collection."""
+        if self.endpoint.fan_out is not None:
+            return self.listing(unit_id)
+        return self.path(unit_id), self.params
 
     def mailbox(self, unit_id: str) -> str | None:
         """The mailbox whose Outlook limits a call about this unit counts against."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -197,14 +197,17 @@ class _Extraction:
 
     def rows_of(self, units: list[str]) -> Iterator[list[dict]]:
         """Stamped rows of the task's units, a chunk at a time (rows of one unit stay in order)."""
-        first_pages = self._batched(units) if self.query.endpoint.batchable else {}
+        query = self.query
+        first_calls = {unit_id: (unit_id, *query.first_call(unit_id)) for unit_id in units}
+        first_pages = self._batched(first_calls, f"$batch of {len(units)}") if query.endpoint.batchable else {}
         for unit_id in units:
             items = self._items(unit_id, first_pages)
-            rows = (self.query.normalize(item) for item in items)
+            rows = (query.normalize(item) for item in items)
             yield from chunked(self.stamper.stamp(rows, unit_id), ROWS_PER_CHUNK)
 
-    def _what(self, unit_id: str) -> str:
-        return f"{self.label}: {self.query.endpoint.unit.value} {unit_id}"
+    def _what(self, unit_id: str, parent: str | None = None) -> str:
+        what = f"{self.label}: {self.query.endpoint.unit.value} {unit_id}"
+        return what if parent is None else f"{what}, parent {parent}"
 
     def _items(self, unit_id: str, first_pages: dict[str, dict | None]) -> Iterator[dict]:
         query, what = self.query, self._what(unit_id)
@@ -216,26 +219,57 @@ class _Extraction:
             if body is not None:
                 yield body
             return
+        path, params = query.first_call(unit_id)
+        items = self._collection(unit_id, path, params, first_pages.get(unit_id), what)
+        if query.endpoint.fan_out is None:
+            yield from items
+        else:
+            yield from self._fanned_out(unit_id, [item["id"] for item in items])
+
+    def _fanned_out(self, unit_id: str, parents: list[str]) -> Iterator[dict]:
+        """Items of each parent's collection, their first pages `$batch`ed when the endpoint allows."""
+        query = self.query
+        per_batch = self._parents_per_batch(unit_id)
+        for chunk in chunked(parents, per_batch):
+            calls = {parent: (unit_id, query.path(unit_id, parent), query.params) for parent in chunk}
+            first_pages = self._batched(calls, f"$batch of {len(chunk)} for {unit_id}") if per_batch > 1 else {}
+            for parent, (_, path, params) in calls.items():
+                items = self._collection(unit_id, path, params, first_pages.get(parent), self._what(unit_id, parent))
+                if query.parent_property is None:
+                    yield from items
+                else:
+                    yield from ({**item, query.parent_property: parent} for item in items)
+
+    def _parents_per_batch(self, unit_id: str) -> int:
+        """20, or fewer when the unit is a mailbox: each inner request takes one of its 4 slots."""
+        if not self.query.endpoint.batchable:
+            return 1
+        if self.query.mailbox(unit_id) is None:
+            return MAX_BATCH_REQUESTS
+        return min(MAX_BATCH_REQUESTS, self.client.limiter.mailboxes.per_mailbox)
+
+    def _collection(
+        self, unit_id: str, path: str, params: Mapping[str, str], first_page: dict | None, what: str
+    ) -> Iterator[dict]:
         pages = self.client.pages(
-            query.path(unit_id), what=what, params=query.params,
-            mailbox=query.mailbox(unit_id), first_page=first_pages.get(unit_id),
+            path, what=what, params=params, mailbox=self.query.mailbox(unit_id), first_page=first_page,
         )
         for page in pages:
             yield from page
 
-    def _batched(self, units: list[str]) -> dict[str, dict | None]:
-        """First pages (or the objects) of up to 20 units in one `$batch`."""
+    def _batched(self, calls: dict[str, tuple[str, str, Mapping[str, str]]], what: str) -> dict[str, dict | None]:
+        """First pages (or the objects) of up to 20 `(unit, path, params)` calls in one `$batch`, by key."""
         query = self.query
-        calls = {
-            unit_id: BatchCall(str(i), relative_url(query.path(unit_id), query.params), query.mailbox(unit_id))
-            for i, unit_id in enumerate(units)
+        batch = {
+            key: BatchCall(str(i), relative_url(path, params), query.mailbox(unit_id))
+            for i, (key, (unit_id, path, params)) in enumerate(calls.items())
         }
-        answers = run_batch(self.client, list(calls.values()), what=f"{self.label}: $batch of {len(units)}")
+        answers = run_batch(self.client, list(batch.values()), what=f"{self.label}: {what}")
         return {
-            unit_id: require_ok(
-                answers[call.id], call, self._what(unit_id), missing_ok=not query.endpoint.collection
+            key: require_ok(
+                answers[call.id], call, self._what(calls[key][0]), missing_ok=not query.endpoint.collection
             )
-            for unit_id, call in calls.items()
+            for key, call in batch.items()
         }
 
 

@@ -33,6 +33,10 @@ SUPPORTED = (
     "SharePointFileActions_v1",
     "OneDriveSyncHealth_v1",
     "OneDriveSyncErrors_v0",
+    "TodoTaskFolders_v0",
+    "TodoTasks_v0",
+    "OutlookGroupConversations_v0",
+    "TeamsCallRecords_v1",
 )
 
 

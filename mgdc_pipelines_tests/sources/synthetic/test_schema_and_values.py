@@ -36,6 +36,17 @@ MAY_BE_EMPTY = {
         "Attachments.ContentBytes",
     },
     "GroupDetails_v0": {"deletedDateTime"},
+    # Nobody assigns To Do tasks or attaches files to them here.
+    "TodoTasks_v0": {"AssignedTo", "Attachments"},
+    # Posts go to the group only, nobody is @-mentioned, attachments are plain files.
+    "OutlookGroupConversations_v0": {
+        "CcRecipients",
+        "ReplyTo",
+        "MentionsPreview",
+        "Attachments.contentId",
+        "Attachments.contentLocation",
+        "Attachments.contentBytes",
+    },
 }
 
 

@@ -47,7 +47,7 @@ def test_a_two_thousand_user_tenant_extracts_a_department_day():
 
 def test_an_unsupported_dataset_names_itself_and_the_supported_ones(source):
     unknown = dataset(
-        "BasicDataSet_v0.TodoTasks_v0",
+        "BasicDataSet_v0.NotGenerated_v0",
         category=Category.MAIL,
         description="Not generated.",
         scope=ScopeKind.USER,
@@ -57,7 +57,7 @@ def test_an_unsupported_dataset_names_itself_and_the_supported_ones(source):
     with pytest.raises(UnsupportedDatasetError) as error:
         source.extract(request(unknown))
     message = str(error.value)
-    assert "BasicDataSet_v0.TodoTasks_v0" in message
+    assert "BasicDataSet_v0.NotGenerated_v0" in message
     assert "Message_v1" in message and "SharePointSites_v1" in message
 
 

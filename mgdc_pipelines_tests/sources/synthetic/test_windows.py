@@ -14,10 +14,18 @@ from mgdc_pipelines_tests.sources.synthetic.helpers import DAY, column, extract,
 NEXT_DAY = DAY + dt.timedelta(days=1)
 RANGE_COLUMNS = [
     (name, date_column)
-    for name in ("Message_v1", "SentItem_v1", "Event_v1", "TeamChat_v1")
+    for name in (
+        "Message_v1", "SentItem_v1", "Event_v1", "TeamChat_v1",
+        "TodoTasks_v0", "OutlookGroupConversations_v0", "TeamsCallRecords_v1",
+    )
     for date_column in get_dataset(name).date_filter_columns
 ]
-KEY = {"TeamChat_v1": ("Id", "puser")}
+KEY = {
+    "TeamChat_v1": ("Id", "puser"),
+    "TodoTasks_v0": ("Id", "puser"),
+    "OutlookGroupConversations_v0": ("Id", "pObjectId"),
+    "TeamsCallRecords_v1": ("Id", "puser"),
+}
 
 
 def keys(table, name):
@@ -123,6 +131,9 @@ WIDE_CHECKS = [
     ("Event_v1", "createdDateTime"),  # invitations go out up to two weeks ahead
     ("Event_v1", "lastModifiedDateTime"),
     ("TeamChat_v1", "LastModifiedDateTime"),  # edits
+    ("TodoTasks_v0", "LastModifiedDateTime"),  # completed up to two weeks later; flags days later
+    ("OutlookGroupConversations_v0", "SentDateTime"),  # replies up to two days into a thread
+    ("TeamsCallRecords_v1", "CreatedDateTime"),  # written after the call ends
 ]
 
 
