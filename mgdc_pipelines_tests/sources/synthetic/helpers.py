@@ -28,6 +28,11 @@ SUPPORTED = (
     "TeamChat_v1",
     "SharePointSites_v1",
     "SharePointPermissions_v1",
+    "User_v0",
+    "LicenseDetails_v0",
+    "OwnedDevices_v0",
+    "RegisteredDevices_v0",
+    "PlannerTasks_v0",
 )
 
 

@@ -1,7 +1,7 @@
 """PlannerTasks_v0: tasks in the plans of the tenant's Microsoft 365 groups.
 
 Every Microsoft 365 group has one plan (its ``planId``) with a few buckets, in use from when
-the company adopted Planner (three quarters into its hiring span). Tasks are made per
+the company adopted Planner (late in its hiring span). Tasks are made per
 *(group, UTC week)*: created on the group's working days by a member, assigned to one or two
 members (valid accounts that existed then), titled after what the group works on. A user's rows
 are the tasks assigned to them, one row per assignee as Graph's ``/users/{id}/planner/tasks``
@@ -39,9 +39,9 @@ from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
 
 PLANNER_APP_ID = "09abbdfd-ed23-44ee-a2d9-a627aa1c90f3"  # Planner on the web, as in the doc's sample
 BUCKETS = ("Backlog", "This sprint", "Waiting on others", "Follow-ups")
-LABELS_IN_USE = 6  # plans use their first labels: category1 .. category6
-TASKS_PER_MEMBER_PER_WEEK = 0.25
-ADOPTION = 0.75  # share of the hiring span after which teams plan in Planner
+LABELS_IN_USE = 3  # teams use their plan's first labels only: category1 .. category3
+TASKS_PER_MEMBER_PER_WEEK = 0.4
+ADOPTION = 0.9  # share of the hiring span after which teams plan in Planner
 MAX_TASKS_PER_WEEK = 30.0
 WEEK = dt.timedelta(days=7)
 PRIORITIES, PRIORITY_WEIGHTS = (1, 3, 5, 9), (5, 20, 60, 15)  # urgent, important, medium, low
@@ -69,6 +69,11 @@ class Task:
     references: int
     described: bool
     discussed: bool
+
+    @property
+    def created_text(self) -> str:
+        """``2023-10-18T07:07:08.568918Z``: Planner keeps sub-second creation times."""
+        return self.created.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
     @property
     def assigned(self) -> frozenset[int]:
@@ -125,7 +130,7 @@ def task_row(ctx: RowContext, task: Task) -> dict:
         "assignments": {
             assignee.id: {
                 "assignedBy": _identity(task.creator),
-                "assignedDateTime": _graph_time(task.created),
+                "assignedDateTime": task.created_text,
                 "orderHint": order_hint(task.created, assignee.id),
             }
             for assignee in task.assignees
@@ -137,11 +142,6 @@ def _identity(user: User) -> dict:
     """Planner's identity sets name the user and the app by id only."""
     return {"application": {"displayName": None, "id": PLANNER_APP_ID},
             "user": {"displayName": None, "id": user.id}}
-
-
-def _graph_time(moment: dt.datetime) -> str:
-    """``2023-10-18T07:07:08.568918Z``: Planner keeps sub-second creation times."""
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def planner_id(*key: object) -> str:
@@ -211,8 +211,12 @@ def _make_task(tenant, group, members, monday, number, rng: random.Random) -> Ta
     assignees = sample_distinct(rng, present, 2 if chance(rng, 0.2) else 1)
     if chance(rng, 0.4) and creator not in assignees:
         assignees[0] = creator  # people plan their own work too
-    started = created + _days(rng, 0, 5) if chance(rng, 0.9) else None
-    completed = started + _days(rng, 0.5, 20) if started and chance(rng, 0.85) else None
+    if chance(rng, 0.3):  # a quick one: done within hours
+        started = created + _days(rng, 0, 0.05)
+        completed = started + _days(rng, 0.02, 0.3)
+    else:
+        started = created + _days(rng, 0, 5) if chance(rng, 0.9) else None
+        completed = started + _days(rng, 0.5, 20) if started and chance(rng, 0.8) else None
     due = _at_ten(day + dt.timedelta(days=rng.randint(1, 21))) if chance(rng, 0.7) else None
     department = group.department.nickname if group.department else creator.department_key
     return Task(
@@ -228,12 +232,18 @@ def _make_task(tenant, group, members, monday, number, rng: random.Random) -> Ta
         start_date=_at_ten(day + dt.timedelta(days=rng.randint(0, 3))) if chance(rng, 0.3) else None,
         due=due,
         priority=rng.choices(PRIORITIES, PRIORITY_WEIGHTS)[0],
-        labels=tuple(sorted(sample_distinct(rng, range(1, LABELS_IN_USE + 1), rng.choice((0, 0, 1, 2))))),
+        labels=_labels(rng),
         checklist=rng.randint(1, 6) if chance(rng, 0.35) else 0,
         references=rng.randint(1, 2) if chance(rng, 0.2) else 0,
         described=chance(rng, 0.5),
-        discussed=chance(rng, 0.15),
+        discussed=chance(rng, 0.25),
     )
+
+
+def _labels(rng: random.Random) -> tuple[int, ...]:
+    """Up to two of the labels in use."""
+    count = rng.choice((0, 0, 1, 2))
+    return tuple(sorted(sample_distinct(rng, range(1, LABELS_IN_USE + 1), count)))
 
 
 def _adoption(tenant: SyntheticTenant) -> dt.datetime:
