@@ -69,11 +69,12 @@ class DatasetQuery:
     def for_request(cls, request: ExtractRequest, page_size: int | None) -> DatasetQuery:
         dataset = request.dataset
         endpoint = graph_endpoint(dataset)  # NotOnGraphError for SharePoint datasets
-        date_property = (
-            graph_property(dataset, request.date_filter_column) if request.date_filter_column else None
-        )
         in_source = endpoint.time_query is TimeQuery.IN_SOURCE
-        columns = (*request.columns, request.date_filter_column) if in_source else request.columns
+        date_column = request.date_filter_column
+        if in_source and date_column is None:  # as the synthetic source: the first date column
+            date_column = dataset.date_filter_columns[0]
+        date_property = graph_property(dataset, date_column) if date_column else None
+        columns = (*request.columns, date_column) if in_source else request.columns
         # `id` stands in when only `@odata.type` is wanted: an empty $select would return everything.
         params = {"$select": select_clause(dataset, dict.fromkeys(columns)) or "id"}
         params.update(endpoint.time_params(date_property, request.window.start, request.window.end))
