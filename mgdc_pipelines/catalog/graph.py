@@ -134,7 +134,9 @@ _DIRECTORY_ENDPOINTS = (
 
 _DEVICE_ENDPOINTS = (
     GraphEndpoint("OwnedDevices_v0", "/users/{user}/ownedDevices", Unit.USER, batchable=True),
-    GraphEndpoint("RegisteredDevices_v0", "/users/{user}/registeredDevices", Unit.USER, batchable=True),
+    GraphEndpoint(
+        "RegisteredDevices_v0", "/users/{user}/registeredDevices", Unit.USER, batchable=True
+    ),
 )
 
 _GROUP_ENDPOINTS = (

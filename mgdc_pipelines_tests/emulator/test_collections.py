@@ -59,7 +59,9 @@ def test_each_dataset_serves_exactly_the_synthetic_rows_of_a_unit(graph: GraphCl
         served = [response.json()]
 
     wanted = [{c: row[c] for c in dataset.column_names} for row in expected if row[dataset.scope_column] == unit]
-    request = ExtractRequest(dataset, dataset.column_names, date_column, window, Scope.everyone(), "t")
+    request = ExtractRequest(
+        dataset, dataset.column_names, date_column, window, Scope.everyone(), "t"
+    )
     assert _as_catalog_rows(request, served) == wanted
 
 

@@ -1,6 +1,7 @@
 """Directory datasets: User_v1, Manager_v0, DirectReport_v0, User_v0 and LicenseDetails_v0.
 
-User_v1, Manager_v0 and DirectReport_v0 describe AAD users with the same core fields, and all three docs list their columns
+User_v1, Manager_v0 and DirectReport_v0 describe AAD users with the same core fields, and all
+three docs list their columns
 alphabetically. The docs disagree on two types: Manager_v0 and DirectReport_v0 type
 ``createdDateTime`` and ``onPremisesLastSyncDateTime`` as datetime, User_v1 as string, so the
 shared block takes the type of those two as a parameter. Its descriptions are User_v1's: in

@@ -18,8 +18,9 @@ read even if it is not among the columns (it never leaves the source), and only 
 inside the window are kept. Objects Graph returns for properties the catalog types as strings
 (Planner's ``assignments``) become compact JSON text.
 
->>> tasks = ExtractRequest(get_dataset("PlannerTasks_v0"), ("title", "assignments"), "createdDateTime",
-...                        TimeWindow.for_day(dt.date(2026, 11, 20)), Scope.everyone(), "t")
+>>> tasks = ExtractRequest(get_dataset("PlannerTasks_v0"), ("title", "assignments"),
+...                        "createdDateTime", TimeWindow.for_day(dt.date(2026, 11, 20)),
+...                        Scope.everyone(), "t")
 >>> plan = DatasetQuery.for_request(tasks, page_size=None)
 >>> plan.params
 {'$select': 'title,assignments,createdDateTime'}
@@ -82,7 +83,8 @@ class DatasetQuery:
             params["$top"] = str(page_size)
         text = frozenset(c.name for c in dataset.columns if pa.types.is_string(c.type))
         window = request.window if in_source else None
-        return cls(dataset, endpoint, params, catalog_columns_by_property(dataset), text, window, date_property)
+        by_property = catalog_columns_by_property(dataset)
+        return cls(dataset, endpoint, params, by_property, text, window, date_property)
 
     def path(self, unit_id: str) -> str:
         return self.endpoint.url_for(unit_id)

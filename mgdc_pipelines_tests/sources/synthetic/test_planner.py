@@ -45,7 +45,8 @@ def test_creators_and_assignees_are_valid_members_of_the_plans_group(week, plans
         assert row["puser"] in assignments  # a user's rows are the tasks assigned to them
         assert set(assignments) <= members
         assert row["createdBy"]["user"]["id"] in members
-        assert all(a["assignedBy"]["user"]["id"] == row["createdBy"]["user"]["id"] for a in assignments.values())
+        creator = row["createdBy"]["user"]["id"]
+        assert all(a["assignedBy"]["user"]["id"] == creator for a in assignments.values())
 
 
 def test_a_task_with_two_assignees_appears_once_for_each(week):
@@ -98,7 +99,9 @@ def test_a_day_holds_exactly_what_a_wide_window_puts_on_that_day(source):
     day = request("PlannerTasks_v0").window
     expected = sorted(
         (task, user)
-        for task, user, moment in zip(*(column(wide, c) for c in ("id", "puser", "createdDateTime")))
+        for task, user, moment in zip(
+            column(wide, "id"), column(wide, "puser"), column(wide, "createdDateTime")
+        )
         if day.contains(moment)
     )
     assert expected and keys(extract(source, request("PlannerTasks_v0"))) == expected

@@ -42,10 +42,10 @@ MAY_BE_EMPTY = {
         "SimpleDisplayName",
     },
     # Admins use the first extension attribute only; Azure AD sets no system labels here.
-    **{
-        name: {"systemLabels", *(f"extensionAttributes.extensionAttribute{n}" for n in range(2, 16))}
-        for name in ("OwnedDevices_v0", "RegisteredDevices_v0")
-    },
+    **dict.fromkeys(
+        ("OwnedDevices_v0", "RegisteredDevices_v0"),
+        {"systemLabels", *(f"extensionAttributes.extensionAttribute{n}" for n in range(2, 16))},
+    ),
     # Planner names identities by id only; teams use their plan's first three labels.
     "PlannerTasks_v0": {
         "createdBy.application.displayName",

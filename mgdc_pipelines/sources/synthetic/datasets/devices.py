@@ -100,7 +100,8 @@ def device_row(ctx: RowContext, user: User, device: Device) -> dict:
     rng = rng_for("device", *key)
     model, company = device.model, device.company_owned
     registered = device.registered.replace(microsecond=0)
-    hybrid = model.operating_system == "Windows" and company and user.created_at < hybrid_cutover(ctx)
+    synced_user = user.created_at < hybrid_cutover(ctx)  # joined while AD was on-premises
+    hybrid = model.operating_system == "Windows" and company and synced_user
     # Shared tablets are enrolled about half the time; personal devices never are.
     managed = chance(rng, 0.5) if model.kind == "tablet" else company
     return {
@@ -147,12 +148,14 @@ def _last_sign_in(ctx: RowContext, device: Device, key: tuple) -> dt.datetime:
 def _display_name(ctx: RowContext, user: User, device: Device, rng: random.Random) -> str:
     model = device.model
     if model.operating_system == "Windows":
-        prefix = ctx.tenant.config.organization_name[:3].upper() if device.company_owned else "DESKTOP"
+        company = ctx.tenant.config.organization_name[:3].upper()
+        prefix = company if device.company_owned else "DESKTOP"
         return f"{prefix}-{rng.getrandbits(40):010X}"[:15]
     if model.operating_system.startswith("Android"):
         # Android Enterprise names devices after their enrollment time, as Intune does.
         at = device.registered
-        return f"{model.operating_system}_{at.month}/{at.day}/{at.year}_{at:%I:%M %p}".replace("_0", "_")
+        hour = f"{at:%I:%M %p}".lstrip("0")
+        return f"{model.operating_system}_{at.month}/{at.day}/{at.year}_{hour}"
     if model.manufacturer == "Apple":
         return f"{user.given_name}'s {APPLE_NAMES[model.operating_system]}"
     return model.model

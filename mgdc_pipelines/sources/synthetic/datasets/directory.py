@@ -27,7 +27,12 @@ from mgdc_pipelines.sources.synthetic.datasets.base import Generator, RowContext
 from mgdc_pipelines.sources.synthetic.identifiers import on_premises_immutable_id, on_premises_sid
 from mgdc_pipelines.sources.synthetic.names import INTERESTS, SCHOOLS, SKILLS_BY_DEPARTMENT
 from mgdc_pipelines.sources.synthetic.people import User
-from mgdc_pipelines.sources.synthetic.randomness import chance, rng_for, sample_distinct, stable_guid
+from mgdc_pipelines.sources.synthetic.randomness import (
+    chance,
+    rng_for,
+    sample_distinct,
+    stable_guid,
+)
 from mgdc_pipelines.sources.synthetic.shapes import NO_END_DATE
 
 # Real licence and service-plan ids (Microsoft 365 E5/E3, Power BI Pro) so joins to licence
@@ -221,12 +226,14 @@ def address_book_rows(ctx: RowContext, user: User) -> Iterator[dict]:
     rng = rng_for(ctx.seed, "address-book", user.index)
     prefix = user.office.phone_prefix
     manager = ctx.tenant.users[user.manager] if user.manager is not None else None
+    spo = f"SPO:SPO_{stable_guid(ctx.seed, 'spo-user', user.index)}@SPO_{ctx.tenant.directory_id}"
+    home = f"+1 555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
     yield {
         "ExternalEmailAddress": None,  # only mail users and contacts have one
         "Languages": [card["preferredLanguage"]],
         "Name": user.mail_nickname,
         "EmailAddresses": [
-            f"SPO:SPO_{stable_guid(ctx.seed, 'spo-user', user.index)}@SPO_{ctx.tenant.directory_id}",
+            spo,
             f"SIP:{user.mail}",
             *card["proxyAddresses"],
         ],
@@ -237,7 +244,7 @@ def address_book_rows(ctx: RowContext, user: User) -> Iterator[dict]:
         "Department": card["department"],
         "Fax": f"{prefix} {rng.randint(9000, 9999)}" if chance(rng, 0.1) else "",
         "FirstName": card["givenName"],
-        "HomePhone": f"+1 555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}" if chance(rng, 0.1) else "",
+        "HomePhone": home if chance(rng, 0.1) else "",
         "Initials": f"{chr(65 + rng.randrange(26))}." if chance(rng, 0.25) else "",
         "LastName": card["surname"],
         "MobilePhone": card["mobilePhone"] or "",

@@ -37,7 +37,7 @@ from mgdc_pipelines.sources.synthetic.randomness import (
 )
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
 
-PLANNER_APP_ID = "09abbdfd-ed23-44ee-a2d9-a627aa1c90f3"  # Planner on the web, as in the doc's sample
+PLANNER_APP_ID = "09abbdfd-ed23-44ee-a2d9-a627aa1c90f3"  # Planner on the web (the doc's sample)
 BUCKETS = ("Backlog", "This sprint", "Waiting on others", "Follow-ups")
 LABELS_IN_USE = 3  # teams use their plan's first labels only: category1 .. category3
 TASKS_PER_MEMBER_PER_WEEK = 0.4
@@ -229,7 +229,9 @@ def _make_task(tenant, group, members, monday, number, rng: random.Random) -> Ta
         assignees=tuple(assignees),
         started=started,
         completed=completed,
-        start_date=_at_ten(day + dt.timedelta(days=rng.randint(0, 3))) if chance(rng, 0.3) else None,
+        start_date=(
+            _at_ten(day + dt.timedelta(days=rng.randint(0, 3))) if chance(rng, 0.3) else None
+        ),
         due=due,
         priority=rng.choices(PRIORITIES, PRIORITY_WEIGHTS)[0],
         labels=_labels(rng),
