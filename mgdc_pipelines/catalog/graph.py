@@ -66,6 +66,8 @@ class TimeQuery(str, enum.Enum):
     NONE = "none"  # snapshot: the current state
     FILTER = "filter"  # `$filter=<property> ge <start> and <property> lt <end>`
     CALENDAR_VIEW = "calendar_view"  # `startDateTime=<start>&endDateTime=<end>`
+    # Graph ignores `$filter` here (Planner): the source reads every row and keeps the window's.
+    IN_SOURCE = "in_source"
 
 
 @dataclass(frozen=True)
@@ -169,9 +171,15 @@ _DIRECTORY_ENDPOINTS = (
     GraphEndpoint("User_v1", "/users/{user}", Unit.USER, collection=False, batchable=True),
     GraphEndpoint("Manager_v0", "/users/{user}/manager", Unit.USER, collection=False, batchable=True),
     GraphEndpoint("DirectReport_v0", "/users/{user}/directReports", Unit.USER, batchable=True),
+    GraphEndpoint("LicenseDetails_v0", "/users/{user}/licenseDetails", Unit.USER, batchable=True),
 )
 
-_DEVICE_ENDPOINTS: tuple[GraphEndpoint, ...] = ()
+_DEVICE_ENDPOINTS = (
+    GraphEndpoint("OwnedDevices_v0", "/users/{user}/ownedDevices", Unit.USER, batchable=True),
+    GraphEndpoint(
+        "RegisteredDevices_v0", "/users/{user}/registeredDevices", Unit.USER, batchable=True
+    ),
+)
 
 _GROUP_ENDPOINTS = (
     GraphEndpoint("GroupDetails_v0", "/groups/{group}", Unit.GROUP, collection=False, batchable=True),
@@ -193,7 +201,9 @@ _TEAMS_ENDPOINTS = (
 # callRecords`, filtered on startDateTime or a participant id, 30 days back); no per-user path.
 _CALL_ENDPOINTS: tuple[GraphEndpoint, ...] = ()
 
-_PLANNER_ENDPOINTS: tuple[GraphEndpoint, ...] = ()
+_PLANNER_ENDPOINTS = (
+    GraphEndpoint("PlannerTasks_v0", "/users/{user}/planner/tasks", Unit.USER, TimeQuery.IN_SOURCE),
+)
 
 TODO_LISTS_PATH = "/users/{user}/todo/lists"
 _TODO_ENDPOINTS = (

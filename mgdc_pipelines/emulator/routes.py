@@ -178,9 +178,16 @@ class GraphRoutes:
                          f"The mailbox of {call.path} is not enabled for REST API.")
 
     def _window(self, endpoint: GraphEndpoint, call: Call) -> tuple[dt.datetime, dt.datetime, str | None]:
-        """The generator window: the `$filter` range, the calendar view, or the day before now."""
+        """The generator window: the `$filter` range, the calendar view, all history (where Graph
+        ignores `$filter`), or the day before now."""
         if endpoint.time_query is TimeQuery.FILTER:
             return _filter_window(endpoint, call)
+        if endpoint.time_query is TimeQuery.IN_SOURCE:
+            # Graph ignores `$filter` here and returns every row the tenant ever made.
+            dataset = get_dataset(endpoint.dataset)
+            config = self._rows.tenant.config
+            history = dt.datetime.combine(config.tenant_start, dt.time(), tzinfo=dt.timezone.utc)
+            return history, self._host.now(), dataset.date_filter_columns[0]
         _no_filter(call)
         if endpoint.time_query is TimeQuery.CALENDAR_VIEW:
             start, end = (_datetime_param(call, name) for name in ("startDateTime", "endDateTime"))

@@ -20,7 +20,7 @@ from mgdc_pipelines.catalog.graph import (
     select_clause,
 )
 from mgdc_pipelines.sources.base import ExtractRequest, Scope, TimeWindow
-from mgdc_pipelines.sources.graph.items import GraphItemReader
+from mgdc_pipelines.sources.graph.query import DatasetQuery
 from mgdc_pipelines.sources.synthetic import SyntheticSource
 from mgdc_pipelines_tests.emulator.conftest import DAY, TENANT, GraphClient, day_filter
 
@@ -35,11 +35,11 @@ def _synthetic_rows(name: str, window: TimeWindow) -> list[dict]:
     return pa.Table.from_batches(batches, request.output_schema).to_pylist() if batches else []
 
 
-def _as_catalog_rows(name: str, served: list[dict]) -> list[dict]:
-    """What the Graph source does with served JSON: Graph names → catalog columns → Arrow."""
-    dataset = get_dataset(name)
-    read = GraphItemReader(dataset)
-    renamed = [read(row) for row in served]
+def _as_catalog_rows(request: ExtractRequest, served: list[dict]) -> list[dict]:
+    """What the Graph source does with served JSON: the window kept where Graph cannot filter,
+    Graph names → catalog columns → Arrow."""
+    dataset, query = request.dataset, DatasetQuery.for_request(request, page_size=None)
+    renamed = [query.normalize(row) for row in served if query.in_window(row)]
     return rows_to_batch(dataset, renamed).batch.select(list(dataset.column_names)).to_pylist()
 
 
@@ -67,11 +67,14 @@ def test_each_dataset_serves_exactly_the_synthetic_rows_of_a_unit(graph: GraphCl
         served = [response.json()]
 
     wanted = [{c: row[c] for c in dataset.column_names} for row in expected if row[dataset.scope_column] == unit]
+    request = ExtractRequest(
+        dataset, dataset.column_names, date_column, window, Scope.everyone(), "t"
+    )
     if endpoint.fan_out is not None:  # rows come list by list, not in date order
         wanted = sorted(wanted, key=repr)
-        assert sorted(_as_catalog_rows(name, served), key=repr) == wanted
+        assert sorted(_as_catalog_rows(request, served), key=repr) == wanted
     else:
-        assert _as_catalog_rows(name, served) == wanted
+        assert _as_catalog_rows(request, served) == wanted
 
 
 def test_next_links_cover_every_row_exactly_once(graph: GraphClient) -> None:

@@ -1,10 +1,15 @@
-"""Directory (Azure AD) datasets: User_v1, Manager_v0 and DirectReport_v0.
+"""Directory datasets: User_v1, Manager_v0, DirectReport_v0, User_v0 and LicenseDetails_v0.
 
-All three describe AAD users with the same core fields, and all three docs list their columns
+User_v1, Manager_v0 and DirectReport_v0 describe AAD users with the same core fields, and all
+three docs list their columns
 alphabetically. The docs disagree on two types: Manager_v0 and DirectReport_v0 type
 ``createdDateTime`` and ``onPremisesLastSyncDateTime`` as datetime, User_v1 as string, so the
 shared block takes the type of those two as a parameter. Its descriptions are User_v1's: in
 Manager_v0 "the user" is the manager, in DirectReport_v0 the report.
+
+User_v0 is the Exchange address-book view of the same people (``PrimarySmtpAddress``,
+``FirstName``, ...), so it shares no column with User_v1. LicenseDetails_v0 details the licences
+User_v1 lists in ``assignedLicenses``.
 """
 
 from mgdc_pipelines.catalog.datasets._shapes import (
@@ -121,4 +126,77 @@ DIRECT_REPORT_V0 = dataset(
     columns=directory_user_columns("TIMESTAMP"),
 )
 
-DATASETS = (USER_V1, MANAGER_V0, DIRECT_REPORT_V0)
+USER_V0 = dataset(
+    "BasicDataSet_v0.User_v0",
+    category=Category.DIRECTORY,
+    description="""
+        Exchange address-book entries of the users in scope (the same people as User_v1), one
+        row per user. A snapshot of the current directory: no date filter.
+    """,
+    scope=ScopeKind.USER,
+    mode=Mode.SNAPSHOT,
+    source_doc="Datasets/data-connect-dataset-user.md",
+    # The doc types OtherFax, OtherHomePhone, OtherTelephone and PostOfficeBox as strings, but
+    # they are Exchange multi-valued properties and every row of the real sample
+    # (sampledatasets/BasicDataSet_v0.User_v0.json) holds them as arrays (`[]`): an array of
+    # strings reads those rows without loss.
+    columns="""
+        ExternalEmailAddress: STRING -- The user's external email address.
+        Languages: ARRAY<STRING> -- The languages the user understands, e.g. en-US.
+        Name: STRING -- The user's name (Exchange alias).
+        EmailAddresses: ARRAY<STRING> -- The user's addresses with their type prefix (SMTP:, smtp:, SIP:, SPO:).
+        PrimarySmtpAddress: STRING -- The user's primary email address.
+        DisplayName: STRING -- The user's name, as it is displayed.
+        City: STRING -- The city where the user works.
+        Company: STRING -- The company where the user works.
+        Department: STRING -- The department where the user works.
+        Fax: STRING -- The user's fax number.
+        FirstName: STRING -- The user's first name.
+        HomePhone: STRING -- The user's home phone number.
+        Initials: STRING -- The user's initials.
+        LastName: STRING -- The user's last name.
+        MobilePhone: STRING -- The user's mobile phone number.
+        Notes: STRING -- Notes about the user.
+        Office: STRING -- The office where the user works.
+        OtherFax: ARRAY<STRING> -- The user's other fax numbers.
+        OtherHomePhone: ARRAY<STRING> -- The user's other home phone numbers.
+        OtherTelephone: ARRAY<STRING> -- The user's other phone numbers.
+        Pager: STRING -- The user's pager number.
+        Phone: STRING -- The user's phone number.
+        PostalCode: STRING -- The user's postal code.
+        PostOfficeBox: ARRAY<STRING> -- The user's post office boxes.
+        SimpleDisplayName: STRING -- The user's simplified (ASCII) name, as it is displayed.
+        StateOrProvince: STRING -- The state or province where the user works.
+        StreetAddress: STRING -- The street address where the user works.
+        Title: STRING -- The user's professional title.
+        UserPrincipalName: STRING -- The user's principal name (sign-in name).
+    """,
+)
+
+# Microsoft Graph v1.0 `servicePlanInfo`, as the doc's FORMAT gives it.
+SERVICE_PLAN_INFOS = (
+    "ARRAY<STRUCT<servicePlanId: STRING, servicePlanName: STRING, provisioningStatus: STRING, "
+    "appliesTo: STRING>>"
+)
+
+LICENSE_DETAILS_V0 = dataset(
+    "BasicDataSet_v0.LicenseDetails_v0",
+    category=Category.DIRECTORY,
+    description="""
+        The licences assigned to the users in scope, one row per (user, licence) with the
+        service plans the licence includes and their provisioning status; the skuIds are those
+        of User_v1's `assignedLicenses`. A snapshot: no date filter.
+    """,
+    scope=ScopeKind.USER,
+    mode=Mode.SNAPSHOT,
+    odata_type="#microsoft.graph.licenseDetails",
+    source_doc="Datasets/data-connect-dataset-licensedetails.md",
+    columns=f"""
+        id: STRING -- The unique identifier of the licence details object.
+        skuId: STRING -- The GUID of the service SKU (the subscribedSku's skuId).
+        skuPartNumber: STRING -- The SKU's unique display name, e.g. SPE_E5.
+        servicePlans: {SERVICE_PLAN_INFOS} -- The service plans of the licence: id, name, provisioning status, user or company.
+    """,
+)
+
+DATASETS = (USER_V1, MANAGER_V0, DIRECT_REPORT_V0, USER_V0, LICENSE_DETAILS_V0)

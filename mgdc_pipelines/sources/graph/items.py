@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from mgdc_pipelines.catalog import Dataset
 from mgdc_pipelines.catalog.graph import catalog_columns_by_property
+from mgdc_pipelines.sources.rows import json_text
 
 Rename = Callable[[Any], Any]
 
@@ -31,13 +32,20 @@ Rename = Callable[[Any], Any]
 class GraphItemReader:
     """Graph properties → catalog columns for one dataset; OData annotations other than the type
     dropped. Properties the catalog does not know keep their name: the batch builder counts and
-    drops them, so nothing disappears unnoticed."""
+    drops them, so nothing disappears unnoticed. An object where the catalog has a string
+    (Planner's ``assignments``) becomes compact JSON text, as MGDC writes it.
+
+    >>> from mgdc_pipelines.catalog import get_dataset
+    >>> GraphItemReader(get_dataset("PlannerTasks_v0"))({"assignments": {"u1": {"orderHint": " !"}}})
+    {'assignments': '{"u1":{"orderHint":" !"}}'}
+    """
 
     def __init__(self, dataset: Dataset) -> None:
         self.columns_by_property = catalog_columns_by_property(dataset)
         self._odata_type = dataset.odata_type
         renames = ((column.name, _nested_rename(column.type)) for column in dataset.columns)
         self._nested = {name: rename for name, rename in renames if rename is not None}
+        self._text = frozenset(column.name for column in dataset.columns if pa.types.is_string(column.type))
 
     def __call__(self, item: Mapping[str, Any]) -> dict[str, Any]:
         columns = self.columns_by_property
@@ -49,6 +57,9 @@ class GraphItemReader:
         for name, rename in self._nested.items():
             if row.get(name) is not None:
                 row[name] = rename(row[name])
+        for name in self._text.intersection(row):
+            if isinstance(row[name], (dict, list)):
+                row[name] = json_text(row[name])
         if row.get("ODataType") and self._odata_type and _same_type(row["ODataType"], self._odata_type):
             row["ODataType"] = self._odata_type
         return row

@@ -24,23 +24,48 @@ A fan-out dataset (To Do tasks) first lists each unit's parents, then reads each
 '/users/u1/todo/lists/L1/tasks'
 >>> tasks.params["$select"], tasks.parent_property  # the list id comes from the listing
 ('id', None)
+
+Where Graph ignores ``$filter`` (Planner), the window is applied here, on the date column the
+app is authorized to read; only the rows inside the window are kept:
+
+>>> planner = ExtractRequest(get_dataset("PlannerTasks_v0"), ("title", "createdDateTime"),
+...                          "createdDateTime", TimeWindow.for_day(dt.date(2026, 11, 20)),
+...                          Scope.everyone(), "t")
+>>> plan = DatasetQuery.for_request(planner, page_size=None)
+>>> plan.params
+{'$select': 'title,createdDateTime'}
+>>> [plan.in_window({"createdDateTime": moment})
+...  for moment in ("2026-11-20T09:30:00.1234567Z", "2026-11-21T00:00:00Z")]
+[True, False]
+>>> DatasetQuery.for_request(ExtractRequest(get_dataset("PlannerTasks_v0"), ("title",),
+...     "createdDateTime", planner.window, Scope.everyone(), "t"), page_size=None)
+Traceback (most recent call last):
+...
+mgdc_pipelines.sources.graph.query.UnfilterableWindowError: BasicDataSet_v0.PlannerTasks_v0: Graph cannot filter it by date, so the Graph source keeps the partition's rows itself and must read createdDateTime; add createdDateTime to the dataset's columns (the admin's grant must include it)
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from mgdc_pipelines.catalog import Dataset
 from mgdc_pipelines.catalog.graph import (
     GraphEndpoint,
+    TimeQuery,
     Unit,
     graph_endpoint,
     graph_property,
     select_clause,
 )
-from mgdc_pipelines.sources.base import ExtractRequest
+from mgdc_pipelines.sources.base import ExtractRequest, TimeWindow
 from mgdc_pipelines.sources.graph.items import GraphItemReader
+
+
+class UnfilterableWindowError(ValueError):
+    """Graph cannot filter the dataset by date and the app may not read its date column."""
 
 
 @dataclass(frozen=True)
@@ -53,14 +78,23 @@ class DatasetQuery:
     normalize: GraphItemReader  # Graph item → catalog row
     page_params: Mapping[str, str]  # `$top`, if a page size is set
     parent_property: str | None = None  # fan-out: the wanted property the parent's id fills
+    window: TimeWindow | None = None  # kept here when Graph cannot filter (TimeQuery.IN_SOURCE)
+    date_property: str | None = None
 
     @classmethod
     def for_request(cls, request: ExtractRequest, page_size: int | None) -> DatasetQuery:
         dataset = request.dataset
         endpoint = graph_endpoint(dataset)  # NotOnGraphError for SharePoint datasets
-        date_property = (
-            graph_property(dataset, request.date_filter_column) if request.date_filter_column else None
-        )
+        date_column = request.date_filter_column
+        date_property = graph_property(dataset, date_column) if date_column else None
+        in_source = endpoint.time_query is TimeQuery.IN_SOURCE
+        if in_source and date_column not in request.columns:
+            # Reading a column the grant does not hold, even only to filter, would break consent.
+            raise UnfilterableWindowError(
+                f"{dataset.name}: Graph cannot filter it by date, so the Graph source keeps the "
+                f"partition's rows itself and must read {date_column}; add {date_column} to the "
+                "dataset's columns (the admin's grant must include it)"
+            )
         # A fan-out's parent column comes from the parent, not from Graph (which need not have it).
         parent_column = endpoint.fan_out.column if endpoint.fan_out else None
         selected = [column for column in request.columns if column != parent_column]
@@ -71,7 +105,9 @@ class DatasetQuery:
         if endpoint.collection:
             params.update(page_params)
         parent_property = graph_property(dataset, parent_column) if parent_column in request.columns else None
-        return cls(dataset, endpoint, params, GraphItemReader(dataset), page_params, parent_property)
+        window = request.window if in_source else None
+        return cls(dataset, endpoint, params, GraphItemReader(dataset), page_params, parent_property,
+                   window, date_property)
 
     def path(self, unit_id: str, parent: str | None = None) -> str:
         return self.endpoint.url_for(unit_id, parent)
@@ -92,3 +128,10 @@ class DatasetQuery:
     def mailbox(self, unit_id: str) -> str | None:
         """The mailbox whose Outlook limits a call about this unit counts against."""
         return unit_id if self.endpoint.unit in (Unit.USER, Unit.ROOM) else None
+
+    def in_window(self, item: Mapping[str, Any]) -> bool:
+        """Whether Graph's row belongs to the partition (always, where Graph filtered it)."""
+        if self.window is None:
+            return True
+        moment = item.get(self.date_property)
+        return moment is not None and self.window.contains(dt.datetime.fromisoformat(moment))

@@ -202,7 +202,7 @@ class _Extraction:
         first_pages = self._batched(first_calls, f"$batch of {len(units)}") if query.endpoint.batchable else {}
         for unit_id in units:
             items = self._items(unit_id, first_pages)
-            rows = (query.normalize(item) for item in items)
+            rows = (query.normalize(item) for item in items if query.in_window(item))
             yield from chunked(self.stamper.stamp(rows, unit_id), ROWS_PER_CHUNK)
 
     def _what(self, unit_id: str, parent: str | None = None) -> str:

@@ -4,7 +4,8 @@ Generators produce one dict per row, keyed by catalog column names (they may hol
 than the request wants; only the schema's columns are read). Each batch is built column by
 column against ``request.output_schema``, like ``pa.RecordBatch.from_pylist(rows, schema=...)``,
 with one allowance: a top-level column the catalog types as a string may receive a datetime
-(written as ``2021-02-02T16:54:46Z``, as MGDC writes it), and a timestamp column an ISO string.
+(written as ``2021-02-02T16:54:46Z``, as MGDC writes it) or a JSON object or array (written as
+compact JSON text: Graph objects the docs type as strings), and a timestamp column an ISO string.
 That keeps generators independent of per-dataset typing quirks (User_v1 documents
 ``createdDateTime`` as a string, Manager_v0 as a datetime).
 """
@@ -16,7 +17,7 @@ from collections.abc import Iterable, Iterator
 
 import pyarrow as pa
 
-from mgdc_pipelines.sources.rows import chunked
+from mgdc_pipelines.sources.rows import chunked, json_text
 
 UTC = dt.timezone.utc
 
@@ -50,6 +51,8 @@ def _column(rows: list[dict], field: pa.Field) -> pa.Array:
 def _coerce(value: object, arrow_type: pa.DataType) -> object:
     if pa.types.is_string(arrow_type) and isinstance(value, dt.date):
         return iso_z(value)
+    if pa.types.is_string(arrow_type) and isinstance(value, (dict, list)):
+        return json_text(value)
     if pa.types.is_timestamp(arrow_type) and isinstance(value, str):
         return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     if pa.types.is_timestamp(arrow_type) and type(value) is dt.date:

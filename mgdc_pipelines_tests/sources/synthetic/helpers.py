@@ -37,6 +37,11 @@ SUPPORTED = (
     "TodoTasks_v0",
     "OutlookGroupConversations_v0",
     "TeamsCallRecords_v1",
+    "User_v0",
+    "LicenseDetails_v0",
+    "OwnedDevices_v0",
+    "RegisteredDevices_v0",
+    "PlannerTasks_v0",
 )
 
 

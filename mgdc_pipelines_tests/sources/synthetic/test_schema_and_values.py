@@ -47,6 +47,22 @@ MAY_BE_EMPTY = {
         "Attachments.contentLocation",
         "Attachments.contentBytes",
     },
+    # Exchange leaves these empty for ordinary mailboxes (the doc's sample rows do too).
+    "User_v0": {
+        "ExternalEmailAddress", "OtherFax", "OtherHomePhone", "Pager", "PostOfficeBox",
+        "SimpleDisplayName",
+    },
+    # Admins use the first extension attribute only; Azure AD sets no system labels here.
+    **dict.fromkeys(
+        ("OwnedDevices_v0", "RegisteredDevices_v0"),
+        {"systemLabels", *(f"extensionAttributes.extensionAttribute{n}" for n in range(2, 16))},
+    ),
+    # Planner names identities by id only; teams use their plan's first three labels.
+    "PlannerTasks_v0": {
+        "createdBy.application.displayName",
+        "createdBy.user.displayName",
+        *(f"appliedCategories.category{n}" for n in range(4, 25)),
+    },
 }
 
 
