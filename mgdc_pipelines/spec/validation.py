@@ -270,8 +270,25 @@ def _check_graph_source(spec: AppSpec, source: GraphSourceSpec) -> Iterator[Spec
         yield SpecProblem("source", "give the private key either as `certificate_path` or as `private_key_env`, not both")
     for index, item in enumerate(spec.datasets):
         try:
-            graph_endpoint(get_dataset(item.name))
+            endpoint = graph_endpoint(get_dataset(item.name))
         except UnknownDatasetError:
             continue  # reported by _check_datasets
         except NotOnGraphError as error:
             yield SpecProblem(f"datasets[{index}].name", str(error))
+            continue
+        yield from _check_filtered_in_source(f"datasets[{index}]", item, endpoint)
+
+
+def _check_filtered_in_source(path: str, item: DatasetSpec, endpoint) -> Iterator[SpecProblem]:
+    """Where Graph cannot filter by date, the source keeps the window's rows itself: it must be
+    allowed to read the date column (the grant holds only the columns the spec lists)."""
+    from mgdc_pipelines.catalog.graph import TimeQuery
+
+    dataset = item.dataset
+    date_column = item.date_filter_column or next(iter(dataset.date_filter_columns), None)
+    if endpoint.time_query is TimeQuery.IN_SOURCE and date_column not in item.selected_columns:
+        yield SpecProblem(
+            f"{path}.columns",
+            f"{dataset.short_name} from Graph: Graph cannot filter it by date, so the source "
+            f"keeps each partition's rows itself and must read {date_column}; add it to the columns",
+        )
