@@ -5,6 +5,7 @@ from __future__ import annotations
 from mgdc_pipelines.sources.synthetic.datasets import (
     calendar,
     calls,
+    channels,
     contacts,
     conversations,
     devices,
@@ -18,6 +19,7 @@ from mgdc_pipelines.sources.synthetic.datasets import (
     signals,
     teams,
     todo,
+    transcripts,
 )
 from mgdc_pipelines.sources.synthetic.datasets.base import Generator, RowContext, Unit
 
@@ -25,7 +27,7 @@ GENERATORS: dict[str, Generator] = {
     generator.dataset: generator
     for module in (
         mail, mail_folders, calendar, contacts, directory, devices, groups, conversations,
-        teams, calls, planner, todo, signals, sharepoint, onedrive,
+        teams, channels, transcripts, calls, planner, todo, signals, sharepoint, onedrive,
     )
     for generator in module.GENERATORS
 }
