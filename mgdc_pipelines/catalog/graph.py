@@ -60,6 +60,7 @@ class TimeQuery(str, enum.Enum):
     NONE = "none"  # snapshot: the current state
     FILTER = "filter"  # `$filter=<property> ge <start> and <property> lt <end>`
     CALENDAR_VIEW = "calendar_view"  # `startDateTime=<start>&endDateTime=<end>`
+    LOCAL = "local"  # Graph cannot filter: read the whole collection, keep the window's rows
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class GraphEndpoint:
     ``collection`` returns ``{"value": [...]}`` pages with ``@odata.nextLink``; otherwise one
     object (a 404 means no row, e.g. a user without a manager). ``batchable`` endpoints are
     small per-unit calls worth packing into ``$batch`` requests of up to 20.
+    ``filter_properties`` names the only date properties Graph's ``$filter`` accepts there
+    (empty: any of the dataset's date-filter columns).
     """
 
     dataset: str  # catalog short name
@@ -78,6 +81,7 @@ class GraphEndpoint:
     time_query: TimeQuery = TimeQuery.NONE
     collection: bool = True
     batchable: bool = False
+    filter_properties: tuple[str, ...] = ()
 
     def url_for(self, unit_id: str) -> str:
         return self.path.format(user=unit_id, group=unit_id)
@@ -95,6 +99,12 @@ class GraphEndpoint:
         if self.time_query is TimeQuery.FILTER:
             if date_property is None:
                 raise ValueError(f"{self.dataset}: a date-filter property is required")
+            if self.filter_properties and date_property not in self.filter_properties:
+                raise ValueError(
+                    f"{self.dataset} from Graph can be filtered on {', '.join(self.filter_properties)} "
+                    f"only (Graph's $filter on {self.path} supports no other date): set the "
+                    f"dataset's date_filter_column to one of those, or use the landing source"
+                )
             return {"$filter": self.date_filter(date_property, start, end)}
         if self.time_query is TimeQuery.CALENDAR_VIEW:
             return {"startDateTime": odata_datetime(start), "endDateTime": odata_datetime(end)}
@@ -134,12 +144,27 @@ _DEVICE_ENDPOINTS: tuple[GraphEndpoint, ...] = ()
 _GROUP_ENDPOINTS = (
     GraphEndpoint("GroupDetails_v0", "/groups/{group}", Unit.GROUP, collection=False, batchable=True),
     GraphEndpoint("GroupMembers_v0", "/groups/{group}/members", Unit.GROUP, batchable=True),
+    GraphEndpoint("GroupOwners_v0", "/groups/{group}/owners", Unit.GROUP, batchable=True),
 )
 
 _CONVERSATION_ENDPOINTS: tuple[GraphEndpoint, ...] = ()
 
+# TeamChat_v1 and _v2 share Graph's resource: the emulator tells them apart by `$select`.
+# Channels: Graph has no `$filter` on createdDateTime there, so the source reads a team's
+# channels (a few dozen) and keeps those created in the window.
 _TEAMS_ENDPOINTS = (
     GraphEndpoint("TeamChat_v1", "/users/{user}/chats/getAllMessages", Unit.USER, TimeQuery.FILTER),
+    GraphEndpoint("TeamChat_v2", "/users/{user}/chats/getAllMessages", Unit.USER, TimeQuery.FILTER),
+    GraphEndpoint("TeamsChannelDetails_v0", "/teams/{group}/channels", Unit.GROUP, TimeQuery.LOCAL),
+    GraphEndpoint(
+        "TeamsStandardChannelMessages_v0", "/teams/{group}/channels/getAllMessages", Unit.GROUP,
+        TimeQuery.FILTER, filter_properties=("lastModifiedDateTime",),
+    ),
+    GraphEndpoint(
+        "TeamsTranscript_v1",
+        "/users/{user}/onlineMeetings/getAllTranscripts(meetingOrganizerUserId='{user}')",
+        Unit.USER, TimeQuery.FILTER,
+    ),
 )
 
 _CALL_ENDPOINTS: tuple[GraphEndpoint, ...] = ()

@@ -50,6 +50,7 @@ from mgdc_pipelines.emulator.odata import (
 )
 
 _DAY = dt.timedelta(days=1)
+_BEGINNING = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)  # before any synthetic tenant starts
 _OUTLOOK = re.compile(
     r"^/users/(?P<user>[^/]+)/(messages|mailFolders|contacts|contactFolders|events|calendarView|calendars?)(/|$)",
     re.IGNORECASE,
@@ -93,8 +94,7 @@ class GraphRoutes:
             (path_pattern(USERS_PATH), self._users),
             (path_pattern(GROUPS_PATH), self._groups),
             (path_pattern(TRANSITIVE_USERS_PATH), self._transitive_users),
-            *((path_pattern(graph_endpoint(get_dataset(name)).path), self._dataset_handler(name))
-              for name in graph_datasets()),
+            *((path_pattern(path), self._shared_handler(names)) for path, names in _datasets_by_path().items()),
         ]
 
     def serve(self, call: Call) -> dict:
@@ -107,6 +107,20 @@ class GraphRoutes:
         raise GraphError(400, "BadRequest", f"Resource not found for the segment '{call.path}'.")
 
     # --- catalog datasets ------------------------------------------------------------------
+
+    def _shared_handler(self, names: tuple[str, ...]) -> Callable[..., dict]:
+        """One path, one or more datasets (TeamChat_v1 and _v2 read the same Graph resource):
+        the first whose properties hold every `$select`ed one serves the call."""
+        handlers = [(set(selectable_properties(name)), self._dataset_handler(name)) for name in names]
+        if len(handlers) == 1:
+            return handlers[0][1]
+
+        def handler(call: Call, **unit: str) -> dict:
+            wanted = set(parse_select(call.params.get("$select"), set().union(*(p for p, _ in handlers)),
+                                      call.path) or ())
+            return next(serve for properties, serve in handlers if wanted <= properties)(call, **unit)
+
+        return handler
 
     def _dataset_handler(self, name: str) -> Callable[..., dict]:
         dataset = get_dataset(name)
@@ -147,6 +161,8 @@ class GraphRoutes:
         if endpoint.time_query is TimeQuery.FILTER:
             return _filter_window(endpoint, call)
         _no_filter(call)
+        if endpoint.time_query is TimeQuery.LOCAL:  # the whole collection as it is now
+            return _BEGINNING, self._host.now(), get_dataset(endpoint.dataset).date_filter_columns[0]
         if endpoint.time_query is TimeQuery.CALENDAR_VIEW:
             start, end = (_datetime_param(call, name) for name in ("startDateTime", "endDateTime"))
             if end <= start:
@@ -206,6 +222,15 @@ class GraphRoutes:
         return f"{self._host.graph_url}/$metadata#{call.path.lstrip('/')}"
 
 
+def _datasets_by_path() -> dict[str, tuple[str, ...]]:
+    """Each Graph path with the datasets read from it, by name."""
+    by_path: dict[str, tuple[str, ...]] = {}
+    for name in graph_datasets():
+        path = graph_endpoint(get_dataset(name)).path
+        by_path[path] = (*by_path.get(path, ()), name)
+    return by_path
+
+
 def _comparisons(call: Call) -> tuple:
     text = call.params.get("$filter")
     return parse_filter(text) if text else ()
@@ -220,7 +245,8 @@ def _filter_window(endpoint: GraphEndpoint, call: Call) -> tuple[dt.datetime, dt
     """``<p> ge <start> and <p> lt <end>`` on a date-filter property of the dataset."""
     dataset = get_dataset(endpoint.dataset)
     by_property = catalog_columns_by_property(dataset)
-    dates = {p: c for p, c in by_property.items() if c in dataset.date_filter_columns}
+    dates = {p: c for p, c in by_property.items() if c in dataset.date_filter_columns
+             and (not endpoint.filter_properties or p in endpoint.filter_properties)}
     supported = f"`<p> ge <datetime> and <p> lt <datetime>` with <p> one of {', '.join(dates)}"
     text = call.params.get("$filter")
     if not text:

@@ -12,10 +12,12 @@ from mgdc_pipelines.catalog.graph import (
     GROUPS_PATH,
     TRANSITIVE_USERS_PATH,
     USERS_PATH,
+    TimeQuery,
     catalog_columns_by_property,
     graph_datasets,
     graph_endpoint,
     graph_property,
+    select_clause,
 )
 from mgdc_pipelines.sources.base import ExtractRequest, Scope, TimeWindow
 from mgdc_pipelines.sources.synthetic import SyntheticSource
@@ -51,6 +53,7 @@ def test_each_dataset_serves_exactly_the_synthetic_rows_of_a_unit(graph: GraphCl
     date_column = dataset.date_filter_columns[0] if dataset.date_filter_columns else None
     date_property = graph_property(dataset, date_column) if date_column else None
     params = endpoint.time_params(date_property, window.start, window.end)
+    params["$select"] = select_clause(dataset, dataset.column_names)  # as the Graph source asks (TeamChat_v1 and _v2 share a path)
 
     if endpoint.collection:
         served, _ = graph.all_pages(endpoint.url_for(unit), params)
@@ -60,7 +63,11 @@ def test_each_dataset_serves_exactly_the_synthetic_rows_of_a_unit(graph: GraphCl
         served = [response.json()]
 
     wanted = [{c: row[c] for c in dataset.column_names} for row in expected if row[dataset.scope_column] == unit]
-    assert _as_catalog_rows(name, served) == wanted
+    rows = _as_catalog_rows(name, served)
+    if endpoint.time_query is TimeQuery.LOCAL:  # Graph serves the whole collection: the source keeps the window
+        assert len(rows) > len(wanted)
+        rows = [row for row in rows if window.start <= row[date_column] < window.end]
+    assert rows == wanted
 
 
 def test_next_links_cover_every_row_exactly_once(graph: GraphClient) -> None:

@@ -135,7 +135,8 @@ TEAMS_STANDARD_CHANNEL_MESSAGES_V0 = dataset(
     """,
     scope=ScopeKind.GROUP,
     mode=Mode.RANGE,
-    date_filter_columns=("CreatedDateTime", "LastModifiedDateTime", "SentDateTime"),
+    # LastModifiedDateTime first (the default filter column): Graph filters on it alone.
+    date_filter_columns=("LastModifiedDateTime", "CreatedDateTime", "SentDateTime"),
     odata_type="#Microsoft.OutlookServices.Message",
     source_doc="Datasets/data-connect-dataset-teamsstandardchannelmessages.md",
     columns=columns_of(TEAM_CHAT_V1, TEAMS_STANDARD_CHANNEL_MESSAGES_COLUMNS),

@@ -198,7 +198,7 @@ class _Extraction:
         first_pages = self._batched(units) if self.query.endpoint.batchable else {}
         for unit_id in units:
             items = self._items(unit_id, first_pages)
-            rows = (self.query.normalize(item) for item in items)
+            rows = self.query.rows(items)
             yield from chunked(self.stamper.stamp(rows, unit_id), ROWS_PER_CHUNK)
 
     def _what(self, unit_id: str) -> str:
