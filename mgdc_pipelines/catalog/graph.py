@@ -149,7 +149,8 @@ _GROUP_ENDPOINTS = (
 
 _CONVERSATION_ENDPOINTS: tuple[GraphEndpoint, ...] = ()
 
-# TeamChat_v1 and _v2 share Graph's resource: the emulator tells them apart by `$select`.
+# TeamChat_v1 and _v2 share Graph's resource (the same messages; the emulator serves the
+# dataset whose properties hold the `$select`).
 # Channels: Graph has no `$filter` on createdDateTime there, so the source reads a team's
 # channels (a few dozen) and keeps those created in the window.
 _TEAMS_ENDPOINTS = (

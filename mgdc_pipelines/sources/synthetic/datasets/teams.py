@@ -3,8 +3,7 @@
 Exchange keeps a copy of every chat message in each participant's mailbox; MGDC reads those,
 so a message appears once per participant (``puser``), with shared content and a
 mailbox-specific ``Id``. The dataset is written in PascalCase at every depth. TeamChat_v2 is
-the same copies in v2's spelling (``Importance`` "Normal", Outlook REST enum names), with the
-chat's thread. Channel messages are the team's group mailbox copies of its channels' posts
+the same copies in v2's columns, with the chat's thread. Channel messages are the team's group mailbox copies of its channels' posts
 (``pObjectId`` is the group), written as v2 writes chats.
 """
 
@@ -42,7 +41,7 @@ COLUMN_LAG = {
     "LastModifiedDateTime": (0 * _S, 1802 * _S),
 }
 NOT_FLAGGED = {"FlagStatus": "microsoft.graph.followupFlagStatus'notFlagged'"}
-# How TeamChat_v2 and TeamsStandardChannelMessages_v0 deliveries spell the same values.
+# How TeamsStandardChannelMessages_v0 deliveries spell these values (Outlook REST enum names).
 V2_HTML_BODY = "Microsoft.OutlookServices.BodyType'HTML'"
 V2_NOT_FLAGGED = {"FlagStatus": "Microsoft.OutlookServices.FollowupFlagStatus'NotFlagged'"}
 
@@ -79,16 +78,17 @@ def team_chat_rows(ctx: RowContext, user: User) -> Iterator[dict]:
 
 
 def team_chat_v2_rows(ctx: RowContext, user: User) -> Iterator[dict]:
-    """v1's copies, same ids and text, in v2's columns and spelling."""
+    """v1's copies with v1's values, in v2's columns, plus the chat's thread.
+
+    Real v1 and v2 samples spell values alike (``Importance`` "Normal"), so v2 keeps whatever
+    v1 writes: the two then read the same through Graph's one resource for both.
+    """
     for copy in _chat_copies(ctx, user):
         v1 = _row(ctx, copy)
         yield {
             **{column: v1[column] for column in TEAM_CHAT_V2_COLUMNS},
-            "Importance": v1["Importance"].title(),
-            "Body": {"ContentType": V2_HTML_BODY, "Content": v1["Body"]["Content"]},
-            "Flag": V2_NOT_FLAGGED,
             "ThreadId": copy.message.chat.thread_id,
-            "ThreadType": "chat",
+            "ThreadType": "chat",  # 1:1 and group chats alike; channels are "topic", meetings "meeting"
         }
 
 
