@@ -26,6 +26,11 @@ SUPPORTED = (
     "GroupDetails_v0",
     "GroupMembers_v0",
     "TeamChat_v1",
+    "GroupOwners_v0",
+    "TeamChat_v2",
+    "TeamsChannelDetails_v0",
+    "TeamsStandardChannelMessages_v0",
+    "TeamsTranscript_v1",
     "SharePointSites_v1",
     "SharePointPermissions_v1",
 )
