@@ -111,7 +111,7 @@ TEAMS_CHANNEL_DETAILS_V0 = dataset(
         createdDateTime: TIMESTAMP -- When the channel was created (UTC).
         displayName: STRING -- The channel's display name.
         description: STRING -- The description the team gave the channel.
-        isFavoriteByDefault: BOOLEAN -- Whether the channel is a favorite for every member by default.
+        isFavoriteByDefault: BOOLEAN -- Whether the channel is every member's favorite by default.
         email: STRING -- The channel's email address for messages sent to it.
         webUrl: STRING -- The link that opens the channel in Teams.
         membershipType: STRING -- Who can see the channel: standard, private or shared.
@@ -172,7 +172,7 @@ TEAMS_TRANSCRIPT_V1 = dataset(
         ScopeId: STRING -- The id of the call the transcript was taken in.
         ICalUId: STRING -- The iCalendar UID of the meeting the transcript belongs to.
         Entries: {TRANSCRIPT_ENTRIES} -- The transcribed utterances, in time order.
-        Events: {TRANSCRIPT_EVENTS} -- The call's events (started, transcript started, ...), in time order.
+        Events: {TRANSCRIPT_EVENTS} -- The call's events (started, transcribed, ended), in order.
         LastModifiedTime: TIMESTAMP -- When the transcript was last changed (UTC).
         Id: STRING -- The transcript's unique identifier.
     """,

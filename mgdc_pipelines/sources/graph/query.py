@@ -87,7 +87,8 @@ class DatasetQuery:
         if endpoint.time_query is TimeQuery.LOCAL:
             # The date column is read to apply the window, even if not asked for (then dropped).
             column = request.date_filter_column or dataset.date_filter_columns[0]
-            local = LocalWindow(column, request.window.start, request.window.end, column not in columns)
+            window = request.window
+            local = LocalWindow(column, window.start, window.end, drop=column not in columns)
             columns = (*columns, column)
         # `id` stands in when only `@odata.type` is wanted: an empty $select would return everything.
         params = {"$select": select_clause(dataset, columns) or "id"}

@@ -1,45 +1,19 @@
 """Teams and group owners: channels, channel messages, TeamChat_v2 and transcripts agree with
-the organization (its groups, chats and calendars), and each range dataset keeps its window."""
+the organization (its groups, chats and calendars). Their windows: test_windows.py."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
 
-import pytest
 
 from mgdc_pipelines.catalog import get_dataset
 from mgdc_pipelines.sources.synthetic.org_groups import GroupKind
-from mgdc_pipelines_tests.sources.synthetic.helpers import DAY, column, extract, group_scope, request
-
-NEXT_DAY = DAY + dt.timedelta(days=1)
-RANGE_COLUMNS = [
-    (name, date_column)
-    # TeamChat_v2 reuses TeamChat_v1's copies and windows (test_windows.py covers them).
-    for name in ("TeamsChannelDetails_v0", "TeamsStandardChannelMessages_v0", "TeamsTranscript_v1")
-    for date_column in get_dataset(name).date_filter_columns
-]
-ID_COLUMN = {"TeamsChannelDetails_v0": "id"}
+from mgdc_pipelines_tests.sources.synthetic.helpers import DAY, extract, group_scope, request
 
 
 def rows(source, name, *day, **options) -> list[dict]:
     return extract(source, request(name, *day, **options)).to_pylist()
-
-
-@pytest.mark.parametrize(("name", "date_column"), RANGE_COLUMNS)
-def test_rows_fall_in_the_window_and_adjacent_days_split_it_exactly(source, name, date_column):
-    req = request(name, date_column=date_column)
-    day = extract(source, req)
-    assert day.num_rows > 0
-    assert all(req.window.contains(moment) for moment in column(day, date_column))
-    key = (ID_COLUMN.get(name, "Id"), get_dataset(name).scope_column)
-
-    def keys(table):
-        return sorted(zip(column(table, key[0]), column(table, key[1])))
-
-    next_day = extract(source, request(name, NEXT_DAY, date_column=date_column))
-    both = extract(source, request(name, DAY, days=2, date_column=date_column))
-    assert keys(both) == sorted(keys(day) + keys(next_day))
 
 
 def test_channels_and_their_messages_belong_to_teams_enabled_groups_only(source, tenant):

@@ -14,10 +14,16 @@ from mgdc_pipelines_tests.sources.synthetic.helpers import DAY, column, extract,
 NEXT_DAY = DAY + dt.timedelta(days=1)
 RANGE_COLUMNS = [
     (name, date_column)
-    for name in ("Message_v1", "SentItem_v1", "Event_v1", "TeamChat_v1")
+    for name in ("Message_v1", "SentItem_v1", "Event_v1", "TeamChat_v1", "TeamsChannelDetails_v0",
+                 "TeamsStandardChannelMessages_v0", "TeamsTranscript_v1")
     for date_column in get_dataset(name).date_filter_columns
 ]
-KEY = {"TeamChat_v1": ("Id", "puser")}
+KEY = {
+    "TeamChat_v1": ("Id", "puser"),
+    "TeamsChannelDetails_v0": ("id", "pObjectId"),
+    "TeamsStandardChannelMessages_v0": ("Id", "pObjectId"),
+    "TeamsTranscript_v1": ("Id", "puser"),
+}
 
 
 def keys(table, name):

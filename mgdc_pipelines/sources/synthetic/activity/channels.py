@@ -109,14 +109,17 @@ class ChannelModel:
                                           "standard", team.owners[0]))
         creators = [i for i in team.member_users
                     if users[i].is_valid and users[i].created_at.date() < day]
-        working = creators and users[creators[0]].office.is_workday(day) and day > team.created_at.date()
+        working = bool(creators) and day > team.created_at.date()
+        working = working and users[creators[0]].office.is_workday(day)
         for _ in range(poisson(rng, NEW_CHANNELS_PER_TEAM_PER_DAY) if working else 0):
             creator = users[pick(rng, creators)]
             topic = pick(rng, CHANNEL_TOPICS)
             created = creator.office.to_utc(day, send_minute(rng, creator.office, 0.0))
             kind = rng.choices(MEMBERSHIP_TYPES, cum_weights=MEMBERSHIP_CUM_WEIGHTS)[0]
             description = f"{topic} for {team.display_name}." if chance(rng, 0.6) else None
-            channels.append(self._channel(rng, team, topic, description, created, kind, creator.index))
+            channels.append(
+                self._channel(rng, team, topic, description, created, kind, creator.index)
+            )
         return tuple(sorted(channels, key=lambda c: c.created_at))
 
     def _channel(self, rng: random.Random, team: Group, name: str, description: str | None,
@@ -133,7 +136,9 @@ class ChannelModel:
 
     # --- posts ------------------------------------------------------------------------------
 
-    def posts(self, team: Group, sent_from: dt.datetime, sent_to: dt.datetime) -> Iterator[ChannelPost]:
+    def posts(
+        self, team: Group, sent_from: dt.datetime, sent_to: dt.datetime
+    ) -> Iterator[ChannelPost]:
         """Posts in the team's standard channels that may be sent in ``[sent_from, sent_to)``."""
         if not team.teams_enabled:
             return
@@ -143,13 +148,16 @@ class ChannelModel:
             for day in users[author].office.local_days(reply_from, sent_to):
                 yield from self._posted_by(team.id, author, day)
 
-    def _threads_started(self, team_id: str, author_index: int, day: dt.date) -> tuple[ChannelPost, ...]:
+    def _threads_started(
+        self, team_id: str, author_index: int, day: dt.date
+    ) -> tuple[ChannelPost, ...]:
         team, users = self.tenant.group(team_id), self.tenant.users
         author = users[author_index]
         if not author.is_valid or day <= max(author.created_at, team.created_at).date():
             return ()
         rng = rng_for(self.seed, "channel-posts", team_id, author_index, day.toordinal())
-        rate = POSTS_PER_MEMBER_PER_DAY * activity_level(self.seed, author) * day_factor(author.office, day)
+        rate = POSTS_PER_MEMBER_PER_DAY * activity_level(self.seed, author)
+        rate *= day_factor(author.office, day)
         posts: list[ChannelPost] = []
         for thread in range(poisson(rng, rate)):
             moment = author.office.to_utc(
@@ -178,6 +186,9 @@ class ChannelModel:
 
     def _post(self, rng: random.Random, key: tuple, channel: Channel, author: int,
               sent: dt.datetime, thread: tuple, subject: str | None) -> ChannelPost:
-        edited = sent + dt.timedelta(seconds=rng.randint(60, MAX_EDIT_DELAY_S)) if chance(rng, 0.05) else None
-        return ChannelPost(key, channel, author, sent, phrases.fill(pick(rng, phrases.CHAT_LINES), rng),
-                           subject, "high" if chance(rng, 0.03) else "normal", edited, thread)
+        edited = None
+        if chance(rng, 0.05):
+            edited = sent + dt.timedelta(seconds=rng.randint(60, MAX_EDIT_DELAY_S))
+        text = phrases.fill(pick(rng, phrases.CHAT_LINES), rng)
+        importance = "high" if chance(rng, 0.03) else "normal"
+        return ChannelPost(key, channel, author, sent, text, subject, importance, edited, thread)

@@ -13,9 +13,17 @@ import html
 from collections.abc import Iterator
 from urllib.parse import quote, quote_plus
 
-from mgdc_pipelines.sources.synthetic.activity.channels import MAX_EDIT_DELAY_S, Channel, ChannelPost
+from mgdc_pipelines.sources.synthetic.activity.channels import (
+    MAX_EDIT_DELAY_S,
+    Channel,
+    ChannelPost,
+)
 from mgdc_pipelines.sources.synthetic.datasets.base import Generator, RowContext, Unit
-from mgdc_pipelines.sources.synthetic.datasets.teams import V2_HTML_BODY, V2_NOT_FLAGGED, chat_recipient
+from mgdc_pipelines.sources.synthetic.datasets.teams import (
+    V2_HTML_BODY,
+    V2_NOT_FLAGGED,
+    chat_recipient,
+)
 from mgdc_pipelines.sources.synthetic.identifiers import conversation_id, item_id, mail_folder_id
 from mgdc_pipelines.sources.synthetic.org_groups import Group
 from mgdc_pipelines.sources.synthetic.randomness import rng_for, stable_guid
@@ -101,7 +109,9 @@ def _message_row(ctx: RowContext, mailbox: str, post: ChannelPost) -> dict:
         "Body": {"ContentType": V2_HTML_BODY,
                  "Content": f"<div><div>{html.escape(post.text)}</div></div>"},
         "ParentFolderId": mail_folder_id(mailbox, TEAM_CHAT_FOLDER),
-        "ConversationId": conversation_id(ctx.tenant.directory_id, ctx.seed, post.channel.id, *post.thread),
+        "ConversationId": conversation_id(
+            ctx.tenant.directory_id, ctx.seed, post.channel.id, *post.thread
+        ),
         "IsRead": False,  # nobody reads the group mailbox's copies
         "Sender": sender,
         "ReplyTo": [],

@@ -1,10 +1,10 @@
-"""Teams: chat messages (TeamChat_v1, _v2), channels, channel messages and meeting transcripts.
+"""TeamChat_v1 and TeamChat_v2: each participant mailbox's copy of Teams chat messages.
 
 Exchange keeps a copy of every chat message in each participant's mailbox; MGDC reads those,
 so a message appears once per participant (``puser``), with shared content and a
 mailbox-specific ``Id``. The dataset is written in PascalCase at every depth. TeamChat_v2 is
-the same copies in v2's columns, with the chat's thread. Channel messages are the team's group mailbox copies of its channels' posts
-(``pObjectId`` is the group), written as v2 writes chats.
+the same copies in v2's columns, with the chat's thread. Channels and channel messages are in
+``channels.py``, transcripts in ``transcripts.py``.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def team_chat_v2_rows(ctx: RowContext, user: User) -> Iterator[dict]:
         yield {
             **{column: v1[column] for column in TEAM_CHAT_V2_COLUMNS},
             "ThreadId": copy.message.chat.thread_id,
-            "ThreadType": "chat",  # 1:1 and group chats alike; channels are "topic", meetings "meeting"
+            "ThreadType": "chat",  # 1:1 and group chats alike ("topic": channels)
         }
 
 

@@ -10,7 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from mgdc_pipelines.sources.synthetic.activity.transcripts import Transcript, transcripts_saved, turns
+from mgdc_pipelines.sources.synthetic.activity.transcripts import (
+    Transcript,
+    transcripts_saved,
+    turns,
+)
 from mgdc_pipelines.sources.synthetic.datasets.base import Generator, RowContext, Unit
 from mgdc_pipelines.sources.synthetic.identifiers import item_id
 from mgdc_pipelines.sources.synthetic.people import User
