@@ -6,10 +6,18 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
+import pyarrow as pa
 
 from mgdc_pipelines.catalog import get_dataset
+from mgdc_pipelines.consent.enforcement import Enforcer
 from mgdc_pipelines.sources.synthetic.org_groups import GroupKind
-from mgdc_pipelines_tests.sources.synthetic.helpers import DAY, extract, group_scope, request
+from mgdc_pipelines_tests.sources.synthetic.helpers import (
+    DAY,
+    TENANT_ID,
+    extract,
+    group_scope,
+    request,
+)
 
 
 def rows(source, name, *day, **options) -> list[dict]:
@@ -98,3 +106,19 @@ def test_transcripts_belong_to_their_organizers_online_meetings(source, tenant):
         assert speakers and speakers <= invited
         assert [e["eventType"] for e in transcript["Events"]][0] == "CallStarted"
         assert {e["callId"] for e in transcript["Events"]} == {transcript["ScopeId"]}
+
+
+def test_consent_keeps_the_authorized_teams_rows_of_a_wider_extraction(source, tenant):
+    """Group-scoped rows are about their group: enforcement keeps those of the granted groups."""
+    sales = tenant.group_by_nickname["sales"].id
+    for name in ("TeamsChannelDetails_v0", "TeamsStandardChannelMessages_v0", "GroupOwners_v0"):
+        days = 30 if name == "TeamsChannelDetails_v0" else 1  # channels are opened now and then
+        req = request(name, days=days, scope=group_scope(tenant, "sales", "engineering"))
+        enforcer = Enforcer(dataset=get_dataset(name), authorized_columns=req.columns,
+                            tenant_id=TENANT_ID, scope_group_ids=frozenset({sales}))
+
+        written = pa.Table.from_batches([enforcer.apply(b) for b in source.extract(req)])
+
+        assert set(written.column("pObjectId").to_pylist()) == {sales}
+        engineering = rows(source, name, days=days, scope=group_scope(tenant, "engineering"))
+        assert enforcer.counts.rows_out_of_scope == len(engineering) > 0
