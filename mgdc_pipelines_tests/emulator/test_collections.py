@@ -152,3 +152,25 @@ def test_a_user_without_a_manager_is_a_404(graph: GraphClient) -> None:
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "Request_ResourceNotFound"
+
+
+def test_teams_resources_refuse_the_date_filters_graph_does_not_support(graph: GraphClient) -> None:
+    team = graph.emulator.tenant.group_by_nickname["sales"].id
+    created = {"$filter": day_filter("createdDateTime")}
+
+    messages = graph.get(f"/teams/{team}/channels/getAllMessages", created)
+    channels = graph.get(f"/teams/{team}/channels", created)
+
+    assert messages.status_code == channels.status_code == 400
+    assert "lastModifiedDateTime" in messages.json()["error"]["message"]
+    served = graph.get(f"/teams/{team}/channels/getAllMessages", {"$filter": day_filter("lastModifiedDateTime")})
+    assert served.status_code == 200 and served.json()["value"]
+
+
+def test_transcripts_are_served_only_for_the_organizer_named_in_the_path(graph: GraphClient) -> None:
+    alice, bob = (user.id for user in graph.emulator.tenant.users[:2])
+    path = "/users/{}/onlineMeetings/getAllTranscripts(meetingOrganizerUserId='{}')"
+    params = {"$filter": day_filter("createdDateTime")}
+
+    assert graph.get(path.format(alice, alice), params).status_code == 200
+    assert graph.get(path.format(alice, bob), params).status_code == 400
