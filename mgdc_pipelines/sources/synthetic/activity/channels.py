@@ -102,27 +102,26 @@ class ChannelModel:
 
     def _channels_created_on(self, team_id: str, day: dt.date) -> tuple[Channel, ...]:
         team, users = self.tenant.group(team_id), self.tenant.users
-        rng = rng_for(self.seed, "channels", team_id, day.toordinal())
         channels = []
         if day == team.created_at.date():
-            channels.append(self._channel(rng, team, GENERAL, team.description, team.created_at,
+            channels.append(self._channel(team, GENERAL, team.description, team.created_at,
                                           "standard", team.owners[0]))
-        creators = [i for i in team.member_users
-                    if users[i].is_valid and users[i].created_at.date() < day]
-        working = bool(creators) and day > team.created_at.date()
-        working = working and users[creators[0]].office.is_workday(day)
-        for _ in range(poisson(rng, NEW_CHANNELS_PER_TEAM_PER_DAY) if working else 0):
-            creator = users[pick(rng, creators)]
-            topic = pick(rng, CHANNEL_TOPICS)
-            created = creator.office.to_utc(day, send_minute(rng, creator.office, 0.0))
-            kind = rng.choices(MEMBERSHIP_TYPES, cum_weights=MEMBERSHIP_CUM_WEIGHTS)[0]
-            description = f"{topic} for {team.display_name}." if chance(rng, 0.6) else None
-            channels.append(
-                self._channel(rng, team, topic, description, created, kind, creator.index)
-            )
+        creators = [i for i in self.tenant.valid_member_indices(team_id)
+                    if users[i].created_at.date() < day]
+        if creators and day > team.created_at.date() and users[creators[0]].office.is_workday(day):
+            rng = rng_for(self.seed, "channels", team_id, day.toordinal())
+            for _ in range(poisson(rng, NEW_CHANNELS_PER_TEAM_PER_DAY)):
+                creator = users[pick(rng, creators)]
+                topic = pick(rng, CHANNEL_TOPICS)
+                created = creator.office.to_utc(day, send_minute(rng, creator.office, 0.0))
+                kind = rng.choices(MEMBERSHIP_TYPES, cum_weights=MEMBERSHIP_CUM_WEIGHTS)[0]
+                description = f"{topic} for {team.display_name}." if chance(rng, 0.6) else None
+                channels.append(
+                    self._channel(team, topic, description, created, kind, creator.index)
+                )
         return tuple(sorted(channels, key=lambda c: c.created_at))
 
-    def _channel(self, rng: random.Random, team: Group, name: str, description: str | None,
+    def _channel(self, team: Group, name: str, description: str | None,
                  created: dt.datetime, kind: str, creator: int) -> Channel:
         token = stable_bytes(16, "channel", self.seed, team.id, name, created.isoformat()).hex()
         return Channel(f"19:{token}@thread.tacv2", team.id, name, description,
