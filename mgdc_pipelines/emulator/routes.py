@@ -116,9 +116,12 @@ class GraphRoutes:
             return handlers[0][1]
 
         def handler(call: Call, **unit: str) -> dict:
-            wanted = set(parse_select(call.params.get("$select"), set().union(*(p for p, _ in handlers)),
-                                      call.path) or ())
-            return next(serve for properties, serve in handlers if wanted <= properties)(call, **unit)
+            known = set().union(*(properties for properties, _ in handlers))
+            wanted = set(parse_select(call.params.get("$select"), known, call.path) or ())
+            serve = next((serve for properties, serve in handlers if wanted <= properties), None)
+            if serve is None:
+                raise bad_request(f"$select mixes properties of {', '.join(names)} on {call.path}")
+            return serve(call, **unit)
 
         return handler
 

@@ -174,3 +174,15 @@ def test_transcripts_are_served_only_for_the_organizer_named_in_the_path(graph: 
 
     assert graph.get(path.format(alice, alice), params).status_code == 200
     assert graph.get(path.format(alice, bob), params).status_code == 400
+
+
+def test_team_chat_v1_and_v2_share_a_resource_told_apart_by_select(graph: GraphClient) -> None:
+    user = graph.emulator.tenant.users[3].id
+    path, day = f"/users/{user}/chats/getAllMessages", {"$filter": day_filter("createdDateTime")}
+
+    v2 = graph.get(path, {**day, "$select": "id,threadId"})
+    mixed = graph.get(path, {**day, "$select": "changeKey,threadId"})
+
+    served = v2.json()["value"]
+    assert v2.status_code == 200 and served and all(row["threadId"].startswith("19:") for row in served)
+    assert mixed.status_code == 400 and "TeamChat_v1, TeamChat_v2" in mixed.json()["error"]["message"]
