@@ -66,7 +66,7 @@ class TimeQuery(str, enum.Enum):
     NONE = "none"  # snapshot: the current state
     FILTER = "filter"  # `$filter=<property> ge <start> and <property> lt <end>`
     CALENDAR_VIEW = "calendar_view"  # `startDateTime=<start>&endDateTime=<end>`
-    # Graph ignores `$filter` here (Planner): the source reads every row and keeps the window's.
+    # Graph ignores or refuses `$filter` here (Planner, Teams channels): the source reads every row and keeps the window's.
     IN_SOURCE = "in_source"
 
 
@@ -97,6 +97,8 @@ class GraphEndpoint:
     object (a 404 means no row, e.g. a user without a manager). ``batchable`` endpoints are
     small per-unit calls worth packing into ``$batch`` requests of up to 20 (with a
     ``fan_out``: the listings of 20 units, then the first pages of 20 parents at a time).
+    ``filter_properties`` names the only date properties Graph's ``$filter`` accepts there
+    (empty: any of the dataset's date-filter columns).
     """
 
     dataset: str  # catalog short name
@@ -108,6 +110,7 @@ class GraphEndpoint:
     # (catalog column, Graph property) where the property is not the column in lowerCamel.
     renamed: tuple[tuple[str, str], ...] = ()
     fan_out: FanOut | None = None
+    filter_properties: tuple[str, ...] = ()
 
     def url_for(self, unit_id: str, parent: str | None = None) -> str:
         if (parent is None) != (self.fan_out is None):
@@ -127,6 +130,12 @@ class GraphEndpoint:
         if self.time_query is TimeQuery.FILTER:
             if date_property is None:
                 raise ValueError(f"{self.dataset}: a date-filter property is required")
+            if self.filter_properties and date_property not in self.filter_properties:
+                raise ValueError(
+                    f"{self.dataset} from Graph can be filtered on {', '.join(self.filter_properties)} "
+                    f"only (Graph's $filter on {self.path} supports no other date): set the "
+                    f"dataset's date_filter_column to one of those, or use the landing source"
+                )
             return {"$filter": self.date_filter(date_property, start, end)}
         if self.time_query is TimeQuery.CALENDAR_VIEW:
             return {"startDateTime": odata_datetime(start), "endDateTime": odata_datetime(end)}
@@ -184,6 +193,7 @@ _DEVICE_ENDPOINTS = (
 _GROUP_ENDPOINTS = (
     GraphEndpoint("GroupDetails_v0", "/groups/{group}", Unit.GROUP, collection=False, batchable=True),
     GraphEndpoint("GroupMembers_v0", "/groups/{group}/members", Unit.GROUP, batchable=True),
+    GraphEndpoint("GroupOwners_v0", "/groups/{group}/owners", Unit.GROUP, batchable=True),
 )
 
 # OutlookGroupConversations_v0: Graph has the group's threads and their posts, which the fan-out
@@ -193,8 +203,23 @@ _GROUP_ENDPOINTS = (
 # thread the group ever had. No endpoint: the landing source serves it.
 _CONVERSATION_ENDPOINTS: tuple[GraphEndpoint, ...] = ()
 
+# TeamChat_v1 and _v2 share Graph's resource (the same messages; the emulator serves the
+# dataset whose properties hold the `$select`).
+# Channels: Graph has no `$filter` on createdDateTime there, so the source reads a team's
+# channels (a few dozen) and keeps those created in the window.
 _TEAMS_ENDPOINTS = (
     GraphEndpoint("TeamChat_v1", "/users/{user}/chats/getAllMessages", Unit.USER, TimeQuery.FILTER),
+    GraphEndpoint("TeamChat_v2", "/users/{user}/chats/getAllMessages", Unit.USER, TimeQuery.FILTER),
+    GraphEndpoint("TeamsChannelDetails_v0", "/teams/{group}/channels", Unit.GROUP, TimeQuery.IN_SOURCE),
+    GraphEndpoint(
+        "TeamsStandardChannelMessages_v0", "/teams/{group}/channels/getAllMessages", Unit.GROUP,
+        TimeQuery.FILTER, filter_properties=("lastModifiedDateTime",),
+    ),
+    GraphEndpoint(
+        "TeamsTranscript_v1",
+        "/users/{user}/onlineMeetings/getAllTranscripts(meetingOrganizerUserId='{user}')",
+        Unit.USER, TimeQuery.FILTER,
+    ),
 )
 
 # TeamsCallRecords_v1: Graph v1.0 keeps call records tenant-wide only (`/communications/

@@ -203,8 +203,17 @@ def link(graph_url: str, path: str, params: Mapping[str, str], **replace: str) -
 
 
 def path_pattern(path: str) -> re.Pattern:
-    """``/users/{user}/messages`` → a case-insensitive regex capturing ``user``."""
-    regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path))
+    """``/users/{user}/messages`` → a case-insensitive regex capturing ``user``; a placeholder
+    named again must repeat the same id (``getAllTranscripts(meetingOrganizerUserId='{user}')``)."""
+    seen: set[str] = set()
+
+    def group(match: re.Match) -> str:
+        name = match[1]
+        first = name not in seen
+        seen.add(name)
+        return f"(?P<{name}>[^/]+)" if first else f"(?P={name})"
+
+    regex = re.sub(r"\\\{(\w+)\\\}", group, re.escape(path))
     return re.compile(f"^{regex}$", re.IGNORECASE)
 
 

@@ -119,13 +119,20 @@ class GraphRoutes:
     # --- catalog datasets ------------------------------------------------------------------
 
     def _dataset_handler(self, names: Sequence[str]) -> Callable[..., dict]:
-        """Serves the first of ``names`` (datasets on one path) whose generator knows the unit."""
-        handlers = [self._unit_handler(name) for name in names]
+        """Serves one path's datasets (v0 and v1, TeamChat_v1 and _v2, people and rooms on one
+        calendar path): the first, richest first, whose properties hold every `$select`ed one and
+        whose generator knows the unit."""
+        handlers = [(set(selectable_properties(name)), self._unit_handler(name)) for name in names]
+        known = set().union(*(properties for properties, _ in handlers))
 
         def handler(call: Call, user: str | None = None, group: str | None = None,
                     parent: str | None = None) -> dict:
             unit_id = user or group or ""
-            for serve in handlers:
+            wanted = set(parse_select(call.params.get("$select"), known, call.path) or ())
+            candidates = [serve for properties, serve in handlers if wanted <= properties]
+            if not candidates:
+                raise bad_request(f"$select mixes properties of {', '.join(sorted(names))} on {call.path}")
+            for serve in candidates:
                 served = serve(call, unit_id, parent)
                 if served is not None:
                     return served
@@ -179,16 +186,15 @@ class GraphRoutes:
 
     def _window(self, endpoint: GraphEndpoint, call: Call) -> tuple[dt.datetime, dt.datetime, str | None]:
         """The generator window: the `$filter` range, the calendar view, all history (where Graph
-        ignores `$filter`), or the day before now."""
+        cannot filter by date), or the day before now."""
         if endpoint.time_query is TimeQuery.FILTER:
             return _filter_window(endpoint, call)
+        _no_filter(call)
         if endpoint.time_query is TimeQuery.IN_SOURCE:
-            # Graph ignores `$filter` here and returns every row the tenant ever made.
-            dataset = get_dataset(endpoint.dataset)
+            # No date filter here: the whole collection, every row the tenant ever made.
             config = self._rows.tenant.config
             history = dt.datetime.combine(config.tenant_start, dt.time(), tzinfo=dt.timezone.utc)
-            return history, self._host.now(), dataset.date_filter_columns[0]
-        _no_filter(call)
+            return history, self._host.now(), get_dataset(endpoint.dataset).date_filter_columns[0]
         if endpoint.time_query is TimeQuery.CALENDAR_VIEW:
             start, end = (_datetime_param(call, name) for name in ("startDateTime", "endDateTime"))
             if end <= start:
@@ -316,7 +322,8 @@ def _filter_window(endpoint: GraphEndpoint, call: Call) -> tuple[dt.datetime, dt
     """``<p> ge <start> and <p> lt <end>`` on a date-filter property of the dataset."""
     dataset = get_dataset(endpoint.dataset)
     by_property = catalog_columns_by_property(dataset)
-    dates = {p: c for p, c in by_property.items() if c in dataset.date_filter_columns}
+    dates = {p: c for p, c in by_property.items() if c in dataset.date_filter_columns
+             and (not endpoint.filter_properties or p in endpoint.filter_properties)}
     supported = f"`<p> ge <datetime> and <p> lt <datetime>` with <p> one of {', '.join(dates)}"
     text = call.params.get("$filter")
     if not text:

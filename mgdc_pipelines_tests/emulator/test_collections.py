@@ -14,6 +14,7 @@ from mgdc_pipelines.catalog.graph import (
     ROOMS_PATH,
     TRANSITIVE_USERS_PATH,
     USERS_PATH,
+    TimeQuery,
     graph_datasets,
     graph_endpoint,
     graph_property,
@@ -53,7 +54,7 @@ def test_each_dataset_serves_exactly_the_synthetic_rows_of_a_unit(graph: GraphCl
     date_column = dataset.date_filter_columns[0] if dataset.date_filter_columns else None
     date_property = graph_property(dataset, date_column) if date_column else None
     params = endpoint.time_params(date_property, window.start, window.end)
-    # As the Graph source asks: a v0 dataset shares its path with a richer v1 one.
+    # As the Graph source asks: a v0 dataset shares its path with a richer v1 one, TeamChat_v1 with _v2.
     params["$select"] = select_clause(dataset, dataset.column_names)
 
     if endpoint.fan_out is not None:  # one collection per parent listed for the unit
@@ -70,6 +71,8 @@ def test_each_dataset_serves_exactly_the_synthetic_rows_of_a_unit(graph: GraphCl
     request = ExtractRequest(
         dataset, dataset.column_names, date_column, window, Scope.everyone(), "t"
     )
+    if endpoint.time_query is TimeQuery.IN_SOURCE:  # Graph serves the whole collection
+        assert len(served) > len(wanted)
     if endpoint.fan_out is not None:  # rows come list by list, not in date order
         wanted = sorted(wanted, key=repr)
         assert sorted(_as_catalog_rows(request, served), key=repr) == wanted
@@ -171,3 +174,37 @@ def test_rooms_are_places_whose_addresses_name_room_mailboxes_not_users(graph: G
     assert len(places) == len({p["emailAddress"] for p in places}) > 0
     assert room["mail"] == address and room["id"] not in {u.id for u in graph.emulator.tenant.users}
     assert profile["mail"] == person.mail  # a person's id is no room: the profile route answers
+
+
+def test_teams_resources_refuse_the_date_filters_graph_does_not_support(graph: GraphClient) -> None:
+    team = graph.emulator.tenant.group_by_nickname["sales"].id
+    created = {"$filter": day_filter("createdDateTime")}
+
+    messages = graph.get(f"/teams/{team}/channels/getAllMessages", created)
+    channels = graph.get(f"/teams/{team}/channels", created)
+
+    assert messages.status_code == channels.status_code == 400
+    assert "lastModifiedDateTime" in messages.json()["error"]["message"]
+    served = graph.get(f"/teams/{team}/channels/getAllMessages", {"$filter": day_filter("lastModifiedDateTime")})
+    assert served.status_code == 200 and served.json()["value"]
+
+
+def test_transcripts_are_served_only_for_the_organizer_named_in_the_path(graph: GraphClient) -> None:
+    alice, bob = (user.id for user in graph.emulator.tenant.users[:2])
+    path = "/users/{}/onlineMeetings/getAllTranscripts(meetingOrganizerUserId='{}')"
+    params = {"$filter": day_filter("createdDateTime")}
+
+    assert graph.get(path.format(alice, alice), params).status_code == 200
+    assert graph.get(path.format(alice, bob), params).status_code == 400
+
+
+def test_team_chat_v1_and_v2_share_a_resource_told_apart_by_select(graph: GraphClient) -> None:
+    user = graph.emulator.tenant.users[3].id
+    path, day = f"/users/{user}/chats/getAllMessages", {"$filter": day_filter("createdDateTime")}
+
+    v2 = graph.get(path, {**day, "$select": "id,threadId"})
+    mixed = graph.get(path, {**day, "$select": "changeKey,threadId"})
+
+    served = v2.json()["value"]
+    assert v2.status_code == 200 and served and all(row["threadId"].startswith("19:") for row in served)
+    assert mixed.status_code == 400 and "TeamChat_v1, TeamChat_v2" in mixed.json()["error"]["message"]

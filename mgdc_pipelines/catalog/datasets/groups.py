@@ -1,4 +1,5 @@
-"""Group datasets: GroupDetails_v0 and GroupMembers_v0 (group-scoped: rows carry `pObjectId`)."""
+"""Group datasets: GroupDetails_v0, GroupMembers_v0 and GroupOwners_v0 (group-scoped: rows carry
+`pObjectId`)."""
 
 from mgdc_pipelines.catalog.model import Category, Mode, ScopeKind, dataset
 
@@ -66,4 +67,24 @@ GROUP_MEMBERS_V0 = dataset(
     """,
 )
 
-DATASETS = (GROUP_DETAILS_V0, GROUP_MEMBERS_V0)
+GROUP_OWNERS_V0 = dataset(
+    "BasicDataSet_v0.GroupOwners_v0",
+    category=Category.GROUPS,
+    description="""
+        Owners of the groups in scope (the users allowed to change the group), one row per
+        (group, owner) pair: the columns describe the owner and `pObjectId` is the group. A
+        snapshot: no date filter.
+    """,
+    scope=ScopeKind.GROUP,
+    mode=Mode.SNAPSHOT,
+    odata_type="#microsoft.graph.user",
+    source_doc="Datasets/data-connect-dataset-groupowners.md",
+    columns="""
+        id: STRING -- The unique identifier of the owner.
+        userPrincipalName: STRING -- The owner's sign-in name (UPN).
+        displayName: STRING -- The owner's display name.
+        ODataType: STRING -- The OData type of the item (#microsoft.graph.user).
+    """,
+)
+
+DATASETS = (GROUP_DETAILS_V0, GROUP_MEMBERS_V0, GROUP_OWNERS_V0)

@@ -68,6 +68,11 @@ class UnfilterableWindowError(ValueError):
     """Graph cannot filter the dataset by date and the app may not read its date column."""
 
 
+def _instant(text: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
 @dataclass(frozen=True)
 class DatasetQuery:
     """The requests of one extraction; the same parameters for every unit."""
@@ -134,4 +139,4 @@ class DatasetQuery:
         if self.window is None:
             return True
         moment = item.get(self.date_property)
-        return moment is not None and self.window.contains(dt.datetime.fromisoformat(moment))
+        return moment is not None and self.window.contains(_instant(moment))

@@ -63,6 +63,12 @@ MAY_BE_EMPTY = {
         "createdBy.user.displayName",
         *(f"appliedCategories.category{n}" for n in range(4, 25)),
     },
+    "TeamChat_v2": {"ReplyTo", "Flag.StartDateTime", "Flag.DueDateTime", "Flag.CompletedDateTime",
+                    "Attachments.ContentId", "Attachments.ContentLocation", "Attachments.ContentBytes"},
+    "TeamsChannelDetails_v0": {"email"},  # MGDC writes "": channel email addresses are off by default
+    # Group mailbox copies of channel posts: never flagged, replied-to elsewhere or with files.
+    "TeamsStandardChannelMessages_v0": {"ReplyTo", "Attachments", "Flag.StartDateTime",
+                                        "Flag.DueDateTime", "Flag.CompletedDateTime"},
 }
 
 

@@ -17,6 +17,7 @@ RANGE_COLUMNS = [
     for name in (
         "Message_v1", "SentItem_v1", "Event_v1", "TeamChat_v1",
         "TodoTasks_v0", "OutlookGroupConversations_v0", "TeamsCallRecords_v1",
+        "TeamsChannelDetails_v0", "TeamsStandardChannelMessages_v0", "TeamsTranscript_v1",
     )
     for date_column in get_dataset(name).date_filter_columns
 ]
@@ -25,6 +26,9 @@ KEY = {
     "TodoTasks_v0": ("Id", "puser"),
     "OutlookGroupConversations_v0": ("Id", "pObjectId"),
     "TeamsCallRecords_v1": ("Id", "puser"),
+    "TeamsChannelDetails_v0": ("id", "pObjectId"),
+    "TeamsStandardChannelMessages_v0": ("Id", "pObjectId"),
+    "TeamsTranscript_v1": ("Id", "puser"),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from mgdc_pipelines.sources.synthetic.activity.channels import ChannelModel
 from mgdc_pipelines.sources.synthetic.activity.chats import ChatModel
 from mgdc_pipelines.sources.synthetic.activity.mail import MailModel
 from mgdc_pipelines.sources.synthetic.activity.mail_text import MailText
@@ -38,6 +39,10 @@ class Activity:
     @cached_property
     def chats(self) -> ChatModel:
         return ChatModel(self.tenant)
+
+    @cached_property
+    def channels(self) -> ChannelModel:
+        return ChannelModel(self.tenant)
 
     @cached_property
     def sites(self) -> SiteModel:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from mgdc_pipelines.sources.synthetic.datasets import (
     calendar,
     calls,
+    channels,
     contacts,
     conversations,
     devices,
@@ -19,6 +20,7 @@ from mgdc_pipelines.sources.synthetic.datasets import (
     signals,
     teams,
     todo,
+    transcripts,
 )
 from mgdc_pipelines.sources.synthetic.datasets.base import Generator, RowContext, Unit
 
@@ -26,8 +28,8 @@ GENERATORS: dict[str, Generator] = {
     generator.dataset: generator
     for module in (
         mail, mail_folders, calendar, contacts, directory, devices, groups, conversations,
-        teams, calls, planner, todo, signals, sharepoint, sharepoint_files,
-        onedrive,
+        teams, channels, transcripts, calls, planner, todo, signals, sharepoint,
+        sharepoint_files, onedrive,
     )
     for generator in module.GENERATORS
 }

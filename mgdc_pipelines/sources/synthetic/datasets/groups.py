@@ -1,8 +1,12 @@
-"""GroupDetails_v0 and GroupMembers_v0: the scope's groups themselves (rows carry pObjectId).
+"""GroupDetails_v0, GroupMembers_v0 and GroupOwners_v0: the scope's groups themselves (rows
+carry pObjectId).
 
 GroupMembers_v0 lists *direct* members, as Graph's ``/groups/{id}/members`` does: users
 (guests and disabled accounts included: this is the directory, not an extraction of users)
 and nested groups (``ODataType`` ``#microsoft.graph.group``, no user principal name).
+GroupOwners_v0 lists the owners of cloud groups; groups synchronized from on-premises AD (the
+security group) and lists created in Exchange (the distribution list) have no owners in the
+directory, as Microsoft documents.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Iterator
 from mgdc_pipelines.sources.synthetic.datasets.base import Generator, RowContext, Unit
 from mgdc_pipelines.sources.synthetic.identifiers import group_security_identifier
 from mgdc_pipelines.sources.synthetic.org_groups import Group, GroupKind
+from mgdc_pipelines.sources.synthetic.people import User
 from mgdc_pipelines.sources.synthetic.randomness import rng_for
 
 GROUP_LIFETIME = dt.timedelta(days=365)  # the tenant's Microsoft 365 group expiration policy
@@ -87,12 +92,7 @@ def group_member_rows(ctx: RowContext, group: Group) -> Iterator[dict]:
     for index in group.member_users:
         member = users[index]
         if member.created_at < ctx.as_of:
-            yield {
-                "id": member.id,
-                "userPrincipalName": member.user_principal_name,
-                "displayName": member.display_name,
-                "ODataType": ctx.odata_type,
-            }
+            yield _user_row(ctx, member)
     for nested_id in group.member_groups:
         nested = ctx.tenant.group(nested_id)
         if nested.created_at < ctx.as_of:
@@ -104,7 +104,26 @@ def group_member_rows(ctx: RowContext, group: Group) -> Iterator[dict]:
             }
 
 
+def group_owner_rows(ctx: RowContext, group: Group) -> Iterator[dict]:
+    if group.kind is not GroupKind.MICROSOFT_365:
+        return
+    for index in group.owners:
+        owner = ctx.tenant.users[index]
+        if owner.created_at < ctx.as_of:
+            yield _user_row(ctx, owner)
+
+
+def _user_row(ctx: RowContext, user: User) -> dict:
+    return {
+        "id": user.id,
+        "userPrincipalName": user.user_principal_name,
+        "displayName": user.display_name,
+        "ODataType": ctx.odata_type,
+    }
+
+
 GENERATORS = (
     Generator("GroupDetails_v0", Unit.GROUP, group_details_rows),
     Generator("GroupMembers_v0", Unit.GROUP, group_member_rows),
+    Generator("GroupOwners_v0", Unit.GROUP, group_owner_rows),
 )

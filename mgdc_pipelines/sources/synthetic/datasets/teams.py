@@ -1,8 +1,10 @@
-"""TeamChat_v1: each participant mailbox's copy of Teams chat messages.
+"""TeamChat_v1 and TeamChat_v2: each participant mailbox's copy of Teams chat messages.
 
 Exchange keeps a copy of every chat message in each participant's mailbox; MGDC reads those,
 so a message appears once per participant (``puser``), with shared content and a
-mailbox-specific ``Id``. The dataset is written in PascalCase at every depth.
+mailbox-specific ``Id``. The dataset is written in PascalCase at every depth. TeamChat_v2 is
+the same copies in v2's columns, with the chat's thread. Channels and channel messages are in
+``channels.py``, transcripts in ``transcripts.py``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from mgdc_pipelines.catalog.datasets.teams import TEAM_CHAT_V2_COLUMNS
 from mgdc_pipelines.sources.synthetic.activity.chats import ChatMessage
 from mgdc_pipelines.sources.synthetic.batches import iso_z
 from mgdc_pipelines.sources.synthetic.datasets.base import Generator, RowContext, Unit
@@ -38,6 +41,9 @@ COLUMN_LAG = {
     "LastModifiedDateTime": (0 * _S, 1802 * _S),
 }
 NOT_FLAGGED = {"FlagStatus": "microsoft.graph.followupFlagStatus'notFlagged'"}
+# How TeamsStandardChannelMessages_v0 deliveries spell these values (Outlook REST enum names).
+V2_HTML_BODY = "Microsoft.OutlookServices.BodyType'HTML'"
+V2_NOT_FLAGGED = {"FlagStatus": "Microsoft.OutlookServices.FollowupFlagStatus'NotFlagged'"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +73,27 @@ def chat_copy(seed: int, message: ChatMessage, owner: User) -> ChatCopy:
 
 
 def team_chat_rows(ctx: RowContext, user: User) -> Iterator[dict]:
+    for copy in _chat_copies(ctx, user):
+        yield _row(ctx, copy)
+
+
+def team_chat_v2_rows(ctx: RowContext, user: User) -> Iterator[dict]:
+    """v1's copies with v1's values, in v2's columns, plus the chat's thread.
+
+    Real v1 and v2 samples spell values alike (``Importance`` "Normal"), so v2 keeps whatever
+    v1 writes: the two then read the same through Graph's one resource for both.
+    """
+    for copy in _chat_copies(ctx, user):
+        v1 = _row(ctx, copy)
+        yield {
+            **{column: v1[column] for column in TEAM_CHAT_V2_COLUMNS},
+            "ThreadId": copy.message.chat.thread_id,
+            "ThreadType": "chat",  # 1:1 and group chats alike ("topic": channels)
+        }
+
+
+def _chat_copies(ctx: RowContext, user: User) -> list[ChatCopy]:
+    """The user's copies whose date column falls in the window, in date order."""
     column, window = ctx.date_column, ctx.window
     earliest, latest = COLUMN_LAG[column]
     sent_from, sent_to = window.start - latest, window.end - earliest
@@ -77,8 +104,7 @@ def team_chat_rows(ctx: RowContext, user: User) -> Iterator[dict]:
             if window.start <= copy.date_value(column) < window.end:
                 copies.append(copy)
     copies.sort(key=lambda c: (c.date_value(column), c.message.key))
-    for copy in copies:
-        yield _row(ctx, copy)
+    return copies
 
 
 def _row(ctx: RowContext, copy: ChatCopy) -> dict:
@@ -86,7 +112,7 @@ def _row(ctx: RowContext, copy: ChatCopy) -> dict:
     author = users[message.author]
     item = item_id(owner.mailbox_guid, TEAM_CHAT_FOLDER, *message.key)
     content = f"<div><div>{html.escape(message.text)}</div></div>"
-    sender = _chat_recipient(author.display_name, author.mail)
+    sender = chat_recipient(author.display_name, author.mail)
     conversation, index = _conversation(
         ctx.tenant.directory_id, ctx.seed, message.chat.thread_id, message.sent_at
     )
@@ -113,7 +139,7 @@ def _row(ctx: RowContext, copy: ChatCopy) -> dict:
         "Sender": sender,
         "From": sender,
         "ToRecipients": [
-            _chat_recipient(users[i].display_name, users[i].mail) for i in message.recipients()
+            chat_recipient(users[i].display_name, users[i].mail) for i in message.recipients()
         ],
         "ReplyTo": [],
         "Flag": NOT_FLAGGED,
@@ -129,7 +155,7 @@ def _message_id(seed: int, message: ChatMessage) -> str:
 
 
 @lru_cache(maxsize=8192)
-def _chat_recipient(name: str, address: str) -> dict:
+def chat_recipient(name: str, address: str) -> dict:
     """PascalCase recipient (shared between rows: Arrow only reads it)."""
     return pascal_keys(recipient(name, address))
 
@@ -165,4 +191,7 @@ def _shared_file(ctx: RowContext, item: str, message: ChatMessage) -> list[dict]
     ]
 
 
-GENERATORS = (Generator("TeamChat_v1", Unit.USER, team_chat_rows),)
+GENERATORS = (
+    Generator("TeamChat_v1", Unit.USER, team_chat_rows),
+    Generator("TeamChat_v2", Unit.USER, team_chat_v2_rows),
+)
