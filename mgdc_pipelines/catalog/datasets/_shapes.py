@@ -107,3 +107,7 @@ def columns_of(source: Dataset, names: Iterable[str]) -> str:
     """
     columns = (source.column(name) for name in names)
     return "\n".join(f"{c.name}: {c.notation}{COLUMN_DESCRIPTION_SEPARATOR}{c.description}" for c in columns)
+
+# Activity signals (TeamsChannelActivity_v0, TeamsConversationActivity_v0): the docs say "array"
+# with no format; the doc samples hold `[{"MemberId": ..., "Name": ...}]` (Name only sometimes).
+SIGNAL_MEMBERS = "ARRAY<STRUCT<MemberId: STRING, Name: STRING>>"

@@ -36,6 +36,16 @@ MAY_BE_EMPTY = {
         "Attachments.ContentBytes",
     },
     "GroupDetails_v0": {"deletedDateTime"},
+    # Channel signals: renames, removals and departures are not modelled; people join the
+    # tenant's teams too rarely for three days of a small tenant to hold an AddToChannel.
+    "TeamsChannelActivity_v0": {
+        "PriorThreadName", "MembersAdded", "MembersRemoved", "ThreadMembers",
+    },
+    # Conversation signals: chats and meetings only (team membership changes and channel
+    # replies are not modelled, chat texts mention nobody).
+    "TeamsConversationActivity_v0": {
+        "TeamGroupId", "TeamName", "MembersAdded", "MembersRemoved", "ThreadMembers", "Mentions",
+    },
 }
 
 

@@ -12,12 +12,19 @@ from mgdc_pipelines.sources.synthetic import SyntheticSource, TenantConfig
 from mgdc_pipelines_tests.sources.synthetic.helpers import DAY, column, extract, request
 
 NEXT_DAY = DAY + dt.timedelta(days=1)
+# Activity signals busy on DAY (contact signals are covered in test_signals.py).
+SIGNALS = (
+    "OutlookMailActivity_v0",
+    "OutlookMeetingActivity_v0",
+    "TeamsChannelActivity_v0",
+    "TeamsConversationActivity_v0",
+)
 RANGE_COLUMNS = [
     (name, date_column)
-    for name in ("Message_v1", "SentItem_v1", "Event_v1", "TeamChat_v1")
+    for name in ("Message_v1", "SentItem_v1", "Event_v1", "TeamChat_v1", *SIGNALS)
     for date_column in get_dataset(name).date_filter_columns
 ]
-KEY = {"TeamChat_v1": ("Id", "puser")}
+KEY = {"TeamChat_v1": ("Id", "puser"), **{name: ("Id", "puser") for name in SIGNALS}}
 
 
 def keys(table, name):
@@ -123,6 +130,9 @@ WIDE_CHECKS = [
     ("Event_v1", "createdDateTime"),  # invitations go out up to two weeks ahead
     ("Event_v1", "lastModifiedDateTime"),
     ("TeamChat_v1", "LastModifiedDateTime"),  # edits
+    ("OutlookMailActivity_v0", "CreationTime"),  # reads and flags days after sending
+    ("OutlookMeetingActivity_v0", "CreationTime"),  # invitations two weeks ahead
+    ("TeamsConversationActivity_v0", "CreationTime"),  # reactions, meetings joined
 ]
 
 
