@@ -17,6 +17,13 @@ SIGNAL_DATE_FILTERS = ("CreationTime",)
 # The columns every signal dataset starts with, in the docs' order.
 SIGNAL_COLUMNS = "SignalType Id StartTime CreationTime EndTime ItemType AppName AadTenantId".split()
 SIGNAL_MEMBER_COLUMNS = ("MembersAdded", "MembersRemoved", "ThreadMembers")
+# The docs say "array"/"object" with no format; these are the doc samples' shapes.
+MENTIONS = "ARRAY<STRUCT<DisplayName: STRING, ObjectId: STRING>>"
+INTERACTION_METADATA = (
+    "STRUCT<InteractionInitiatorEmail: STRING, InteractionInitiatorName: STRING, "
+    "InteractionSubType: STRING, InteractionTargetEmails: ARRAY<STRING>, "
+    "InteractionTargetNames: ARRAY<STRING>, InteractionType: STRING, IsTruncated: BOOLEAN>"
+)
 _OUTLOOK = "Datasets/data-connect-dataset-outlook{}activity.md"
 _TEAMS = "Datasets/data-connect-dataset-teams{}activity.md"
 
@@ -50,7 +57,7 @@ OUTLOOK_MAIL_ACTIVITY_V0 = _signal_dataset(
         CreationTime: TIMESTAMP -- When the signal was recorded (the date-filter column).
         EndTime: TIMESTAMP -- When the action ended; StartTime for a point-in-time action.
         ItemType: STRING -- The type of item acted on, e.g. Message.
-        AppName: STRING -- The client that emitted the signal: OWA, OutlookDesktop, OutlookMobile, ...
+        AppName: STRING -- The client that emitted the signal: OWA, OutlookDesktop, Teams, ...
         AadTenantId: STRING -- The Entra ID tenant of the actor.
         ClientSessionId: STRING -- The client session the signal came from.
         MailboxGuid: STRING -- The acting user's mailbox GUID.
@@ -119,12 +126,12 @@ TEAMS_CONVERSATION_ACTIVITY_V0 = _signal_dataset(
     """
     + columns_of(TEAMS_CHANNEL_ACTIVITY_V0, ("TeamGroupId", "TeamName"))
     + """
-        Emotion: STRING -- The reaction (ReactedWithEmoji only), e.g. like, heart, laugh.
+        Emotion: STRING -- The reaction (ReactedWithEmoji only): like, heart, laugh, ...
     """
     + columns_of(TEAMS_CHANNEL_ACTIVITY_V0, SIGNAL_MEMBER_COLUMNS)
-    + """
-        Mentions: ARRAY<STRUCT<DisplayName: STRING, ObjectId: STRING>> -- The people mentioned in the message.
-        InteractionMetadata: STRUCT<InteractionInitiatorEmail: STRING, InteractionInitiatorName: STRING, InteractionSubType: STRING, InteractionTargetEmails: ARRAY<STRING>, InteractionTargetNames: ARRAY<STRING>, InteractionType: STRING, IsTruncated: BOOLEAN> -- Who interacted with whom (InstantMessage): the initiator, the targets, the kind of chat.
+    + f"""
+        Mentions: {MENTIONS} -- The people mentioned in the message.
+        InteractionMetadata: {INTERACTION_METADATA} -- Who messaged whom (InstantMessage).
     """,
     _TEAMS.format("conversation"),
 )

@@ -55,7 +55,8 @@ def chat_signals(
 
 def emotion(seed: int, user: User, message: ChatMessage) -> str:
     """The reaction ``user`` gave ``message`` (one per reaction signal, stable)."""
-    return EMOTIONS[rng_for(seed, "chat-emotion", user.index, *message.key).randrange(len(EMOTIONS))]
+    rng = rng_for(seed, "chat-emotion", user.index, *message.key)
+    return EMOTIONS[rng.randrange(len(EMOTIONS))]
 
 
 def meeting_signals(
@@ -103,8 +104,9 @@ def channel_signals(activity: Activity, user: User, start: dt.datetime, end: dt.
             if start <= found.recorded < end:
                 yield found, team
         if user.created_at > team.created_at:
-            hours = rng_for(seed, "onboarding", user.index, team.mail_nickname).uniform(*ONBOARDING_H)
-            added = (user.created_at + dt.timedelta(hours=hours)).replace(microsecond=0)
+            rng = rng_for(seed, "onboarding", user.index, team.mail_nickname)
+            added = user.created_at + dt.timedelta(hours=rng.uniform(*ONBOARDING_H))
+            added = added.replace(microsecond=0)
             found = signal(seed, user, "AddToChannel", (team.mail_nickname,), added)
             if start <= found.recorded < end:
                 yield found, team
