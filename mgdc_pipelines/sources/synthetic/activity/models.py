@@ -15,7 +15,8 @@ from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
 
 
 class Activity:
-    """Mail, meetings, chats and sites of one tenant; bounded caches that only save time."""
+    """Mail, meetings, chats, channel posts and sites of one tenant; bounded caches that only
+    save time."""
 
     def __init__(self, tenant: SyntheticTenant) -> None:
         self.tenant = tenant
