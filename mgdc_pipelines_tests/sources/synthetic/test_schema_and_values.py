@@ -41,11 +41,8 @@ MAY_BE_EMPTY = {
     "TeamsChannelActivity_v0": {
         "PriorThreadName", "MembersAdded", "MembersRemoved", "ThreadMembers",
     },
-    # Conversation signals: chats and meetings only (team membership changes and channel
-    # replies are not modelled, chat texts mention nobody).
-    "TeamsConversationActivity_v0": {
-        "TeamGroupId", "TeamName", "MembersAdded", "MembersRemoved", "ThreadMembers", "Mentions",
-    },
+    # Conversation signals: group chat and team membership changes are not modelled.
+    "TeamsConversationActivity_v0": {"MembersAdded", "MembersRemoved", "ThreadMembers"},
 }
 
 

@@ -145,13 +145,26 @@ def _utc(date_time_time_zone: dict) -> dt.datetime:
     return moment.replace(tzinfo=dt.timezone.utc)
 
 
-def test_channel_posts_happen_in_teams_the_user_belongs_to(source, tenant):
-    signals = signals_of(source, "TeamsChannelActivity_v0", ("PostChannelMessage",), days=3)
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    (
+        ("TeamsChannelActivity_v0", "PostChannelMessage"),
+        ("TeamsConversationActivity_v0", "ReplyChannelMessage"),
+    ),
+)
+def test_channel_posts_and_replies_happen_in_teams_the_user_belongs_to(source, tenant, name, kind):
+    signals = signals_of(source, name, (kind,), days=3)
     index_of = {u.id: u.index for u in tenant.users}
     for row in signals:
         team = tenant.group(row["TeamGroupId"])
+        members = tenant.valid_member_indices(team.id)
         assert team.teams_enabled and row["TeamName"] == team.display_name
-        assert index_of[row["puser"]] in tenant.valid_member_indices(team.id)
+        assert row["ThreadName"] == "General" and index_of[row["puser"]] in members
+        for mentioned in row.get("Mentions") or ():  # replies mention teammates
+            assert mentioned["ObjectId"] != row["puser"]
+            assert index_of[mentioned["ObjectId"]] in members
+    if kind == "ReplyChannelMessage":
+        assert any(row["Mentions"] for row in signals)
 
 
 def test_a_new_hire_is_added_to_the_general_channel_of_each_older_team(source, tenant):

@@ -1,9 +1,10 @@
-"""Posts in the General channel of each team (Teams-enabled Microsoft 365 group).
+"""Posts and replies in the General channel of each team (Teams-enabled Microsoft 365 group).
 
-Generated per *(author, team, local day)*: members post a few times a week in each team they
-belong to, within their working hours. Only members who joined before the day post, and only
-after the team exists. This is what TeamsChannelActivity_v0's ``PostChannelMessage`` signals
-describe.
+Generated per *(author, team, local day)*: members post or reply a few times a week in each
+team they belong to, within their working hours, now and then mentioning a teammate. Only
+members who joined before the day post, and only after the team exists. New posts are
+TeamsChannelActivity_v0's ``PostChannelMessage`` signals, replies TeamsConversationActivity_v0's
+``ReplyChannelMessage``.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from functools import cached_property, lru_cache
 from mgdc_pipelines.sources.synthetic.activity.timing import activity_level, send_minute
 from mgdc_pipelines.sources.synthetic.org_groups import Group
 from mgdc_pipelines.sources.synthetic.people import User
-from mgdc_pipelines.sources.synthetic.randomness import poisson, rng_for
+from mgdc_pipelines.sources.synthetic.randomness import chance, pick, poisson, rng_for
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
 
 GENERAL = "General"  # every team has it; Teams names it so in every tenant
 POSTS_PER_MEMBER_PER_TEAM_PER_WORKDAY = 0.25
+REPLY_SHARE = 0.6  # of what members write in a channel, replies to an existing post
+MENTION_SHARE = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +33,8 @@ class ChannelPost:
     channel: str
     author: int
     posted_at: dt.datetime
+    is_reply: bool
+    mentions: tuple[int, ...]  # teammates @mentioned
 
 
 class ChannelPostModel:
@@ -61,15 +66,21 @@ class ChannelPostModel:
         rng = rng_for(self.seed, "channel-posts", author, team.mail_nickname, day.toordinal())
         rate = POSTS_PER_MEMBER_PER_TEAM_PER_WORKDAY * activity_level(self.seed, user)
         after_hours = self.tenant.config.after_hours_ratio
-        return tuple(
-            ChannelPost(
-                ("post", author, team.mail_nickname, day.toordinal(), number),
-                team,
-                GENERAL,
-                author,
-                user.office.to_utc(day, send_minute(rng, user.office, after_hours)).replace(
-                    microsecond=0
-                ),
+        teammates = [i for i in self.tenant.valid_member_indices(team.id) if i != author]
+        posts = []
+        for number in range(poisson(rng, rate)):
+            minute = send_minute(rng, user.office, after_hours)
+            is_reply = chance(rng, REPLY_SHARE)
+            mentions = (pick(rng, teammates),) if teammates and chance(rng, MENTION_SHARE) else ()
+            posts.append(
+                ChannelPost(
+                    ("post", author, team.mail_nickname, day.toordinal(), number),
+                    team,
+                    GENERAL,
+                    author,
+                    user.office.to_utc(day, minute).replace(microsecond=0),
+                    is_reply,
+                    mentions,
+                )
             )
-            for number in range(poisson(rng, rate))
-        )
+        return tuple(posts)

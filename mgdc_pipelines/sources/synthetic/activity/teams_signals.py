@@ -5,8 +5,8 @@
 * ``JoinMeeting`` for each online meeting occurrence the user organized or accepted
   (:mod:`.meetings`), from shortly after it starts to shortly before it ends;
 * ``CreateChannel`` (the General channel, by the team's owner when the team is created),
-  ``AddToChannel`` (a member who joined the company after the team existed) and
-  ``PostChannelMessage`` (:mod:`.channel_posts`).
+  ``AddToChannel`` (a member who joined the company after the team existed),
+  ``PostChannelMessage`` and ``ReplyChannelMessage`` (:mod:`.channel_posts`).
 
 Each function yields ``(signal, what it is about)`` for the signals *recorded* in ``[start,
 end)``, replaying only the activity that can produce them.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
+from mgdc_pipelines.sources.synthetic.activity.channel_posts import ChannelPost
 from mgdc_pipelines.sources.synthetic.activity.chats import ChatMessage
 from mgdc_pipelines.sources.synthetic.activity.meetings import MAX_SERIES_WEEKS, Meeting
 from mgdc_pipelines.sources.synthetic.activity.models import Activity
@@ -90,13 +91,23 @@ def _attends(activity: Activity, meeting: Meeting, user: User) -> bool:
     return activity.meeting_text.reply_of(meeting, user.index).response in ATTENDING
 
 
+def posting_signals(
+    activity: Activity, user: User, start: dt.datetime, end: dt.datetime, replies: bool
+) -> Iterator[tuple[Signal, ChannelPost]]:
+    """PostChannelMessage for the user's new posts, or ReplyChannelMessage for their replies."""
+    seed = activity.tenant.config.seed
+    kind = "ReplyChannelMessage" if replies else "PostChannelMessage"
+    for post in activity.channel_posts.posts(user, start - MAX_RECORDING_DELAY, end):
+        found = signal(seed, user, kind, post.key, post.posted_at)
+        if post.is_reply == replies and start <= found.recorded < end:
+            yield found, post
+
+
 def channel_signals(activity: Activity, user: User, start: dt.datetime, end: dt.datetime):
-    """``(signal, post or team)`` for the user's channel signals recorded in the span."""
+    """``(signal, team)`` for the user's channel signals recorded in the span."""
     seed, posts = activity.tenant.config.seed, activity.channel_posts
-    for post in posts.posts(user, start - MAX_RECORDING_DELAY, end):
-        found = signal(seed, user, "PostChannelMessage", post.key, post.posted_at)
-        if start <= found.recorded < end:
-            yield found, post.team
+    for found, post in posting_signals(activity, user, start, end, replies=False):
+        yield found, post.team
     for team in posts.teams_of(user.index):
         if user.index in team.owners:
             created = team.created_at + dt.timedelta(minutes=2)

@@ -10,7 +10,9 @@ Signals are derived from the rest of the tenant, so they tell the same story:
   (``CreateCalendarItem`` for a personal block) and ``CancelMeeting``; each attendee's
   ``ReceiveCalendarItem`` and answer at the time their Event_v1 ``responseStatus`` shows;
 * OutlookContactActivity_v0, from Contact_v1: ``ContactCreated``/``ContactUpdated``;
-* TeamsConversationActivity_v0 and TeamsChannelActivity_v0: see ``activity/teams_signals.py``.
+* TeamsConversationActivity_v0 (chats, meetings joined, channel replies) and
+  TeamsChannelActivity_v0 (channel posts, channels created, members added): see
+  ``activity/teams_signals.py``.
 
 A partition holds the signals *recorded* (CreationTime) in its window.
 """
@@ -22,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 
 from mgdc_pipelines.sources.synthetic.activity import teams_signals
-from mgdc_pipelines.sources.synthetic.activity.channel_posts import GENERAL
+from mgdc_pipelines.sources.synthetic.activity.channel_posts import GENERAL, ChannelPost
 from mgdc_pipelines.sources.synthetic.activity.chats import ChatMessage
 from mgdc_pipelines.sources.synthetic.activity.meetings import MAX_LEAD, RESPONSE_GRACE, Meeting
 from mgdc_pipelines.sources.synthetic.activity.signals import (
@@ -166,6 +168,10 @@ def conversation_activity_rows(ctx: RowContext, user: User) -> Iterator[dict]:
         (s, partial(_joined_columns, ctx, user, meeting))
         for s, meeting in teams_signals.meeting_signals(*span)
     ]
+    found += [
+        (s, partial(_reply_columns, ctx, user, post))
+        for s, post in teams_signals.posting_signals(*span, replies=True)
+    ]
     return _rows(ctx, user, found)
 
 
@@ -194,6 +200,19 @@ def _chat_columns(ctx: RowContext, user: User, sig: Signal, message: ChatMessage
 
 def _joined_columns(ctx: RowContext, user: User, meeting: Meeting) -> dict:
     return {**_teams_columns(user, None), "ThreadType": "Meeting", "ThreadName": meeting.subject}
+
+
+def _reply_columns(ctx: RowContext, user: User, post: ChannelPost) -> dict:
+    users = ctx.tenant.users
+    return {
+        **_teams_columns(user, TEAMS_MESSAGE_ITEM),
+        "ThreadName": post.channel,
+        "TeamGroupId": post.team.id,
+        "TeamName": post.team.display_name,
+        "Mentions": [
+            {"DisplayName": users[i].given_name, "ObjectId": users[i].id} for i in post.mentions
+        ],
+    }
 
 
 def _teams_columns(user: User, item_type: str | None) -> dict:
