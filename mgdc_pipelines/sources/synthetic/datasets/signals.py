@@ -140,7 +140,9 @@ def contact_activity_rows(ctx: RowContext, user: User) -> Iterator[dict]:
     return _rows(ctx, user, found)
 
 
-def _outlook(ctx, user: User, sig: Signal, item_type: str, apps=OUTLOOK_APPS) -> Callable[[], dict]:
+def _outlook(
+    ctx: RowContext, user: User, sig: Signal, item_type: str, apps: tuple[str, ...] = OUTLOOK_APPS
+) -> Callable[[], dict]:
     def columns() -> dict:
         app, session = client_of(ctx.seed, user, apps, sig)
         return {
