@@ -5,6 +5,11 @@ team they belong to, within their working hours, now and then mentioning a teamm
 members who joined before the day post, and only after the team exists. New posts are
 TeamsChannelActivity_v0's ``PostChannelMessage`` signals, replies TeamsConversationActivity_v0's
 ``ReplyChannelMessage``.
+
+>>> from mgdc_pipelines.sources.synthetic import SyntheticTenant, TenantConfig
+>>> model = ChannelPostModel(SyntheticTenant(TenantConfig(seed=7, users=20)))
+>>> [team.mail_nickname for team in model.teams_of(3)]  # the company, a department, projects
+['all-company', 'engineering', 'project-atlas', 'project-borealis']
 """
 
 from __future__ import annotations

@@ -10,6 +10,16 @@
 
 Each function yields ``(signal, what it is about)`` for the signals *recorded* in ``[start,
 end)``, replaying only the activity that can produce them.
+
+>>> from mgdc_pipelines.sources.synthetic import SyntheticTenant, TenantConfig
+>>> activity = Activity(SyntheticTenant(TenantConfig(seed=7, users=20)))
+>>> day = dt.datetime(2026, 11, 19, tzinfo=dt.timezone.utc)
+>>> user = activity.tenant.users[3]
+>>> found = list(chat_signals(activity, user, day, day + dt.timedelta(days=1)))
+>>> sorted({sig.kind for sig, _ in found})
+['InstantMessage', 'ReactedWithEmoji']
+>>> all(sig.start == message.sent_at for sig, message in found if sig.kind == "InstantMessage")
+True
 """
 
 from __future__ import annotations
@@ -37,6 +47,7 @@ ONBOARDING_H = (1, 8)  # a new hire is added to their teams' channels within the
 def chat_signals(
     activity: Activity, user: User, start: dt.datetime, end: dt.datetime
 ) -> Iterator[tuple[Signal, ChatMessage]]:
+    """InstantMessage for each chat message the user sent, ReactedWithEmoji for some received."""
     seed = activity.tenant.config.seed
     sent_from = start - dt.timedelta(seconds=REACTION_DELAY_S[1]) - MAX_RECORDING_DELAY
     for message in activity.chats.mailbox_messages(user, sent_from, end):

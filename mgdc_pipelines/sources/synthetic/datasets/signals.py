@@ -15,6 +15,20 @@ Signals are derived from the rest of the tenant, so they tell the same story:
   ``activity/teams_signals.py``.
 
 A partition holds the signals *recorded* (CreationTime) in its window.
+
+>>> from mgdc_pipelines.sources import ExtractRequest, Scope, TimeWindow
+>>> from mgdc_pipelines.catalog import get_dataset
+>>> from mgdc_pipelines.sources.synthetic import SyntheticSource, TenantConfig
+>>> dataset = get_dataset("OutlookMeetingActivity_v0")
+>>> day = TimeWindow.for_day(dt.date(2026, 11, 19))
+>>> request = ExtractRequest(dataset, dataset.column_names, "CreationTime", day, Scope.everyone(),
+...                          "5b1c2c58-6a53-4f55-9d3f-2a0a1f0e7e11", 4096)
+>>> rows = [r for b in SyntheticSource(TenantConfig(seed=7, users=20)).extract(request)
+...         for r in b.to_pylist()]
+>>> "SendMeetingRequest" in {r["SignalType"] for r in rows}
+True
+>>> all(day.contains(r["CreationTime"]) for r in rows)
+True
 """
 
 from __future__ import annotations
