@@ -144,3 +144,8 @@ def pascal_version(source: Dataset, name: str, *, description: str, source_doc: 
         source_doc=source_doc,
         columns=pascal_columns_of(source, columns.split(), odata_type, renamed),
     )
+
+
+# Activity signals (TeamsChannelActivity_v0, TeamsConversationActivity_v0): the docs say "array"
+# with no format; the doc samples hold `[{"MemberId": ..., "Name": ...}]` (Name only sometimes).
+SIGNAL_MEMBERS = "ARRAY<STRUCT<MemberId: STRING, Name: STRING>>"

@@ -69,6 +69,13 @@ MAY_BE_EMPTY = {
     # Group mailbox copies of channel posts: never flagged, replied-to elsewhere or with files.
     "TeamsStandardChannelMessages_v0": {"ReplyTo", "Attachments", "Flag.StartDateTime",
                                         "Flag.DueDateTime", "Flag.CompletedDateTime"},
+    # Channel signals: renames, removals and departures are not modelled; people join the
+    # tenant's teams too rarely for three days of a small tenant to hold an AddToChannel.
+    "TeamsChannelActivity_v0": {
+        "PriorThreadName", "MembersAdded", "MembersRemoved", "ThreadMembers",
+    },
+    # Conversation signals: group chat and team membership changes are not modelled.
+    "TeamsConversationActivity_v0": {"MembersAdded", "MembersRemoved", "ThreadMembers"},
 }
 
 

@@ -12,12 +12,20 @@ from mgdc_pipelines.sources.synthetic import SyntheticSource, TenantConfig
 from mgdc_pipelines_tests.sources.synthetic.helpers import DAY, column, extract, request
 
 NEXT_DAY = DAY + dt.timedelta(days=1)
+# Activity signals busy on DAY (contact signals are covered in test_signals.py).
+SIGNALS = (
+    "OutlookMailActivity_v0",
+    "OutlookMeetingActivity_v0",
+    "TeamsChannelActivity_v0",
+    "TeamsConversationActivity_v0",
+)
 RANGE_COLUMNS = [
     (name, date_column)
     for name in (
         "Message_v1", "SentItem_v1", "Event_v1", "TeamChat_v1",
         "TodoTasks_v0", "OutlookGroupConversations_v0", "TeamsCallRecords_v1",
         "TeamsChannelDetails_v0", "TeamsStandardChannelMessages_v0", "TeamsTranscript_v1",
+        *SIGNALS,
     )
     for date_column in get_dataset(name).date_filter_columns
 ]
@@ -29,6 +37,7 @@ KEY = {
     "TeamsChannelDetails_v0": ("id", "pObjectId"),
     "TeamsStandardChannelMessages_v0": ("Id", "pObjectId"),
     "TeamsTranscript_v1": ("Id", "puser"),
+    **{name: ("Id", "puser") for name in SIGNALS},
 }
 
 
@@ -138,6 +147,9 @@ WIDE_CHECKS = [
     ("TodoTasks_v0", "LastModifiedDateTime"),  # completed up to two weeks later; flags days later
     ("OutlookGroupConversations_v0", "SentDateTime"),  # replies up to two days into a thread
     ("TeamsCallRecords_v1", "CreatedDateTime"),  # written after the call ends
+    ("OutlookMailActivity_v0", "CreationTime"),  # reads and flags days after sending
+    ("OutlookMeetingActivity_v0", "CreationTime"),  # invitations two weeks ahead
+    ("TeamsConversationActivity_v0", "CreationTime"),  # reactions, meetings joined
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from mgdc_pipelines.sources.synthetic.activity.channels import ChannelModel
+from mgdc_pipelines.sources.synthetic.activity.channel_posts import ChannelPostModel
 from mgdc_pipelines.sources.synthetic.activity.chats import ChatModel
 from mgdc_pipelines.sources.synthetic.activity.mail import MailModel
 from mgdc_pipelines.sources.synthetic.activity.mail_text import MailText
@@ -15,7 +16,8 @@ from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
 
 
 class Activity:
-    """Mail, meetings, chats and sites of one tenant; bounded caches that only save time."""
+    """Mail, meetings, chats, channel posts and sites of one tenant; bounded caches that only
+    save time."""
 
     def __init__(self, tenant: SyntheticTenant) -> None:
         self.tenant = tenant
@@ -47,3 +49,7 @@ class Activity:
     @cached_property
     def sites(self) -> SiteModel:
         return SiteModel(self.tenant)
+
+    @cached_property
+    def channel_posts(self) -> ChannelPostModel:
+        return ChannelPostModel(self.tenant)
