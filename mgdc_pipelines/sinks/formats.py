@@ -27,6 +27,8 @@ from mgdc_pipelines.sinks.json_keys import NullKeys, null_keys_for
 from mgdc_pipelines.sinks.json_text import json_lines
 
 FORMATS = ("parquet", "mgdc-jsonl")
+# Rows encoded to JSON at a time (a downstream table may arrive as one batch of millions).
+JSON_CHUNK_ROWS = 8192
 
 
 class FormatWriter(Protocol):
@@ -92,7 +94,10 @@ class _JsonLinesWriter:
     def write(self, data: pa.Table | pa.RecordBatch) -> None:
         batches = data.to_batches() if isinstance(data, pa.Table) else [data]
         for batch in batches:
-            self._stream.write(memoryview(json_lines(batch, self._keys)))
+            # A bounded text per call: Arrow strings hold at most 2 GiB, and memory stays small.
+            for start in range(0, batch.num_rows, JSON_CHUNK_ROWS):
+                lines = json_lines(batch.slice(start, JSON_CHUNK_ROWS), self._keys)
+                self._stream.write(memoryview(lines))
 
     def close(self) -> None:
         self._stream.flush()
