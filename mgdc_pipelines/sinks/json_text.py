@@ -147,12 +147,11 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-def _text_bytes(lines: pa.Array) -> pa.Buffer:
+def _text_bytes(lines: pa.StringArray) -> pa.Buffer:
     """The UTF-8 bytes of every (non-null) string of ``lines``, end to end, without a copy."""
     if len(lines) == 0:
         return pa.py_buffer(b"")
-    offsets, data = lines.buffers()[1], lines.buffers()[2]
-    first, last = pa.Array.from_buffers(pa.int32(), len(lines) + 1, [None, offsets], offset=lines.offset)[
-        :: len(lines)
-    ].to_pylist()
+    _, offsets, data = lines.buffers()
+    int32 = memoryview(offsets).cast("i")  # string offsets are int32, in the machine's order
+    first, last = int32[lines.offset], int32[lines.offset + len(lines)]
     return data.slice(first, last - first)
