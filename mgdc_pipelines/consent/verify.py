@@ -49,13 +49,22 @@ class WrittenPartition:
 
 
 def verify_partition(sink: Sink, written: WrittenPartition) -> dict[str, list[str]]:
-    """Problems per check for one committed partition."""
-    schemas = sink.committed_schemas(written.partition)
-    return {
-        CONSENTED_COLUMNS: _unconsented_columns(schemas, written),
-        SCOPE_COMPLIANCE: _out_of_scope_rows(sink, written),
-        TRANSFORMS_APPLIED: _missing_transforms(sink, schemas, written),
-    }
+    """Problems per check for one committed partition.
+
+    A committed file that cannot be read back (a corrupt or tampered file) fails every check:
+    nothing in it can be proven, so it is withdrawn like any partition that broke consent.
+    """
+    try:
+        schemas = sink.committed_schemas(written.partition)
+        return {
+            CONSENTED_COLUMNS: _unconsented_columns(schemas, written),
+            SCOPE_COMPLIANCE: _out_of_scope_rows(sink, written),
+            TRANSFORMS_APPLIED: _missing_transforms(sink, schemas, written),
+        }
+    except pa.ArrowInvalid as error:
+        # Arrow's message may quote the file's content: name the failure, not the message.
+        problem = f"its committed files cannot be read back ({type(error).__name__})"
+        return {check: [problem] for check in CHECKS}
 
 
 def _unconsented_columns(schemas: dict[str, pa.Schema], written: WrittenPartition) -> list[str]:

@@ -15,17 +15,20 @@ b'{"id":"m1","when":"1970-01-01T00:00:00Z"}\\n'
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import os
 from collections.abc import Iterator
-from typing import Any, BinaryIO, Protocol
+from typing import BinaryIO, Protocol
 
 import pyarrow as pa
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
+from mgdc_pipelines.sinks.json_keys import NullKeys, null_keys_for
+from mgdc_pipelines.sinks.json_text import json_lines
+
 FORMATS = ("parquet", "mgdc-jsonl")
+# Rows encoded to JSON at a time (a downstream table may arrive as one batch of millions).
+JSON_CHUNK_ROWS = 8192
 
 
 class FormatWriter(Protocol):
@@ -69,47 +72,35 @@ class _ParquetWriter:
 
 
 class JsonLinesFormat:
-    """One JSON object per line, datetimes as ISO-8601 ``...Z`` strings, nulls kept as ``null``.
+    """One JSON object per line, as MGDC writes its deliveries (the ``.json`` files are JSON lines).
 
-    This is the shape of MGDC's own deliveries (the ``.json`` files are really JSON lines), so
-    tools written for MGDC output read it unchanged, and the landing source reads it back.
+    Datetimes are ISO-8601 ``...Z`` strings; a key without a value is written as ``null`` or
+    left out as MGDC does for the dataset (:mod:`~mgdc_pipelines.sinks.json_keys`), so tools
+    written for MGDC output read it unchanged, and the landing source reads it back.
     """
 
     name = "mgdc-jsonl"
     extension = ".json"
 
     def open(self, stream: BinaryIO, schema: pa.Schema) -> FormatWriter:
-        return _JsonLinesWriter(stream)
+        return _JsonLinesWriter(stream, null_keys_for(schema))
 
 
 class _JsonLinesWriter:
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: BinaryIO, keys: NullKeys) -> None:
         self._stream = stream
+        self._keys = keys
 
     def write(self, data: pa.Table | pa.RecordBatch) -> None:
         batches = data.to_batches() if isinstance(data, pa.Table) else [data]
         for batch in batches:
-            lines = (_json_line(row) for row in batch.to_pylist())
-            self._stream.write("".join(lines).encode("utf-8"))
+            # A bounded text per call: Arrow strings hold at most 2 GiB, and memory stays small.
+            for start in range(0, batch.num_rows, JSON_CHUNK_ROWS):
+                lines = json_lines(batch.slice(start, JSON_CHUNK_ROWS), self._keys)
+                self._stream.write(memoryview(lines))
 
     def close(self) -> None:
         self._stream.flush()
-
-
-def _json_line(row: dict) -> str:
-    return json.dumps(row, default=_json_value, ensure_ascii=False, separators=(",", ":")) + "\n"
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        value = value.astimezone(dt.timezone.utc)
-        text = value.strftime("%Y-%m-%dT%H:%M:%S")
-        return f"{text}.{value.microsecond:06d}Z" if value.microsecond else f"{text}Z"
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="strict")
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 def read_file_schema(path: str | os.PathLike[str]) -> pa.Schema:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pyarrow as pa
+import pytest
 
 from mgdc_pipelines.catalog import get_dataset
-from mgdc_pipelines.consent.verify import SCOPE_COMPLIANCE, WrittenPartition, verify_partition
+from mgdc_pipelines.consent.verify import CHECKS, SCOPE_COMPLIANCE, WrittenPartition, verify_partition
 from mgdc_pipelines.sinks.base import PartitionRef
 from mgdc_pipelines.sinks.local import LocalSink
 
@@ -19,8 +20,8 @@ FOREIGN_TENANTS = [f"foreign-tenant-{n}-felix.baker.sentinel" for n in range(7)]
 OUTSIDERS = [f"outsider-{n}-felix.baker.sentinel" for n in range(3)]
 
 
-def committed(tmp_path, rows: list[dict]) -> tuple[LocalSink, PartitionRef]:
-    sink = LocalSink(tmp_path / "data")
+def committed(tmp_path, rows: list[dict], fmt: str = "parquet") -> tuple[LocalSink, PartitionRef]:
+    sink = LocalSink(tmp_path / "data", format=fmt)
     partition = PartitionRef(MESSAGE.name, dt.date(2026, 11, 20), "sales")
     schema = MESSAGE.output_schema(["subject"])
     writer = sink.open_partition(partition, schema)
@@ -46,3 +47,17 @@ def test_rows_of_other_tenants_and_scopes_are_counted_by_column_not_listed(tmp_p
         "column 'puser' holds 3 value(s) outside the authorized scope",
     ]
     assert "sentinel" not in repr(problems)
+
+
+@pytest.mark.parametrize("fmt", ["mgdc-jsonl", "parquet"])
+def test_a_committed_file_that_cannot_be_read_back_fails_every_check_without_its_content(tmp_path, fmt):
+    sink, partition = committed(tmp_path, [{"subject": "ok", "ptenant": TENANT, "puser": ALLOWED_USER}], fmt)
+    [part] = sink.committed_files(partition)
+    part.write_text('{"subject": "felix.baker.sentinel", "ptenant": ')  # corrupt, or tampered with
+    written = WrittenPartition(
+        partition, MESSAGE, frozenset({"subject"}), frozenset(), frozenset(), TENANT, frozenset({ALLOWED_USER}),
+    )
+
+    problems = verify_partition(sink, written)
+
+    assert problems == {check: ["its committed files cannot be read back (ArrowInvalid)"] for check in CHECKS}
