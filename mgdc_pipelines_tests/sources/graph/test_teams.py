@@ -12,15 +12,16 @@ import datetime as dt
 import pytest
 
 from mgdc_pipelines.sources.base import Scope, TimeWindow
+from mgdc_pipelines.spec import SpecError
 from mgdc_pipelines_tests.sources.graph.conftest import DAY, request_for, sorted_rows
+from mgdc_pipelines_tests.sources.graph.test_spec_and_dagster import on_graph
 
 
-def test_channels_are_windowed_by_the_source_even_without_their_date_column(graph, synthetic, emulator):
-    """Graph cannot `$filter` a team's channels: all are read, those of the window kept, and the
-    date column read for that only is not written."""
+def test_channels_are_windowed_by_the_source_on_their_authorized_date_column(graph, synthetic, emulator):
+    """Graph cannot `$filter` a team's channels: all are read, those of the window kept."""
     month = TimeWindow(TimeWindow.for_day(DAY).end - dt.timedelta(days=30), TimeWindow.for_day(DAY).end)
-    request = dataclasses.replace(
-        request_for("TeamsChannelDetails_v0", columns=("id", "displayName", "membershipType")), window=month)
+    columns = ("id", "createdDateTime", "displayName", "membershipType")
+    request = dataclasses.replace(request_for("TeamsChannelDetails_v0", columns=columns), window=month)
 
     batches = list(graph.extract(request))
 
@@ -52,3 +53,14 @@ def test_team_chat_v2_is_read_from_team_chat_v1s_resource_in_its_own_columns(gra
     assert rows and rows == sorted_rows(synthetic.extract(request), request.output_schema)
     calls = [r for r in emulator.requests if r.service == "graph" and "/chats/" in r.path]
     assert calls and all(r.path.endswith("/chats/getAllMessages") for r in calls)
+
+
+def test_a_spec_filtering_channel_messages_on_another_date_is_refused_naming_the_one_graph_takes(
+        small_spec_factory, emulator):
+    def channel_messages_by_creation(raw: dict) -> None:
+        on_graph(emulator)(raw)
+        raw["datasets"].append({"name": "TeamsStandardChannelMessages_v0", "columns": "all",
+                                "date_filter_column": "CreatedDateTime"})
+
+    with pytest.raises(SpecError, match="can be filtered on LastModifiedDateTime only"):
+        small_spec_factory(channel_messages_by_creation, approved=False)
