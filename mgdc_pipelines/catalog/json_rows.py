@@ -44,6 +44,7 @@ toRecipients[0].emailAddress.address string
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -222,6 +223,17 @@ def rows_to_batch(
     return ConversionResult(pa.RecordBatch.from_arrays(arrays, schema=schema), checker.unknown_keys)
 
 
+def json_text(value: dict | list) -> str:
+    """A JSON object or array as compact text, keys in their order: how a row holds an object
+    where the catalog types a string (Planner's ``assignments``: MGDC's doc says String, its
+    deliveries and Graph hold an object).
+
+    >>> json_text({"u1": {"orderHint": "8585P!"}})
+    '{"u1":{"orderHint":"8585P!"}}'
+    """
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
 # --- Row checks: keys and the value kinds Arrow would convert with loss -------------------------
 
 
@@ -257,6 +269,7 @@ class _RowChecker:
         self.allowed_key_set = frozenset(self.allowed_keys)
         plans = ((column.name, _plan_for(column.type)) for column in schema)
         self.column_plans = [(name, plan) for name, plan in plans if plan is not None]
+        self.text_columns = tuple(column.name for column in schema if pa.types.is_string(column.type))
 
     def check(self, index: int, row: Mapping[str, Any]) -> Mapping[str, Any]:
         if not isinstance(row, Mapping):
@@ -265,6 +278,7 @@ class _RowChecker:
                 row=index,
             )
         row = self._renamed(index, row)
+        row = self._objects_as_text(row)
         findings: _Findings = []
         if not self.allowed_key_set.issuperset(row):
             findings.extend(
@@ -279,6 +293,13 @@ class _RowChecker:
         if findings:
             self._handle(index, findings)
         return row
+
+    def _objects_as_text(self, row: Mapping[str, Any]) -> Mapping[str, Any]:
+        """An object or array in a string column is kept as its JSON text, not refused."""
+        structured = [name for name in self.text_columns if isinstance(row.get(name), (dict, list))]
+        if not structured:
+            return row
+        return {**row, **{name: json_text(row[name]) for name in structured}}
 
     def _renamed(self, index: int, row: Mapping[str, Any]) -> Mapping[str, Any]:
         aliases = self.dataset.aliases

@@ -21,7 +21,6 @@ Only the columns the dataset declares are stamped (SharePoint rows carry ``ptena
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
@@ -60,16 +59,6 @@ class RowStamper:
                 row["pagerow"] = number % PAGE_ROWS
                 row["rowinformation"] = ROW_INFORMATION
             yield row
-
-
-def json_text(value: dict | list) -> str:
-    """A JSON object or array as compact text, keys in their order: how a row holds a Graph
-    object that the catalog types as a string (Planner's ``assignments``).
-
-    >>> json_text({"u1": {"orderHint": "8585P!"}})
-    '{"u1":{"orderHint":"8585P!"}}'
-    """
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -333,3 +333,15 @@ def test_dotnet_seven_digit_fractions_keep_their_microseconds():
     timestamps cannot hold: the tick is dropped (as Spark does), the row is kept."""
     batch = convert([{"sentDateTime": "2019-02-28T21:36:26.9577227Z"}]).batch
     assert batch.column("sentDateTime")[0].as_py().isoformat() == "2019-02-28T21:36:26.957722+00:00"
+
+
+def test_an_object_in_a_string_column_is_kept_as_its_json_text():
+    """PlannerTasks_v0 documents `assignments` as a string; deliveries hold an object there."""
+    from mgdc_pipelines.catalog import get_dataset
+
+    planner = get_dataset("PlannerTasks_v0")
+    row = {"title": "Plan Q3", "assignments": {"u1": {"orderHint": "8585P!", "assignedDateTime": "2023-04-27T19:27:36Z"}}}
+    batch = rows_to_batch(planner, [row], ["title", "assignments"]).batch
+    assert batch.column("assignments").to_pylist() == [
+        '{"u1":{"orderHint":"8585P!","assignedDateTime":"2023-04-27T19:27:36Z"}}'
+    ]

@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from mgdc_pipelines.catalog import Dataset
 from mgdc_pipelines.catalog.graph import catalog_columns_by_property
-from mgdc_pipelines.sources.rows import json_text
+from mgdc_pipelines.catalog.json_rows import json_text
 
 Rename = Callable[[Any], Any]
 

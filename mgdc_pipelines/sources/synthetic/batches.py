@@ -17,7 +17,8 @@ from collections.abc import Iterable, Iterator
 
 import pyarrow as pa
 
-from mgdc_pipelines.sources.rows import chunked, json_text
+from mgdc_pipelines.catalog.json_rows import json_text
+from mgdc_pipelines.sources.rows import chunked
 
 UTC = dt.timezone.utc
 
