@@ -5,8 +5,10 @@ costs Python work per row. Most deliveries are clean, so each block of lines is 
 ``pyarrow.json`` with the dataset's full schema (timestamps as text, unknown keys an error). Its
 result is used only where it cannot differ from what the line-by-line path would give:
 
-* each line is one object: every line starts with ``{`` and ends with ``}`` (so no blank
-  lines, and no object spans two lines) and Arrow read as many rows as there are lines;
+* each line holds whole objects: every line starts with ``{`` and ends with ``}`` (so no blank
+  lines, and no object spans two lines) and Arrow read at least as many rows as there are
+  lines (more where objects run together on a line, ``}{``, which Arrow reads as the
+  line-by-line path cuts them: ``objects.py``);
 * Arrow raised nothing: no unknown key at any depth, no repeated key, no value of another kind;
 * every string is valid UTF-8 (Arrow's reader does not check it), no float is NaN or infinite
   (Python's reader refuses those), no selected float is an integer beyond 2**53 (Python's
@@ -94,7 +96,7 @@ class BlockParser:
         if not _one_object_per_line(block):
             return None
         table = self._read(block)
-        if table is None or table.num_rows != block.lines or not self._values_agree(table):
+        if table is None or table.num_rows < block.lines or not self._values_agree(table):
             return None
         try:
             dates = self._row_dates(table)
@@ -155,7 +157,8 @@ class BlockParser:
 
 
 def _one_object_per_line(block: LineBlock) -> bool:
-    """Every line starts with ``{`` and ends with ``}`` (before ``\\n`` or ``\\r\\n``).
+    """Every line starts with ``{`` and ends with ``}`` (before ``\\n`` or ``\\r\\n``); the
+    objects between (one, or several run together) are Arrow's to read.
 
     A raw line break cannot occur inside a JSON string, so every ``\\n`` ends a line.
     """

@@ -40,6 +40,10 @@ TRICKY_LINES = {
     "array line": b"[1, 2]\n",
     "broken json": b'{"id": "m9", oops\n',
     "two objects on one line": good(90).rstrip() + good(91),
+    "objects run together with white space, crlf": good(107).rstrip() + b" \t" + good(108).rstrip() + b"\r\n",
+    "a bad object among good ones on a line": good(109).rstrip() + b'{"id": "m110", oops}' + good(111),
+    "a wrong value in the second object of a line": good(112).rstrip() + good(113, isRead="yes"),
+    "an out-of-window object run together with a kept one": good(114, received="2026-11-19T09:00:00Z").rstrip() + good(115),
     "blank and whitespace lines": b"\n   \n\r\n",
     "crlf line ends": good(92).rstrip(b"\n") + b"\r\n",
     "unknown top-level key": good(93, sendr="x"),
@@ -105,7 +109,14 @@ def test_clean_lines_are_parsed_as_one_block_with_the_same_values():
     ]
 
 
-@pytest.mark.parametrize("case", ["null line", "two objects on one line", "invalid utf-8", "NaN"])
+def test_objects_run_together_on_a_line_are_parsed_at_once():
+    lines = good(1).rstrip() + good(2).rstrip() + b"  " + good(3) + good(4)
+    [block] = line_blocks(io.BytesIO(lines).readinto, "part.json", max_lines=10)
+    parsed = BlockParser(request("Message_v1", columns=("id",))).parse(block)
+    assert parsed is not None and parsed.batch.column("id").to_pylist() == ["m1", "m2", "m3", "m4"]
+
+
+@pytest.mark.parametrize("case", ["null line", "a bad object among good ones on a line", "invalid utf-8", "NaN"])
 def test_a_block_with_a_line_arrow_would_misread_goes_line_by_line(case):
     [block] = line_blocks(io.BytesIO(good(1) + TRICKY_LINES[case]).readinto, "part.json", max_lines=10)
     assert BlockParser(request("Message_v1")).parse(block) is None
