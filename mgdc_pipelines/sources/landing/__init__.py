@@ -93,6 +93,7 @@ exhausted. ``LandingSource.last_stats`` is the same object for the latest ``extr
 ['column', 'error', 'expected', 'file', 'line', 'object', 'offset', 'sha256']
 """
 
+from mgdc_pipelines.sources.landing.encoding import UnsupportedEncodingError
 from mgdc_pipelines.sources.landing.layout import DeliveryNotFoundError
 from mgdc_pipelines.sources.landing.source import (
     LandingExtraction,
@@ -115,4 +116,5 @@ __all__ = [
     "LandingQualityError",
     "LandingSource",
     "LandingStats",
+    "UnsupportedEncodingError",
 ]
