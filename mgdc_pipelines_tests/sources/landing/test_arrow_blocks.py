@@ -42,6 +42,8 @@ TRICKY_LINES = {
     "two objects on one line": good(90).rstrip() + good(91),
     "objects run together with white space, crlf": good(107).rstrip() + b" \t" + good(108).rstrip() + b"\r\n",
     "a bad object among good ones on a line": good(109).rstrip() + b'{"id": "m110", oops}' + good(111),
+    "objects separated by a lone carriage return": good(116).rstrip() + b"\r" + good(117),
+    "objects separated by a comma": good(118).rstrip() + b"," + good(119),
     "a wrong value in the second object of a line": good(112).rstrip() + good(113, isRead="yes"),
     "an out-of-window object run together with a kept one": good(114, received="2026-11-19T09:00:00Z").rstrip() + good(115),
     "blank and whitespace lines": b"\n   \n\r\n",
