@@ -93,7 +93,7 @@ class BlockParser:
 
     def parse(self, block: LineBlock) -> ParsedBlock | None:
         """The block's rows, or ``None`` if any line needs the line-by-line path."""
-        if not _one_object_per_line(block):
+        if not _lines_of_whole_objects(block):
             return None
         table = self._read(block)
         if table is None or table.num_rows < block.lines or not self._values_agree(table):
@@ -156,7 +156,7 @@ class BlockParser:
         return text.cast(pa.timestamp("us", tz="UTC"))
 
 
-def _one_object_per_line(block: LineBlock) -> bool:
+def _lines_of_whole_objects(block: LineBlock) -> bool:
     """Every line starts with ``{`` and ends with ``}`` (before ``\\n`` or ``\\r\\n``); the
     objects between (one, or several run together) are Arrow's to read.
 
@@ -167,11 +167,14 @@ def _one_object_per_line(block: LineBlock) -> bool:
     if data[start] != _OPEN or (data[end - 1] != _CLOSE and data[end - 1] != _LINE_BREAK):
         return False
     before = data[breaks - 1]
-    carriage_returns = breaks[before == _CARRIAGE_RETURN]
+    # The "}" of a CRLF line is two bytes before its "\n" (and inside the block: "{\r\n" is no
+    # object).
+    before_crlf = breaks[before == _CARRIAGE_RETURN] - 2
     after = breaks[breaks + 1 < end] + 1
     return bool(
         np.all((before == _CLOSE) | (before == _CARRIAGE_RETURN))
-        and np.all(data[carriage_returns - 1] == _CLOSE)
+        and np.all(before_crlf >= start)
+        and np.all(data[before_crlf] == _CLOSE)
         and np.all(data[after] == _OPEN)
     )
 

@@ -99,8 +99,10 @@ def test_blocks_and_lines_agree_on_rows_counts_and_quarantine(case, dedupe, tmp_
     assert fast_stats["landing/rows_yielded"] >= 6  # the good lines around it always arrive
 
 
-def test_clean_lines_are_parsed_as_one_block_with_the_same_values():
+@pytest.mark.parametrize("line_end", [b"\n", b"\r\n"])
+def test_clean_lines_are_parsed_as_one_block_with_the_same_values(line_end):
     lines = good(1) + good(2, subject="Ünïcødé ✓", received="2026-11-20T10:00:00.5+02:00")
+    lines = lines.replace(b"\n", line_end)
     req = request("Message_v1", columns=("id", "subject", "receivedDateTime"))
     [block] = line_blocks(io.BytesIO(lines).readinto, "part.json", max_lines=10)
     parsed = BlockParser(req).parse(block)
