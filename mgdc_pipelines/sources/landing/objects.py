@@ -8,13 +8,17 @@ a row of its own, or quarantined on its own, named by its line and its position 
 cut into several pieces is malformed as a whole, as before.
 
 >>> from mgdc_pipelines.sources.landing.reader import LineRef, RawLine
->>> line = RawLine(LineRef("part.json", 3, 0), b'{"a": "}{"}{"b": 2, oops}  {"c": [3]}\\n')
+>>> line = RawLine(LineRef("part.json", 3, 0), b'{"a": "}{"}{"b": 2 3}  {"c": [3]}\\n')
 >>> for part, parsed in parse_objects(line):
-...     print(part.where, parsed)
-part.json:3 (object 1) {'a': '}{'}
-part.json:3 (object 2) object 2 of 3 on the line: not valid JSON: Expecting property name enclosed in double quotes at column 10
-part.json:3 (object 3) {'c': [3]}
->>> [(part.where.object, parsed) for part, parsed in parse_objects(RawLine(LineRef("f", 1, 0), b"{}"))]
+...     print(part.where, parsed, sep="\\n  ")
+part.json:3 (object 1)
+  {'a': '}{'}
+part.json:3 (object 2)
+  object 2 of 3 on the line: not valid JSON: Expecting ',' delimiter at column 9
+part.json:3 (object 3)
+  {'c': [3]}
+>>> one = RawLine(LineRef("f", 1, 0), b"{}")
+>>> [(part.where.object, parsed) for part, parsed in parse_objects(one)]
 [(None, {})]
 """
 

@@ -14,10 +14,12 @@ personal data, and the quarantine lies outside the authorized sink)::
 ``file`` is the delivery file (``<container>/<blob>`` for Azure), ``line`` its 1-based number,
 ``object`` the 1-based position of the object on the line when the line holds several (else
 null), ``offset`` the byte offset of the line's start in the file as delivered (a byte-order
-mark counts; UTF-16 counts two bytes a code unit), ``error`` what is wrong; ``column`` (a path inside nested values) and ``expected`` (its type) where a value is
-the problem, else null; ``sha256`` the hex SHA-256 of the line's bytes as delivered (in the file's
-encoding; the whole line, for an object sharing it), line ending excluded, so the line can be matched without being shown (computed for quarantined
-lines only). Files are created owner-only (0600) in folders created owner-only (0700).
+mark counts; UTF-16 counts two bytes a code unit), ``error`` what is wrong; ``column`` (a
+path inside nested values) and ``expected`` (its type) where a value is the problem, else
+null; ``sha256`` the hex SHA-256 of the line's bytes as delivered (in the file's encoding; the
+whole line, for an object sharing it), line ending excluded, so the line can be matched
+without being shown (computed for quarantined lines only). Files are created owner-only (0600)
+in folders created owner-only (0700).
 
 >>> import json, stat, tempfile
 >>> from pathlib import Path

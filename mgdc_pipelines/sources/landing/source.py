@@ -2,10 +2,11 @@
 
 For each request: pick the dataset's files (``layout.py``, listed by a ``store.py`` store), read
 them (UTF-8 or UTF-16: ``encoding.py``) in blocks of at most ``request.batch_rows`` lines
-(``reader.py``) and parse each block at once with Arrow (``arrow_blocks.py``), placing its rows in or out of the partition by their
-dates (``placement.py``): one batch per block. A block Arrow cannot read exactly as the
-line-by-line path would (a malformed line, an unknown key, ...) is read line by line instead
-(objects run together on a line are cut apart: ``objects.py``): each row placed, rows converted in chunks of ``request.batch_rows`` (``batches.py``). Lines that
+(``reader.py``) and parse each block at once with Arrow (``arrow_blocks.py``), placing its rows
+in or out of the partition by their dates (``placement.py``): one batch per block. A block
+Arrow cannot read exactly as the line-by-line path would (a malformed line, an unknown key,
+...) is read line by line instead (objects run together on a line cut apart: ``objects.py``):
+each row placed, rows converted in chunks of ``request.batch_rows`` (``batches.py``). Lines that
 cannot become rows go to the quarantine (``quarantine.py``: where and why, never the line's
 content); everything is counted in the extraction's
 :class:`~mgdc_pipelines.sources.landing.stats.LandingStats`. Memory holds one buffer of lines
