@@ -167,7 +167,7 @@ def assert_quarantine_records_where_not_what(tmp_path: Path) -> None:
     data = delivered.read_bytes()
     found = []
     for record in records:
-        assert set(record) == {"file", "line", "offset", "error", "column", "expected", "sha256"}
+        assert set(record) == {"file", "line", "object", "offset", "error", "column", "expected", "sha256"}
         assert record["file"] == str(delivered)
         found.append(data[record["offset"]:].split(b"\n", 1)[0] + b"\n")  # what an operator seeks to
         assert record["sha256"] == hashlib.sha256(found[-1][:-1]).hexdigest()

@@ -27,6 +27,12 @@ one chunk and one line. Blobs are named ``<container>/<blob name>`` in stats and
     AzureDeliveryStore("https://contoso.blob.core.windows.net", "landing", prefix="mgdc",
                        credential=BlobCredential("default"))   # or None: anonymous read
 
+Files (``encoding.py``, ``objects.py``). Each file is JSON lines in UTF-8, with or without a
+byte-order mark, or in UTF-16 LE/BE with one (as Microsoft's ``Inbox_v1`` sample), LF or CRLF
+line ends; a file in any other encoding fails the extraction, naming the file and what is
+allowed. Objects run together on a line (``}{``, as SharePoint deliveries have them) are rows
+of their own.
+
 Which rows a partition gets (``placement.py``):
 
 * range datasets (Message_v1, Event_v1, TeamChat_v1, ...): rows whose
@@ -41,12 +47,13 @@ into members, so it does **not** filter by group scope: a delivery is taken to b
 extracted for the scope. Consent enforcement filters downstream where it has a directory; with
 this source a group scope (or a deny list) fails enforcement, asking for one. Use ``all``.
 
-Nothing is dropped without a count. Lines that are not a JSON object, rows whose date cannot
-place them, and values that do not fit their column go to a quarantine file (``quarantine.py``)
-that says how to find and fix each line, never what it holds: file, line, byte offset, the
-error, the column and expected type where a value is the problem, and the SHA-256 of the line.
-It is created owner-only (0600, in 0700 folders). Above ``max_error_ratio`` of a partition's
-lines the extraction fails (:class:`LandingQualityError`). Keys the catalog does not know are
+Nothing is dropped without a count. Lines (or objects on a line) that are not a JSON object,
+rows whose date cannot place them, and values that do not fit their column go to a quarantine
+file (``quarantine.py``) that says how to find and fix each line, never what it holds: file,
+line (and the object's position on it when it holds several), byte offset, the error, the
+column and expected type where a value is the problem, and the SHA-256 of the line. It is
+created owner-only (0600, in 0700 folders). Above ``max_error_ratio`` of a partition's
+objects the extraction fails (:class:`LandingQualityError`). Keys the catalog does not know are
 dropped from the rows and counted per key (a key that is not a property name is counted as
 ``<not a property name>``: keys can hold data too). With ``dedupe_messages``, repeats of an
 ``internetMessageId`` are dropped and counted.
@@ -83,9 +90,10 @@ exhausted. ``LandingSource.last_stats`` is the same object for the latest ``extr
 >>> record["line"], record["offset"], record["error"]  # the offset counts the byte-order mark
 (3, 152, 'not valid JSON: Expecting property name enclosed in double quotes at column 2')
 >>> sorted(record)
-['column', 'error', 'expected', 'file', 'line', 'offset', 'sha256']
+['column', 'error', 'expected', 'file', 'line', 'object', 'offset', 'sha256']
 """
 
+from mgdc_pipelines.sources.landing.encoding import UnsupportedEncodingError
 from mgdc_pipelines.sources.landing.layout import DeliveryNotFoundError
 from mgdc_pipelines.sources.landing.source import (
     LandingExtraction,
@@ -108,4 +116,5 @@ __all__ = [
     "LandingQualityError",
     "LandingSource",
     "LandingStats",
+    "UnsupportedEncodingError",
 ]

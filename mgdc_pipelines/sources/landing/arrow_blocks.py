@@ -5,8 +5,10 @@ costs Python work per row. Most deliveries are clean, so each block of lines is 
 ``pyarrow.json`` with the dataset's full schema (timestamps as text, unknown keys an error). Its
 result is used only where it cannot differ from what the line-by-line path would give:
 
-* each line is one object: every line starts with ``{`` and ends with ``}`` (so no blank
-  lines, and no object spans two lines) and Arrow read as many rows as there are lines;
+* each line holds whole objects: every line starts with ``{`` and ends with ``}`` (so no blank
+  lines, and no object spans two lines) and Arrow read at least as many rows as there are
+  lines (more where objects run together on a line, ``}{``, which Arrow reads as the
+  line-by-line path cuts them: ``objects.py``);
 * Arrow raised nothing: no unknown key at any depth, no repeated key, no value of another kind;
 * every string is valid UTF-8 (Arrow's reader does not check it), no float is NaN or infinite
   (Python's reader refuses those), no selected float is an integer beyond 2**53 (Python's
@@ -91,10 +93,10 @@ class BlockParser:
 
     def parse(self, block: LineBlock) -> ParsedBlock | None:
         """The block's rows, or ``None`` if any line needs the line-by-line path."""
-        if not _one_object_per_line(block):
+        if not _lines_of_whole_objects(block):
             return None
         table = self._read(block)
-        if table is None or table.num_rows != block.lines or not self._values_agree(table):
+        if table is None or table.num_rows < block.lines or not self._values_agree(table):
             return None
         try:
             dates = self._row_dates(table)
@@ -154,8 +156,9 @@ class BlockParser:
         return text.cast(pa.timestamp("us", tz="UTC"))
 
 
-def _one_object_per_line(block: LineBlock) -> bool:
-    """Every line starts with ``{`` and ends with ``}`` (before ``\\n`` or ``\\r\\n``).
+def _lines_of_whole_objects(block: LineBlock) -> bool:
+    """Every line starts with ``{`` and ends with ``}`` (before ``\\n`` or ``\\r\\n``); the
+    objects between (one, or several run together) are Arrow's to read.
 
     A raw line break cannot occur inside a JSON string, so every ``\\n`` ends a line.
     """
@@ -164,11 +167,14 @@ def _one_object_per_line(block: LineBlock) -> bool:
     if data[start] != _OPEN or (data[end - 1] != _CLOSE and data[end - 1] != _LINE_BREAK):
         return False
     before = data[breaks - 1]
-    carriage_returns = breaks[before == _CARRIAGE_RETURN]
+    # The "}" of a CRLF line is two bytes before its "\n" (and inside the block: "{\r\n" is no
+    # object).
+    before_crlf = breaks[before == _CARRIAGE_RETURN] - 2
     after = breaks[breaks + 1 < end] + 1
     return bool(
         np.all((before == _CLOSE) | (before == _CARRIAGE_RETURN))
-        and np.all(data[carriage_returns - 1] == _CLOSE)
+        and np.all(before_crlf >= start)
+        and np.all(data[before_crlf] == _CLOSE)
         and np.all(data[after] == _OPEN)
     )
 

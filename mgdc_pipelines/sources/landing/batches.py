@@ -74,12 +74,13 @@ def convert_rows(
 
 
 def _rejected(error: Exception, row: DeliveredRow) -> Rejected:
-    """The error of a one-row conversion, saying "line 7" where rows_to_batch says "row 0"."""
+    """The error of a one-row conversion, saying "line 7" (or "line 7, object 2") where
+    rows_to_batch says "row 0"."""
     if not isinstance(error, RowConversionError):
         # Only RowConversionError is worded without values; anything else may quote one.
         reason = f"the line does not convert to the dataset's schema ({type(error).__name__})"
         return Rejected(row, reason)
     message = str(error)
     if error.row == 0:
-        message = re.sub(r"\brow 0\b", f"line {row.where.line}", message, count=1)
+        message = re.sub(r"\brow 0\b", row.where.label, message, count=1)
     return Rejected(row, message, error.column, error.expected)

@@ -8,15 +8,18 @@ leaves no file)::
 Each record says how to find and fix the line, and holds none of its content (lines are
 personal data, and the quarantine lies outside the authorized sink)::
 
-    {"file": ..., "line": 7, "offset": 1234, "error": ..., "column": ..., "expected": ...,
-     "sha256": ...}
+    {"file": ..., "line": 7, "object": null, "offset": 1234, "error": ..., "column": ...,
+     "expected": ..., "sha256": ...}
 
 ``file`` is the delivery file (``<container>/<blob>`` for Azure), ``line`` its 1-based number,
-``offset`` the byte offset of its start in the file (a byte-order mark counts), ``error`` what
-is wrong; ``column`` (a path inside nested values) and ``expected`` (its type) where a value is
-the problem, else null; ``sha256`` the hex SHA-256 of the line's bytes as delivered, line
-ending excluded, so the line can be matched without being shown (computed for quarantined
-lines only). Files are created owner-only (0600) in folders created owner-only (0700).
+``object`` the 1-based position of the object on the line when the line holds several (else
+null), ``offset`` the byte offset of the line's start in the file as delivered (a byte-order
+mark counts; UTF-16 counts two bytes a code unit), ``error`` what is wrong; ``column`` (a
+path inside nested values) and ``expected`` (its type) where a value is the problem, else
+null; ``sha256`` the hex SHA-256 of the line's bytes as delivered (in the file's encoding; the
+whole line, for an object sharing it), line ending excluded, so the line can be matched
+without being shown (computed for quarantined lines only). Files are created owner-only (0600)
+in folders created owner-only (0700).
 
 >>> import json, stat, tempfile
 >>> from pathlib import Path
@@ -32,8 +35,8 @@ True
 >>> quarantine.count, quarantine.path.parent.name, quarantine.path.name.startswith("2026-11-20-all-")
 (1, 'BasicDataSet_v0.Message_v1', True)
 >>> record = json.loads(quarantine.path.read_text())
->>> record["line"], record["offset"], record["column"], record["expected"], "text" in record
-(7, 412, 'isRead', 'boolean', False)
+>>> record["line"], record["object"], record["offset"], record["column"], "text" in record
+(7, None, 412, 'isRead', False)
 >>> record["sha256"] == line.sha256()
 True
 >>> oct(stat.S_IMODE(quarantine.path.stat().st_mode)), oct(stat.S_IMODE(root.stat().st_mode))
@@ -82,6 +85,7 @@ class Quarantine:
         record = {
             "file": str(where.file),
             "line": where.line,
+            "object": where.object,
             "offset": where.offset,
             "error": error,
             "column": column,

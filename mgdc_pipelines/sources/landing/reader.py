@@ -1,10 +1,12 @@
-"""Delivered lines → JSON objects: the byte-order mark, UTF-8, and what makes a line malformed.
+"""Delivered lines → JSON objects: lines read in blocks, and what makes a line malformed.
 
 A delivery file is JSON lines: one object per line (MGDC's ``.json`` files are not JSON
-documents). Files are read as bytes, one line at a time, so a file of any size needs the memory
-of one line; a line that is not UTF-8 is malformed on its own instead of failing the file.
-Every line knows where it was delivered (:class:`LineRef`): the file, its 1-based number and
-the byte offset of its start in the file (a byte-order mark counts, as it does on disk).
+documents), though real SharePoint deliveries run several objects together on a line
+(``objects.py``). Its text, UTF-8 or UTF-16 (``encoding.py``), is read as UTF-8 bytes in blocks
+of whole lines, so a file of any size needs the memory of one buffer; a line that is not UTF-8
+is malformed on its own instead of failing the file. Every line knows where it was delivered
+(:class:`LineRef`): the file, its 1-based number and the byte offset of its start in the file
+as delivered (a byte-order mark counts, as it does on disk, and so does UTF-16's width).
 
 Errors say what is wrong and where, never what the line holds: lines are personal data.
 
@@ -31,16 +33,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from mgdc_pipelines.catalog.json_rows import json_kind, shown_key
+from mgdc_pipelines.sources.landing.encoding import UTF8, UTF8_BOM  # noqa: F401 (re-exported)
+from mgdc_pipelines.sources.landing.encoding import (
+    ReadInto,
+    Refilling,
+    TextEncoding,
+    fill,
+    utf8_reader,
+)
 
-UTF8_BOM = b"\xef\xbb\xbf"
 # Bytes read per buffer, and so the most a block of lines parsed at once spans. 8 MiB is eight
 # of Arrow's 1 MiB units of parallel parsing (both cores busy) and about 1,400 Message_v1 lines;
 # the block's parsed table (every column, transient) is about as big again. At 32 MiB the peak
@@ -52,28 +61,44 @@ _LINE_BREAK = ord("\n")
 
 @dataclass(frozen=True)
 class LineRef:
-    """Where a row was delivered: file (or ``<container>/<blob>``), 1-based line number, and the
-    byte offset of the line's start in that file (counting a byte-order mark before it)."""
+    """Where a row was delivered: file (or ``<container>/<blob>``), 1-based line number, the
+    byte offset of the line's start in that file (counting a byte-order mark before it) and,
+    when the line holds several JSON objects, the 1-based position of the row's among them.
+
+    >>> str(LineRef("part.json", 7, 0)), str(LineRef("part.json", 7, 0, object=2))
+    ('part.json:7', 'part.json:7 (object 2)')
+    >>> LineRef("part.json", 7, 0, object=2).label
+    'line 7, object 2'
+    """
 
     file: Path | str
     line: int
     offset: int
+    object: int | None = None
+
+    @property
+    def label(self) -> str:
+        """``line 7``, or ``line 7, object 2`` for one of several objects on the line."""
+        return f"line {self.line}" + (f", object {self.object}" if self.object else "")
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}"
+        return f"{self.file}:{self.line}" + (f" (object {self.object})" if self.object else "")
 
 
 @dataclass(frozen=True)
 class RawLine:
-    """One delivered line as read.
+    """One delivered line as read (as UTF-8, whatever the file's ``encoding``).
 
     >>> line = RawLine(LineRef("part.json", 2, 10), b'{"a": 1}\\r\\n')
     >>> line.content, line.sha256() == hashlib.sha256(b'{"a": 1}').hexdigest()
     (b'{"a": 1}', True)
+    >>> line.object(2).where
+    LineRef(file='part.json', line=2, offset=10, object=2)
     """
 
     where: LineRef
     data: bytes  # as read, line ending included, without the file's byte-order mark
+    encoding: TextEncoding = UTF8  # the file's, which data was transcoded from
 
     @property
     def is_blank(self) -> bool:
@@ -88,8 +113,13 @@ class RawLine:
         return data
 
     def sha256(self) -> str:
-        """Hex SHA-256 of :attr:`content`: names the line without showing it."""
-        return hashlib.sha256(self.content).hexdigest()
+        """Hex SHA-256 of :attr:`content` as delivered (UTF-16 too): names the line without
+        showing it."""
+        return hashlib.sha256(self.encoding.delivered(self.content)).hexdigest()
+
+    def object(self, number: int) -> RawLine:
+        """This line, as where its ``number``-th JSON object was delivered."""
+        return replace(self, where=replace(self.where, object=number))
 
 
 @dataclass(frozen=True)
@@ -110,10 +140,11 @@ class MalformedLineError(ValueError):
 
 @dataclass(frozen=True)
 class LineBlock:
-    """Whole lines of one file, read in one piece: ``buffer[start:end]``, numbered from
-    ``first_line`` and starting at byte ``offset`` of the file; ``breaks`` are the positions of
-    its ``\\n`` in ``buffer``. The lines can be parsed together (``view``) or one by one
-    (``raw_lines``). The buffer is reused: a block is valid until the next one is read."""
+    """Whole lines of one file, read in one piece: ``buffer[start:end]`` (UTF-8), numbered from
+    ``first_line`` and starting at byte ``offset`` of the file as delivered in ``encoding``;
+    ``breaks`` are the positions of its ``\\n`` in ``buffer``. The lines can be parsed together
+    (``view``) or one by one (``raw_lines``). The buffer is reused: a block is valid until the
+    next one is read."""
 
     file: Path | str
     first_line: int
@@ -123,6 +154,7 @@ class LineBlock:
     end: int
     breaks: np.ndarray
     offset: int
+    encoding: TextEncoding = UTF8
 
     @property
     def view(self) -> memoryview:
@@ -132,24 +164,21 @@ class LineBlock:
         ends = (self.breaks + 1).tolist()
         if not ends or ends[-1] < self.end:
             ends.append(self.end)  # the last line of a file may lack a line break
-        position, to_file_offset = self.start, self.offset - self.start
+        position, offset, encoding = self.start, self.offset, self.encoding
         for number, line_end in enumerate(ends, self.first_line):
-            where = LineRef(self.file, number, position + to_file_offset)
-            yield RawLine(where, bytes(self.buffer[position:line_end]))
-            position = line_end
-
-
-ReadInto = Callable[[memoryview], int]  # fills a buffer as ``io.RawIOBase.readinto`` does
+            data = bytes(self.buffer[position:line_end])
+            yield RawLine(LineRef(self.file, number, offset), data, encoding)
+            position, offset = line_end, offset + encoding.delivered_length(data)
 
 
 def line_blocks(
     read_into: ReadInto, file: Path | str, *, max_lines: int, block_bytes: int = BLOCK_BYTES
 ) -> Iterator[LineBlock]:
     """The lines of one delivery, in blocks of at most ``max_lines`` lines and at most
-    ``block_bytes`` bytes (unless a single line is longer); a UTF-8 byte-order mark at the
-    start is dropped (but counted in the blocks' byte offsets). Bytes are read into one buffer
-    of ``block_bytes``, reused from block to block, so memory does not depend on the size of the
-    file.
+    ``block_bytes`` bytes (unless a single line is longer), as UTF-8 without the byte-order
+    mark (see ``encoding.py``; offsets are the delivered file's). Bytes are read into one
+    buffer of ``block_bytes``, reused from block to block, so memory does not depend on the
+    size of the file.
 
     >>> import io
     >>> stream = io.BytesIO(UTF8_BOM + b'{"a": 1}\\n\\n{"b": 2}\\n{"c": 3}')
@@ -159,16 +188,15 @@ def line_blocks(
     """
     if max_lines < 1 or block_bytes < 1:
         raise ValueError(f"max_lines and block_bytes must be positive, got {max_lines}, {block_bytes}")
-    buffer = bytearray(max(block_bytes, len(UTF8_BOM)))
-    kept, first_line, at_start = 0, 1, True  # kept: bytes of an unfinished line at the front
-    buffer_offset = 0  # where buffer[0] lies in the file
+    read_text, encoding = utf8_reader(read_into, file)
+    buffer = bytearray(block_bytes)
+    kept, first_line = 0, 1  # kept: bytes of an unfinished line at the front
+    offset = len(encoding.bom)  # where the next block starts in the delivered file
     while True:
-        filled = kept + _fill(read_into, memoryview(buffer)[kept:])
+        filled = kept + fill(read_text, memoryview(buffer)[kept:])
         at_eof = filled < len(buffer)
         breaks = _line_breaks(buffer, filled)
-        start = len(UTF8_BOM) if at_start and buffer.startswith(UTF8_BOM) else 0
-        at_start = False
-        index = 0  # the first break not yet in a block
+        start = index = 0  # index: the first break not yet in a block
         while start < filled:
             if len(breaks) - index >= max_lines:
                 last = index + max_lines
@@ -182,13 +210,13 @@ def line_blocks(
             lines = (last - index) + (buffer[end - 1] != _LINE_BREAK)
             block_breaks = np.array(breaks[index:last], dtype=np.int64)
             yield LineBlock(
-                file, first_line, lines, buffer, start, end, block_breaks, buffer_offset + start
+                file, first_line, lines, buffer, start, end, block_breaks, offset, encoding
             )
+            offset += encoding.delivered_length(memoryview(buffer)[start:end])
             first_line, start, index = first_line + lines, end, last
         if at_eof:
             return
-        kept = filled - start
-        buffer_offset += start  # buffer[start:filled] moves to the front
+        kept = filled - start  # buffer[start:filled] moves to the front
         # Room for twice the unfinished line: a line longer than the buffer fits the next one.
         size = max(block_bytes, 2 * kept)
         if size == len(buffer):
@@ -210,34 +238,15 @@ def _line_breaks(buffer: bytearray, filled: int) -> list[int]:
     return breaks
 
 
-def _fill(read_into: ReadInto, view: memoryview) -> int:
-    """Fill ``view`` unless the input ends first; how many bytes were read."""
-    filled = 0
-    while filled < len(view):
-        count = read_into(view[filled:])
-        if not count:
-            break
-        filled += count
-    return filled
-
-
-class _ChunkReader:
+class _ChunkReader(Refilling):
     """``readinto`` over an iterable of byte chunks (a blob download)."""
 
     def __init__(self, chunks: Iterable[bytes]) -> None:
+        super().__init__(b"")
         self._chunks = iter(chunks)
-        self._pending = memoryview(b"")
 
-    def readinto(self, view: memoryview) -> int:
-        while not self._pending:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            self._pending = memoryview(chunk)
-        count = min(len(view), len(self._pending))
-        view[:count] = self._pending[:count]
-        self._pending = self._pending[count:]
-        return count
+    def more(self) -> bytes:
+        return next((chunk for chunk in self._chunks if chunk), b"")
 
 
 def file_blocks(path: Path, *, max_lines: int) -> Iterator[LineBlock]:
@@ -252,7 +261,7 @@ def chunk_blocks(chunks: Iterable[bytes], file: Path | str, *, max_lines: int) -
 
 
 def read_lines(path: Path) -> Iterator[RawLine]:
-    """The lines of one delivery file, in order; a UTF-8 byte-order mark at its start is dropped."""
+    """The lines of one delivery file, in order, as UTF-8 without the byte-order mark."""
     for block in file_blocks(path, max_lines=_ANY_NUMBER_OF_LINES):
         yield from block.raw_lines()
 

@@ -1,10 +1,11 @@
 """``LandingSource``: MGDC JSON-lines deliveries (a folder or a container), as a ``Source``.
 
 For each request: pick the dataset's files (``layout.py``, listed by a ``store.py`` store), read
-them in blocks of at most ``request.batch_rows`` lines (``reader.py``) and parse each block at
-once with Arrow (``arrow_blocks.py``), placing its rows in or out of the partition by their
-dates (``placement.py``): one batch per block. A block Arrow cannot read exactly as the
-line-by-line path would (a malformed line, an unknown key, ...) is read line by line instead:
+them (UTF-8 or UTF-16: ``encoding.py``) in blocks of at most ``request.batch_rows`` lines
+(``reader.py``) and parse each block at once with Arrow (``arrow_blocks.py``), placing its rows
+in or out of the partition by their dates (``placement.py``): one batch per block. A block
+Arrow cannot read exactly as the line-by-line path would (a malformed line, an unknown key,
+...) is read line by line instead (objects run together on a line cut apart: ``objects.py``):
 each row placed, rows converted in chunks of ``request.batch_rows`` (``batches.py``). Lines that
 cannot become rows go to the quarantine (``quarantine.py``: where and why, never the line's
 content); everything is counted in the extraction's
@@ -30,6 +31,7 @@ from mgdc_pipelines.sources.base import ExtractRequest, TimeWindow
 from mgdc_pipelines.sources.landing.arrow_blocks import BlockParser, ParsedBlock
 from mgdc_pipelines.sources.landing.batches import Rejected, convert_rows
 from mgdc_pipelines.sources.landing.layout import Selection, select_files
+from mgdc_pipelines.sources.landing.objects import parse_objects
 from mgdc_pipelines.sources.landing.placement import (
     Placement,
     RowPlacement,
@@ -42,7 +44,6 @@ from mgdc_pipelines.sources.landing.reader import (
     LineBlock,
     MalformedLineError,
     RawLine,
-    parse_row,
 )
 from mgdc_pipelines.sources.landing.store import (
     BlockDeliveryStore,
@@ -173,6 +174,7 @@ class LandingExtraction(Iterator[pa.RecordBatch]):
         where_they_go = placement.place_block(parsed.dates, parsed.message_ids)
         stats = self.stats
         stats.lines_read += block.lines
+        stats.objects_read += parsed.batch.num_rows
         stats.rows_out_of_window += where_they_go.out_of_window
         stats.duplicates_dropped += where_they_go.duplicates
         batch = parsed.batch
@@ -196,21 +198,29 @@ class LandingExtraction(Iterator[pa.RecordBatch]):
                 stats.blank_lines += 1
                 continue
             stats.lines_read += 1
-            try:
-                values = parse_row(line.data)
-                where_it_goes = placement.place(values)
-            except MalformedLineError as error:
-                self._set_aside(line, str(error))
-                continue
-            except UnplaceableRowError as error:
-                self._set_aside(line, str(error), error.column, error.expected)
-                continue
-            if where_it_goes is Placement.OUT_OF_WINDOW:
-                stats.rows_out_of_window += 1
-            elif where_it_goes is Placement.DUPLICATE:
-                stats.duplicates_dropped += 1
-            else:
-                yield DeliveredRow(line, values)
+            for where, values in parse_objects(line):
+                stats.objects_read += 1
+                if isinstance(values, MalformedLineError):
+                    self._set_aside(where, str(values))
+                elif (row := self._placed(where, values, placement)) is not None:
+                    yield row
+
+    def _placed(
+        self, line: RawLine, values: dict, placement: RowPlacement
+    ) -> DeliveredRow | None:
+        """The row if it belongs to the partition; otherwise counted or set aside."""
+        try:
+            where_it_goes = placement.place(values)
+        except UnplaceableRowError as error:
+            self._set_aside(line, str(error), error.column, error.expected)
+            return None
+        if where_it_goes is Placement.OUT_OF_WINDOW:
+            self.stats.rows_out_of_window += 1
+        elif where_it_goes is Placement.DUPLICATE:
+            self.stats.duplicates_dropped += 1
+        else:
+            return DeliveredRow(line, values)
+        return None
 
     def _converted(self, chunk: list[DeliveredRow]) -> Iterator[pa.RecordBatch]:
         for outcome in convert_rows(self.request.dataset, chunk, self.request.columns):
@@ -234,7 +244,8 @@ class LandingExtraction(Iterator[pa.RecordBatch]):
             return
         raise LandingQualityError(
             f"{stats.dataset} partition {stats.partition}: {stats.quarantined} of "
-            f"{stats.lines_read} delivered lines were quarantined ({stats.error_ratio:.2%}), more "
+            f"{stats.objects_read} delivered objects (on {stats.lines_read} lines) were "
+            f"quarantined ({stats.error_ratio:.2%}), more "
             f"than max_error_ratio {allowed:.2%} allows, so the extraction fails and the "
             f"partition is not written. Quarantined lines and why: {stats.quarantine_file} "
             f"(first: {self._quarantine.first})",

@@ -1,11 +1,13 @@
-"""What one landing extraction read, kept and set aside: every delivered line is accounted for.
+"""What one landing extraction read, kept and set aside: every delivered object is accounted for.
 
-Once an extraction has finished, ``lines_read == rows_yielded + rows_out_of_window +
-duplicates_dropped + quarantined``: a line becomes a row of the partition, belongs to another
-window, repeats a message already kept, or is in the quarantine file.
+Once an extraction has finished, ``objects_read == rows_yielded + rows_out_of_window +
+duplicates_dropped + quarantined``: an object becomes a row of the partition, belongs to another
+window, repeats a message already kept, or is in the quarantine file. A line holds one object,
+or several run together (``objects.py``); a malformed line that does not cut into several
+counts as one. ``lines_read`` counts the non-blank lines they came on.
 
 >>> stats = LandingStats("BasicDataSet_v0.Message_v1", "2026-11-20|all", "all files as delivered")
->>> stats.lines_read, stats.rows_yielded, stats.quarantined = 10, 8, 2
+>>> stats.lines_read, stats.objects_read, stats.rows_yielded, stats.quarantined = 9, 10, 8, 2
 >>> stats.error_ratio
 0.2
 >>> stats.as_metadata()["landing/quarantined"]
@@ -31,6 +33,7 @@ class LandingStats:
     # Files (and hidden folders) of the delivery not read, by reason (see `layout.py`).
     files_skipped: Counter[str] = field(default_factory=Counter)
     lines_read: int = 0  # non-blank lines
+    objects_read: int = 0  # the JSON objects on them (one a line, unless run together)
     blank_lines: int = 0
     rows_yielded: int = 0
     rows_out_of_window: int = 0  # rows whose date falls in another partition's window
@@ -43,8 +46,8 @@ class LandingStats:
 
     @property
     def error_ratio(self) -> float:
-        """Quarantined lines over lines read (0 when nothing was read)."""
-        return self.quarantined / self.lines_read if self.lines_read else 0.0
+        """Quarantined objects over objects read (0 when nothing was read)."""
+        return self.quarantined / self.objects_read if self.objects_read else 0.0
 
     def unknown_keys_notice(self) -> str | None:
         """What a user must see first when a delivery disagrees with the catalog (else ``None``).
@@ -72,6 +75,7 @@ class LandingStats:
             "landing/files_read": self.files_read,
             "landing/files_skipped": dict(sorted(self.files_skipped.items())),
             "landing/lines_read": self.lines_read,
+            "landing/objects_read": self.objects_read,
             "landing/rows_yielded": self.rows_yielded,
             "landing/rows_out_of_window": self.rows_out_of_window,
             "landing/duplicates_dropped": self.duplicates_dropped,

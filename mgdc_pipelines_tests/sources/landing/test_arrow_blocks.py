@@ -40,6 +40,12 @@ TRICKY_LINES = {
     "array line": b"[1, 2]\n",
     "broken json": b'{"id": "m9", oops\n',
     "two objects on one line": good(90).rstrip() + good(91),
+    "objects run together with white space, crlf": good(107).rstrip() + b" \t" + good(108).rstrip() + b"\r\n",
+    "a bad object among good ones on a line": good(109).rstrip() + b'{"id": "m110", oops}' + good(111),
+    "objects separated by a lone carriage return": good(116).rstrip() + b"\r" + good(117),
+    "objects separated by a comma": good(118).rstrip() + b"," + good(119),
+    "a wrong value in the second object of a line": good(112).rstrip() + good(113, isRead="yes"),
+    "an out-of-window object run together with a kept one": good(114, received="2026-11-19T09:00:00Z").rstrip() + good(115),
     "blank and whitespace lines": b"\n   \n\r\n",
     "crlf line ends": good(92).rstrip(b"\n") + b"\r\n",
     "unknown top-level key": good(93, sendr="x"),
@@ -93,8 +99,10 @@ def test_blocks_and_lines_agree_on_rows_counts_and_quarantine(case, dedupe, tmp_
     assert fast_stats["landing/rows_yielded"] >= 6  # the good lines around it always arrive
 
 
-def test_clean_lines_are_parsed_as_one_block_with_the_same_values():
+@pytest.mark.parametrize("line_end", [b"\n", b"\r\n"])
+def test_clean_lines_are_parsed_as_one_block_with_the_same_values(line_end):
     lines = good(1) + good(2, subject="Ünïcødé ✓", received="2026-11-20T10:00:00.5+02:00")
+    lines = lines.replace(b"\n", line_end)
     req = request("Message_v1", columns=("id", "subject", "receivedDateTime"))
     [block] = line_blocks(io.BytesIO(lines).readinto, "part.json", max_lines=10)
     parsed = BlockParser(req).parse(block)
@@ -105,7 +113,14 @@ def test_clean_lines_are_parsed_as_one_block_with_the_same_values():
     ]
 
 
-@pytest.mark.parametrize("case", ["null line", "two objects on one line", "invalid utf-8", "NaN"])
+def test_objects_run_together_on_a_line_are_parsed_at_once():
+    lines = good(1).rstrip() + good(2).rstrip() + b"  " + good(3) + good(4)
+    [block] = line_blocks(io.BytesIO(lines).readinto, "part.json", max_lines=10)
+    parsed = BlockParser(request("Message_v1", columns=("id",))).parse(block)
+    assert parsed is not None and parsed.batch.column("id").to_pylist() == ["m1", "m2", "m3", "m4"]
+
+
+@pytest.mark.parametrize("case", ["null line", "a bad object among good ones on a line", "invalid utf-8", "NaN"])
 def test_a_block_with_a_line_arrow_would_misread_goes_line_by_line(case):
     [block] = line_blocks(io.BytesIO(good(1) + TRICKY_LINES[case]).readinto, "part.json", max_lines=10)
     assert BlockParser(request("Message_v1")).parse(block) is None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
+import json
 import uuid
 from pathlib import Path
 
@@ -132,3 +134,32 @@ def test_a_public_container_reads_anonymously_and_repr_hides_the_key(azurite, tm
     assert rows.num_rows == 1
     keyed = azure_source(azurite, container, tmp_path / "q")
     assert azurite.key not in repr(keyed) and azurite.key not in repr(keyed.store)
+
+
+def test_a_utf16_blob_with_objects_run_together_reads_like_the_local_file(azurite, container, tmp_path):
+    # Inbox_v1's form (UTF-16 LE, byte-order mark, CRLF) with SharePoint's objects run together,
+    # streamed in odd-sized chunks: code units and CRLFs are split between chunks.
+    objects = [json.dumps(message(n, subject=f"caf\u00e9 \U0001f600 {n}")) for n in range(1, 7)]
+    lines = [objects[0] + objects[1], objects[2], objects[3] + '{"id": "m9", oops}' + objects[4], objects[5]]
+    data = codecs.BOM_UTF16_LE + "".join(line + "\r\n" for line in lines).encode("utf-16-le")
+    landing = tmp_path / "landing"
+    (landing / "BasicDataSet_v0.Message_v1").mkdir(parents=True)
+    (landing / "BasicDataSet_v0.Message_v1" / "part-0001.json").write_bytes(data)
+    upload(azurite, container, landing)
+    store = AzureDeliveryStore(azurite.account_url, container, prefix=PREFIX, chunk_size=CHUNK - 1,
+                               credential=BlobCredential("key", azurite.key))
+    remote = LandingSource(store, max_error_ratio=0.5, quarantine_dir=tmp_path / "q-azure")
+    local = LandingSource(landing, max_error_ratio=0.5, quarantine_dir=tmp_path / "q-local")
+
+    remote_rows, remote_run = extract(remote, request("Message_v1", batch_rows=2))
+    local_rows, local_run = extract(local, request("Message_v1", batch_rows=2))
+
+    assert remote_rows.equals(local_rows)
+    assert remote_rows.column("id").to_pylist() == [f"m{n}" for n in range(1, 7)]
+    assert remote_rows.column("subject").to_pylist()[0] == "caf\u00e9 \U0001f600 1"
+    stats = remote_run.stats
+    assert (stats.lines_read, stats.objects_read, stats.quarantined) == (4, 7, 1)
+    [record], [local_record] = quarantined(remote_run), quarantined(local_run)
+    assert {**record, "file": None} == {**local_record, "file": None}
+    assert (record["line"], record["object"]) == (3, 2)
+    assert data[record["offset"]:].startswith(lines[2].encode("utf-16-le") + "\r\n".encode("utf-16-le"))

@@ -154,7 +154,7 @@ def test_too_many_bad_lines_fail_the_partition_with_counts_and_the_quarantine_fi
     with pytest.raises(LandingQualityError) as raised:
         list(extraction)
     text = str(raised.value)
-    assert text.startswith("BasicDataSet_v0.Message_v1 partition 2026-11-20|all: 2 of 10 delivered lines")
+    assert text.startswith("BasicDataSet_v0.Message_v1 partition 2026-11-20|all: 2 of 10 delivered objects (on 10 lines)")
     assert "(20.00%), more than max_error_ratio 10.00% allows" in text
     assert str(extraction.stats.quarantine_file) in text
     assert "part-0001.json:9: a JSON string, not an object" in text
@@ -170,7 +170,7 @@ def test_exactly_the_allowed_ratio_passes(landing, quarantine_dir):
 
 def test_a_zero_ratio_fails_on_the_first_bad_line(landing, quarantine_dir):
     deliver(landing, "Message_v1", [message(n) for n in range(1000)] + ["oops"])
-    with pytest.raises(LandingQualityError, match="1 of 1001 delivered lines"):
+    with pytest.raises(LandingQualityError, match=r"1 of 1001 delivered objects \(on 1001 lines\)"):
         list(LandingSource(landing, max_error_ratio=0, quarantine_dir=quarantine_dir).extract(request("Message_v1")))
 
 

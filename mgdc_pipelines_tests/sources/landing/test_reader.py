@@ -9,6 +9,7 @@ import random
 
 import pytest
 
+from mgdc_pipelines.sources.landing.encoding import UnsupportedEncodingError
 from mgdc_pipelines.sources.landing.reader import (
     UTF8_BOM,
     MalformedLineError,
@@ -95,3 +96,65 @@ def test_malformed_lines_are_located_never_quoted(line, message):
         parse_row(line)
     assert str(raised.value) == message
     assert "felix" not in str(raised.value) and raised.value.__cause__ is None
+
+
+# UTF-16: a character beyond the BMP (a surrogate pair), CRLF line ends, a blank line.
+UTF16_LINES = ['{"id": "m1", "subject": "caf\u00e9 \U0001F600"}\r\n', "\r\n", '{"id": "m2"}\r\n', '{"id": "m3"}']
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("seed", range(12))
+def test_utf16_is_read_as_utf8_lines_whatever_the_chunks_cut(codec, seed):
+    data = "\ufeff".encode(codec) + "".join(UTF16_LINES).encode(codec)
+    rng = random.Random(seed)
+    # Odd cuts split code units, and some fall between the CR and the LF or inside the pair.
+    cuts = sorted(rng.sample(range(1, len(data)), 15))
+    chunks = [data[start:end] for start, end in zip([0, *cuts], [*cuts, len(data)])]
+    for lines in (list(lines_of_chunks(chunks, "c/inbox.json")),
+                  lines_of_blocks(chunk_blocks(chunks, "c/inbox.json", max_lines=1))):
+        assert [line.data for line in lines] == [text.encode() for text in UTF16_LINES]
+        assert [line.where.line for line in lines] == [1, 2, 3, 4]
+        for line, text in zip(lines, UTF16_LINES, strict=True):  # offsets and hashes: the file's
+            delivered = text.encode(codec)
+            assert data[line.where.offset : line.where.offset + len(delivered)] == delivered
+            assert line.sha256() == hashlib.sha256(text.rstrip("\r\n").encode(codec)).hexdigest()
+
+
+@pytest.mark.parametrize("block_bytes", [5, 16, 1 << 20])  # small: the buffer is refilled mid-line
+def test_utf16_offsets_stay_right_across_buffer_refills(block_bytes):
+    texts = UTF16_LINES[:-1] * 3 + UTF16_LINES[-1:]
+    data = "\ufeff".encode("utf-16-le") + "".join(texts).encode("utf-16-le")
+    blocks = line_blocks(io.BytesIO(data).readinto, "inbox.json", max_lines=2, block_bytes=block_bytes)
+    lines = lines_of_blocks(blocks)
+    assert [line.data.decode() for line in lines] == texts
+    for line in lines:
+        delivered = line.data.decode().encode("utf-16-le")
+        assert data[line.where.offset : line.where.offset + len(delivered)] == delivered
+
+
+def test_a_lone_surrogate_or_a_truncated_end_in_utf16_is_a_malformed_line_not_a_failed_file():
+    data = "\ufeff".encode("utf-16-le") + '{"id": "a'.encode("utf-16-le") + b"\x00\xd8" + '"}\n{"id": "b"}'.encode("utf-16-le") + b"x"
+    first, last = lines_of_chunks([data], "c/inbox.json")
+    with pytest.raises(MalformedLineError, match="invalid UTF-8"):
+        parse_row(first.data)
+    assert first.sha256() == hashlib.sha256(data[2 : data.index("\n".encode("utf-16-le"))]).hexdigest()
+    with pytest.raises(MalformedLineError, match="invalid UTF-8"):
+        parse_row(last.data)
+
+
+@pytest.mark.parametrize(
+    ("head", "what"),
+    [
+        (b"\xff\xfe\x00\x00{\x00\x00\x00", "UTF-32 LE (byte-order mark ff fe 00 00)"),
+        (b"\x00\x00\xfe\xff\x00\x00\x00{", "UTF-32 BE (byte-order mark 00 00 fe ff)"),
+        ('{"id": 1}'.encode("utf-16-le"), "UTF-16 without a byte-order mark"),
+        ('{"id": 1}'.encode("utf-16-be"), "UTF-16 without a byte-order mark"),
+    ],
+)
+def test_a_file_in_an_encoding_the_reader_cannot_read_fails_naming_it_and_what_is_allowed(head, what):
+    with pytest.raises(UnsupportedEncodingError) as raised:
+        list(lines_of_chunks([head], "c/part-0001.json"))
+    assert str(raised.value).startswith(f"c/part-0001.json: {what}")
+    assert str(raised.value).endswith(
+        "a delivery file must be UTF-8 (with or without a byte-order mark) or UTF-16 LE/BE with a byte-order mark"
+    )
