@@ -80,8 +80,24 @@ CONTACT_V0_ADDRESS_TYPES = {
 PHYSICAL_ADDRESS_TYPE = "Microsoft.OutlookServices.PhysicalAddressType'{}'"
 
 
+def with_address_types(row: dict) -> dict:
+    """A Contact_v0 row whose addresses (those it has) say which they are, as MGDC writes them
+    and neither Graph nor Contact_v1 do; an empty address is then only its type.
+
+    >>> row = with_address_types({"HomeAddress": None, "BusinessAddress": {"City": "Sydney"}})
+    >>> row["HomeAddress"]
+    {'Type': "Microsoft.OutlookServices.PhysicalAddressType'Home'"}
+    >>> row["BusinessAddress"]["City"], row["BusinessAddress"]["Type"].endswith("'Business'")
+    ('Sydney', True)
+    """
+    for column, kind in CONTACT_V0_ADDRESS_TYPES.items():
+        if column in row:
+            row[column] = {"Type": PHYSICAL_ADDRESS_TYPE.format(kind), **(row[column] or {})}
+    return row
+
+
 def _with_address_type(column: Column) -> Column:
-    """The v0 address column with a leading ``Type`` field (as in the sample); others as they are."""
+    """An address column with a leading ``Type`` field (as in the sample); others unchanged."""
     if column.name not in CONTACT_V0_ADDRESS_TYPES:
         return column
     notation = column.notation.replace("STRUCT<", "STRUCT<Type: STRING, ", 1)

@@ -12,11 +12,7 @@ import datetime as dt
 import random
 from collections.abc import Iterator
 
-from mgdc_pipelines.catalog.datasets.contacts import (
-    CONTACT_V0_ADDRESS_TYPES,
-    CONTACT_V0_RENAMED,
-    PHYSICAL_ADDRESS_TYPE,
-)
+from mgdc_pipelines.catalog.datasets.contacts import CONTACT_V0_RENAMED, with_address_types
 from mgdc_pipelines.sources.synthetic.datasets.base import Generator, RowContext, Unit
 from mgdc_pipelines.sources.synthetic.datasets.mail_folders import folder_id
 from mgdc_pipelines.sources.synthetic.datasets.pascal import pascal_version
@@ -218,14 +214,10 @@ def _home_address(rng: random.Random) -> dict:
 
 
 def _typed_addresses(of: Generator) -> Generator:
-    """``of`` with each address saying which it is; an address v1 leaves empty is then just its
-    type (``{"Type": "Microsoft.OutlookServices.PhysicalAddressType'Home'"}``)."""
+    """``of`` with each address saying which it is (Contact_v0: ``with_address_types``)."""
 
     def rows(ctx: RowContext, user: User) -> Iterator[dict]:
-        for row in of.rows(ctx, user):
-            for column, kind in CONTACT_V0_ADDRESS_TYPES.items():
-                row[column] = {"Type": PHYSICAL_ADDRESS_TYPE.format(kind), **(row[column] or {})}
-            yield row
+        return map(with_address_types, of.rows(ctx, user))
 
     return Generator(of.dataset, of.unit, rows)
 
