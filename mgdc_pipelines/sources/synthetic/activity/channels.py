@@ -29,10 +29,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from mgdc_pipelines.sources.synthetic.caching import BoundedCache
-
 from mgdc_pipelines.sources.synthetic.activity import phrases
 from mgdc_pipelines.sources.synthetic.activity.timing import activity_level, day_factor, send_minute
+from mgdc_pipelines.sources.synthetic.caching import BoundedCache
 from mgdc_pipelines.sources.synthetic.org_groups import Group
 from mgdc_pipelines.sources.synthetic.randomness import chance, pick, poisson, rng_for, stable_bytes
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
