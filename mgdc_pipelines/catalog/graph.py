@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from mgdc_pipelines.catalog.datasets.contacts import with_address_types
 from mgdc_pipelines.catalog.model import Dataset
 
 GRAPH_VERSION = "v1.0"
@@ -111,6 +112,8 @@ class GraphEndpoint:
     renamed: tuple[tuple[str, str], ...] = ()
     fan_out: FanOut | None = None
     filter_properties: tuple[str, ...] = ()
+    # Fills a row with what MGDC writes and Graph does not serve (Contact_v0's address types).
+    completes: Callable[[dict], dict] | None = None
 
     def url_for(self, unit_id: str, parent: str | None = None) -> str:
         if (parent is None) != (self.fan_out is None):
@@ -172,7 +175,8 @@ _CALENDAR_ENDPOINTS = (
 )
 
 _CONTACT_ENDPOINTS = (
-    GraphEndpoint("Contact_v0", "/users/{user}/contacts", Unit.USER, renamed=(("MobilePhone1", "mobilePhone"),)),
+    GraphEndpoint("Contact_v0", "/users/{user}/contacts", Unit.USER, renamed=(("MobilePhone1", "mobilePhone"),),
+                  completes=with_address_types),
     GraphEndpoint("Contact_v1", "/users/{user}/contacts", Unit.USER),
 )
 

@@ -1,11 +1,21 @@
 """Contact datasets: Contact_v0 and Contact_v1.
 
 Contact_v0 is Contact_v1's columns in PascalCase at every depth, as the DCS sample delivery
-shows, except that the mobile number is ``MobilePhone1`` (Outlook REST's name).
+shows, except that the mobile number is ``MobilePhone1`` (Outlook REST's name) and that each
+address says which one it is, even when empty: ``"HomeAddress": {"Type":
+"Microsoft.OutlookServices.PhysicalAddressType'Home'"}``.
+
+>>> CONTACT_V0.column("HomeAddress").type.field(0)
+pyarrow.Field<Type: string>
+>>> CONTACT_V1.column("homeAddress").type.get_field_index("type")
+-1
 """
 
+import dataclasses
+
 from mgdc_pipelines.catalog.datasets._shapes import EMAIL_ADDRESSES, PHYSICAL_ADDRESS, pascal_version
-from mgdc_pipelines.catalog.model import Category, Mode, ScopeKind, dataset
+from mgdc_pipelines.catalog.model import Category, Column, Mode, ScopeKind, dataset
+from mgdc_pipelines.catalog.types import parse_type
 
 CONTACT_V1 = dataset(
     "BasicDataSet_v0.Contact_v1",
@@ -63,14 +73,45 @@ CONTACT_V1 = dataset(
 
 OUTLOOK_CONTACT = "#Microsoft.OutlookServices.Contact"
 CONTACT_V0_RENAMED = {"MobilePhone1": "mobilePhone"}
+# Contact_v0's address columns and the PhysicalAddressType each one's `Type` names.
+CONTACT_V0_ADDRESS_TYPES = {
+    "HomeAddress": "Home", "BusinessAddress": "Business", "OtherAddress": "Other"
+}
+PHYSICAL_ADDRESS_TYPE = "Microsoft.OutlookServices.PhysicalAddressType'{}'"
 
-CONTACT_V0 = pascal_version(
+
+def with_address_types(row: dict) -> dict:
+    """A Contact_v0 row whose addresses (those it has) say which they are, as MGDC writes them
+    and neither Graph nor Contact_v1 do; an empty address is then only its type.
+
+    >>> row = with_address_types({"HomeAddress": None, "BusinessAddress": {"City": "Sydney"}})
+    >>> row["HomeAddress"]
+    {'Type': "Microsoft.OutlookServices.PhysicalAddressType'Home'"}
+    >>> row["BusinessAddress"]["City"], row["BusinessAddress"]["Type"].endswith("'Business'")
+    ('Sydney', True)
+    """
+    for column, kind in CONTACT_V0_ADDRESS_TYPES.items():
+        if column in row:
+            row[column] = {"Type": PHYSICAL_ADDRESS_TYPE.format(kind), **(row[column] or {})}
+    return row
+
+
+def _with_address_type(column: Column) -> Column:
+    """An address column with a leading ``Type`` field (as in the sample); others unchanged."""
+    if column.name not in CONTACT_V0_ADDRESS_TYPES:
+        return column
+    notation = column.notation.replace("STRUCT<", "STRUCT<Type: STRING, ", 1)
+    return dataclasses.replace(column, type=parse_type(notation), notation=notation)
+
+
+_CONTACT_V0_OF_V1 = pascal_version(
     CONTACT_V1,
     "BasicDataSet_v0.Contact_v0",
     description="""
         The earlier version of Contact_v1: the same contacts (one row per contact per mailbox),
-        spelled in PascalCase at every depth; the mobile number is `MobilePhone1`. A snapshot of
-        the current state: no date filter.
+        spelled in PascalCase at every depth; the mobile number is `MobilePhone1` and each
+        address carries its `Type` (Home, Business, Other). A snapshot of the current state: no
+        date filter.
     """,
     source_doc="Datasets/data-connect-dataset-contact.md",
     odata_type=OUTLOOK_CONTACT,
@@ -83,6 +124,9 @@ CONTACT_V0 = pascal_version(
         YomiGivenName YomiSurname ODataType
     """,
     renamed=CONTACT_V0_RENAMED,
+)
+CONTACT_V0 = dataclasses.replace(
+    _CONTACT_V0_OF_V1, columns=tuple(map(_with_address_type, _CONTACT_V0_OF_V1.columns))
 )
 
 DATASETS = (CONTACT_V1, CONTACT_V0)

@@ -23,7 +23,7 @@ from typing import Any
 import pyarrow as pa
 
 from mgdc_pipelines.catalog import Dataset
-from mgdc_pipelines.catalog.graph import catalog_columns_by_property
+from mgdc_pipelines.catalog.graph import catalog_columns_by_property, graph_endpoint
 from mgdc_pipelines.catalog.json_rows import json_text
 
 Rename = Callable[[Any], Any]
@@ -46,6 +46,7 @@ class GraphItemReader:
         renames = ((column.name, _nested_rename(column.type)) for column in dataset.columns)
         self._nested = {name: rename for name, rename in renames if rename is not None}
         self._text = frozenset(column.name for column in dataset.columns if pa.types.is_string(column.type))
+        self._complete = graph_endpoint(dataset).completes
 
     def __call__(self, item: Mapping[str, Any]) -> dict[str, Any]:
         columns = self.columns_by_property
@@ -62,7 +63,7 @@ class GraphItemReader:
                 row[name] = json_text(row[name])
         if row.get("ODataType") and self._odata_type and _same_type(row["ODataType"], self._odata_type):
             row["ODataType"] = self._odata_type
-        return row
+        return self._complete(row) if self._complete else row
 
 
 def _same_type(graph_type: str, catalog_type: str) -> bool:

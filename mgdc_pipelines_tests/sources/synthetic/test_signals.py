@@ -39,8 +39,8 @@ def signals_of(source, name: str, kinds: tuple[str, ...], day=None, days: int = 
 
 
 def settled(moments: set, window: TimeWindow) -> set:
-    """The ``(user, moment)`` pairs whose signal is surely recorded inside the window."""
-    return {(u, at) for u, at in moments if window.start <= at < window.end - MAX_RECORDING_DELAY}
+    """The ``(..., moment)`` tuples whose signal is surely recorded inside the window."""
+    return {key for key in moments if window.start <= key[-1] < window.end - MAX_RECORDING_DELAY}
 
 
 @pytest.fixture(scope="module")
@@ -159,12 +159,89 @@ def test_channel_posts_and_replies_happen_in_teams_the_user_belongs_to(source, t
         team = tenant.group(row["TeamGroupId"])
         members = tenant.valid_member_indices(team.id)
         assert team.teams_enabled and row["TeamName"] == team.display_name
-        assert row["ThreadName"] == "General" and index_of[row["puser"]] in members
+        assert index_of[row["puser"]] in members
         for mentioned in row.get("Mentions") or ():  # replies mention teammates
             assert mentioned["ObjectId"] != row["puser"]
             assert index_of[mentioned["ObjectId"]] in members
     if kind == "ReplyChannelMessage":
         assert any(row["Mentions"] for row in signals)
+
+
+@pytest.fixture(scope="module")
+def channel_messages(source, tenant) -> dict:
+    """``(team, author, SentDateTime)`` → ``(ConversationId, signal kind)`` of the messages
+    sent the day before and on DAY: a thread's first post is a post, the others replies."""
+    columns = ["SentDateTime", "From", "ConversationId"]
+    rows = rows_of(source, "TeamsStandardChannelMessages_v0", YESTERDAY, 2, columns=columns,
+                   date_column="SentDateTime")
+    user_of = {u.mail: u.id for u in tenant.users}
+    opened: dict[str, dt.datetime] = {}
+    for row in rows:
+        thread = row["ConversationId"]
+        opened[thread] = min(opened.get(thread, row["SentDateTime"]), row["SentDateTime"])
+    return {
+        (row["pObjectId"], user_of[_address(row["From"])], row["SentDateTime"]): (
+            row["ConversationId"],
+            "PostChannelMessage" if row["SentDateTime"] == opened[row["ConversationId"]]
+            else "ReplyChannelMessage",
+        )
+        for row in rows
+    }
+
+
+@pytest.fixture(scope="module")
+def channel_details(source) -> dict:
+    """``(team, channel id)`` → ``(displayName, membershipType)`` of every channel by DAY."""
+    first = source.tenant.config.tenant_start
+    rows = rows_of(source, "TeamsChannelDetails_v0", first, (DAY - first).days + 1,
+                   columns=["id", "displayName", "membershipType"])
+    return {(r["pObjectId"], r["id"]): (r["displayName"], r["membershipType"]) for r in rows}
+
+
+def test_channel_post_and_reply_signals_are_the_channel_messages_their_authors_sent(
+    source, channel_messages, channel_details
+):
+    """Same team, author and moment; a post for a thread's first message, a reply otherwise;
+    every signal of a thread names one channel, a standard one of TeamsChannelDetails_v0."""
+    posts = signals_of(source, "TeamsChannelActivity_v0", ("PostChannelMessage",))
+    replies = signals_of(source, "TeamsConversationActivity_v0", ("ReplyChannelMessage",))
+    channel_names, channel_ids = defaultdict(set), defaultdict(set)  # by ConversationId
+    for row in posts + replies:
+        thread, kind = channel_messages[(row["TeamGroupId"], row["puser"], row["StartTime"])]
+        assert kind == row["SignalType"]
+        channel_names[thread].add((row["TeamGroupId"], row["ThreadName"]))
+        if kind == "ReplyChannelMessage":
+            channel_ids[thread].add((row["TeamGroupId"], row["Team_Id"]))
+    standard = {(team, name) for (team, _), (name, kind) in channel_details.items()
+                if kind == "standard"}
+    assert all(len(names) == 1 and names <= standard for names in channel_names.values())
+    for thread, ids in channel_ids.items():  # replies give the channel's id (its thread)
+        assert len(ids) == 1 and ids <= channel_details.keys()
+        (team, name), = channel_names[thread]
+        assert {(team, channel_details[i][0]) for i in ids} == {(team, name)}
+    assert len(set().union(*channel_names.values())) > 2  # not only General
+    # Every message sent on DAY is signalled (but those whose signal is recorded after it).
+    window = request("TeamsChannelActivity_v0").window
+    signalled = {(r["TeamGroupId"], r["puser"], r["StartTime"]) for r in posts + replies}
+    assert settled(set(channel_messages), window) <= signalled
+
+
+@pytest.mark.parametrize("team_created", (False, True))
+def test_channels_created_are_the_channels_of_teams_channel_details(source, tenant, team_created):
+    """Two days of channels opened by members, and the day a team opened with General."""
+    sales = tenant.group_by_nickname["sales"]
+    day, days = (sales.created_at.date(), 1) if team_created else (YESTERDAY, 2)
+    signals = signals_of(source, "TeamsChannelActivity_v0", ("CreateChannel",), day, days)
+    channels = rows_of(source, "TeamsChannelDetails_v0", day, days,
+                       columns=["displayName", "createdDateTime"])
+    opened = {(r["pObjectId"], r["displayName"], r["createdDateTime"]) for r in channels}
+    created = {(r["TeamGroupId"], r["ThreadName"], r["StartTime"]) for r in signals}
+    assert created <= opened
+    assert settled(opened, request("TeamsChannelDetails_v0", day, days=days).window) <= created
+    if team_created:
+        general = [r for r in signals if r["TeamGroupId"] == sales.id]
+        assert [(r["puser"], r["ThreadName"]) for r in general] == [
+            (tenant.users[sales.owners[0]].id, "General")]
 
 
 def test_a_new_hire_is_added_to_the_general_channel_of_each_older_team(source, tenant):

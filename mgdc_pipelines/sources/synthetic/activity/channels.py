@@ -6,24 +6,32 @@
 * Posts are generated per *(team, local day of the author)*: a member starts a thread in
   General or in one of the team's recent standard channels and a few colleagues reply.
 
+TeamsChannelDetails_v0 and TeamsStandardChannelMessages_v0 show these channels and posts; the
+Teams activity signals (``CreateChannel``, ``PostChannelMessage``, ``ReplyChannelMessage``) are
+the same channels and posts seen from the user who created or wrote them.
+
 >>> from mgdc_pipelines.sources.synthetic.config import TenantConfig
 >>> tenant = SyntheticTenant(TenantConfig(seed=42, users=40))
 >>> team = tenant.group_by_nickname["sales"]
 >>> general = ChannelModel(tenant).created_between(team, team.created_at, team.created_at + DAY)[0]
 >>> general.display_name, general.membership_type, general.id.endswith("@thread.tacv2")
 ('General', 'standard', True)
+>>> ChannelModel(tenant).general(team) == general
+True
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from mgdc_pipelines.sources.synthetic.activity import phrases
 from mgdc_pipelines.sources.synthetic.activity.timing import activity_level, day_factor, send_minute
+from mgdc_pipelines.sources.synthetic.caching import BoundedCache
 from mgdc_pipelines.sources.synthetic.org_groups import Group
 from mgdc_pipelines.sources.synthetic.randomness import chance, pick, poisson, rng_for, stable_bytes
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
@@ -37,6 +45,7 @@ POSTS_PER_MEMBER_PER_DAY = 0.25
 MAX_REPLIES = 4
 MAX_REPLY_DELAY_S = 3 * 3600
 MAX_EDIT_DELAY_S = 1800
+SPANS_KEPT = 64  # teams' posts indexed by author, for the members asking about the same span
 MEMBERSHIP_TYPES, MEMBERSHIP_CUM_WEIGHTS = ("standard", "private", "shared"), (80, 95, 100)
 CHANNEL_TOPICS = listed("""
     Announcements, Planning, Design reviews, Release train, Customer escalations, Hiring,
@@ -85,6 +94,17 @@ class ChannelModel:
         self.seed = tenant.config.seed
         self._created_on = lru_cache(maxsize=cache_size)(self._channels_created_on)
         self._posted_by = lru_cache(maxsize=cache_size)(self._threads_started)
+        self._by_author: BoundedCache[Mapping[int, tuple[ChannelPost, ...]]] = BoundedCache(
+            SPANS_KEPT
+        )
+
+    @cached_property
+    def teams(self) -> tuple[Group, ...]:
+        return tuple(g for g in self.tenant.groups if g.teams_enabled)
+
+    def teams_of(self, index: int) -> tuple[Group, ...]:
+        """The teams this user is a (valid) member of: where they post and open channels."""
+        return tuple(t for t in self.teams if index in self.tenant.valid_member_indices(t.id))
 
     # --- channels ---------------------------------------------------------------------------
 
@@ -127,11 +147,16 @@ class ChannelModel:
         return Channel(f"19:{token}@thread.tacv2", team.id, name, description,
                        created.replace(microsecond=0), kind, creator)
 
+    def general(self, team: Group) -> Channel:
+        """The General channel, opened with the team."""
+        return self.created_between(team, team.created_at, team.created_at + DAY)[0]
+
     def active_standard_channels(self, team: Group, moment: dt.datetime) -> list[Channel]:
         """General and the standard channels opened in the last :data:`ACTIVE_CHANNEL_DAYS`."""
         recent = self.created_between(team, moment - ACTIVE_CHANNEL_DAYS * DAY, moment)
-        general = self.created_between(team, team.created_at, team.created_at + DAY)[:1]
-        return general + [c for c in recent if c.membership_type == "standard" and not c.is_general]
+        return [self.general(team)] + [
+            c for c in recent if c.membership_type == "standard" and not c.is_general
+        ]
 
     # --- posts ------------------------------------------------------------------------------
 
@@ -146,6 +171,29 @@ class ChannelModel:
         for author in (i for i in team.member_users if users[i].is_valid):  # guests have no office
             for day in users[author].office.local_days(reply_from, sent_to):
                 yield from self._posted_by(team.id, author, day)
+
+    def posts_by(
+        self, team: Group, author: int, sent_from: dt.datetime, sent_to: dt.datetime
+    ) -> tuple[ChannelPost, ...]:
+        """The author's posts in the team sent in ``[sent_from, sent_to)``, in sending order.
+
+        Replies live in threads other members started, so the team's posts of the span are
+        indexed by author once, for every member asking about the same span.
+        """
+        index = self._by_author.get(
+            (team.id, sent_from, sent_to), lambda: self._by_author_index(team, sent_from, sent_to)
+        )
+        return index.get(author, ())
+
+    def _by_author_index(
+        self, team: Group, sent_from: dt.datetime, sent_to: dt.datetime
+    ) -> Mapping[int, tuple[ChannelPost, ...]]:
+        found: defaultdict[int, list[ChannelPost]] = defaultdict(list)
+        for post in self.posts(team, sent_from, sent_to):
+            if sent_from <= post.sent_at < sent_to:
+                found[post.author].append(post)
+        return {author: tuple(sorted(posts, key=lambda p: (p.sent_at, p.key)))
+                for author, posts in found.items()}
 
     def _threads_started(
         self, team_id: str, author_index: int, day: dt.date

@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import cached_property
 
 from mgdc_pipelines.sources.synthetic.activity.channels import ChannelModel
-from mgdc_pipelines.sources.synthetic.activity.channel_posts import ChannelPostModel
 from mgdc_pipelines.sources.synthetic.activity.chats import ChatModel
 from mgdc_pipelines.sources.synthetic.activity.mail import MailModel
 from mgdc_pipelines.sources.synthetic.activity.mail_text import MailText
@@ -49,7 +48,3 @@ class Activity:
     @cached_property
     def sites(self) -> SiteModel:
         return SiteModel(self.tenant)
-
-    @cached_property
-    def channel_posts(self) -> ChannelPostModel:
-        return ChannelPostModel(self.tenant)

@@ -4,9 +4,11 @@
   for one they received (:mod:`.chats`);
 * ``JoinMeeting`` for each online meeting occurrence the user organized or accepted
   (:mod:`.meetings`), from shortly after it starts to shortly before it ends;
-* ``CreateChannel`` (the General channel, by the team's owner when the team is created),
-  ``AddToChannel`` (a member who joined the company after the team existed),
-  ``PostChannelMessage`` and ``ReplyChannelMessage`` (:mod:`.channel_posts`).
+* ``CreateChannel`` for each channel the user opened (General: the team's owner, when the
+  team is created), ``AddToChannel`` (a member who joined the company after the team existed,
+  to General), ``PostChannelMessage`` and ``ReplyChannelMessage`` for each post or reply the
+  user wrote (:mod:`.channels`: the channels and posts of TeamsChannelDetails_v0 and
+  TeamsStandardChannelMessages_v0).
 
 Each function yields ``(signal, what it is about)`` for the signals *recorded* in ``[start,
 end)``, replaying only the activity that can produce them.
@@ -27,13 +29,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from mgdc_pipelines.sources.synthetic.activity.channel_posts import ChannelPost
+from mgdc_pipelines.sources.synthetic.activity.channels import Channel, ChannelPost
 from mgdc_pipelines.sources.synthetic.activity.chats import ChatMessage
 from mgdc_pipelines.sources.synthetic.activity.meetings import MAX_SERIES_WEEKS, Meeting
 from mgdc_pipelines.sources.synthetic.activity.models import Activity
 from mgdc_pipelines.sources.synthetic.activity.signals import MAX_RECORDING_DELAY, Signal, signal
 from mgdc_pipelines.sources.synthetic.people import User
-from mgdc_pipelines.sources.synthetic.randomness import rng_for
+from mgdc_pipelines.sources.synthetic.randomness import pick, rng_for
 
 EMOTIONS = ("like", "heart", "laugh", "surprised")
 REACTION_SHARE = 0.08  # of the chat messages a user receives, those they react to
@@ -42,6 +44,7 @@ ATTENDING = ("organizer", "accepted", "tentativelyAccepted")
 LONGEST_MEETING = dt.timedelta(minutes=90)  # online meetings last at most this (meetings.py)
 JOIN_LATE_S, LEAVE_EARLY_S = (0, 180), (0, 300)
 ONBOARDING_H = (1, 8)  # a new hire is added to their teams' channels within these hours
+MENTION_SHARE = 0.3  # of channel posts, those that @mention a teammate
 
 
 def chat_signals(
@@ -106,29 +109,40 @@ def posting_signals(
     activity: Activity, user: User, start: dt.datetime, end: dt.datetime, replies: bool
 ) -> Iterator[tuple[Signal, ChannelPost]]:
     """PostChannelMessage for the user's new posts, or ReplyChannelMessage for their replies."""
-    seed = activity.tenant.config.seed
+    seed, channels = activity.tenant.config.seed, activity.channels
     kind = "ReplyChannelMessage" if replies else "PostChannelMessage"
-    for post in activity.channel_posts.posts(user, start - MAX_RECORDING_DELAY, end):
-        found = signal(seed, user, kind, post.key, post.posted_at)
-        if post.is_reply == replies and start <= found.recorded < end:
-            yield found, post
+    for team in channels.teams_of(user.index):
+        for post in channels.posts_by(team, user.index, start - MAX_RECORDING_DELAY, end):
+            found = signal(seed, user, kind, post.key, post.sent_at)
+            if post.is_reply == replies and start <= found.recorded < end:
+                yield found, post
 
 
-def channel_signals(activity: Activity, user: User, start: dt.datetime, end: dt.datetime):
-    """``(signal, team)`` for the user's channel signals recorded in the span."""
-    seed, posts = activity.tenant.config.seed, activity.channel_posts
+def mentions(activity: Activity, post: ChannelPost) -> tuple[int, ...]:
+    """The teammates a post @mentions (stable per post): now and then one of the team."""
+    rng = rng_for(activity.tenant.config.seed, "channel-mention", *post.key)
+    members = activity.tenant.valid_member_indices(post.channel.team)
+    teammates = [i for i in members if i != post.author]
+    return (pick(rng, teammates),) if teammates and rng.random() < MENTION_SHARE else ()
+
+
+def channel_signals(
+    activity: Activity, user: User, start: dt.datetime, end: dt.datetime
+) -> Iterator[tuple[Signal, Channel]]:
+    """``(signal, channel)`` for the user's channel signals recorded in the span."""
+    seed, channels = activity.tenant.config.seed, activity.channels
     for found, post in posting_signals(activity, user, start, end, replies=False):
-        yield found, post.team
-    for team in posts.teams_of(user.index):
-        if user.index in team.owners:
-            created = team.created_at + dt.timedelta(minutes=2)
-            found = signal(seed, user, "CreateChannel", (team.mail_nickname,), created)
-            if start <= found.recorded < end:
-                yield found, team
+        yield found, post.channel
+    for team in channels.teams_of(user.index):
+        for channel in channels.created_between(team, start - MAX_RECORDING_DELAY, end):
+            if channel.creator == user.index:
+                found = signal(seed, user, "CreateChannel", (channel.id,), channel.created_at)
+                if start <= found.recorded < end:
+                    yield found, channel
         if user.created_at > team.created_at:
             rng = rng_for(seed, "onboarding", user.index, team.mail_nickname)
             added = user.created_at + dt.timedelta(hours=rng.uniform(*ONBOARDING_H))
             added = added.replace(microsecond=0)
             found = signal(seed, user, "AddToChannel", (team.mail_nickname,), added)
             if start <= found.recorded < end:
-                yield found, team
+                yield found, channels.general(team)

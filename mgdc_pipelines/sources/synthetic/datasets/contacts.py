@@ -12,7 +12,7 @@ import datetime as dt
 import random
 from collections.abc import Iterator
 
-from mgdc_pipelines.catalog.datasets.contacts import CONTACT_V0_RENAMED
+from mgdc_pipelines.catalog.datasets.contacts import CONTACT_V0_RENAMED, with_address_types
 from mgdc_pipelines.sources.synthetic.datasets.base import Generator, RowContext, Unit
 from mgdc_pipelines.sources.synthetic.datasets.mail_folders import folder_id
 from mgdc_pipelines.sources.synthetic.datasets.pascal import pascal_version
@@ -213,6 +213,18 @@ def _home_address(rng: random.Random) -> dict:
     }
 
 
+def _typed_addresses(of: Generator) -> Generator:
+    """``of`` with each address saying which it is (Contact_v0: ``with_address_types``)."""
+
+    def rows(ctx: RowContext, user: User) -> Iterator[dict]:
+        return map(with_address_types, of.rows(ctx, user))
+
+    return Generator(of.dataset, of.unit, rows)
+
+
 CONTACT_V1 = Generator("Contact_v1", Unit.USER, contact_rows)
 
-GENERATORS = (CONTACT_V1, pascal_version("Contact_v0", CONTACT_V1, CONTACT_V0_RENAMED))
+GENERATORS = (
+    CONTACT_V1,
+    _typed_addresses(pascal_version("Contact_v0", CONTACT_V1, CONTACT_V0_RENAMED)),
+)

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 
 from mgdc_pipelines.sources.synthetic.activity import teams_signals
-from mgdc_pipelines.sources.synthetic.activity.channel_posts import GENERAL, ChannelPost
+from mgdc_pipelines.sources.synthetic.activity.channels import Channel, ChannelPost
 from mgdc_pipelines.sources.synthetic.activity.chats import ChatMessage
 from mgdc_pipelines.sources.synthetic.activity.meetings import MAX_LEAD, RESPONSE_GRACE, Meeting
 from mgdc_pipelines.sources.synthetic.activity.signals import (
@@ -53,7 +53,6 @@ from mgdc_pipelines.sources.synthetic.datasets.base import Generator, RowContext
 from mgdc_pipelines.sources.synthetic.datasets.contacts import contact_rows
 from mgdc_pipelines.sources.synthetic.datasets.mail import COLUMN_LAG, MailboxCopy, mailbox_copy
 from mgdc_pipelines.sources.synthetic.identifiers import item_id
-from mgdc_pipelines.sources.synthetic.org_groups import Group
 from mgdc_pipelines.sources.synthetic.people import User
 from mgdc_pipelines.sources.synthetic.randomness import rng_for
 
@@ -220,14 +219,24 @@ def _joined_columns(ctx: RowContext, user: User, meeting: Meeting) -> dict:
 
 def _reply_columns(ctx: RowContext, user: User, post: ChannelPost) -> dict:
     users = ctx.tenant.users
+    mentioned = teams_signals.mentions(ctx.activity, post)
     return {
         **_teams_columns(user, TEAMS_MESSAGE_ITEM),
-        "ThreadName": post.channel,
-        "TeamGroupId": post.team.id,
-        "TeamName": post.team.display_name,
+        **_channel_names(ctx, post.channel),
+        "Team_Id": post.channel.id,  # the channel's thread
         "Mentions": [
-            {"DisplayName": users[i].given_name, "ObjectId": users[i].id} for i in post.mentions
+            {"DisplayName": users[i].given_name, "ObjectId": users[i].id} for i in mentioned
         ],
+    }
+
+
+def _channel_names(ctx: RowContext, channel: Channel) -> dict:
+    """The channel's name and its team's (the same channel as TeamsChannelDetails_v0's)."""
+    team = ctx.tenant.group(channel.team)
+    return {
+        "ThreadName": channel.display_name,
+        "TeamGroupId": team.id,
+        "TeamName": team.display_name,
     }
 
 
@@ -242,20 +251,18 @@ def _teams_columns(user: User, item_type: str | None) -> dict:
 def channel_activity_rows(ctx: RowContext, user: User) -> Iterator[dict]:
     span = (ctx.activity, user, ctx.window.start, ctx.window.end)
     found: list[Found] = [
-        (s, partial(_channel_columns, user, s, team))
-        for s, team in teams_signals.channel_signals(*span)
+        (s, partial(_channel_columns, ctx, user, s, channel))
+        for s, channel in teams_signals.channel_signals(*span)
     ]
     return _rows(ctx, user, found)
 
 
-def _channel_columns(user: User, sig: Signal, team: Group) -> dict:
+def _channel_columns(ctx: RowContext, user: User, sig: Signal, channel: Channel) -> dict:
     added = sig.kind == "AddToChannel"
     return {
         "ItemType": CHANNEL_ITEM if sig.kind != "PostChannelMessage" else TEAMS_MESSAGE_ITEM,
         "AppName": TEAMS_APP,
-        "ThreadName": GENERAL,
-        "TeamGroupId": team.id,
-        "TeamName": team.display_name,
+        **_channel_names(ctx, channel),
         "MembersAdded": [{"MemberId": user.id, "Name": user.display_name}] if added else None,
     }
 
