@@ -23,9 +23,10 @@ from mgdc_pipelines.sources.landing import LandingSource
 from mgdc_pipelines.sources.synthetic import SyntheticSource, SyntheticTenant, TenantConfig
 from mgdc_pipelines.transfer import copy_partition
 from mgdc_pipelines_tests.sources.landing.helpers import DAY, extract, request
+from mgdc_pipelines_tests.sources.synthetic.helpers import BUSY_DAY
 
 CONFIG = TenantConfig(seed=7, users=40)
-DAYS = (DAY - dt.timedelta(days=1), DAY, DAY + dt.timedelta(days=1))
+AROUND = (dt.timedelta(days=-1), dt.timedelta(0), dt.timedelta(days=1))
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +45,14 @@ def on_day(req: ExtractRequest, day: dt.date) -> ExtractRequest:
 def write_partitions(source: SyntheticSource, sink: LocalSink, req: ExtractRequest) -> None:
     """The request's partition and the days around it, as the Dagster asset would commit them."""
     scope = None if req.dataset.scope is ScopeKind.NONE else req.scope.key
-    for day in DAYS:
+    for day in (req.window.start.date() + offset for offset in AROUND):
         copy_partition(source, sink, on_day(req, day), PartitionRef(req.dataset.name, day, scope))
 
 
 @pytest.mark.parametrize("dataset", SyntheticSource.supported_datasets())
 def test_what_the_sink_wrote_reads_back_identical(dataset: str, synthetic: SyntheticSource, tmp_path: Path):
-    req = request(dataset, batch_rows=256)
+    day = BUSY_DAY.get(dataset, DAY)  # a day on which the tenant has such rows
+    req = request(dataset, day, batch_rows=256)
     sink = LocalSink(tmp_path / "sink", format="mgdc-jsonl")
     write_partitions(synthetic, sink, req)
     landing = LandingSource(tmp_path / "sink", max_error_ratio=0, quarantine_dir=tmp_path / "quarantine")
@@ -58,7 +60,7 @@ def test_what_the_sink_wrote_reads_back_identical(dataset: str, synthetic: Synth
     read_back, extraction = extract(landing, req)
 
     expected = synthetic_table(synthetic, req)
-    assert expected.num_rows > 0, f"the synthetic tenant made no {dataset} rows on {DAY}"
+    assert expected.num_rows > 0, f"the synthetic tenant made no {dataset} rows on {day}"
     assert read_back.equals(expected), first_difference(expected, read_back)
     stats = extraction.stats
     assert stats.quarantined == 0 and not stats.unknown_keys
@@ -76,7 +78,7 @@ def test_other_scope_partitions_in_the_sink_are_not_read(synthetic: SyntheticSou
     read_back, extraction = extract(landing, everyone)
 
     assert read_back.equals(synthetic_table(synthetic, everyone))
-    assert extraction.stats.files_skipped["another scope's folder"] == len(DAYS)
+    assert extraction.stats.files_skipped["another scope's folder"] == len(AROUND)
 
 
 def test_dedupe_keeps_one_row_per_message_of_the_synthetic_mailboxes(synthetic: SyntheticSource, tmp_path: Path):
