@@ -269,7 +269,7 @@ class _RowChecker:
         self.allowed_key_set = frozenset(self.allowed_keys)
         plans = ((column.name, _plan_for(column.type)) for column in schema)
         self.column_plans = [(name, plan) for name, plan in plans if plan is not None]
-        self.text_columns = tuple(column.name for column in schema if pa.types.is_string(column.type))
+        self.json_text_columns = tuple(name for name in schema.names if name in dataset.json_text_columns)
 
     def check(self, index: int, row: Mapping[str, Any]) -> Mapping[str, Any]:
         if not isinstance(row, Mapping):
@@ -278,7 +278,8 @@ class _RowChecker:
                 row=index,
             )
         row = self._renamed(index, row)
-        row = self._objects_as_text(row)
+        if self.json_text_columns:
+            row = self._objects_as_text(row)
         findings: _Findings = []
         if not self.allowed_key_set.issuperset(row):
             findings.extend(
@@ -295,8 +296,9 @@ class _RowChecker:
         return row
 
     def _objects_as_text(self, row: Mapping[str, Any]) -> Mapping[str, Any]:
-        """An object or array in a string column is kept as its JSON text, not refused."""
-        structured = [name for name in self.text_columns if isinstance(row.get(name), (dict, list))]
+        """An object or array in a ``JSON`` column is kept as its JSON text (elsewhere a string
+        column refuses one, naming it)."""
+        structured = [name for name in self.json_text_columns if isinstance(row.get(name), (dict, list))]
         if not structured:
             return row
         return {**row, **{name: json_text(row[name]) for name in structured}}

@@ -131,6 +131,11 @@ class Dataset:
     def metadata_column_names(self) -> tuple[str, ...]:
         return tuple(column.name for column in self.metadata_columns)
 
+    @cached_property
+    def json_text_columns(self) -> frozenset[str]:
+        """Columns declared ``JSON``: strings that hold an object's JSON text."""
+        return frozenset(column.name for column in self.columns if column.notation == "JSON")
+
     @property
     def scope_column(self) -> str | None:
         """``puser`` for user-scoped, ``pObjectId`` for group-scoped, ``None`` for SharePoint."""

@@ -32,6 +32,9 @@ _SCALARS: dict[str, pa.DataType] = {
     "DOUBLE": pa.float64(),
     "TIMESTAMP": TIMESTAMP,
     "DATETIME": TIMESTAMP,
+    # A string holding an object as compact JSON text, where MGDC's doc says String and its
+    # deliveries hold an object (Planner's `assignments`): sources write the object's text.
+    "JSON": pa.string(),
 }
 
 _TOKEN = re.compile(r"\s*(?:(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<punct>[<>,:]))")

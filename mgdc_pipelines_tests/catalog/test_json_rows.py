@@ -335,8 +335,9 @@ def test_dotnet_seven_digit_fractions_keep_their_microseconds():
     assert batch.column("sentDateTime")[0].as_py().isoformat() == "2019-02-28T21:36:26.957722+00:00"
 
 
-def test_an_object_in_a_string_column_is_kept_as_its_json_text():
-    """PlannerTasks_v0 documents `assignments` as a string; deliveries hold an object there."""
+def test_an_object_in_a_json_column_is_kept_as_its_json_text():
+    """PlannerTasks_v0 documents `assignments` as a string; deliveries hold an object there. The
+    catalog declares it JSON; any other string column still refuses an object (see above)."""
     from mgdc_pipelines.catalog import get_dataset
 
     planner = get_dataset("PlannerTasks_v0")

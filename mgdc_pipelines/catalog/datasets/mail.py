@@ -189,7 +189,7 @@ MAIL_FOLDER_V2 = dataset(
             Id DisplayName ParentFolderId ChildFolderCount UnreadItemCount TotalItemCount
         """.split(), OUTLOOK_MAIL_FOLDER),
         # Documented as a string with no format: a JSON array of the child folders' ids.
-        "ChildFolders: STRING -- The folder's immediate child folders, as a JSON array of their ids.",
+        "ChildFolders: JSON -- The folder's immediate child folders, as a JSON array of their ids.",
         pascal_columns_of(MAIL_FOLDER_V0, ["ODataType"], OUTLOOK_MAIL_FOLDER),
     )),
 )

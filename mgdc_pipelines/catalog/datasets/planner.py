@@ -46,7 +46,7 @@ PLANNER_TASKS_V0 = dataset(
         hasDescription: BOOLEAN -- True if the task's details have a non-empty description.
         previewType: STRING -- The preview shown on the task: automatic, noPreview, checklist, description, reference.
         completedDateTime: TIMESTAMP -- When percentComplete was set to 100 (UTC).
-        completedBy: STRING -- Who completed the task (identity set as JSON text).
+        completedBy: JSON -- Who completed the task (identity set as JSON text).
         referenceCount: INT32 -- The number of external references on the task.
         checklistItemCount: INT32 -- The number of checklist items on the task.
         activeChecklistItemCount: INT32 -- The number of checklist items not yet checked.
@@ -55,7 +55,7 @@ PLANNER_TASKS_V0 = dataset(
         id: STRING -- The id of the task (28 characters, case-sensitive).
         createdBy: {IDENTITY_SET} -- Who created the task: the user and the application.
         appliedCategories: {APPLIED_CATEGORIES} -- The plan's labels applied to the task.
-        assignments: STRING -- The assignees (user id → assignment) as JSON text.
+        assignments: JSON -- The assignees (user id → assignment) as JSON text.
     """,
 )
 

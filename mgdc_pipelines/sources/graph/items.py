@@ -32,8 +32,8 @@ Rename = Callable[[Any], Any]
 class GraphItemReader:
     """Graph properties → catalog columns for one dataset; OData annotations other than the type
     dropped. Properties the catalog does not know keep their name: the batch builder counts and
-    drops them, so nothing disappears unnoticed. An object where the catalog has a string
-    (Planner's ``assignments``) becomes compact JSON text, as MGDC writes it.
+    drops them, so nothing disappears unnoticed. An object in a ``JSON`` column (Planner's
+    ``assignments``) becomes compact JSON text.
 
     >>> from mgdc_pipelines.catalog import get_dataset
     >>> GraphItemReader(get_dataset("PlannerTasks_v0"))({"assignments": {"u1": {"orderHint": " !"}}})
@@ -45,7 +45,7 @@ class GraphItemReader:
         self._odata_type = dataset.odata_type
         renames = ((column.name, _nested_rename(column.type)) for column in dataset.columns)
         self._nested = {name: rename for name, rename in renames if rename is not None}
-        self._text = frozenset(column.name for column in dataset.columns if pa.types.is_string(column.type))
+        self._text = dataset.json_text_columns
         self._complete = graph_endpoint(dataset).completes
 
     def __call__(self, item: Mapping[str, Any]) -> dict[str, Any]:
