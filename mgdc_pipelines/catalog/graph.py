@@ -67,7 +67,8 @@ class TimeQuery(str, enum.Enum):
     NONE = "none"  # snapshot: the current state
     FILTER = "filter"  # `$filter=<property> ge <start> and <property> lt <end>`
     CALENDAR_VIEW = "calendar_view"  # `startDateTime=<start>&endDateTime=<end>`
-    # Graph ignores or refuses `$filter` here (Planner, Teams channels): the source reads every row and keeps the window's.
+    # Graph ignores or refuses `$filter` here (Planner, Teams channels): the source reads every
+    # row and keeps the window's, on a date column the app is authorized to read.
     IN_SOURCE = "in_source"
 
 
