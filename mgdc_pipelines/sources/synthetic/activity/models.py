@@ -10,6 +10,7 @@ from mgdc_pipelines.sources.synthetic.activity.mail import MailModel
 from mgdc_pipelines.sources.synthetic.activity.mail_text import MailText
 from mgdc_pipelines.sources.synthetic.activity.meeting_text import MeetingText
 from mgdc_pipelines.sources.synthetic.activity.meetings import MeetingModel
+from mgdc_pipelines.sources.synthetic.activity.site_files import FileModel
 from mgdc_pipelines.sources.synthetic.activity.sites import SiteModel
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
 
@@ -48,3 +49,8 @@ class Activity:
     @cached_property
     def sites(self) -> SiteModel:
         return SiteModel(self.tenant)
+
+    @cached_property
+    def site_files(self) -> FileModel:
+        """The files of the sites' document libraries and the actions on them."""
+        return FileModel(self.sites)

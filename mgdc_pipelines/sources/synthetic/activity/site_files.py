@@ -98,13 +98,13 @@ class FileAction:
 
 
 class FileModel:
-    """The files of one tenant's sites (``SiteModel.files``).
+    """The files of one tenant's sites and the actions on them (``Activity.site_files``).
 
     >>> from mgdc_pipelines.sources.synthetic import SyntheticTenant, TenantConfig
     >>> sites = SiteModel(SyntheticTenant(TenantConfig(seed=3, users=12)))
     >>> team = next(site for site in sites.sites if site.kind == "team")
     >>> moment = dt.datetime(2026, 11, 20, tzinfo=dt.timezone.utc)
-    >>> files = list(sites.files.files(team, moment))
+    >>> files = list(FileModel(sites).files(team, moment))
     >>> len(files) > 10 and all(f.created.at < moment and f.site is team for f in files)
     True
     """

@@ -17,7 +17,6 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from mgdc_pipelines.sources.synthetic.activity import phrases
 from mgdc_pipelines.sources.synthetic.identifiers import synthetic_uuid
@@ -26,9 +25,6 @@ from mgdc_pipelines.sources.synthetic.people import User
 from mgdc_pipelines.sources.synthetic.randomness import chance, pick, rng_for
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
 from mgdc_pipelines.sources.synthetic.wordlists import listed
-
-if TYPE_CHECKING:
-    from mgdc_pipelines.sources.synthetic.activity.site_files import FileModel
 
 EMPTY_GUID = "00000000-0000-0000-0000-000000000000"
 COMMUNICATION_SITES = listed("""
@@ -296,14 +292,6 @@ class SiteModel:
             share = self.share(site, number, moment)
             if share is not None:
                 yield share
-
-    @cached_property
-    def files(self) -> FileModel:
-        """The files of the sites' document libraries and the actions on them."""
-        # Imported here: the file model builds on this module's sites and shares.
-        from mgdc_pipelines.sources.synthetic.activity.site_files import FileModel
-
-        return FileModel(self)
 
     def last_security_change(self, site: Site, as_of: dt.datetime) -> dt.datetime:
         """When sharing on the site last changed before ``as_of`` (its creation if never)."""

@@ -50,7 +50,7 @@ def file_rows(ctx: RowContext, _unit: None) -> Iterator[dict]:
     snapshot_date, as_of = snapshot_moments(ctx)
     for site in sites_of_snapshot(ctx):
         list_id = synthetic_uuid(ctx.seed, "list", site.key)  # the permissions' ListId
-        for site_file in ctx.activity.sites.files.files(site, as_of):
+        for site_file in ctx.activity.site_files.files(site, as_of):
             yield _file_row(site_file, list_id, snapshot_date, as_of)
 
 
@@ -104,7 +104,7 @@ def file_action_rows(ctx: RowContext, _unit: None) -> Iterator[dict]:
     day = ctx.window.start
     list_ids: dict[str, str] = {}
     while day < ctx.window.end:
-        for action in ctx.activity.sites.files.actions(day):
+        for action in ctx.activity.site_files.actions(day):
             site = action.file.site
             if site.key not in list_ids:
                 list_ids[site.key] = synthetic_uuid(ctx.seed, "list", site.key)
