@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
 from mgdc_pipelines.catalog.datasets.contacts import with_address_types
@@ -129,17 +129,41 @@ class GraphEndpoint:
             f"{graph_property_name} lt {odata_datetime(end)}"
         )
 
+    def window_problem(self, dataset: Dataset, date_column: str | None, columns: Collection[str]) -> str | None:
+        """Why Graph cannot give one partition of ``dataset`` filtered on ``date_column`` to an
+        app reading ``columns`` (``None``: it can). Spec validation reports it; the Graph source
+        refuses with it before any request.
+
+        >>> from mgdc_pipelines.catalog import get_dataset
+        >>> planner = get_dataset("PlannerTasks_v0")
+        >>> graph_endpoint(planner).window_problem(planner, "createdDateTime", ["title", "createdDateTime"])
+        >>> print(graph_endpoint(planner).window_problem(planner, "createdDateTime", ["title"]))
+        PlannerTasks_v0 from Graph: Graph cannot filter it by date, so the Graph source keeps each partition's rows itself and must read createdDateTime; add createdDateTime to the dataset's columns (the admin's grant must include it)
+        """
+        if date_column is None:
+            return None
+        if self.time_query is TimeQuery.IN_SOURCE and date_column not in columns:
+            # Reading a column the grant does not hold, even only to filter, would break consent.
+            return (
+                f"{dataset.short_name} from Graph: Graph cannot filter it by date, so the Graph source "
+                f"keeps each partition's rows itself and must read {date_column}; add {date_column} "
+                "to the dataset's columns (the admin's grant must include it)"
+            )
+        takes = self.filter_properties
+        if self.time_query is TimeQuery.FILTER and takes and graph_property(dataset, date_column) not in takes:
+            allowed = [c for c in dataset.date_filter_columns if graph_property(dataset, c) in takes]
+            return (
+                f"{dataset.short_name} from Graph can be filtered on {', '.join(allowed)} only "
+                f"(Graph's $filter on {self.path} takes {', '.join(takes)} only): set the dataset's "
+                "date_filter_column to it, or use the landing source"
+            )
+        return None
+
     def time_params(self, date_property: str | None, start: dt.datetime, end: dt.datetime) -> dict[str, str]:
         """Query parameters selecting one partition's window (none for snapshots)."""
         if self.time_query is TimeQuery.FILTER:
             if date_property is None:
                 raise ValueError(f"{self.dataset}: a date-filter property is required")
-            if self.filter_properties and date_property not in self.filter_properties:
-                raise ValueError(
-                    f"{self.dataset} from Graph can be filtered on {', '.join(self.filter_properties)} "
-                    f"only (Graph's $filter on {self.path} supports no other date): set the "
-                    f"dataset's date_filter_column to one of those, or use the landing source"
-                )
             return {"$filter": self.date_filter(date_property, start, end)}
         if self.time_query is TimeQuery.CALENDAR_VIEW:
             return {"startDateTime": odata_datetime(start), "endDateTime": odata_datetime(end)}
@@ -293,6 +317,17 @@ def select_clause(dataset: Dataset, columns: Iterable[str]) -> str:
     """``$select`` for the given catalog columns: their properties, ``@odata.type`` left out."""
     properties = (graph_property(dataset, column) for column in columns)
     return ",".join(p for p in properties if not p.startswith("@"))
+
+
+def parse_odata_datetime(text: str) -> dt.datetime:
+    """An ISO-8601 instant as Graph writes it (``Z``, an offset, up to seven fractional digits);
+    text without an offset is UTC. Raises ``ValueError`` on anything else.
+
+    >>> parse_odata_datetime("2026-11-20T09:30:00.1234567Z").isoformat()
+    '2026-11-20T09:30:00.123456+00:00'
+    """
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def odata_datetime(moment: dt.datetime) -> str:

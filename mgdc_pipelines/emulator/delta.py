@@ -24,7 +24,12 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from mgdc_pipelines.catalog.graph import GROUPS_DELTA_PATH, MESSAGES_DELTA_PATH, USERS_DELTA_PATH
+from mgdc_pipelines.catalog.graph import (
+    GROUPS_DELTA_PATH,
+    MESSAGES_DELTA_PATH,
+    USERS_DELTA_PATH,
+    parse_odata_datetime,
+)
 from mgdc_pipelines.emulator.directory import DirectoryRows
 from mgdc_pipelines.emulator.graph_rows import GraphRows
 from mgdc_pipelines.emulator.mutations import Mutations
@@ -167,7 +172,7 @@ class DeltaRoutes:
                 rows = [*(row for row in rows if row["id"] not in reported), *changed]
             return [row for row in rows if "@removed" in row or (
                 row.get("parentFolderId") == parent
-                and (received_from is None or _parse(row["receivedDateTime"]) >= received_from))]
+                and (received_from is None or parse_odata_datetime(row["receivedDateTime"]) >= received_from))]
 
         return self._round(call, changes, select)
 
@@ -208,7 +213,3 @@ def _received_from(call) -> dt.datetime | None:
             or comparisons[0].operator != "ge" or not isinstance(comparisons[0].value, dt.datetime)):
         raise unsupported_filter(comparisons, call.path, "`receivedDateTime ge <datetime>`")
     return comparisons[0].value
-
-
-def _parse(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))

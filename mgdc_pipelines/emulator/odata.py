@@ -31,7 +31,7 @@ from functools import lru_cache
 from urllib.parse import quote, urlencode
 
 from mgdc_pipelines.catalog import get_dataset
-from mgdc_pipelines.catalog.graph import select_clause
+from mgdc_pipelines.catalog.graph import parse_odata_datetime, select_clause
 from mgdc_pipelines.emulator.config import MAX_PAGE_SIZE
 
 _CLAUSE = re.compile(
@@ -104,7 +104,7 @@ def _literal(token: str, text: str) -> object:
         return None
     if _DATETIME.match(token):
         try:
-            return dt.datetime.fromisoformat(token.replace("Z", "+00:00"))
+            return parse_odata_datetime(token)
         except ValueError:
             raise _invalid_filter(text, f"{token!r} is not a valid datetime") from None
     try:

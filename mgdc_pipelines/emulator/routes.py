@@ -30,6 +30,7 @@ from mgdc_pipelines.catalog.graph import (
     graph_datasets,
     graph_endpoint,
     graph_property,
+    parse_odata_datetime,
 )
 from mgdc_pipelines.emulator.config import EmulatorConfig
 from mgdc_pipelines.emulator.delta import DeltaRoutes
@@ -349,7 +350,6 @@ def _datetime_param(call: Call, name: str) -> dt.datetime:
         raise bad_request(f"This request requires a time window specified by the query string parameters "
                           f"StartDateTime and EndDateTime; {name} is missing.", code="ErrorInvalidParameter")
     try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_odata_datetime(text)
     except ValueError:
         raise bad_request(f"{name}={text!r} is not an ISO-8601 datetime") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)

@@ -280,22 +280,13 @@ def _check_graph_source(spec: AppSpec, source: GraphSourceSpec) -> Iterator[Spec
 
 
 def _check_filtered_in_source(path: str, item: DatasetSpec, endpoint) -> Iterator[SpecProblem]:
-    """Where Graph cannot filter by date, the source keeps the window's rows itself: it must be
-    allowed to read the date column (the grant holds only the columns the spec lists)."""
-    from mgdc_pipelines.catalog.graph import TimeQuery, graph_property
+    """The date filter Graph can apply to the dataset, or the date column the source must read
+    to apply it itself (the grant holds only the columns the spec lists)."""
+    from mgdc_pipelines.catalog.graph import TimeQuery
 
     dataset = item.dataset
     date_column = item.date_filter_column or next(iter(dataset.date_filter_columns), None)
-    if endpoint.time_query is TimeQuery.IN_SOURCE and date_column not in item.selected_columns:
-        yield SpecProblem(
-            f"{path}.columns",
-            f"{dataset.short_name} from Graph: Graph cannot filter it by date, so the source "
-            f"keeps each partition's rows itself and must read {date_column}; add it to the columns",
-        )
-    if endpoint.filter_properties and date_column and graph_property(dataset, date_column) not in endpoint.filter_properties:
-        allowed = [c for c in dataset.date_filter_columns if graph_property(dataset, c) in endpoint.filter_properties]
-        yield SpecProblem(
-            f"{path}.date_filter_column",
-            f"{dataset.short_name} from Graph can be filtered on {', '.join(allowed)} only "
-            "(Graph's $filter supports no other date there); choose it, or use the landing source",
-        )
+    problem = endpoint.window_problem(dataset, date_column, item.selected_columns)
+    if problem:
+        field = "columns" if endpoint.time_query is TimeQuery.IN_SOURCE else "date_filter_column"
+        yield SpecProblem(f"{path}.{field}", problem)

@@ -31,6 +31,7 @@ from mgdc_pipelines.catalog.graph import (
     USERS_DELTA_PATH,
     graph_endpoint,
     graph_property,
+    parse_odata_datetime,
     select_clause,
 )
 from mgdc_pipelines.sources.base import Scope
@@ -258,4 +259,4 @@ class DeltaReader:
 
 
 def _utc_day(value: str) -> dt.date:
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(dt.timezone.utc).date()
+    return parse_odata_datetime(value).astimezone(dt.timezone.utc).date()

@@ -41,12 +41,11 @@ app is authorized to read; only the rows inside the window are kept:
 ...     "createdDateTime", planner.window, Scope.everyone(), "t"), page_size=None)
 Traceback (most recent call last):
 ...
-mgdc_pipelines.sources.graph.query.UnfilterableWindowError: BasicDataSet_v0.PlannerTasks_v0: Graph cannot filter it by date, so the Graph source keeps the partition's rows itself and must read createdDateTime; add createdDateTime to the dataset's columns (the admin's grant must include it)
+mgdc_pipelines.sources.graph.query.UnfilterableWindowError: PlannerTasks_v0 from Graph: Graph cannot filter it by date, so the Graph source keeps each partition's rows itself and must read createdDateTime; add createdDateTime to the dataset's columns (the admin's grant must include it)
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +57,7 @@ from mgdc_pipelines.catalog.graph import (
     Unit,
     graph_endpoint,
     graph_property,
+    parse_odata_datetime,
     select_clause,
 )
 from mgdc_pipelines.sources.base import ExtractRequest, TimeWindow
@@ -65,12 +65,8 @@ from mgdc_pipelines.sources.graph.items import GraphItemReader
 
 
 class UnfilterableWindowError(ValueError):
-    """Graph cannot filter the dataset by date and the app may not read its date column."""
-
-
-def _instant(text: str) -> dt.datetime:
-    moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    """Graph cannot give the partition's window: it cannot filter on that date column, or it
+    cannot filter by date at all and the app may not read the date column."""
 
 
 @dataclass(frozen=True)
@@ -92,14 +88,9 @@ class DatasetQuery:
         endpoint = graph_endpoint(dataset)  # NotOnGraphError for SharePoint datasets
         date_column = request.date_filter_column
         date_property = graph_property(dataset, date_column) if date_column else None
-        in_source = endpoint.time_query is TimeQuery.IN_SOURCE
-        if in_source and date_column not in request.columns:
-            # Reading a column the grant does not hold, even only to filter, would break consent.
-            raise UnfilterableWindowError(
-                f"{dataset.name}: Graph cannot filter it by date, so the Graph source keeps the "
-                f"partition's rows itself and must read {date_column}; add {date_column} to the "
-                "dataset's columns (the admin's grant must include it)"
-            )
+        problem = endpoint.window_problem(dataset, date_column, request.columns)
+        if problem:
+            raise UnfilterableWindowError(problem)
         # A fan-out's parent column comes from the parent, not from Graph (which need not have it).
         parent_column = endpoint.fan_out.column if endpoint.fan_out else None
         selected = [column for column in request.columns if column != parent_column]
@@ -110,7 +101,7 @@ class DatasetQuery:
         if endpoint.collection:
             params.update(page_params)
         parent_property = graph_property(dataset, parent_column) if parent_column in request.columns else None
-        window = request.window if in_source else None
+        window = request.window if endpoint.time_query is TimeQuery.IN_SOURCE else None
         return cls(dataset, endpoint, params, GraphItemReader(dataset), page_params, parent_property,
                    window, date_property)
 
@@ -139,4 +130,4 @@ class DatasetQuery:
         if self.window is None:
             return True
         moment = item.get(self.date_property)
-        return moment is not None and self.window.contains(_instant(moment))
+        return moment is not None and self.window.contains(parse_odata_datetime(moment))

@@ -13,15 +13,14 @@ from functools import cached_property
 
 import pyarrow as pa
 
-from mgdc_pipelines.catalog import Category, Dataset, Mode
+from mgdc_pipelines.catalog import Dataset, Mode
 from mgdc_pipelines.sources.base import ExtractRequest
 from mgdc_pipelines.sources.rows import RowStamper
 from mgdc_pipelines.sources.synthetic.activity.models import Activity
 from mgdc_pipelines.sources.synthetic.activity.rooms import rooms_in_scope
 from mgdc_pipelines.sources.synthetic.batches import record_batches
 from mgdc_pipelines.sources.synthetic.config import TenantConfig
-from mgdc_pipelines.sources.synthetic.datasets import GENERATORS, Generator, RowContext, Unit
-from mgdc_pipelines.sources.synthetic.datasets.viva import PERSON_QUERY
+from mgdc_pipelines.sources.synthetic.datasets import GENERATORS, Generator, RowContext, Unit, generator_for
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant, tenant_for
 
 
@@ -81,9 +80,7 @@ class SyntheticSource:
         return record_batches(rows, request.output_schema, request.batch_rows)
 
     def _generator_for(self, dataset: Dataset) -> Generator:
-        generator = GENERATORS.get(dataset.short_name)
-        if dataset.category is Category.VIVA:
-            generator = PERSON_QUERY  # every Viva query: the columns come from the spec
+        generator = generator_for(dataset)
         if generator is None:
             raise UnsupportedDatasetError(
                 f"the synthetic tenant cannot generate {dataset.name}; "

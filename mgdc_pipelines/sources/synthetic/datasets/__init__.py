@@ -22,7 +22,9 @@ from mgdc_pipelines.sources.synthetic.datasets import (
     todo,
     transcripts,
 )
+from mgdc_pipelines.catalog import Category, Dataset
 from mgdc_pipelines.sources.synthetic.datasets.base import Generator, RowContext, Unit
+from mgdc_pipelines.sources.synthetic.datasets.viva import PERSON_QUERY
 
 GENERATORS: dict[str, Generator] = {
     generator.dataset: generator
@@ -34,4 +36,12 @@ GENERATORS: dict[str, Generator] = {
     for generator in module.GENERATORS
 }
 
-__all__ = ["GENERATORS", "Generator", "RowContext", "Unit"]
+
+def generator_for(dataset: Dataset) -> Generator | None:
+    """The dataset's generator; every Viva Insights query shares one (the spec names its columns)."""
+    if dataset.category is Category.VIVA:
+        return PERSON_QUERY
+    return GENERATORS.get(dataset.short_name)
+
+
+__all__ = ["GENERATORS", "Generator", "RowContext", "Unit", "generator_for"]
