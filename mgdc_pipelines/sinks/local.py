@@ -54,7 +54,7 @@ from typing import BinaryIO
 import pyarrow as pa
 import pyarrow.dataset as pads
 
-from mgdc_pipelines.sinks.attempts import attempt_is_abandoned, attempt_owner
+from mgdc_pipelines.sinks.attempts import attempt_is_abandoned, attempt_owner, owner_in_name, owner_tag
 from mgdc_pipelines.sinks.base import (
     CommitInfo,
     PartitionRef,
@@ -223,9 +223,15 @@ class LocalSink:
                 shutil.rmtree(attempt_dir, ignore_errors=True)  # a withdraw that died mid-delete
                 continue
             owner = _read_attempt(attempt_dir)
-            if owner is None or owner.get("partition") != partition.relative_path:
-                continue
-            if attempt_is_abandoned(owner, last_seen=float(owner.get("started", 0))):
+            if owner is not None and owner.get("partition") != partition.relative_path:
+                continue  # another partition's: its own next writer cleans it
+            if owner is None:
+                # Killed before it recorded its owner, or after it removed the record to publish:
+                # its folder's name still says whose it was (and an unnamed one may only age out).
+                owner, last_seen = owner_in_name(attempt_dir.name) or {}, _modified(attempt_dir)
+            else:
+                last_seen = float(owner.get("started", 0))
+            if attempt_is_abandoned(owner, last_seen=last_seen):
                 shutil.rmtree(attempt_dir, ignore_errors=True)
 
 
@@ -237,7 +243,7 @@ class LocalPartitionWriter(WriterLifecycle):
         self.partition = partition
         self.schema = schema
         self.attempt_id = new_attempt_id()
-        self._dir = sink.root / STAGING_DIR / self.attempt_id
+        self._dir = sink.root / STAGING_DIR / f"{self.attempt_id}.{owner_tag()}"
         sink.require_own_folder(self._dir)  # before creating anything through a link
         self._dir.mkdir(parents=True)
         _require_still_own(sink, self._dir)
@@ -389,6 +395,13 @@ def _exchange(first: Path, second: Path) -> bool:
     if error in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
         return False
     raise OSError(error, os.strerror(error), str(second))
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0  # gone meanwhile: rmtree below ignores it
 
 
 def _read_attempt(attempt_dir: Path) -> dict | None:

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from mgdc_pipelines.sinks import local as local_module
+from mgdc_pipelines.sinks.attempts import owner_tag
 from mgdc_pipelines.sinks.base import PartitionRef, SinkPathError
 from mgdc_pipelines.sinks.local import LocalSink
 from mgdc_pipelines_tests.sinks.helpers import DAY, SCHEMA, assert_readers_see_one_version, batch, write
@@ -139,6 +140,55 @@ def test_a_crashed_writer_leaves_nothing_visible_and_the_next_attempt_cleans_up(
 
     assert visible_ids(sink) == ["ok0"]
     assert staging_entries(sink) == []
+
+
+CRASH_POINTS = {
+    # Killed between creating its folder and recording its owner there.
+    "before recording its owner": "local_module._write_json = lambda path, payload: os._exit(17)",
+    # Killed after removing its owner record, on its way to publishing.
+    "before publishing": "local_module._publish = lambda folder, target: os._exit(17)",
+}
+
+
+@pytest.mark.parametrize("crash_point", sorted(CRASH_POINTS))
+def test_a_writer_killed_without_an_owner_record_is_still_cleaned_up(tmp_path, crash_point):
+    crash = textwrap.dedent(
+        f"""
+        import datetime as dt, os, pyarrow as pa
+        from mgdc_pipelines.sinks import local as local_module
+        from mgdc_pipelines.sinks.base import PartitionRef
+        {CRASH_POINTS[crash_point]}
+        schema = pa.schema([("id", pa.string())])
+        writer = local_module.LocalSink({str(tmp_path)!r}).open_partition(
+            PartitionRef("Example_v1", dt.date(2026, 11, 20), "all"), schema)
+        writer.write(pa.record_batch([pa.array(["half"])], schema=schema))
+        writer.commit()
+        """
+    )
+    assert subprocess.run([sys.executable, "-c", crash]).returncode == 17
+    sink = LocalSink(tmp_path)
+    [left] = staging_entries(sink)
+    assert not (sink.root / "_staging" / left / "_attempt.json").exists()
+
+    write(sink, PartitionRef("Example_v1", DAY, "other"), batch("ok", 1))  # any partition's writer
+
+    assert staging_entries(sink) == []
+    assert visible_ids(sink) == ["ok0"]
+
+
+def test_a_folder_without_an_owner_record_whose_process_lives_is_left_alone(tmp_path):
+    sink = LocalSink(tmp_path)
+    host_tag = owner_tag().split(".")[0]
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) as alive:
+        try:
+            folder = sink.root / "_staging" / f"20261120T093000-0123456789ab.{host_tag}.{alive.pid}"
+            folder.mkdir(parents=True)
+            write(sink, PartitionRef("Example_v1", DAY, "all"), batch("ok", 1))
+            assert staging_entries(sink) == [folder.name]
+        finally:
+            alive.kill()
+    write(sink, PartitionRef("Example_v1", DAY, "all"), batch("ok", 1))
+    assert staging_entries(sink) == []  # its process is gone now
 
 
 def test_a_live_attempt_of_another_writer_is_not_cleaned_up(tmp_path):
