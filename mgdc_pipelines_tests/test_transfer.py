@@ -10,9 +10,10 @@ import pytest
 
 from mgdc_pipelines.catalog import get_dataset
 from mgdc_pipelines.sinks.base import PartitionRef
+from mgdc_pipelines.sinks.delta import DeltaSink
 from mgdc_pipelines.sources.base import ExtractRequest, Scope, TimeWindow
 from mgdc_pipelines.transfer import EmptyReplacementError, copy_partition
-from mgdc_pipelines_tests.sinks.helpers import any_sink, make_sink  # noqa: F401  (fixtures)
+from mgdc_pipelines_tests.sinks.helpers import any_sink, delta_leftovers, make_sink  # noqa: F401  (fixtures)
 
 DAY = dt.date(2026, 11, 20)
 DATASET = get_dataset("User_v1")
@@ -54,7 +55,10 @@ def committed_ids(sink) -> list[str]:
 
 
 def staged_leftovers(sink) -> list[str]:
-    """Local: attempt folders in _staging; Azure: blobs other than the manifests and their files."""
+    """Local: attempt folders in _staging; Azure: blobs other than the manifests and their files;
+    Delta: data files of the table that its current version does not list."""
+    if isinstance(sink, DeltaSink):
+        return delta_leftovers(sink, PARTITION)
     if hasattr(sink, "root"):
         staging = sink.root / "_staging"
         return sorted(p.name for p in staging.iterdir()) if staging.exists() else []

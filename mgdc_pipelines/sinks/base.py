@@ -96,6 +96,7 @@ class CommitInfo:
     files: tuple[str, ...]
     rows: int
     bytes: int
+    version: int | None = None  # the table version the commit made (Delta); None for folders
 
 
 @dataclass(frozen=True)

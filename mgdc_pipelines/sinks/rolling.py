@@ -55,6 +55,7 @@ class PartFileWriter:
         self.partition = partition
         self.schema = schema
         self.files: list[str] = []
+        self.file_rows: list[int] = []  # rows of each of `files`
         self.rows = 0
         self._format = file_format
         self._tag = tag
@@ -65,7 +66,6 @@ class PartFileWriter:
         self._max_file_rows = max_file_rows
         self._stream: BinaryIO | None = None
         self._writer: FormatWriter | None = None
-        self._file_rows = 0
         self._buffer: list[pa.RecordBatch] = []
         self._buffer_bytes = 0
 
@@ -106,20 +106,20 @@ class PartFileWriter:
         self._buffer, self._buffer_bytes = [], 0
         offset = 0
         while offset < table.num_rows:  # split across files at max_file_rows
-            if self._writer is None or self._file_rows >= self._max_file_rows:
+            if self._writer is None or self.file_rows[-1] >= self._max_file_rows:
                 self._close_file()
                 self._open_file()
-            take = min(table.num_rows - offset, self._max_file_rows - self._file_rows)
+            take = min(table.num_rows - offset, self._max_file_rows - self.file_rows[-1])
             self._writer.write(table.slice(offset, take))
-            self._file_rows += take
+            self.file_rows[-1] += take
             offset += take
 
     def _open_file(self) -> None:
         name = part_name(len(self.files), self._tag, self._format.extension)
         self.files.append(name)
+        self.file_rows.append(0)
         self._stream = self._open_stream(name)
         self._writer = self._format.open(self._stream, self.schema)
-        self._file_rows = 0
 
     def _close_file(self) -> None:
         if self._writer is None:

@@ -1,5 +1,6 @@
 """What every sink promises the layers above: committed rows, withdrawal, write locations, and
-empty partitions in both formats. Each test runs on the local sink and on Azurite."""
+empty partitions in both file formats. Each test runs on the local folder sink, the Azure
+folder sink, and the Delta sink on both (the JSON-lines one on the folder sinks only)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ import pyarrow as pa
 import pytest
 
 from mgdc_pipelines.sinks.base import PartitionRef, Sink, WithdrawnPartition
-from mgdc_pipelines_tests.sinks.helpers import (  # noqa: F401  (any_sink, make_sink: fixtures)
+from mgdc_pipelines_tests.sinks.helpers import (  # noqa: F401  (any_sink, folder_sink, make_sink: fixtures)
     DAY,
     PARTITION,
     SCHEMA,
     any_sink,
     assert_readers_see_one_version,
     batch,
+    folder_sink,
     make_sink,
     visible_rows,
     write,
@@ -98,8 +100,8 @@ def test_readers_see_the_whole_partition_or_nothing_while_it_is_withdrawn(any_si
 
 
 @pytest.mark.parametrize("rows", [0, 2])
-def test_json_lines_partitions_with_or_without_rows_read_back(any_sink, rows):
-    sink = any_sink(format="mgdc-jsonl")
+def test_json_lines_partitions_with_or_without_rows_read_back(folder_sink, rows):
+    sink = folder_sink(format="mgdc-jsonl")
     empty_info = write(sink, PARTITION)  # an empty JSON-lines part file has no bytes at all
     write(sink, OTHER_DAY, batch("x", rows))
 

@@ -1,0 +1,452 @@
+"""Delta Lake sink: one Delta table per dataset, each partition committed as one transaction.
+
+Every engine that speaks Delta (Spark, Fabric, Synapse, Databricks, DuckDB, polars, delta-rs)
+reads exactly the committed partitions: a writer's files are invisible until the commit that
+lists them, and a commit replaces one partition whole (``overwrite`` with the partition's
+``date`` / ``scope`` filter). Runs writing different partitions of one table at once all
+commit: Delta's optimistic concurrency retries a commit that raced another.
+
+>>> import tempfile, datetime as dt, pyarrow as pa
+>>> sink = DeltaSink.local(tempfile.mkdtemp())
+>>> schema = pa.schema([("id", pa.string())])
+>>> partition = PartitionRef("Example_v1", dt.date(2026, 11, 20), "all")
+>>> writer = sink.open_partition(partition, schema)
+>>> writer.write(pa.record_batch([pa.array(["a", "b"])], schema=schema))
+>>> info = writer.commit()
+>>> info.rows, info.version, sink.committed_rows(partition)
+(2, 1, 2)
+>>> import deltalake  # any Delta reader, knowing nothing of this project
+>>> deltalake.DeltaTable(sink.table_uri("Example_v1")).version()  # 0 created the table
+1
+
+How it writes: the partition's Parquet files stream into the table folder (``date=…/scope=…/
+part-NNNNN-<attempt>.parquet``) through the same bounded-memory writer as the folder sinks;
+``commit()`` then adds them to the log in one transaction that removes the partition's
+earlier files. A killed writer leaves only files no version lists: readers never see them,
+and :meth:`DeltaSink.vacuum` deletes them.
+
+The table's columns: the dataset's written columns, then ``date`` (``YYYY-MM-DD`` text, as the
+folder sinks' Hive column) and ``scope`` (scoped datasets only), the partition columns. A write
+with new columns adds them to the table (older partitions read them as null); a write that
+lacks columns the table has (a grant that dropped them) first rewrites the table without them,
+so no new version holds them. Older versions still do, until :meth:`DeltaSink.vacuum` removes
+files no version within the retention needs: see ``docs/delta.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as pads
+from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
+from deltalake.exceptions import CommitFailedError, TableNotFoundError
+from deltalake.transaction import AddAction
+
+from mgdc_pipelines.sinks.base import CommitInfo, PartitionRef, WithdrawnPartition, WriterLifecycle
+from mgdc_pipelines.sinks.delta_storage import AzureTableStorage, LocalTableStorage, TableStorage
+from mgdc_pipelines.sinks.formats import ParquetFormat
+from mgdc_pipelines.sinks.layout import attempt_tag, new_attempt_id
+from mgdc_pipelines.sinks.rolling import ROW_GROUP_BYTES, PartFileWriter
+
+log = logging.getLogger(__name__)
+
+DATE, SCOPE = "date", "scope"
+# A commit that lost a race with another writer is retried with the table's new state.
+COMMIT_ATTEMPTS = 10
+ATTEMPT_KEY = "mgdc.attempt"  # in each commit's info: which write attempt made it
+_DELTA_COMPRESSION = {"none": "UNCOMPRESSED"}  # delta-rs's name for what pyarrow calls "none"
+
+
+@dataclass(frozen=True)
+class MaintenanceResult:
+    """What :meth:`DeltaSink.compact` and :meth:`DeltaSink.vacuum` did to one table."""
+
+    dataset: str
+    version: int | None
+    files_added: int = 0
+    files_removed: int = 0
+    files_deleted: int = 0
+
+
+class DeltaSink:
+    """Delta tables under a local folder or an Azure container; see the module docstring.
+
+    Args:
+        storage: where the tables live (:class:`LocalTableStorage` or :class:`AzureTableStorage`).
+        compression, row_group_bytes, max_file_rows: as for ``LocalSink``.
+        pins: read tables at these versions (see :meth:`pinned`).
+    """
+
+    def __init__(
+        self,
+        storage: TableStorage,
+        *,
+        compression: str = "zstd",
+        row_group_bytes: int = ROW_GROUP_BYTES,
+        max_file_rows: int = 2_000_000,
+        pins: dict[str, int] | None = None,
+    ) -> None:
+        self.storage = storage
+        self.format = ParquetFormat(compression)
+        self.row_group_bytes = row_group_bytes
+        self.max_file_rows = max_file_rows
+        self._pins = dict(pins or {})
+
+    @classmethod
+    def local(cls, root, **options) -> DeltaSink:
+        return cls(LocalTableStorage(root), **options)
+
+    @classmethod
+    def azure(cls, blobs, **options) -> DeltaSink:
+        """``blobs``: an :class:`~mgdc_pipelines.sinks.azure.AzureBlobSink` naming the container."""
+        return cls(AzureTableStorage(blobs), **options)
+
+    def __repr__(self) -> str:
+        return f"DeltaSink({self.uri()!r})"
+
+    # -- where things are ------------------------------------------------------------------
+
+    def uri(self, partition: PartitionRef | None = None) -> str:
+        if partition is None:
+            return self.storage.uri()
+        return self.storage.uri(partition.dataset, partition_folder(partition))
+
+    def table_uri(self, dataset: str) -> str:
+        """Where delta-rs (and any Delta reader) opens the dataset's table."""
+        return self.storage.table_uri(dataset)
+
+    def write_locations(self, partition: PartitionRef) -> tuple[str, ...]:
+        """The partition folder (data files) and the table's log: nothing else is written."""
+        return (self.uri(partition), self.storage.uri(partition.dataset, "_delta_log"))
+
+    # -- versions ----------------------------------------------------------------------------
+
+    def pinned(self, dataset: str, version: int) -> DeltaSink:
+        """This sink reading ``dataset`` as of ``version`` (what a check or a load was given)."""
+        return DeltaSink(
+            self.storage, compression=self.format.compression, row_group_bytes=self.row_group_bytes,
+            max_file_rows=self.max_file_rows, pins={**self._pins, dataset: version},
+        )
+
+    def version(self, dataset: str) -> int | None:
+        """The table version reads of ``dataset`` use; None when there is no table yet."""
+        table = self.table(dataset)
+        return None if table is None else table.version()
+
+    def table(self, dataset: str) -> DeltaTable | None:
+        """The dataset's table (at its pinned version, if any); None when there is none."""
+        try:
+            return DeltaTable(
+                self.table_uri(dataset), version=self._pins.get(dataset),
+                storage_options=self.storage.storage_options,
+            )
+        except TableNotFoundError:
+            return None
+        except OSError:
+            if not self.storage.exists():  # a container nobody has written to yet
+                return None
+            raise
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def open_partition(self, partition: PartitionRef, schema: pa.Schema) -> DeltaPartitionWriter:
+        if self._pins:
+            raise RuntimeError(f"{self!r} reads pinned versions; open a writer on the unpinned sink")
+        self.storage.prepare(partition.dataset)
+        return DeltaPartitionWriter(self, partition, schema)
+
+    def withdraw(self, partition: PartitionRef) -> WithdrawnPartition | None:
+        """Delete the partition's rows in a new table version (a partition-only delete removes
+        files whole). Older versions keep them until :meth:`vacuum`."""
+        table = self.table(partition.dataset)
+        files = _partition_files(table, partition) if table is not None else None
+        if not files:
+            return None
+        table.delete(partition_predicate(partition), commit_properties=_commit_properties("withdraw"))
+        return WithdrawnPartition(
+            partition=partition,
+            uri=self.uri(partition),
+            files=tuple(self.storage.uri(partition.dataset, path) for path, _ in files),
+            rows=sum(rows for _, rows in files),
+        )
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def committed_rows(self, partition: PartitionRef) -> int | None:
+        table = self.table(partition.dataset)
+        files = _partition_files(table, partition) if table is not None else None
+        return sum(rows for _, rows in files) if files else None
+
+    def committed_files(self, partition: PartitionRef) -> list[str]:
+        """URIs of the partition's files in the version reads use."""
+        table = self.table(partition.dataset)
+        files = _partition_files(table, partition) if table is not None else []
+        return [self.storage.uri(partition.dataset, path) for path, _ in files]
+
+    def committed_schemas(self, partition: PartitionRef) -> dict[str, pa.Schema]:
+        """The table's schema as every Delta reader sees the partition (without ``date`` and
+        ``scope``), keyed by the table's URI and version; empty when nothing is committed."""
+        table = self.table(partition.dataset)
+        if table is None or not _partition_files(table, partition):
+            return {}
+        schema = _arrow_schema(table)
+        content = pa.schema([f for f in schema if f.name not in (DATE, SCOPE)])
+        return {f"{self.storage.uri(partition.dataset)}@v{table.version()}": content}
+
+    def read_committed(self, partition: PartitionRef, columns: list[str]) -> Iterator[pa.RecordBatch]:
+        table = self.table(partition.dataset)
+        if table is None:
+            return
+        data = self._dataset(table, partition.dataset)
+        present = [c for c in columns if c in data.schema.names]
+        if present:
+            yield from data.to_batches(columns=present, filter=partition_filter([partition]))
+
+    def open_dataset(self, partitions: Sequence[PartitionRef], schema: pa.Schema) -> pads.Dataset:
+        """The committed partitions as a lazy dataset (with ``date`` / ``scope``), read at one
+        table version: the pinned one, else the latest when this is called."""
+        if not partitions:
+            return pads.dataset(pa.table({name: pa.array([], type=t) for name, t in zip(schema.names, schema.types)}))
+        table = self.table(partitions[0].dataset)
+        if table is None:
+            return pads.dataset(pa.schema([*schema, pa.field(DATE, pa.string())]).empty_table())
+        return self._dataset(table, partitions[0].dataset).filter(partition_filter(partitions))
+
+    def _dataset(self, table: DeltaTable, dataset: str) -> pads.Dataset:
+        return table.to_pyarrow_dataset(filesystem=self.storage.filesystem(dataset))
+
+    # -- maintenance -------------------------------------------------------------------------
+
+    def compact(self, dataset: str, *, target_size: int | None = None) -> MaintenanceResult:
+        """Rewrite each partition's small files into fewer large ones (a new version)."""
+        table = self.table(dataset)
+        if table is None:
+            return MaintenanceResult(dataset, None)
+        metrics = table.optimize.compact(target_size=target_size, commit_properties=_commit_properties("compact"))
+        return MaintenanceResult(
+            dataset, table.version(), files_added=int(metrics.get("numFilesAdded", 0)),
+            files_removed=int(metrics.get("numFilesRemoved", 0)),
+        )
+
+    def vacuum(self, dataset: str, *, retention: dt.timedelta) -> MaintenanceResult:
+        """Delete the files no version younger than ``retention`` needs: data the current
+        version no longer holds (withdrawn partitions, dropped columns, replaced partitions) and
+        files of writers that died before committing. Versions older than that can no longer be
+        read (time travel ends at the retention)."""
+        table = self.table(dataset)
+        if table is None:
+            return MaintenanceResult(dataset, None)
+        deleted = table.vacuum(
+            retention_hours=int(retention.total_seconds() // 3600), dry_run=False,
+            enforce_retention_duration=False, commit_properties=_commit_properties("vacuum"),
+        )
+        return MaintenanceResult(dataset, table.version(), files_deleted=len(deleted))
+
+    # -- used by the writer ------------------------------------------------------------------
+
+    def _commit(self, partition: PartitionRef, schema: pa.Schema, adds: list[AddAction], attempt: str) -> int:
+        """Replace the partition with ``adds`` in one transaction; the version it made."""
+        table_schema = with_partition_columns(schema, partition)
+        partition_by = [f.name for f in table_schema if f.name in (DATE, SCOPE)]
+        for attempt_number in range(1, COMMIT_ATTEMPTS + 1):
+            table = self._table_for_write(partition.dataset, table_schema, partition_by)
+            try:
+                table.create_write_transaction(
+                    adds, "overwrite", table_schema, partition_by,
+                    partition_filters=partition_filters(partition) or None,
+                    commit_properties=_commit_properties("write", attempt),
+                )
+            except CommitFailedError:
+                if attempt_number == COMMIT_ATTEMPTS:
+                    raise
+                log.info("commit of %s raced another writer; retrying", partition.relative_path)
+                time.sleep(0.05 * attempt_number)
+                continue
+            return _version_of(self.table(partition.dataset), attempt)
+        raise AssertionError("unreachable")
+
+    def _table_for_write(self, dataset: str, schema: pa.Schema, partition_by: list[str]) -> DeltaTable:
+        """The table, created if missing and rewritten without columns ``schema`` lacks."""
+        table = self.table(dataset)
+        if table is None:
+            DeltaTable.create(
+                self.table_uri(dataset), schema=schema, partition_by=partition_by or None,
+                mode="ignore", storage_options=self.storage.storage_options,
+            )  # "ignore": another writer may create it at the same moment
+            return self.table(dataset)
+        dropped = [name for name in _arrow_schema(table).names if name not in schema.names]
+        if dropped:
+            self._rewrite_without(table, dataset, dropped, partition_by)
+            table = self.table(dataset)
+        return table
+
+    def _rewrite_without(self, table: DeltaTable, dataset: str, dropped: list[str], partition_by: list[str]) -> None:
+        """One new version of the whole table without ``dropped`` (streamed, file by file)."""
+        log.warning("rewriting %s without the column(s) %s", self.storage.uri(dataset), ", ".join(dropped))
+        data = self._dataset(table, dataset)
+        kept = [name for name in data.schema.names if name not in dropped]
+        write_deltalake(
+            table, data.scanner(columns=kept).to_reader(), mode="overwrite", schema_mode="overwrite",
+            partition_by=partition_by or None, storage_options=self.storage.storage_options,
+            writer_properties=WriterProperties(compression=_DELTA_COMPRESSION.get(self.format.compression, self.format.compression.upper())),
+            commit_properties=_commit_properties("drop-columns"),
+        )
+
+
+class DeltaPartitionWriter(WriterLifecycle):
+    """One write attempt for one partition of a Delta table; see :class:`DeltaSink`."""
+
+    def __init__(self, sink: DeltaSink, partition: PartitionRef, schema: pa.Schema) -> None:
+        for name in (DATE, SCOPE):
+            if name in schema.names:
+                raise ValueError(
+                    f"{partition.dataset} has a column named {name!r}, which a Delta sink uses as a "
+                    "partition column; rename it (or use format: parquet)"
+                )
+        self._sink = sink
+        self.partition = partition
+        self.schema = schema
+        self.attempt_id = new_attempt_id()
+        self._folder = partition_folder(partition)
+        self._sizes: list[int] = []  # bytes of each finished file, in order
+        self._parts = PartFileWriter(
+            partition, schema, sink.format, tag=attempt_tag(self.attempt_id),
+            open_stream=self._open_stream, finish_stream=self._finish_stream,
+            discard_stream=lambda stream: stream.close(),
+            row_group_bytes=sink.row_group_bytes, max_file_rows=sink.max_file_rows,
+        )
+        self._closed = False
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        self._check_open()
+        self._parts.write(batch)
+
+    def commit(self) -> CommitInfo:
+        self._check_open()
+        files = self._parts.finish()
+        now = int(time.time() * 1000)
+        values = partition_values(self.partition)
+        adds = [
+            AddAction(self._path(name), self._sizes[index], values, now, True, json.dumps({"numRecords": rows}))
+            for index, (name, rows) in enumerate(zip(files, self._parts.file_rows))
+        ]
+        try:
+            version = self._sink._commit(self.partition, self.schema, adds, self.attempt_id)
+        except Exception:
+            self.abort()
+            raise
+        self._closed = True
+        storage = self._sink.storage
+        return CommitInfo(
+            partition=self.partition,
+            uri=self._sink.uri(self.partition),
+            files=tuple(storage.uri(self.partition.dataset, self._path(name)) for name in files),
+            rows=self._parts.rows,
+            bytes=sum(self._sizes),
+            version=version,
+        )
+
+    def abort(self) -> None:
+        """Delete this attempt's files (none is in any version); a crash leaves them to vacuum."""
+        if self._closed:
+            return
+        self._closed = True
+        self._parts.discard()
+        try:
+            self._sink.storage.remove(self.partition.dataset, [self._path(n) for n in self._parts.files])
+        except Exception as error:  # the files are invisible anyway; vacuum deletes them later
+            log.warning("could not delete the files of attempt %s: %s", self.attempt_id, type(error).__name__)
+
+    def _path(self, name: str) -> str:
+        return f"{self._folder}/{name}" if self._folder else name
+
+    def _open_stream(self, name: str):
+        return self._sink.storage.open_output(self.partition.dataset, self._path(name))
+
+    def _finish_stream(self, stream) -> None:  # files are finished one at a time, in order
+        self._sizes.append(self._sink.storage.finish_output(stream))
+
+
+# -- partitions as Delta sees them -------------------------------------------------------------
+
+
+def with_partition_columns(schema: pa.Schema, partition: PartitionRef) -> pa.Schema:
+    """The table schema: the written columns, then ``date`` and ``scope`` where the partition has them."""
+    extra = [pa.field(name, pa.string()) for name, value in partition_values(partition).items()]
+    return pa.schema([*schema, *extra])
+
+
+def partition_values(partition: PartitionRef) -> dict[str, str]:
+    values = {}
+    if partition.date is not None:
+        values[DATE] = partition.date.isoformat()
+    if partition.scope is not None:
+        values[SCOPE] = partition.scope
+    return values
+
+
+def partition_folder(partition: PartitionRef) -> str:
+    """``date=2026-11-20/scope=all``: where the partition's files go inside the table."""
+    return "/".join(f"{name}={value}" for name, value in partition_values(partition).items())
+
+
+def partition_filters(partition: PartitionRef) -> list[tuple[str, str, str]]:
+    return [(name, "=", value) for name, value in partition_values(partition).items()]
+
+
+def partition_predicate(partition: PartitionRef) -> str:
+    """``date = '2026-11-20' AND scope = 'all'``; safe to quote: PartitionRef admits only
+    letters, digits, '.', '_' and '-' in a scope."""
+    return " AND ".join(f"{name} = '{value}'" for name, value in partition_values(partition).items()) or "true"
+
+
+def partition_filter(partitions: Sequence[PartitionRef]) -> pc.Expression:
+    """An Arrow filter for rows of any of ``partitions``."""
+    expression = None
+    for partition in partitions:
+        term = None
+        for name, value in partition_values(partition).items():
+            condition = pc.field(name) == value
+            term = condition if term is None else term & condition
+        term = term if term is not None else pc.scalar(True)
+        expression = term if expression is None else expression | term
+    return expression if expression is not None else pc.scalar(False)
+
+
+def _partition_files(table: DeltaTable, partition: PartitionRef) -> list[tuple[str, int]]:
+    """``(path in the table, rows)`` of each file of the partition in the table's version."""
+    actions = pa.table(table.get_add_actions(flatten=True))
+    if actions.num_rows == 0:
+        return []
+    mask = pa.array([True] * actions.num_rows)
+    for name, value in partition_values(partition).items():
+        mask = pc.and_(mask, pc.equal(actions.column(f"partition.{name}").cast(pa.string()), value))
+    chosen = actions.filter(mask).sort_by("path")
+    return list(zip(chosen.column("path").to_pylist(), chosen.column("num_records").to_pylist()))
+
+
+def _arrow_schema(table: DeltaTable) -> pa.Schema:
+    return pa.schema(table.schema())
+
+
+def _version_of(table: DeltaTable, attempt: str) -> int:
+    """The version whose commit carries ``attempt`` (other writers may have committed since)."""
+    for entry in table.history(50):
+        if entry.get(ATTEMPT_KEY) == attempt:
+            return int(entry["version"])
+    raise RuntimeError(f"committed, but the commit of attempt {attempt} is not in the table's last 50 versions")
+
+
+def _commit_properties(operation: str, attempt: str | None = None) -> CommitProperties:
+    metadata = {"mgdc.operation": operation}
+    if attempt is not None:
+        metadata[ATTEMPT_KEY] = attempt
+    return CommitProperties(custom_metadata=metadata)
+

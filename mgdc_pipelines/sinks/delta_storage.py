@@ -1,0 +1,175 @@
+"""Where a Delta sink's tables live: a local folder or an Azure container (and how to reach it).
+
+A Delta table is a folder of Parquet files plus its ``_delta_log``. The sink writes the data
+files itself, through the same streams as the folder sinks (so memory stays bounded the same
+way), and delta-rs writes the log. This module gives both sides what they need for one place:
+
+- ``table_uri(dataset)`` and ``storage_options``: how delta-rs opens the table;
+- ``filesystem(dataset)``: a pyarrow filesystem rooted at the table folder, for reading files
+  (pyarrow's own, not delta-rs's Python filesystem, which aborts the interpreter at exit);
+- ``open_output`` / ``finish_output`` / ``remove``: writing and deleting data files;
+- ``uri(dataset, relative)``: what logs, metadata and consent's destination check show.
+
+>>> import tempfile
+>>> storage = LocalTableStorage(tempfile.mkdtemp())
+>>> storage.table_uri("Example_v1").endswith("/Example_v1"), storage.storage_options
+(True, {})
+>>> azure = AzureTableStorage(AzureBlobSink("http://127.0.0.1:10000/devstoreaccount1", "mgdc",
+...     prefix="exports", credential=BlobCredential("key", "a2V5")))
+>>> azure.table_uri("Example_v1"), sorted(azure.storage_options)
+('az://mgdc/exports/Example_v1', ['account_key', 'account_name', 'use_emulator'])
+>>> azure.uri("Example_v1", "date=2026-11-20")
+'http://127.0.0.1:10000/devstoreaccount1/mgdc/exports/Example_v1/date=2026-11-20'
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.parse
+from collections.abc import Iterable
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+import pyarrow.fs as pafs
+from azure.core.exceptions import ResourceNotFoundError
+
+from mgdc_pipelines.sinks.azure import AzureBlobSink
+from mgdc_pipelines.sinks.azure_account import BlobCredential  # noqa: F401  (the doctest's)
+from mgdc_pipelines.sinks.azure_blob_io import BlockBlobWriter
+from mgdc_pipelines.sinks.local import LocalSink, file_uri
+
+
+EMULATOR_URL_VARIABLE = "AZURITE_BLOB_STORAGE_URL"
+
+
+class TableStorage(Protocol):
+    def table_uri(self, dataset: str) -> str: ...
+
+    @property
+    def storage_options(self) -> dict[str, str]: ...
+
+    def uri(self, dataset: str | None = None, relative: str = "") -> str: ...
+
+    def exists(self) -> bool: ...
+
+    def prepare(self, dataset: str) -> None: ...
+
+    def filesystem(self, dataset: str) -> pafs.FileSystem: ...
+
+    def open_output(self, dataset: str, relative: str) -> BinaryIO: ...
+
+    def finish_output(self, stream: BinaryIO) -> int: ...
+
+    def remove(self, dataset: str, relatives: Iterable[str]) -> None: ...
+
+
+class LocalTableStorage:
+    """Tables under a local (or mounted) folder: ``<root>/<dataset>/``."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self._folders = LocalSink(root)  # its root and its refusal to write through links
+        self.root = self._folders.root
+
+    def table_uri(self, dataset: str) -> str:
+        return str(self.root / dataset)
+
+    @property
+    def storage_options(self) -> dict[str, str]:
+        return {}
+
+    def uri(self, dataset: str | None = None, relative: str = "") -> str:
+        path = self.root if dataset is None else self.root / dataset
+        return file_uri(path / relative if relative else path)
+
+    def exists(self) -> bool:
+        return self.root.is_dir()
+
+    def prepare(self, dataset: str) -> None:
+        self._folders.require_own_folder(self.root / dataset / "_delta_log")
+        (self.root / dataset).mkdir(parents=True, exist_ok=True)
+
+    def filesystem(self, dataset: str) -> pafs.FileSystem:
+        return pafs.SubTreeFileSystem(str(self.root / dataset), pafs.LocalFileSystem())
+
+    def open_output(self, dataset: str, relative: str) -> BinaryIO:
+        path = self.root / dataset / relative
+        self._folders.require_own_folder(path.parent)  # before creating anything through a link
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return open(path, "xb")  # "x": never open what is there (a link planted under the name)
+
+    def finish_output(self, stream: BinaryIO) -> int:
+        stream.flush()
+        os.fsync(stream.fileno())
+        size = stream.tell()
+        stream.close()
+        return size
+
+    def remove(self, dataset: str, relatives: Iterable[str]) -> None:
+        for relative in relatives:
+            Path(self.root / dataset / relative).unlink(missing_ok=True)
+
+
+class AzureTableStorage:
+    """Tables in an Azure Blob / ADLS Gen2 container (or Azurite): ``<prefix>/<dataset>/``.
+
+    Writes and reads go through the Azure sink's SDK client (one credential path, errors
+    without secrets); delta-rs reaches the log with the same account and credential.
+    """
+
+    def __init__(self, blobs: AzureBlobSink) -> None:
+        self.blobs = blobs
+
+    def blob_name(self, dataset: str, relative: str = "") -> str:
+        return "/".join(part for part in (self.blobs.prefix, dataset, relative) if part)
+
+    def table_uri(self, dataset: str) -> str:
+        return f"az://{self.blobs.container}/{self.blob_name(dataset)}"
+
+    @property
+    def storage_options(self) -> dict[str, str]:
+        account = self.blobs.account
+        options = {"account_name": account.name}
+        kind, secret = account.credential.kind, account.credential.secret
+        if kind == "key":
+            options["account_key"] = secret
+        elif kind == "sas":
+            options["sas_token"] = secret.lstrip("?")
+        # kind "default": delta-rs's own chain (environment, workload or managed identity).
+        parts = urllib.parse.urlsplit(account.url)
+        if parts.path.strip("/"):
+            # Path style: the Azure Storage emulator (Azurite). delta-rs reaches it only in its
+            # emulator mode, which reads the emulator's address from this variable (a generic
+            # endpoint makes it list the log with a parameter Azurite ignores, and its third
+            # commit fails). One emulator per process is all this supports.
+            os.environ[EMULATOR_URL_VARIABLE] = f"{parts.scheme}://{parts.netloc}"
+            options["use_emulator"] = "true"
+        elif parts.scheme == "http":
+            options["allow_http"] = "true"
+        return options
+
+    def uri(self, dataset: str | None = None, relative: str = "") -> str:
+        return self.blobs.layout.uri(self.blob_name(dataset or "", relative))
+
+    def exists(self) -> bool:
+        return self.blobs._container_exists()
+
+    def prepare(self, dataset: str) -> None:
+        self.blobs._ensure_container()
+
+    def filesystem(self, dataset: str) -> pafs.FileSystem:
+        return pafs.SubTreeFileSystem(self.blob_name(dataset), self.blobs.filesystem)
+
+    def open_output(self, dataset: str, relative: str) -> BinaryIO:
+        blob = self.blobs.container_client.get_blob_client(self.blob_name(dataset, relative))
+        return BlockBlobWriter(blob, block_size=self.blobs.block_size)
+
+    def finish_output(self, stream: BlockBlobWriter) -> int:
+        stream.close()  # commits the block list: the file exists, but no version lists it yet
+        return stream.tell()
+
+    def remove(self, dataset: str, relatives: Iterable[str]) -> None:
+        for relative in relatives:
+            try:
+                self.blobs.container_client.delete_blob(self.blob_name(dataset, relative))
+            except ResourceNotFoundError:
+                pass
