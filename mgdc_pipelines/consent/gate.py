@@ -80,10 +80,11 @@ class AuthorizedCopy:
         return _directory(directory, dataset.name).member_ids(sorted(groups))
 
     def written_partition(
-        self, partition: PartitionRef, scope_ids: frozenset[str] | None
+        self, partition: PartitionRef, scope_ids: frozenset[str] | None, version: int | None = None
     ) -> WrittenPartition:
         """What the blocking checks expect to find in the committed partition; ``scope_ids`` are
-        the ones the enforcer filtered with, so the checks hold the copy to the same members."""
+        the ones the enforcer filtered with, so the checks hold the copy to the same members;
+        ``version``: the table version the commit made (Delta), which the checks read."""
         transforms = dict(self.grant.transforms)
         dropped = frozenset(c for c, t in transforms.items() if t == "drop")
         return WrittenPartition(
@@ -96,6 +97,7 @@ class AuthorizedCopy:
             dropped_columns=dropped,
             tenant_id=self.request.tenant_id,
             scope_ids=scope_ids,
+            version=version,
         )
 
 

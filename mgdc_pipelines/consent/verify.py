@@ -1,8 +1,9 @@
 """Prove consent on what was WRITTEN: read committed files back and check them against the grant.
 
 These checks never trust the in-memory batches that were written: they read the committed
-partition as any reader would see it (every file in it, each with its own schema), so a
-buggy writer, a tampered file or a sink that adds a column after commit is caught.
+partition as any reader would see it (every file in it, each with its own schema; for a Delta
+table, the version the commit made, whatever other writers committed since), so a buggy
+writer, a tampered file or a sink that adds a column after commit is caught.
 
 Three checks, each returning the problems it found (empty: passed):
 
@@ -27,7 +28,7 @@ import pyarrow.compute as pc
 
 from mgdc_pipelines.catalog import Dataset
 from mgdc_pipelines.consent.transforms import array_is_hashed
-from mgdc_pipelines.sinks.base import PartitionRef, Sink
+from mgdc_pipelines.sinks.base import PartitionRef, Sink, as_committed
 
 CONSENTED_COLUMNS = "consented_columns"
 SCOPE_COMPLIANCE = "scope_compliance"
@@ -46,6 +47,7 @@ class WrittenPartition:
     dropped_columns: frozenset[str]
     tenant_id: str
     scope_ids: frozenset[str] | None  # allowed puser / pObjectId values; None = whole tenant
+    version: int | None = None  # the table version the commit made (Delta sinks); None: folders
 
 
 def verify_partition(sink: Sink, written: WrittenPartition) -> dict[str, list[str]]:
@@ -54,6 +56,7 @@ def verify_partition(sink: Sink, written: WrittenPartition) -> dict[str, list[st
     A committed file that cannot be read back (a corrupt or tampered file) fails every check:
     nothing in it can be proven, so it is withdrawn like any partition that broke consent.
     """
+    sink = as_committed(sink, written.partition, written.version)
     try:
         schemas = sink.committed_schemas(written.partition)
         return {

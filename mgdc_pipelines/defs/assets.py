@@ -125,7 +125,7 @@ def copy_partitions(
         # The source's counts lead: a delivery that disagrees with the catalog shows it first.
         metadata = {**_source_metadata(context, source, key), **_copy_metadata(gate, authorized, enforcer, info)}
         committed.append(_Committed(key, info, metadata))
-        written.append(authorized.written_partition(partition, scope_ids))
+        written.append(authorized.written_partition(partition, scope_ids, info.version))
     _log_commits(context, item, committed)
     if committed:
         _warn_refused(context, item, authorized.refused_columns)

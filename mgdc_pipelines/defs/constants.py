@@ -21,6 +21,8 @@ METADATA_SCOPE_GROUPS = "mgdc/scope_groups"
 METADATA_DATE = "mgdc/date"
 METADATA_BYTES = "mgdc/bytes"
 METADATA_FILES = "mgdc/files"
+# Delta sinks: the table version the commit made; the consent checks read exactly that version.
+METADATA_TABLE_VERSION = "mgdc/table_version"
 METADATA_EMPTY_PARTITION = "mgdc/empty_partition"  # True when the commit holds no rows
 METADATA_APP = "mgdc/app"
 METADATA_REFUSED_COLUMNS = "consent/refused_columns"

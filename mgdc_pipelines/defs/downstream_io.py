@@ -27,14 +27,16 @@ import dagster as dg
 import pandas as pd
 import pyarrow as pa
 
+from mgdc_pipelines.defs.constants import METADATA_TABLE_VERSION
 from mgdc_pipelines.defs.loader import SinkProvider, sink_of
+from mgdc_pipelines.defs.metadata import commit_metadata
 from mgdc_pipelines.defs.loader_consent import (
     ConsentLocation,
     MgdcLoadError,
     refuse_ungranted_entry,
     refuse_while_suspended,
 )
-from mgdc_pipelines.sinks.base import PartitionRef
+from mgdc_pipelines.sinks.base import PartitionRef, as_of_now
 
 
 class DownstreamIOManager(dg.ConfigurableIOManager):
@@ -61,13 +63,15 @@ class DownstreamIOManager(dg.ConfigurableIOManager):
                 "downstream_committed", app=self.consent.app_name, asset=context.asset_key.to_user_string(),
                 partition=partition.relative_path, rows=info.rows, destination=info.uri,
             )
-        context.add_output_metadata({"dagster/uri": info.uri, "mgdc/stored_in_sink": True})
+        context.add_output_metadata({**commit_metadata(info), "mgdc/stored_in_sink": True})
 
     def load_input(self, context: dg.InputContext) -> Any:
         self._refuse_ungranted(context, context.definition_metadata, "read")
         key = context.asset_key
         partition = _partition(context, key, context.asset_partition_key if context.has_asset_partitions else None)
-        sink = sink_of(self.sink)
+        sink, version = as_of_now(sink_of(self.sink), partition.dataset)
+        if version is not None:
+            context.add_input_metadata({METADATA_TABLE_VERSION: version})
         schemas = sink.committed_schemas(partition)
         if not schemas:
             raise MgdcLoadError(

@@ -54,7 +54,12 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 
 from mgdc_pipelines.catalog import Dataset, get_dataset
-from mgdc_pipelines.defs.constants import METADATA_COLUMNS, METADATA_DATASET, METADATA_WRITTEN_COLUMNS
+from mgdc_pipelines.defs.constants import (
+    METADATA_COLUMNS,
+    METADATA_DATASET,
+    METADATA_TABLE_VERSION,
+    METADATA_WRITTEN_COLUMNS,
+)
 from mgdc_pipelines.defs.loader_consent import (
     ConsentLocation,
     MgdcLoadError,
@@ -64,7 +69,7 @@ from mgdc_pipelines.defs.loader_consent import (
     without_withheld,
 )
 from mgdc_pipelines.defs.partitions import partition_ref
-from mgdc_pipelines.sinks.base import PartitionRef, Sink
+from mgdc_pipelines.sinks.base import PartitionRef, Sink, as_of_now
 
 SUPPORTED_TYPES = "pyarrow.dataset.Dataset (lazy), pyarrow.Table or pandas.DataFrame"
 
@@ -94,7 +99,9 @@ class MgdcIOManager(dg.ConfigurableIOManager):
        (``mgdc/dataset`` and ``mgdc/written_columns``).
     2. It maps the upstream partition keys Dagster hands over to sink partitions (and, with
        ``consent``, refuses a suspended app and leaves out flagged partitions).
-    3. It opens them with ``Sink.open_dataset`` in the written schema.
+    3. It opens them with ``Sink.open_dataset`` in the written schema. On a Delta sink it
+       reads the table at the version it has when the load starts, and records that version
+       (``mgdc/table_version``) in the run's event log: a re-run can read the same commit.
     4. It converts the data to the input's annotation.
 
     Memory: a ``pyarrow.dataset.Dataset`` input reads nothing up front, so it can be scanned in
@@ -128,7 +135,7 @@ class MgdcIOManager(dg.ConfigurableIOManager):
         partitions = partitions_to_load(context, upstream.dataset)
         if store is not None:
             partitions = without_withheld(context, store, upstream.key, upstream.dataset, partitions)
-        sink = sink_of(self.sink)
+        sink, version = as_of_now(sink_of(self.sink), upstream.dataset.name)
         data = sink.open_dataset(partitions, upstream.schema)
         missing = _not_committed(sink, partitions, data)
         if missing:
@@ -139,10 +146,13 @@ class MgdcIOManager(dg.ConfigurableIOManager):
                 f"{listed_keys(keys)}. Materialize them first. No rows were loaded, so that a "
                 "missing partition does not silently give fewer rows."
             )
+        at_version = f" at table version {version}" if version is not None else ""
         context.log.info(
             f"Loading {len(partitions)} partition(s) of {upstream.dataset.name} "
-            f"({partitions[0].key} … {partitions[-1].key})"
+            f"({partitions[0].key} … {partitions[-1].key}){at_version}"
         )
+        if version is not None:  # the run's event log says which commit it read
+            context.add_input_metadata({METADATA_TABLE_VERSION: version})
         return convert(data)
 
 

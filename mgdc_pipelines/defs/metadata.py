@@ -13,6 +13,7 @@ from mgdc_pipelines.defs.constants import (
     METADATA_FILES,
     METADATA_SCOPE,
     METADATA_SCOPE_GROUPS,
+    METADATA_TABLE_VERSION,
 )
 from mgdc_pipelines.sinks.base import CommitInfo
 from mgdc_pipelines.sources.base import ExtractRequest
@@ -42,6 +43,19 @@ def table_schema(schema: pa.Schema, dataset: Dataset | None = None) -> dg.TableS
     )
 
 
+def commit_metadata(info: CommitInfo) -> dict:
+    """Where a commit went and, for a Delta table, the version it made (a reader pins it).
+
+    >>> import datetime as dt
+    >>> from mgdc_pipelines.sinks.base import PartitionRef
+    >>> info = CommitInfo(PartitionRef("Example_v1", dt.date(2026, 11, 20)), "file:///d", (), 0, 0, version=7)
+    >>> commit_metadata(info)
+    {'dagster/uri': 'file:///d', 'mgdc/table_version': 7}
+    """
+    version = {METADATA_TABLE_VERSION: info.version} if info.version is not None else {}
+    return {URI: info.uri, **version}
+
+
 def dataset_table_metadata(schema: pa.Schema, dataset: Dataset) -> dict:
     """Definition-time metadata: the UI shows the columns before anything is materialized."""
     return {COLUMN_SCHEMA: table_schema(schema, dataset), TABLE_NAME: dataset.name}
@@ -66,10 +80,10 @@ def partition_metadata(request: ExtractRequest, info: CommitInfo) -> dict:
     """
     scope = request.scope
     return {
+        **commit_metadata(info),
         ROW_COUNT: info.rows,
         COLUMN_SCHEMA: table_schema(request.output_schema, request.dataset),
         TABLE_NAME: request.dataset.name,
-        URI: info.uri,
         METADATA_BYTES: dg.MetadataValue.int(info.bytes),
         METADATA_FILES: dg.MetadataValue.int(len(info.files)),
         METADATA_EMPTY_PARTITION: info.rows == 0,

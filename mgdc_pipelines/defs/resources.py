@@ -26,6 +26,7 @@ from dagster_azure.blob import (
 from mgdc_pipelines.consent.transforms import MIN_HASH_KEY_BYTES
 from mgdc_pipelines.sinks.azure import AzureBlobSink, BlobCredential, clean_prefix
 from mgdc_pipelines.sinks.azure_account import parse_account_url
+from mgdc_pipelines.sinks.delta import DeltaSink
 from mgdc_pipelines.sinks.local import LocalSink
 from mgdc_pipelines.sources.base import Source
 from mgdc_pipelines.sources.graph import ClientCertificate, GraphCredentials, GraphSettings, GraphSource
@@ -157,13 +158,20 @@ class GraphSourceResource(dg.ConfigurableResource):
 
 
 class LocalSinkResource(dg.ConfigurableResource):
-    """Hive-style Parquet folders on a local (or mounted) filesystem."""
+    """Delta tables, or Hive-style Parquet / MGDC JSON-lines folders, on a local (or mounted)
+    filesystem.
+
+    >>> LocalSinkResource(path="/data/mgdc", format="delta").get_sink()
+    DeltaSink('file:///data/mgdc')
+    """
 
     path: str
     format: str = "parquet"
     compression: str = "zstd"
 
-    def get_sink(self) -> LocalSink:
+    def get_sink(self) -> LocalSink | DeltaSink:
+        if self.format == "delta":
+            return DeltaSink.local(self.path, compression=self.compression)
         return LocalSink(self.path, format=self.format, compression=self.compression)
 
 
@@ -192,15 +200,16 @@ class AzureSinkResource(dg.ConfigurableResource):
     format: str = "parquet"
     compression: str = "zstd"
 
-    def get_sink(self) -> AzureBlobSink:
-        return AzureBlobSink(
+    def get_sink(self) -> AzureBlobSink | DeltaSink:
+        blobs = AzureBlobSink(
             self.storage.account_url,
             self.container,
             credential=_blob_credential(self.storage.credential),
             prefix=self.prefix,
-            format=self.format,
+            format="parquet" if self.format == "delta" else self.format,
             compression=self.compression,
         )
+        return DeltaSink.azure(blobs, compression=self.compression) if self.format == "delta" else blobs
 
     def __repr_args__(self):
         return _without_secrets(self, super().__repr_args__())

@@ -9,6 +9,7 @@ from mgdc_pipelines.sinks.base import (
     SinkPathError,
     WithdrawnPartition,
 )
+from mgdc_pipelines.sinks.delta import DeltaSink
 from mgdc_pipelines.sinks.formats import FORMATS, format_for
 from mgdc_pipelines.sinks.local import LocalSink
 
@@ -16,6 +17,7 @@ __all__ = [
     "FORMATS",
     "AzureBlobSink",
     "CommitInfo",
+    "DeltaSink",
     "LocalSink",
     "PartitionRef",
     "PartitionWriter",

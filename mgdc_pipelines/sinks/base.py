@@ -161,6 +161,21 @@ class WriterLifecycle:
             raise RuntimeError(f"writer for {self.partition.relative_path} is already closed")
 
 
+def as_committed(sink: Sink, partition: PartitionRef, version: int | None) -> Sink:
+    """``sink`` reading ``partition``'s table as of ``version`` (Delta sinks keep versions);
+    the sink itself when it has none (a folder sink's partition is its folder)."""
+    pinned = getattr(sink, "pinned", None)
+    return sink if version is None or pinned is None else pinned(partition.dataset, version)
+
+
+def as_of_now(sink: Sink, dataset: str) -> tuple[Sink, int | None]:
+    """``sink`` reading ``dataset``'s table at the version it has now, and that version, so that
+    every read of one load sees the same commit; ``(sink, None)`` for a sink without versions."""
+    current = getattr(sink, "table_version", None)
+    version = current(dataset) if current is not None else None
+    return (sink if version is None else sink.pinned(dataset, version)), version
+
+
 @runtime_checkable
 class PartitionWriter(Protocol):
     @property

@@ -135,7 +135,7 @@ class DeltaSink:
             max_file_rows=self.max_file_rows, pins={**self._pins, dataset: version},
         )
 
-    def version(self, dataset: str) -> int | None:
+    def table_version(self, dataset: str) -> int | None:
         """The table version reads of ``dataset`` use; None when there is no table yet."""
         table = self.table(dataset)
         return None if table is None else table.version()
@@ -304,11 +304,11 @@ class DeltaPartitionWriter(WriterLifecycle):
     """One write attempt for one partition of a Delta table; see :class:`DeltaSink`."""
 
     def __init__(self, sink: DeltaSink, partition: PartitionRef, schema: pa.Schema) -> None:
-        for name in (DATE, SCOPE):
+        for name in partition_values(partition):
             if name in schema.names:
                 raise ValueError(
-                    f"{partition.dataset} has a column named {name!r}, which a Delta sink uses as a "
-                    "partition column; rename it (or use format: parquet)"
+                    f"{partition.dataset} has a column named {name!r}, which this Delta table uses "
+                    "as its partition column; rename the column (or use format: parquet)"
                 )
         self._sink = sink
         self.partition = partition

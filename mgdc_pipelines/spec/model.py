@@ -113,16 +113,51 @@ class SyntheticSourceSpec(_Frozen):
         return dict(self.model_extra or {})
 
 
-OutputFormat = Literal["parquet", "mgdc-jsonl"]
+OutputFormat = Literal["parquet", "mgdc-jsonl", "delta"]
+DefaultStatus = Literal["running", "stopped"]
 Compression = Literal["zstd", "snappy", "gzip", "none"]
 EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 
-class LocalSinkSpec(_Frozen):
-    type: Literal["local"]
-    path: SpecPath = Field(default="./mgdc_data", validate_default=True)
+class ScheduleSpec(_Frozen):
+    """A daily schedule per copy job: the alternative to the sensor (run one of them, not both)."""
+
+    cron: str = "0 6 * * *"
+    timezone: str = "UTC"
+    default_status: DefaultStatus = "stopped"
+
+
+class DeltaMaintenanceSpec(_Frozen):
+    """``format: delta`` only: the job that compacts each table and vacuums what no version
+    younger than ``retention_days`` needs (withdrawn partitions, dropped columns, replaced files,
+    files of writers that died). Older versions stop being readable then: the retention is how
+    long data the current grant no longer allows may still sit in the table's history."""
+
+    retention_days: Annotated[int, Field(ge=0, le=3650)] = 7
+    schedule: ScheduleSpec = ScheduleSpec(cron="0 3 * * *")
+
+
+class _SinkOutput(_Frozen):
+    """What every sink writes: the format, its compression and (Delta) its table maintenance."""
+
     format: OutputFormat = "parquet"
     compression: Compression = "zstd"
+    maintenance: DeltaMaintenanceSpec = DeltaMaintenanceSpec()
+
+    @model_validator(mode="after")
+    def _maintenance_is_for_delta(self):
+        if "maintenance" in self.model_fields_set and self.format != "delta":
+            raise PydanticCustomError(
+                "maintenance_without_delta",
+                "`maintenance` applies to `format: delta` tables only (this sink writes {format})",
+                {"format": self.format},
+            )
+        return self
+
+
+class LocalSinkSpec(_SinkOutput):
+    type: Literal["local"]
+    path: SpecPath = Field(default="./mgdc_data", validate_default=True)
 
     def resolved_path(self) -> Path:
         """The sink's folder: ``path``, already pinned to the spec's folder when loaded."""
@@ -150,10 +185,8 @@ class AzureLocation(_Frozen):
     credential: AzureCredentialSpec = AzureCredentialSpec()
 
 
-class AzureSinkSpec(AzureLocation):
+class AzureSinkSpec(AzureLocation, _SinkOutput):
     type: Literal["azure"]
-    format: OutputFormat = "parquet"
-    compression: Compression = "zstd"
 
     def root_uri(self) -> str:
         """``<account_url>/<container>[/<prefix>]``: where the sink writes."""
@@ -323,9 +356,6 @@ class ConsentSpec(_Frozen):
         return self.authorization_path().parent
 
 
-DefaultStatus = Literal["running", "stopped"]
-
-
 class SensorSpec(_Frozen):
     """The availability sensor: requests each (day, scope) partition once its day closed + lag."""
 
@@ -334,14 +364,6 @@ class SensorSpec(_Frozen):
     # Days before the latest available one a fresh cursor (or a newly authorized scope) starts
     # from; older history is a backfill's job.
     lookback_days: Annotated[int, Field(ge=1, le=366)] = 3
-
-
-class ScheduleSpec(_Frozen):
-    """A daily schedule per copy job: the alternative to the sensor (run one of them, not both)."""
-
-    cron: str = "0 6 * * *"
-    timezone: str = "UTC"
-    default_status: DefaultStatus = "stopped"
 
 
 class PoolSpec(_Frozen):

@@ -90,21 +90,24 @@ def _cron_refused(cron: str) -> bool:
 
 
 def _check_schedule(spec: AppSpec) -> Iterator[SpecProblem]:
-    """The schedule's cron and timezone must be ones Dagster can evaluate."""
+    """The schedules' crons and timezones must be ones Dagster can evaluate."""
     from zoneinfo import available_timezones
 
-    schedule = spec.dagster.schedule
-    if _cron_refused(schedule.cron):
-        yield SpecProblem(
-            "dagster.schedule.cron",
-            f"{schedule.cron!r} is not a cron expression; five fields, e.g. '0 6 * * *' (06:00 daily)",
-        )
+    schedules = [("dagster.schedule", spec.dagster.schedule)]
+    if spec.sink.format == "delta":
+        schedules.append(("sink.maintenance.schedule", spec.sink.maintenance.schedule))
     zones = available_timezones()
-    if schedule.timezone not in zones:
-        yield SpecProblem(
-            "dagster.schedule.timezone",
-            f"unknown timezone {schedule.timezone!r}; {allowed_hint(schedule.timezone, sorted(zones))}",
-        )
+    for path, schedule in schedules:
+        if _cron_refused(schedule.cron):
+            yield SpecProblem(
+                f"{path}.cron",
+                f"{schedule.cron!r} is not a cron expression; five fields, e.g. '0 6 * * *' (06:00 daily)",
+            )
+        if schedule.timezone not in zones:
+            yield SpecProblem(
+                f"{path}.timezone",
+                f"unknown timezone {schedule.timezone!r}; {allowed_hint(schedule.timezone, sorted(zones))}",
+            )
 
 
 def _check_azure_credentials(spec: AppSpec) -> Iterator[SpecProblem]:
