@@ -240,14 +240,16 @@ class DeltaSink:
     def vacuum(self, dataset: str, *, retention: dt.timedelta) -> MaintenanceResult:
         """Delete the files no version younger than ``retention`` needs: data the current
         version no longer holds (withdrawn partitions, dropped columns, replaced partitions) and
-        files of writers that died before committing. Versions older than that can no longer be
-        read (time travel ends at the retention)."""
+        files of writers that died before committing (any file in the table folder no version
+        lists and older than ``retention``: a running writer's files are younger). Versions older
+        than that can no longer be read (time travel ends at the retention)."""
         table = self.table(dataset)
         if table is None:
             return MaintenanceResult(dataset, None)
         deleted = table.vacuum(
             retention_hours=int(retention.total_seconds() // 3600), dry_run=False,
             enforce_retention_duration=False, commit_properties=_commit_properties("vacuum"),
+            full=True,  # the default ("lite") deletes only files a version removed, never a dead writer's
         )
         return MaintenanceResult(dataset, table.version(), files_deleted=len(deleted))
 
