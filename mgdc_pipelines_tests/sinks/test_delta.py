@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 
 import deltalake
 import duckdb
@@ -116,6 +115,7 @@ def writer_processes():
         process.stdin.close()  # all of them, then wait: they exit at once
     for process in processes:
         process.wait(timeout=60)
+        process.stdout.close()
 
 
 Work = list[tuple[PartitionRef, str, int]]  # (partition, id prefix, rows) to commit in turn
@@ -194,15 +194,14 @@ def test_processes_committing_one_partition_at_once_leave_exactly_one_writers_ro
 def test_a_writer_killed_mid_write_leaves_only_files_no_version_lists_and_vacuum_deletes_them(delta_sink):
     sink = delta_sink()
     write(sink, PARTITION, batch("first", 3))
-    process = start_writer_process()
-    try:
-        wait_until_ready(process)
-        # Five one-row row groups, two rows a file: two finished files and one open.
-        send(process, "die mid-write", sink, [(PARTITION, "dead", 5)], row_group_bytes=1, max_file_rows=2)
-        tag = answer(process)
-    finally:
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
+    with start_writer_process() as process:
+        try:
+            wait_until_ready(process)
+            # Five one-row row groups, two rows a file: two finished files and one open.
+            send(process, "die mid-write", sink, [(PARTITION, "dead", 5)], row_group_bytes=1, max_file_rows=2)
+            tag = answer(process)
+        finally:
+            os.kill(process.pid, signal.SIGKILL)
     assert process.returncode == -signal.SIGKILL
 
     assert visible_rows(sink) == ids("first", 3) == plain_ids(sink)
