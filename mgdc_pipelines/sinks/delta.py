@@ -45,7 +45,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
-from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
+import pyarrow.fs as pafs
+from deltalake import CommitProperties, DeltaTable, Transaction, WriterProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 from deltalake.transaction import AddAction
 
@@ -61,6 +62,7 @@ DATE, SCOPE = "date", "scope"
 # A commit that lost a race with another writer is retried with the table's new state.
 COMMIT_ATTEMPTS = 10
 ATTEMPT_KEY = "mgdc.attempt"  # in each commit's info: which write attempt made it
+VERSIONS_SEARCHED = 50  # for a commit's version: writers that committed after it, at most
 _DELTA_COMPRESSION = {"none": "UNCOMPRESSED"}  # delta-rs's name for what pyarrow calls "none"
 
 
@@ -238,14 +240,16 @@ class DeltaSink:
     def vacuum(self, dataset: str, *, retention: dt.timedelta) -> MaintenanceResult:
         """Delete the files no version younger than ``retention`` needs: data the current
         version no longer holds (withdrawn partitions, dropped columns, replaced partitions) and
-        files of writers that died before committing. Versions older than that can no longer be
-        read (time travel ends at the retention)."""
+        files of writers that died before committing (any file in the table folder no version
+        lists and older than ``retention``: a running writer's files are younger). Versions older
+        than that can no longer be read (time travel ends at the retention)."""
         table = self.table(dataset)
         if table is None:
             return MaintenanceResult(dataset, None)
         deleted = table.vacuum(
             retention_hours=int(retention.total_seconds() // 3600), dry_run=False,
             enforce_retention_duration=False, commit_properties=_commit_properties("vacuum"),
+            full=True,  # the default ("lite") deletes only files a version removed, never a dead writer's
         )
         return MaintenanceResult(dataset, table.version(), files_deleted=len(deleted))
 
@@ -261,7 +265,7 @@ class DeltaSink:
                 table.create_write_transaction(
                     adds, "overwrite", table_schema, partition_by,
                     partition_filters=partition_filters(partition) or None,
-                    commit_properties=_commit_properties("write", attempt),
+                    commit_properties=_commit_properties("write", attempt, _partition_claim(partition, table)),
                 )
             except CommitFailedError:
                 if attempt_number == COMMIT_ATTEMPTS:
@@ -269,23 +273,36 @@ class DeltaSink:
                 log.info("commit of %s raced another writer; retrying", partition.relative_path)
                 time.sleep(0.05 * attempt_number)
                 continue
-            return _version_of(self.table(partition.dataset), attempt)
+            latest = self.table(partition.dataset).version()
+            return _version_of(self.storage.filesystem(partition.dataset), latest, attempt)
         raise AssertionError("unreachable")
 
     def _table_for_write(self, dataset: str, schema: pa.Schema, partition_by: list[str]) -> DeltaTable:
         """The table, created if missing and rewritten without columns ``schema`` lacks."""
         table = self.table(dataset)
         if table is None:
-            DeltaTable.create(
-                self.table_uri(dataset), schema=schema, partition_by=partition_by or None,
-                mode="ignore", storage_options=self.storage.storage_options,
-            )  # "ignore": another writer may create it at the same moment
+            self._create(dataset, schema, partition_by)
             return self.table(dataset)
         dropped = [name for name in _arrow_schema(table).names if name not in schema.names]
         if dropped:
             self._rewrite_without(table, dataset, dropped, partition_by)
             table = self.table(dataset)
         return table
+
+    def _create(self, dataset: str, schema: pa.Schema, partition_by: list[str]) -> None:
+        """Version 0 of the table, unless another writer creates it at the same moment: then
+        theirs stands. No commit retry: a retried create would commit a second ``CREATE TABLE``
+        over their version (its schema and protocol replacing theirs)."""
+        try:
+            DeltaTable.create(
+                self.table_uri(dataset), schema=schema, partition_by=partition_by or None,
+                mode="ignore", storage_options=self.storage.storage_options,
+                commit_properties=CommitProperties(max_commit_retries=0),
+            )
+        except CommitFailedError:
+            if self.table(dataset) is None:
+                raise
+            log.info("%s was created by another writer at the same moment", self.storage.uri(dataset))
 
     def _rewrite_without(self, table: DeltaTable, dataset: str, dropped: list[str], partition_by: list[str]) -> None:
         """One new version of the whole table without ``dropped`` (streamed, file by file)."""
@@ -436,17 +453,31 @@ def _arrow_schema(table: DeltaTable) -> pa.Schema:
     return pa.schema(table.schema())
 
 
-def _version_of(table: DeltaTable, attempt: str) -> int:
-    """The version whose commit carries ``attempt`` (other writers may have committed since)."""
-    for entry in table.history(50):
-        if entry.get(ATTEMPT_KEY) == attempt:
-            return int(entry["version"])
-    raise RuntimeError(f"committed, but the commit of attempt {attempt} is not in the table's last 50 versions")
+def _version_of(files: pafs.FileSystem, latest: int, attempt: str) -> int:
+    """The version whose commit carries ``attempt``, at or below ``latest`` (other writers may
+    have committed since). Read from the log's commit files: ``DeltaTable.history()`` numbers
+    commits down from the version the table was loaded at while listing those committed after
+    it too, so its numbers are off by the commits of writers that raced the load."""
+    for version in range(latest, max(latest - VERSIONS_SEARCHED, -1), -1):
+        with files.open_input_stream(f"_delta_log/{version:020d}.json") as stream:
+            for line in stream.read().splitlines():
+                commit = json.loads(line).get("commitInfo")
+                if commit is not None and commit.get(ATTEMPT_KEY) == attempt:
+                    return version
+    raise RuntimeError(
+        f"committed, but the commit of attempt {attempt} is not in the table's last {VERSIONS_SEARCHED} versions"
+    )
 
 
-def _commit_properties(operation: str, attempt: str | None = None) -> CommitProperties:
+def _partition_claim(partition: PartitionRef, table: DeltaTable) -> Transaction:
+    """An application transaction naming the partition, which makes two commits of it that
+    race conflict. Their overwrite alone does not when the partition had no file yet: neither
+    removes anything, and both would stay, rows mixed. Its version: the table version read."""
+    return Transaction(f"mgdc.partition/{partition_folder(partition)}", table.version())
+
+
+def _commit_properties(operation: str, attempt: str | None = None, claim: Transaction | None = None) -> CommitProperties:
     metadata = {"mgdc.operation": operation}
     if attempt is not None:
         metadata[ATTEMPT_KEY] = attempt
-    return CommitProperties(custom_metadata=metadata)
-
+    return CommitProperties(custom_metadata=metadata, app_transactions=[claim] if claim else None)

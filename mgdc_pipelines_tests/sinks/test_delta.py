@@ -1,0 +1,341 @@
+"""Delta sink guarantees beyond the sink contract, each on a local folder and on Azurite:
+concurrent writers in separate processes, a writer killed mid-write, schema evolution (and
+dropped columns leaving no current file), withdraw and vacuum against time travel, compaction,
+and engines that know nothing of this project reading the table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import deltalake
+import duckdb
+import polars as pl
+import pyarrow as pa
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+import pytest
+
+from mgdc_pipelines.sinks.base import PartitionRef
+from mgdc_pipelines.sinks.delta import DeltaSink
+from mgdc_pipelines.sinks.delta_storage import AzureTableStorage
+from mgdc_pipelines_tests.sinks.helpers import (  # noqa: F401  (delta_sink, make_sink: fixtures)
+    DAY,
+    PARTITION,
+    SCHEMA,
+    batch,
+    delta_leftovers,
+    delta_sink,
+    make_sink,
+    visible_rows,
+    write,
+)
+
+DATASET = PARTITION.dataset
+NO_TIME = dt.timedelta(0)
+
+
+def ids(prefix: str, rows: int) -> list[str]:
+    return sorted(batch(prefix, rows).column("id").to_pylist())
+
+
+# -- other processes ---------------------------------------------------------------------------
+
+
+def sink_place(sink: DeltaSink) -> dict:
+    """What another process needs to open the same tables."""
+    if isinstance(sink.storage, AzureTableStorage):
+        blobs = sink.storage.blobs
+        return {"url": blobs.account.url, "container": blobs.container, "key": blobs.account.credential.secret}
+    return {"root": str(sink.storage.root)}
+
+
+# A writer process: says "ready" once imported, then reads one task (JSON) a line and answers
+# one JSON line. "commits": commit each (date, scope, id prefix, rows) in turn, answer their
+# versions. "die mid-write": write part files without committing, answer the attempt's tag,
+# then wait to be killed.
+WRITER_PROCESS = """
+import datetime as dt, json, sys, time
+from mgdc_pipelines.sinks.azure import AzureBlobSink, BlobCredential
+from mgdc_pipelines.sinks.base import PartitionRef
+from mgdc_pipelines.sinks.delta import DeltaSink
+from mgdc_pipelines.sinks.layout import attempt_tag
+from mgdc_pipelines_tests.sinks.helpers import SCHEMA, batch, write
+
+def open_sink(place, options):
+    if "root" in place:
+        return DeltaSink.local(place["root"], **options)
+    blobs = AzureBlobSink(place["url"], place["container"], credential=BlobCredential("key", place["key"]))
+    return DeltaSink.azure(blobs, **options)
+
+print('"ready"', flush=True)
+for line in sys.stdin:
+    task = json.loads(line)
+    sink = open_sink(task["place"], task["options"])
+    partitions = [(PartitionRef(task["dataset"], dt.date.fromisoformat(day), scope), prefix, rows)
+                  for day, scope, prefix, rows in task["partitions"]]
+    if task["kind"] == "commits":
+        try:
+            reply = [write(sink, partition, batch(prefix, rows)).version for partition, prefix, rows in partitions]
+        except Exception as error:
+            reply = {"error": repr(error)}
+    else:
+        [(partition, prefix, rows)] = partitions
+        writer = sink.open_partition(partition, SCHEMA)
+        for row in range(rows):
+            writer.write(batch(prefix, 1, start=row))
+        reply = attempt_tag(writer.attempt_id)
+    print(json.dumps(reply), flush=True)
+    if task["kind"] != "commits":
+        time.sleep(600)
+"""
+
+
+def start_writer_process() -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER_PROCESS], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+
+
+def wait_until_ready(process: subprocess.Popen) -> subprocess.Popen:
+    assert answer(process) == "ready"
+    return process
+
+
+@pytest.fixture(scope="module")
+def writer_processes():
+    """Four writer processes, started once for the module (their imports take seconds)."""
+    processes = [start_writer_process() for _ in range(4)]
+    yield [wait_until_ready(process) for process in processes]  # so that work sent to all starts together
+    for process in processes:
+        process.stdin.close()  # all of them, then wait: they exit at once
+    for process in processes:
+        process.wait(timeout=60)
+        process.stdout.close()
+
+
+Work = list[tuple[PartitionRef, str, int]]  # (partition, id prefix, rows) to commit in turn
+
+
+def send(process: subprocess.Popen, kind: str, sink: DeltaSink, partitions: Work, **options) -> None:
+    task = {
+        "kind": kind, "place": sink_place(sink), "options": options, "dataset": partitions[0][0].dataset,
+        "partitions": [(p.date.isoformat(), p.scope, prefix, rows) for p, prefix, rows in partitions],
+    }
+    process.stdin.write(json.dumps(task) + "\n")
+    process.stdin.flush()
+
+
+def answer(process: subprocess.Popen):
+    line = process.stdout.readline()
+    assert line, f"the writer process exited (code {process.poll()})"
+    return json.loads(line)
+
+
+def commit_at_once(processes: list[subprocess.Popen], sink: DeltaSink, work: list[Work], **options) -> list[list[int]]:
+    """Each process commits its work, all starting together; the versions each one's commits made."""
+    for process, partitions in zip(processes, work):
+        send(process, "commits", sink, partitions, **options)
+    versions = [answer(process) for process in processes[: len(work)]]
+    assert not any(isinstance(v, dict) for v in versions), versions
+    return versions
+
+
+def write_commits(sink: DeltaSink) -> list[dict]:
+    return [entry for entry in sink.table(DATASET).history() if entry.get("mgdc.operation") == "write"]
+
+
+# -- 1. concurrent writers ---------------------------------------------------------------------
+
+
+def test_processes_committing_different_partitions_at_once_all_commit(delta_sink, writer_processes):
+    sink = delta_sink()
+    work = [
+        [(PartitionRef(DATASET, DAY + dt.timedelta(days=day), f"w{writer}"), f"w{writer}-d{day}-", 1 + day)
+         for day in range(5)]
+        for writer in range(4)
+    ]
+
+    versions = commit_at_once(writer_processes, sink, work)
+
+    for partitions in work:
+        for partition, prefix, rows in partitions:
+            assert visible_rows(sink, partition) == ids(prefix, rows)
+    commits = write_commits(sink)
+    assert len(commits) == 20 and sink.version(DATASET) == 20  # and one CREATE TABLE, version 0
+    # Each writer was told the version its own commit made, though others committed meanwhile.
+    assert sorted(v for each in versions for v in each) == sorted(int(entry["version"]) for entry in commits)
+
+
+@pytest.mark.parametrize("committed_before", [False, True], ids=["new partition", "committed partition"])
+def test_processes_committing_one_partition_at_once_leave_exactly_one_writers_rows(
+    delta_sink, writer_processes, committed_before
+):
+    sink = delta_sink()
+    if committed_before:
+        write(sink, PARTITION, batch("old", 3))
+    work = [[(PARTITION, f"writer{writer}-", 50)] for writer in range(2)]
+
+    [[first], [second]] = commit_at_once(writer_processes, sink, work, max_file_rows=10)
+
+    later = 0 if first > second else 1  # the later commit replaced the earlier one whole
+    assert visible_rows(sink) == ids(f"writer{later}-", 50)
+    assert sink.committed_rows(PARTITION) == 50 and len(sink.committed_files(PARTITION)) == 5
+    assert len(write_commits(sink)) == 2 + committed_before
+
+
+# -- 2. a writer killed mid-write --------------------------------------------------------------
+
+
+def test_a_writer_killed_mid_write_leaves_only_files_no_version_lists_and_vacuum_deletes_them(delta_sink):
+    sink = delta_sink()
+    write(sink, PARTITION, batch("first", 3))
+    with start_writer_process() as process:
+        try:
+            wait_until_ready(process)
+            # Five one-row row groups, two rows a file: two finished files and one open.
+            send(process, "die mid-write", sink, [(PARTITION, "dead", 5)], row_group_bytes=1, max_file_rows=2)
+            tag = answer(process)
+        finally:
+            os.kill(process.pid, signal.SIGKILL)
+    assert process.returncode == -signal.SIGKILL
+
+    assert visible_rows(sink) == ids("first", 3) == plain_ids(sink)
+    leftovers = delta_leftovers(sink, PARTITION)
+    assert len(leftovers) >= 2 and all(tag in name for name in leftovers), leftovers
+
+    write(sink, PARTITION, batch("second", 2))
+    assert visible_rows(sink) == ids("second", 2) == plain_ids(sink)
+
+    sink.vacuum(DATASET, retention=NO_TIME)
+    assert delta_leftovers(sink, PARTITION) == []  # the dead attempt's files and the first version's
+    assert visible_rows(sink) == ids("second", 2) == plain_ids(sink)
+
+
+# -- 3. schema evolution -----------------------------------------------------------------------
+
+A, B, C = (PartitionRef(DATASET, DAY + dt.timedelta(days=day), "all") for day in range(3))
+
+
+def write_columns(sink: DeltaSink, partition: PartitionRef, **columns: list) -> None:
+    table = pa.table(columns)
+    writer = sink.open_partition(partition, table.schema)
+    writer.write(table.to_batches()[0])
+    writer.commit()
+
+
+def data_file_columns(sink: DeltaSink) -> dict[str, list[str]]:
+    """Each data file the version the sink reads lists, with the columns its Parquet schema has."""
+    files = sink.storage.filesystem(DATASET)
+    paths = pa.table(sink.table(DATASET).get_add_actions(flatten=True)).column("path").to_pylist()
+    return {path: pq.read_schema(files.open_input_file(path)).names for path in paths}
+
+
+def test_new_columns_are_added_and_dropped_columns_leave_the_current_version_entirely(delta_sink):
+    sink = delta_sink()
+    write_columns(sink, A, id=["a0", "a1"], n=[0, 1])
+    write_columns(sink, B, id=["b0"], n=[5], extra=["x"])
+
+    [schema] = sink.committed_schemas(A).values()
+    assert schema.names == ["id", "n", "extra"]
+    assert list(sink.read_committed(A, ["id", "n", "extra"]))[0].to_pylist() == [
+        {"id": "a0", "n": 0, "extra": None}, {"id": "a1", "n": 1, "extra": None},
+    ]
+    with_n = sink.version(DATASET)
+    files_with_n = data_file_columns(sink)
+
+    write_columns(sink, C, id=["c0"])
+
+    for partition in (A, B, C):
+        [schema] = sink.committed_schemas(partition).values()
+        assert schema.names == ["id"]
+    assert sink.open_dataset([A, B, C], SCHEMA).schema.names == ["id", "date", "scope"]
+    assert plain_frame(sink).columns == ["id", "date", "scope"]
+    assert sorted(plain_frame(sink)["id"]) == ["a0", "a1", "b0", "c0"]
+    for path, columns in data_file_columns(sink).items():
+        assert "n" not in columns and "extra" not in columns, path
+    old = sink.pinned(DATASET, with_n)  # time travel still has them, until vacuum
+    assert [row["n"] for part in old.read_committed(A, ["n"]) for row in part.to_pylist()] == [0, 1]
+
+    sink.vacuum(DATASET, retention=NO_TIME)
+    files = sink.storage.filesystem(DATASET)
+    assert {info.type for info in files.get_file_info(list(files_with_n))} == {pafs.FileType.NotFound}
+    assert sorted(plain_frame(sink)["id"]) == ["a0", "a1", "b0", "c0"]
+
+
+# -- 4. withdraw and time travel ---------------------------------------------------------------
+
+
+def test_withdraw_keeps_the_rows_in_older_versions_until_vacuum_deletes_their_files(delta_sink):
+    sink = delta_sink()
+    write(sink, PARTITION, batch("gone", 3))
+    before = sink.version(DATASET)
+
+    sink.withdraw(PARTITION)
+
+    assert sink.version(DATASET) == before + 1
+    assert visible_rows(sink) == [] and plain_ids(sink) == []
+    old = sink.pinned(DATASET, before)
+    assert visible_rows(old) == ids("gone", 3)
+
+    result = sink.vacuum(DATASET, retention=NO_TIME)
+
+    assert result.files_deleted == 1
+    with pytest.raises(FileNotFoundError):
+        visible_rows(old)
+
+
+# -- 5. compaction -----------------------------------------------------------------------------
+
+
+def test_compact_rewrites_a_partitions_small_files_into_fewer_in_a_new_version(delta_sink):
+    sink = delta_sink(max_file_rows=2)
+    write(sink, PARTITION, batch("c", 7))
+    other = PartitionRef(DATASET, DAY, "sales")
+    write(sink, other, batch("s", 3))
+    assert len(sink.committed_files(PARTITION)) == 4
+    before = sink.version(DATASET)
+
+    result = sink.compact(DATASET)
+
+    assert (result.version, result.files_removed, result.files_added) == (before + 1, 6, 2)
+    assert len(sink.committed_files(PARTITION)) == 1 and len(sink.committed_files(other)) == 1
+    assert visible_rows(sink) == ids("c", 7) and visible_rows(sink, other) == ids("s", 3)
+    assert sink.committed_rows(PARTITION) == 7
+
+
+# -- 6. engines that know nothing of this project ----------------------------------------------
+
+
+def plain_frame(sink: DeltaSink) -> pl.DataFrame:
+    """The table as polars reads it, given only its URI (and, on Azure, the account)."""
+    return pl.read_delta(sink.table_uri(DATASET), storage_options=sink.storage.storage_options or None)
+
+
+def plain_ids(sink: DeltaSink, partition: PartitionRef = PARTITION) -> list[str]:
+    frame = plain_frame(sink).filter(date=partition.date.isoformat(), scope=partition.scope)
+    return sorted(frame["id"])
+
+
+def with_duckdb(sink: DeltaSink) -> set[tuple[str, str, str]]:
+    table = deltalake.DeltaTable(sink.table_uri(DATASET), storage_options=sink.storage.storage_options or None)
+    rows = deltalake.QueryBuilder().register("t", table).execute("SELECT * FROM t")  # noqa: F841  (read by DuckDB)
+    return set(duckdb.sql("SELECT id, date, scope FROM rows").fetchall())
+
+
+def test_polars_and_duckdb_read_exactly_the_committed_rows(delta_sink):
+    sink = delta_sink()
+    sales, next_day = PartitionRef(DATASET, DAY, "sales"), PartitionRef(DATASET, DAY + dt.timedelta(days=1), "all")
+    write(sink, PARTITION, batch("old", 2))
+    write(sink, sales, batch("sales", 2))
+    write(sink, next_day, batch("next", 1))
+    write(sink, PARTITION, batch("new", 1))  # replaces the partition
+    sink.withdraw(sales)
+
+    expected = {("new0", "2026-11-20", "all"), ("next0", "2026-11-21", "all")}
+    assert set(plain_frame(sink).select("id", "date", "scope").rows()) == expected
+    assert with_duckdb(sink) == expected
