@@ -166,7 +166,7 @@ def test_processes_committing_different_partitions_at_once_all_commit(delta_sink
         for partition, prefix, rows in partitions:
             assert visible_rows(sink, partition) == ids(prefix, rows)
     commits = write_commits(sink)
-    assert len(commits) == 20 and sink.version(DATASET) == 20  # and one CREATE TABLE, version 0
+    assert len(commits) == 20 and sink.table_version(DATASET) == 20  # and one CREATE TABLE, version 0
     # Each writer was told the version its own commit made, though others committed meanwhile.
     assert sorted(v for each in versions for v in each) == sorted(int(entry["version"]) for entry in commits)
 
@@ -245,7 +245,7 @@ def test_new_columns_are_added_and_dropped_columns_leave_the_current_version_ent
     assert list(sink.read_committed(A, ["id", "n", "extra"]))[0].to_pylist() == [
         {"id": "a0", "n": 0, "extra": None}, {"id": "a1", "n": 1, "extra": None},
     ]
-    with_n = sink.version(DATASET)
+    with_n = sink.table_version(DATASET)
     files_with_n = data_file_columns(sink)
 
     write_columns(sink, C, id=["c0"])
@@ -273,11 +273,11 @@ def test_new_columns_are_added_and_dropped_columns_leave_the_current_version_ent
 def test_withdraw_keeps_the_rows_in_older_versions_until_vacuum_deletes_their_files(delta_sink):
     sink = delta_sink()
     write(sink, PARTITION, batch("gone", 3))
-    before = sink.version(DATASET)
+    before = sink.table_version(DATASET)
 
     sink.withdraw(PARTITION)
 
-    assert sink.version(DATASET) == before + 1
+    assert sink.table_version(DATASET) == before + 1
     assert visible_rows(sink) == [] and plain_ids(sink) == []
     old = sink.pinned(DATASET, before)
     assert visible_rows(old) == ids("gone", 3)
@@ -298,7 +298,7 @@ def test_compact_rewrites_a_partitions_small_files_into_fewer_in_a_new_version(d
     other = PartitionRef(DATASET, DAY, "sales")
     write(sink, other, batch("s", 3))
     assert len(sink.committed_files(PARTITION)) == 4
-    before = sink.version(DATASET)
+    before = sink.table_version(DATASET)
 
     result = sink.compact(DATASET)
 
