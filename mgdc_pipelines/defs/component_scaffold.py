@@ -41,7 +41,7 @@ _HEADER = """\
 
 # Comments of the demo spec that speak of the demo's own setting (`make demo`, `{{ cwd }}`).
 _SINK_COMMENT = """\
-# Where rows go: Hive-style Parquet under mgdc_data/{name} of the dg project.
+# Where rows go: one Delta Lake table per dataset under mgdc_data/{name} of the dg project.
 """
 _CONSENT_COMMENT = """\
 # Consent: the admin-signed authorization this app runs under, and its hash-chained audit log.

@@ -27,8 +27,7 @@ import dagster as dg
 import pandas as pd
 import pyarrow as pa
 
-from mgdc_pipelines.defs.constants import METADATA_TABLE_VERSION
-from mgdc_pipelines.defs.loader import SinkProvider, sink_of
+from mgdc_pipelines.defs.loader import SinkProvider, record_table_version, sink_of
 from mgdc_pipelines.defs.metadata import commit_metadata
 from mgdc_pipelines.defs.loader_consent import (
     ConsentLocation,
@@ -70,8 +69,7 @@ class DownstreamIOManager(dg.ConfigurableIOManager):
         key = context.asset_key
         partition = _partition(context, key, context.asset_partition_key if context.has_asset_partitions else None)
         sink, version = as_of_now(sink_of(self.sink), partition.dataset)
-        if version is not None:
-            context.add_input_metadata({METADATA_TABLE_VERSION: version})
+        record_table_version(context, version)
         schemas = sink.committed_schemas(partition)
         if not schemas:
             raise MgdcLoadError(

@@ -151,8 +151,7 @@ class MgdcIOManager(dg.ConfigurableIOManager):
             f"Loading {len(partitions)} partition(s) of {upstream.dataset.name} "
             f"({partitions[0].key} … {partitions[-1].key}){at_version}"
         )
-        if version is not None:  # the run's event log says which commit it read
-            context.add_input_metadata({METADATA_TABLE_VERSION: version})
+        record_table_version(context, version)
         return convert(data)
 
 
@@ -271,6 +270,15 @@ def _converter_for(context: dg.InputContext) -> Callable[[pads.Dataset], Any]:
         f"{module + '.' if module and module != 'builtins' else ''}{name}: "
         f"annotate the input as {SUPPORTED_TYPES}, or leave it unannotated for a pyarrow.Table"
     )
+
+
+def record_table_version(context: dg.InputContext, version: int | None) -> None:
+    """The Delta table version a load read, on its LOADED_INPUT event (Dagster attaches input
+    metadata to one partition only: a multi-partition load has it in its log line)."""
+    if version is None:
+        return
+    if not context.has_asset_partitions or len(context.asset_partition_keys) == 1:
+        context.add_input_metadata({METADATA_TABLE_VERSION: version})
 
 
 def sink_of(resource: Any) -> Sink:
