@@ -118,11 +118,7 @@ class AzureBlobPartitionWriter(WriterLifecycle):
             bytes=self._bytes,
         )
 
-    def abort(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._parts.discard()
+    def _delete_attempt_files(self) -> None:
         try:
             # Published files, or staged blocks only (which Azure may answer with "not found").
             for name in self._parts.files:

@@ -129,12 +129,15 @@ class SinkPathError(PermissionError):
 class _CountsRows(Protocol):
     rows: int
 
+    def discard(self) -> None: ...
+
 
 class WriterLifecycle:
     """Shared by the sinks' writers: ``with`` aborts on error, and a closed writer says so.
 
     Subclasses set ``partition``, ``_parts`` (a :class:`~mgdc_pipelines.sinks.rolling.PartFileWriter`,
-    not imported here: it imports this module) and ``_closed`` and implement ``abort()``.
+    not imported here: it imports this module) and ``_closed`` and implement
+    ``_delete_attempt_files()``, which ``abort()`` calls.
     """
 
     partition: PartitionRef
@@ -147,6 +150,14 @@ class WriterLifecycle:
         return self._parts.rows
 
     def abort(self) -> None:
+        """Drop the file being written, then the attempt's other files (once; a no-op after commit)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._parts.discard()
+        self._delete_attempt_files()
+
+    def _delete_attempt_files(self) -> None:
         raise NotImplementedError
 
     def __enter__(self):

@@ -66,6 +66,19 @@ VERSIONS_SEARCHED = 50  # for a commit's version: writers that committed after i
 _DELTA_COMPRESSION = {"none": "UNCOMPRESSED"}  # delta-rs's name for what pyarrow calls "none"
 
 
+class FolderSinkDataError(RuntimeError):
+    """The dataset's folder holds partitions a folder sink wrote (``format: parquet`` or
+    ``mgdc-jsonl``): a Delta table there would mix with them for Hive readers, and its vacuum
+    would delete them (they are in no version)."""
+
+    def __init__(self, folder: str) -> None:
+        super().__init__(
+            f"{folder} holds partitions written with format: parquet or mgdc-jsonl; a Delta table "
+            "cannot start in the same folder. Give the Delta sink another path (or prefix), or "
+            "move the old partitions away; nothing was written."
+        )
+
+
 @dataclass(frozen=True)
 class MaintenanceResult:
     """What :meth:`DeltaSink.compact` and :meth:`DeltaSink.vacuum` did to one table."""
@@ -162,16 +175,21 @@ class DeltaSink:
         if self._pins:
             raise RuntimeError(f"{self!r} reads pinned versions; open a writer on the unpinned sink")
         self.storage.prepare(partition.dataset)
+        if self.table(partition.dataset) is None and self.storage.has_folder_partitions(partition.dataset):
+            raise FolderSinkDataError(self.storage.uri(partition.dataset))
         return DeltaPartitionWriter(self, partition, schema)
 
     def withdraw(self, partition: PartitionRef) -> WithdrawnPartition | None:
-        """Delete the partition's rows in a new table version (a partition-only delete removes
-        files whole). Older versions keep them until :meth:`vacuum`."""
+        """Remove the partition's rows in a new table version (a partition-only delete removes
+        files whole), then delete those files: a withdrawal takes data that broke consent out of
+        the table's history too, so time travel to an older version cannot read it back (such
+        a read fails on the missing files, as after a vacuum)."""
         table = self.table(partition.dataset)
         files = _partition_files(table, partition) if table is not None else None
         if not files:
             return None
         table.delete(partition_predicate(partition), commit_properties=_commit_properties("withdraw"))
+        self.storage.remove(partition.dataset, [path for path, _ in files])
         return WithdrawnPartition(
             partition=partition,
             uri=self.uri(partition),
@@ -370,12 +388,8 @@ class DeltaPartitionWriter(WriterLifecycle):
             version=version,
         )
 
-    def abort(self) -> None:
-        """Delete this attempt's files (none is in any version); a crash leaves them to vacuum."""
-        if self._closed:
-            return
-        self._closed = True
-        self._parts.discard()
+    def _delete_attempt_files(self) -> None:
+        """None is in any version; a crash leaves them to vacuum."""
         try:
             self._sink.storage.remove(self.partition.dataset, [self._path(n) for n in self._parts.files])
         except Exception as error:  # the files are invisible anyway; vacuum deletes them later

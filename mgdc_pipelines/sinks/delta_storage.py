@@ -36,6 +36,7 @@ from azure.core.exceptions import ResourceNotFoundError
 from mgdc_pipelines.sinks.azure import AzureBlobSink
 from mgdc_pipelines.sinks.azure_account import BlobCredential  # noqa: F401  (the doctest's)
 from mgdc_pipelines.sinks.azure_blob_io import BlockBlobWriter
+from mgdc_pipelines.sinks.layout import MANIFESTS_DIR
 from mgdc_pipelines.sinks.local import LocalSink, file_uri
 
 
@@ -51,6 +52,8 @@ class TableStorage(Protocol):
     def uri(self, dataset: str | None = None, relative: str = "") -> str: ...
 
     def exists(self) -> bool: ...
+
+    def has_folder_partitions(self, dataset: str) -> bool: ...
 
     def prepare(self, dataset: str) -> None: ...
 
@@ -83,6 +86,10 @@ class LocalTableStorage:
 
     def exists(self) -> bool:
         return self.root.is_dir()
+
+    def has_folder_partitions(self, dataset: str) -> bool:
+        """Whether a folder sink (``format: parquet`` or ``mgdc-jsonl``) wrote ``dataset`` here."""
+        return (self.root / MANIFESTS_DIR / dataset).is_dir()
 
     def prepare(self, dataset: str) -> None:
         self._folders.require_own_folder(self.root / dataset / "_delta_log")
@@ -152,6 +159,12 @@ class AzureTableStorage:
 
     def exists(self) -> bool:
         return self.blobs._container_exists()
+
+    def has_folder_partitions(self, dataset: str) -> bool:
+        """Whether a folder sink (``format: parquet`` or ``mgdc-jsonl``) wrote ``dataset`` here."""
+        prefix = "/".join(part for part in (self.blobs.prefix, MANIFESTS_DIR, dataset) if part) + "/"
+        listing = self.blobs.container_client.list_blobs(name_starts_with=prefix, results_per_page=1)
+        return next(iter(listing), None) is not None
 
     def prepare(self, dataset: str) -> None:
         self.blobs._ensure_container()

@@ -296,11 +296,7 @@ class LocalPartitionWriter(WriterLifecycle):
             bytes=total_bytes,
         )
 
-    def abort(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._parts.discard()
+    def _delete_attempt_files(self) -> None:
         shutil.rmtree(self._dir, ignore_errors=True)
 
 

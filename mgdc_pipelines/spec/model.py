@@ -127,13 +127,17 @@ class ScheduleSpec(_Frozen):
     default_status: DefaultStatus = "stopped"
 
 
+# Older Delta versions hold what a re-approval dropped: a spec may keep them this long at most.
+MAX_RETENTION_DAYS = 30
+
+
 class DeltaMaintenanceSpec(_Frozen):
     """``format: delta`` only: the job that compacts each table and vacuums what no version
     younger than ``retention_days`` needs (withdrawn partitions, dropped columns, replaced files,
     files of writers that died). Older versions stop being readable then: the retention is how
     long data the current grant no longer allows may still sit in the table's history."""
 
-    retention_days: Annotated[int, Field(ge=0, le=3650)] = 7
+    retention_days: Annotated[int, Field(ge=0, le=MAX_RETENTION_DAYS)] = 7
     schedule: ScheduleSpec = ScheduleSpec(cron="0 3 * * *")
 
 

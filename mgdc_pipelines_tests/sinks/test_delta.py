@@ -21,8 +21,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from mgdc_pipelines.sinks.base import PartitionRef
-from mgdc_pipelines.sinks.delta import DeltaSink
+from mgdc_pipelines.sinks.delta import DeltaSink, FolderSinkDataError
 from mgdc_pipelines.sinks.delta_storage import AzureTableStorage
+from mgdc_pipelines.sinks.local import LocalSink
 from mgdc_pipelines_tests.sinks.helpers import (  # noqa: F401  (delta_sink, make_sink: fixtures)
     DAY,
     PARTITION,
@@ -62,7 +63,7 @@ WRITER_PROCESS = """
 import datetime as dt, json, sys, time
 from mgdc_pipelines.sinks.azure import AzureBlobSink, BlobCredential
 from mgdc_pipelines.sinks.base import PartitionRef
-from mgdc_pipelines.sinks.delta import DeltaSink
+from mgdc_pipelines.sinks.delta import DeltaSink, FolderSinkDataError
 from mgdc_pipelines.sinks.layout import attempt_tag
 from mgdc_pipelines_tests.sinks.helpers import SCHEMA, batch, write
 
@@ -270,22 +271,22 @@ def test_new_columns_are_added_and_dropped_columns_leave_the_current_version_ent
 # -- 4. withdraw and time travel ---------------------------------------------------------------
 
 
-def test_withdraw_keeps_the_rows_in_older_versions_until_vacuum_deletes_their_files(delta_sink):
+def test_withdraw_removes_the_rows_in_a_new_version_and_deletes_their_files_from_history(delta_sink):
     sink = delta_sink()
-    write(sink, PARTITION, batch("gone", 3))
+    kept = PartitionRef(DATASET, DAY, "sales")
+    write(sink, kept, batch("kept", 2))
+    info = write(sink, PARTITION, batch("gone", 3))
     before = sink.table_version(DATASET)
 
-    sink.withdraw(PARTITION)
+    withdrawn = sink.withdraw(PARTITION)
 
     assert sink.table_version(DATASET) == before + 1
     assert visible_rows(sink) == [] and plain_ids(sink) == []
+    assert withdrawn.files == info.files and withdrawn.rows == 3
+    assert delta_leftovers(sink, PARTITION) == []  # the data files are gone, not just unlisted
     old = sink.pinned(DATASET, before)
-    assert visible_rows(old) == ids("gone", 3)
-
-    result = sink.vacuum(DATASET, retention=NO_TIME)
-
-    assert result.files_deleted == 1
-    with pytest.raises(FileNotFoundError):
+    assert visible_rows(old, kept) == ids("kept", 2)  # the rest of the old version still reads
+    with pytest.raises(FileNotFoundError):  # time travel cannot bring the withdrawn rows back
         visible_rows(old)
 
 
@@ -339,3 +340,18 @@ def test_polars_and_duckdb_read_exactly_the_committed_rows(delta_sink):
     expected = {("new0", "2026-11-20", "all"), ("next0", "2026-11-21", "all")}
     assert set(plain_frame(sink).select("id", "date", "scope").rows()) == expected
     assert with_duckdb(sink) == expected
+
+
+def test_a_delta_table_refuses_to_start_in_a_folder_a_parquet_sink_wrote(delta_sink, tmp_path, request):
+    folder_sink = (
+        LocalSink(tmp_path / "sink") if "local" in request.node.callspec.id
+        else delta_sink().storage.blobs
+    )
+    write(folder_sink, PARTITION, batch("parquet", 2))
+    sink = delta_sink()
+
+    with pytest.raises(FolderSinkDataError, match="format: parquet or mgdc-jsonl"):
+        sink.open_partition(PARTITION, SCHEMA)
+
+    assert sink.table(PARTITION.dataset) is None
+    assert sorted(folder_sink.open_dataset([PARTITION], SCHEMA).to_table().column("id").to_pylist()) == ["parquet0", "parquet1"]
