@@ -100,7 +100,7 @@ def maintenance_job(app: AppSpec, tables: Sequence[SinkTable]) -> dg.JobDefiniti
         name=f"{app.name}_compact_and_vacuum",
         required_resource_keys={keys.sink},
         out=dg.Out(dg.Nothing),
-        description=f"Compact, then vacuum with a retention of {retention.days} day(s), each Delta table of app {app.name}.",
+        description=f"Compact, then vacuum (keeping {retention.days} day(s) of history) the Delta tables of {app.name}.",
     )
     def _compact_and_vacuum(context):  # no annotation: Dagster checks a string one at definition time
         sink = getattr(context.resources, keys.sink).get_sink()
@@ -132,7 +132,8 @@ def _maintain(
             return "skipped"
         vacuumed = sink.vacuum(table.name, retention=retention)
     except Exception as error:  # one table's trouble must not leave the others unmaintained
-        context.log.error(f"{where}: maintenance failed ({type(error).__name__}: {error})")
+        # The type only: storage errors may quote a URL with its credentials.
+        context.log.error(f"{where}: maintenance failed ({type(error).__name__})")
         return "failed"
     result = MaintenanceResult(table.name, vacuumed.version, files_added=compacted.files_added,
                                files_removed=compacted.files_removed, files_deleted=vacuumed.files_deleted)

@@ -91,7 +91,8 @@ def test_maintenance_on_a_parquet_sink_is_a_spec_error_naming_the_field(small_sp
 def test_the_job_compacts_small_files_deletes_an_orphan_and_reports_each_table(small_spec_factory):
     app = small_spec_factory(lambda raw: delta_app(raw, retention_days=0))
     sink_key = resource_keys(app).sink
-    defs = build_defs(app, resources={sink_key: SmallFilesDeltaSink(path=str(app.sink.resolved_path()), format="delta")})
+    small_files_sink = SmallFilesDeltaSink(path=str(app.sink.resolved_path()), format="delta")
+    defs = build_defs(app, resources={sink_key: small_files_sink})
     sink = defs.resources[sink_key].get_sink()
     partitions = [PartitionRef(MESSAGES, dt.date.fromisoformat(day), "sales") for day in DAYS]
     with scoped_instance(app) as instance:
@@ -126,8 +127,9 @@ def test_the_job_compacts_small_files_deletes_an_orphan_and_reports_each_table(s
 def test_the_job_maintains_the_downstream_tables_stored_in_the_sink(small_spec_factory):
     def with_edges(raw):
         delta_app(raw, retention_days=0)
-        raw["datasets"] = [d for d in demo_spec_dict(downstream=True)["datasets"] if d["name"] in ("Message_v1", "TeamChat_v1")]
-        raw["downstream"] = [e for e in demo_spec_dict(downstream=True)["downstream"] if e["name"] == "collaboration_edges"]
+        demo = demo_spec_dict(downstream=True)
+        raw["datasets"] = [d for d in demo["datasets"] if d["name"] in ("Message_v1", "TeamChat_v1")]
+        raw["downstream"] = [e for e in demo["downstream"] if e["name"] == "collaboration_edges"]
 
     app = small_spec_factory(with_edges)
     defs = build_defs(app)
@@ -146,6 +148,32 @@ def test_the_job_maintains_the_downstream_tables_stored_in_the_sink(small_spec_f
     assert observation.asset_key == edges
     assert observation.metadata["mgdc/files_deleted"].value == 1
     assert observation.metadata["dagster/uri"].value.endswith("/demo.collaboration_edges")
+
+
+def test_a_table_that_fails_fails_the_run_by_name_after_the_others_are_maintained(small_spec_factory):
+    app = small_spec_factory(lambda raw: delta_app(raw, retention_days=0))
+    defs = build_defs(app)
+    sink = defs.resources[resource_keys(app).sink].get_sink()
+    users = PartitionRef(USERS, dt.date(2026, 11, 20), "sales")
+    for partition in (users, PartitionRef(MESSAGES, users.date, "sales")):
+        writer = sink.open_partition(partition, pa.schema([("id", pa.string())]))
+        writer.write(pa.record_batch([pa.array(["a"])], names=["id"]))
+        writer.commit()
+    log = app.sink.resolved_path() / USERS / "_delta_log"
+    for commit in log.glob("*.json"):
+        commit.write_text("not a Delta log entry\n")
+
+    with dg.instance_for_test() as instance:
+        job = defs.resolve_job_def("demo_delta_maintenance")
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        messages = [e.message for e in instance.all_logs(result.run_id) if e.message]
+        observed = {key: len(instance.fetch_observations(key, limit=10).records)
+                    for key in (dg.AssetKey(["mgdc", "Message_v1"]), dg.AssetKey(["mgdc", "User_v1"]))}
+    assert not result.success
+    [failure] = [e for e in result.all_events if e.is_step_failure]
+    assert f"maintenance failed for {USERS} (see the log)" in failure.step_failure_data.error.message
+    assert any(m.endswith(f"{USERS}: maintenance failed (DeltaError)") for m in messages)
+    assert observed == {dg.AssetKey(["mgdc", "Message_v1"]): 1, dg.AssetKey(["mgdc", "User_v1"]): 0}
 
 
 def rows_of(sink: DeltaSink, partitions: list[PartitionRef]) -> pa.Table:
