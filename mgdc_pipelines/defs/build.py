@@ -1,5 +1,8 @@
 """``build_defs(spec) -> Definitions``: everything Dagster needs for one MGDC app.
 
+A ``format: delta`` sink adds ``<app>_delta_maintenance`` and its schedule (see
+:mod:`mgdc_pipelines.defs.maintenance`).
+
 >>> from mgdc_pipelines.spec import load_spec, DEMO_SPEC_PATH
 >>> defs = build_defs(load_spec(DEMO_SPEC_PATH))
 >>> sorted(job.name for job in defs.jobs)
@@ -22,6 +25,7 @@ from mgdc_pipelines.defs.downstream import build_downstream_assets, downstream_a
 from mgdc_pipelines.defs.downstream_io import DownstreamIOManager
 from mgdc_pipelines.defs.loader import MgdcIOManager
 from mgdc_pipelines.defs.loader_consent import ConsentLocation
+from mgdc_pipelines.defs.maintenance import maintenance_definitions
 from mgdc_pipelines.defs.names import copy_job_name, resource_keys, sharepoint_job_name
 from mgdc_pipelines.defs.resources import consent_resource, sink_resource, source_resource
 from mgdc_pipelines.defs.schedules import daily_schedules
@@ -58,12 +62,13 @@ def build_defs(
     jobs = copy_jobs(app, assets)
     # `downstream:` entries read the assets by the keys the translator gave them.
     mgdc_keys = {item.dataset.name: asset.key for item, asset in zip(app.datasets, assets)}
+    maintenance_jobs, maintenance_schedules = maintenance_definitions(app, mgdc_keys)  # Delta sinks only
     return dg.Definitions(
         assets=[*assets, *build_downstream_assets(app, mgdc_keys)],
-        jobs=[*jobs, *downstream_jobs(app)],
+        jobs=[*jobs, *downstream_jobs(app), *maintenance_jobs],
         sensors=[availability_sensor(app, assets, jobs), *change_sensors(app, assets, jobs),
                  *downstream_automation_sensors(app)],
-        schedules=daily_schedules(app, assets, jobs),
+        schedules=[*daily_schedules(app, assets, jobs), *maintenance_schedules],
         resources=bound,
     )
 

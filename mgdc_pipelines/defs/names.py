@@ -12,6 +12,8 @@ that the sensors and schedules, which ``build.py`` imports, can name the jobs to
 ('demo_copy', 'demo_sharepoint_copy', 'demo_sharepoint_daily')
 >>> resource_keys(app).source, resource_keys(app).loader
 ('demo_mgdc_source', 'demo_mgdc_loader')
+>>> delta_maintenance_job_name(app), delta_maintenance_schedule_name(app)
+('demo_delta_maintenance', 'demo_delta_maintenance_schedule')
 >>> asset_key_prefix(app)  # demo.yaml sets `key_prefix: [mgdc]`; without it: ('demo',)
 ('mgdc',)
 """
@@ -86,3 +88,13 @@ def downstream_job_name(app: AppSpec) -> str:
 def downstream_automation_sensor_name(app: AppSpec) -> str:
     """The sensor evaluating the automation conditions of the app's downstream assets."""
     return f"{app.name}_downstream_automation"
+
+
+def delta_maintenance_job_name(app: AppSpec) -> str:
+    """The job compacting and vacuuming the Delta tables of an app whose sink is ``format: delta``."""
+    return f"{app.name}_delta_maintenance"
+
+
+def delta_maintenance_schedule_name(app: AppSpec) -> str:
+    """The schedule of :func:`delta_maintenance_job_name` (the spec's ``sink.maintenance.schedule``)."""
+    return f"{delta_maintenance_job_name(app)}_schedule"

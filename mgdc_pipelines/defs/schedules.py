@@ -25,7 +25,7 @@ from mgdc_pipelines.defs.names import daily_schedule_name
 from mgdc_pipelines.defs.pools import ensure_pool_limit
 from mgdc_pipelines.defs.scopes import sync_scope_partitions
 from mgdc_pipelines.defs.sensors import TENANT_WIDE, TRIGGER_TAG
-from mgdc_pipelines.spec.model import AppSpec
+from mgdc_pipelines.spec.model import AppSpec, ScheduleSpec
 
 
 def evaluate_daily(
@@ -74,9 +74,7 @@ def _daily_schedule(
         job=job,
         cron_schedule=settings.cron,
         execution_timezone=settings.timezone,
-        default_status=(
-            dg.DefaultScheduleStatus.RUNNING if settings.default_status == "running" else dg.DefaultScheduleStatus.STOPPED
-        ),
+        default_status=default_schedule_status(settings),
         description=f"Daily copy of the latest available day of {job.name}, for every authorized scope.",
     )
     def _daily(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest] | dg.SkipReason:
@@ -84,3 +82,8 @@ def _daily_schedule(
         return evaluate_daily(context.instance, app, lanes, as_utc(tick_time, "scheduled time"))
 
     return _daily
+
+
+def default_schedule_status(settings: ScheduleSpec) -> dg.DefaultScheduleStatus:
+    """The spec's ``default_status`` (``running`` or ``stopped``) as Dagster's enum."""
+    return dg.DefaultScheduleStatus.RUNNING if settings.default_status == "running" else dg.DefaultScheduleStatus.STOPPED

@@ -249,7 +249,10 @@ class DeltaSink:
         table = self.table(dataset)
         if table is None:
             return MaintenanceResult(dataset, None)
-        metrics = table.optimize.compact(target_size=target_size, commit_properties=_commit_properties("compact"))
+        metrics = table.optimize.compact(
+            target_size=target_size, writer_properties=self._writer_properties(),
+            commit_properties=_commit_properties("compact"),
+        )
         return MaintenanceResult(
             dataset, table.version(), files_added=int(metrics.get("numFilesAdded", 0)),
             files_removed=int(metrics.get("numFilesRemoved", 0)),
@@ -330,9 +333,13 @@ class DeltaSink:
         write_deltalake(
             table, data.scanner(columns=kept).to_reader(), mode="overwrite", schema_mode="overwrite",
             partition_by=partition_by or None, storage_options=self.storage.storage_options,
-            writer_properties=WriterProperties(compression=_DELTA_COMPRESSION.get(self.format.compression, self.format.compression.upper())),
-            commit_properties=_commit_properties("drop-columns"),
+            writer_properties=self._writer_properties(), commit_properties=_commit_properties("drop-columns"),
         )
+
+    def _writer_properties(self) -> WriterProperties:
+        """delta-rs writes (compaction, rewrites) in the sink's compression, as its own writer does."""
+        codec = self.format.compression
+        return WriterProperties(compression=_DELTA_COMPRESSION.get(codec, codec.upper()))
 
 
 class DeltaPartitionWriter(WriterLifecycle):

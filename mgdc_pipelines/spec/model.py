@@ -148,15 +148,18 @@ class _SinkOutput(_Frozen):
     compression: Compression = "zstd"
     maintenance: DeltaMaintenanceSpec = DeltaMaintenanceSpec()
 
-    @model_validator(mode="after")
-    def _maintenance_is_for_delta(self):
-        if "maintenance" in self.model_fields_set and self.format != "delta":
+    @field_validator("maintenance")  # runs only when the spec writes `maintenance`, after `format`
+    @classmethod
+    def _maintenance_is_for_delta(cls, value: DeltaMaintenanceSpec, info: ValidationInfo) -> DeltaMaintenanceSpec:
+        # A field validator, not a model one: the error then names `sink.maintenance`, not the whole sink.
+        written = info.data.get("format")
+        if written is not None and written != "delta":
             raise PydanticCustomError(
                 "maintenance_without_delta",
                 "`maintenance` applies to `format: delta` tables only (this sink writes {format})",
-                {"format": self.format},
+                {"format": written},
             )
-        return self
+        return value
 
 
 class LocalSinkSpec(_SinkOutput):

@@ -294,7 +294,7 @@ def test_withdraw_removes_the_rows_in_a_new_version_and_deletes_their_files_from
 
 
 def test_compact_rewrites_a_partitions_small_files_into_fewer_in_a_new_version(delta_sink):
-    sink = delta_sink(max_file_rows=2)
+    sink = delta_sink(max_file_rows=2, compression="snappy")
     write(sink, PARTITION, batch("c", 7))
     other = PartitionRef(DATASET, DAY, "sales")
     write(sink, other, batch("s", 3))
@@ -307,6 +307,19 @@ def test_compact_rewrites_a_partitions_small_files_into_fewer_in_a_new_version(d
     assert len(sink.committed_files(PARTITION)) == 1 and len(sink.committed_files(other)) == 1
     assert visible_rows(sink) == ids("c", 7) and visible_rows(sink, other) == ids("s", 3)
     assert sink.committed_rows(PARTITION) == 7
+    assert compressions(sink, PARTITION) == {"SNAPPY"}  # the sink's codec, not delta-rs's default (zstd)
+
+
+def compressions(sink: DeltaSink, partition: PartitionRef) -> set[str]:
+    """The codecs of the partition's current files' columns."""
+    data = sink.open_dataset([partition], pa.schema([]))
+    codecs = set()
+    for path in data.files:
+        with data.filesystem.open_input_file(path) as stream:
+            meta = pq.ParquetFile(stream).metadata
+            codecs |= {meta.row_group(g).column(c).compression for g in range(meta.num_row_groups)
+                       for c in range(meta.num_columns)}
+    return codecs
 
 
 # -- 6. engines that know nothing of this project ----------------------------------------------
