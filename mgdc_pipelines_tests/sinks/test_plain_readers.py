@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import deltalake
 import duckdb
 import polars as pl
 import pyarrow.dataset as pads
@@ -110,10 +111,24 @@ def test_a_partition_folder_of_the_earlier_layout_reads_through_the_sink_and_mig
     assert info.files[0].rsplit("/", 1)[1] not in [path.name for path in folder.iterdir()]
 
 
+def read_plainly(folder: Path, sink_format: str) -> tuple[tuple[int, int], pl.DataFrame]:
+    """``(rows, distinct scopes)`` by DuckDB and the whole table by polars, as any user reads it."""
+    if sink_format == "delta":
+        rows = deltalake.QueryBuilder().register("t", deltalake.DeltaTable(str(folder))).execute("SELECT * FROM t")
+        counted = duckdb.sql("SELECT count(*), count(DISTINCT scope) FROM rows").fetchall()[0]
+        return counted, pl.read_delta(str(folder))
+    counted = duckdb.connect().execute(
+        f"SELECT count(*), count(DISTINCT scope) FROM read_parquet('{folder}/**/*.parquet', hive_partitioning = true)"
+    ).fetchone()
+    return counted, pl.scan_parquet(folder, hive_partitioning=True).collect()
+
+
+@pytest.mark.parametrize("sink_format", ["parquet", "delta"])
 @pytest.mark.parametrize("dataset", ["User_v1", "Message_v1"])
-def test_what_the_dagster_assets_wrote_reads_with_duckdb_and_polars(small_spec, dataset):
+def test_what_the_dagster_assets_wrote_reads_with_duckdb_and_polars(small_spec_factory, dataset, sink_format):
     """A copy materialized through Dagster, read back by engines with no project code: every
     row the materialization reported, every column the asset wrote, nested ones included."""
+    small_spec = small_spec_factory(lambda raw: raw["sink"].update(format=sink_format))
     result, checks, message = materialize(small_spec, dataset, f"{DAY}|all")
     assert result.success and all(checks.values()), message
     [event] = result.get_asset_materialization_events()
@@ -122,10 +137,7 @@ def test_what_the_dagster_assets_wrote_reads_with_duckdb_and_polars(small_spec, 
     folder = small_spec.sink.resolved_path() / item.dataset.name
     written = request_for(small_spec, item, PartitionRef(item.dataset.name, DAY, "all")).output_schema.names
 
-    counted = duckdb.connect().execute(
-        f"SELECT count(*), count(DISTINCT scope) FROM read_parquet('{folder}/**/*.parquet', hive_partitioning = true)"
-    ).fetchone()
-    frame = pl.scan_parquet(folder, hive_partitioning=True).collect()
+    counted, frame = read_plainly(folder, sink_format)
 
     assert reported > 0 and counted == (reported, 1)
     assert frame.height == reported and frame.columns == [*written, "date", "scope"]
