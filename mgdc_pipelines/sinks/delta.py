@@ -46,6 +46,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, Transaction, WriterProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 from deltalake.transaction import AddAction
@@ -211,14 +212,25 @@ class DeltaSink:
         return [self.storage.uri(partition.dataset, path) for path, _ in files]
 
     def committed_schemas(self, partition: PartitionRef) -> dict[str, pa.Schema]:
-        """The table's schema as every Delta reader sees the partition (without ``date`` and
-        ``scope``), keyed by the table's URI and version; empty when nothing is committed."""
+        """The table's schema as every Delta reader sees the partition (without its partition
+        columns ``date`` / ``scope``), keyed by the table's URI and version; then, by file URI, the schema of any
+        file of the partition holding columns the table has not (Delta readers skip them,
+        a Parquet reader of the folder does not: a file tampered with after its commit).
+        Empty when nothing is committed."""
         table = self.table(partition.dataset)
-        if table is None or not _partition_files(table, partition):
+        files = _partition_files(table, partition) if table is not None else None
+        if not files:
             return {}
-        schema = _arrow_schema(table)
-        content = pa.schema([f for f in schema if f.name not in (DATE, SCOPE)])
-        return {f"{self.storage.uri(partition.dataset)}@v{table.version()}": content}
+        # The table's partition columns only: a downstream table may have a column named scope.
+        partition_columns = table.metadata().partition_columns
+        content = pa.schema([f for f in _arrow_schema(table) if f.name not in partition_columns])
+        schemas = {f"{self.storage.uri(partition.dataset)}@v{table.version()}": content}
+        storage = self.storage.filesystem(partition.dataset)
+        for path, _ in files:  # each file's footer only
+            own = pq.read_schema(storage.open_input_file(path))
+            if set(own.names) - set(content.names):
+                schemas[self.storage.uri(partition.dataset, path)] = own
+        return schemas
 
     def read_committed(self, partition: PartitionRef, columns: list[str]) -> Iterator[pa.RecordBatch]:
         table = self.table(partition.dataset)
@@ -279,7 +291,8 @@ class DeltaSink:
     def _commit(self, partition: PartitionRef, schema: pa.Schema, adds: list[AddAction], attempt: str) -> int:
         """Replace the partition with ``adds`` in one transaction; the version it made."""
         table_schema = with_partition_columns(schema, partition)
-        partition_by = [f.name for f in table_schema if f.name in (DATE, SCOPE)]
+        # The partition's own columns: a table partitioned by date alone may have a column named scope.
+        partition_by = list(partition_values(partition))
         for attempt_number in range(1, COMMIT_ATTEMPTS + 1):
             table = self._table_for_write(partition.dataset, table_schema, partition_by)
             try:

@@ -11,6 +11,7 @@ import dagster as dg
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
 
@@ -18,6 +19,7 @@ from mgdc_pipelines.consent.store import ConsentStore
 from mgdc_pipelines.consent.transforms import is_hash
 from mgdc_pipelines.defs import build_defs, build_mgdc_assets, resource_keys
 from mgdc_pipelines.sinks.base import PartitionRef
+from mgdc_pipelines.sinks.delta import DeltaSink
 from mgdc_pipelines.sinks.local import LocalSink
 from mgdc_pipelines.sources.base import ExtractRequest
 from mgdc_pipelines.sources.synthetic import SyntheticSource, SyntheticTenant, TenantConfig
@@ -57,13 +59,15 @@ class CountingSource(dg.ConfigurableResource):
 
 
 class CountingSink(dg.ConfigurableResource):
-    """The real local sink; counts opened partitions, optionally corrupts them after commit."""
+    """The real local sink (Parquet folders, or Delta tables with ``format="delta"``); counts
+    opened partitions, optionally corrupts them after commit."""
 
     path: str
     corrupt_after_commit: bool = False
+    format: str = "parquet"
 
     def get_sink(self):
-        sink = LocalSink(self.path)
+        sink = DeltaSink.local(self.path) if self.format == "delta" else LocalSink(self.path)
         corrupt = self.corrupt_after_commit
 
         class _Sink:
@@ -79,6 +83,9 @@ class CountingSink(dg.ConfigurableResource):
 
                 def commit_then_corrupt():
                     info = original_commit()
+                    if isinstance(sink, DeltaSink):
+                        leak_into_committed_file(info.files[0])
+                        return info
                     folder = sink.partition_path(partition)
                     extra = pa.table({"ptenant": ["x"], "body": ["leaked"]})
                     pq.write_table(extra, folder / "part-99999-extra.parquet")
@@ -88,6 +95,14 @@ class CountingSink(dg.ConfigurableResource):
                 return writer
 
         return _Sink()
+
+
+def leak_into_committed_file(uri: str) -> None:
+    """Rewrite a committed file with a column nobody asked for (a file in a Delta table's log:
+    a file added next to it would be in no version, so no reader would see it)."""
+    files, path = pafs.FileSystem.from_uri(uri)
+    table = pq.read_table(path, filesystem=files)
+    pq.write_table(table.append_column("body", pa.array(["leaked"] * table.num_rows)), path, filesystem=files)
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from mgdc_pipelines.defs import MgdcIOManager, build_defs, build_mgdc_assets, resource_keys
 from mgdc_pipelines.defs.loader import read_table
 from mgdc_pipelines.sinks import LocalSink
-from mgdc_pipelines.sinks.base import PartitionRef
+from mgdc_pipelines.sinks.base import PartitionRef, Sink
 from mgdc_pipelines.spec.model import AppSpec
 from mgdc_pipelines_tests.conftest import scoped_instance
 
@@ -40,7 +40,11 @@ JSON_TENANT_USERS = 20
 def app_factory(small_spec_factory) -> Callable[..., AppSpec]:
     """The demo app cut to two datasets and two scopes (fast), in the given sink format."""
 
-    def make(fmt: str = "parquet", transforms: dict[str, str] | None = None) -> AppSpec:
+    def make(
+        fmt: str = "parquet", transforms: dict[str, str] | None = None, then: Callable[[dict], None] | None = None
+    ) -> AppSpec:
+        """``then`` edits the YAML dict last (another sink, other columns)."""
+
         def mutate(raw: dict) -> None:
             raw["sink"]["format"] = fmt
             if fmt == "mgdc-jsonl":
@@ -53,10 +57,20 @@ def app_factory(small_spec_factory) -> Callable[..., AppSpec]:
             raw["datasets"] = [d for d in raw["datasets"] if d["name"] in ("Message_v1", "SharePointSites_v1")]
             if transforms:
                 next(d for d in raw["datasets"] if d["name"] == "Message_v1")["transforms"] = transforms
+            if then:
+                then(raw)
 
         return small_spec_factory(mutate)
 
     return make
+
+
+def azurite_sink(azurite, container: str, key_env: str) -> dict:
+    """A spec's ``sink:`` on a container of the session's Azurite; the test sets ``key_env``."""
+    return {
+        "type": "azure", "account_url": azurite.account_url, "container": container, "prefix": "mgdc",
+        "credential": {"type": "key", "key_env": key_env},
+    }
 
 
 def mgdc_asset(app: AppSpec, key: dg.AssetKey) -> dg.AssetsDefinition:
@@ -107,8 +121,14 @@ def committed_rows(instance: dg.DagsterInstance, key: dg.AssetKey, partitions: S
     return sum(latest[p] for p in partitions)
 
 
+def app_sink(app: AppSpec) -> Sink:
+    """The app's sink, built as a run builds it (until then an Azure key is its EnvVar's name)."""
+    with dg.build_resources({"sink": resources(app)[resource_keys(app).sink]}) as built:
+        return built.sink.get_sink()
+
+
 def committed_ids(app: AppSpec, partitions: Sequence[PartitionRef]) -> list[str]:
-    sink = resources(app)[resource_keys(app).sink].get_sink()
+    sink = app_sink(app)
     return sorted(v for p in partitions for b in sink.read_committed(p, ["id"]) for v in b.column("id").to_pylist())
 
 
@@ -424,10 +444,7 @@ def test_the_loader_reads_an_azure_sink_the_same_way(small_spec_factory, azurite
     container = f"loader{uuid.uuid4().hex[:16]}"
 
     def mutate(raw: dict) -> None:
-        raw["sink"] = {
-            "type": "azure", "account_url": azurite.account_url, "container": container, "prefix": "mgdc",
-            "credential": {"type": "key", "key_env": "MGDC_TEST_LOADER_AZURE_KEY"},
-        }
+        raw["sink"] = azurite_sink(azurite, container, "MGDC_TEST_LOADER_AZURE_KEY")
         raw["scopes"] = {name: raw["scopes"][name] for name in ("all", "sales")}
         raw["datasets"] = [d for d in raw["datasets"] if d["name"] == "Message_v1"]
 
