@@ -54,11 +54,15 @@ def verify_partition(sink: Sink, written: WrittenPartition) -> dict[str, list[st
     """Problems per check for one committed partition.
 
     A committed file that cannot be read back (a corrupt or tampered file) fails every check:
-    nothing in it can be proven, so it is withdrawn like any partition that broke consent.
+    nothing in it can be proven, so it is withdrawn like any partition that broke consent. So
+    does a partition of which nothing reads back at all (its files gone, or a table the checks
+    cannot open): checks that found nothing to check would otherwise pass.
     """
     sink = as_committed(sink, written.partition, written.version)
     try:
         schemas = sink.committed_schemas(written.partition)
+        if not schemas:
+            return {check: ["nothing of it reads back from the sink"] for check in CHECKS}
         return {
             CONSENTED_COLUMNS: _unconsented_columns(schemas, written),
             SCOPE_COMPLIANCE: _out_of_scope_rows(sink, written),

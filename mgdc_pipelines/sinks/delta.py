@@ -343,11 +343,17 @@ class DeltaSink:
         log.warning("rewriting %s without the column(s) %s", self.storage.uri(dataset), ", ".join(dropped))
         data = self._dataset(table, dataset)
         kept = [name for name in data.schema.names if name not in dropped]
+        empty = _empty_partitions(table, dataset)
         write_deltalake(
             table, data.scanner(columns=kept).to_reader(), mode="overwrite", schema_mode="overwrite",
             partition_by=partition_by or None, storage_options=self.storage.storage_options,
             writer_properties=self._writer_properties(), commit_properties=_commit_properties("drop-columns"),
         )
+        # delta-rs writes no file for a partition without rows: commit those anew, still empty,
+        # so they read as committed (zero rows), not as never copied.
+        content = pa.schema([f for f in data.schema if f.name in kept and f.name not in partition_by])
+        for partition in empty:
+            self.open_partition(partition, content).commit()
 
     def _writer_properties(self) -> WriterProperties:
         """delta-rs writes (compaction, rewrites) in the sink's compression, as its own writer does."""
@@ -481,6 +487,26 @@ def _partition_files(table: DeltaTable, partition: PartitionRef) -> list[tuple[s
         mask = pc.and_(mask, pc.equal(actions.column(f"partition.{name}").cast(pa.string()), value))
     chosen = actions.filter(mask).sort_by("path")
     return list(zip(chosen.column("path").to_pylist(), chosen.column("num_records").to_pylist()))
+
+
+def _empty_partitions(table: DeltaTable, dataset: str) -> list[PartitionRef]:
+    """The partitions of the table's version whose files hold no row."""
+    actions = pa.table(table.get_add_actions(flatten=True))
+    columns = [f"partition.{name}" for name in (DATE, SCOPE) if f"partition.{name}" in actions.column_names]
+    if actions.num_rows == 0:
+        return []
+    totals = actions.group_by(columns).aggregate([("num_records", "sum")]) if columns else None
+    if totals is None:  # an unpartitioned table
+        return [PartitionRef(dataset, None)] if pc.sum(actions.column("num_records")).as_py() == 0 else []
+    empty = totals.filter(pc.equal(totals.column("num_records_sum"), 0)).to_pylist()
+    return [
+        PartitionRef(
+            dataset,
+            dt.date.fromisoformat(str(row[f"partition.{DATE}"])) if f"partition.{DATE}" in row else None,
+            row.get(f"partition.{SCOPE}"),
+        )
+        for row in empty
+    ]
 
 
 def _arrow_schema(table: DeltaTable) -> pa.Schema:

@@ -158,7 +158,13 @@ class AzureTableStorage:
         return self.blobs.layout.uri(self.blob_name(dataset or "", relative))
 
     def exists(self) -> bool:
-        return self.blobs._container_exists()
+        """False only when the container is missing; a refused credential raises (a table that
+        cannot be read is not a table that is not there)."""
+        try:
+            next(iter(self.blobs.container_client.list_blobs(results_per_page=1)), None)
+        except ResourceNotFoundError:
+            return False
+        return True
 
     def has_folder_partitions(self, dataset: str) -> bool:
         """Whether a folder sink (``format: parquet`` or ``mgdc-jsonl``) wrote ``dataset`` here."""

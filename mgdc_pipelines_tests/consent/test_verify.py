@@ -61,3 +61,18 @@ def test_a_committed_file_that_cannot_be_read_back_fails_every_check_without_its
     problems = verify_partition(sink, written)
 
     assert problems == {check: ["its committed files cannot be read back (ArrowInvalid)"] for check in CHECKS}
+
+
+def test_a_committed_partition_of_which_nothing_reads_back_fails_every_check(tmp_path):
+    """Checks that find nothing to check must not pass: the files vanished after the commit
+    (or, on Delta, the version the commit made cannot be opened)."""
+    sink, partition = committed(tmp_path, [{"subject": "ok", "ptenant": TENANT, "puser": ALLOWED_USER}])
+    for part in sink.committed_files(partition):
+        part.unlink()
+    written = WrittenPartition(
+        partition, MESSAGE, frozenset({"subject"}), frozenset(), frozenset(), TENANT, frozenset({ALLOWED_USER}),
+    )
+
+    problems = verify_partition(sink, written)
+
+    assert problems == {check: ["nothing of it reads back from the sink"] for check in CHECKS}

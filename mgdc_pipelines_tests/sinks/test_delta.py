@@ -19,7 +19,9 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
+from azure.core.exceptions import HttpResponseError
 
+from mgdc_pipelines.sinks.azure_account import BlobCredential
 from mgdc_pipelines.sinks.base import PartitionRef
 from mgdc_pipelines.sinks.delta import DeltaSink, FolderSinkDataError
 from mgdc_pipelines.sinks.delta_storage import AzureTableStorage
@@ -62,6 +64,7 @@ def sink_place(sink: DeltaSink) -> dict:
 WRITER_PROCESS = """
 import datetime as dt, json, sys, time
 from mgdc_pipelines.sinks.azure import AzureBlobSink, BlobCredential
+from mgdc_pipelines.sinks.azure_account import BlobCredential
 from mgdc_pipelines.sinks.base import PartitionRef
 from mgdc_pipelines.sinks.delta import DeltaSink, FolderSinkDataError
 from mgdc_pipelines.sinks.layout import attempt_tag
@@ -239,6 +242,9 @@ def data_file_columns(sink: DeltaSink) -> dict[str, list[str]]:
 def test_new_columns_are_added_and_dropped_columns_leave_the_current_version_entirely(delta_sink):
     sink = delta_sink()
     write_columns(sink, A, id=["a0", "a1"], n=[0, 1])
+    empty = PartitionRef(DATASET, DAY, "empty")
+    writer = sink.open_partition(empty, pa.schema([("id", pa.string()), ("n", pa.int64())]))
+    writer.commit()  # a day without rows
     write_columns(sink, B, id=["b0"], n=[5], extra=["x"])
 
     [schema] = sink.committed_schemas(A).values()
@@ -251,9 +257,10 @@ def test_new_columns_are_added_and_dropped_columns_leave_the_current_version_ent
 
     write_columns(sink, C, id=["c0"])
 
-    for partition in (A, B, C):
+    for partition in (A, B, C, empty):
         [schema] = sink.committed_schemas(partition).values()
         assert schema.names == ["id"]
+    assert sink.committed_rows(empty) == 0  # still committed, still empty: not "never copied"
     assert sink.open_dataset([A, B, C], SCHEMA).schema.names == ["id", "date", "scope"]
     assert plain_frame(sink).columns == ["id", "date", "scope"]
     assert sorted(plain_frame(sink)["id"]) == ["a0", "a1", "b0", "c0"]
@@ -368,3 +375,14 @@ def test_a_delta_table_refuses_to_start_in_a_folder_a_parquet_sink_wrote(delta_s
 
     assert sink.table(PARTITION.dataset) is None
     assert sorted(folder_sink.open_dataset([PARTITION], SCHEMA).to_table().column("id").to_pylist()) == ["parquet0", "parquet1"]
+
+
+
+def test_a_credential_azure_refuses_is_an_error_not_a_missing_table(make_sink):
+    blobs = make_sink()
+    write(DeltaSink.azure(blobs), PARTITION, batch("a", 1))
+    refused = DeltaSink.azure(make_sink(container=blobs.container, credential=BlobCredential("key", "d3Jvbmc=")))
+
+    with pytest.raises(HttpResponseError) as caught:  # never None, which would read as "nothing committed"
+        refused.committed_rows(PARTITION)
+    assert "d3Jvbmc=" not in str(caught.value)
