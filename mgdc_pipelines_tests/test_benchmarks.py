@@ -1,5 +1,5 @@
 """The benchmark harness end to end on a tiny input: the JSON a run writes, that the framework
-wrote the same data as the pyarrow limit, and the control plane on SQLite beside PostgreSQL
+wrote the same data as the pyarrow limit (to Parquet files and to a Delta table), and the control plane on SQLite beside PostgreSQL
 (no timing is asserted)."""
 
 from __future__ import annotations
@@ -11,14 +11,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pyarrow.parquet as pq
 
-from benchmarks.data import COLUMNS, HASHED
+from benchmarks.data import COLUMNS, DATASET, FIRST_DAY, HASHED
 
 PROJECT = Path(__file__).resolve().parent.parent
 
 
-def test_a_tiny_run_writes_every_required_key_and_mgdc_matches_the_limit(tmp_path):
+def test_a_tiny_copy_and_memory_run_writes_every_required_key_and_mgdc_matches_the_limit(tmp_path):
     output = tmp_path / "latest.json"
     env = {**os.environ, "MGDC_BENCH_DIR": str(tmp_path / "bench")}
     subprocess.run(
@@ -29,10 +30,13 @@ def test_a_tiny_run_writes_every_required_key_and_mgdc_matches_the_limit(tmp_pat
     results = json.loads(output.read_text())
 
     copy = results["copy"]
-    assert set(copy["ratios"]) >= {"mgdc/limit", "mgdc/naive", "mgdc/dlt"}
-    assert set(copy["rows_per_s"]) >= {"mgdc", "naive", "dlt", "limit"}
+    assert set(copy["ratios"]) >= {"mgdc/limit", "mgdc/naive", "mgdc/dlt", "mgdc_delta/limit"}
+    assert set(copy["rows_per_s"]) >= {"mgdc", "mgdc_delta", "naive", "dlt", "limit"}
+    assert set(copy["peak_rss_mb"]) >= {"mgdc", "mgdc_delta"}
     assert all(rate > 0 for rate in copy["rows_per_s"].values())
+    assert copy["delta_vs_parquet"] > 0
     assert copy["rows"] == 2000 and copy["unhashed_columns_match_limit"] is True
+    assert copy["delta_unhashed_columns_match_limit"] is True
     assert {"ratio", "peak_rss_mb"} <= set(results["memory"])
     assert results["memory"]["rows"] == {"N": 2000, "10N": 20000}
     assert {"cores", "python", "pyarrow"} <= set(results["machine"])
@@ -44,6 +48,11 @@ def test_a_tiny_run_writes_every_required_key_and_mgdc_matches_the_limit(tmp_pat
     assert ours.select(clear).equals(limit.select(clear))
     for column in HASHED:  # hashed, not copied
         assert ours.column(column) != limit.column(column)
+
+    # mgdc_delta wrote a Delta table: its committed version holds the same rows as the Parquet copy
+    delta = pl.read_delta(str(Path(copy["outputs"]["mgdc_delta"]) / DATASET.name))
+    assert delta.height == 2000 and set(delta["date"]) == {FIRST_DAY.isoformat()}
+    assert delta.select(COLUMNS).equals(pl.from_arrow(ours.select(COLUMNS)))
 
 
 def test_the_control_plane_case_compares_both_storages_on_the_backfills_the_policy_cuts(tmp_path):
