@@ -17,17 +17,17 @@ the files of a copy still running: keep the retention longer than the longest ru
 
 >>> from mgdc_pipelines.spec import load_spec, DEMO_SPEC_PATH
 >>> from mgdc_pipelines.defs.build import build_defs
->>> demo = load_spec(DEMO_SPEC_PATH)
->>> build_defs(demo).resolve_job_def("demo_delta_maintenance")  # doctest: +IGNORE_EXCEPTION_DETAIL
-Traceback (most recent call last):
-dagster._core.errors.DagsterInvariantViolationError: Could not find job 'demo_delta_maintenance'.
->>> delta = demo.model_copy(update={"sink": demo.sink.model_copy(update={"format": "delta"})})
->>> defs = build_defs(delta)
+>>> demo = load_spec(DEMO_SPEC_PATH)  # the bundled demo writes Delta
+>>> defs = build_defs(demo)
 >>> defs.resolve_job_def("demo_delta_maintenance").name
 'demo_delta_maintenance'
 >>> schedule = defs.resolve_schedule_def("demo_delta_maintenance_schedule")
 >>> schedule.cron_schedule, schedule.execution_timezone, schedule.default_status.value
 ('0 3 * * *', 'UTC', 'STOPPED')
+>>> parquet = demo.model_copy(update={"sink": demo.sink.model_copy(update={"format": "parquet"})})
+>>> build_defs(parquet).resolve_job_def("demo_delta_maintenance")  # doctest: +IGNORE_EXCEPTION_DETAIL
+Traceback (most recent call last):
+dagster._core.errors.DagsterInvariantViolationError: Could not find job 'demo_delta_maintenance'.
 """
 
 from __future__ import annotations
