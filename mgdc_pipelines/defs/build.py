@@ -6,7 +6,7 @@ A ``format: delta`` sink adds ``<app>_delta_maintenance`` and its schedule (see
 >>> from mgdc_pipelines.spec import load_spec, DEMO_SPEC_PATH
 >>> defs = build_defs(load_spec(DEMO_SPEC_PATH))
 >>> sorted(job.name for job in defs.jobs)
-['demo_copy', 'demo_downstream_weekly', 'demo_sharepoint_copy']
+['demo_copy', 'demo_delta_maintenance', 'demo_downstream_weekly', 'demo_sharepoint_copy']
 >>> [sensor.name for sensor in defs.sensors]
 ['demo_availability', 'demo_downstream_automation']
 """

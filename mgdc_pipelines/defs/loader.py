@@ -49,7 +49,6 @@ from dataclasses import dataclass
 from typing import Any, Optional, Protocol
 
 import dagster as dg
-from dagster._core.definitions.metadata import normalize_metadata  # what add_input_metadata uses
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as pads
@@ -256,18 +255,6 @@ def to_pandas(table: pa.Table) -> pd.DataFrame:
 # -- internals ---------------------------------------------------------------------------------
 
 
-def record_input_metadata(context: dg.InputContext, metadata: Mapping[str, Any]) -> None:
-    """``metadata`` on the input's LOADED_INPUT event, and on an observation of its partition
-    when it has one. ``add_input_metadata`` (Dagster 1.13) observes ``asset_partition_key``,
-    which fails for an input of several partitions (a daily or weekly downstream asset of a
-    ``date × scope`` one): then only the LOADED_INPUT event carries it."""
-    if not context.has_asset_partitions or len(context.asset_partition_keys) == 1:
-        context.add_input_metadata(metadata)
-        return
-    # What add_input_metadata does for the event, without the per-partition observation.
-    context._user_generated_metadata = {**context._user_generated_metadata, **normalize_metadata(metadata)}
-
-
 def _converter_for(context: dg.InputContext) -> Callable[[pads.Dataset], Any]:
     wanted = context.dagster_type.typing_type
     if wanted is pads.Dataset:
@@ -286,10 +273,12 @@ def _converter_for(context: dg.InputContext) -> Callable[[pads.Dataset], Any]:
 
 
 def record_table_version(context: dg.InputContext, version: int | None) -> None:
-    """The Delta table version a load read (None: a sink without versions), so the run's event
-    log says which commit it read."""
-    if version is not None:
-        record_input_metadata(context, {METADATA_TABLE_VERSION: version})
+    """The Delta table version a load read (None: a sink without versions) on the input's
+    LOADED_INPUT event. Dagster 1.13's ``add_input_metadata`` also observes the input's one
+    partition and fails for an input of several (a weekly asset reading days × scopes): those
+    loads say the version in their log line only."""
+    if version is not None and (not context.has_asset_partitions or len(context.asset_partition_keys) == 1):
+        context.add_input_metadata({METADATA_TABLE_VERSION: version})
 
 
 def sink_of(resource: Any) -> Sink:

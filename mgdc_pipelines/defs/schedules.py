@@ -9,7 +9,7 @@ partitions already copied. A suspended or unauthorized app gets a ``SkipReason``
 >>> from mgdc_pipelines.spec import load_spec, DEMO_SPEC_PATH
 >>> from mgdc_pipelines.defs.build import build_defs
 >>> sorted(s.name for s in build_defs(load_spec(DEMO_SPEC_PATH)).schedules)
-['demo_daily', 'demo_sharepoint_daily']
+['demo_daily', 'demo_delta_maintenance_schedule', 'demo_sharepoint_daily']
 """
 
 from __future__ import annotations

@@ -218,12 +218,15 @@ def test_downstream_inputs_read_one_pinned_table_version_and_record_it(app_facto
         ids_all = committed_ids(app, [message_partition(ALL)])
         ids_day = committed_ids(app, [message_partition(ALL), message_partition(SALES)])
         daily_run = run_downstream(app, instance, [as_pandas, as_table], DAY)
+        daily_log = [entry.user_message for entry in instance.all_logs(daily_run.run_id)]
         scoped_run = run_downstream(app, instance, [as_dataset], ALL)
         [observation] = instance.fetch_observations(MESSAGES, limit=10).records
 
     assert sorted(got["pandas"]["id"]) == sorted(got["table"].column("id").to_pylist()) == ids_day
     assert set(got["pandas"]["scope"]) == {"all", "sales"} and set(got["table"].column("date").to_pylist()) == {DAY}
-    assert loaded_versions(daily_run) == {"as_pandas": loaded_at, "as_table": loaded_at}
+    # A day's input spans two scope partitions: Dagster takes input metadata for one partition
+    # only, so the version read is in each load's log line.
+    assert sum(f"at table version {loaded_at}" in line for line in daily_log) == 2
 
     assert isinstance(got["dataset"], pa.Table) and sorted(got["dataset"].column("id").to_pylist()) == ids_all
     assert got["replaced_by"] == loaded_at + 1 and sink.committed_rows(message_partition(ALL)) == 1

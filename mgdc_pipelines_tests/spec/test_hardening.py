@@ -253,5 +253,5 @@ def test_the_longest_app_name_gives_names_dagster_accepts():
     spec = parse_spec(spec_text(lambda raw: raw["app"].update(name="a" * 63)))
     defs = build_defs(spec)
     assert {job.name for job in defs.jobs} == {f"{'a' * 63}_copy", f"{'a' * 63}_sharepoint_copy",
-                                               f"{'a' * 63}_downstream_weekly"}
+                                               f"{'a' * 63}_downstream_weekly", f"{'a' * 63}_delta_maintenance"}
     assert defs.resolve_asset_graph().get_all_asset_keys()
