@@ -114,6 +114,7 @@ class DeltaSink:
         self.row_group_bytes = row_group_bytes
         self.max_file_rows = max_file_rows
         self._pins = dict(pins or {})
+        self._tables: dict[str, DeltaTable] = {}  # opened so far (see table())
 
     @classmethod
     def local(cls, root, **options) -> DeltaSink:
@@ -157,9 +158,18 @@ class DeltaSink:
         return None if table is None else table.version()
 
     def table(self, dataset: str) -> DeltaTable | None:
-        """The dataset's table (at its pinned version, if any); None when there is none."""
+        """The dataset's table (at its pinned version, if any); None when there is none.
+
+        The sink keeps each table it opened: an unpinned one catches up with the commits made
+        since (by anyone) instead of reading the log again, which a copy's commit and its checks
+        would otherwise do several times per partition."""
+        kept = self._tables.get(dataset)
+        if kept is not None:
+            if dataset not in self._pins:
+                kept.update_incremental()
+            return kept
         try:
-            return DeltaTable(
+            table = DeltaTable(
                 self.table_uri(dataset), version=self._pins.get(dataset),
                 storage_options=self.storage.storage_options,
             )
@@ -169,6 +179,8 @@ class DeltaSink:
             if not self.storage.exists():  # a container nobody has written to yet
                 return None
             raise
+        self._tables[dataset] = table
+        return table
 
     # -- writing -----------------------------------------------------------------------------
 
