@@ -96,8 +96,7 @@ class AzureBlobPartitionWriter(WriterLifecycle):
         return [stream.block_count for stream in self._streams]
 
     def write(self, batch: pa.RecordBatch) -> None:
-        self._check_open()
-        self._parts.write(batch)
+        super().write(batch)
         self._heartbeat()
 
     def commit(self) -> CommitInfo:

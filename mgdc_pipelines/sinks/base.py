@@ -126,8 +126,10 @@ class SinkPathError(PermissionError):
         )
 
 
-class _CountsRows(Protocol):
+class _PartFiles(Protocol):
     rows: int
+
+    def write(self, batch: pa.RecordBatch) -> None: ...
 
     def discard(self) -> None: ...
 
@@ -141,13 +143,17 @@ class WriterLifecycle:
     """
 
     partition: PartitionRef
-    _parts: _CountsRows
+    _parts: _PartFiles
     _closed: bool
 
     @property
     def rows(self) -> int:
         """Rows written by this attempt so far."""
         return self._parts.rows
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        self._check_open()
+        self._parts.write(batch)
 
     def abort(self) -> None:
         """Drop the file being written, then the attempt's other files (once; a no-op after commit)."""

@@ -397,10 +397,6 @@ class DeltaPartitionWriter(WriterLifecycle):
         )
         self._closed = False
 
-    def write(self, batch: pa.RecordBatch) -> None:
-        self._check_open()
-        self._parts.write(batch)
-
     def commit(self) -> CommitInfo:
         self._check_open()
         files = self._parts.finish()

@@ -262,10 +262,6 @@ class LocalPartitionWriter(WriterLifecycle):
         )
         self._closed = False
 
-    def write(self, batch: pa.RecordBatch) -> None:
-        self._check_open()
-        self._parts.write(batch)
-
     def commit(self) -> CommitInfo:
         self._check_open()
         target = self._sink.partition_path(self.partition)
