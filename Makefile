@@ -29,7 +29,7 @@ $(BIN)/python:
 
 # Stamps re-install when the project's dependencies change.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[ml]'
+	$(BIN)/python -m pip install --quiet -e '.[ml,readers]'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python

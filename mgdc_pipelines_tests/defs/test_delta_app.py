@@ -37,6 +37,7 @@ from mgdc_pipelines_tests.defs.test_loader import (  # noqa: F401 (app_factory i
     azurite_sink,
     committed_ids,
     message_partition,
+    pandas_and_arrow_inputs,
     mgdc_asset,
     resources,
     run_downstream,
@@ -192,15 +193,7 @@ def test_downstream_inputs_read_one_pinned_table_version_and_record_it(app_facto
     app = app_factory("delta")
     sink = sink_of(app)
     got: dict = {}
-    daily = dg.DailyPartitionsDefinition("2026-01-01")
-
-    @dg.asset(partitions_def=daily, ins={"messages": dg.AssetIn(MESSAGES)})
-    def as_pandas(messages: pd.DataFrame) -> None:
-        got["pandas"] = messages
-
-    @dg.asset(partitions_def=daily, ins={"messages": dg.AssetIn(MESSAGES)})
-    def as_table(messages: pa.Table) -> None:
-        got["table"] = messages
+    as_pandas, as_table = pandas_and_arrow_inputs(got, dg.DailyPartitionsDefinition("2026-01-01"))
 
     @dg.asset(partitions_def=mgdc_asset(app, MESSAGES).partitions_def, ins={"messages": dg.AssetIn(MESSAGES)})
     def as_dataset(messages: pads.Dataset) -> None:

@@ -151,19 +151,27 @@ def written_schema(app: AppSpec, *partition_columns: str) -> pa.Schema:
 # -- a daily downstream asset: every scope of its day, in each of the three types ----------------
 
 
+def pandas_and_arrow_inputs(got: dict, partitions_def: dg.PartitionsDefinition) -> tuple:
+    """Two assets that receive the messages of their partition in ``got``: ``as_pandas``
+    (``got["pandas"]``, a DataFrame) and ``as_table`` (``got["table"]``, a pyarrow Table)."""
+
+    @dg.asset(partitions_def=partitions_def, ins={"messages": dg.AssetIn(MESSAGES)})
+    def as_pandas(messages: pd.DataFrame) -> None:
+        got["pandas"] = messages
+
+    @dg.asset(partitions_def=partitions_def, ins={"messages": dg.AssetIn(MESSAGES)})
+    def as_table(messages: pa.Table) -> None:
+        got["table"] = messages
+
+    return as_pandas, as_table
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_daily_asset_gets_every_scope_of_its_day_as_pandas_arrow_and_dataset(app_factory, fmt):
     app = app_factory(fmt)
     got: dict[str, Any] = {}
     daily = dg.DailyPartitionsDefinition("2026-01-01")  # as a user writes it: no timezone, UTC by default
-
-    @dg.asset(partitions_def=daily, ins={"messages": dg.AssetIn(MESSAGES)})
-    def as_pandas(messages: pd.DataFrame) -> None:
-        got["pandas"] = messages
-
-    @dg.asset(partitions_def=daily, ins={"messages": dg.AssetIn(MESSAGES)})
-    def as_table(messages: pa.Table) -> None:
-        got["table"] = messages
+    as_pandas, as_table = pandas_and_arrow_inputs(got, daily)
 
     @dg.asset(partitions_def=daily, ins={"messages": dg.AssetIn(MESSAGES)})
     def as_dataset(messages: pads.Dataset) -> None:
