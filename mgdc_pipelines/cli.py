@@ -102,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     validate.set_defaults(handler=_validate)
 
     _add_datasets_command(commands)
+    _add_cost_command(commands)
 
     demo = _command(commands, "demo", "copy the last complete week (or N days) × every scope, then summarize",
                     "MGDC_DEMO_MODE=1 mgdc-pipelines demo", "MGDC_DEMO_MODE=1 mgdc-pipelines demo --days 3")
@@ -159,6 +160,29 @@ def _add_datasets_command(commands) -> None:
     )
     _add_json_option(datasets, "the datasets and their columns")
     datasets.set_defaults(handler=_datasets)
+
+
+def _add_cost_command(commands) -> None:
+    cost = _command(
+        commands, "cost", "estimate what a backfill through MGDC costs: the spec's policy against one run per day",
+        "mgdc-pipelines cost --spec my-app.yaml", "mgdc-pipelines cost --days 90 --objects-per-day 20000",
+        notes="""
+        MGDC bills each pipeline run separately, rounded up to 1,000 objects (SharePointFiles_v1:
+        50,000; directory datasets are free), and each run takes about 45 minutes whatever its size.
+        For every dataset and scope of the spec this prints the runs, billable units, dollars and
+        overhead hours of a backfill of --days days split as the spec's backfill policy splits it
+        (max_partitions_per_run consecutive days per run; one per day for snapshot and SharePoint
+        datasets), against one run per day. Objects per day are --objects-per-day, or counted in a
+        synthetic tenant (the spec's own, or one of --users people) over --sample-days days.
+        The price per unit is the spec's source.usd_per_unit (0.75 by default).""",
+    )
+    _add_spec_option(cost)
+    cost.add_argument("--days", type=int, default=365, help="days of history to backfill (default: 365)")
+    cost.add_argument("--objects-per-day", type=int, default=None, help="objects per day of each dataset and scope")
+    cost.add_argument("--sample-days", type=int, default=7, help="days counted in the synthetic tenant (default: 7)")
+    cost.add_argument("--users", type=int, default=1000, help="people in the synthetic tenant for a non-synthetic spec")
+    cost.add_argument("--dataset", action="append", default=[], help="only this dataset (repeatable)")
+    cost.set_defaults(handler=_cost)
 
 
 def _add_audit_commands(commands) -> None:
@@ -359,6 +383,29 @@ def _datasets(args: argparse.Namespace) -> int:
     print(row.format(f"{VIVA_QUERY_PREFIX}<query>", "viva", "none", "range", VIVA_DATE_FILTER_COLUMN))
     print(f"\n{VIVA_QUERY_PREFIX}<query>: one dataset per Viva Insights query; declare its "
           "columns in the spec (column_types).")
+    return 0
+
+
+def _cost(args: argparse.Namespace) -> int:
+    from mgdc_pipelines.sources.mgdc.cost_report import backfill_cost_report
+
+    report = backfill_cost_report(
+        load_spec(_spec_path(args)), days=args.days, objects_per_day=args.objects_per_day,
+        sample_days=args.sample_days, users=args.users, datasets=tuple(args.dataset),
+    )
+    row = "{:<26} {:<12} {:>5} {:>12}  {:>5} {:>7} {:>9} {:>7}  {:>5} {:>7} {:>9} {:>7}"
+    print(f"A {report.days}-day backfill at ${report.rates.usd_per_unit:.2f} per unit; objects per day: {report.objects_from}.")
+    print(row.format("", "", "days", "", "policy", "", "", "", "one run per day", "", "", ""))
+    print(row.format("dataset", "scope", "/run", "objects", "runs", "units", "USD", "hours", "runs", "units", "USD", "hours"))
+    for line in report.lines:
+        policy, daily = line.policy, line.per_day
+        print(row.format(line.dataset, line.scope, line.days_per_run, f"{policy.objects:,}",
+                         policy.runs, policy.units, f"{policy.usd:,.2f}", f"{policy.overhead_hours:,.0f}",
+                         daily.runs, daily.units, f"{daily.usd:,.2f}", f"{daily.overhead_hours:,.0f}"))
+    runs, units, usd, hours = report.total("policy")
+    day_runs, day_units, day_usd, day_hours = report.total("per_day")
+    print(row.format("total", "", "", "", runs, units, f"{usd:,.2f}", f"{hours:,.0f}",
+                     day_runs, day_units, f"{day_usd:,.2f}", f"{day_hours:,.0f}"))
     return 0
 
 

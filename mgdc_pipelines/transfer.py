@@ -31,13 +31,15 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
 import pyarrow as pa
 
 from mgdc_pipelines.memory_pool import copy_memory_pool
 from mgdc_pipelines.sinks.base import CommitInfo, PartitionRef, Sink
-from mgdc_pipelines.sources.base import ExtractRequest, Scope, Source, TimeWindow
+from mgdc_pipelines.sources.base import DeltaStateSource, ExtractRequest, Scope, Source, TimeWindow
+from mgdc_pipelines.sources.mgdc.sharepoint_state import apply_delta
 from mgdc_pipelines.sources.read_ahead import ReadAhead
 from mgdc_pipelines.spec.model import AppSpec, DatasetSpec
 
@@ -48,19 +50,22 @@ READ_AHEAD_BATCHES = 1
 
 def request_for(app: AppSpec, item: DatasetSpec, partition: PartitionRef) -> ExtractRequest:
     """The extraction a (date, scope) partition of a declared dataset stands for."""
-    if partition.scope is None:
-        scope = Scope.everyone()
-    else:
-        declared = app.scope(partition.scope)
-        scope = Scope(key=declared.key, group_ids=declared.group_ids)
     return ExtractRequest(
         dataset=item.dataset,
         columns=item.selected_columns,
         date_filter_column=item.date_filter_column,
         window=TimeWindow.for_day(partition.date),
-        scope=scope,
+        scope=scope_for(app, partition),
         tenant_id=app.app.tenant_id,
     )
+
+
+def scope_for(app: AppSpec, partition: PartitionRef) -> Scope:
+    """The scope a partition stands for: its spec alias's groups (everyone for unscoped datasets)."""
+    if partition.scope is None:
+        return Scope.everyone()
+    declared = app.scope(partition.scope)
+    return Scope(key=declared.key, group_ids=declared.group_ids)
 
 
 class EmptyReplacementError(ValueError):
@@ -108,18 +113,53 @@ def copy_partition(
     """
     schema = batch_filter.output_schema if batch_filter else request.output_schema
     with copy_memory_pool():  # an allocator that returns freed memory (memory_pool.py)
-        writer = sink.open_partition(partition, schema)
-        try:
-            # The source extracts the next batch while this one is filtered and written.
-            with ReadAhead(source.extract(request), depth=READ_AHEAD_BATCHES) as batches:
-                for batch in batches:
-                    writer.write(batch_filter.apply(batch) if batch_filter else batch)
-            if writer.rows == 0 and not allow_empty_replacement:
-                refuse_empty_replacement(sink, partition)
-            return writer.commit()
-        except BaseException:
-            writer.abort()
-            raise
+        # The source extracts the next batch while this one is filtered and written.
+        with ReadAhead(source.extract(request), depth=READ_AHEAD_BATCHES) as batches:
+            filtered = (batch_filter.apply(batch) for batch in batches) if batch_filter else batches
+            return write_partition(sink, partition, schema, filtered, allow_empty_replacement)
+
+
+def copy_delta_partition(
+    source: DeltaStateSource,
+    sink: Sink,
+    request: ExtractRequest,
+    partition: PartitionRef,
+    since: PartitionRef,
+    batch_filter: BatchFilter | None = None,
+    *,
+    allow_empty_replacement: bool = False,
+) -> CommitInfo:
+    """A SharePoint delta-state partition: the committed state of ``since`` with the objects
+    created, updated or deleted since then applied (``sources/mgdc/sharepoint_state.py``).
+
+    The changes are filtered like any copy *before* they meet the committed state, so both are
+    in the same (enforced, e.g. hashed) form: nothing raw is ever merged into written data.
+    The changes are held in memory (they are the day's churn, not the dataset); the previous
+    state streams from the sink batch by batch.
+    """
+    schema = batch_filter.output_schema if batch_filter else request.output_schema
+    with copy_memory_pool():
+        changes = [batch_filter.apply(b) if batch_filter else b for b in source.extract_delta(request, since.date)]
+        previous = sink.read_committed(since, schema.names)
+        state = apply_delta(previous, changes, request.dataset, partition.date)
+        return write_partition(sink, partition, schema, state, allow_empty_replacement)
+
+
+def write_partition(
+    sink: Sink, partition: PartitionRef, schema: pa.Schema, batches: Iterable[pa.RecordBatch],
+    allow_empty_replacement: bool,
+) -> CommitInfo:
+    """Write ``batches`` as ``partition`` and commit; on any error nothing becomes visible."""
+    writer = sink.open_partition(partition, schema)
+    try:
+        for batch in batches:
+            writer.write(batch)
+        if writer.rows == 0 and not allow_empty_replacement:
+            refuse_empty_replacement(sink, partition)
+        return writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
 
 
 def refuse_empty_replacement(sink: Sink, partition: PartitionRef) -> None:

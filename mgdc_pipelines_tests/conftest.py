@@ -188,9 +188,13 @@ def demo_run(tmp_path_factory) -> DemoRun:
     return DemoRun(folder, spec_path, home, result)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items) -> None:
     """Under pytest-xdist (`make test` runs two workers with `--dist loadgroup`), every test that
-    uses the session's demo run goes to one worker, so the demo runs once, not once per worker."""
+    uses the session's demo run goes to one worker, so the demo runs once, not once per worker.
+
+    First among the hooks: xdist's own reads the groups into the test ids in this same hook, and
+    it is registered after this conftest, so without ``tryfirst`` it would run first and see none."""
     for item in items:
         if "demo_run" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("demo_run"))

@@ -13,6 +13,8 @@ bytes, URI and enforcement counts.
 """
 
 
+import dataclasses
+import datetime as dt
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -34,10 +36,11 @@ from mgdc_pipelines.defs.names import resource_keys
 from mgdc_pipelines.defs.partitions import partition_ref
 from mgdc_pipelines.defs.pools import pool_name
 from mgdc_pipelines.defs.translator import MgdcTranslator, MgdcTranslatorData
-from mgdc_pipelines.sinks.base import CommitInfo
-from mgdc_pipelines.sources.base import Directory
+from mgdc_pipelines.sinks.base import CommitInfo, PartitionRef
+from mgdc_pipelines.sources.base import DeltaStateSource, Directory, for_run
+from mgdc_pipelines.sources.mgdc.sharepoint_state import SHAREPOINT_RETENTION_DAYS, supports_delta
 from mgdc_pipelines.spec.model import AppSpec, DatasetSpec
-from mgdc_pipelines.transfer import copy_partition
+from mgdc_pipelines.transfer import copy_delta_partition, copy_partition, scope_for
 
 
 class _Committed(NamedTuple):
@@ -102,30 +105,34 @@ def copy_partitions(
     sink = getattr(context.resources, keys.sink).get_sink()
     hash_key = getattr(context.resources, keys.consent).get_hash_key()
     directory = source if isinstance(source, Directory) else None
+    partitions = [partition_ref(item.dataset, key) for key in context.partition_keys]
     committed: list[_Committed] = []
     written: list[WrittenPartition] = []
-    for key in context.partition_keys:
-        partition = partition_ref(item.dataset, key)
-        try:
-            authorized = gate.authorize(item, partition, sink.uri(partition), sink.write_locations(partition))
-            # One directory lookup per partition (Graph: HTTP calls): filter and checks agree.
-            scope_ids = authorized.scope_ids(directory)
-            enforcer = authorized.enforcer(directory, hash_key, scope_ids)
-            info = copy_partition(
-                source, sink, authorized.request, partition, enforcer,
-                allow_empty_replacement=item.allow_empty_replacement,
-            )
-        except Exception:
-            _log_commits(context, item, committed)
-            _record_committed(context, asset_key, committed)
-            if committed:
-                gate.store.advance_anchor()
-            raise
-        _audit_commit(gate, authorized, info)
-        # The source's counts lead: a delivery that disagrees with the catalog shows it first.
-        metadata = {**_source_metadata(context, source, key), **_copy_metadata(gate, authorized, enforcer, info)}
-        committed.append(_Committed(key, info, metadata))
-        written.append(authorized.written_partition(partition, scope_ids, info.version))
+    scoped = [(p.date, scope_for(app, p)) for p in partitions]
+    # A run-scoped source (MGDC through Data Factory) runs as few pipelines as the partitions
+    # allow, and deletes what they delivered when the step ends.
+    with for_run(source, context.run_id, item.dataset, scoped) as run_source:
+        for partition in partitions:
+            try:
+                authorized = gate.authorize(item, partition, sink.uri(partition), sink.write_locations(partition))
+                # One directory lookup per partition (Graph: HTTP calls): filter and checks agree.
+                scope_ids = authorized.scope_ids(directory)
+                enforcer = authorized.enforcer(directory, hash_key, scope_ids)
+                info = _copy_one(run_source, sink, authorized.request, partition, enforcer, item)
+            except Exception:
+                _log_commits(context, item, committed)
+                _record_committed(context, asset_key, committed)
+                if committed:
+                    gate.store.advance_anchor()
+                raise
+            _audit_commit(gate, authorized, info)
+            # The source's counts lead: a delivery that disagrees with the catalog shows it first.
+            metadata = {
+                **_source_metadata(context, run_source, authorized.request, partition.key),
+                **_copy_metadata(gate, authorized, enforcer, info),
+            }
+            committed.append(_Committed(partition.key, info, metadata))
+            written.append(authorized.written_partition(partition, scope_ids, info.version))
     _log_commits(context, item, committed)
     if committed:
         _warn_refused(context, item, authorized.refused_columns)
@@ -139,6 +146,34 @@ def copy_partitions(
     yield dg.MaterializeResult(asset_key=asset_key, check_results=verdict.results)
 
 
+def _copy_one(source, sink, request, partition, enforcer: Enforcer, item: DatasetSpec) -> CommitInfo:
+    """A full copy, or for a SharePoint delta-state dataset whose source can deliver changes, the
+    last committed snapshot with the changes since then applied."""
+    since = _previous_snapshot(sink, partition) if _delta_wanted(source, item) else None
+    if since is None:
+        return copy_partition(source, sink, request, partition, enforcer,
+                              allow_empty_replacement=item.allow_empty_replacement)
+    return copy_delta_partition(source, sink, request, partition, since, enforcer,
+                                allow_empty_replacement=item.allow_empty_replacement)
+
+
+def _delta_wanted(source, item: DatasetSpec) -> bool:
+    return (
+        isinstance(source, DeltaStateSource)
+        and getattr(source, "sharepoint_delta", False)
+        and supports_delta(item.dataset)
+    )
+
+
+def _previous_snapshot(sink, partition: PartitionRef) -> PartitionRef | None:
+    """The latest committed snapshot MGDC can still compute changes from (it keeps 21 days)."""
+    for days_back in range(1, SHAREPOINT_RETENTION_DAYS):
+        earlier = dataclasses.replace(partition, date=partition.date - dt.timedelta(days=days_back))
+        if sink.committed_rows(earlier) is not None:
+            return earlier
+    return None
+
+
 def _copy_metadata(gate: ConsentGate, authorized: AuthorizedCopy, enforcer: Enforcer, info: CommitInfo) -> dict:
     return {
         **partition_metadata(authorized.request, info),
@@ -149,8 +184,11 @@ def _copy_metadata(gate: ConsentGate, authorized: AuthorizedCopy, enforcer: Enfo
     }
 
 
-def _source_metadata(context: dg.AssetExecutionContext, source, key: str) -> dict:
-    """Per-extraction counts of sources that keep them (the landing source: quarantined lines...)."""
+def _source_metadata(context: dg.AssetExecutionContext, source, request, key: str) -> dict:
+    """What the source knows of a partition: the landing source's per-extraction counts
+    (quarantined lines...), an MGDC run's pipeline run, objects and cost."""
+    if hasattr(source, "partition_metadata"):
+        return source.partition_metadata(request)
     stats = getattr(source, "last_stats", None)
     if stats is None:
         return {}

@@ -31,9 +31,17 @@ from mgdc_pipelines.sinks.local import LocalSink
 from mgdc_pipelines.sources.base import Source
 from mgdc_pipelines.sources.graph import ClientCertificate, GraphCredentials, GraphSettings, GraphSource
 from mgdc_pipelines.sources.landing import AzureDeliveryStore, LandingSource
+from mgdc_pipelines.sources.mgdc import (
+    BillingRates,
+    FactoryLocation,
+    MgdcSettings,
+    MgdcSource,
+    PollPolicy,
+    StagingLocation,
+)
 from mgdc_pipelines.sources.landing.store import DEFAULT_CHUNK_SIZE
 from mgdc_pipelines.sources.synthetic import SyntheticSource, TenantConfig
-from mgdc_pipelines.spec.model import GraphSourceSpec, LandingSourceSpec
+from mgdc_pipelines.spec.model import GraphSourceSpec, LandingSourceSpec, MgdcSourceSpec, _ServicePrincipal
 from mgdc_pipelines.spec.model import AppSpec, LocalSinkSpec, SyntheticSourceSpec
 from mgdc_pipelines.spec.model import AzureCredentialSpec, AzureSinkSpec
 
@@ -99,18 +107,8 @@ class AzureLandingSourceResource(dg.ConfigurableResource):
         return _without_secrets(self, super().__repr_args__())
 
 
-class GraphSourceResource(dg.ConfigurableResource):
-    """Microsoft Graph through MSAL's client-credentials flow (``mgdc_pipelines.sources.graph``).
-
-    Give ``client_secret`` (or the certificate's ``private_key``) as a ``dg.EnvVar``: the UI and
-    run config then show the variable's name, and this resource's repr shows neither.
-
-    >>> resource = GraphSourceResource(tenant_id="t", client_id="c", client_secret="hidden-value")
-    >>> "hidden-value" in repr(resource)
-    False
-    >>> resource.get_source()
-    GraphSource(GraphCredentials(tenant_id='t', client_id='c', credential='client secret', authority='https://login.microsoftonline.com/t'), graph_url='https://graph.microsoft.com/v1.0')
-    """
+class _ServicePrincipalResource(dg.ConfigurableResource):
+    """The app's Entra ID credentials; secrets as ``dg.EnvVar``s, never in the repr."""
 
     tenant_id: str
     client_id: str
@@ -119,29 +117,15 @@ class GraphSourceResource(dg.ConfigurableResource):
     certificate_path: Optional[str] = None  # PEM file holding the private key
     private_key: Optional[str] = None  # or the PEM private key itself (from an EnvVar)
     authority_host: str = "https://login.microsoftonline.com"
-    graph_url: str = "https://graph.microsoft.com/v1.0"
     ca_bundle: Optional[str] = None
-    max_concurrency: int = 16
-    page_size: Optional[int] = None
-    state_dir: Optional[str] = None
 
-    def get_source(self) -> GraphSource:
-        credentials = GraphCredentials(
+    def credentials(self) -> GraphCredentials:
+        return GraphCredentials(
             tenant_id=self.tenant_id,
             client_id=self.client_id,
             client_secret=self.client_secret,
             certificate=self._certificate(),
             authority_host=self.authority_host,
-        )
-        return GraphSource(
-            GraphSettings(
-                credentials,
-                graph_url=self.graph_url,
-                ca_bundle=self.ca_bundle,
-                max_concurrency=self.max_concurrency,
-                page_size=self.page_size,
-                state_dir=self.state_dir,
-            )
         )
 
     def _certificate(self) -> ClientCertificate | None:
@@ -154,7 +138,98 @@ class GraphSourceResource(dg.ConfigurableResource):
 
     def __repr_args__(self):
         for name, value in super().__repr_args__():
-            yield name, ("***" if name in ("client_secret", "private_key") and value is not None else value)
+            if name in ("client_secret", "private_key") and value is not None:
+                value = "***"
+            elif isinstance(value, AzureBlobStorageResource):
+                value = f"{value.account_url} ({value.credential.credential_type} credential)"
+            yield name, value
+
+
+class GraphSourceResource(_ServicePrincipalResource):
+    """Microsoft Graph through MSAL's client-credentials flow (``mgdc_pipelines.sources.graph``).
+
+    Give ``client_secret`` (or the certificate's ``private_key``) as a ``dg.EnvVar``: the UI and
+    run config then show the variable's name, and this resource's repr shows neither.
+
+    >>> resource = GraphSourceResource(tenant_id="t", client_id="c", client_secret="hidden-value")
+    >>> "hidden-value" in repr(resource)
+    False
+    >>> resource.get_source()
+    GraphSource(GraphCredentials(tenant_id='t', client_id='c', credential='client secret', authority='https://login.microsoftonline.com/t'), graph_url='https://graph.microsoft.com/v1.0')
+    """
+
+    graph_url: str = "https://graph.microsoft.com/v1.0"
+    max_concurrency: int = 16
+    page_size: Optional[int] = None
+    state_dir: Optional[str] = None
+
+    def get_source(self) -> GraphSource:
+        return GraphSource(
+            GraphSettings(
+                self.credentials(),
+                graph_url=self.graph_url,
+                ca_bundle=self.ca_bundle,
+                max_concurrency=self.max_concurrency,
+                page_size=self.page_size,
+                state_dir=self.state_dir,
+            )
+        )
+
+
+class MgdcSourceResource(_ServicePrincipalResource):
+    """MGDC itself, through copy pipelines in an Azure Data Factory (``mgdc_pipelines.sources.mgdc``).
+
+    ``staging`` is dagster-azure's resource for the account the factory delivers into (the
+    container and prefix beside it); the client secret, as a ``dg.EnvVar``, authenticates both
+    to Azure Resource Manager and, through the factory's linked services, MGDC's copy.
+
+    >>> from dagster_azure.blob import AzureBlobStorageDefaultCredential, AzureBlobStorageResource
+    >>> resource = MgdcSourceResource(
+    ...     app_name="hr", tenant_id="t", client_id="c", client_secret="hidden-value",
+    ...     subscription_id="s", resource_group="rg", factory="adf",
+    ...     staging=AzureBlobStorageResource(account_url="https://contoso.blob.core.windows.net",
+    ...                                      credential=AzureBlobStorageDefaultCredential()),
+    ...     staging_container="mgdc-staging")
+    >>> "hidden-value" in repr(resource), resource.get_source()
+    (False, MgdcSource(factory='/subscriptions/s/resourceGroups/rg/providers/Microsoft.DataFactory/factories/adf', staging='https://contoso.blob.core.windows.net/mgdc-staging'))
+    """
+
+    app_name: str
+    subscription_id: str
+    resource_group: str
+    factory: str
+    staging: AzureBlobStorageResource
+    staging_container: str
+    staging_prefix: str = ""
+    management_url: str = "https://management.azure.com"
+    graph_url: str = "https://graph.microsoft.com/v1.0"
+    poll_seconds: float = 30
+    timeout_minutes: int = 6 * 60
+    usd_per_unit: float = 0.75
+    sharepoint_delta: bool = True
+    max_error_ratio: float = 0.01
+    quarantine_dir: str = "./mgdc_quarantine"
+    dedupe_messages: bool = False
+
+    def get_source(self) -> MgdcSource:
+        return MgdcSource(
+            MgdcSettings(
+                app_name=self.app_name,
+                credentials=self.credentials(),
+                factory=FactoryLocation(self.subscription_id, self.resource_group, self.factory),
+                staging=StagingLocation(self.staging.account_url, self.staging_container, self.staging_prefix),
+                staging_credential=_blob_credential(self.staging.credential),
+                management_url=self.management_url,
+                graph_url=self.graph_url,
+                ca_bundle=self.ca_bundle,
+                poll=PollPolicy(first_interval_s=self.poll_seconds, timeout_s=self.timeout_minutes * 60),
+                rates=BillingRates(usd_per_unit=self.usd_per_unit),
+                sharepoint_delta=self.sharepoint_delta,
+                max_error_ratio=self.max_error_ratio,
+                quarantine_dir=self.quarantine_dir,
+                dedupe_messages=self.dedupe_messages,
+            )
+        )
 
 
 class LocalSinkResource(dg.ConfigurableResource):
@@ -255,29 +330,66 @@ def source_resource(app: AppSpec) -> dg.ConfigurableResource:
         return _landing_resource(spec)
     if isinstance(spec, GraphSourceSpec):
         return _graph_resource(app, spec)
+    if isinstance(spec, MgdcSourceSpec):
+        return _mgdc_resource(app, spec)
     raise ValueError(f"unsupported source type {spec.type!r}")
 
 
 def _graph_resource(app: AppSpec, spec: GraphSourceSpec) -> GraphSourceResource:
-    """Secrets are read from the named variables at run time; paths made absolute now."""
-
-    def absolute(path: str | None) -> str | None:
-        return None if path is None else str(Path(path).expanduser().absolute())
-
     return GraphSourceResource(
+        **_service_principal(app, spec),
+        graph_url=spec.graph_url,
+        max_concurrency=spec.max_concurrency,
+        page_size=spec.page_size,
+        state_dir=_absolute(spec.state_dir),
+    )
+
+
+def _mgdc_resource(app: AppSpec, spec: MgdcSourceSpec) -> MgdcSourceResource:
+    staging = spec.staging
+    try:
+        parse_account_url(staging.account_url)
+        clean_prefix(staging.prefix)
+    except ValueError as error:
+        raise ValueError(f"source.staging: {error}") from None
+    credential = _storage_credential(staging.credential, "source.staging", writes=True)
+    return MgdcSourceResource(
+        **_service_principal(app, spec),
+        app_name=app.name,
+        subscription_id=spec.subscription_id,
+        resource_group=spec.resource_group,
+        factory=spec.factory,
+        staging=AzureBlobStorageResource(account_url=staging.account_url, credential=credential),
+        staging_container=staging.container,
+        staging_prefix=staging.prefix,
+        management_url=spec.management_url,
+        graph_url=spec.graph_url,
+        poll_seconds=spec.poll_seconds,
+        timeout_minutes=spec.timeout_minutes,
+        usd_per_unit=spec.usd_per_unit,
+        sharepoint_delta=spec.sharepoint_delta,
+        max_error_ratio=spec.max_error_ratio,
+        quarantine_dir=_absolute(spec.quarantine_dir),
+        dedupe_messages=spec.dedupe_messages,
+    )
+
+
+def _service_principal(app: AppSpec, spec: _ServicePrincipal) -> dict[str, Any]:
+    """Credential fields of a source resource; secrets read from the named variables at run time."""
+    return dict(
         tenant_id=app.app.tenant_id,
         client_id=spec.client_id or app.app.app_id,
         client_secret=dg.EnvVar(spec.client_secret_env) if spec.client_secret_env else None,
         certificate_thumbprint=spec.certificate_thumbprint,
-        certificate_path=absolute(spec.certificate_path),
+        certificate_path=_absolute(spec.certificate_path),
         private_key=dg.EnvVar(spec.private_key_env) if spec.private_key_env else None,
         authority_host=spec.authority_host,
-        graph_url=spec.graph_url,
-        ca_bundle=absolute(spec.ca_bundle),
-        max_concurrency=spec.max_concurrency,
-        page_size=spec.page_size,
-        state_dir=absolute(spec.state_dir),
+        ca_bundle=_absolute(spec.ca_bundle),
     )
+
+
+def _absolute(path: str | None) -> str | None:
+    return None if path is None else str(Path(path).expanduser().absolute())
 
 
 def _landing_resource(spec: LandingSourceSpec) -> dg.ConfigurableResource:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Protocol, runtime_checkable
@@ -136,3 +137,33 @@ class Source(Protocol):
     def extract(self, request: ExtractRequest) -> Iterator[pa.RecordBatch]:
         """Yield batches of ``request.output_schema``; memory must not grow with row count."""
         ...
+
+
+@runtime_checkable
+class DeltaStateSource(Protocol):
+    """A source that can deliver SharePoint delta states: the changes since an earlier snapshot."""
+
+    def extract_delta(self, request: ExtractRequest, since: dt.date) -> Iterator[pa.RecordBatch]:
+        """Rows created, updated or deleted (``Operation``) between ``since`` and the request's day."""
+        ...
+
+
+@runtime_checkable
+class RunScopedSource(Protocol):
+    """A source that works per run rather than per partition (MGDC through Azure Data Factory:
+    one pipeline run covers many days, and its delivery must be cleaned up afterwards)."""
+
+    def for_run(
+        self, run_key: str, dataset: Dataset, partitions: Sequence[tuple[dt.date, Scope]]
+    ) -> AbstractContextManager[Source]:
+        ...
+
+
+def for_run(
+    source: Source, run_key: str, dataset: Dataset, partitions: Sequence[tuple[dt.date, Scope]]
+) -> AbstractContextManager[Source]:
+    """What a step copying ``partitions`` should read from: ``source`` itself, unless it is a
+    :class:`RunScopedSource`, whose run it opens (close it when the step ends)."""
+    if isinstance(source, RunScopedSource):
+        return source.for_run(run_key, dataset, partitions)
+    return nullcontext(source)

@@ -201,44 +201,89 @@ class AzureSinkSpec(AzureLocation, _SinkOutput):
         return "/".join(part for part in parts if part)
 
 
-class LandingSourceSpec(_Frozen):
-    """MGDC JSON-lines deliveries (e.g. from Azure Data Factory) in a local folder or a container."""
+class _LandingOptions(_Frozen):
+    """How MGDC JSON-lines deliveries are read: quarantine and quality bar (see ``sources/landing``)."""
 
-    type: Literal["landing"]
-    path: SpecPath | None = None  # a local folder, or:
-    azure: AzureLocation | None = None
     max_error_ratio: Annotated[float, Field(ge=0, le=1)] = 0.01
     quarantine_dir: SpecPath = Field(default="./mgdc_quarantine", validate_default=True)
     dedupe_messages: bool = False  # drop repeats of an internetMessageId across mailboxes
 
 
-class GraphSourceSpec(_Frozen):
-    """Microsoft Graph's transactional API, for tenants without MGDC; the tenant is ``app.tenant_id``.
+class LandingSourceSpec(_LandingOptions):
+    """MGDC JSON-lines deliveries (e.g. from Azure Data Factory) in a local folder or a container."""
 
-    The app authenticates with a client secret (``client_secret_env`` names its environment
-    variable) or a certificate (``certificate_thumbprint`` plus the PEM private key, from
-    ``certificate_path`` or the variable ``private_key_env``). ``authority_host`` and
-    ``graph_url`` select the cloud (sovereign clouds, or the local emulator); ``ca_bundle`` is a
-    PEM file of CAs to trust instead of the system store (TLS is always verified).
+    type: Literal["landing"]
+    path: SpecPath | None = None  # a local folder, or:
+    azure: AzureLocation | None = None
+
+
+class _ServicePrincipal(_Frozen):
+    """The app's Entra ID service principal: a client secret or a certificate, named by variable.
+
+    ``client_secret_env`` names the secret's environment variable; a certificate is
+    ``certificate_thumbprint`` plus the PEM private key, from ``certificate_path`` or the variable
+    ``private_key_env``. ``authority_host`` selects the cloud (sovereign clouds, or the local
+    emulator); ``ca_bundle`` is a PEM file of CAs to trust instead of the system store (TLS is
+    always verified).
     """
 
-    type: Literal["graph"]
     client_id: Guid | None = None  # default: app.app_id
     client_secret_env: EnvName | None = None
     certificate_path: SpecPath | None = None
     certificate_thumbprint: Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{40}$")] | None = None
     private_key_env: EnvName | None = None
     authority_host: Annotated[str, Field(pattern=r"^https://[^\s/]+/?$")] = "https://login.microsoftonline.com"
-    graph_url: Annotated[str, Field(pattern=r"^https://[^\s]+$")] = "https://graph.microsoft.com/v1.0"
     ca_bundle: SpecPath | None = None
+
+
+GraphUrl = Annotated[str, Field(pattern=r"^https://[^\s]+$")]
+
+
+class GraphSourceSpec(_ServicePrincipal):
+    """Microsoft Graph's transactional API, for tenants without MGDC; the tenant is ``app.tenant_id``.
+
+    ``graph_url`` selects the cloud's Graph endpoint (or the local emulator's).
+    """
+
+    type: Literal["graph"]
+    graph_url: GraphUrl = "https://graph.microsoft.com/v1.0"
     max_concurrency: Annotated[int, Field(ge=1, le=256)] = 16
     page_size: Annotated[int, Field(ge=1, le=1000)] | None = None
     # Delta links kept between sensor ticks.
     state_dir: SpecPath = Field(default="./.mgdc_state/graph", validate_default=True)
 
 
+class MgdcSourceSpec(_ServicePrincipal, _LandingOptions):
+    """Microsoft Graph Data Connect itself, run by copy pipelines in an Azure Data Factory.
+
+    The app keeps one pipeline per dataset in ``factory`` (created and updated from the spec,
+    names starting ``mgdc-<app name>-``), runs it for each partition range, reads what MGDC
+    delivered into ``staging`` (a container the factory's sink writes to) and deletes it once
+    committed. The service principal needs Data Factory Contributor on the factory and Storage
+    Blob Data Contributor on the staging account; its secret is also handed to the factory's
+    linked services (MGDC accepts only service-principal authentication for its sinks).
+    ``graph_url`` is where group scopes and deny lists are expanded into members.
+    """
+
+    type: Literal["mgdc"]
+    subscription_id: Guid
+    resource_group: Annotated[str, Field(pattern=r"^[-\w._()]{1,90}$")]
+    factory: Annotated[str, Field(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{1,61}[A-Za-z0-9])$")]
+    staging: AzureLocation
+    management_url: Annotated[str, Field(pattern=r"^https://[^\s/]+/?$")] = "https://management.azure.com"
+    graph_url: GraphUrl = "https://graph.microsoft.com/v1.0"
+    # Polling a run: the first wait, growing by half each time up to 60 s; a run still going
+    # after timeout_minutes is cancelled (MGDC's fixed overhead alone is about 45 minutes).
+    poll_seconds: Annotated[float, Field(gt=0, le=600)] = 30
+    timeout_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 6 * 60
+    # The price of a billing unit (1,000 objects; SharePointFiles_v1: 50,000) for cost estimates.
+    usd_per_unit: Annotated[float, Field(ge=0)] = 0.75
+    # SharePoint delta-state datasets: ask for the changes since the last committed snapshot.
+    sharepoint_delta: bool = True
+
+
 SourceSpec = Annotated[
-    SyntheticSourceSpec | LandingSourceSpec | GraphSourceSpec, Field(discriminator="type")
+    SyntheticSourceSpec | LandingSourceSpec | GraphSourceSpec | MgdcSourceSpec, Field(discriminator="type")
 ]
 SinkSpec = Annotated[LocalSinkSpec | AzureSinkSpec, Field(discriminator="type")]
 

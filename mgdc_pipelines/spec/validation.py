@@ -13,6 +13,7 @@ from mgdc_pipelines.catalog import Dataset, Mode, UnknownDatasetError, get_datas
 from mgdc_pipelines.spec.downstream import check_downstream
 from mgdc_pipelines.spec.errors import SpecProblem, allowed_hint, shown
 from mgdc_pipelines.spec.model import MAX_GROUPS_PER_SCOPE, AppSpec, DatasetSpec, GraphSourceSpec, LandingSourceSpec
+from mgdc_pipelines.spec.model import MgdcSourceSpec, _ServicePrincipal
 
 
 def validate_app(spec: AppSpec, *, import_code: bool = True) -> list[SpecProblem]:
@@ -240,6 +241,9 @@ def _check_source_options(spec: AppSpec) -> Iterator[SpecProblem]:
     if isinstance(spec.source, GraphSourceSpec):
         yield from _check_graph_source(spec, spec.source)
         return
+    if isinstance(spec.source, MgdcSourceSpec):
+        yield from _check_mgdc_source(spec.source)
+        return
 
     allowed = {f.name for f in dataclasses.fields(TenantConfig)}
     unknown = [key for key in spec.source.options if key not in allowed]
@@ -259,18 +263,7 @@ def _check_graph_source(spec: AppSpec, source: GraphSourceSpec) -> Iterator[Spec
     """One credential, named by environment variable; only datasets Graph serves."""
     from mgdc_pipelines.catalog.graph import NotOnGraphError, graph_endpoint
 
-    certificate = source.certificate_path is not None or source.private_key_env is not None
-    if (source.client_secret_env is not None) == certificate:
-        yield SpecProblem(
-            "source",
-            "a graph source authenticates with exactly one of `client_secret_env` (the name of the "
-            "variable holding the client secret) or a certificate (`certificate_thumbprint` with "
-            "`certificate_path` or `private_key_env`)",
-        )
-    if certificate and source.certificate_thumbprint is None:
-        yield SpecProblem("source.certificate_thumbprint", "a certificate credential needs the certificate's SHA-1 thumbprint (40 hex digits)")
-    if source.certificate_path is not None and source.private_key_env is not None:
-        yield SpecProblem("source", "give the private key either as `certificate_path` or as `private_key_env`, not both")
+    yield from _check_service_principal(source, "a graph source")
     for index, item in enumerate(spec.datasets):
         try:
             endpoint = graph_endpoint(get_dataset(item.name))
@@ -280,6 +273,35 @@ def _check_graph_source(spec: AppSpec, source: GraphSourceSpec) -> Iterator[Spec
             yield SpecProblem(f"datasets[{index}].name", str(error))
             continue
         yield from _check_filtered_in_source(f"datasets[{index}]", item, endpoint)
+
+
+def _check_mgdc_source(source: MgdcSourceSpec) -> Iterator[SpecProblem]:
+    """The factory's linked services hand MGDC the service principal's secret: a secret it is."""
+    if source.client_secret_env is None or source.certificate_path or source.private_key_env:
+        yield SpecProblem(
+            "source.client_secret_env",
+            "an mgdc source authenticates with a client secret (the name of its variable): the "
+            "factory's Office 365 and staging linked services pass it to MGDC, which accepts "
+            "service-principal secrets for its sinks",
+        )
+    if source.certificate_thumbprint is not None:
+        yield SpecProblem("source.certificate_thumbprint", "an mgdc source uses a client secret, not a certificate")
+
+
+def _check_service_principal(source: _ServicePrincipal, what: str) -> Iterator[SpecProblem]:
+    """Exactly one credential, each secret named by an environment variable."""
+    certificate = source.certificate_path is not None or source.private_key_env is not None
+    if (source.client_secret_env is not None) == certificate:
+        yield SpecProblem(
+            "source",
+            f"{what} authenticates with exactly one of `client_secret_env` (the name of the "
+            "variable holding the client secret) or a certificate (`certificate_thumbprint` with "
+            "`certificate_path` or `private_key_env`)",
+        )
+    if certificate and source.certificate_thumbprint is None:
+        yield SpecProblem("source.certificate_thumbprint", "a certificate credential needs the certificate's SHA-1 thumbprint (40 hex digits)")
+    if source.certificate_path is not None and source.private_key_env is not None:
+        yield SpecProblem("source", "give the private key either as `certificate_path` or as `private_key_env`, not both")
 
 
 def _check_filtered_in_source(path: str, item: DatasetSpec, endpoint) -> Iterator[SpecProblem]:

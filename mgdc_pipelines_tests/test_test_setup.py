@@ -1,0 +1,48 @@
+"""The suite's own set-up: what keeps `make test` within its time budget."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from mgdc_pipelines_tests import conftest
+
+GROUPED = """
+import os, pathlib, pytest
+
+@pytest.mark.parametrize("i", range(4))
+def test_uses_the_shared_run(demo_run, i):
+    pathlib.Path(os.environ["WORKERS_SEEN"], os.environ["PYTEST_XDIST_WORKER"]).touch()
+
+@pytest.mark.parametrize("i", range(4))
+def test_other(i):
+    pass
+"""
+
+
+def test_tests_of_the_demo_run_share_one_worker_so_the_demo_runs_once(tmp_path: Path):
+    """`make test` runs two workers with `--dist loadgroup`; the tests that read the session's
+    demo run (minutes of work) must all land on one worker, or each worker runs its own demo.
+    This runs the suite's own grouping hook under the installed pytest and pytest-xdist."""
+    (tmp_path / "conftest.py").write_text(textwrap.dedent(f"""
+        import pytest
+        from mgdc_pipelines_tests.conftest import pytest_collection_modifyitems  # the hook under test
+
+        @pytest.fixture(scope="session")
+        def demo_run():
+            return None
+    """))
+    (tmp_path / "test_grouping.py").write_text(GROUPED)
+    seen = tmp_path / "workers"
+    seen.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", "2", "--dist", "loadgroup", str(tmp_path)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "WORKERS_SEEN": str(seen), "PYTHONPATH": str(Path(conftest.__file__).parents[1])},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    workers = sorted(path.name for path in seen.iterdir())
+    assert len(workers) == 1, f"the demo run's tests ran on {workers}"
