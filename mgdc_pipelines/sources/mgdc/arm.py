@@ -66,6 +66,7 @@ class _Call:
     body: Any
     idempotent: bool
     secrets: list[str]
+    attempts: int
 
     def error(self, status: int | None, code: str, message: str) -> ArmError:
         for secret in sorted(set(self.secrets), key=len, reverse=True):
@@ -96,15 +97,19 @@ class ArmClient:
     def __repr__(self) -> str:
         return f"ArmClient({self.tokens.credentials!r}, management_url={self.management_url!r})"
 
-    def request(self, method: str, path: str, body: Any = None, *, idempotent: bool = True) -> dict[str, Any]:
+    def request(
+        self, method: str, path: str, body: Any = None, *, idempotent: bool = True, attempts: int | None = None
+    ) -> dict[str, Any]:
         """The JSON answer of ``method path`` (``{}`` for an empty body). ``path`` is relative to
         the management URL, or a nextLink under it (the token goes nowhere else).
         ``idempotent=False`` (createRun) is never resent after a request that may have reached
-        ARM: only after a 429 or a connection that was never made."""
+        ARM: only after a 429 or a connection that was never made. ``attempts`` lowers the retry
+        budget (a best-effort cancel while stopping)."""
         if path.startswith(("https://", "http://")) and not path.startswith(self.management_url + "/"):
             raise ArmError(None, "UntrustedLink", f"not under {self.management_url}; not followed", method,
                            path.split("?")[0])
-        call = _Call(method, path, body, idempotent, _secrets(self.tokens.credentials, body))
+        call = _Call(method, path, body, idempotent, _secrets(self.tokens.credentials, body),
+                     attempts or self.retry.max_attempts)
         response = self._send(call)
         if response.status_code >= 400:
             raise call.error(response.status_code, *_error_details(response))
@@ -119,7 +124,7 @@ class ArmClient:
         token, refreshed = self.tokens.token(), False
         call.secrets.append(token)
         reasons: list[str] = []
-        for attempt in range(1, self.retry.max_attempts + 1):
+        for attempt in range(1, call.attempts + 1):
             try:
                 response = self._once(call, token)
             except CONNECTION_ERRORS as error:
@@ -139,7 +144,7 @@ class ArmClient:
                 self._wait(call, self._delay(response, attempt), reasons[-1])
                 continue
             return response
-        raise call.error(None, "RetriesExhausted", f"gave up after {self.retry.max_attempts} attempts: "
+        raise call.error(None, "RetriesExhausted", f"gave up after {call.attempts} attempts: "
                          f"{_summary(reasons)}")
 
     def _once(self, call: _Call, token: str) -> requests.Response:

@@ -196,8 +196,9 @@ class FactoryClient:
                 return activities
             body = {**body, "continuationToken": page["continuationToken"]}
 
-    def cancel_run(self, run_id: str) -> None:
-        self.arm.request("POST", self._path("pipelineruns", run_id, "cancel"))
+    def cancel_run(self, run_id: str, *, attempts: int | None = None) -> None:
+        """Ask ADF to cancel the run (it goes Canceling, then Cancelled)."""
+        self.arm.request("POST", self._path("pipelineruns", run_id, "cancel"), attempts=attempts)
 
 
 def _kind(kind: str) -> str:
