@@ -132,7 +132,8 @@ class ArmClient:
                     raise call.error(None, type(error).__name__, "the connection failed after the "
                                      "request may have reached ARM; not resent (it is not idempotent)") from None
                 reasons.append(type(error).__name__)
-                self._wait(call, self.retry.backoff(attempt, self._rng), type(error).__name__)
+                if attempt < call.attempts:
+                    self._wait(call, self.retry.backoff(attempt, self._rng), reasons[-1])
                 continue
             status = response.status_code
             if status == 401 and not refreshed:
@@ -141,7 +142,8 @@ class ArmClient:
                 continue
             if status == 429 or (status >= 500 and call.idempotent):
                 reasons.append("throttled (HTTP 429)" if status == 429 else f"HTTP {status}")
-                self._wait(call, self._delay(response, attempt), reasons[-1])
+                if attempt < call.attempts:
+                    self._wait(call, self._delay(response, attempt), reasons[-1])
                 continue
             return response
         raise call.error(None, "RetriesExhausted", f"gave up after {call.attempts} attempts: "

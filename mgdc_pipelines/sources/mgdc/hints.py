@@ -62,8 +62,8 @@ def _hint(cause: str, pattern: str, advice: str) -> Hint:
 
 HINTS: tuple[Hint, ...] = (
     _hint("columns beyond the approval",
-          r"column|not (?:an? )?(?:approved|authori[sz]ed) dataset|dataset\W+\S+\W+(?:is )?not "
-          r"(?:approved|authori[sz]ed|(?:part|one) of)|beyond the approv",
+          r"column|DatasetNotApproved|dataset.{0,120}not (?:in|part of|one of)? ?(?:the )?"
+          r"(?:approv|authori[sz])|beyond the approv",
           "The pipeline asks for columns or a dataset the admin did not approve. Either copy only "
           "approved columns, or update the app registration (MGDC blade in the Azure portal) with "
           f"them and ask the admin to approve the app again in {APPROVAL_PORTAL}."),
@@ -87,8 +87,13 @@ HINTS: tuple[Hint, ...] = (
           r"certificate|credential",
           "The app's service principal could not sign in: check the client secret (or certificate) "
           "in the spec's source settings, that it has not expired in Entra ID, and the tenant id."),
+    _hint("app not registered",
+          r"NotRegistered|not registered|registration not found",
+          "Register the app with Microsoft Graph Data Connect (the MGDC blade of the Azure portal, "
+          "aka.ms/mgdcinazure) with its datasets, columns, scope and the staging storage account, then "
+          f"have a global administrator approve it in {APPROVAL_PORTAL}."),
     _hint("approval missing",
-          r"consent|approv|authori[sz]ation|\bdenied\b|declined|\bexpired\b|registration not found",
+          r"consent|approv|authori[sz]ation|\bdenied\b|declined|\bexpired\b",
           f"An admin must approve the app in {APPROVAL_PORTAL} (a global administrator who is not "
           "the app's owner). Approval covers the whole app and lasts 180 days."),
     _hint("throttled",
