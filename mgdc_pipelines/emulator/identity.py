@@ -2,8 +2,10 @@
 
 Clients authenticate with a secret or a certificate (a signed client assertion, see
 ``assertions.py``). Any tenant segment is accepted (a GUID, ``organizations``, a domain), as
-Entra does for app-only tokens. Tokens are opaque random strings remembered with their client
-and expiry; ``expire_all`` ages every issued token at once so clients must refresh.
+Entra does for app-only tokens. Tokens are opaque random strings remembered with their client,
+audience (the resource of the ``{resource}/.default`` scope asked for) and expiry; an Identity
+issues tokens for the scopes it is built with (Graph by default). ``expire_all`` ages every
+issued token at once so clients must refresh.
 
 >>> identity = Identity({"app": "s3cret"}, token_lifetime_s=60)
 >>> endpoint = "https://127.0.0.1:8443/contoso/oauth2/v2.0/token"
@@ -14,16 +16,23 @@ and expiry; ``expire_all`` ages every issued token at once so clients must refre
 >>> identity.issue_token({"grant_type": "client_credentials", "client_id": "app", "client_secret": "wrong",
 ...     "scope": "https://graph.microsoft.com/.default"}, token_endpoint=endpoint)[1]["error"]
 'invalid_client'
+>>> arm = Identity({"app": "s3cret"}, 60, scopes=("https://management.azure.com/.default",))
+>>> token = arm.issue_token({"grant_type": "client_credentials", "client_id": "app", "client_secret": "s3cret",
+...     "scope": "https://management.azure.com/.default"}, token_endpoint=endpoint)[1]["access_token"]
+>>> arm.verify("Bearer " + token).audience
+'https://management.azure.com'
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import secrets
 import threading
 import time
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from mgdc_pipelines.catalog.graph import GRAPH_SCOPE
@@ -35,16 +44,40 @@ _RESERVED_SCOPES = frozenset({"openid", "profile", "offline_access"})
 _REMEMBER_EXPIRED_S = 3600.0
 
 
+@dataclass(frozen=True)
+class IssuedToken:
+    """What the emulator remembers of a token it issued."""
+
+    client_id: str
+    audience: str  # the scope's resource: ``https://graph.microsoft.com`` for the Graph scope
+    expires: float  # time.monotonic()
+
+
+class TokenRefused(Exception):
+    """A bearer token that proves nothing: ``reason`` is ``missing``, ``unknown`` or ``expired``."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason, self.message = reason, message
+
+
+def audience_of(scope: str) -> str:
+    """``https://management.azure.com`` for ``https://management.azure.com/.default``."""
+    return scope.removesuffix("/.default")
+
+
 class Identity:
     """Registered clients (id → secret, id → certificates) and the tokens issued to them (thread-safe)."""
 
     def __init__(self, clients: Mapping[str, str], token_lifetime_s: int,
-                 certificates: Mapping[str, Iterable[str | bytes]] | None = None) -> None:
+                 certificates: Mapping[str, Iterable[str | bytes]] | None = None,
+                 scopes: Iterable[str] = (GRAPH_SCOPE,)) -> None:
         self._clients = dict(clients)
+        self._scopes = tuple(scopes)
         self._assertions = ClientAssertions(certificates or {})
         self._lifetime_s = token_lifetime_s
         self._lock = threading.Lock()
-        self._tokens: dict[str, tuple[str, float]] = {}  # token → (client id, monotonic expiry)
+        self._tokens: dict[str, IssuedToken] = {}
 
     def __repr__(self) -> str:  # never the secrets
         return f"Identity(clients={sorted(self._clients)}, {self._assertions!r})"
@@ -99,12 +132,13 @@ class Identity:
         refused = self._refuse_client(client_id, form, token_endpoint)
         if refused is not None:
             return refused
-        scopes = set(form.get("scope", "").split())
-        if GRAPH_SCOPE not in scopes or scopes - _RESERVED_SCOPES - {GRAPH_SCOPE}:
+        asked = set(form.get("scope", "").split()) - _RESERVED_SCOPES
+        if len(asked) != 1 or not asked <= set(self._scopes):
             return _aadsts(400, "invalid_scope", 1002012,
                            f"The provided value for scope '{form.get('scope', '')}' is not valid. Client "
-                           f"credential flows must have a scope value with /.default suffixed: {GRAPH_SCOPE}")
-        return 200, self._new_token(client_id)
+                           "credential flows must have one scope value with /.default suffixed: "
+                           f"{' or '.join(self._scopes)}")
+        return 200, self._new_token(client_id, audience_of(asked.pop()))
 
     def _refuse_client(
         self, client_id: str, form: Mapping[str, str], token_endpoint: str
@@ -128,35 +162,41 @@ class Identity:
                            f"is the client secret value, not the client secret ID, for app '{client_id}'.")
         return None
 
-    def _new_token(self, client_id: str) -> dict:
+    def _new_token(self, client_id: str, audience: str) -> dict:
         token = "emu." + secrets.token_urlsafe(32)
         lifetime = self._lifetime_s
         with self._lock:
             now = time.monotonic()
             # Forget tokens long dead; recently expired ones still get the "expired" message.
-            self._tokens = {t: v for t, v in self._tokens.items() if v[1] > now - _REMEMBER_EXPIRED_S}
-            self._tokens[token] = (client_id, now + lifetime)
+            self._tokens = {t: v for t, v in self._tokens.items() if v.expires > now - _REMEMBER_EXPIRED_S}
+            self._tokens[token] = IssuedToken(client_id, audience, now + lifetime)
         return {"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime,
                 "access_token": token}
 
     def authenticate(self, authorization: str | None) -> str:
         """The client id behind an ``Authorization: Bearer`` header, else a Graph 401."""
+        try:
+            return self.verify(authorization).client_id
+        except TokenRefused as refused:
+            raise _unauthenticated(refused.message) from None
+
+    def verify(self, authorization: str | None) -> IssuedToken:
+        """The live token behind an ``Authorization: Bearer`` header, else :class:`TokenRefused`."""
         if not authorization or not authorization.startswith("Bearer ") or not authorization[7:].strip():
-            raise _unauthenticated("Access token is empty.")
+            raise TokenRefused("missing", "Access token is empty.")
         with self._lock:
             entry = self._tokens.get(authorization[7:].strip())
         if entry is None:
-            raise _unauthenticated("IDX14100: the access token is not one this tenant issued.")
-        client_id, expires = entry
-        if time.monotonic() >= expires:
-            raise _unauthenticated("Lifetime validation failed, the token is expired.")
-        return client_id
+            raise TokenRefused("unknown", "IDX14100: the access token is not one this tenant issued.")
+        if time.monotonic() >= entry.expires:
+            raise TokenRefused("expired", "Lifetime validation failed, the token is expired.")
+        return entry
 
     def expire_all(self) -> None:
         """Every token issued so far is expired from now on."""
         with self._lock:
             now = time.monotonic()
-            self._tokens = {t: (client, min(expiry, now)) for t, (client, expiry) in self._tokens.items()}
+            self._tokens = {t: dataclasses.replace(v, expires=min(v.expires, now)) for t, v in self._tokens.items()}
 
 
 def _aadsts(status: int, error: str, code: int, description: str) -> tuple[int, dict]:

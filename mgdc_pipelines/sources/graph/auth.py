@@ -4,7 +4,8 @@
 its repr never shows either. :class:`TokenProvider` wraps one MSAL
 ``ConfidentialClientApplication`` (created on first use, so building a source needs no
 network): tokens come from MSAL's cache until they near expiry, and :meth:`TokenProvider.refresh`
-drops a token Graph rejected (HTTP 401) and asks for a new one. The authority host is
+drops a token Graph rejected (HTTP 401) and asks for a new one. Its scope is Graph's unless told
+otherwise (Azure Resource Manager's, for the Data Factory control plane). The authority host is
 configurable for sovereign clouds (``https://login.microsoftonline.us``,
 ``https://login.chinacloudapi.cn``) and for the loopback emulator.
 
@@ -85,17 +86,23 @@ class GraphCredentials:
 
 
 class TokenProvider:
-    """Bearer tokens for Graph; thread-safe, one token request at a time."""
+    """Bearer tokens for Graph (or another resource's ``.default`` scope); thread-safe, one token
+    request at a time."""
 
-    def __init__(self, credentials: GraphCredentials, session: requests.Session | None) -> None:
+    def __init__(
+        self, credentials: GraphCredentials, session: requests.Session | None, scope: str = GRAPH_SCOPE
+    ) -> None:
         self.credentials = credentials
+        self.scope = scope
         self._session = session
         self._app: msal.ConfidentialClientApplication | None = None
         self._lock = threading.Lock()
         self.refreshes = 0
 
     def __repr__(self) -> str:
-        return f"TokenProvider({self.credentials!r})"
+        if self.scope == GRAPH_SCOPE:
+            return f"TokenProvider({self.credentials!r})"
+        return f"TokenProvider({self.credentials!r}, scope={self.scope!r})"
 
     def token(self) -> str:
         """A valid access token: MSAL's cached one until near expiry, else a new one."""
@@ -114,7 +121,7 @@ class TokenProvider:
 
     def _acquire(self) -> str:
         try:
-            result: dict[str, Any] = self._application().acquire_token_for_client(scopes=[GRAPH_SCOPE])
+            result: dict[str, Any] = self._application().acquire_token_for_client(scopes=[self.scope])
         except (ValueError, requests.RequestException) as error:
             raise self._error(f"{type(error).__name__}: {error}") from None
         if "access_token" not in result:
@@ -143,7 +150,8 @@ class TokenProvider:
         secret = self.credentials.client_secret
         if secret:
             detail = detail.replace(secret, "***")
+        what = "a Graph token" if self.scope == GRAPH_SCOPE else f"a token for {self.scope}"
         return GraphAuthError(
-            f"could not get a Graph token for app {self.credentials.client_id} from "
+            f"could not get {what} for app {self.credentials.client_id} from "
             f"{self.credentials.authority} ({self.credentials.kind}): {detail}"
         )

@@ -1,0 +1,219 @@
+"""The Data Factory objects one app needs to copy one MGDC dataset (the shared ADF contract).
+
+Two linked services (the Office 365 source, the staging blob account), two datasets (the
+``Office365Table``, the staging JSON folder) and one pipeline with one Copy activity, all named
+``mgdc-<app>-...``. Secrets are :class:`SecureString` objects: they show as ``**********``
+everywhere but in the body sent to ADF (:meth:`FactoryObject.payload`).
+
+>>> from mgdc_pipelines.catalog import get_dataset
+>>> staging = StagingLocation("https://contosostaging.blob.core.windows.net", "mgdc", "runs")
+>>> objects = factory_objects("demo", "tenant-1", "client-1", "s3cret-value", staging,
+...     get_dataset("Message_v1"), ("subject", "sentDateTime"), "receivedDateTime")
+>>> [(o.kind, o.name) for o in objects]  # doctest: +NORMALIZE_WHITESPACE
+[('linkedservices', 'mgdc-demo-office365'), ('linkedservices', 'mgdc-demo-staging'),
+ ('datasets', 'mgdc-demo-Message_v1'), ('datasets', 'mgdc-demo-staging'),
+ ('pipelines', 'mgdc-demo-Message_v1')]
+>>> source = objects[-1].properties["activities"][0]["typeProperties"]["source"]
+>>> source["outputColumns"], source["dateFilterColumn"]  # catalog order, whatever was asked
+([{'name': 'sentDateTime'}, {'name': 'subject'}], 'receivedDateTime')
+>>> "s3cret-value" in repr(objects) + str(objects[0])
+False
+>>> objects[0].payload()["typeProperties"]["servicePrincipalKey"]
+{'type': 'SecureString', 'value': 's3cret-value'}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mgdc_pipelines.catalog.model import Dataset
+from mgdc_pipelines.sources.mgdc.settings import StagingLocation
+
+MASKED = "**********"  # how ADF shows a SecureString it stores
+
+
+@dataclass(frozen=True)
+class SecureString:
+    """A secret in an ADF object; only :meth:`to_json` shows its value."""
+
+    value: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return f"SecureString({MASKED!r})"
+
+    __str__ = __repr__
+
+    def to_json(self, *, masked: bool = False) -> dict[str, str]:
+        return {"type": "SecureString", "value": MASKED if masked else self.value}
+
+
+@dataclass(frozen=True)
+class FactoryObject:
+    """One linked service, dataset or pipeline: ``kind`` is its REST collection name."""
+
+    kind: str
+    name: str
+    properties: Mapping[str, Any]
+
+    def payload(self) -> dict[str, Any]:
+        """The properties as ADF takes them, secrets included."""
+        return _json(self.properties, masked=False)
+
+    def masked(self) -> dict[str, Any]:
+        """The properties as ADF shows them back: every SecureString value masked."""
+        return _json(self.properties, masked=True)
+
+    @property
+    def has_secrets(self) -> bool:
+        return _has_secret(self.properties)
+
+
+def app_prefix(app_name: str) -> str:
+    """Every object of the app starts with this; nothing else in the factory is touched."""
+    return f"mgdc-{app_name}-"
+
+
+def object_name(app_name: str, suffix: str) -> str:
+    return app_prefix(app_name) + suffix
+
+
+def factory_objects(
+    app_name: str,
+    tenant_id: str,
+    client_id: str,
+    client_secret: str,
+    staging: StagingLocation,
+    dataset: Dataset,
+    columns: tuple[str, ...],
+    date_filter_column: str | None,
+) -> list[FactoryObject]:
+    """The objects copying ``columns`` of ``dataset``, in dependency order."""
+    secret = SecureString(client_secret)
+    office365, staging_name = object_name(app_name, "office365"), object_name(app_name, "staging")
+    return [
+        FactoryObject("linkedservices", office365, _office365_service(tenant_id, client_id, secret)),
+        FactoryObject("linkedservices", staging_name, _staging_service(tenant_id, client_id, secret, staging)),
+        FactoryObject("datasets", object_name(app_name, dataset.short_name), _table(office365, dataset)),
+        FactoryObject("datasets", staging_name, _staging_folder(staging_name, staging)),
+        FactoryObject("pipelines", object_name(app_name, dataset.short_name), _pipeline(
+            app_name, dataset, _catalog_order(dataset, columns), _date_filter(dataset, date_filter_column))),
+    ]
+
+
+def _office365_service(tenant_id: str, client_id: str, secret: SecureString) -> dict[str, Any]:
+    return {"type": "Office365", "typeProperties": {
+        "office365TenantId": tenant_id, "servicePrincipalTenantId": tenant_id,
+        "servicePrincipalId": client_id, "servicePrincipalKey": secret,
+    }}
+
+
+def _staging_service(
+    tenant_id: str, client_id: str, secret: SecureString, staging: StagingLocation
+) -> dict[str, Any]:
+    return {"type": "AzureBlobStorage", "typeProperties": {
+        "serviceEndpoint": staging.account_url, "accountKind": "StorageV2",
+        "servicePrincipalId": client_id, "servicePrincipalKey": secret, "tenant": tenant_id,
+    }}
+
+
+def _linked(name: str) -> dict[str, str]:
+    return {"referenceName": name, "type": "LinkedServiceReference"}
+
+
+def _table(office365: str, dataset: Dataset) -> dict[str, Any]:
+    return {"type": "Office365Table", "linkedServiceName": _linked(office365),
+            "typeProperties": {"tableName": dataset.name}}
+
+
+def _staging_folder(staging_name: str, staging: StagingLocation) -> dict[str, Any]:
+    return {
+        "type": "Json",
+        "linkedServiceName": _linked(staging_name),
+        "parameters": {"folderPath": {"type": "String"}},
+        "typeProperties": {"location": {
+            "type": "AzureBlobStorageLocation", "container": staging.container,
+            "folderPath": {"value": "@dataset().folderPath", "type": "Expression"},
+        }},
+    }
+
+
+def _pipeline(app_name: str, dataset: Dataset, columns: tuple[str, ...], date_filter: str | None) -> dict:
+    return {
+        "parameters": {
+            "windowStart": {"type": "String"},
+            "windowEnd": {"type": "String"},
+            "allowedGroups": {"type": "Array", "defaultValue": []},
+            "userScopeFilterUri": {"type": "String", "defaultValue": ""},
+            "outputFolder": {"type": "String"},
+        },
+        "activities": [_copy_activity(app_name, dataset, columns, date_filter)],
+    }
+
+
+def _copy_activity(app_name: str, dataset: Dataset, columns: tuple[str, ...], date_filter: str | None) -> dict:
+    source: dict[str, Any] = {"type": "Office365Source"}
+    if date_filter is not None:
+        source["dateFilterColumn"] = date_filter
+    source.update({
+        "startTime": "@pipeline().parameters.windowStart",
+        "endTime": "@pipeline().parameters.windowEnd",
+        "allowedGroups": {"value": "@pipeline().parameters.allowedGroups", "type": "Expression"},
+        "userScopeFilterUri": "@pipeline().parameters.userScopeFilterUri",
+        "outputColumns": [{"name": column} for column in columns],
+    })
+    return {
+        "name": f"Copy {dataset.short_name}",
+        "type": "Copy",
+        "inputs": [{"referenceName": object_name(app_name, dataset.short_name), "type": "DatasetReference"}],
+        "outputs": [{
+            "referenceName": object_name(app_name, "staging"), "type": "DatasetReference",
+            "parameters": {"folderPath": "@pipeline().parameters.outputFolder"},
+        }],
+        "typeProperties": {
+            "source": source,
+            "sink": {
+                "type": "JsonSink",
+                "storeSettings": {"type": "AzureBlobStorageWriteSettings"},
+                "formatSettings": {"type": "JsonWriteSettings", "filePattern": "setOfObjects"},
+            },
+        },
+    }
+
+
+def _catalog_order(dataset: Dataset, columns: tuple[str, ...]) -> tuple[str, ...]:
+    unknown = sorted(set(columns) - set(dataset.column_names))
+    if unknown:
+        raise ValueError(f"{dataset.name} has no column(s) {', '.join(unknown)}")
+    if not columns:
+        raise ValueError(f"{dataset.name}: no columns to copy")
+    wanted = set(columns)
+    return tuple(name for name in dataset.column_names if name in wanted)
+
+
+def _date_filter(dataset: Dataset, column: str | None) -> str | None:
+    if column is not None and column not in dataset.date_filter_columns:
+        allowed = ", ".join(dataset.date_filter_columns) or "none"
+        raise ValueError(f"{dataset.name}: {column!r} is not a date-filter column (allowed: {allowed})")
+    return column
+
+
+def _json(value: Any, *, masked: bool) -> Any:
+    if isinstance(value, SecureString):
+        return value.to_json(masked=masked)
+    if isinstance(value, Mapping):
+        return {key: _json(item, masked=masked) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json(item, masked=masked) for item in value]
+    return value
+
+
+def _has_secret(value: Any) -> bool:
+    if isinstance(value, SecureString):
+        return True
+    if isinstance(value, Mapping):
+        return any(_has_secret(item) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_secret(item) for item in value)
+    return False

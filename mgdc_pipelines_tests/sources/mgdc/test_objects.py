@@ -1,0 +1,111 @@
+"""The factory objects one app needs for one dataset, exactly as the ADF contract lists them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mgdc_pipelines.catalog import get_dataset
+from mgdc_pipelines.sources.mgdc.objects import FactoryObject, factory_objects
+from mgdc_pipelines.sources.mgdc.settings import StagingLocation
+
+SECRET = "objects-test-secret-value-7"
+STAGING = StagingLocation("https://contosostaging.blob.core.windows.net", "mgdc-staging", "runs")
+
+
+def objects_for(short_name: str, columns: tuple[str, ...], date_filter: str | None) -> dict[str, FactoryObject]:
+    found = factory_objects("demo", "tenant-1", "client-1", SECRET, STAGING, get_dataset(short_name), columns,
+                            date_filter)
+    return {f"{o.kind}/{o.name}": o for o in found}
+
+
+def test_linked_services_carry_the_app_and_its_secret_only_in_the_payload():
+    objects = objects_for("Message_v1", ("subject",), "receivedDateTime")
+    assert objects["linkedservices/mgdc-demo-office365"].payload() == {
+        "type": "Office365",
+        "typeProperties": {
+            "office365TenantId": "tenant-1", "servicePrincipalTenantId": "tenant-1",
+            "servicePrincipalId": "client-1",
+            "servicePrincipalKey": {"type": "SecureString", "value": SECRET},
+        },
+    }
+    assert objects["linkedservices/mgdc-demo-staging"].payload() == {
+        "type": "AzureBlobStorage",
+        "typeProperties": {
+            "serviceEndpoint": STAGING.account_url, "accountKind": "StorageV2",
+            "servicePrincipalId": "client-1",
+            "servicePrincipalKey": {"type": "SecureString", "value": SECRET}, "tenant": "tenant-1",
+        },
+    }
+    shown = [repr(objects), str(objects), json.dumps([o.masked() for o in objects.values()])]
+    assert not [text for text in shown if SECRET in text]
+    assert objects["linkedservices/mgdc-demo-office365"].masked()["typeProperties"]["servicePrincipalKey"] == {
+        "type": "SecureString", "value": "**********"}
+
+
+def test_datasets_name_the_mgdc_table_and_the_parameterised_staging_folder():
+    objects = objects_for("Message_v1", ("subject",), "receivedDateTime")
+    assert objects["datasets/mgdc-demo-Message_v1"].payload() == {
+        "type": "Office365Table",
+        "linkedServiceName": {"referenceName": "mgdc-demo-office365", "type": "LinkedServiceReference"},
+        "typeProperties": {"tableName": "BasicDataSet_v0.Message_v1"},
+    }
+    assert objects["datasets/mgdc-demo-staging"].payload() == {
+        "type": "Json",
+        "linkedServiceName": {"referenceName": "mgdc-demo-staging", "type": "LinkedServiceReference"},
+        "parameters": {"folderPath": {"type": "String"}},
+        "typeProperties": {"location": {
+            "type": "AzureBlobStorageLocation", "container": "mgdc-staging",
+            "folderPath": {"value": "@dataset().folderPath", "type": "Expression"},
+        }},
+    }
+
+
+def test_the_pipeline_copies_the_columns_in_catalog_order_with_the_contracts_parameters():
+    pipeline = objects_for("Message_v1", ("subject", "sentDateTime"), "receivedDateTime")[
+        "pipelines/mgdc-demo-Message_v1"].payload()
+    assert pipeline["parameters"] == {
+        "windowStart": {"type": "String"}, "windowEnd": {"type": "String"},
+        "allowedGroups": {"type": "Array", "defaultValue": []},
+        "userScopeFilterUri": {"type": "String", "defaultValue": ""},
+        "outputFolder": {"type": "String"},
+    }
+    [copy] = pipeline["activities"]
+    assert copy["name"] == "Copy Message_v1" and copy["type"] == "Copy"
+    assert copy["inputs"] == [{"referenceName": "mgdc-demo-Message_v1", "type": "DatasetReference"}]
+    assert copy["outputs"] == [{"referenceName": "mgdc-demo-staging", "type": "DatasetReference",
+                                "parameters": {"folderPath": "@pipeline().parameters.outputFolder"}}]
+    assert copy["typeProperties"] == {
+        "source": {
+            "type": "Office365Source", "dateFilterColumn": "receivedDateTime",
+            "startTime": "@pipeline().parameters.windowStart", "endTime": "@pipeline().parameters.windowEnd",
+            "allowedGroups": {"value": "@pipeline().parameters.allowedGroups", "type": "Expression"},
+            "userScopeFilterUri": "@pipeline().parameters.userScopeFilterUri",
+            "outputColumns": [{"name": "sentDateTime"}, {"name": "subject"}],  # the catalog's order
+        },
+        "sink": {
+            "type": "JsonSink", "storeSettings": {"type": "AzureBlobStorageWriteSettings"},
+            "formatSettings": {"type": "JsonWriteSettings", "filePattern": "setOfObjects"},
+        },
+    }
+
+
+def test_objects_come_in_dependency_order_and_a_dataset_without_date_filter_omits_it():
+    objects = objects_for("User_v1", ("id", "displayName"), None)
+    assert [key.split("/")[0] for key in objects] == [
+        "linkedservices", "linkedservices", "datasets", "datasets", "pipelines"]
+    source = objects["pipelines/mgdc-demo-User_v1"].payload()["activities"][0]["typeProperties"]["source"]
+    assert "dateFilterColumn" not in source
+    assert all(name.split("/")[1].startswith("mgdc-demo-") for name in objects)
+
+
+@pytest.mark.parametrize(("columns", "date_filter", "problem"), [
+    (("subject", "noSuchColumn"), "receivedDateTime", "has no column(s) noSuchColumn"),
+    ((), "receivedDateTime", "no columns to copy"),
+    (("subject",), "ReceivedDateTime", "'ReceivedDateTime' is not a date-filter column"),
+])
+def test_a_column_or_date_filter_the_catalog_does_not_know_is_refused_by_name(columns, date_filter, problem):
+    with pytest.raises(ValueError, match="BasicDataSet_v0.Message_v1") as error:
+        objects_for("Message_v1", columns, date_filter)
+    assert problem in str(error.value)
