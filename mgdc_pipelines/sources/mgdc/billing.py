@@ -11,8 +11,10 @@ GroupOwners are free; SharePointFiles_v1 is billed per 50,000 objects.
 (20, 10)
 >>> run_cost(message, 2_500, rates)
 RunCost(objects=2500, units=3, usd=2.25)
->>> run_cost(get_dataset("User_v1"), 2_500, rates).usd, billable_units(get_dataset("SharePointFiles_v1"), 50_001)
-(0.0, 2)
+>>> run_cost(get_dataset("User_v1"), 2_500, rates).usd
+0.0
+>>> billable_units(get_dataset("SharePointFiles_v1"), 50_001)
+2
 
 A one-year backfill of 800 messages a day, one run per day against 31 days per run (each
 run rounds up once, and starts up once):
@@ -36,7 +38,8 @@ from mgdc_pipelines.catalog import Dataset
 OBJECTS_PER_UNIT = 1_000
 # Short names without their `_vN` version: every version of these is free.
 FREE_FAMILIES = frozenset(
-    {"User", "MailboxSettings", "Manager", "DirectReport", "GroupDetails", "GroupMembers", "GroupOwners"}
+    {"User", "MailboxSettings", "Manager", "DirectReport", "GroupDetails", "GroupMembers",
+     "GroupOwners"}
 )
 # Datasets billed per a larger block of objects at the same unit price.
 OBJECTS_PER_UNIT_BY_DATASET = {"SharePointFiles_v1": 50_000}

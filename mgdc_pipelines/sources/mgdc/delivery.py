@@ -237,7 +237,8 @@ class Delivery:
         run = self.run_request
         where = f"{run.dataset.short_name} run {_days_text(self.days)} of scope {run.scope.key}"
         if request.dataset.name != run.dataset.name or request.scope.key != run.scope.key:
-            raise ValueError(f"{where} cannot serve {request.dataset.short_name} of scope {request.scope.key}")
+            asked = f"{request.dataset.short_name} of scope {request.scope.key}"
+            raise ValueError(f"{where} cannot serve {asked}")
         if request.date_filter_column != run.date_filter_column:
             raise ValueError(
                 f"{where} placed rows by {run.date_filter_column}, not {request.date_filter_column}"

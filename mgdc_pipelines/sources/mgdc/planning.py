@@ -58,7 +58,9 @@ class PlannedRun:
 
     def __post_init__(self) -> None:
         if self.last_day < self.first_day:
-            raise ValueError(f"run of scope {self.scope_key}: {self.last_day} is before {self.first_day}")
+            raise ValueError(
+                f"run of scope {self.scope_key}: {self.last_day} is before {self.first_day}"
+            )
 
     @property
     def window(self) -> TimeWindow:
@@ -127,7 +129,8 @@ def _window_parameters(
         window = planned.window
         return _iso_z(window.start), _iso_z(window.end)
     if planned.first_day != planned.last_day:
-        raise ValueError(f"{dataset.name}: a SharePoint run covers one day, not {planned.first_day}..{planned.last_day}")
+        days = f"{planned.first_day}..{planned.last_day}"
+        raise ValueError(f"{dataset.name}: a SharePoint run covers one day, not {days}")
     day = planned.first_day
     if previous_snapshot is not None and previous_snapshot >= day:
         raise ValueError(
@@ -137,16 +140,21 @@ def _window_parameters(
     return (previous_snapshot or day).isoformat(), day.isoformat()
 
 
-def _allowed_groups(planned: PlannedRun, dataset: Dataset, group_ids: Sequence[str] | None) -> list[str]:
+def _allowed_groups(
+    planned: PlannedRun, dataset: Dataset, group_ids: Sequence[str] | None
+) -> list[str]:
     if dataset.scope is ScopeKind.NONE or group_ids is None:
         return []  # tenant-wide datasets are not scoped; None is the whole organization
     if not group_ids:
         # [] would mean everyone to MGDC: a scope that lost its groups must not widen.
-        raise ValueError(f"scope {planned.scope_key!r} has no groups; refusing to run it as the whole organization")
+        raise ValueError(
+            f"scope {planned.scope_key!r} has no groups; refusing to run it as the whole "
+            "organization"
+        )
     if len(group_ids) > MAX_ALLOWED_GROUPS:
         raise ValueError(
-            f"scope {planned.scope_key!r} has {len(group_ids)} groups; MGDC's allowedGroups takes at "
-            f"most {MAX_ALLOWED_GROUPS}: split the scope or use a group that nests them"
+            f"scope {planned.scope_key!r} has {len(group_ids)} groups; MGDC's allowedGroups "
+            f"takes at most {MAX_ALLOWED_GROUPS}: split the scope or use a group that nests them"
         )
     return list(group_ids)
 
