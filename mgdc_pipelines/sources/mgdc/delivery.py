@@ -72,6 +72,22 @@ def routing_column(request: ExtractRequest) -> str | None:
     return column
 
 
+def columns_to_deliver(request: ExtractRequest) -> tuple[str, ...]:
+    """The ``outputColumns`` a run for ``request`` must ask MGDC for: its columns and the one
+    that gives a row its day (without it, rows cannot be placed or split by day).
+
+    >>> import datetime as dt
+    >>> from mgdc_pipelines.catalog import get_dataset
+    >>> from mgdc_pipelines.sources import ExtractRequest, Scope, TimeWindow
+    >>> run = TimeWindow(dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc),
+    ...                  dt.datetime(2026, 11, 8, tzinfo=dt.timezone.utc))
+    >>> columns_to_deliver(ExtractRequest(get_dataset("Message_v1"), ("subject",),
+    ...     "receivedDateTime", run, Scope.everyone(), "tenant-1"))
+    ('subject', 'receivedDateTime')
+    """
+    return _with_column(request, routing_column(request)).columns
+
+
 def row_days(batch: pa.RecordBatch, column: str) -> pa.Array:
     """Each row's UTC day (``date32``; null where it has none) from its routing column."""
     values = batch.column(column)
@@ -163,7 +179,7 @@ class Delivery:
         self._failure: BaseException | None = None
         self.stats: LandingStats | None = None  # the whole delivery's, once read
         self.rows_per_day: dict[dt.date, int] = {}
-        self.rows_without_day = 0  # events without a usable start (CalendarView only)
+        self.rows_without_day = 0  # events without a usable start: the split fails
 
     def __repr__(self) -> str:
         return f"Delivery({self.store!r}, {self.run_request.dataset.short_name})"
@@ -221,6 +237,14 @@ class Delivery:
                 rows = batch.filter(pc.equal(days, pa.scalar(day, pa.date32())))
                 spool.write(day, rows)
                 self.rows_per_day[day] = self.rows_per_day.get(day, 0) + rows.num_rows
+        if self.rows_without_day:
+            # Only events can get here (dated rows are placed or quarantined by the landing
+            # source); MGDC always fills `start`, so a run without it is not served at all.
+            raise ValueError(
+                f"{self.run_request.dataset.short_name} run {_days_text(self.days)} of scope "
+                f"{self.run_request.scope.key}: {self.rows_without_day} delivered rows have no "
+                f"{self.routing_column} to place them on a day (was it in the run's outputColumns?)"
+            )
 
     def _spooled(self, day: dt.date, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
         for batch in self._spool.read(day):

@@ -24,7 +24,7 @@ from mgdc_pipelines.sinks.azure_account import BlobCredential
 from mgdc_pipelines.sinks.formats import JsonLinesFormat
 from mgdc_pipelines.sources import ExtractRequest, Scope, TimeWindow
 from mgdc_pipelines.sources.landing import AzureDeliveryStore, LandingQualityError
-from mgdc_pipelines.sources.mgdc.delivery import Delivery
+from mgdc_pipelines.sources.mgdc.delivery import Delivery, columns_to_deliver
 from mgdc_pipelines.sources.mgdc.planning import PlannedRun
 from mgdc_pipelines.sources.synthetic import SyntheticSource, SyntheticTenant, TenantConfig
 from mgdc_pipelines_tests.sources.landing.helpers import request
@@ -107,8 +107,10 @@ def open_delivery(azurite, container, run_req, tmp_path: Path, **options) -> Del
 def table(batches, schema: pa.Schema) -> pa.Table:
     """The rows in a fixed order, without MGDC's row counters: they count rows within one
     extraction, so a 5-day run numbers a day's rows differently than that day's own run."""
-    rows = pa.Table.from_batches(list(batches), schema=schema).drop_columns(ROW_COUNTERS)
-    return rows.sort_by([("id", "ascending"), ("puser", "ascending")])
+    rows = pa.Table.from_batches(list(batches), schema=schema)
+    rows = rows.drop_columns([name for name in ROW_COUNTERS if name in rows.column_names])
+    flat = [field.name for field in rows.schema if not pa.types.is_nested(field.type)]
+    return rows.sort_by([(name, "ascending") for name in flat])
 
 
 def blob_names(container: ContainerClient) -> list[str]:
@@ -238,3 +240,52 @@ def test_requests_the_run_cannot_serve_are_refused(azurite, container, synthetic
     with pytest.raises(ValueError, match="placed rows by receivedDateTime, not sentDateTime"):
         delivery.extract(dataclasses.replace(day_request(run_req, RUN.first_day), date_filter_column="sentDateTime"))
     assert not delivery.store.reads
+
+
+def test_calendar_view_events_go_to_the_day_they_start_on_and_none_is_lost(azurite, container, synthetic, tmp_path):
+    run_req = run_request("CalendarView_v0", columns=("id", "subject", "start", "end"))
+    assert columns_to_deliver(run_req) == run_req.columns
+    deliver(container, synthetic, run_req)
+    delivery = open_delivery(azurite, container, run_req, tmp_path)
+    served = []
+
+    for day in RUN.days:
+        req = day_request(run_req, day, columns=("id", "subject", "end"))
+        got = table(delivery.extract(req), req.output_schema)
+        own_run = table(synthetic.extract(req), req.output_schema)  # events inside the day
+        assert set(own_run["id"].to_pylist()) <= set(got["id"].to_pylist()), day
+        ends = {row["id"]: row["end"]["dateTime"][:10] for row in got.to_pylist()}
+        extra = set(ends) - set(own_run["id"].to_pylist())  # across midnight: kept on day one
+        assert all(ends[event] > day.isoformat() for event in extra), day
+        served += got["id"].to_pylist()
+
+    whole_run = [row["id"] for batch in synthetic.extract(run_req) for row in batch.to_pylist()]
+    assert sorted(served) == sorted(whole_run) and delivery.rows_without_day == 0
+    # `start` routed the rows; a day's request without it does not get it.
+    first = next(iter(delivery.extract(day_request(run_req, RUN.first_day, columns=("id",)))))
+    assert first.schema.names[:2] == ["id", "ptenant"]
+
+
+def test_a_sharepoint_run_is_one_day_placed_on_snapshot_date(azurite, container, synthetic, tmp_path):
+    one_day = PlannedRun("all", RUN.last_day, RUN.last_day)
+    run_req = request("SharePointSites_v1", one_day.window, batch_rows=BATCH_ROWS)
+    deliver(container, synthetic, run_req)
+    delivery = open_delivery(azurite, container, run_req, tmp_path)
+
+    req = day_request(run_req, one_day.first_day, columns=("Id", "Url"))
+    got = table(delivery.extract(req), req.output_schema)
+
+    assert got.num_rows > 0 and got.equals(table(synthetic.extract(req), req.output_schema))
+    assert delivery.rows_per_day == {one_day.first_day: got.num_rows}
+
+
+def test_events_delivered_without_their_start_fail_the_split_naming_the_count(azurite, container, synthetic, tmp_path):
+    delivered = run_request("CalendarView_v0", columns=("id", "subject"))  # `start` left out
+    deliver(container, synthetic, delivered)
+    run_req = run_request("CalendarView_v0", columns=("id", "subject", "start"))
+    delivery = open_delivery(azurite, container, run_req, tmp_path)
+
+    expected = sum(batch.num_rows for batch in synthetic.extract(delivered))
+    with pytest.raises(ValueError, match=f"{expected} delivered rows have no start"):
+        delivery.split()
+    assert not list(tmp_path.glob("mgdc-delivery-*"))
