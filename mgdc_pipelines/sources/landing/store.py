@@ -138,6 +138,10 @@ class AzureDeliveryStore:
     def read_blocks(self, file: Path | str, *, max_lines: int) -> Iterator[LineBlock]:
         return chunk_blocks(self._chunks(file), str(file), max_lines=max_lines)
 
+    def container_client(self) -> ContainerClient:
+        """The container's SDK client (made once), e.g. to delete a delivery once it is read."""
+        return self._container()
+
     def _chunks(self, file: Path | str) -> Iterator[bytes]:
         blob_name = str(file).removeprefix(f"{self.container}/")
         download = self._container().download_blob(blob_name, max_concurrency=1)
