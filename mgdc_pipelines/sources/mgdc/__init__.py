@@ -1,0 +1,1 @@
+"""Microsoft Graph Data Connect itself, driven through Azure Data Factory (see source.py)."""
