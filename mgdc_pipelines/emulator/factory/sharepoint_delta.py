@@ -17,10 +17,12 @@ deleted rows' content).
 >>> from mgdc_pipelines.sources import ExtractRequest, Scope, TimeWindow
 >>> from mgdc_pipelines.sources.synthetic import SyntheticSource, TenantConfig
 >>> def request_for_day(day):
-...     return ExtractRequest(get_dataset("SharePointGroups_v1"), ("SiteId", "GroupId", "Operation"),
-...                           "SnapshotDate", TimeWindow.for_day(day), Scope.everyone(), "tenant-1")
+...     groups, columns = get_dataset("SharePointGroups_v1"), ("SiteId", "GroupId", "Operation")
+...     window = TimeWindow.for_day(day)
+...     return ExtractRequest(groups, columns, "SnapshotDate", window, Scope.everyone(), "t-1")
 >>> source = SyntheticSource(TenantConfig(seed=7, users=12))
->>> batches = deliver_delta_rows(source, request_for_day, dt.date(2026, 11, 9), dt.date(2026, 11, 10))
+>>> start, end = dt.date(2026, 11, 9), dt.date(2026, 11, 10)
+>>> batches = deliver_delta_rows(source, request_for_day, start, end)
 >>> sorted(row["Operation"] for batch in batches for row in batch.to_pylist())
 ['Created', 'Deleted']
 """
@@ -124,7 +126,8 @@ def _deleted(
 
 def _row_digests(batch: pa.RecordBatch) -> list[bytes]:
     content = batch.drop_columns([name for name in NOT_CONTENT if name in batch.schema.names])
-    return [hashlib.blake2b(repr(row).encode(), digest_size=16).digest() for row in content.to_pylist()]
+    rows = content.to_pylist()
+    return [hashlib.blake2b(repr(row).encode(), digest_size=16).digest() for row in rows]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,7 +140,9 @@ class _Stamp:
 
     def __call__(self, batch: pa.RecordBatch, operations: list[str]) -> pa.RecordBatch:
         index = batch.schema.get_field_index(OPERATION_COLUMN)
-        batch = batch.set_column(index, batch.schema.field(index), pa.array(operations, pa.string()))
+        operations = pa.array(operations, pa.string())
+        batch = batch.set_column(index, batch.schema.field(index), operations)
         batch = with_constant(batch, SNAPSHOT_DATE_COLUMN, self.snapshot_date)
         schema = self.request.output_schema
-        return pa.RecordBatch.from_arrays([batch.column(name) for name in schema.names], schema=schema)
+        columns = [batch.column(name) for name in schema.names]
+        return pa.RecordBatch.from_arrays(columns, schema=schema)

@@ -25,7 +25,8 @@ the same key, and a ``Deleted`` row only removes its key. Two choices, stated he
 ...                             "SnapshotDate": [day] * len(ids), "Operation": operations})
 >>> previous = [sites(["a", "b", "c"], ["Full"] * 3)]
 >>> delta = [sites(["b", "c", "d"], ["Updated", "Deleted", "Created"])]
->>> state = pa.Table.from_batches(apply_delta(previous, delta, "SharePointSites_v1", dt.date(2026, 11, 20)))
+>>> next_day = dt.date(2026, 11, 20)
+>>> state = pa.Table.from_batches(apply_delta(previous, delta, "SharePointSites_v1", next_day))
 >>> sorted(zip(state["Id"].to_pylist(), state["Operation"].to_pylist()))
 [('a', 'Full'), ('b', 'Updated'), ('d', 'Created')]
 >>> {moment.date().isoformat() for moment in state["SnapshotDate"].to_pylist()}
@@ -83,7 +84,8 @@ def key_columns(dataset: Dataset | str) -> tuple[str, ...]:
     try:
         return DELTA_STATE_KEYS[name]
     except KeyError:
-        raise DeltaStateError(f"{name} has no delta: only {', '.join(DELTA_STATE_KEYS)} do") from None
+        known = ", ".join(DELTA_STATE_KEYS)
+        raise DeltaStateError(f"{name} has no delta: only {known} do") from None
 
 
 def row_keys(batch: pa.RecordBatch, dataset: Dataset | str) -> list[tuple]:
@@ -101,7 +103,8 @@ def with_constant(batch: pa.RecordBatch, column: str, value: object) -> pa.Recor
     if index < 0:
         return batch
     field = batch.schema.field(index)
-    return batch.set_column(index, field, pa.repeat(pa.scalar(value, type=field.type), batch.num_rows))
+    values = pa.repeat(pa.scalar(value, type=field.type), batch.num_rows)
+    return batch.set_column(index, field, values)
 
 
 def snapshot_moment(day: dt.date) -> dt.datetime:

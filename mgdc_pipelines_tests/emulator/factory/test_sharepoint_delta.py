@@ -31,7 +31,8 @@ def source() -> SyntheticSource:
 def delta_table(source: SyntheticSource, dataset: str, start=DAY1, end=DAY2, **options) -> pa.Table:
     request_for_day = functools.partial(request, dataset, **options)
     schema = request_for_day(end).output_schema
-    return pa.Table.from_batches(list(deliver_delta_rows(source, request_for_day, start, end)), schema)
+    batches = deliver_delta_rows(source, request_for_day, start, end)
+    return pa.Table.from_batches(list(batches), schema)
 
 
 def by_key(table: pa.Table, dataset: str) -> dict[tuple, dict]:
@@ -86,7 +87,8 @@ def test_sites_report_their_daily_usage_as_updates(source):
 
 def test_an_unchanged_day_delivers_nothing(source):
     # No sharing link was made or expired on the small tenant between these two days.
-    assert delta_table(source, "SharePointPermissions_v1", DAY2, DAY2 + dt.timedelta(days=1)).num_rows == 0
+    day3 = DAY2 + dt.timedelta(days=1)
+    assert delta_table(source, "SharePointPermissions_v1", DAY2, day3).num_rows == 0
 
 
 def test_the_delta_is_the_same_for_the_same_seed_and_differs_for_another():
@@ -130,4 +132,5 @@ def test_only_the_delta_state_datasets_have_a_delta(source):
     with pytest.raises(DeltaStateError, match="SharePointFileActions_v1 has no delta"):
         next(deliver_delta_rows(source, request_for_day, DAY1, DAY2))
     with pytest.raises(ValueError, match="start < end"):
-        next(deliver_delta_rows(source, functools.partial(request, "SharePointSites_v1"), DAY2, DAY1))
+        request_for_day = functools.partial(request, "SharePointSites_v1")
+        next(deliver_delta_rows(source, request_for_day, DAY2, DAY1))

@@ -35,8 +35,12 @@ def delta(source, dataset: str, start: dt.date, end: dt.date) -> Iterator[pa.Rec
     return deliver_delta_rows(source, functools.partial(request, dataset), start, end)
 
 
-def snapshot(source, dataset: str, day: dt.date, batch_rows: int = 4096) -> Iterator[pa.RecordBatch]:
+def snapshot(source, dataset: str, day: dt.date, batch_rows: int = 4096):
     return source.extract(request(dataset, day, batch_rows=batch_rows))
+
+
+def applied(previous, changes, dataset: str, day: dt.date) -> pa.Table:
+    return pa.Table.from_batches(list(apply_delta(previous, changes, dataset, day)))
 
 
 def rows_by_key(table: pa.Table, dataset: str, ignore=("Operation",)) -> dict[tuple, dict]:
@@ -61,7 +65,8 @@ def test_day_one_plus_its_delta_is_day_two(source, dataset):
     changes = state_table(delta(source, dataset, DAY1, DAY2), schema)
     assert changes.num_rows, "the tenant changes from day 1 to day 2"
 
-    state = state_table(apply_delta(snapshot(source, dataset, DAY1), changes.to_batches(), dataset, DAY2), schema)
+    previous = snapshot(source, dataset, DAY1)
+    state = state_table(apply_delta(previous, changes.to_batches(), dataset, DAY2), schema)
 
     day2 = extract(source, request(dataset, DAY2))
     assert rows_by_key(state, dataset) == rows_by_key(day2, dataset)  # SnapshotDate included
@@ -74,17 +79,18 @@ def test_day_one_plus_its_delta_is_day_two(source, dataset):
 def test_deleted_objects_leave_the_state(source):
     dataset = "SharePointGroups_v1"
     changes = pa.Table.from_batches(list(delta(source, dataset, DAY1, DAY2)))
-    deleted = set(rows_by_key(changes.filter(pa.compute.equal(changes["Operation"], "Deleted")), dataset))
+    deletions = changes.filter(pa.compute.equal(changes["Operation"], "Deleted"))
+    deleted = set(rows_by_key(deletions, dataset))
     assert deleted and deleted <= set(rows_by_key(extract(source, request(dataset, DAY1)), dataset))
 
-    state = pa.Table.from_batches(list(apply_delta(snapshot(source, dataset, DAY1), changes.to_batches(), dataset, DAY2)))
+    state = applied(snapshot(source, dataset, DAY1), changes.to_batches(), dataset, DAY2)
     assert not deleted & set(rows_by_key(state, dataset))
 
 
 def test_an_unchanged_day_gives_an_empty_delta_and_the_same_state(source):
     dataset = "SharePointPermissions_v1"
     assert list(delta(source, dataset, DAY2, DAY3)) == []
-    state = pa.Table.from_batches(list(apply_delta(snapshot(source, dataset, DAY2), [], dataset, DAY3)))
+    state = applied(snapshot(source, dataset, DAY2), [], dataset, DAY3)
     day3 = extract(source, request(dataset, DAY3))
     assert state.drop_columns(["SnapshotDate"]).equals(day3.drop_columns(["SnapshotDate"]))
     assert set(state["SnapshotDate"].to_pylist()) == set(day3["SnapshotDate"].to_pylist())
@@ -92,11 +98,10 @@ def test_an_unchanged_day_gives_an_empty_delta_and_the_same_state(source):
 
 def test_successive_deltas_give_what_one_delta_over_the_range_gives(source):
     dataset = "SharePointFiles_v1"
-    day2 = list(apply_delta(snapshot(source, dataset, DAY1), delta(source, dataset, DAY1, DAY2), dataset, DAY2))
-    day3 = pa.Table.from_batches(list(apply_delta(day2, delta(source, dataset, DAY2, DAY3), dataset, DAY3)))
-    at_once = pa.Table.from_batches(
-        list(apply_delta(snapshot(source, dataset, DAY1), delta(source, dataset, DAY1, DAY3), dataset, DAY3))
-    )
+    day1 = list(snapshot(source, dataset, DAY1))
+    day2 = apply_delta(day1, delta(source, dataset, DAY1, DAY2), dataset, DAY2)
+    day3 = applied(day2, delta(source, dataset, DAY2, DAY3), dataset, DAY3)
+    at_once = applied(day1, delta(source, dataset, DAY1, DAY3), dataset, DAY3)
     assert rows_by_key(day3, dataset) == rows_by_key(at_once, dataset)
 
 
@@ -131,7 +136,7 @@ def test_a_full_delivery_is_the_state_itself(source):
     dataset = "SharePointSites_v1"
     previous = Recorded(snapshot(source, dataset, DAY1))
     full = extract(source, request(dataset, DAY2))
-    state = pa.Table.from_batches(list(apply_delta(previous, full.to_batches(), dataset, DAY2)))
+    state = applied(previous, full.to_batches(), dataset, DAY2)
     assert state.equals(full)
     assert previous.read <= 1  # only its schema was needed
 
@@ -139,7 +144,7 @@ def test_a_full_delivery_is_the_state_itself(source):
 def test_changes_to_an_empty_state_are_the_state(source):
     dataset = "SharePointGroups_v1"
     changes = pa.Table.from_batches(list(delta(source, dataset, DAY1, DAY2)))
-    state = pa.Table.from_batches(list(apply_delta([], changes.to_batches(), dataset, DAY2)))
+    state = applied([], changes.to_batches(), dataset, DAY2)
     assert set(state["Operation"].to_pylist()) == {"Created"}
     assert state.num_rows == changes["Operation"].to_pylist().count("Created")
 
@@ -161,14 +166,14 @@ def test_only_the_four_delta_state_datasets_have_a_delta():
 @pytest.mark.parametrize(
     ("delta_batch", "message"),
     [
-        (sites(["a"], ["Created"]).drop_columns(["Id"]), "SharePointSites_v1: the delta has no column 'Id'"),
-        (sites(["a", "b"], ["Full", "Created"]), "SharePointSites_v1: column 'Operation' mixes Full rows"),
-        (sites(["a"], ["Renamed"]), "SharePointSites_v1: column 'Operation' holds a value other than"),
-        (sites(["a"], ["Created"]).drop_columns(["Operation"]), "SharePointSites_v1: delivered rows have no 'Operation'"),
+        (sites(["a"], ["Created"]).drop_columns(["Id"]), "the delta has no column 'Id'"),
+        (sites(["a", "b"], ["Full", "Created"]), "column 'Operation' mixes Full rows"),
+        (sites(["a"], ["Renamed"]), "column 'Operation' holds a value other than"),
+        (sites(["a"], ["Created"]).drop_columns(["Operation"]), "delivered rows have no 'Operation'"),
     ],
 )
 def test_errors_name_the_dataset_and_column_never_values(delta_batch, message):
     previous = [sites(["a", "b"], ["Full", "Full"])]
-    with pytest.raises(DeltaStateError, match=message) as raised:
+    with pytest.raises(DeltaStateError, match="SharePointSites_v1: " + message) as raised:
         list(apply_delta(previous, [delta_batch], "BasicDataSet_v0.SharePointSites_v1", DAY2))
     assert "secret" not in str(raised.value) and "Renamed" not in str(raised.value)
