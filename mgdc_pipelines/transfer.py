@@ -134,12 +134,13 @@ def copy_delta_partition(
 
     The changes are filtered like any copy *before* they meet the committed state, so both are
     in the same (enforced, e.g. hashed) form: nothing raw is ever merged into written data.
-    The changes are held in memory (they are the day's churn, not the dataset); the previous
-    state streams from the sink batch by batch.
+    Only the changed objects' keys are held in memory; changes and previous state stream.
     """
     schema = batch_filter.output_schema if batch_filter else request.output_schema
     with copy_memory_pool():
-        changes = [batch_filter.apply(b) if batch_filter else b for b in source.extract_delta(request, since.date)]
+        changes = source.extract_delta(request, since.date)
+        if batch_filter:
+            changes = (batch_filter.apply(batch) for batch in changes)
         previous = sink.read_committed(since, schema.names)
         state = apply_delta(previous, changes, request.dataset, partition.date)
         return write_partition(sink, partition, schema, state, allow_empty_replacement)

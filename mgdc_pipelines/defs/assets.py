@@ -38,7 +38,8 @@ from mgdc_pipelines.defs.pools import pool_name
 from mgdc_pipelines.defs.translator import MgdcTranslator, MgdcTranslatorData
 from mgdc_pipelines.sinks.base import CommitInfo, PartitionRef
 from mgdc_pipelines.sources.base import DeltaStateSource, Directory, for_run
-from mgdc_pipelines.sources.mgdc.sharepoint_state import SHAREPOINT_RETENTION_DAYS, supports_delta
+from mgdc_pipelines.sources.mgdc.sharepoint_state import OPERATION_COLUMN, SNAPSHOT_DATE_COLUMN, key_columns, supports_delta
+from mgdc_pipelines.sources.mgdc.source import SHAREPOINT_RETENTION_DAYS
 from mgdc_pipelines.spec.model import AppSpec, DatasetSpec
 from mgdc_pipelines.transfer import copy_delta_partition, copy_partition, scope_for
 
@@ -111,7 +112,7 @@ def copy_partitions(
     scoped = [(p.date, scope_for(app, p)) for p in partitions]
     # A run-scoped source (MGDC through Data Factory) runs as few pipelines as the partitions
     # allow, and deletes what they delivered when the step ends.
-    with for_run(source, context.run_id, item.dataset, scoped) as run_source:
+    with for_run(source, context.run.run_id, item.dataset, scoped) as run_source:
         for partition in partitions:
             try:
                 authorized = gate.authorize(item, partition, sink.uri(partition), sink.write_locations(partition))
@@ -149,7 +150,7 @@ def copy_partitions(
 def _copy_one(source, sink, request, partition, enforcer: Enforcer, item: DatasetSpec) -> CommitInfo:
     """A full copy, or for a SharePoint delta-state dataset whose source can deliver changes, the
     last committed snapshot with the changes since then applied."""
-    since = _previous_snapshot(sink, partition) if _delta_wanted(source, item) else None
+    since = _previous_snapshot(sink, partition) if _delta_wanted(source, item, enforcer) else None
     if since is None:
         return copy_partition(source, sink, request, partition, enforcer,
                               allow_empty_replacement=item.allow_empty_replacement)
@@ -157,12 +158,15 @@ def _copy_one(source, sink, request, partition, enforcer: Enforcer, item: Datase
                                 allow_empty_replacement=item.allow_empty_replacement)
 
 
-def _delta_wanted(source, item: DatasetSpec) -> bool:
-    return (
-        isinstance(source, DeltaStateSource)
-        and getattr(source, "sharepoint_delta", False)
-        and supports_delta(item.dataset)
-    )
+def _delta_wanted(source, item: DatasetSpec, enforcer: Enforcer) -> bool:
+    """Only when the written rows carry what merging needs: the object's key, its Operation and
+    SnapshotDate (a key the authorization drops cannot be matched)."""
+    if not (isinstance(source, DeltaStateSource) and getattr(source, "sharepoint_delta", False)):
+        return False
+    if not supports_delta(item.dataset):
+        return False
+    needed = {*key_columns(item.dataset), OPERATION_COLUMN, SNAPSHOT_DATE_COLUMN}
+    return needed <= set(enforcer.output_schema.names)
 
 
 def _previous_snapshot(sink, partition: PartitionRef) -> PartitionRef | None:

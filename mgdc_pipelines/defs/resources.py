@@ -202,6 +202,7 @@ class MgdcSourceResource(_ServicePrincipalResource):
     staging_container: str
     staging_prefix: str = ""
     management_url: str = "https://management.azure.com"
+    management_scope: Optional[str] = None
     graph_url: str = "https://graph.microsoft.com/v1.0"
     poll_seconds: float = 30
     timeout_minutes: int = 6 * 60
@@ -220,9 +221,11 @@ class MgdcSourceResource(_ServicePrincipalResource):
                 staging=StagingLocation(self.staging.account_url, self.staging_container, self.staging_prefix),
                 staging_credential=_blob_credential(self.staging.credential),
                 management_url=self.management_url,
+                management_scope=self.management_scope,
                 graph_url=self.graph_url,
                 ca_bundle=self.ca_bundle,
-                poll=PollPolicy(first_interval_s=self.poll_seconds, timeout_s=self.timeout_minutes * 60),
+                poll=PollPolicy(first_interval_s=self.poll_seconds, max_interval_s=max(60, self.poll_seconds),
+                                timeout_s=self.timeout_minutes * 60),
                 rates=BillingRates(usd_per_unit=self.usd_per_unit),
                 sharepoint_delta=self.sharepoint_delta,
                 max_error_ratio=self.max_error_ratio,
@@ -363,6 +366,7 @@ def _mgdc_resource(app: AppSpec, spec: MgdcSourceSpec) -> MgdcSourceResource:
         staging_container=staging.container,
         staging_prefix=staging.prefix,
         management_url=spec.management_url,
+        management_scope=spec.management_scope,
         graph_url=spec.graph_url,
         poll_seconds=spec.poll_seconds,
         timeout_minutes=spec.timeout_minutes,

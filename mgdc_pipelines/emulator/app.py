@@ -48,12 +48,15 @@ _FIXED_AT_START = ("tenant", "host", "port", "clients", "certificates")
 class GraphEmulator:
     """One emulator instance; a context manager, or ``start()``/``stop()``."""
 
-    def __init__(self, config: EmulatorConfig | None = None) -> None:
+    def __init__(self, config: EmulatorConfig | None = None, identity: Identity | None = None) -> None:
+        """``identity``: another emulator's Entra ID (e.g. ``FactoryEmulator.identity``), whose
+        tokens this one then accepts, as Graph and ARM both accept one tenant's Entra tokens."""
         self.config = config or EmulatorConfig()
         self.source = SyntheticSource(self.config.tenant)
         self._clock = self.config.clock
         self._server = TlsServer(self._handle, self.config.host, self.config.port)
-        self._identity = Identity(self.config.clients, self.config.token_lifetime_s, self.config.certificates)
+        self._identity = identity or Identity(self.config.clients, self.config.token_lifetime_s,
+                                              self.config.certificates)
         self._limiter = MailboxLimiter(self.config.mailbox_concurrency, self.config.mailbox_requests_per_window,
                                        self.config.window_s, self.config.retry_after_s)
         self._faults = FaultInjector(self.config.faults)

@@ -271,6 +271,9 @@ class MgdcSourceSpec(_ServicePrincipal, _LandingOptions):
     factory: Annotated[str, Field(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{1,61}[A-Za-z0-9])$")]
     staging: AzureLocation
     management_url: Annotated[str, Field(pattern=r"^https://[^\s/]+/?$")] = "https://management.azure.com"
+    # The token scope for ARM; default: management_url + /.default (set it when management_url is
+    # a proxy or private endpoint whose tokens are still ARM's own).
+    management_scope: Annotated[str, Field(pattern=r"^https://\S+/\.default$")] | None = None
     graph_url: GraphUrl = "https://graph.microsoft.com/v1.0"
     # Polling a run: the first wait, growing by half each time up to 60 s; a run still going
     # after timeout_minutes is cancelled (MGDC's fixed overhead alone is about 45 minutes).

@@ -243,6 +243,7 @@ def _check_source_options(spec: AppSpec) -> Iterator[SpecProblem]:
         return
     if isinstance(spec.source, MgdcSourceSpec):
         yield from _check_mgdc_source(spec.source)
+        yield from _check_days_delivered(spec)
         return
 
     allowed = {f.name for f in dataclasses.fields(TenantConfig)}
@@ -286,6 +287,28 @@ def _check_mgdc_source(source: MgdcSourceSpec) -> Iterator[SpecProblem]:
         )
     if source.certificate_thumbprint is not None:
         yield SpecProblem("source.certificate_thumbprint", "an mgdc source uses a client secret, not a certificate")
+
+
+def _check_days_delivered(spec: AppSpec) -> Iterator[SpecProblem]:
+    """One MGDC run delivers many days at once; its rows are split by a column the app must be
+    allowed to read (it never asks MGDC for a column outside the grant)."""
+    from mgdc_pipelines.sources.mgdc.delivery import EVENT_START_COLUMN
+
+    for index, item in enumerate(spec.datasets):
+        try:
+            dataset = item.dataset
+        except UnknownDatasetError:
+            continue  # reported by _check_datasets
+        if dataset.mode is Mode.SNAPSHOT:
+            continue
+        column = item.date_filter_column or next(iter(dataset.date_filter_columns), None)
+        if column is None and EVENT_START_COLUMN in dataset.column_names:
+            column = EVENT_START_COLUMN
+        if column and column not in item.selected_columns:
+            yield SpecProblem(
+                f"datasets[{index}].columns",
+                f"an mgdc source splits each delivery into days by {column}: list it among the columns",
+            )
 
 
 def _check_service_principal(source: _ServicePrincipal, what: str) -> Iterator[SpecProblem]:

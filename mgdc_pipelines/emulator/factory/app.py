@@ -65,6 +65,12 @@ class FactoryEmulator:
     def __repr__(self) -> str:
         return f"FactoryEmulator(factory={self.config.factory_name!r}, port={self.config.port})"
 
+    @property
+    def identity(self) -> Identity:
+        """This emulator's Entra ID (ARM and Graph scopes): give it to a ``GraphEmulator`` so that
+        one token endpoint serves both, as in a real tenant."""
+        return self._identity
+
     # --- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> FactoryEmulator:

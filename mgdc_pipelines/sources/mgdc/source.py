@@ -20,6 +20,7 @@ Group scopes and deny lists are expanded through Microsoft Graph with the same c
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
@@ -34,15 +35,18 @@ from mgdc_pipelines.sources.base import ExtractRequest, Scope
 from mgdc_pipelines.sources.graph import GraphCredentials, GraphSettings, GraphSource
 from mgdc_pipelines.sources.mgdc.arm import ArmClient
 from mgdc_pipelines.sources.mgdc.billing import BillingRates, run_cost
-from mgdc_pipelines.sources.mgdc.delivery import Delivery
+from mgdc_pipelines.sources.landing import AzureDeliveryStore
+from mgdc_pipelines.sources.mgdc.delivery import Delivery, columns_to_deliver
 from mgdc_pipelines.sources.mgdc.factory import FactoryClient
-from mgdc_pipelines.sources.mgdc.objects import factory_objects, pipeline_name
+from mgdc_pipelines.sources.mgdc.objects import factory_objects, object_name
 from mgdc_pipelines.sources.mgdc.planning import PlannedRun, plan_runs, run_parameters
 from mgdc_pipelines.sources.mgdc.runs import PipelineRunResult, run_pipeline
 from mgdc_pipelines.sources.mgdc.settings import FactoryLocation, PollPolicy, StagingLocation
 from mgdc_pipelines.sources.mgdc.sync import sync_factory
 
 METADATA_PREFIX = "mgdc/adf"
+# MGDC keeps SharePoint snapshots 21 days: a delta can start at most that far back.
+SHAREPOINT_RETENTION_DAYS = 21
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class MgdcSettings:
     staging: StagingLocation
     staging_credential: BlobCredential
     management_url: str = "https://management.azure.com"
+    management_scope: str | None = None  # default: management_url + /.default
     graph_url: str = "https://graph.microsoft.com/v1.0"
     ca_bundle: str | None = None
     poll: PollPolicy = field(default_factory=PollPolicy)
@@ -77,7 +82,9 @@ class MgdcSource:
 
     @cached_property
     def factory(self) -> FactoryClient:
-        arm = ArmClient(self.settings.credentials, self.settings.management_url, ca_bundle=self.settings.ca_bundle)
+        settings = self.settings
+        arm = ArmClient(settings.credentials, settings.management_url, ca_bundle=settings.ca_bundle,
+                        scope=settings.management_scope)
         return FactoryClient(arm, self.settings.factory)
 
     @cached_property
@@ -117,6 +124,7 @@ class _Delivered:
     def metadata(self, dataset: Dataset, rates: BillingRates) -> dict:
         cost = run_cost(dataset, self.result.rows_copied, rates)
         first, last = self.planned.first_day, self.planned.last_day
+        stats = self.delivery.stats
         return {
             f"{METADATA_PREFIX}/run_id": self.result.run_id,
             f"{METADATA_PREFIX}/run_days": f"{first.isoformat()}..{last.isoformat()}",
@@ -124,6 +132,7 @@ class _Delivered:
             f"{METADATA_PREFIX}/run_billable_units": cost.units,
             f"{METADATA_PREFIX}/run_estimated_cost_usd": round(cost.usd, 4),
             f"{METADATA_PREFIX}/run_duration_s": round(self.result.duration_s, 1),
+            f"{METADATA_PREFIX}/run_lines_quarantined": stats.quarantined if stats else 0,
         }
 
 
@@ -149,10 +158,10 @@ class MgdcRun:
         self.close()
 
     def close(self) -> None:
-        """Delete every staging blob this step's runs delivered (also after a failure)."""
+        """Delete every staging blob this step's runs delivered, and their spools (also after a failure)."""
         delivered, self._delivered = self._delivered, {}
         for item in delivered.values():
-            item.delivery.close()
+            item.delivery.__exit__(None, None, None)
 
     def extract(self, request: ExtractRequest) -> Iterator[pa.RecordBatch]:
         return self._delivery(request).extract(request)
@@ -163,8 +172,7 @@ class MgdcRun:
 
     def partition_metadata(self, request: ExtractRequest) -> dict:
         """The pipeline run behind a partition: its id, days, objects, billable units, cost, duration."""
-        delivered = self._delivered[self._planned(request)]
-        return {**delivered.metadata(self.dataset, self._settings.rates), **delivered.delivery.metadata()}
+        return self._delivered[self._planned(request)].metadata(self.dataset, self._settings.rates)
 
     def _planned(self, request: ExtractRequest) -> PlannedRun:
         day = request.window.start.date()
@@ -187,6 +195,13 @@ class MgdcRun:
         """The factory's objects, with exactly the columns the authorization lets this step request."""
         if self._synced_columns == request.columns:
             return
+        missing = set(columns_to_deliver(request)) - set(request.columns)
+        if missing:  # never ask MGDC for a column outside the grant, not even to split by day
+            raise ValueError(
+                f"{self.dataset.name}: an MGDC run is split into days by {', '.join(sorted(missing))}, "
+                "which is not among the authorized columns; add it to the dataset's columns and have "
+                "the app re-approved"
+            )
         settings = self._settings
         credentials = settings.credentials
         objects = factory_objects(
@@ -198,26 +213,25 @@ class MgdcRun:
 
     def _run(self, planned: PlannedRun, request: ExtractRequest, since: dt.date | None) -> _Delivered:
         settings = self._settings
-        folder = "/".join(
-            part for part in (settings.staging.prefix.strip("/"), self._run_key,
-                              f"{planned.scope_key}-{planned.first_day.isoformat()}") if part
-        )
-        scope = self._scopes[planned.scope_key]
+        run_folder = f"{self._run_key}/{planned.scope_key}-{planned.first_day.isoformat()}"
+        folder = settings.staging.folder(run_folder, "").rstrip("/")
         parameters = run_parameters(
-            planned, self.dataset, scope.group_ids, f"{folder}/{self.dataset.name}", previous_snapshot=since
+            planned, self.dataset, self._scopes[planned.scope_key].group_ids,
+            settings.staging.folder(run_folder, self.dataset.name), previous_snapshot=since,
         )
+        store = AzureDeliveryStore(settings.staging.account_url, settings.staging.container,
+                                   prefix=folder, credential=settings.staging_credential)
         delivery = Delivery(
-            settings.staging, settings.staging_credential, folder, self.dataset, planned,
+            store, dataclasses.replace(request, window=planned.window),
             max_error_ratio=settings.max_error_ratio, quarantine_dir=settings.quarantine_dir,
             dedupe_messages=settings.dedupe_messages,
         )
         try:
-            result = run_pipeline(
-                self._source.factory, pipeline_name(settings.app_name, self.dataset), parameters, settings.poll
-            )
-            delivery.split(request)
+            pipeline = object_name(settings.app_name, self.dataset.short_name)
+            result = run_pipeline(self._source.factory, pipeline, parameters, settings.poll)
+            delivery.split()
         except BaseException:
-            delivery.close()  # a failed or cancelled run may have delivered part of its files
+            delivery.__exit__(None, None, None)  # a failed or cancelled run may have delivered files
             raise
         return _Delivered(planned, result, delivery)
 
