@@ -123,3 +123,18 @@ def test_a_run_cancelled_in_the_factory_fails_saying_so(factory_emulator, client
         factory_emulator.release_runs()
     assert failed.value.status == "Cancelled"
     assert str(failed.value).endswith(f"What to do: {CANCELLED_ADVICE}")
+
+
+@pytest.mark.parametrize(("code", "message", "advice"), [
+    ("UserErrorOffice365DataLoaderError", "Office365 data loading failed to get OAuth token. AADSTS7000222: The "
+     "provided client secret keys for app 'x' are expired.", "could not sign in"),
+    ("UserErrorOffice365DataLoaderError", "AADSTS7000215: Invalid client secret provided.", "could not sign in"),
+    ("UserErrorFailedBlobFSOperation", "Operation on blob failed: This request is not authorized to perform this "
+     "operation using this permission. ErrorCode: AuthorizationPermissionMismatch", "Storage Blob Data Contributor"),
+    ("UserErrorOffice365DataLoaderError", "Office365 data loading failed to execute. Data Connect doesn't extract "
+     "data across regions.", "region-pinned integration runtime"),
+    ("SystemErrorTooManyRequests", "HTTP 429 TooManyRequests", "throttled"),
+    ("UserErrorOffice365AppNotRegistered", "App registration not found.", "Register the app"),
+])
+def test_real_adf_wordings_get_the_advice_that_fixes_them(code, message, advice):
+    assert advice in what_to_do(code, message)
