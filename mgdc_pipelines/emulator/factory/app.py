@@ -164,6 +164,10 @@ class FactoryEmulator:
         self.config = replace(self.config, office_region=office_region or self.config.office_region,
                               factory_location=factory_location or self.config.factory_location)
 
+    def expire_tokens(self) -> None:
+        """Every token issued so far is expired from now on (ARM answers ExpiredAuthenticationToken)."""
+        self._identity.expire_all()
+
     def fail_next_run(self, error_code: str, message: str) -> None:
         """The next run created fails with this error (after its queued and in-progress time)."""
         self._runs.fail_next_run(error_code, message)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import msal
 import requests
+from azure.storage.blob import BlobServiceClient
 
 from mgdc_pipelines.catalog import get_dataset
 from mgdc_pipelines.emulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
@@ -26,14 +27,14 @@ APP = "demo"
 
 class ArmClient:
     def __init__(self, emulator: FactoryEmulator, scope: str = MANAGEMENT_SCOPE,
-                 client_secret: str = DEMO_CLIENT_SECRET) -> None:
+                 client_credential: str | dict = DEMO_CLIENT_SECRET) -> None:
         self.emulator = emulator
         # REQUESTS_CA_BUNDLE is set here: trusted_session verifies against the emulator's CA anyway.
         self.session = trusted_session(emulator.ca_pem_path, pool_size=4)
-        app = msal.ConfidentialClientApplication(DEMO_CLIENT_ID, client_credential=client_secret,
-                                                 authority=f"{emulator.authority_host}/{TENANT_ID}",
-                                                 http_client=self.session,
-                                                 instance_discovery=f"{emulator.authority_host}/common/discovery/instance")
+        host = emulator.authority_host
+        app = msal.ConfidentialClientApplication(DEMO_CLIENT_ID, client_credential=client_credential,
+                                                 authority=f"{host}/{TENANT_ID}", http_client=self.session,
+                                                 instance_discovery=f"{host}/common/discovery/instance")
         result = app.acquire_token_for_client(scopes=[scope])
         assert "access_token" in result, result
         self.token = result["access_token"]
@@ -132,3 +133,16 @@ def pipeline(short_name: str, columns: Sequence[str], date_filter_column: str | 
 
 def unique_container() -> str:
     return f"staging-{uuid.uuid4().hex[:12]}"
+
+
+def delivered_rows(emulator: FactoryEmulator, container: str, folder: str) -> dict[str, list[dict]]:
+    """Blob name → its JSON lines, for every file under ``container/folder/`` (none: ``{}``)."""
+    blobs = BlobServiceClient.from_connection_string(emulator.config.storage_connection_string)
+    container_client = blobs.get_container_client(container)
+    if not container_client.exists():
+        return {}
+    files = {}
+    for blob in container_client.list_blobs(name_starts_with=folder + "/"):
+        text = container_client.get_blob_client(blob.name).download_blob().readall().decode()
+        files[blob.name] = [json.loads(line) for line in text.splitlines()]
+    return files

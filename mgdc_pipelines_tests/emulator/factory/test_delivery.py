@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import json
-
-from azure.storage.blob import BlobServiceClient
-
 from mgdc_pipelines.catalog import get_dataset
 from mgdc_pipelines.sources.synthetic import SyntheticTenant
-from mgdc_pipelines_tests.emulator.factory.arm import ArmClient, create_mgdc_objects, unique_container
+from mgdc_pipelines_tests.emulator.factory.arm import (
+    ArmClient,
+    create_mgdc_objects,
+    delivered_rows,
+    unique_container,
+)
 from mgdc_pipelines_tests.factory_emulator import FACTORY_TENANT
 
 WINDOW = {"windowStart": "2026-03-09T00:00:00Z", "windowEnd": "2026-03-11T00:00:00Z"}
-
-
-def delivered_rows(emulator, container: str, folder: str) -> dict[str, list[dict]]:
-    blobs = BlobServiceClient.from_connection_string(emulator.config.storage_connection_string)
-    files = {}
-    for blob in blobs.get_container_client(container).list_blobs(name_starts_with=folder + "/"):
-        text = blobs.get_blob_client(container, blob.name).download_blob().readall().decode()
-        files[blob.name] = [json.loads(line) for line in text.splitlines()]
-    return files
 
 
 def test_a_run_delivers_the_requested_columns_of_the_scope_in_several_files(factory_emulator):
