@@ -65,7 +65,7 @@ def test_a_token_for_another_audience_fails_with_arms_code_after_one_refresh(fac
 
 
 def test_throttled_calls_wait_retry_after_and_go_through(azurite):
-    config = factory_config(azurite, arm_requests_per_window=2, window_seconds=0.3, retry_after_seconds=0.1)
+    config = factory_config(azurite, arm_requests_per_window=2, window_seconds=1.0, retry_after_seconds=0.1)
     with FactoryEmulator(config) as emu:
         sleeps = Sleeps()
         arm = arm_client(emu, sleep=sleeps, retry=RetryPolicy(max_attempts=20, base_delay_s=0.01))

@@ -4,6 +4,7 @@ and no ADF run left behind when the wait is interrupted or times out."""
 from __future__ import annotations
 
 import itertools
+import uuid
 
 import pytest
 from azure.storage.blob import ContainerClient
@@ -19,7 +20,8 @@ FAST_POLL = PollPolicy(first_interval_s=0.05, max_interval_s=0.2, backoff=2, tim
 PIPELINE = "mgdc-demo-Message_v1"
 
 
-def parameters(folder: str = "run-1", groups: tuple[str, ...] = ()) -> dict:
+def parameters(folder: str | None = None, groups: tuple[str, ...] = ()) -> dict:
+    folder = folder or uuid.uuid4().hex  # staging is one Azurite for the whole session
     return {"windowStart": "2026-11-17T00:00:00Z", "windowEnd": "2026-11-18T00:00:00Z",
             "allowedGroups": list(groups), "outputFolder": f"runs/{folder}/BasicDataSet_v0.Message_v1"}
 
@@ -35,14 +37,15 @@ def test_a_succeeding_run_reports_the_copy_activitys_counts_and_its_files_are_st
     factory_emulator, client, azurite
 ):
     seen = []
-    result = run_pipeline(client, PIPELINE, parameters(), FAST_POLL, on_update=lambda run: seen.append(run.status))
+    folder = uuid.uuid4().hex
+    result = run_pipeline(client, PIPELINE, parameters(folder), FAST_POLL, on_update=lambda run: seen.append(run.status))
     [record] = factory_emulator.runs()
     assert (result.run_id, result.status) == (record.run_id, "Succeeded")
     assert result.rows_copied == result.rows_read == record.rows > 0
     assert result.activity.name == "Copy Message_v1" and result.duration_s >= 0
     assert seen[-1] == "Succeeded" and set(seen) <= {"Queued", "InProgress", "Succeeded"}
     staged = ContainerClient.from_connection_string(azurite.connection_string, "mgdc-staging")
-    files = [b.name for b in staged.list_blobs(name_starts_with="runs/run-1/BasicDataSet_v0.Message_v1/")]
+    files = [b.name for b in staged.list_blobs(name_starts_with=f"runs/{folder}/BasicDataSet_v0.Message_v1/")]
     assert len(files) == result.files_written == 3
 
 
