@@ -74,11 +74,21 @@ def rows_for(plan: CopyPlan, source: SyntheticSource, batch_rows: int) -> Iterat
     if is_sharepoint(plan.dataset):
         start, end = _snapshot_dates(plan)
         if start < end:
-            from mgdc_pipelines.emulator.factory.sharepoint_delta import deliver_delta_rows  # only here
-
-            return deliver_delta_rows(source, lambda day: request(TimeWindow.for_day(day)), start, end)
+            return _delta(plan, source, lambda day: request(TimeWindow.for_day(day)), start, end)
         return _extract(source, request(TimeWindow.for_day(start)))
     return _extract(source, request(_window(plan)))
+
+
+def _delta(plan: CopyPlan, source: SyntheticSource, request_for_day: Callable[[dt.date], ExtractRequest],
+           start: dt.date, end: dt.date) -> Iterator[pa.RecordBatch]:
+    """A SharePoint delta (start < end), computed by ``sharepoint_delta`` (imported only for deltas)."""
+    try:
+        from mgdc_pipelines.emulator.factory.sharepoint_delta import deliver_delta_rows
+    except ImportError as missing:
+        raise RunFailure("SystemErrorOffice365DeltaUnavailable", f"{plan.dataset.name}: this emulator cannot "
+                         f"deliver SharePoint deltas ({missing}); use equal startTime and endTime for a full "
+                         "snapshot.") from None
+    return deliver_delta_rows(source, request_for_day, start, end)
 
 
 def _extract(source: SyntheticSource, request: ExtractRequest) -> Iterator[pa.RecordBatch]:

@@ -124,7 +124,9 @@ class ArmClient:
         token, refreshed = self.tokens.token(), False
         call.secrets.append(token)
         reasons: list[str] = []
-        for attempt in range(1, call.attempts + 1):
+        attempt = 0
+        while attempt < call.attempts:
+            attempt += 1
             try:
                 response = self._once(call, token)
             except CONNECTION_ERRORS as error:
@@ -139,6 +141,7 @@ class ArmClient:
             if status == 401 and not refreshed:
                 token, refreshed = self.tokens.refresh(token), True
                 call.secrets.append(token)
+                call.attempts += 1  # a fresh token is not a retry: it does not use the budget up
                 continue
             if status == 429 or (status >= 500 and call.idempotent):
                 reasons.append("throttled (HTTP 429)" if status == 429 else f"HTTP {status}")

@@ -23,6 +23,8 @@ from mgdc_pipelines.sources.mgdc.factory import FactoryClient
 from mgdc_pipelines.sources.mgdc.objects import FactoryObject
 
 log = logging.getLogger("mgdc_pipelines.sources.mgdc")
+# What ADF may add to an object on its own: never part of the desired state.
+SERVER_MANAGED_KEYS = frozenset({"encryptedCredential"})
 
 
 @dataclass(frozen=True)
@@ -61,10 +63,12 @@ def sync_factory(
 
 def same_properties(desired: Any, actual: Any) -> bool:
     """Whether ADF's ``actual`` properties are ``desired`` (SecureString values aside). Keys only
-    one side has count as equal when their value is empty (ADF adds ``annotations: []``)."""
+    one side has count as equal when their value is empty (ADF adds ``annotations: []``); keys
+    ADF manages (``encryptedCredential``) are ignored."""
     if _is_secure_string(desired) and _is_secure_string(actual):
         return True
     if isinstance(desired, Mapping) and isinstance(actual, Mapping):
+        actual = {key: value for key, value in actual.items() if key not in SERVER_MANAGED_KEYS}
         return all(
             same_properties(desired[key], actual[key]) if key in desired and key in actual
             else _is_empty(desired.get(key, actual.get(key)))

@@ -27,12 +27,12 @@ APP = "demo"
 
 class ArmClient:
     def __init__(self, emulator: FactoryEmulator, scope: str = MANAGEMENT_SCOPE,
-                 client_secret: str = DEMO_CLIENT_SECRET) -> None:
+                 client_credential: str | dict = DEMO_CLIENT_SECRET) -> None:
         self.emulator = emulator
         # REQUESTS_CA_BUNDLE is set here: trusted_session verifies against the emulator's CA anyway.
         self.session = trusted_session(emulator.ca_pem_path, pool_size=4)
         host = emulator.authority_host
-        app = msal.ConfidentialClientApplication(DEMO_CLIENT_ID, client_credential=client_secret,
+        app = msal.ConfidentialClientApplication(DEMO_CLIENT_ID, client_credential=client_credential,
                                                  authority=f"{host}/{TENANT_ID}", http_client=self.session,
                                                  instance_discovery=f"{host}/common/discovery/instance")
         result = app.acquire_token_for_client(scopes=[scope])

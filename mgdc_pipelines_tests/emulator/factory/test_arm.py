@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mgdc_pipelines.catalog.graph import GRAPH_SCOPE
-from mgdc_pipelines.emulator import DEMO_CLIENT_SECRET
+from mgdc_pipelines.emulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, self_signed_client_certificate
 from mgdc_pipelines.emulator.factory import FactoryEmulator
 from mgdc_pipelines_tests.emulator.factory.arm import API, ArmClient, create_mgdc_objects, unique_container
 from mgdc_pipelines_tests.factory_emulator import factory_config
@@ -18,6 +18,15 @@ def test_a_graph_token_is_refused_for_its_audience(factory_emulator):
     response = graph.call("GET", "/pipelines")
     assert (response.status_code, error_code(response)) == (401, "InvalidAuthenticationTokenAudience")
     assert "https://graph.microsoft.com" in response.json()["error"]["message"]
+
+
+def test_a_certificate_credential_gets_a_management_token(azurite):
+    certificate = self_signed_client_certificate(DEMO_CLIENT_ID)
+    config = factory_config(azurite, certificates={DEMO_CLIENT_ID: (certificate.cert_pem,)})
+    with FactoryEmulator(config) as emulator:
+        arm = ArmClient(emulator, client_credential={"private_key": certificate.key_pem,
+                                                     "thumbprint": certificate.thumbprint})
+        assert arm.call("GET", "/pipelines").json() == {"value": []}
 
 
 def test_missing_unknown_and_expired_tokens_are_refused(factory_emulator):

@@ -71,7 +71,8 @@ def test_a_sharepoint_run_with_equal_dates_delivers_that_days_full_snapshot(fact
     rows = [row for lines in delivered_rows(factory_emulator, container, folder).values() for row in lines]
     assert rows
     assert {row["SnapshotDate"][:10] for row in rows} == {"2026-03-10"}
-    assert {key for row in rows for key in row} <= {"Id", "Url", "SnapshotDate", *get_dataset("SharePointSites_v1").metadata_column_names}
+    metadata = get_dataset("SharePointSites_v1").metadata_column_names
+    assert {key for row in rows for key in row} <= {"Id", "Url", "SnapshotDate", *metadata}
 
 
 def test_calendar_view_takes_its_window_without_a_date_filter_column(factory_emulator):

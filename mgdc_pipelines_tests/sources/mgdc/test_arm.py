@@ -9,13 +9,14 @@ import pytest
 
 from mgdc_pipelines.catalog.graph import GRAPH_SCOPE
 from mgdc_pipelines.emulator import DEMO_CLIENT_SECRET
-from mgdc_pipelines.emulator.factory import FactoryEmulator
+from mgdc_pipelines.emulator.factory import MANAGEMENT_SCOPE, FactoryEmulator
 from mgdc_pipelines.sources.graph import GraphAuthError, GraphCredentials, RetryPolicy
 from mgdc_pipelines.sources.mgdc.arm import ArmClient, ArmError
 from mgdc_pipelines.sources.mgdc.factory import FactoryClient
 from mgdc_pipelines_tests.factory_emulator import factory_config
 from mgdc_pipelines_tests.sources.mgdc.factory_clients import (
     FAST_RETRIES,
+    TENANT_ID,
     Sleeps,
     arm_client,
     arm_requests,
@@ -65,7 +66,7 @@ def test_a_token_for_another_audience_fails_with_arms_code_after_one_refresh(fac
 
 
 def test_throttled_calls_wait_retry_after_and_go_through(azurite):
-    config = factory_config(azurite, arm_requests_per_window=2, window_seconds=0.3, retry_after_seconds=0.1)
+    config = factory_config(azurite, arm_requests_per_window=2, window_seconds=1.0, retry_after_seconds=0.1)
     with FactoryEmulator(config) as emu:
         sleeps = Sleeps()
         arm = arm_client(emu, sleep=sleeps, retry=RetryPolicy(max_attempts=20, base_delay_s=0.01))
@@ -127,3 +128,20 @@ def test_a_wrong_secret_fails_with_entras_reason_and_never_shows_it(factory_emul
     assert "https://management.azure.com/.default" in str(error.value)
     assert not [text for text in (str(error.value), repr(arm), caplog.text) if wrong in text]
     assert not arm_requests(factory_emulator)
+
+
+def test_a_certificate_credential_gets_arm_tokens_too(azurite):
+    from mgdc_pipelines.emulator import DEMO_CLIENT_ID, self_signed_client_certificate
+    from mgdc_pipelines.sources.graph import ClientCertificate
+
+    certificate = self_signed_client_certificate(DEMO_CLIENT_ID)
+    config = factory_config(azurite, clients={}, certificates={DEMO_CLIENT_ID: (certificate.cert_pem,)})
+    with FactoryEmulator(config) as emu:
+        credentials = GraphCredentials(
+            TENANT_ID, DEMO_CLIENT_ID, authority_host=emu.authority_host,
+            certificate=ClientCertificate(certificate.key_pem, certificate.thumbprint),
+        )
+        arm = ArmClient(credentials, emu.management_url, emu.ca_pem_path, scope=MANAGEMENT_SCOPE)
+        assert arm.request("GET", f"{emu.factory_path}/pipelines") == {"value": []}
+        assert [r.status for r in token_requests(emu)] == [200]
+    assert "PRIVATE KEY" not in repr(arm)
