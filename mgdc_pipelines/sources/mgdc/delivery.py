@@ -99,6 +99,32 @@ def row_days(batch: pa.RecordBatch, column: str) -> pa.Array:
     return pc.cast(parsed, pa.date32())
 
 
+def rebatched(
+    batches: Iterator[pa.RecordBatch], schema: pa.Schema, size: int
+) -> Iterator[pa.RecordBatch]:
+    """The same rows in batches of ``size`` rows (the last one may be smaller): a day's rows
+    were spooled in the pieces each delivered batch held of that day, often a few rows each.
+    Memory holds less than two batches of ``size`` rows.
+
+    >>> pieces = [pa.record_batch({"n": list(range(k))}) for k in (3, 1, 4, 1, 5)]
+    >>> [batch.num_rows for batch in rebatched(iter(pieces), pieces[0].schema, 4)]
+    [4, 4, 4, 2]
+    """
+    pending: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in batches:
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows < size:
+            continue
+        table = pa.Table.from_batches(pending, schema).combine_chunks()
+        whole = rows - rows % size
+        yield from table.slice(0, whole).to_batches(max_chunksize=size)
+        pending, rows = table.slice(whole).to_batches(), rows - whole
+    if rows:
+        yield from pa.Table.from_batches(pending, schema).combine_chunks().to_batches()
+
+
 class DaySpool:
     """One Arrow IPC file per day in a private temporary folder (0700, removed by ``remove``)."""
 
@@ -215,7 +241,7 @@ class Delivery:
         if self.routing_column is None:
             return self._direct(request)
         self.split()
-        return self._spooled(day, request.output_schema)
+        return self._spooled(day, request)
 
     def close(self) -> None:
         """Remove the spool (its files hold personal data)."""
@@ -246,10 +272,13 @@ class Delivery:
                 f"{self.routing_column} to place them on a day (was it in the run's outputColumns?)"
             )
 
-    def _spooled(self, day: dt.date, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
-        for batch in self._spool.read(day):
-            columns = [batch.column(name) for name in schema.names]
-            yield pa.RecordBatch.from_arrays(columns, schema=schema)
+    def _spooled(self, day: dt.date, request: ExtractRequest) -> Iterator[pa.RecordBatch]:
+        schema = request.output_schema
+        projected = (
+            pa.RecordBatch.from_arrays([batch.column(name) for name in schema.names], schema=schema)
+            for batch in self._spool.read(day)
+        )
+        return rebatched(projected, schema, request.batch_rows)
 
     def _direct(self, request: ExtractRequest) -> Iterator[pa.RecordBatch]:
         extraction = self._landing.extract(request)

@@ -149,10 +149,14 @@ def test_the_delivery_streams_through_a_private_spool_removed_on_close(azurite, 
     with pa.ipc.open_file(spool / f"{busiest}.arrow") as reader:  # written one batch at a time
         assert reader.num_record_batches > 1
         assert all(reader.get_batch(i).num_rows <= BATCH_ROWS for i in range(reader.num_record_batches))
-    batches = delivery.extract(day_request(run_req, busiest))
-    assert isinstance(batches, Iterator)
-    sizes = [batch.num_rows for batch in batches]
-    assert len(sizes) > 1 and max(sizes) <= BATCH_ROWS
+    req = day_request(run_req, busiest, columns=("subject",))
+    batches = delivery.extract(req)
+    assert isinstance(batches, Iterator)  # read from the spool as they are asked for
+    served = list(batches)
+    assert all(batch.schema.equals(req.output_schema, check_metadata=True) for batch in served)
+    sizes = [batch.num_rows for batch in served]  # the day's pieces, regrouped
+    assert sizes[:-1] == [BATCH_ROWS] * (len(sizes) - 1) and 0 < sizes[-1] <= BATCH_ROWS
+    assert sum(sizes) == delivery.rows_per_day[busiest]
 
     delivery.close()
     assert not spool.exists()
