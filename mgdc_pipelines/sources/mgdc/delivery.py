@@ -21,18 +21,26 @@ day their ``start`` falls on, in UTC as MGDC writes it, so a meeting across midn
 on its first day. Snapshot datasets have no day at all: their runs cover one day
 (``planning.py``) and are streamed from the landing source directly, without a spool.
 
+So the run must deliver that column: ask MGDC for :func:`columns_to_deliver` (the request's
+columns plus the routing one); a day's request may leave it out. The landing stats
+(``Delivery.stats``: lines, quarantined, ...) cover the whole delivery, ``rows_per_day`` what
+each day got; ``dedupe_messages`` keeps one copy of a message per run (copies of a message
+share its date, so per day too), and the quarantine file is named after the run's days.
+
 :meth:`Delivery.cleanup` deletes every blob of the run folder (idempotent); leaving the
 ``with`` block closes the spool and cleans up, whether the block failed or not.
 
+How rows find their day (a message's ``receivedDateTime``, an event's ``start``):
+
 >>> import datetime as dt
->>> from mgdc_pipelines.catalog import get_dataset
->>> from mgdc_pipelines.sources import ExtractRequest, Scope, TimeWindow
->>> day = TimeWindow.for_day(dt.date(2026, 11, 20))
->>> calendar = ExtractRequest(get_dataset("CalendarView_v0"), ("subject",), None, day,
-...                           Scope.everyone(), "tenant-1")
->>> routing_column(calendar), routing_column(calendar.__class__(
-...     get_dataset("User_v1"), ("id",), None, day, Scope.everyone(), "tenant-1"))
-('start', None)
+>>> utc = dt.timezone.utc
+>>> received = [dt.datetime(2026, 11, 20, 23, 59, tzinfo=utc),
+...             dt.datetime(2026, 11, 21, tzinfo=utc)]
+>>> row_days(pa.record_batch({"receivedDateTime": received}), "receivedDateTime").to_pylist()
+[datetime.date(2026, 11, 20), datetime.date(2026, 11, 21)]
+>>> start = [{"dateTime": "2026-11-20T23:30:00.0000000", "timeZone": "UTC"}, None]
+>>> row_days(pa.record_batch({"start": start}), "start").to_pylist()
+[datetime.date(2026, 11, 20), None]
 """
 
 from __future__ import annotations
