@@ -24,7 +24,7 @@ from mgdc_pipelines.sinks.azure_account import BlobCredential
 from mgdc_pipelines.sinks.formats import JsonLinesFormat
 from mgdc_pipelines.sources import ExtractRequest, Scope, TimeWindow
 from mgdc_pipelines.sources.landing import AzureDeliveryStore, LandingQualityError
-from mgdc_pipelines.sources.mgdc.delivery import Delivery, columns_to_deliver
+from mgdc_pipelines.sources.mgdc.delivery import Delivery, DeliveryCleanupError, columns_to_deliver
 from mgdc_pipelines.sources.mgdc.planning import PlannedRun
 from mgdc_pipelines.sources.synthetic import SyntheticSource, SyntheticTenant, TenantConfig
 from mgdc_pipelines_tests.sources.landing.helpers import request
@@ -293,3 +293,17 @@ def test_events_delivered_without_their_start_fail_the_split_naming_the_count(az
     with pytest.raises(ValueError, match=f"{expected} delivered rows have no start"):
         delivery.split()
     assert not list(tmp_path.glob("mgdc-delivery-*"))
+
+
+def test_a_blob_that_cannot_be_deleted_is_named_and_the_others_are_deleted(azurite, container, synthetic, tmp_path):
+    run_req = run_request()
+    files = deliver(container, synthetic, run_req)
+    lease = container.get_blob_client(files[1]).acquire_lease()  # a delete without it is refused
+    delivery = open_delivery(azurite, container, run_req, tmp_path)
+
+    with pytest.raises(DeliveryCleanupError, match=f"1 of 3 blobs .*: {files[1]} "):
+        delivery.cleanup()
+    assert blob_names(container) == [files[1]]
+
+    lease.break_lease(lease_break_period=0)
+    assert delivery.cleanup() == 1 and blob_names(container) == []
