@@ -251,6 +251,16 @@ class Delivery:
         self.split()
         return self._spooled(day, request)
 
+    def metadata(self, day: dt.date | None = None) -> dict:
+        """The whole delivery's landing stats as ``landing/...`` entries (empty before it was
+        read), with ``day``'s row count when given: what a partition's materialization shows."""
+        if self.stats is None:
+            return {}
+        entries = self.stats.as_metadata()
+        if day is not None and self.routing_column is not None:
+            entries["landing/rows_of_day"] = self.rows_per_day.get(day, 0)
+        return entries
+
     def close(self) -> None:
         """Remove the spool (its files hold personal data)."""
         spool, self._spool = self._spool, None

@@ -133,6 +133,10 @@ def test_each_day_gets_exactly_its_rows_and_the_delivery_is_read_once(azurite, c
     assert delivery.store.reads == {f"{container.container_name}/{name}": 1 for name in files}
     assert delivery.stats.rows_yielded == sum(delivery.rows_per_day.values())
     assert delivery.stats.files_read == 3 and delivery.stats.quarantined == 0
+    metadata = delivery.metadata(RUN.first_day)
+    assert metadata["landing/rows_of_day"] == delivery.rows_per_day[RUN.first_day]
+    assert metadata["landing/files_read"] == 3 and delivery.stats.partition == "2026-11-16..2026-11-20|sales"
+    assert metadata["landing/rows_yielded"] == delivery.stats.rows_yielded
 
 
 def test_the_delivery_streams_through_a_private_spool_removed_on_close(azurite, container, synthetic, tmp_path):
