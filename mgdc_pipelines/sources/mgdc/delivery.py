@@ -21,18 +21,26 @@ day their ``start`` falls on, in UTC as MGDC writes it, so a meeting across midn
 on its first day. Snapshot datasets have no day at all: their runs cover one day
 (``planning.py``) and are streamed from the landing source directly, without a spool.
 
+So the run must deliver that column: ask MGDC for :func:`columns_to_deliver` (the request's
+columns plus the routing one); a day's request may leave it out. The landing stats
+(``Delivery.stats``: lines, quarantined, ...) cover the whole delivery, ``rows_per_day`` what
+each day got; ``dedupe_messages`` keeps one copy of a message per run (copies of a message
+share its date, so per day too), and the quarantine file is named after the run's days.
+
 :meth:`Delivery.cleanup` deletes every blob of the run folder (idempotent); leaving the
 ``with`` block closes the spool and cleans up, whether the block failed or not.
 
+How rows find their day (a message's ``receivedDateTime``, an event's ``start``):
+
 >>> import datetime as dt
->>> from mgdc_pipelines.catalog import get_dataset
->>> from mgdc_pipelines.sources import ExtractRequest, Scope, TimeWindow
->>> day = TimeWindow.for_day(dt.date(2026, 11, 20))
->>> calendar = ExtractRequest(get_dataset("CalendarView_v0"), ("subject",), None, day,
-...                           Scope.everyone(), "tenant-1")
->>> routing_column(calendar), routing_column(calendar.__class__(
-...     get_dataset("User_v1"), ("id",), None, day, Scope.everyone(), "tenant-1"))
-('start', None)
+>>> utc = dt.timezone.utc
+>>> received = [dt.datetime(2026, 11, 20, 23, 59, tzinfo=utc),
+...             dt.datetime(2026, 11, 21, tzinfo=utc)]
+>>> row_days(pa.record_batch({"receivedDateTime": received}), "receivedDateTime").to_pylist()
+[datetime.date(2026, 11, 20), datetime.date(2026, 11, 21)]
+>>> start = [{"dateTime": "2026-11-20T23:30:00.0000000", "timeZone": "UTC"}, None]
+>>> row_days(pa.record_batch({"start": start}), "start").to_pylist()
+[datetime.date(2026, 11, 20), None]
 """
 
 from __future__ import annotations
@@ -97,6 +105,32 @@ def row_days(batch: pa.RecordBatch, column: str) -> pa.Array:
     text = pc.utf8_slice_codeunits(pc.struct_field(values, "dateTime"), 0, 10)
     parsed = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
     return pc.cast(parsed, pa.date32())
+
+
+def rebatched(
+    batches: Iterator[pa.RecordBatch], schema: pa.Schema, size: int
+) -> Iterator[pa.RecordBatch]:
+    """The same rows in batches of ``size`` rows (the last one may be smaller): a day's rows
+    were spooled in the pieces each delivered batch held of that day, often a few rows each.
+    Memory holds less than two batches of ``size`` rows.
+
+    >>> pieces = [pa.record_batch({"n": list(range(k))}) for k in (3, 1, 4, 1, 5)]
+    >>> [batch.num_rows for batch in rebatched(iter(pieces), pieces[0].schema, 4)]
+    [4, 4, 4, 2]
+    """
+    pending: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in batches:
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows < size:
+            continue
+        table = pa.Table.from_batches(pending, schema).combine_chunks()
+        whole = rows - rows % size
+        yield from table.slice(0, whole).to_batches(max_chunksize=size)
+        pending, rows = table.slice(whole).to_batches(), rows - whole
+    if rows:
+        yield from pa.Table.from_batches(pending, schema).combine_chunks().to_batches()
 
 
 class DaySpool:
@@ -215,7 +249,17 @@ class Delivery:
         if self.routing_column is None:
             return self._direct(request)
         self.split()
-        return self._spooled(day, request.output_schema)
+        return self._spooled(day, request)
+
+    def metadata(self, day: dt.date | None = None) -> dict:
+        """The whole delivery's landing stats as ``landing/...`` entries (empty before it was
+        read), with ``day``'s row count when given: what a partition's materialization shows."""
+        if self.stats is None:
+            return {}
+        entries = self.stats.as_metadata()
+        if day is not None and self.routing_column is not None:
+            entries["landing/rows_of_day"] = self.rows_per_day.get(day, 0)
+        return entries
 
     def close(self) -> None:
         """Remove the spool (its files hold personal data)."""
@@ -246,10 +290,13 @@ class Delivery:
                 f"{self.routing_column} to place them on a day (was it in the run's outputColumns?)"
             )
 
-    def _spooled(self, day: dt.date, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
-        for batch in self._spool.read(day):
-            columns = [batch.column(name) for name in schema.names]
-            yield pa.RecordBatch.from_arrays(columns, schema=schema)
+    def _spooled(self, day: dt.date, request: ExtractRequest) -> Iterator[pa.RecordBatch]:
+        schema = request.output_schema
+        projected = (
+            pa.RecordBatch.from_arrays([batch.column(name) for name in schema.names], schema=schema)
+            for batch in self._spool.read(day)
+        )
+        return rebatched(projected, schema, request.batch_rows)
 
     def _direct(self, request: ExtractRequest) -> Iterator[pa.RecordBatch]:
         extraction = self._landing.extract(request)

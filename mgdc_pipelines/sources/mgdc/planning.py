@@ -74,28 +74,55 @@ class PlannedRun:
         return tuple(self.first_day + index * ONE_DAY for index in range(count))
 
 
-def plan_runs(dataset: Dataset, partitions: Iterable[tuple[dt.date, str]]) -> list[PlannedRun]:
-    """The pipeline runs for the ``(day, scope key)`` partitions, by scope then day."""
+def plan_runs(
+    dataset: Dataset,
+    partitions: Iterable[tuple[dt.date, str]],
+    max_days_per_run: int | None = None,
+) -> list[PlannedRun]:
+    """The pipeline runs for the ``(day, scope key)`` partitions, by scope then day.
+
+    ``max_days_per_run`` cuts longer stretches (a spec's policy, e.g. 31: a failed run is
+    retried whole, and its delivery is staged whole):
+
+    >>> from mgdc_pipelines.catalog import get_dataset
+    >>> days = [dt.date(2026, 1, 1) + dt.timedelta(days=n) for n in range(70)]
+    >>> runs = plan_runs(get_dataset("Message_v1"), [(day, "all") for day in days], 31)
+    >>> [len(run.days) for run in runs]
+    [31, 31, 8]
+    """
+    if max_days_per_run is not None and max_days_per_run < 1:
+        raise ValueError(f"max_days_per_run must be at least 1, got {max_days_per_run}")
     by_scope = sorted({(scope_key, day) for day, scope_key in partitions})
     runs: list[PlannedRun] = []
     for scope_key, pairs in groupby(by_scope, key=lambda pair: pair[0]):
         days = [day for _, day in pairs]
         if dataset.mode is Mode.RANGE:
-            runs += [PlannedRun(scope_key, first, last) for first, last in _stretches(days)]
+            stretches = _stretches(days, max_days_per_run)
+            runs += [PlannedRun(scope_key, first, last) for first, last in stretches]
         else:  # snapshot and SharePoint datasets: one run per day (see the module docstring)
             runs += [PlannedRun(scope_key, day, day) for day in days]
     return runs
 
 
-def _stretches(days: Sequence[dt.date]) -> list[tuple[dt.date, dt.date]]:
-    """Maximal stretches of consecutive days of sorted, distinct ``days``."""
+def _stretches(
+    days: Sequence[dt.date], max_days: int | None
+) -> list[tuple[dt.date, dt.date]]:
+    """Maximal stretches of consecutive days of sorted, distinct ``days``, of at most
+    ``max_days`` days each."""
     stretches: list[tuple[dt.date, dt.date]] = []
     for day in days:
-        if stretches and stretches[-1][1] + ONE_DAY == day:
+        if stretches and _extends(stretches[-1], day, max_days):
             stretches[-1] = (stretches[-1][0], day)
         else:
             stretches.append((day, day))
     return stretches
+
+
+def _extends(stretch: tuple[dt.date, dt.date], day: dt.date, max_days: int | None) -> bool:
+    first, last = stretch
+    if last + ONE_DAY != day:
+        return False
+    return max_days is None or (day - first).days < max_days
 
 
 def run_parameters(

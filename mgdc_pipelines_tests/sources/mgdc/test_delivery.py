@@ -24,7 +24,7 @@ from mgdc_pipelines.sinks.azure_account import BlobCredential
 from mgdc_pipelines.sinks.formats import JsonLinesFormat
 from mgdc_pipelines.sources import ExtractRequest, Scope, TimeWindow
 from mgdc_pipelines.sources.landing import AzureDeliveryStore, LandingQualityError
-from mgdc_pipelines.sources.mgdc.delivery import Delivery, columns_to_deliver
+from mgdc_pipelines.sources.mgdc.delivery import Delivery, DeliveryCleanupError, columns_to_deliver
 from mgdc_pipelines.sources.mgdc.planning import PlannedRun
 from mgdc_pipelines.sources.synthetic import SyntheticSource, SyntheticTenant, TenantConfig
 from mgdc_pipelines_tests.sources.landing.helpers import request
@@ -133,6 +133,10 @@ def test_each_day_gets_exactly_its_rows_and_the_delivery_is_read_once(azurite, c
     assert delivery.store.reads == {f"{container.container_name}/{name}": 1 for name in files}
     assert delivery.stats.rows_yielded == sum(delivery.rows_per_day.values())
     assert delivery.stats.files_read == 3 and delivery.stats.quarantined == 0
+    metadata = delivery.metadata(RUN.first_day)
+    assert metadata["landing/rows_of_day"] == delivery.rows_per_day[RUN.first_day]
+    assert metadata["landing/files_read"] == 3 and delivery.stats.partition == "2026-11-16..2026-11-20|sales"
+    assert metadata["landing/rows_yielded"] == delivery.stats.rows_yielded
 
 
 def test_the_delivery_streams_through_a_private_spool_removed_on_close(azurite, container, synthetic, tmp_path):
@@ -149,10 +153,14 @@ def test_the_delivery_streams_through_a_private_spool_removed_on_close(azurite, 
     with pa.ipc.open_file(spool / f"{busiest}.arrow") as reader:  # written one batch at a time
         assert reader.num_record_batches > 1
         assert all(reader.get_batch(i).num_rows <= BATCH_ROWS for i in range(reader.num_record_batches))
-    batches = delivery.extract(day_request(run_req, busiest))
-    assert isinstance(batches, Iterator)
-    sizes = [batch.num_rows for batch in batches]
-    assert len(sizes) > 1 and max(sizes) <= BATCH_ROWS
+    req = day_request(run_req, busiest, columns=("subject",))
+    batches = delivery.extract(req)
+    assert isinstance(batches, Iterator)  # read from the spool as they are asked for
+    served = list(batches)
+    assert all(batch.schema.equals(req.output_schema, check_metadata=True) for batch in served)
+    sizes = [batch.num_rows for batch in served]  # the day's pieces, regrouped
+    assert sizes[:-1] == [BATCH_ROWS] * (len(sizes) - 1) and 0 < sizes[-1] <= BATCH_ROWS
+    assert sum(sizes) == delivery.rows_per_day[busiest]
 
     delivery.close()
     assert not spool.exists()
@@ -289,3 +297,17 @@ def test_events_delivered_without_their_start_fail_the_split_naming_the_count(az
     with pytest.raises(ValueError, match=f"{expected} delivered rows have no start"):
         delivery.split()
     assert not list(tmp_path.glob("mgdc-delivery-*"))
+
+
+def test_a_blob_that_cannot_be_deleted_is_named_and_the_others_are_deleted(azurite, container, synthetic, tmp_path):
+    run_req = run_request()
+    files = deliver(container, synthetic, run_req)
+    lease = container.get_blob_client(files[1]).acquire_lease()  # a delete without it is refused
+    delivery = open_delivery(azurite, container, run_req, tmp_path)
+
+    with pytest.raises(DeliveryCleanupError, match=f"1 of 3 blobs .*: {files[1]} "):
+        delivery.cleanup()
+    assert blob_names(container) == [files[1]]
+
+    lease.break_lease(lease_break_period=0)
+    assert delivery.cleanup() == 1 and blob_names(container) == []

@@ -32,6 +32,16 @@ def test_range_datasets_run_once_per_scope_per_stretch_of_consecutive_days():
     assert runs[0].days == tuple(NOV[0:3])
 
 
+def test_a_policy_cuts_long_stretches_per_scope():
+    runs = plan_runs(MESSAGE, partitions(NOV, "all", "sales") + [(dt.date(2026, 12, 5), "all")], 7)
+    assert [(run.scope_key, len(run.days)) for run in runs] == [
+        *[("all", 7)] * 4, ("all", 2), ("all", 1), *[("sales", 7)] * 4, ("sales", 2),
+    ]
+    assert runs[4] == PlannedRun("all", NOV[28], NOV[29])
+    with pytest.raises(ValueError, match="max_days_per_run"):
+        plan_runs(MESSAGE, partitions(NOV, "all"), 0)
+
+
 def test_a_stretch_runs_across_month_ends():
     days = [dt.date(2026, 12, 30), dt.date(2026, 12, 31), dt.date(2027, 1, 1)]
     assert plan_runs(MESSAGE, partitions(days, "all")) == [PlannedRun("all", days[0], days[-1])]
