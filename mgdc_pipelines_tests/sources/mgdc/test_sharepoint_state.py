@@ -31,8 +31,14 @@ def source() -> SyntheticSource:
     return SyntheticSource(TENANT)
 
 
-def delta(source, dataset: str, start: dt.date, end: dt.date) -> Iterator[pa.RecordBatch]:
-    return deliver_delta_rows(source, functools.partial(request, dataset), start, end)
+@functools.cache  # deltas and snapshots are immutable: the tests share the slow part
+def delta(source, dataset: str, start: dt.date, end: dt.date) -> tuple[pa.RecordBatch, ...]:
+    return tuple(deliver_delta_rows(source, functools.partial(request, dataset), start, end))
+
+
+@functools.cache
+def full(source, dataset: str, day: dt.date) -> pa.Table:
+    return extract(source, request(dataset, day))
 
 
 def snapshot(source, dataset: str, day: dt.date, batch_rows: int = 4096):
@@ -68,7 +74,7 @@ def test_day_one_plus_its_delta_is_day_two(source, dataset):
     previous = snapshot(source, dataset, DAY1)
     state = state_table(apply_delta(previous, changes.to_batches(), dataset, DAY2), schema)
 
-    day2 = extract(source, request(dataset, DAY2))
+    day2 = full(source, dataset, DAY2)
     assert rows_by_key(state, dataset) == rows_by_key(day2, dataset)  # SnapshotDate included
     # Rows the delta touched say how; the others keep the full snapshot's Operation.
     touched = rows_by_key(changes, dataset, ignore=())
@@ -81,7 +87,7 @@ def test_deleted_objects_leave_the_state(source):
     changes = pa.Table.from_batches(list(delta(source, dataset, DAY1, DAY2)))
     deletions = changes.filter(pa.compute.equal(changes["Operation"], "Deleted"))
     deleted = set(rows_by_key(deletions, dataset))
-    assert deleted and deleted <= set(rows_by_key(extract(source, request(dataset, DAY1)), dataset))
+    assert deleted and deleted <= set(rows_by_key(full(source, dataset, DAY1), dataset))
 
     state = applied(snapshot(source, dataset, DAY1), changes.to_batches(), dataset, DAY2)
     assert not deleted & set(rows_by_key(state, dataset))
@@ -91,7 +97,7 @@ def test_an_unchanged_day_gives_an_empty_delta_and_the_same_state(source):
     dataset = "SharePointPermissions_v1"
     assert list(delta(source, dataset, DAY2, DAY3)) == []
     state = applied(snapshot(source, dataset, DAY2), [], dataset, DAY3)
-    day3 = extract(source, request(dataset, DAY3))
+    day3 = full(source, dataset, DAY3)
     assert state.drop_columns(["SnapshotDate"]).equals(day3.drop_columns(["SnapshotDate"]))
     assert set(state["SnapshotDate"].to_pylist()) == set(day3["SnapshotDate"].to_pylist())
 
@@ -135,9 +141,9 @@ def test_the_previous_state_is_read_batch_by_batch(source):
 def test_a_full_delivery_is_the_state_itself(source):
     dataset = "SharePointSites_v1"
     previous = Recorded(snapshot(source, dataset, DAY1))
-    full = extract(source, request(dataset, DAY2))
-    state = applied(previous, full.to_batches(), dataset, DAY2)
-    assert state.equals(full)
+    delivery = full(source, dataset, DAY2)
+    state = applied(previous, delivery.to_batches(), dataset, DAY2)
+    assert state.equals(delivery)
     assert previous.read <= 1  # only its schema was needed
 
 
