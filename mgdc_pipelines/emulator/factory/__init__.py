@@ -19,6 +19,7 @@ runs as MGDC would. Not for production code paths.
 ...     token = json.load(urllib.request.urlopen(f"{emu.authority_host}/organizations/oauth2/v2.0/token",
 ...                                              data=form, context=tls))["access_token"]
 ...     body = json.dumps({"properties": {"type": "AzureBlobStorage", "typeProperties": {
+...         "serviceEndpoint": "http://127.0.0.1:10000/devstoreaccount1",
 ...         "servicePrincipalKey": {"type": "SecureString", "value": "s3cret"}}}}).encode()
 ...     put = urllib.request.Request(f"{emu.management_url}{emu.factory_path}/linkedservices/staging"
 ...                                  "?api-version=2018-06-01", data=body, method="PUT",

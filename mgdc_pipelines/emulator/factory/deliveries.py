@@ -88,7 +88,11 @@ def _delta(plan: CopyPlan, source: SyntheticSource, request_for_day: Callable[[d
         raise RunFailure("SystemErrorOffice365DeltaUnavailable", f"{plan.dataset.name}: this emulator cannot "
                          f"deliver SharePoint deltas ({missing}); use equal startTime and endTime for a full "
                          "snapshot.") from None
-    return deliver_delta_rows(source, request_for_day, start, end)
+    try:
+        yield from deliver_delta_rows(source, request_for_day, start, end)
+    except ValueError as error:  # e.g. a SharePoint dataset without delta state (File Actions)
+        raise RunFailure("UserErrorOffice365InvalidParameter", f"{plan.dataset.name}: {error}; use equal "
+                         "startTime and endTime for a full snapshot.") from None
 
 
 def _extract(source: SyntheticSource, request: ExtractRequest) -> Iterator[pa.RecordBatch]:

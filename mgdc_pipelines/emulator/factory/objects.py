@@ -1,16 +1,17 @@
 """The factory's linked services, datasets and pipelines: validated on PUT, kept as PUT.
 
 Validation is what Data Factory itself checks when an object is saved: a body with
-``properties.type``, and references (a dataset's linked service, an activity's datasets) to
+``properties.type``, the typeProperties the MGDC object types require, and references (a dataset's linked service, an activity's datasets) to
 objects that exist. Reads mask SecureString values as ADF does.
 
 >>> store = ObjectStore("/subscriptions/s/resourceGroups/rg/providers/Microsoft.DataFactory/factories/f")
->>> store.put("datasets", "orphan", {"properties": {"type": "Json",
+>>> store.put("datasets", "orphan", {"properties": {"type": "Json", "typeProperties": {"location": {}},
 ...     "linkedServiceName": {"referenceName": "nowhere", "type": "LinkedServiceReference"}}})
 Traceback (most recent call last):
 ...
 mgdc_pipelines.emulator.factory.objects.ArmError: 400 BadRequest: The document creation or update failed because of invalid reference 'nowhere' (linked service of dataset 'orphan').
 >>> body = store.put("linkedservices", "ls", {"properties": {"type": "AzureBlobStorage", "typeProperties": {
+...     "serviceEndpoint": "https://account.blob.core.windows.net",
 ...     "servicePrincipalKey": {"type": "SecureString", "value": "s3cret"}}}})
 >>> body["type"], body["properties"]["typeProperties"]["servicePrincipalKey"]["value"]
 ('Microsoft.DataFactory/factories/linkedservices', '**********')
@@ -30,6 +31,14 @@ from mgdc_pipelines.emulator.odata import GraphError
 KINDS = ("linkedservices", "datasets", "pipelines")
 _NAME = re.compile(r"^[A-Za-z0-9_][^<>*#.%&:\\+?/]{0,259}$")
 _MASK = "**********"
+# typeProperties ADF requires of the object types the MGDC feature uses (other types: none checked).
+_REQUIRED = {
+    ("linkedservices", "Office365"): ("office365TenantId", "servicePrincipalTenantId", "servicePrincipalId",
+                                      "servicePrincipalKey"),
+    ("linkedservices", "AzureBlobStorage"): ("serviceEndpoint",),
+    ("datasets", "Office365Table"): ("tableName",),
+    ("datasets", "Json"): ("location",),
+}
 
 
 class ArmError(GraphError):
@@ -134,6 +143,11 @@ def _properties(kind: str, name: str, body: Any) -> dict:
         raise bad_request(f"The {_singular(kind)} '{name}' has no 'type' in its properties.")
     if kind == "pipelines" and not isinstance(properties.get("activities", []), list):
         raise bad_request(f"The pipeline '{name}': 'activities' must be a list.")
+    type_properties = properties.get("typeProperties") or {}
+    missing = [key for key in _REQUIRED.get((kind, properties.get("type")), ()) if key not in type_properties]
+    if missing:
+        raise bad_request(f"The {_singular(kind)} '{name}' of type {properties['type']} is missing required "
+                          f"typeProperties: {', '.join(missing)}.")
     return dict(properties)
 
 

@@ -89,6 +89,15 @@ def test_references_to_missing_objects_are_bad_requests_naming_them(factory_emul
     assert factory_emulator.objects("datasets") == {} and factory_emulator.objects("pipelines") == {}
 
 
+def test_a_source_dataset_without_its_table_name_is_a_bad_request(factory_emulator):
+    arm = ArmClient(factory_emulator)
+    create_mgdc_objects(arm, unique_container(), "Message_v1", ["id"], "receivedDateTime")
+    response = arm.put("datasets", "mgdc-demo-User_v1", {"type": "Office365Table", "typeProperties": {},
+        "linkedServiceName": {"referenceName": "mgdc-demo-office365", "type": "LinkedServiceReference"}})
+    assert (response.status_code, error_code(response)) == (400, "BadRequest")
+    assert "tableName" in response.json()["error"]["message"]
+
+
 def test_create_run_needs_the_pipeline_and_its_required_parameters(factory_emulator):
     arm = ArmClient(factory_emulator)
     pipeline = create_mgdc_objects(arm, unique_container(), "Message_v1", ["id"], "receivedDateTime")
