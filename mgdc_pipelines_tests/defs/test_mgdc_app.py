@@ -23,6 +23,11 @@ from azure.storage.blob import ContainerClient
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from mgdc_pipelines.consent.store import ConsentStore
+from mgdc_pipelines.defs.names import copy_job_name
+from mgdc_pipelines.defs.partitions import RANGE_END_TAG, RANGE_START_TAG
+from mgdc_pipelines.defs.scopes import sync_scope_partitions
+from mgdc_pipelines.launch.local_dagster import LocalDagster
+from mgdc_pipelines.launch.submit import launch_run, runs
 from mgdc_pipelines.defs import build_defs
 from mgdc_pipelines.defs.assets import build_mgdc_assets
 from mgdc_pipelines.emulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, EmulatorConfig, GraphEmulator
@@ -34,6 +39,7 @@ from mgdc_pipelines.spec import AppSpec
 from mgdc_pipelines.transfer import request_for
 from mgdc_pipelines_tests.conftest import approve, scoped_instance
 from mgdc_pipelines_tests.factory_emulator import FACTORY_TENANT
+from mgdc_pipelines_tests.test_cli_demo import REPO
 
 SECRET_ENV, KEY_ENV = "MGDC_TEST_CLIENT_SECRET", "MGDC_TEST_STAGING_KEY"
 DATASETS = ("Message_v1", "Event_v1", "User_v1", "SharePointSites_v1")
@@ -219,9 +225,11 @@ def test_sharepoint_days_after_the_first_ask_mgdc_only_for_the_changes(mgdc_app,
     full, delta = factory_emulator.runs()
     assert full.parameters["windowStart"] == full.parameters["windowEnd"] == DAYS[0].isoformat()
     assert (delta.parameters["windowStart"], delta.parameters["windowEnd"]) == (DAYS[0].isoformat(), DAYS[1].isoformat())
-    assert delta.rows < full.rows  # only what changed is delivered (and billed)
     state = written(app, "SharePointSites_v1", DAYS[1], None)
     assert sorted(state["Id"].to_pylist()) == expected_site_ids(app, DAYS[1])
+    # Rows the delta changed say so; the others are carried over from the full snapshot.
+    operations = set(state["Operation"].to_pylist())
+    assert operations <= {"Full", "Created", "Updated"} and operations & {"Created", "Updated"}
     assert pc.all(pc.equal(pc.cast(state["SnapshotDate"], pa.date32()), pa.scalar(DAYS[1], pa.date32()))).as_py()
 
 
@@ -230,3 +238,40 @@ def expected_site_ids(app: AppSpec, day: dt.date) -> list[str]:
     request = request_for(app, item, PartitionRef(item.dataset.name, day, None))
     rows = pa.Table.from_batches(list(SyntheticSource(FACTORY_TENANT).extract(request)), request.output_schema)
     return sorted(rows["Id"].to_pylist())
+
+
+TERMINATE = """mutation($runId: String!) { terminateRun(runId: $runId, terminatePolicy: SAFE_TERMINATE) {
+  __typename ... on PythonError { message } } }"""
+
+
+def test_terminating_the_dagster_run_cancels_the_adf_run_and_commits_nothing(mgdc_app, factory_emulator, tmp_path):
+    """The UI's Terminate on a run waiting for MGDC: the run worker is interrupted, cancels its
+    pipeline run in the factory and deletes whatever was staged."""
+    app = mgdc_app(lambda raw: raw.update(datasets=[d for d in raw["datasets"] if d["name"] == "Message_v1"]))
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        sync_scope_partitions(instance, app)
+    factory_emulator.hold_runs()  # the pipeline run stays InProgress until cancelled
+    key = f"{DAYS[0].isoformat()}|all"
+    with LocalDagster(REPO / "workspace.yaml", home, cwd=tmp_path, env={"MGDC_SPEC": app.spec_path}) as dagster:
+        run_id = launch_run(dagster, copy_job_name(app), {RANGE_START_TAG: key, RANGE_END_TAG: key})
+        dagster.start_daemon()  # its run queue launches the run
+        adf_run = wait_for(lambda: next((r for r in factory_emulator.runs() if r.status == "InProgress"), None),
+                           why=lambda: f"{runs(dagster, [run_id])} {factory_emulator.runs()} {dagster.log_dir}")
+        terminated = dagster.graphql(TERMINATE, runId=run_id)["terminateRun"]
+        assert terminated["__typename"] == "TerminateRunSuccess", terminated
+        [state] = wait_for(lambda: [s for s in runs(dagster, [run_id]) if s.finished] or None)
+    assert state.status == "CANCELED"
+    assert factory_emulator.wait_for_run(adf_run.run_id).status == "Cancelled"
+    assert not (app.sink.resolved_path() / app.dataset("Message_v1").dataset.name).exists()
+    assert staged_blobs(mgdc_app) == []
+
+
+def wait_for(probe, timeout: float = 120.0, why=lambda: ""):
+    deadline = time.monotonic() + timeout
+    while (found := probe()) is None:
+        assert time.monotonic() < deadline, f"timed out: {why()}"
+        time.sleep(0.2)
+    return found
