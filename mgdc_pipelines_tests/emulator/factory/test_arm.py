@@ -5,7 +5,14 @@ from __future__ import annotations
 from mgdc_pipelines.catalog.graph import GRAPH_SCOPE
 from mgdc_pipelines.emulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, self_signed_client_certificate
 from mgdc_pipelines.emulator.factory import FactoryEmulator
-from mgdc_pipelines_tests.emulator.factory.arm import API, ArmClient, create_mgdc_objects, unique_container
+from mgdc_pipelines.sources.graph.tls import trusted_session
+from mgdc_pipelines_tests.emulator.factory.arm import (
+    API,
+    TENANT_ID,
+    ArmClient,
+    create_mgdc_objects,
+    unique_container,
+)
 from mgdc_pipelines_tests.factory_emulator import factory_config
 
 
@@ -38,6 +45,25 @@ def test_missing_unknown_and_expired_tokens_are_refused(factory_emulator):
     expired = arm.call("GET", "/pipelines")
     assert [(r.status_code, error_code(r)) for r in (missing, unknown, expired)] == [
         (401, "AuthenticationFailed"), (401, "AuthenticationFailed"), (401, "ExpiredAuthenticationToken")]
+
+
+def test_calls_need_the_adf_api_version(factory_emulator):
+    arm = ArmClient(factory_emulator)
+    url = f"{factory_emulator.management_url}{factory_emulator.factory_path}/pipelines"
+    headers = {"Authorization": f"Bearer {arm.token}"}
+    missing = arm.session.get(url, headers=headers, timeout=10)
+    wrong = arm.session.get(url + "?api-version=2017-09-01-preview", headers=headers, timeout=10)
+    assert [(r.status_code, error_code(r)) for r in (missing, wrong)] == [
+        (400, "MissingApiVersionParameter"), (400, "InvalidApiVersionParameter")]
+
+
+def test_a_token_for_a_resource_the_emulator_does_not_serve_is_refused(factory_emulator):
+    session = trusted_session(factory_emulator.ca_pem_path, pool_size=1)
+    form = {"grant_type": "client_credentials", "client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET,
+            "scope": "https://storage.azure.com/.default"}
+    response = session.post(f"{factory_emulator.authority_host}/{TENANT_ID}/oauth2/v2.0/token", data=form, timeout=10)
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_scope")
+    assert "https://management.azure.com/.default" in response.json()["error_description"]
 
 
 def test_another_factory_resource_group_or_subscription_is_not_found(factory_emulator):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from mgdc_pipelines.catalog import get_dataset
+from mgdc_pipelines.emulator.factory import FactoryEmulator
 from mgdc_pipelines_tests.emulator.factory.arm import (
     ArmClient,
     create_mgdc_objects,
     delivered_rows,
     unique_container,
 )
+from mgdc_pipelines_tests.factory_emulator import factory_config
 
 MESSAGES = {"windowStart": "2026-03-09T00:00:00Z", "windowEnd": "2026-03-10T00:00:00Z",
             "outputFolder": "mgdc/run-1/BasicDataSet_v0.Message_v1"}
@@ -50,6 +52,34 @@ def test_a_cancelled_run_ends_cancelled_without_a_delivery(factory_emulator):
     assert arm.activities(run_id)[0]["status"] == "Cancelled"
     assert delivered_rows(factory_emulator, container, MESSAGES["outputFolder"]) == {}
     assert [record.status for record in factory_emulator.runs()] == ["Cancelled"]
+
+
+def test_a_queued_run_has_no_activity_yet_and_can_be_cancelled(azurite):
+    with FactoryEmulator(factory_config(azurite, queued_seconds=600.0)) as emulator:
+        arm, container = ArmClient(emulator), unique_container()
+        pipeline = create_mgdc_objects(arm, container, "Message_v1", ["id"], "receivedDateTime")
+        run_id = arm.create_run(pipeline, MESSAGES)
+        queued, activities = arm.run_status(run_id), arm.activities(run_id)
+        arm.call("POST", f"/pipelineruns/{run_id}/cancel")
+        cancelled = arm.poll(run_id)
+
+    assert (queued["status"], queued["runStart"], activities) == ("Queued", None, [])
+    assert cancelled["status"] == "Cancelled"
+
+
+def test_activity_runs_are_those_updated_in_the_asked_window(factory_emulator):
+    arm, container = ArmClient(factory_emulator), unique_container()
+    pipeline = create_mgdc_objects(arm, container, "Message_v1", ["id"], "receivedDateTime")
+    run = arm.poll(arm.create_run(pipeline, MESSAGES))
+
+    def query(after: str, before: str) -> list[dict]:
+        body = {"lastUpdatedAfter": after, "lastUpdatedBefore": before}
+        return arm.call("POST", f"/pipelineruns/{run['runId']}/queryActivityruns", body).json()["value"]
+
+    assert [a["activityName"] for a in query("2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z")] == ["Copy Message_v1"]
+    assert query("2000-01-01T00:00:00Z", "2001-01-01T00:00:00Z") == []
+    missing = arm.call("POST", f"/pipelineruns/{run['runId']}/queryActivityruns", {})
+    assert (missing.status_code, missing.json()["error"]["code"]) == (400, "BadRequest")
 
 
 def test_an_unknown_run_is_not_found(factory_emulator):
