@@ -393,10 +393,10 @@ def _cost(args: argparse.Namespace) -> int:
         load_spec(_spec_path(args)), days=args.days, objects_per_day=args.objects_per_day,
         sample_days=args.sample_days, users=args.users, datasets=tuple(args.dataset),
     )
-    row = "{:<26} {:<12} {:>5} {:>12}  {:>5} {:>7} {:>9} {:>7}  {:>5} {:>7} {:>9} {:>7}"
+    row = "{:<26} {:<12} {:>8} {:>12}  {:>5} {:>7} {:>9} {:>7}  {:>5} {:>7} {:>9} {:>7}"
     print(f"A {report.days}-day backfill at ${report.rates.usd_per_unit:.2f} per unit; objects per day: {report.objects_from}.")
-    print(row.format("", "", "days", "", "policy", "", "", "", "one run per day", "", "", ""))
-    print(row.format("dataset", "scope", "/run", "objects", "runs", "units", "USD", "hours", "runs", "units", "USD", "hours"))
+    print(f"{'':<63}{'the policy':^31}  {'one run per day':^31}".rstrip())
+    print(row.format("dataset", "scope", "days/run", "objects", "runs", "units", "USD", "hours", "runs", "units", "USD", "hours"))
     for line in report.lines:
         policy, daily = line.policy, line.per_day
         print(row.format(line.dataset, line.scope, line.days_per_run, f"{policy.objects:,}",

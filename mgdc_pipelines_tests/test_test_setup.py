@@ -22,11 +22,24 @@ def test_other(i):
     pass
 """
 
+MODULE_FIXTURE = """
+import os, pathlib, pytest
 
-def test_tests_of_the_demo_run_share_one_worker_so_the_demo_runs_once(tmp_path: Path):
+@pytest.fixture(scope="module")
+def built_once():
+    return 1
+
+@pytest.mark.parametrize("i", range(4))
+def test_uses_the_modules_fixture(built_once, i):
+    pathlib.Path(os.environ["WORKERS_SEEN"], "module-" + os.environ["PYTEST_XDIST_WORKER"]).touch()
+"""
+
+
+def test_tests_sharing_an_expensive_fixture_share_one_worker_so_it_is_built_once(tmp_path: Path):
     """`make test` runs two workers with `--dist loadgroup`; the tests that read the session's
-    demo run (minutes of work) must all land on one worker, or each worker runs its own demo.
-    This runs the suite's own grouping hook under the installed pytest and pytest-xdist."""
+    demo run (minutes of work), and those of a module sharing a module fixture, must land on one
+    worker each, or each worker builds its own. This runs the suite's own grouping hook under the
+    installed pytest and pytest-xdist."""
     (tmp_path / "conftest.py").write_text(textwrap.dedent(f"""
         import pytest
         from mgdc_pipelines_tests.conftest import pytest_collection_modifyitems  # the hook under test
@@ -36,6 +49,7 @@ def test_tests_of_the_demo_run_share_one_worker_so_the_demo_runs_once(tmp_path: 
             return None
     """))
     (tmp_path / "test_grouping.py").write_text(GROUPED)
+    (tmp_path / "test_module_fixture.py").write_text(MODULE_FIXTURE)
     seen = tmp_path / "workers"
     seen.mkdir()
     result = subprocess.run(
@@ -45,4 +59,7 @@ def test_tests_of_the_demo_run_share_one_worker_so_the_demo_runs_once(tmp_path: 
     )
     assert result.returncode == 0, result.stdout + result.stderr
     workers = sorted(path.name for path in seen.iterdir())
-    assert len(workers) == 1, f"the demo run's tests ran on {workers}"
+    demo = [name for name in workers if name.startswith("gw")]
+    module = [name for name in workers if name.startswith("module-")]
+    assert len(demo) == 1, f"the demo run's tests ran on {demo}"
+    assert len(module) == 1, f"the module fixture's tests ran on {module}"

@@ -133,11 +133,11 @@ def test_several_datasets_go_spec_to_factory_to_runs_to_deliveries_to_assets_to_
     assert result.success, failure_text(result)
 
     runs = factory_emulator.runs()
-    assert [r.pipeline for r in runs] == ["mgdc-demo-Message_v1", "mgdc-demo-Event_v1", "mgdc-demo-User_v1",
-                                          "mgdc-demo-User_v1"]
+    assert [r.pipeline for r in runs] == ["mgdc_demo_Message_v1", "mgdc_demo_Event_v1", "mgdc_demo_User_v1",
+                                          "mgdc_demo_User_v1"]
     assert all(r.status == "Succeeded" for r in runs)
-    assert set(factory_emulator.objects("pipelines")) == {f"mgdc-demo-{d}" for d in ("Message_v1", "Event_v1", "User_v1")}
-    pipeline = factory_emulator.objects("pipelines")["mgdc-demo-Message_v1"]
+    assert set(factory_emulator.objects("pipelines")) == {f"mgdc_demo_{d}" for d in ("Message_v1", "Event_v1", "User_v1")}
+    pipeline = factory_emulator.objects("pipelines")["mgdc_demo_Message_v1"]
     source = pipeline["activities"][0]["typeProperties"]["source"]
     assert [c["name"] for c in source["outputColumns"]] == list(app.dataset("Message_v1").selected_columns)
     assert runs[0].parameters["allowedGroups"] == list(app.scope("sales").group_ids)
@@ -176,8 +176,8 @@ def test_a_spec_change_updates_the_pipeline_and_nothing_else(mgdc_app, factory_e
     changed = mgdc_app(fewer_columns)  # re-approved by the fixture
     assert materialize(changed, "Message_v1", f"{DAYS[1].isoformat()}|all").success
     puts = [r for r in factory_emulator.requests if r.method == "PUT"][puts_before:]
-    assert [r.path.rsplit("/", 2)[-2:] for r in puts] == [["pipelines", "mgdc-demo-Message_v1"]]
-    pipeline = factory_emulator.objects("pipelines")["mgdc-demo-Message_v1"]
+    assert [r.path.rsplit("/", 2)[-2:] for r in puts] == [["pipelines", "mgdc_demo_Message_v1"]]
+    pipeline = factory_emulator.objects("pipelines")["mgdc_demo_Message_v1"]
     columns = [c["name"] for c in pipeline["activities"][0]["typeProperties"]["source"]["outputColumns"]]
     assert "bodyPreview" not in columns and "subject" in columns
     assert factory_emulator.objects("linkedservices") == before["linkedservices"]

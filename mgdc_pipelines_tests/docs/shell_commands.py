@@ -38,7 +38,7 @@ def _known(pattern: str, why_not: str = "") -> KnownCommand:
 
 KNOWN_COMMANDS: tuple[KnownCommand, ...] = (
     _known(r"export [A-Z_][A-Z0-9_]*=\S+$"),
-    _known(r"mgdc-pipelines (validate|datasets|tenant groups|--version)\b"),
+    _known(r"mgdc-pipelines (validate|datasets|tenant groups|cost|--version)\b"),
     _known(r"mgdc-pipelines consent (keygen|request|approve|deny|record|status)\b"),
     _known(r"mgdc-pipelines audit( verify)?\b"),
     _known(r"dagster definitions validate -f \S+\.py$"),

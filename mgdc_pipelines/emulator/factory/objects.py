@@ -136,6 +136,9 @@ def _properties(kind: str, name: str, body: Any) -> dict:
     if not _NAME.match(name):
         raise bad_request(f"Invalid {_singular(kind)} name '{name}': names start with a letter, digit or "
                           "underscore and cannot contain . + ? / < > * % & : \\ #")
+    if "-" in name and kind != "pipelines":  # Data Factory's naming rules
+        raise bad_request(f"Invalid {_singular(kind)} name '{name}': dashes are not allowed in the names "
+                          "of linked services, datasets and data flows.")
     properties = body.get("properties") if isinstance(body, Mapping) else None
     if not isinstance(properties, Mapping):
         raise bad_request(f"The request body of {_singular(kind)} '{name}' must be an object with 'properties'.")

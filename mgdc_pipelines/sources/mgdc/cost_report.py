@@ -11,7 +11,7 @@ a number the caller gives (``objects_per_day``).
 >>> app = load_spec(DEMO_SPEC_PATH)
 >>> report = backfill_cost_report(app, days=365, objects_per_day=500, datasets=("Message_v1",))
 >>> [(line.scope, line.policy.runs, line.policy.units, line.per_day.runs, line.per_day.units) for line in report.lines]
-[('all', 12, 183, 365, 365), ('sales', 12, 183, 365, 365), ('engineering', 12, 183, 365, 365)]
+[('all', 12, 188, 365, 365), ('sales', 12, 188, 365, 365), ('engineering', 12, 188, 365, 365)]
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 :class:`FactoryClient` reads and writes linked services, datasets and pipelines by name, starts
 pipeline runs and reads their status and their activities' outputs and errors.
 
->>> run = PipelineRun.from_json({"runId": "r-1", "pipelineName": "mgdc-demo-Message_v1",
+>>> run = PipelineRun.from_json({"runId": "r-1", "pipelineName": "mgdc_demo_Message_v1",
 ...     "status": "Failed", "message": "Operation on target Copy failed", "durationInMs": 1500})
 >>> run.terminal, run.succeeded, run.duration_s
 (True, False, 1.5)

@@ -2,7 +2,8 @@
 
 Two linked services (the Office 365 source, the staging blob account), two datasets (the
 ``Office365Table``, the staging JSON folder) and one pipeline with one Copy activity, all named
-``mgdc-<app>-...``. Secrets are :class:`SecureString` objects: they show as ``**********``
+``mgdc_<app>_...`` (Data Factory refuses dashes in linked service and dataset names).
+Secrets are :class:`SecureString` objects: they show as ``**********``
 everywhere but in the body sent to ADF (:meth:`FactoryObject.payload`).
 
 >>> from mgdc_pipelines.catalog import get_dataset
@@ -10,9 +11,9 @@ everywhere but in the body sent to ADF (:meth:`FactoryObject.payload`).
 >>> objects = factory_objects("demo", "tenant-1", "client-1", "s3cret-value", staging,
 ...     get_dataset("Message_v1"), ("subject", "sentDateTime"), "receivedDateTime")
 >>> [(o.kind, o.name) for o in objects]  # doctest: +NORMALIZE_WHITESPACE
-[('linkedservices', 'mgdc-demo-office365'), ('linkedservices', 'mgdc-demo-staging'),
- ('datasets', 'mgdc-demo-Message_v1'), ('datasets', 'mgdc-demo-staging'),
- ('pipelines', 'mgdc-demo-Message_v1')]
+[('linkedservices', 'mgdc_demo_office365'), ('linkedservices', 'mgdc_demo_staging'),
+ ('datasets', 'mgdc_demo_Message_v1'), ('datasets', 'mgdc_demo_staging'),
+ ('pipelines', 'mgdc_demo_Message_v1')]
 >>> source = objects[-1].properties["activities"][0]["typeProperties"]["source"]
 >>> source["outputColumns"], source["dateFilterColumn"]  # catalog order, whatever was asked
 ([{'name': 'sentDateTime'}, {'name': 'subject'}], 'receivedDateTime')
@@ -72,7 +73,7 @@ class FactoryObject:
 
 def app_prefix(app_name: str) -> str:
     """Every object of the app starts with this; nothing else in the factory is touched."""
-    return f"mgdc-{app_name}-"
+    return f"mgdc_{app_name}_"
 
 
 def object_name(app_name: str, suffix: str) -> str:

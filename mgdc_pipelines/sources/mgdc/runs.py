@@ -5,9 +5,9 @@ interrupts the wait (a Dagster run being terminated raises inside ``sleep``), th
 cancelled (best effort, a few attempts) before the exception goes on. A Failed or Cancelled run
 raises :class:`MgdcRunFailed` with ADF's own words and what to do about them.
 
->>> print(failure_message("mgdc-demo-Message_v1", "run-1", "Failed", "Operation on target Copy failed",
+>>> print(failure_message("mgdc_demo_Message_v1", "run-1", "Failed", "Operation on target Copy failed",
 ...     ActivityError("UserErrorOffice365DataLoaderError", "The app is pending approval.")))
-ADF pipeline mgdc-demo-Message_v1 run run-1 Failed: Operation on target Copy failed
+ADF pipeline mgdc_demo_Message_v1 run run-1 Failed: Operation on target Copy failed
 Activity error UserErrorOffice365DataLoaderError: The app is pending approval.
 What to do: An admin must approve the app in the Microsoft 365 admin center: Settings → Org settings → Security & privacy → Microsoft Graph Data Connect applications (a global administrator who is not the app's owner). Approval covers the whole app and lasts 180 days.
 """

@@ -208,7 +208,7 @@ class MgdcRun:
             settings.app_name, credentials.tenant_id, credentials.client_id, credentials.client_secret,
             settings.staging, self.dataset, request.columns, request.date_filter_column,
         )
-        sync_factory(self._source.factory, objects)
+        sync_factory(self._source.factory, settings.app_name, objects)
         self._synced_columns = request.columns
 
     def _run(self, planned: PlannedRun, request: ExtractRequest, since: dt.date | None) -> _Delivered:

@@ -1,9 +1,9 @@
-"""Bring a factory's ``mgdc-<app>-...`` objects to their desired state, writing only what differs.
+"""Bring a factory's ``mgdc_<app>_...`` objects to their desired state, writing only what differs.
 
 Each object is read (GET) and written (PUT) only when it is missing or its properties differ.
 ADF shows every SecureString as ``**********``, so a secret cannot be compared: a changed secret
 is pushed with ``force_secrets=True``, which re-writes the objects holding one. Objects of other
-apps, and anything not named ``mgdc-<app>-...``, are never read, written or deleted.
+apps, and anything not named ``mgdc_<app>_...``, are never read, written or deleted.
 
 >>> same_properties({"a": 1, "key": {"type": "SecureString", "value": "**********"}},
 ...                 {"a": 1, "key": {"type": "SecureString", "value": "**********"}, "annotations": []})
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mgdc_pipelines.sources.mgdc.factory import FactoryClient
-from mgdc_pipelines.sources.mgdc.objects import FactoryObject
+from mgdc_pipelines.sources.mgdc.objects import FactoryObject, app_prefix
 
 log = logging.getLogger("mgdc_pipelines.sources.mgdc")
 # What ADF may add to an object on its own: never part of the desired state.
@@ -41,10 +41,11 @@ class SyncResult:
 
 
 def sync_factory(
-    client: FactoryClient, objects: Sequence[FactoryObject], *, force_secrets: bool = False
+    client: FactoryClient, app_name: str, objects: Sequence[FactoryObject], *, force_secrets: bool = False
 ) -> SyncResult:
-    """Create or update ``objects`` (in their order: linked services, datasets, pipelines)."""
-    _one_app(objects)
+    """Create or update app ``app_name``'s ``objects`` (in their order: linked services, datasets,
+    pipelines)."""
+    _only_the_apps(app_name, objects)
     created: list[str] = []
     updated: list[str] = []
     unchanged: list[str] = []
@@ -89,13 +90,10 @@ def _is_empty(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
-def _one_app(objects: Iterable[FactoryObject]) -> None:
-    """All objects are named ``mgdc-<app>-...`` for one app (app names hold no dash)."""
-    apps = set()
+def _only_the_apps(app_name: str, objects: Iterable[FactoryObject]) -> None:
+    """Every object is named ``mgdc_<app>_...`` for this app, before anything is called."""
+    prefix = app_prefix(app_name)
     for obj in objects:
-        parts = obj.name.split("-", 2)
-        if len(parts) < 3 or parts[0] != "mgdc" or not parts[1] or not parts[2]:
-            raise ValueError(f"refusing to sync {obj.kind} {obj.name!r}: not named mgdc-<app>-...")
-        apps.add(parts[1])
-    if len(apps) > 1:
-        raise ValueError(f"refusing to sync objects of several apps at once: {', '.join(sorted(apps))}")
+        if not obj.name.startswith(prefix) or obj.name == prefix:
+            raise ValueError(f"refusing to sync {obj.kind} {obj.name!r}: not one of app {app_name}'s "
+                             f"objects (named {prefix}...)")

@@ -84,26 +84,26 @@ def create_mgdc_objects(client: ArmClient, container: str, short_name: str, colu
     secret = {"type": "SecureString", "value": DEMO_CLIENT_SECRET}
     account_url = client.emulator.staging_account_url
     puts = [
-        ("linkedservices", f"mgdc-{APP}-office365", {"type": "Office365", "typeProperties": {
+        ("linkedservices", f"mgdc_{APP}_office365", {"type": "Office365", "typeProperties": {
             "office365TenantId": TENANT_ID, "servicePrincipalTenantId": TENANT_ID,
             "servicePrincipalId": client_id, "servicePrincipalKey": secret}}),
-        ("linkedservices", f"mgdc-{APP}-staging", {"type": "AzureBlobStorage", "typeProperties": {
+        ("linkedservices", f"mgdc_{APP}_staging", {"type": "AzureBlobStorage", "typeProperties": {
             "serviceEndpoint": account_url, "accountKind": "StorageV2", "servicePrincipalId": staging_client_id,
             "servicePrincipalKey": secret, "tenant": TENANT_ID}}),
-        ("datasets", f"mgdc-{APP}-{short_name}", {"type": "Office365Table", "linkedServiceName": {
-            "referenceName": f"mgdc-{APP}-office365", "type": "LinkedServiceReference"},
+        ("datasets", f"mgdc_{APP}_{short_name}", {"type": "Office365Table", "linkedServiceName": {
+            "referenceName": f"mgdc_{APP}_office365", "type": "LinkedServiceReference"},
             "typeProperties": {"tableName": get_dataset(short_name).name}}),
-        ("datasets", f"mgdc-{APP}-staging", {"type": "Json", "linkedServiceName": {
-            "referenceName": f"mgdc-{APP}-staging", "type": "LinkedServiceReference"},
+        ("datasets", f"mgdc_{APP}_staging", {"type": "Json", "linkedServiceName": {
+            "referenceName": f"mgdc_{APP}_staging", "type": "LinkedServiceReference"},
             "parameters": {"folderPath": {"type": "String"}},
             "typeProperties": {"location": {"type": "AzureBlobStorageLocation", "container": container,
                                             "folderPath": {"value": "@dataset().folderPath", "type": "Expression"}}}}),
-        ("pipelines", f"mgdc-{APP}-{short_name}", pipeline(short_name, columns, date_filter_column)),
+        ("pipelines", f"mgdc_{APP}_{short_name}", pipeline(short_name, columns, date_filter_column)),
     ]
     for kind, name, properties in puts:
         response = client.put(kind, name, properties)
         assert response.status_code == 200, response.text
-    return f"mgdc-{APP}-{short_name}"
+    return f"mgdc_{APP}_{short_name}"
 
 
 def pipeline(short_name: str, columns: Sequence[str], date_filter_column: str | None) -> dict:
@@ -121,8 +121,8 @@ def pipeline(short_name: str, columns: Sequence[str], date_filter_column: str | 
                        "outputFolder": {"type": "String"}},
         "activities": [{
             "name": f"Copy {short_name}", "type": "Copy",
-            "inputs": [{"referenceName": f"mgdc-{APP}-{short_name}", "type": "DatasetReference"}],
-            "outputs": [{"referenceName": f"mgdc-{APP}-staging", "type": "DatasetReference",
+            "inputs": [{"referenceName": f"mgdc_{APP}_{short_name}", "type": "DatasetReference"}],
+            "outputs": [{"referenceName": f"mgdc_{APP}_staging", "type": "DatasetReference",
                          "parameters": {"folderPath": "@pipeline().parameters.outputFolder"}}],
             "typeProperties": {"source": source, "sink": {
                 "type": "JsonSink", "storeSettings": {"type": "AzureBlobStorageWriteSettings"},

@@ -84,42 +84,42 @@ def test_objects_are_saved_read_back_with_secrets_masked_and_listed(factory_emul
     arm = ArmClient(factory_emulator)
     pipeline = create_mgdc_objects(arm, unique_container(), "Message_v1", ["id"], "receivedDateTime")
 
-    office = arm.call("GET", "/linkedservices/mgdc-demo-office365").json()
+    office = arm.call("GET", "/linkedservices/mgdc_demo_office365").json()
     listed = arm.call("GET", "/pipelines").json()["value"]
-    missing = arm.call("GET", "/datasets/mgdc-demo-nothing")
+    missing = arm.call("GET", "/datasets/mgdc_demo_nothing")
 
     assert office["type"] == "Microsoft.DataFactory/factories/linkedservices"
-    assert office["id"] == f"{factory_emulator.factory_path}/linkedservices/mgdc-demo-office365"
+    assert office["id"] == f"{factory_emulator.factory_path}/linkedservices/mgdc_demo_office365"
     assert office["properties"]["typeProperties"]["servicePrincipalKey"] == {
         "type": "SecureString", "value": "**********"}
     assert office["etag"]
     assert [p["name"] for p in listed] == [pipeline]
     assert (missing.status_code, error_code(missing)) == (404, "NotFound")
-    saved = factory_emulator.objects("linkedservices")["mgdc-demo-office365"]
+    saved = factory_emulator.objects("linkedservices")["mgdc_demo_office365"]
     assert saved["typeProperties"]["servicePrincipalKey"]["value"] == DEMO_CLIENT_SECRET  # as PUT
 
 
 def test_references_to_missing_objects_are_bad_requests_naming_them(factory_emulator):
     arm = ArmClient(factory_emulator)
-    dataset = arm.put("datasets", "mgdc-demo-Message_v1", {
+    dataset = arm.put("datasets", "mgdc_demo_Message_v1", {
         "type": "Office365Table", "typeProperties": {"tableName": "BasicDataSet_v0.Message_v1"},
-        "linkedServiceName": {"referenceName": "mgdc-demo-office365", "type": "LinkedServiceReference"}})
-    pipeline = arm.put("pipelines", "mgdc-demo-Message_v1", {"activities": [{
+        "linkedServiceName": {"referenceName": "mgdc_demo_office365", "type": "LinkedServiceReference"}})
+    pipeline = arm.put("pipelines", "mgdc_demo_Message_v1", {"activities": [{
         "name": "Copy Message_v1", "type": "Copy",
-        "inputs": [{"referenceName": "mgdc-demo-Message_v1", "type": "DatasetReference"}], "outputs": []}]})
+        "inputs": [{"referenceName": "mgdc_demo_Message_v1", "type": "DatasetReference"}], "outputs": []}]})
 
     assert (dataset.status_code, error_code(dataset)) == (400, "BadRequest")
-    assert "'mgdc-demo-office365'" in dataset.json()["error"]["message"]
+    assert "'mgdc_demo_office365'" in dataset.json()["error"]["message"]
     assert (pipeline.status_code, error_code(pipeline)) == (400, "BadRequest")
-    assert "'mgdc-demo-Message_v1'" in pipeline.json()["error"]["message"]
+    assert "'mgdc_demo_Message_v1'" in pipeline.json()["error"]["message"]
     assert factory_emulator.objects("datasets") == {} and factory_emulator.objects("pipelines") == {}
 
 
 def test_a_source_dataset_without_its_table_name_is_a_bad_request(factory_emulator):
     arm = ArmClient(factory_emulator)
     create_mgdc_objects(arm, unique_container(), "Message_v1", ["id"], "receivedDateTime")
-    response = arm.put("datasets", "mgdc-demo-User_v1", {"type": "Office365Table", "typeProperties": {},
-        "linkedServiceName": {"referenceName": "mgdc-demo-office365", "type": "LinkedServiceReference"}})
+    response = arm.put("datasets", "mgdc_demo_User_v1", {"type": "Office365Table", "typeProperties": {},
+        "linkedServiceName": {"referenceName": "mgdc_demo_office365", "type": "LinkedServiceReference"}})
     assert (response.status_code, error_code(response)) == (400, "BadRequest")
     assert "tableName" in response.json()["error"]["message"]
 
@@ -128,7 +128,7 @@ def test_create_run_needs_the_pipeline_and_its_required_parameters(factory_emula
     arm = ArmClient(factory_emulator)
     pipeline = create_mgdc_objects(arm, unique_container(), "Message_v1", ["id"], "receivedDateTime")
 
-    unknown = arm.call("POST", "/pipelines/mgdc-demo-nothing/createRun", {})
+    unknown = arm.call("POST", "/pipelines/mgdc_demo_nothing/createRun", {})
     missing = arm.call("POST", f"/pipelines/{pipeline}/createRun", {"windowStart": "2026-03-09T00:00:00Z"})
 
     assert (unknown.status_code, error_code(unknown)) == (404, "NotFound")
@@ -154,5 +154,5 @@ def test_the_request_log_records_calls_but_no_secret(factory_emulator):
     recorded = factory_emulator.requests
     assert ("POST", "identity", 200) in {(r.method, r.service, r.status) for r in recorded}
     assert [(r.method, r.path.rsplit("/", 1)[-1], r.status) for r in recorded if r.service == "arm"][:2] == [
-        ("PUT", "mgdc-demo-office365", 200), ("PUT", "mgdc-demo-staging", 200)]
+        ("PUT", "mgdc_demo_office365", 200), ("PUT", "mgdc_demo_staging", 200)]
     assert DEMO_CLIENT_SECRET not in repr(recorded)

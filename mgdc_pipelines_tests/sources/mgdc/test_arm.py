@@ -99,8 +99,8 @@ def test_a_refused_connection_is_retried_with_backoff_then_named(factory_emulato
     client = FactoryClient(arm, location(factory_emulator))
     # createRun is not idempotent, but a connection that was never made cannot have started a run
     with pytest.raises(ArmError, match=r"gave up after 6 attempts: ConnectionError x6") as error:
-        client.create_run("mgdc-demo-Message_v1", {})
-    assert error.value.method == "POST" and error.value.path.endswith("/pipelines/mgdc-demo-Message_v1/createRun")
+        client.create_run("mgdc_demo_Message_v1", {})
+    assert error.value.method == "POST" and error.value.path.endswith("/pipelines/mgdc_demo_Message_v1/createRun")
     assert len(sleeps) == 5 and all(0 < s <= FAST_RETRIES.max_delay_s for s in sleeps)
 
 
@@ -112,7 +112,7 @@ def test_errors_name_the_call_and_arms_words_and_never_the_secret_or_token(facto
     with pytest.raises(ArmError) as error:
         missing.create_or_update(office365.kind, office365.name, office365.payload())
     assert error.value.status == 404 and error.value.code == "ResourceNotFound"
-    assert error.value.method == "PUT" and "/factories/no-such-factory/linkedservices/mgdc-demo-office365" in str(
+    assert error.value.method == "PUT" and "/factories/no-such-factory/linkedservices/mgdc_demo_office365" in str(
         error.value)
     token = arm.tokens.token()
     texts = [str(error.value), repr(error.value), repr(arm), repr(missing), caplog.text]

@@ -27,17 +27,17 @@ def test_objects_read_back_as_written_with_secrets_masked_and_missing_ones_as_no
 def test_a_missing_factory_is_an_error_not_a_missing_object(factory_emulator):
     client = FactoryClient(arm_client(factory_emulator), location(factory_emulator, factory="no-such-factory"))
     with pytest.raises(ArmError, match="ResourceNotFound"):
-        client.get("pipelines", "mgdc-demo-Message_v1")
+        client.get("pipelines", "mgdc_demo_Message_v1")
 
 
 def test_a_run_starts_ends_and_reports_its_copy_activity(factory_emulator):
     client = factory_client(factory_emulator)
-    sync_factory(client, demo_objects(factory_emulator))
-    run_id = client.create_run("mgdc-demo-Message_v1", PARAMETERS)
+    sync_factory(client, "demo", demo_objects(factory_emulator))
+    run_id = client.create_run("mgdc_demo_Message_v1", PARAMETERS)
     record = factory_emulator.wait_for_run(run_id)
     run = client.get_run(run_id)
     assert (run.run_id, run.pipeline_name, run.status, run.terminal) == (
-        run_id, "mgdc-demo-Message_v1", "Succeeded", True)
+        run_id, "mgdc_demo_Message_v1", "Succeeded", True)
     assert run.parameters["outputFolder"] == PARAMETERS["outputFolder"]
     [activity] = client.activity_runs(run_id, since=run.started_at)
     assert (activity.name, activity.type, activity.status, activity.error) == (
@@ -47,10 +47,10 @@ def test_a_run_starts_ends_and_reports_its_copy_activity(factory_emulator):
 
 def test_a_cancelled_run_ends_cancelled(factory_emulator):
     client = factory_client(factory_emulator)
-    sync_factory(client, demo_objects(factory_emulator))
+    sync_factory(client, "demo", demo_objects(factory_emulator))
     factory_emulator.hold_runs()
     try:
-        run_id = client.create_run("mgdc-demo-Message_v1", PARAMETERS)
+        run_id = client.create_run("mgdc_demo_Message_v1", PARAMETERS)
         client.cancel_run(run_id)
         assert factory_emulator.wait_for_run(run_id).status == "Cancelled"
     finally:

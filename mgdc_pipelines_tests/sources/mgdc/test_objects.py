@@ -22,7 +22,7 @@ def objects_for(short_name: str, columns: tuple[str, ...], date_filter: str | No
 
 def test_linked_services_carry_the_app_and_its_secret_only_in_the_payload():
     objects = objects_for("Message_v1", ("subject",), "receivedDateTime")
-    assert objects["linkedservices/mgdc-demo-office365"].payload() == {
+    assert objects["linkedservices/mgdc_demo_office365"].payload() == {
         "type": "Office365",
         "typeProperties": {
             "office365TenantId": "tenant-1", "servicePrincipalTenantId": "tenant-1",
@@ -30,7 +30,7 @@ def test_linked_services_carry_the_app_and_its_secret_only_in_the_payload():
             "servicePrincipalKey": {"type": "SecureString", "value": SECRET},
         },
     }
-    assert objects["linkedservices/mgdc-demo-staging"].payload() == {
+    assert objects["linkedservices/mgdc_demo_staging"].payload() == {
         "type": "AzureBlobStorage",
         "typeProperties": {
             "serviceEndpoint": STAGING.account_url, "accountKind": "StorageV2",
@@ -40,20 +40,20 @@ def test_linked_services_carry_the_app_and_its_secret_only_in_the_payload():
     }
     shown = [repr(objects), str(objects), json.dumps([o.masked() for o in objects.values()])]
     assert not [text for text in shown if SECRET in text]
-    assert objects["linkedservices/mgdc-demo-office365"].masked()["typeProperties"]["servicePrincipalKey"] == {
+    assert objects["linkedservices/mgdc_demo_office365"].masked()["typeProperties"]["servicePrincipalKey"] == {
         "type": "SecureString", "value": "**********"}
 
 
 def test_datasets_name_the_mgdc_table_and_the_parameterised_staging_folder():
     objects = objects_for("Message_v1", ("subject",), "receivedDateTime")
-    assert objects["datasets/mgdc-demo-Message_v1"].payload() == {
+    assert objects["datasets/mgdc_demo_Message_v1"].payload() == {
         "type": "Office365Table",
-        "linkedServiceName": {"referenceName": "mgdc-demo-office365", "type": "LinkedServiceReference"},
+        "linkedServiceName": {"referenceName": "mgdc_demo_office365", "type": "LinkedServiceReference"},
         "typeProperties": {"tableName": "BasicDataSet_v0.Message_v1"},
     }
-    assert objects["datasets/mgdc-demo-staging"].payload() == {
+    assert objects["datasets/mgdc_demo_staging"].payload() == {
         "type": "Json",
-        "linkedServiceName": {"referenceName": "mgdc-demo-staging", "type": "LinkedServiceReference"},
+        "linkedServiceName": {"referenceName": "mgdc_demo_staging", "type": "LinkedServiceReference"},
         "parameters": {"folderPath": {"type": "String"}},
         "typeProperties": {"location": {
             "type": "AzureBlobStorageLocation", "container": "mgdc-staging",
@@ -64,7 +64,7 @@ def test_datasets_name_the_mgdc_table_and_the_parameterised_staging_folder():
 
 def test_the_pipeline_copies_the_columns_in_catalog_order_with_the_contracts_parameters():
     pipeline = objects_for("Message_v1", ("subject", "sentDateTime"), "receivedDateTime")[
-        "pipelines/mgdc-demo-Message_v1"].payload()
+        "pipelines/mgdc_demo_Message_v1"].payload()
     assert pipeline["parameters"] == {
         "windowStart": {"type": "String"}, "windowEnd": {"type": "String"},
         "allowedGroups": {"type": "Array", "defaultValue": []},
@@ -73,8 +73,8 @@ def test_the_pipeline_copies_the_columns_in_catalog_order_with_the_contracts_par
     }
     [copy] = pipeline["activities"]
     assert copy["name"] == "Copy Message_v1" and copy["type"] == "Copy"
-    assert copy["inputs"] == [{"referenceName": "mgdc-demo-Message_v1", "type": "DatasetReference"}]
-    assert copy["outputs"] == [{"referenceName": "mgdc-demo-staging", "type": "DatasetReference",
+    assert copy["inputs"] == [{"referenceName": "mgdc_demo_Message_v1", "type": "DatasetReference"}]
+    assert copy["outputs"] == [{"referenceName": "mgdc_demo_staging", "type": "DatasetReference",
                                 "parameters": {"folderPath": "@pipeline().parameters.outputFolder"}}]
     assert copy["typeProperties"] == {
         "source": {
@@ -95,9 +95,9 @@ def test_objects_come_in_dependency_order_and_a_dataset_without_date_filter_omit
     objects = objects_for("User_v1", ("id", "displayName"), None)
     assert [key.split("/")[0] for key in objects] == [
         "linkedservices", "linkedservices", "datasets", "datasets", "pipelines"]
-    source = objects["pipelines/mgdc-demo-User_v1"].payload()["activities"][0]["typeProperties"]["source"]
+    source = objects["pipelines/mgdc_demo_User_v1"].payload()["activities"][0]["typeProperties"]["source"]
     assert "dateFilterColumn" not in source
-    assert all(name.split("/")[1].startswith("mgdc-demo-") for name in objects)
+    assert all(name.split("/")[1].startswith("mgdc_demo_") for name in objects)
 
 
 @pytest.mark.parametrize(("columns", "date_filter", "problem"), [

@@ -17,7 +17,7 @@ from mgdc_pipelines.sources.mgdc.sync import sync_factory
 from mgdc_pipelines_tests.sources.mgdc.factory_clients import arm_requests, demo_objects, factory_client
 
 FAST_POLL = PollPolicy(first_interval_s=0.05, max_interval_s=0.2, backoff=2, timeout_s=120)
-PIPELINE = "mgdc-demo-Message_v1"
+PIPELINE = "mgdc_demo_Message_v1"
 
 
 def parameters(folder: str | None = None, groups: tuple[str, ...] = ()) -> dict:
@@ -29,7 +29,7 @@ def parameters(folder: str | None = None, groups: tuple[str, ...] = ()) -> dict:
 @pytest.fixture
 def client(factory_emulator):
     client = factory_client(factory_emulator)
-    sync_factory(client, demo_objects(factory_emulator))
+    sync_factory(client, "demo", demo_objects(factory_emulator))
     return client
 
 

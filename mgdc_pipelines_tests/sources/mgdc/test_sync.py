@@ -8,65 +8,59 @@ from mgdc_pipelines.sources.mgdc.objects import FactoryObject
 from mgdc_pipelines.sources.mgdc.sync import SyncResult, sync_factory
 from mgdc_pipelines_tests.sources.mgdc.factory_clients import arm_requests, demo_objects, factory_client
 
-NAMES = ("mgdc-demo-office365", "mgdc-demo-staging", "mgdc-demo-Message_v1", "mgdc-demo-staging",
-         "mgdc-demo-Message_v1")
+NAMES = ("mgdc_demo_office365", "mgdc_demo_staging", "mgdc_demo_Message_v1", "mgdc_demo_staging",
+         "mgdc_demo_Message_v1")
 
 
 def test_a_second_sync_finds_everything_unchanged_and_writes_nothing(factory_emulator):
     client = factory_client(factory_emulator)
-    assert sync_factory(client, demo_objects(factory_emulator)) == SyncResult(created=NAMES)
+    assert sync_factory(client, "demo", demo_objects(factory_emulator)) == SyncResult(created=NAMES)
     assert len(arm_requests(factory_emulator, "PUT")) == 5
     before = len(factory_emulator.requests)
-    assert sync_factory(client, demo_objects(factory_emulator)) == SyncResult(unchanged=NAMES)
+    assert sync_factory(client, "demo", demo_objects(factory_emulator)) == SyncResult(unchanged=NAMES)
     assert not arm_requests(factory_emulator, "PUT")[5:]
     assert {r.method for r in factory_emulator.requests[before:]} == {"GET"}
 
 
 def test_a_change_of_columns_rewrites_the_pipeline_only(factory_emulator):
     client = factory_client(factory_emulator)
-    sync_factory(client, demo_objects(factory_emulator))
-    changed = sync_factory(client, demo_objects(factory_emulator, columns=("subject", "importance")))
-    assert changed == SyncResult(updated=("mgdc-demo-Message_v1",), unchanged=NAMES[:4])
+    sync_factory(client, "demo", demo_objects(factory_emulator))
+    changed = sync_factory(client, "demo", demo_objects(factory_emulator, columns=("subject", "importance")))
+    assert changed == SyncResult(updated=("mgdc_demo_Message_v1",), unchanged=NAMES[:4])
     puts = [r.path for r in arm_requests(factory_emulator, "PUT")[5:]]
-    assert [path.rsplit("/", 2)[-2:] for path in puts] == [["pipelines", "mgdc-demo-Message_v1"]]
-    source = factory_emulator.objects("pipelines")["mgdc-demo-Message_v1"]["activities"][0]["typeProperties"]
+    assert [path.rsplit("/", 2)[-2:] for path in puts] == [["pipelines", "mgdc_demo_Message_v1"]]
+    source = factory_emulator.objects("pipelines")["mgdc_demo_Message_v1"]["activities"][0]["typeProperties"]
     assert source["source"]["outputColumns"] == [{"name": "subject"}, {"name": "importance"}]
 
 
 def test_a_new_secret_is_pushed_when_forced_since_adf_never_shows_the_old_one(factory_emulator):
     client = factory_client(factory_emulator)
-    sync_factory(client, demo_objects(factory_emulator))
+    sync_factory(client, "demo", demo_objects(factory_emulator))
     rotated = demo_objects(factory_emulator, secret="the-rotated-secret-value")
-    assert sync_factory(client, rotated).changed is False  # masked, the secrets look alike
-    forced = sync_factory(client, rotated, force_secrets=True)
-    assert forced.updated == ("mgdc-demo-office365", "mgdc-demo-staging")
+    assert sync_factory(client, "demo", rotated).changed is False  # masked, the secrets look alike
+    forced = sync_factory(client, "demo", rotated, force_secrets=True)
+    assert forced.updated == ("mgdc_demo_office365", "mgdc_demo_staging")
     assert [r.path.rsplit("/", 1)[-1] for r in arm_requests(factory_emulator, "PUT")[5:]] == [
-        "mgdc-demo-office365", "mgdc-demo-staging"]
+        "mgdc_demo_office365", "mgdc_demo_staging"]
 
 
 def test_objects_of_others_in_the_factory_stay_untouched(factory_emulator):
     client = factory_client(factory_emulator)
     foreign = {"activities": [{"name": "Wait", "type": "Wait", "typeProperties": {"waitTimeInSeconds": 1}}]}
-    for name in ("nightly-finance-load", "mgdc-other-Message_v1"):
+    for name in ("nightly-finance-load", "mgdc_other_Message_v1"):
         client.create_or_update("pipelines", name, foreign)
     before = len(factory_emulator.requests)
-    sync_factory(client, demo_objects(factory_emulator))
-    sync_factory(client, demo_objects(factory_emulator, columns=("subject",)), force_secrets=True)
+    sync_factory(client, "demo", demo_objects(factory_emulator))
+    sync_factory(client, "demo", demo_objects(factory_emulator, columns=("subject",)), force_secrets=True)
     touched = {r.path.rsplit("/", 1)[-1] for r in factory_emulator.requests[before:]}
-    assert not touched & {"nightly-finance-load", "mgdc-other-Message_v1"}
+    assert not touched & {"nightly-finance-load", "mgdc_other_Message_v1"}
     stored = factory_emulator.objects("pipelines")
-    assert stored["nightly-finance-load"] == stored["mgdc-other-Message_v1"] == foreign
+    assert stored["nightly-finance-load"] == stored["mgdc_other_Message_v1"] == foreign
 
 
-@pytest.mark.parametrize("name", ["nightly-finance-load", "mgdc-demo", "demo-office365"])
+@pytest.mark.parametrize("name", ["nightly-finance-load", "mgdc_demo_", "demo_office365", "mgdc_other_Message_v1"])
 def test_an_object_not_named_mgdc_app_is_refused_before_any_call(factory_emulator, name):
     client = factory_client(factory_emulator)
-    with pytest.raises(ValueError, match="not named mgdc-<app>-"):
-        sync_factory(client, [*demo_objects(factory_emulator), FactoryObject("pipelines", name, {})])
+    with pytest.raises(ValueError, match="not one of app demo's objects"):
+        sync_factory(client, "demo", [*demo_objects(factory_emulator), FactoryObject("pipelines", name, {})])
     assert not arm_requests(factory_emulator)
-
-
-def test_objects_of_two_apps_are_refused_together(factory_emulator):
-    other = FactoryObject("pipelines", "mgdc-other-Message_v1", {})
-    with pytest.raises(ValueError, match="several apps at once: demo, other"):
-        sync_factory(factory_client(factory_emulator), [*demo_objects(factory_emulator), other])
