@@ -12,20 +12,18 @@ import dataclasses
 import datetime as dt
 import json
 import logging
-import re
 import threading
 import time
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import parse_qsl
 
 from mgdc_pipelines.catalog import get_dataset
 from mgdc_pipelines.catalog.graph import BATCH_PATH, GRAPH_VERSION, catalog_columns_by_property
 from mgdc_pipelines.emulator.batch import run_batch
 from mgdc_pipelines.emulator.config import EmulatorConfig
 from mgdc_pipelines.emulator.graph_rows import GraphRows, to_graph_json
-from mgdc_pipelines.emulator.identity import Identity
+from mgdc_pipelines.emulator.identity import Identity, answer_identity_request
 from mgdc_pipelines.emulator.mutations import Mutations
 from mgdc_pipelines.emulator.odata import GraphError
 from mgdc_pipelines.emulator.recording import RecordedRequest, RequestLog
@@ -38,9 +36,6 @@ from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
 log = logging.getLogger(__name__)
 
 _GRAPH_PREFIX = f"/{GRAPH_VERSION}"
-_OPENID = re.compile(r"^/(?P<tenant>[^/]+)/v2\.0/\.well-known/openid-configuration$")
-_TOKEN = re.compile(r"^/(?P<tenant>[^/]+)/oauth2/v2\.0/token$")
-_INSTANCE_DISCOVERY = "/common/discovery/instance"
 _JSON = {"Content-Type": "application/json; charset=utf-8"}
 _FIXED_AT_START = ("tenant", "host", "port", "clients", "certificates")
 
@@ -203,20 +198,8 @@ class GraphEmulator:
 
     def _identity_request(self, request: HttpRequest) -> HttpResponse:
         started = time.monotonic()
-        client_id = None
-        openid, token = _OPENID.match(request.path), _TOKEN.match(request.path)
-        if openid and request.method == "GET":
-            status, body = 200, self._identity.openid_configuration(self.base_url, openid["tenant"])
-        elif token and request.method == "POST":
-            form = dict(parse_qsl(request.body.decode("utf-8", "replace")))
-            client_id = form.get("client_id")
-            status, body = self._identity.issue_token(form, token_endpoint=self.base_url + request.path)
-        elif request.path == _INSTANCE_DISCOVERY and request.method == "GET":
-            status, body = 200, self._identity.instance_discovery(
-                self.base_url, request.query.get("authorization_endpoint"))
-        else:
-            status, body = 404, {"error": "not_found",
-                                 "error_description": f"No identity endpoint at {request.method} {request.path}"}
+        status, body, client_id = answer_identity_request(
+            self._identity, self.base_url, request.method, request.path, request.query, request.body)
         self._record(request.method, request.path, request.query, None, status, False, started, 0,
                      service="identity", client_id=client_id, error_code=body.get("error"))
         return HttpResponse(status, _JSON, json.dumps(body).encode())

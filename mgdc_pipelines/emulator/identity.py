@@ -33,7 +33,8 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+import re
+from urllib.parse import parse_qsl, urlsplit
 
 from mgdc_pipelines.catalog.graph import GRAPH_SCOPE
 from mgdc_pipelines.emulator.assertions import ClientAssertions, InvalidAssertion
@@ -215,3 +216,25 @@ def _aadsts(status: int, error: str, code: int, description: str) -> tuple[int, 
 def _unauthenticated(message: str) -> GraphError:
     return GraphError(401, "InvalidAuthenticationToken", message,
                       {"WWW-Authenticate": 'Bearer realm="", error="invalid_token"'})
+
+
+_OPENID = re.compile(r"^/(?P<tenant>[^/]+)/v2\.0/\.well-known/openid-configuration$")
+_TOKEN = re.compile(r"^/(?P<tenant>[^/]+)/oauth2/v2\.0/token$")
+_INSTANCE_DISCOVERY = "/common/discovery/instance"
+
+
+def answer_identity_request(
+    identity: Identity, base_url: str, method: str, path: str, query: Mapping[str, str], body: bytes
+) -> tuple[int, dict, str | None]:
+    """(status, JSON body, client id) for a request to Entra's endpoints MSAL calls: the OpenID
+    configuration, the token endpoint and instance discovery (404 for anything else)."""
+    openid, token = _OPENID.match(path), _TOKEN.match(path)
+    if openid and method == "GET":
+        return 200, identity.openid_configuration(base_url, openid["tenant"]), None
+    if token and method == "POST":
+        form = dict(parse_qsl(body.decode("utf-8", "replace")))
+        status, answer = identity.issue_token(form, token_endpoint=base_url + path)
+        return status, answer, form.get("client_id")
+    if path == _INSTANCE_DISCOVERY and method == "GET":
+        return 200, identity.instance_discovery(base_url, query.get("authorization_endpoint")), None
+    return 404, {"error": "not_found", "error_description": f"No identity endpoint at {method} {path}"}, None

@@ -10,14 +10,12 @@ and the delivery to the staging account (``deliveries.py``).
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
 from azure.storage.blob import BlobServiceClient
 
@@ -29,16 +27,13 @@ from mgdc_pipelines.emulator.factory.plans import RunFailure, plan_copy
 from mgdc_pipelines.emulator.factory.routes import FactoryRoutes
 from mgdc_pipelines.emulator.factory.rules import check
 from mgdc_pipelines.emulator.factory.runs import RunEngine, RunRecord
-from mgdc_pipelines.emulator.identity import Identity, TokenRefused, audience_of
+from mgdc_pipelines.emulator.identity import Identity, TokenRefused, answer_identity_request, audience_of
 from mgdc_pipelines.emulator.recording import RecordedRequest, RequestLog
 from mgdc_pipelines.emulator.server import HttpRequest, HttpResponse, TlsServer
 from mgdc_pipelines.emulator.throttling import MailboxLimiter, Throttled, retry_after_value
 from mgdc_pipelines.sources.synthetic import SyntheticSource
 
 MANAGEMENT_SCOPE = "https://management.azure.com/.default"
-_OPENID = re.compile(r"^/(?P<tenant>[^/]+)/v2\.0/\.well-known/openid-configuration$")
-_TOKEN = re.compile(r"^/(?P<tenant>[^/]+)/oauth2/v2\.0/token$")
-_INSTANCE_DISCOVERY = "/common/discovery/instance"
 _JSON = {"Content-Type": "application/json; charset=utf-8"}
 _UNLIMITED = 1_000_000  # the ARM limiter counts requests per window, not requests in flight
 
@@ -220,20 +215,8 @@ class FactoryEmulator:
 
     def _identity_request(self, request: HttpRequest) -> HttpResponse:
         started = time.monotonic()
-        client_id = None
-        openid, token = _OPENID.match(request.path), _TOKEN.match(request.path)
-        if openid and request.method == "GET":
-            status, body = 200, self._identity.openid_configuration(self.base_url, openid["tenant"])
-        elif token and request.method == "POST":
-            form = dict(parse_qsl(request.body.decode("utf-8", "replace")))
-            client_id = form.get("client_id")
-            status, body = self._identity.issue_token(form, token_endpoint=self.base_url + request.path)
-        elif request.path == _INSTANCE_DISCOVERY and request.method == "GET":
-            status, body = 200, self._identity.instance_discovery(
-                self.base_url, request.query.get("authorization_endpoint"))
-        else:
-            status, body = 404, {"error": "not_found",
-                                 "error_description": f"No identity endpoint at {request.method} {request.path}"}
+        status, body, client_id = answer_identity_request(
+            self._identity, self.base_url, request.method, request.path, request.query, request.body)
         self._record(request, status, started, "identity", client_id, body.get("error"))
         return HttpResponse(status, _JSON, json.dumps(body).encode())
 

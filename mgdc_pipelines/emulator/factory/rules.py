@@ -13,30 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from mgdc_pipelines.catalog.regions import AZURE_REGIONS_BY_OFFICE_REGION
 from mgdc_pipelines.emulator.factory.config import MgdcApproval
 from mgdc_pipelines.emulator.factory.plans import CopyPlan, RunFailure
 
-MAX_ALLOWED_GROUPS = 10
-# Office region → Azure regions whose factories may copy its data (reference §4).
-AZURE_REGIONS_BY_OFFICE_REGION: Mapping[str, tuple[str, ...]] = {
-    "Asia-Pacific": ("East Asia", "Southeast Asia"),
-    "Australia": ("Australia East", "Australia Southeast"),
-    "Europe": ("North Europe", "West Europe"),
-    "North America": ("Central US", "East US", "East US 2", "North Central US", "South Central US",
-                      "West Central US", "West US", "West US 2"),
-    "Brazil": ("Brazil South",),
-    "United Kingdom": ("UK South", "UK West"),
-    "Canada": ("Canada Central", "Canada East"),
-    "Japan": ("Japan West", "Japan East"),
-    "India": ("South India", "Central India"),
-    "Korea": ("Korea Central", "Korea South"),
-    "Switzerland": ("Switzerland North",),
-    "Germany": ("Germany West Central",),
-    "Norway": ("Norway East",),
-    "France": ("France Central",),
-    "UAE": ("UAE North",),
-}
-_ADMIN_CENTER = "the Microsoft 365 admin center (Settings > Org settings > Microsoft Graph Data Connect applications)"
+_ADMIN_CENTER = "the Microsoft 365 admin center (Settings > Org settings > Security & privacy > Microsoft Graph Data Connect applications)"
 
 
 def check(plan: CopyPlan, approvals: Mapping[str, MgdcApproval], office_region: str, factory_location: str,

@@ -19,34 +19,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mgdc_pipelines.catalog.regions import AZURE_REGIONS_BY_OFFICE_REGION
+
 APPROVAL_PORTAL = (
     "the Microsoft 365 admin center: Settings → Org settings → Security & privacy → "
     "Microsoft Graph Data Connect applications"
 )
-# Office 365 region → Azure regions where the factory's integration runtime and the staging
-# storage must be (MGDC does not extract across regions; reference §4, "Region rules").
-OFFICE_REGIONS: dict[str, tuple[str, ...]] = {
-    "Asia-Pacific": ("East Asia", "Southeast Asia"),
-    "Australia": ("Australia East", "Australia Southeast"),
-    "Europe": ("North Europe", "West Europe"),
-    "North America": ("Central US", "East US", "East US 2", "North Central US", "South Central US",
-                      "West Central US", "West US", "West US 2"),
-    "Brazil": ("Brazil South",),
-    "United Kingdom": ("UK South", "UK West"),
-    "Canada": ("Canada Central", "Canada East"),
-    "Japan": ("Japan West", "Japan East"),
-    "India": ("South India", "Central India"),
-    "Korea": ("Korea Central", "Korea South"),
-    "Switzerland": ("Switzerland North",),
-    "Germany": ("Germany West Central",),
-    "Norway": ("Norway East",),
-    "France": ("France Central",),
-    "UAE": ("UAE North",),
-}
 
 
 def _region_table() -> str:
-    return "; ".join(f"{office}: {', '.join(azure)}" for office, azure in OFFICE_REGIONS.items())
+    return "; ".join(f"{office}: {', '.join(azure)}" for office, azure in AZURE_REGIONS_BY_OFFICE_REGION.items())
 
 
 @dataclass(frozen=True)
