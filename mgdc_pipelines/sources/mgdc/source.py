@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -78,7 +79,8 @@ class MgdcSource:
 
     def __repr__(self) -> str:
         staging = self.settings.staging
-        return f"MgdcSource(factory={self.settings.factory.path!r}, staging={staging.account_url.rstrip('/') + '/' + staging.container!r})"
+        where = f"{staging.account_url.rstrip('/')}/{staging.container}"
+        return f"MgdcSource(factory={self.settings.factory.path!r}, staging={where!r})"
 
     @cached_property
     def factory(self) -> FactoryClient:
@@ -90,7 +92,8 @@ class MgdcSource:
     @cached_property
     def _graph(self) -> GraphSource:
         settings = self.settings
-        return GraphSource(GraphSettings(settings.credentials, graph_url=settings.graph_url, ca_bundle=settings.ca_bundle))
+        return GraphSource(GraphSettings(settings.credentials, graph_url=settings.graph_url,
+                                         ca_bundle=settings.ca_bundle))
 
     # --- Directory: who is in a scope (Microsoft Graph) -----------------------------------------
 
@@ -109,7 +112,8 @@ class MgdcSource:
     def extract(self, request: ExtractRequest) -> Iterator[pa.RecordBatch]:
         """One partition on its own: one pipeline run for its day (prefer :meth:`for_run`)."""
         day = request.window.start.date()
-        with self.for_run(f"adhoc-{day.isoformat()}", request.dataset, [(day, request.scope)]) as run:
+        run_key = f"adhoc-{day.isoformat()}-{uuid.uuid4().hex[:8]}"  # never another run's folder
+        with self.for_run(run_key, request.dataset, [(day, request.scope)]) as run:
             yield from run.extract(request)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -22,8 +23,9 @@ def objects_for(short_name: str, columns: tuple[str, ...], date_filter: str | No
 
 def test_linked_services_carry_the_app_and_its_secret_only_in_the_payload():
     objects = objects_for("Message_v1", ("subject",), "receivedDateTime")
+    managed = f"Managed by mgdc-pipelines; credential {hashlib.sha256(SECRET.encode()).hexdigest()[:12]}"
     assert objects["linkedservices/mgdc_demo_office365"].payload() == {
-        "type": "Office365",
+        "type": "Office365", "description": managed,
         "typeProperties": {
             "office365TenantId": "tenant-1", "servicePrincipalTenantId": "tenant-1",
             "servicePrincipalId": "client-1",
@@ -31,7 +33,7 @@ def test_linked_services_carry_the_app_and_its_secret_only_in_the_payload():
         },
     }
     assert objects["linkedservices/mgdc_demo_staging"].payload() == {
-        "type": "AzureBlobStorage",
+        "type": "AzureBlobStorage", "description": managed,
         "typeProperties": {
             "serviceEndpoint": STAGING.account_url, "accountKind": "StorageV2",
             "servicePrincipalId": "client-1",
