@@ -29,6 +29,7 @@ from mgdc_pipelines.consent.trust import DEMO_MODE_ENV, TRUSTED_KEYS_ENV
 from mgdc_pipelines.defs.partitions import scope_partitions_name
 from mgdc_pipelines.spec import DEMO_SPEC_PATH, AppSpec, load_spec
 from mgdc_pipelines_tests.azurite import azurite  # noqa: F401  (session fixture: a real Azurite)
+from mgdc_pipelines_tests.grouping import pytest_collection_modifyitems  # noqa: F401  (xdist groups)
 from mgdc_pipelines_tests.factory_emulator import factory_emulator  # noqa: F401  (ARM + ADF emulator)
 from mgdc_pipelines_tests.postgres import postgres, postgres_url  # noqa: F401  (a real PostgreSQL)
 
@@ -187,30 +188,3 @@ def demo_run(tmp_path_factory) -> DemoRun:
     result = subprocess.run([str(Path(sys.executable).with_name("mgdc-pipelines")), "demo", "--spec", str(spec_path)],
                             cwd=folder, env=env, capture_output=True, text=True, timeout=900)
     return DemoRun(folder, spec_path, home, result)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items) -> None:
-    """Under pytest-xdist (`make test` runs two workers with `--dist loadgroup`), tests that share
-    an expensive fixture go to one worker, so it is built once, not once per worker: every test
-    that uses the session's demo run (minutes), and the tests of a module with a module-scoped
-    fixture (a materialized example, a production stack).
-
-    First among the hooks: xdist's own reads the groups into the test ids in this same hook, and
-    it is registered after this conftest, so without ``tryfirst`` it would run first and see none.
-    """
-    for item in items:
-        group = shared_fixture_group(item)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
-
-
-def shared_fixture_group(item) -> str | None:
-    """``demo_run``, the module's name if a fixture it uses lives as long as the module, else None."""
-    names = getattr(item, "fixturenames", ())
-    if "demo_run" in names:
-        return "demo_run"
-    definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
-    if any(defs and defs[-1].scope == "module" for name, defs in definitions.items() if name in names):
-        return item.module.__name__
-    return None

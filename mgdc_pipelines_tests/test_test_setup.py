@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from mgdc_pipelines_tests import conftest
+from mgdc_pipelines_tests import grouping
 
 GROUPED = """
 import os, pathlib, pytest
@@ -42,7 +42,7 @@ def test_tests_sharing_an_expensive_fixture_share_one_worker_so_it_is_built_once
     installed pytest and pytest-xdist."""
     (tmp_path / "conftest.py").write_text(textwrap.dedent(f"""
         import pytest
-        from mgdc_pipelines_tests.conftest import pytest_collection_modifyitems  # the hook under test
+        from mgdc_pipelines_tests.grouping import pytest_collection_modifyitems  # the hook under test
 
         @pytest.fixture(scope="session")
         def demo_run():
@@ -55,7 +55,7 @@ def test_tests_sharing_an_expensive_fixture_share_one_worker_so_it_is_built_once
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", "2", "--dist", "loadgroup", str(tmp_path)],
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "WORKERS_SEEN": str(seen), "PYTHONPATH": str(Path(conftest.__file__).parents[1])},
+        env={**os.environ, "WORKERS_SEEN": str(seen), "PYTHONPATH": str(Path(grouping.__file__).parents[1])},
     )
     assert result.returncode == 0, result.stdout + result.stderr
     workers = sorted(path.name for path in seen.iterdir())
