@@ -180,8 +180,9 @@ class MgdcSourceResource(_ServicePrincipalResource):
     """MGDC itself, through copy pipelines in an Azure Data Factory (``mgdc_pipelines.sources.mgdc``).
 
     ``staging`` is dagster-azure's resource for the account the factory delivers into (the
-    container and prefix beside it); the client secret, as a ``dg.EnvVar``, authenticates both
-    to Azure Resource Manager and, through the factory's linked services, MGDC's copy.
+    container and prefix beside it); the client secret (or the certificate's PEM key and
+    certificate), as a ``dg.EnvVar``, authenticates both to Azure Resource Manager and, through the
+    factory's linked services, MGDC's copy.
 
     >>> from dagster_azure.blob import AzureBlobStorageDefaultCredential, AzureBlobStorageResource
     >>> resource = MgdcSourceResource(

@@ -260,8 +260,10 @@ class MgdcSourceSpec(_ServicePrincipal, _LandingOptions):
     names starting ``mgdc-<app name>-``), runs it for each partition range, reads what MGDC
     delivered into ``staging`` (a container the factory's sink writes to) and deletes it once
     committed. The service principal needs Data Factory Contributor on the factory and Storage
-    Blob Data Contributor on the staging account; its secret is also handed to the factory's
-    linked services (MGDC accepts only service-principal authentication for its sinks).
+    Blob Data Contributor on the staging account; its credential is also handed to the factory's
+    linked services (MGDC accepts only service-principal authentication for its sinks): the
+    client secret, or the certificate as a PKCS#12, so the PEM of ``certificate_path`` or
+    ``private_key_env`` must then hold the certificate beside its private key.
     ``graph_url`` is where group scopes and deny lists are expanded into members.
     """
 

@@ -277,16 +277,9 @@ def _check_graph_source(spec: AppSpec, source: GraphSourceSpec) -> Iterator[Spec
 
 
 def _check_mgdc_source(source: MgdcSourceSpec) -> Iterator[SpecProblem]:
-    """The factory's linked services hand MGDC the service principal's secret: a secret it is."""
-    if source.client_secret_env is None or source.certificate_path or source.private_key_env:
-        yield SpecProblem(
-            "source.client_secret_env",
-            "an mgdc source authenticates with a client secret (the name of its variable): the "
-            "factory's Office 365 and staging linked services pass it to MGDC, which accepts "
-            "service-principal secrets for its sinks",
-        )
-    if source.certificate_thumbprint is not None:
-        yield SpecProblem("source.certificate_thumbprint", "an mgdc source uses a client secret, not a certificate")
+    """One credential, as for Graph: the factory's linked services hand it to MGDC (a certificate
+    as a PKCS#12 built from the PEM key and certificate)."""
+    yield from _check_service_principal(source, "an mgdc source")
 
 
 def _check_days_delivered(spec: AppSpec) -> Iterator[SpecProblem]:

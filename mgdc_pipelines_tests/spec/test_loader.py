@@ -214,3 +214,29 @@ def test_transforms_must_name_selected_hashable_columns():
         "datasets[0].transforms.uniqueBody: 'uniqueBody' is not among the dataset's columns; add it to `columns` or remove the transform",
         "datasets[0].transforms.hasAttachments: cannot hash 'hasAttachments' of type BOOLEAN; `hash` applies to strings, lists of strings and email-address structs (or lists of them)",
     ]
+
+
+def on_mgdc(**credential):
+    """The demo's mail on an mgdc source authenticating with ``credential``."""
+    def mutate(raw):
+        raw["source"] = {"type": "mgdc", "subscription_id": "00000000-0000-0000-0000-00000000a2f0",
+                         "resource_group": "rg", "factory": "mgdc-factory", **credential,
+                         "staging": {"account_url": "https://contoso.blob.core.windows.net",
+                                     "container": "mgdc-staging"}}
+        raw["datasets"] = [item for item in raw["datasets"] if item["name"] == "Message_v1"]
+        raw.pop("downstream", None)
+    return mutate
+
+
+def test_an_mgdc_source_authenticates_with_a_certificate_or_a_secret_but_exactly_one():
+    certificate = {"certificate_thumbprint": "AB" * 20, "private_key_env": "MGDC_APP_KEY_AND_CERT"}
+    spec = parse_spec(spec_text(on_mgdc(**certificate)))
+    assert spec.source.private_key_env == "MGDC_APP_KEY_AND_CERT" and spec.source.client_secret_env is None
+    assert parse_spec(spec_text(on_mgdc(client_secret_env="MGDC_APP_SECRET"))).source.client_secret_env
+
+    [both] = problems_of(spec_text(on_mgdc(client_secret_env="MGDC_APP_SECRET", **certificate)))
+    assert both.startswith("source: an mgdc source authenticates with exactly one of `client_secret_env`")
+    [neither] = problems_of(spec_text(on_mgdc()))
+    assert neither.startswith("source: an mgdc source authenticates with exactly one of")
+    [unnamed] = problems_of(spec_text(on_mgdc(private_key_env="MGDC_APP_KEY_AND_CERT")))
+    assert unnamed.startswith("source.certificate_thumbprint: a certificate credential needs")

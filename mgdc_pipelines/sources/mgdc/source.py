@@ -52,7 +52,8 @@ SHAREPOINT_RETENTION_DAYS = 21
 
 @dataclass(frozen=True)
 class MgdcSettings:
-    """Everything an :class:`MgdcSource` needs; the secret lives in ``credentials`` (never shown)."""
+    """Everything an :class:`MgdcSource` needs; the secret or certificate lives in ``credentials``
+    (never shown)."""
 
     app_name: str
     credentials: GraphCredentials
@@ -208,8 +209,9 @@ class MgdcRun:
             )
         settings = self._settings
         credentials = settings.credentials
+        credential = credentials.certificate or credentials.client_secret  # exactly one is set
         objects = factory_objects(
-            settings.app_name, credentials.tenant_id, credentials.client_id, credentials.client_secret,
+            settings.app_name, credentials.tenant_id, credentials.client_id, credential,
             settings.staging, self.dataset, request.columns, request.date_filter_column,
         )
         sync_factory(self._source.factory, settings.app_name, objects)

@@ -156,3 +156,36 @@ def test_the_request_log_records_calls_but_no_secret(factory_emulator):
     assert [(r.method, r.path.rsplit("/", 1)[-1], r.status) for r in recorded if r.service == "arm"][:2] == [
         ("PUT", "mgdc_demo_office365", 200), ("PUT", "mgdc_demo_staging", 200)]
     assert DEMO_CLIENT_SECRET not in repr(recorded)
+
+
+def test_linked_services_take_a_certificate_by_credential_type_and_refuse_one_missing_or_not_base64(
+        factory_emulator):
+    arm = ArmClient(factory_emulator)
+    cert = {"servicePrincipalCredentialType": "ServicePrincipalCert"}
+    pfx = {"type": "SecureString", "value": "MIIKcQIBAzCCCjcGCSqGSIb3DQEHAaCCCigEggokMIIKIDCC"}
+    office = {"office365TenantId": TENANT_ID, "servicePrincipalTenantId": TENANT_ID,
+              "servicePrincipalId": DEMO_CLIENT_ID}
+    blob = {"serviceEndpoint": factory_emulator.staging_account_url, "servicePrincipalId": DEMO_CLIENT_ID,
+            "tenant": TENANT_ID}
+
+    def put(service_type: str, type_properties: dict):
+        return arm.put("linkedservices", "mgdc_demo_try", {"type": service_type, "typeProperties": type_properties})
+
+    accepted = [put("Office365", {**office, **cert, "servicePrincipalEmbeddedCert": pfx}),
+                put("AzureBlobStorage", {**blob, **cert, "servicePrincipalCredential": pfx})]
+    assert [r.status_code for r in accepted] == [200, 200]
+    assert accepted[0].json()["properties"]["typeProperties"]["servicePrincipalEmbeddedCert"]["value"] == "**********"
+
+    refused = {
+        "servicePrincipalEmbeddedCert": put("Office365", {**office, **cert}),
+        "servicePrincipalKey": put("Office365", office),
+        "servicePrincipalCredential": put("AzureBlobStorage", {**blob, **cert, "servicePrincipalKey": pfx}),
+        "base64": put("Office365", {**office, **cert, "servicePrincipalEmbeddedCert": {
+            "type": "SecureString", "value": "not base64!"}}),
+        "ServicePrincipalKey or ServicePrincipalCert": put("Office365", {
+            **office, "servicePrincipalCredentialType": "Password", "servicePrincipalKey": pfx}),
+    }
+    for expected, response in refused.items():
+        assert (response.status_code, error_code(response)) == (400, "BadRequest"), expected
+        assert expected in response.json()["error"]["message"]
+        assert pfx["value"] not in response.text
