@@ -17,6 +17,7 @@ from mgdc_pipelines.catalog.regions import AZURE_REGIONS_BY_OFFICE_REGION
 from mgdc_pipelines.emulator.factory.config import MgdcApproval
 from mgdc_pipelines.emulator.factory.plans import CopyPlan, RunFailure
 
+MAX_ALLOWED_GROUPS = 10  # MGDC refuses more (reference §4); the emulator keeps its own, as MGDC does
 _ADMIN_CENTER = "the Microsoft 365 admin center (Settings > Org settings > Security & privacy > Microsoft Graph Data Connect applications)"
 
 
