@@ -179,7 +179,7 @@ def _pkcs12(credential: ClientCertificate) -> tuple[x509.Certificate, bytes]:
             f"{where} must hold the PEM certificate beside the private key: Data Factory's linked "
             "services take both, as a PKCS#12 (append the certificate's PEM to the key's)"
         )
-    others = [c for c in certificates if c is not matching[0]]
+    others = [c for c in certificates if c != matching[0]]  # a chain, without the leaf twice
     pfx = pkcs12.serialize_key_and_certificates(None, key, matching[0], others or None,
                                                 serialization.NoEncryption())
     return matching[0], pfx
