@@ -34,6 +34,7 @@ from mgdc_pipelines.sources.landing import AzureDeliveryStore, LandingSource
 from mgdc_pipelines.sources.mgdc import (
     BillingRates,
     FactoryLocation,
+    KeyVaultSecret,
     MgdcSettings,
     MgdcSource,
     PollPolicy,
@@ -212,6 +213,9 @@ class MgdcSourceResource(_ServicePrincipalResource):
     max_error_ratio: float = 0.01
     quarantine_dir: str = "./mgdc_quarantine"
     dedupe_messages: bool = False
+    # The Key Vault secret the staging linked service reads a certificate credential from.
+    key_vault_url: Optional[str] = None
+    key_vault_certificate_secret: Optional[str] = None
 
     def get_source(self) -> MgdcSource:
         return MgdcSource(
@@ -232,6 +236,8 @@ class MgdcSourceResource(_ServicePrincipalResource):
                 max_error_ratio=self.max_error_ratio,
                 quarantine_dir=self.quarantine_dir,
                 dedupe_messages=self.dedupe_messages,
+                key_vault=KeyVaultSecret(self.key_vault_url, self.key_vault_certificate_secret)
+                if self.key_vault_url and self.key_vault_certificate_secret else None,
             )
         )
 
@@ -376,6 +382,8 @@ def _mgdc_resource(app: AppSpec, spec: MgdcSourceSpec) -> MgdcSourceResource:
         max_error_ratio=spec.max_error_ratio,
         quarantine_dir=_absolute(spec.quarantine_dir),
         dedupe_messages=spec.dedupe_messages,
+        key_vault_url=spec.key_vault.url if spec.key_vault else None,
+        key_vault_certificate_secret=spec.key_vault.certificate_secret if spec.key_vault else None,
     )
 
 

@@ -62,6 +62,9 @@ def graph(factory_emulator: FactoryEmulator) -> Iterator[GraphEmulator]:
         yield emulator
 
 
+KEY_VAULT_URL = "https://contoso-mgdc.vault.azure.net"
+
+
 @pytest.fixture
 def mgdc_app(small_spec_factory, factory_emulator: FactoryEmulator, graph: GraphEmulator, azurite,
              monkeypatch, tmp_path: Path) -> Callable[..., AppSpec]:
@@ -80,7 +83,8 @@ def mgdc_app(small_spec_factory, factory_emulator: FactoryEmulator, graph: Graph
         credential = {"client_secret_env": SECRET_ENV}
         if certificate is not None:
             monkeypatch.setenv(CERTIFICATE_ENV, certificate.key_pem + certificate.cert_pem)
-            credential = {"certificate_thumbprint": certificate.thumbprint, "private_key_env": CERTIFICATE_ENV}
+            credential = {"certificate_thumbprint": certificate.thumbprint, "private_key_env": CERTIFICATE_ENV,
+                          "key_vault": {"url": KEY_VAULT_URL, "certificate_secret": "mgdc-demo-certificate"}}
 
         def on_mgdc(raw: dict) -> None:
             raw["source"] = {
@@ -171,11 +175,15 @@ def test_an_app_authenticating_with_a_certificate_hands_it_to_the_linked_service
         app, "Message_v1", DAYS[0], "sales")
 
     services = factory_emulator.objects("linkedservices")
-    for name, embedded in (("mgdc_demo_office365", "servicePrincipalEmbeddedCert"),
-                           ("mgdc_demo_staging", "servicePrincipalCredential")):
-        properties = services[name]["typeProperties"]
-        assert properties["servicePrincipalCredentialType"] == "ServicePrincipalCert", name
-        assert properties[embedded]["type"] == "SecureString" and "servicePrincipalKey" not in properties
+    office, staging = services["mgdc_demo_office365"]["typeProperties"], services["mgdc_demo_staging"]["typeProperties"]
+    for properties in (office, staging):
+        assert properties["servicePrincipalCredentialType"] == "ServicePrincipalCert"
+        assert "servicePrincipalKey" not in properties
+    assert office["servicePrincipalEmbeddedCert"]["type"] == "SecureString"
+    assert services["mgdc_demo_keyvault"] == {"type": "AzureKeyVault", "typeProperties": {"baseUrl": KEY_VAULT_URL}}
+    assert staging["servicePrincipalCredential"] == {  # ADF's Blob linked service takes a certificate from Key Vault only
+        "type": "AzureKeyVaultSecret", "secretName": "mgdc-demo-certificate",
+        "store": {"referenceName": "mgdc_demo_keyvault", "type": "LinkedServiceReference"}}
 
 
 def test_each_materialization_records_its_pipeline_run_and_what_it_costs(mgdc_app, factory_emulator):

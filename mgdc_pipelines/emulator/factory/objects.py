@@ -2,8 +2,9 @@
 
 Validation is what Data Factory itself checks when an object is saved: a body with
 ``properties.type``, the typeProperties the MGDC object types require (a service principal's key,
-or its base64 certificate by ``servicePrincipalCredentialType``), and references (a dataset's
-linked service, an activity's datasets) to objects that exist. Reads mask SecureString values as ADF does.
+or its certificate by ``servicePrincipalCredentialType``: base64 in a SecureString, or an
+``AzureKeyVaultSecret`` reference), and references (a dataset's linked service, an activity's
+datasets, a Key Vault secret's vault linked service) to objects that exist. Reads mask SecureString values as ADF does.
 
 >>> store = ObjectStore("/subscriptions/s/resourceGroups/rg/providers/Microsoft.DataFactory/factories/f")
 >>> store.put("datasets", "orphan", {"properties": {"type": "Json", "typeProperties": {"location": {}},
@@ -38,6 +39,7 @@ _MASK = "**********"
 _REQUIRED = {
     ("linkedservices", "Office365"): ("office365TenantId", "servicePrincipalTenantId", "servicePrincipalId"),
     ("linkedservices", "AzureBlobStorage"): ("serviceEndpoint",),
+    ("linkedservices", "AzureKeyVault"): ("baseUrl",),
     ("datasets", "Office365Table"): ("tableName",),
     ("datasets", "Json"): ("location",),
 }
@@ -120,6 +122,11 @@ class ObjectStore:
 
 def references(kind: str, properties: Mapping) -> Iterator[tuple[str, str, str]]:
     """(kind, name, role) of every object the properties refer to."""
+    if kind == "linkedservices":
+        for key, value in (properties.get("typeProperties") or {}).items():
+            if isinstance(value, Mapping) and value.get("type") == "AzureKeyVaultSecret":
+                store = value.get("store") or {}
+                yield "linkedservices", str(store.get("referenceName", "")), f"Key Vault store of {key}"
     if kind == "datasets":
         linked = properties.get("linkedServiceName") or {}
         if linked.get("referenceName"):
@@ -181,8 +188,12 @@ def _check_credential(name: str, service_type: str, type_properties: Mapping) ->
     if not present:
         raise bad_request(f"The linked service '{name}' of type {service_type} authenticates with "
                           f"{credential_type} but has none of: {', '.join(places)}.")
-    if credential_type == "ServicePrincipalCert":
-        certificate = type_properties[present[0]]
+    certificate = type_properties[present[0]]
+    if isinstance(certificate, Mapping) and certificate.get("type") == "AzureKeyVaultSecret":
+        if not certificate.get("secretName") or not (certificate.get("store") or {}).get("referenceName"):
+            raise bad_request(f"The linked service '{name}': {present[0]} of type AzureKeyVaultSecret needs "
+                              "'store' (a LinkedServiceReference) and 'secretName'.")
+    elif credential_type == "ServicePrincipalCert":
         value = certificate.get("value") if isinstance(certificate, Mapping) else None
         if not isinstance(value, str) or not _is_base64(value):
             raise bad_request(f"The linked service '{name}': {present[0]} must be a SecureString holding "

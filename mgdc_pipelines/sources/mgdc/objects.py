@@ -1,6 +1,7 @@
 """The Data Factory objects one app needs to copy one MGDC dataset (the shared ADF contract).
 
-Two linked services (the Office 365 source, the staging blob account), two datasets (the
+Two linked services (the Office 365 source, the staging blob account; with a certificate, a
+third: the Azure Key Vault the staging one reads the certificate from), two datasets (the
 ``Office365Table``, the staging JSON folder) and one pipeline with one Copy activity, all named
 ``mgdc_<app>_...`` (Data Factory refuses dashes in linked service and dataset names).
 Both linked services authenticate as the app with its client secret or its certificate
@@ -103,12 +104,17 @@ def factory_objects(
     dataset: Dataset,
     columns: tuple[str, ...],
     date_filter_column: str | None,
+    key_vault: KeyVaultSecret | None = None,
 ) -> list[FactoryObject]:
     """The objects copying ``columns`` of ``dataset``, in dependency order; ``credential`` is the
-    app's client secret or its certificate."""
-    auth = linked_service_auth(credential)
+    app's client secret or its certificate (which then needs ``key_vault``)."""
+    vault = [] if key_vault is None else [
+        FactoryObject("linkedservices", object_name(app_name, "keyvault"),
+                      {"type": "AzureKeyVault", "typeProperties": {"baseUrl": key_vault.url}})]
+    auth = linked_service_auth(credential, vault[0].name if vault else None, key_vault)
     office365, staging_name = object_name(app_name, "office365"), object_name(app_name, "staging")
     return [
+        *vault,
         FactoryObject("linkedservices", office365, _office365_service(tenant_id, client_id, auth)),
         FactoryObject("linkedservices", staging_name, _staging_service(tenant_id, client_id, auth, staging)),
         FactoryObject("datasets", object_name(app_name, dataset.short_name), _table(office365, dataset)),
@@ -116,6 +122,15 @@ def factory_objects(
         FactoryObject("pipelines", object_name(app_name, dataset.short_name), _pipeline(
             app_name, dataset, _catalog_order(dataset, columns), _date_filter(dataset, date_filter_column))),
     ]
+
+
+@dataclass(frozen=True)
+class KeyVaultSecret:
+    """The Azure Key Vault (``https://<vault>.vault.azure.net``) and the secret in it holding the
+    app's certificate: the operator stores there the same certificate (PKCS#12) the app is given."""
+
+    url: str
+    secret_name: str
 
 
 @dataclass(frozen=True)
@@ -128,15 +143,20 @@ class LinkedServiceAuth:
     fingerprint: str
 
 
-def linked_service_auth(credential: str | ClientCertificate) -> LinkedServiceAuth:
-    """A client secret as ``servicePrincipalKey``; a certificate as a base64 PKCS#12 (PFX).
+def linked_service_auth(
+    credential: str | ClientCertificate, vault_service: str | None = None, key_vault: KeyVaultSecret | None = None
+) -> LinkedServiceAuth:
+    """A client secret as ``servicePrincipalKey``; a certificate as a base64 PKCS#12 (PFX) in the
+    Office 365 linked service, and as a reference to ``key_vault``'s secret (read through the
+    linked service ``vault_service``) in the Blob one.
 
     Property names as the Data Factory reference gives them: the Office 365 linked service's
     ``servicePrincipalCredentialType`` / ``servicePrincipalEmbeddedCert``
     (https://learn.microsoft.com/javascript/api/@azure/arm-datafactory/office365linkedservice)
-    and the Blob linked service's ``servicePrincipalCredentialType`` / ``servicePrincipalCredential``
-    (https://learn.microsoft.com/azure/data-factory/connector-azure-blob-storage#service-principal-authentication;
-    that page asks for a Key Vault certificate reference there, which this project has none of).
+    and the Blob linked service's ``servicePrincipalCredentialType`` / ``servicePrincipalCredential``,
+    which for a certificate "can only be AzureKeyVaultSecretReference"
+    (https://learn.microsoft.com/azure/data-factory/connector-azure-blob-storage#service-principal-authentication).
+    The app cannot read the vault, so the fingerprint is that of the certificate it was given.
 
     >>> auth = linked_service_auth("s3cret-value")
     >>> auth.staging, len(auth.fingerprint)
@@ -146,12 +166,16 @@ def linked_service_auth(credential: str | ClientCertificate) -> LinkedServiceAut
         secret = SecureString(credential)
         return LinkedServiceAuth({"servicePrincipalKey": secret}, {"servicePrincipalKey": secret},
                                  secret.fingerprint)
+    if key_vault is None or vault_service is None:
+        raise ValueError("a certificate credential needs source.key_vault: Data Factory's Blob linked "
+                         "service takes a certificate only from Azure Key Vault")
     certificate, pfx = _pkcs12(credential)
     embedded = SecureString(base64.b64encode(pfx).decode("ascii"))
     cert_type = {"servicePrincipalCredentialType": "ServicePrincipalCert"}
+    in_vault = {"type": "AzureKeyVaultSecret", "store": _linked(vault_service), "secretName": key_vault.secret_name}
     return LinkedServiceAuth(
         {**cert_type, "servicePrincipalEmbeddedCert": embedded},
-        {**cert_type, "servicePrincipalCredential": embedded},
+        {**cert_type, "servicePrincipalCredential": in_vault},
         # The certificate (public) identifies the key pair: a renewed certificate is pushed.
         hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest()[:12],
     )

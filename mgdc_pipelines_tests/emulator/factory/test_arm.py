@@ -189,3 +189,25 @@ def test_linked_services_take_a_certificate_by_credential_type_and_refuse_one_mi
         assert (response.status_code, error_code(response)) == (400, "BadRequest"), expected
         assert expected in response.json()["error"]["message"]
         assert pfx["value"] not in response.text
+
+
+def test_a_certificate_read_from_key_vault_needs_the_vault_linked_service_to_exist(factory_emulator):
+    arm = ArmClient(factory_emulator)
+    blob = {"serviceEndpoint": factory_emulator.staging_account_url, "servicePrincipalId": DEMO_CLIENT_ID,
+            "tenant": TENANT_ID, "servicePrincipalCredentialType": "ServicePrincipalCert",
+            "servicePrincipalCredential": {"type": "AzureKeyVaultSecret", "secretName": "mgdc-certificate", "store": {
+                "referenceName": "mgdc_demo_vault", "type": "LinkedServiceReference"}}}
+
+    def put(name: str, service_type: str, type_properties: dict):
+        return arm.put("linkedservices", name, {"type": service_type, "typeProperties": type_properties})
+
+    dangling = put("mgdc_demo_try", "AzureBlobStorage", blob)
+    assert (dangling.status_code, error_code(dangling)) == (400, "BadRequest")
+    assert "'mgdc_demo_vault'" in dangling.json()["error"]["message"]
+    no_url = put("mgdc_demo_vault", "AzureKeyVault", {})
+    assert no_url.status_code == 400 and "baseUrl" in no_url.json()["error"]["message"]
+
+    assert put("mgdc_demo_vault", "AzureKeyVault", {"baseUrl": "https://contoso-mgdc.vault.azure.net"}).status_code == 200
+    stored = put("mgdc_demo_try", "AzureBlobStorage", blob)
+    assert stored.status_code == 200
+    assert stored.json()["properties"]["typeProperties"]["servicePrincipalCredential"] == blob["servicePrincipalCredential"]
