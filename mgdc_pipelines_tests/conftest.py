@@ -29,8 +29,8 @@ from mgdc_pipelines.consent.trust import DEMO_MODE_ENV, TRUSTED_KEYS_ENV
 from mgdc_pipelines.defs.partitions import scope_partitions_name
 from mgdc_pipelines.spec import DEMO_SPEC_PATH, AppSpec, load_spec
 from mgdc_pipelines_tests.azurite import azurite  # noqa: F401  (session fixture: a real Azurite)
+from mgdc_pipelines_tests.factory_emulator import factory_changes, factory_emulator  # noqa: F401  (ARM + ADF)
 from mgdc_pipelines_tests.grouping import pytest_collection_modifyitems  # noqa: F401  (xdist groups)
-from mgdc_pipelines_tests.factory_emulator import factory_emulator  # noqa: F401  (ARM + ADF emulator)
 from mgdc_pipelines_tests.postgres import postgres, postgres_url  # noqa: F401  (a real PostgreSQL)
 
 SMALL_TENANT_USERS = 40

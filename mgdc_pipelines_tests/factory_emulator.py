@@ -33,7 +33,15 @@ def factory_config(azurite: Azurite, approved: dict | None = None, **changes) ->
 
 
 @pytest.fixture
-def factory_emulator(request: pytest.FixtureRequest, azurite: Azurite) -> Iterator[FactoryEmulator]:
+def factory_changes() -> dict:
+    """Further :class:`FactoryEmulatorConfig` fields of ``factory_emulator``; a test sets them by
+    parametrizing this fixture, e.g. ``certificates`` for an app that authenticates with one."""
+    return {}
+
+
+@pytest.fixture
+def factory_emulator(request: pytest.FixtureRequest, azurite: Azurite,
+                     factory_changes: dict) -> Iterator[FactoryEmulator]:
     """A running factory emulator (see the module docstring for choosing the approved datasets)."""
-    with FactoryEmulator(factory_config(azurite, getattr(request, "param", None))) as emulator:
+    with FactoryEmulator(factory_config(azurite, getattr(request, "param", None), **factory_changes)) as emulator:
         yield emulator

@@ -34,6 +34,7 @@ from mgdc_pipelines.sources.landing import AzureDeliveryStore, LandingSource
 from mgdc_pipelines.sources.mgdc import (
     BillingRates,
     FactoryLocation,
+    KeyVaultSecret,
     MgdcSettings,
     MgdcSource,
     PollPolicy,
@@ -180,8 +181,9 @@ class MgdcSourceResource(_ServicePrincipalResource):
     """MGDC itself, through copy pipelines in an Azure Data Factory (``mgdc_pipelines.sources.mgdc``).
 
     ``staging`` is dagster-azure's resource for the account the factory delivers into (the
-    container and prefix beside it); the client secret, as a ``dg.EnvVar``, authenticates both
-    to Azure Resource Manager and, through the factory's linked services, MGDC's copy.
+    container and prefix beside it); the client secret (or the certificate's PEM key and
+    certificate), as a ``dg.EnvVar``, authenticates both to Azure Resource Manager and, through the
+    factory's linked services, MGDC's copy.
 
     >>> from dagster_azure.blob import AzureBlobStorageDefaultCredential, AzureBlobStorageResource
     >>> resource = MgdcSourceResource(
@@ -211,6 +213,9 @@ class MgdcSourceResource(_ServicePrincipalResource):
     max_error_ratio: float = 0.01
     quarantine_dir: str = "./mgdc_quarantine"
     dedupe_messages: bool = False
+    # The Key Vault secret the staging linked service reads a certificate credential from.
+    key_vault_url: Optional[str] = None
+    key_vault_certificate_secret: Optional[str] = None
 
     def get_source(self) -> MgdcSource:
         return MgdcSource(
@@ -231,6 +236,8 @@ class MgdcSourceResource(_ServicePrincipalResource):
                 max_error_ratio=self.max_error_ratio,
                 quarantine_dir=self.quarantine_dir,
                 dedupe_messages=self.dedupe_messages,
+                key_vault=KeyVaultSecret(self.key_vault_url, self.key_vault_certificate_secret)
+                if self.key_vault_url and self.key_vault_certificate_secret else None,
             )
         )
 
@@ -375,6 +382,8 @@ def _mgdc_resource(app: AppSpec, spec: MgdcSourceSpec) -> MgdcSourceResource:
         max_error_ratio=spec.max_error_ratio,
         quarantine_dir=_absolute(spec.quarantine_dir),
         dedupe_messages=spec.dedupe_messages,
+        key_vault_url=spec.key_vault.url if spec.key_vault else None,
+        key_vault_certificate_secret=spec.key_vault.certificate_secret if spec.key_vault else None,
     )
 
 

@@ -253,6 +253,14 @@ class GraphSourceSpec(_ServicePrincipal):
     state_dir: SpecPath = Field(default="./.mgdc_state/graph", validate_default=True)
 
 
+class KeyVaultSpec(_Frozen):
+    """The Azure Key Vault secret holding the app's certificate (PKCS#12) for the factory's
+    staging linked service, which takes a certificate from nowhere else."""
+
+    url: Annotated[str, Field(pattern=r"^https://[A-Za-z0-9-]{3,24}\.vault\.azure\.net/?$")]
+    certificate_secret: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,127}$")]
+
+
 class MgdcSourceSpec(_ServicePrincipal, _LandingOptions):
     """Microsoft Graph Data Connect itself, run by copy pipelines in an Azure Data Factory.
 
@@ -260,8 +268,12 @@ class MgdcSourceSpec(_ServicePrincipal, _LandingOptions):
     names starting ``mgdc-<app name>-``), runs it for each partition range, reads what MGDC
     delivered into ``staging`` (a container the factory's sink writes to) and deletes it once
     committed. The service principal needs Data Factory Contributor on the factory and Storage
-    Blob Data Contributor on the staging account; its secret is also handed to the factory's
-    linked services (MGDC accepts only service-principal authentication for its sinks).
+    Blob Data Contributor on the staging account; its credential is also handed to the factory's
+    linked services (MGDC accepts only service-principal authentication for its sinks): the
+    client secret, or the certificate as a PKCS#12, so the PEM of ``certificate_path`` or
+    ``private_key_env`` must then hold the certificate beside its private key, and ``key_vault``
+    names the vault secret where the operator stored the same certificate (the staging linked
+    service reads it there; the factory's managed identity needs Key Vault Secrets User on it).
     ``graph_url`` is where group scopes and deny lists are expanded into members.
     """
 
@@ -283,6 +295,7 @@ class MgdcSourceSpec(_ServicePrincipal, _LandingOptions):
     usd_per_unit: Annotated[float, Field(ge=0)] = 0.75
     # SharePoint delta-state datasets: ask for the changes since the last committed snapshot.
     sharepoint_delta: bool = True
+    key_vault: KeyVaultSpec | None = None
 
 
 SourceSpec = Annotated[

@@ -277,16 +277,17 @@ def _check_graph_source(spec: AppSpec, source: GraphSourceSpec) -> Iterator[Spec
 
 
 def _check_mgdc_source(source: MgdcSourceSpec) -> Iterator[SpecProblem]:
-    """The factory's linked services hand MGDC the service principal's secret: a secret it is."""
-    if source.client_secret_env is None or source.certificate_path or source.private_key_env:
-        yield SpecProblem(
-            "source.client_secret_env",
-            "an mgdc source authenticates with a client secret (the name of its variable): the "
-            "factory's Office 365 and staging linked services pass it to MGDC, which accepts "
-            "service-principal secrets for its sinks",
-        )
-    if source.certificate_thumbprint is not None:
-        yield SpecProblem("source.certificate_thumbprint", "an mgdc source uses a client secret, not a certificate")
+    """One credential, as for Graph: the factory's linked services hand it to MGDC (a certificate
+    as a PKCS#12 built from the PEM key and certificate; the staging one reads it from Key Vault)."""
+    yield from _check_service_principal(source, "an mgdc source")
+    certificate = source.certificate_path is not None or source.private_key_env is not None
+    if certificate and source.key_vault is None:
+        yield SpecProblem("source.key_vault", "a certificate credential needs the Key Vault secret holding "
+                          "the same certificate: Data Factory's Blob linked service takes a certificate only "
+                          "from Azure Key Vault")
+    if not certificate and source.key_vault is not None:
+        yield SpecProblem("source.key_vault", "only a certificate credential is read from Key Vault; "
+                          "remove key_vault or use a certificate")
 
 
 def _check_days_delivered(spec: AppSpec) -> Iterator[SpecProblem]:

@@ -30,7 +30,14 @@ from mgdc_pipelines.launch.local_dagster import LocalDagster
 from mgdc_pipelines.launch.submit import launch_run, runs
 from mgdc_pipelines.defs import build_defs
 from mgdc_pipelines.defs.assets import build_mgdc_assets
-from mgdc_pipelines.emulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, EmulatorConfig, GraphEmulator
+from mgdc_pipelines.emulator import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    EmulatorConfig,
+    GraphEmulator,
+    self_signed_client_certificate,
+)
+from mgdc_pipelines.emulator.certificates import ClientCertificate
 from mgdc_pipelines.emulator.factory import MANAGEMENT_SCOPE, FactoryEmulator
 from mgdc_pipelines.sinks import LocalSink
 from mgdc_pipelines.sinks.base import PartitionRef
@@ -42,6 +49,8 @@ from mgdc_pipelines_tests.factory_emulator import FACTORY_TENANT
 from mgdc_pipelines_tests.test_cli_demo import REPO
 
 SECRET_ENV, KEY_ENV = "MGDC_TEST_CLIENT_SECRET", "MGDC_TEST_STAGING_KEY"
+CERTIFICATE_ENV = "MGDC_TEST_CLIENT_KEY_AND_CERTIFICATE"
+CERTIFICATE = self_signed_client_certificate(DEMO_CLIENT_ID)  # the app's second credential
 DATASETS = ("Message_v1", "Event_v1", "User_v1", "SharePointSites_v1")
 DAYS = [dt.date(2026, 11, 16) + dt.timedelta(days=n) for n in range(3)]
 
@@ -51,6 +60,9 @@ def graph(factory_emulator: FactoryEmulator) -> Iterator[GraphEmulator]:
     """Microsoft Graph of the same tenant and Entra ID, for group membership (the directory)."""
     with GraphEmulator(EmulatorConfig(tenant=FACTORY_TENANT), identity=factory_emulator.identity) as emulator:
         yield emulator
+
+
+KEY_VAULT_URL = "https://contoso-mgdc.vault.azure.net"
 
 
 @pytest.fixture
@@ -64,12 +76,21 @@ def mgdc_app(small_spec_factory, factory_emulator: FactoryEmulator, graph: Graph
     container = f"staging-{uuid.uuid4().hex[:12]}"
     ContainerClient.from_connection_string(azurite.connection_string, container).create_container()
 
-    def make(mutate: Callable[[dict], None] | None = None, **kwargs) -> AppSpec:
+    def make(mutate: Callable[[dict], None] | None = None, certificate: ClientCertificate | None = None,
+             **kwargs) -> AppSpec:
+        """The app; with ``certificate``, it authenticates with it (key and certificate in one PEM
+        variable) instead of the client secret."""
+        credential = {"client_secret_env": SECRET_ENV}
+        if certificate is not None:
+            monkeypatch.setenv(CERTIFICATE_ENV, certificate.key_pem + certificate.cert_pem)
+            credential = {"certificate_thumbprint": certificate.thumbprint, "private_key_env": CERTIFICATE_ENV,
+                          "key_vault": {"url": KEY_VAULT_URL, "certificate_secret": "mgdc-demo-certificate"}}
+
         def on_mgdc(raw: dict) -> None:
             raw["source"] = {
                 "type": "mgdc", "subscription_id": factory_emulator.subscription_id,
                 "resource_group": factory_emulator.resource_group, "factory": factory_emulator.factory_name,
-                "client_id": DEMO_CLIENT_ID, "client_secret_env": SECRET_ENV,
+                "client_id": DEMO_CLIENT_ID, **credential,
                 "authority_host": factory_emulator.authority_host, "management_url": factory_emulator.management_url,
                 "management_scope": MANAGEMENT_SCOPE,
                 "graph_url": graph.graph_url, "ca_bundle": str(trusted), "poll_seconds": 0.05,
@@ -142,6 +163,27 @@ def test_several_datasets_go_spec_to_factory_to_runs_to_deliveries_to_assets_to_
     assert [c["name"] for c in source["outputColumns"]] == list(app.dataset("Message_v1").selected_columns)
     assert runs[0].parameters["allowedGroups"] == list(app.scope("sales").group_ids)
     assert staged_blobs(mgdc_app) == [], "every delivery is deleted once committed"
+
+
+# Entra knows the app by its certificate only: every token (ARM, Graph) proves the certificate works.
+@pytest.mark.parametrize("factory_changes", [{"clients": {}, "certificates": {DEMO_CLIENT_ID: (CERTIFICATE.cert_pem,)}}])
+def test_an_app_authenticating_with_a_certificate_hands_it_to_the_linked_services(mgdc_app, factory_emulator):
+    app = mgdc_app(certificate=CERTIFICATE)
+    result = materialize(app, "Message_v1", f"{DAYS[0].isoformat()}|sales")
+    assert result.success, failure_text(result)
+    assert sorted(written(app, "Message_v1", DAYS[0], "sales")["id"].to_pylist()) == expected_ids(
+        app, "Message_v1", DAYS[0], "sales")
+
+    services = factory_emulator.objects("linkedservices")
+    office, staging = services["mgdc_demo_office365"]["typeProperties"], services["mgdc_demo_staging"]["typeProperties"]
+    for properties in (office, staging):
+        assert properties["servicePrincipalCredentialType"] == "ServicePrincipalCert"
+        assert "servicePrincipalKey" not in properties
+    assert office["servicePrincipalEmbeddedCert"]["type"] == "SecureString"
+    assert services["mgdc_demo_keyvault"] == {"type": "AzureKeyVault", "typeProperties": {"baseUrl": KEY_VAULT_URL}}
+    assert staging["servicePrincipalCredential"] == {  # ADF's Blob linked service takes a certificate from Key Vault only
+        "type": "AzureKeyVaultSecret", "secretName": "mgdc-demo-certificate",
+        "store": {"referenceName": "mgdc_demo_keyvault", "type": "LinkedServiceReference"}}
 
 
 def test_each_materialization_records_its_pipeline_run_and_what_it_costs(mgdc_app, factory_emulator):

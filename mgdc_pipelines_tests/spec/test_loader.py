@@ -214,3 +214,45 @@ def test_transforms_must_name_selected_hashable_columns():
         "datasets[0].transforms.uniqueBody: 'uniqueBody' is not among the dataset's columns; add it to `columns` or remove the transform",
         "datasets[0].transforms.hasAttachments: cannot hash 'hasAttachments' of type BOOLEAN; `hash` applies to strings, lists of strings and email-address structs (or lists of them)",
     ]
+
+
+def on_mgdc(**credential):
+    """The demo's mail on an mgdc source authenticating with ``credential``."""
+    def mutate(raw):
+        raw["source"] = {"type": "mgdc", "subscription_id": "00000000-0000-0000-0000-00000000a2f0",
+                         "resource_group": "rg", "factory": "mgdc-factory", **credential,
+                         "staging": {"account_url": "https://contoso.blob.core.windows.net",
+                                     "container": "mgdc-staging"}}
+        raw["datasets"] = [item for item in raw["datasets"] if item["name"] == "Message_v1"]
+        raw.pop("downstream", None)
+    return mutate
+
+
+VAULT = {"url": "https://contoso-mgdc.vault.azure.net", "certificate_secret": "mgdc-certificate"}
+
+
+def test_an_mgdc_certificate_needs_the_key_vault_secret_the_staging_linked_service_reads_it_from():
+    certificate = {"certificate_thumbprint": "AB" * 20, "private_key_env": "MGDC_APP_KEY_AND_CERT"}
+    [missing] = problems_of(spec_text(on_mgdc(**certificate)))
+    assert missing.startswith("source.key_vault: a certificate credential needs the Key Vault secret")
+    assert "takes a certificate only from Azure Key Vault" in missing
+    [with_secret] = problems_of(spec_text(on_mgdc(client_secret_env="MGDC_APP_SECRET", key_vault=VAULT)))
+    assert with_secret.startswith("source.key_vault: only a certificate credential is read from Key Vault")
+    [bad_url] = problems_of(spec_text(on_mgdc(**certificate, key_vault={**VAULT, "url": "https://evil.example.com"})))
+    assert "key_vault.url: 'https://evil.example.com' is not allowed" in bad_url
+    assert parse_spec(spec_text(on_mgdc(**certificate, key_vault=VAULT))).source.key_vault.certificate_secret == (
+        "mgdc-certificate")
+
+
+def test_an_mgdc_source_authenticates_with_a_certificate_or_a_secret_but_exactly_one():
+    certificate = {"certificate_thumbprint": "AB" * 20, "private_key_env": "MGDC_APP_KEY_AND_CERT", "key_vault": VAULT}
+    spec = parse_spec(spec_text(on_mgdc(**certificate)))
+    assert spec.source.private_key_env == "MGDC_APP_KEY_AND_CERT" and spec.source.client_secret_env is None
+    assert parse_spec(spec_text(on_mgdc(client_secret_env="MGDC_APP_SECRET"))).source.client_secret_env
+
+    [both] = problems_of(spec_text(on_mgdc(client_secret_env="MGDC_APP_SECRET", **certificate)))
+    assert both.startswith("source: an mgdc source authenticates with exactly one of `client_secret_env`")
+    [neither] = problems_of(spec_text(on_mgdc()))
+    assert neither.startswith("source: an mgdc source authenticates with exactly one of")
+    [unnamed] = problems_of(spec_text(on_mgdc(private_key_env="MGDC_APP_KEY_AND_CERT", key_vault=VAULT)))
+    assert unnamed.startswith("source.certificate_thumbprint: a certificate credential needs")

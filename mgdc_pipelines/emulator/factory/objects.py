@@ -1,8 +1,10 @@
 """The factory's linked services, datasets and pipelines: validated on PUT, kept as PUT.
 
 Validation is what Data Factory itself checks when an object is saved: a body with
-``properties.type``, the typeProperties the MGDC object types require, and references (a dataset's linked service, an activity's datasets) to
-objects that exist. Reads mask SecureString values as ADF does.
+``properties.type``, the typeProperties the MGDC object types require (a service principal's key,
+or its certificate by ``servicePrincipalCredentialType``: base64 in a SecureString, or an
+``AzureKeyVaultSecret`` reference), and references (a dataset's linked service, an activity's
+datasets, a Key Vault secret's vault linked service) to objects that exist. Reads mask SecureString values as ADF does.
 
 >>> store = ObjectStore("/subscriptions/s/resourceGroups/rg/providers/Microsoft.DataFactory/factories/f")
 >>> store.put("datasets", "orphan", {"properties": {"type": "Json", "typeProperties": {"location": {}},
@@ -19,6 +21,8 @@ mgdc_pipelines.emulator.factory.objects.ArmError: 400 BadRequest: The document c
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
 import re
 import threading
@@ -33,11 +37,20 @@ _NAME = re.compile(r"^[A-Za-z0-9_][^<>*#.%&:\\+?/]{0,259}$")
 _MASK = "**********"
 # typeProperties ADF requires of the object types the MGDC feature uses (other types: none checked).
 _REQUIRED = {
-    ("linkedservices", "Office365"): ("office365TenantId", "servicePrincipalTenantId", "servicePrincipalId",
-                                      "servicePrincipalKey"),
+    ("linkedservices", "Office365"): ("office365TenantId", "servicePrincipalTenantId", "servicePrincipalId"),
     ("linkedservices", "AzureBlobStorage"): ("serviceEndpoint",),
+    ("linkedservices", "AzureKeyVault"): ("baseUrl",),
     ("datasets", "Office365Table"): ("tableName",),
     ("datasets", "Json"): ("location",),
+}
+# Where a service principal's key or certificate goes, by linked service type and credential type
+# (servicePrincipalCredentialType; absent means a key). A Blob linked service may carry its key in
+# either property.
+_CREDENTIAL = {
+    ("Office365", "ServicePrincipalKey"): ("servicePrincipalKey",),
+    ("Office365", "ServicePrincipalCert"): ("servicePrincipalEmbeddedCert",),
+    ("AzureBlobStorage", "ServicePrincipalKey"): ("servicePrincipalKey", "servicePrincipalCredential"),
+    ("AzureBlobStorage", "ServicePrincipalCert"): ("servicePrincipalCredential",),
 }
 
 
@@ -109,6 +122,11 @@ class ObjectStore:
 
 def references(kind: str, properties: Mapping) -> Iterator[tuple[str, str, str]]:
     """(kind, name, role) of every object the properties refer to."""
+    if kind == "linkedservices":
+        for key, value in (properties.get("typeProperties") or {}).items():
+            if isinstance(value, Mapping) and value.get("type") == "AzureKeyVaultSecret":
+                store = value.get("store") or {}
+                yield "linkedservices", str(store.get("referenceName", "")), f"Key Vault store of {key}"
     if kind == "datasets":
         linked = properties.get("linkedServiceName") or {}
         if linked.get("referenceName"):
@@ -151,7 +169,42 @@ def _properties(kind: str, name: str, body: Any) -> dict:
     if missing:
         raise bad_request(f"The {_singular(kind)} '{name}' of type {properties['type']} is missing required "
                           f"typeProperties: {', '.join(missing)}.")
+    if kind == "linkedservices" and "servicePrincipalId" in type_properties:
+        _check_credential(name, str(properties["type"]), type_properties)
     return dict(properties)
+
+
+def _check_credential(name: str, service_type: str, type_properties: Mapping) -> None:
+    """A service principal's linked service carries its key, or its certificate as a SecureString
+    holding base64 (a PKCS#12, which the emulator does not open)."""
+    credential_type = type_properties.get("servicePrincipalCredentialType", "ServicePrincipalKey")
+    if (service_type, "ServicePrincipalKey") not in _CREDENTIAL:
+        return  # a type whose credentials the emulator does not check
+    places = _CREDENTIAL.get((service_type, credential_type))
+    if places is None:
+        raise bad_request(f"The linked service '{name}': servicePrincipalCredentialType must be "
+                          f"ServicePrincipalKey or ServicePrincipalCert, not '{credential_type}'.")
+    present = [key for key in places if key in type_properties]
+    if not present:
+        raise bad_request(f"The linked service '{name}' of type {service_type} authenticates with "
+                          f"{credential_type} but has none of: {', '.join(places)}.")
+    certificate = type_properties[present[0]]
+    if isinstance(certificate, Mapping) and certificate.get("type") == "AzureKeyVaultSecret":
+        if not certificate.get("secretName") or not (certificate.get("store") or {}).get("referenceName"):
+            raise bad_request(f"The linked service '{name}': {present[0]} of type AzureKeyVaultSecret needs "
+                              "'store' (a LinkedServiceReference) and 'secretName'.")
+    elif credential_type == "ServicePrincipalCert":
+        value = certificate.get("value") if isinstance(certificate, Mapping) else None
+        if not isinstance(value, str) or not _is_base64(value):
+            raise bad_request(f"The linked service '{name}': {present[0]} must be a SecureString holding "
+                              "the base64-encoded certificate.")
+
+
+def _is_base64(value: str) -> bool:
+    try:
+        return bool(base64.b64decode(value, validate=True))
+    except (binascii.Error, ValueError):
+        return False
 
 
 def _singular(kind: str) -> str:

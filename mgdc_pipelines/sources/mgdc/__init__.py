@@ -15,11 +15,13 @@ source's MSAL credentials. ``mgdc_pipelines.emulator.factory`` emulates ARM and 
 from mgdc_pipelines.sources.mgdc.billing import BillingRates, billable_units, estimate_backfill, run_cost
 from mgdc_pipelines.sources.mgdc.runs import MgdcRunFailed, MgdcRunTimedOut
 from mgdc_pipelines.sources.mgdc.settings import FactoryLocation, PollPolicy, StagingLocation
+from mgdc_pipelines.sources.mgdc.objects import KeyVaultSecret
 from mgdc_pipelines.sources.mgdc.source import MgdcRun, MgdcSettings, MgdcSource
 
 __all__ = [
     "BillingRates",
     "FactoryLocation",
+    "KeyVaultSecret",
     "MgdcRun",
     "MgdcRunFailed",
     "MgdcRunTimedOut",

@@ -1,10 +1,12 @@
 """The Data Factory objects one app needs to copy one MGDC dataset (the shared ADF contract).
 
-Two linked services (the Office 365 source, the staging blob account), two datasets (the
+Two linked services (the Office 365 source, the staging blob account; with a certificate, a
+third: the Azure Key Vault the staging one reads the certificate from), two datasets (the
 ``Office365Table``, the staging JSON folder) and one pipeline with one Copy activity, all named
 ``mgdc_<app>_...`` (Data Factory refuses dashes in linked service and dataset names).
-Secrets are :class:`SecureString` objects: they show as ``**********``
-everywhere but in the body sent to ADF (:meth:`FactoryObject.payload`).
+Both linked services authenticate as the app with its client secret or its certificate
+(:func:`linked_service_auth`). Secrets are :class:`SecureString` objects: they show as
+``**********`` everywhere but in the body sent to ADF (:meth:`FactoryObject.payload`).
 
 >>> from mgdc_pipelines.catalog import get_dataset
 >>> staging = StagingLocation("https://contosostaging.blob.core.windows.net", "mgdc", "runs")
@@ -25,12 +27,18 @@ False
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
 from mgdc_pipelines.catalog.model import Dataset
+from mgdc_pipelines.sources.graph.auth import ClientCertificate
 from mgdc_pipelines.sources.mgdc.settings import StagingLocation
 
 MASKED = "**********"  # how ADF shows a SecureString it stores
@@ -91,18 +99,24 @@ def factory_objects(
     app_name: str,
     tenant_id: str,
     client_id: str,
-    client_secret: str,
+    credential: str | ClientCertificate,
     staging: StagingLocation,
     dataset: Dataset,
     columns: tuple[str, ...],
     date_filter_column: str | None,
+    key_vault: KeyVaultSecret | None = None,
 ) -> list[FactoryObject]:
-    """The objects copying ``columns`` of ``dataset``, in dependency order."""
-    secret = SecureString(client_secret)
+    """The objects copying ``columns`` of ``dataset``, in dependency order; ``credential`` is the
+    app's client secret or its certificate (which then needs ``key_vault``)."""
+    vault = [] if key_vault is None else [
+        FactoryObject("linkedservices", object_name(app_name, "keyvault"),
+                      {"type": "AzureKeyVault", "typeProperties": {"baseUrl": key_vault.url}})]
+    auth = linked_service_auth(credential, vault[0].name if vault else None, key_vault)
     office365, staging_name = object_name(app_name, "office365"), object_name(app_name, "staging")
     return [
-        FactoryObject("linkedservices", office365, _office365_service(tenant_id, client_id, secret)),
-        FactoryObject("linkedservices", staging_name, _staging_service(tenant_id, client_id, secret, staging)),
+        *vault,
+        FactoryObject("linkedservices", office365, _office365_service(tenant_id, client_id, auth)),
+        FactoryObject("linkedservices", staging_name, _staging_service(tenant_id, client_id, auth, staging)),
         FactoryObject("datasets", object_name(app_name, dataset.short_name), _table(office365, dataset)),
         FactoryObject("datasets", staging_name, _staging_folder(staging_name, staging)),
         FactoryObject("pipelines", object_name(app_name, dataset.short_name), _pipeline(
@@ -110,26 +124,111 @@ def factory_objects(
     ]
 
 
-def _office365_service(tenant_id: str, client_id: str, secret: SecureString) -> dict[str, Any]:
-    return {"type": "Office365", "description": _managed(secret), "typeProperties": {
+@dataclass(frozen=True)
+class KeyVaultSecret:
+    """The Azure Key Vault (``https://<vault>.vault.azure.net``) and the secret in it holding the
+    app's certificate: the operator stores there the same certificate (PKCS#12) the app is given."""
+
+    url: str
+    secret_name: str
+
+
+@dataclass(frozen=True)
+class LinkedServiceAuth:
+    """The typeProperties that make each linked service authenticate as the app, and a
+    fingerprint of the credential (which changes when it does, and reveals nothing of it)."""
+
+    office365: Mapping[str, Any]
+    staging: Mapping[str, Any]
+    fingerprint: str
+
+
+def linked_service_auth(
+    credential: str | ClientCertificate, vault_service: str | None = None, key_vault: KeyVaultSecret | None = None
+) -> LinkedServiceAuth:
+    """A client secret as ``servicePrincipalKey``; a certificate as a base64 PKCS#12 (PFX) in the
+    Office 365 linked service, and as a reference to ``key_vault``'s secret (read through the
+    linked service ``vault_service``) in the Blob one.
+
+    Property names as the Data Factory reference gives them: the Office 365 linked service's
+    ``servicePrincipalCredentialType`` / ``servicePrincipalEmbeddedCert``
+    (https://learn.microsoft.com/javascript/api/@azure/arm-datafactory/office365linkedservice)
+    and the Blob linked service's ``servicePrincipalCredentialType`` / ``servicePrincipalCredential``,
+    which for a certificate "can only be AzureKeyVaultSecretReference"
+    (https://learn.microsoft.com/azure/data-factory/connector-azure-blob-storage#service-principal-authentication).
+    The app cannot read the vault, so the fingerprint is that of the certificate it was given.
+
+    >>> auth = linked_service_auth("s3cret-value")
+    >>> auth.staging, len(auth.fingerprint)
+    ({'servicePrincipalKey': SecureString('**********')}, 12)
+    """
+    if isinstance(credential, str):
+        secret = SecureString(credential)
+        return LinkedServiceAuth({"servicePrincipalKey": secret}, {"servicePrincipalKey": secret},
+                                 secret.fingerprint)
+    if key_vault is None or vault_service is None:
+        raise ValueError("a certificate credential needs source.key_vault: Data Factory's Blob linked "
+                         "service takes a certificate only from Azure Key Vault")
+    certificate, pfx = _pkcs12(credential)
+    embedded = SecureString(base64.b64encode(pfx).decode("ascii"))
+    cert_type = {"servicePrincipalCredentialType": "ServicePrincipalCert"}
+    in_vault = {"type": "AzureKeyVaultSecret", "store": _linked(vault_service), "secretName": key_vault.secret_name}
+    return LinkedServiceAuth(
+        {**cert_type, "servicePrincipalEmbeddedCert": embedded},
+        {**cert_type, "servicePrincipalCredential": in_vault},
+        # The certificate (public) identifies the key pair: a renewed certificate is pushed.
+        hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest()[:12],
+    )
+
+
+def _pkcs12(credential: ClientCertificate) -> tuple[x509.Certificate, bytes]:
+    """The certificate matching the private key, and both as an unencrypted PKCS#12."""
+    pem = credential.private_key_pem.encode()
+    where = "the certificate credential (certificate_path / private_key_env)"
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError):
+        raise ValueError(f"{where} holds no unencrypted PEM private key") from None
+    pems = pem + b"\n" + (credential.public_certificate_pem or "").encode()
+    try:
+        certificates = x509.load_pem_x509_certificates(pems)
+    except ValueError:
+        certificates = []
+    public = key.public_key().public_bytes(serialization.Encoding.DER,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    matching = [c for c in certificates if c.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) == public]
+    if not matching:
+        raise ValueError(
+            f"{where} must hold the PEM certificate beside the private key: Data Factory's linked "
+            "services take both, as a PKCS#12 (append the certificate's PEM to the key's)"
+        )
+    others = [c for c in certificates if c != matching[0]]  # a chain, without the leaf twice
+    pfx = pkcs12.serialize_key_and_certificates(None, key, matching[0], others or None,
+                                                serialization.NoEncryption())
+    return matching[0], pfx
+
+
+def _office365_service(tenant_id: str, client_id: str, auth: LinkedServiceAuth) -> dict[str, Any]:
+    return {"type": "Office365", "description": _managed(auth), "typeProperties": {
         "office365TenantId": tenant_id, "servicePrincipalTenantId": tenant_id,
-        "servicePrincipalId": client_id, "servicePrincipalKey": secret,
+        "servicePrincipalId": client_id, **auth.office365,
     }}
 
 
 def _staging_service(
-    tenant_id: str, client_id: str, secret: SecureString, staging: StagingLocation
+    tenant_id: str, client_id: str, auth: LinkedServiceAuth, staging: StagingLocation
 ) -> dict[str, Any]:
-    return {"type": "AzureBlobStorage", "description": _managed(secret), "typeProperties": {
+    return {"type": "AzureBlobStorage", "description": _managed(auth), "typeProperties": {
         "serviceEndpoint": staging.account_url, "accountKind": "StorageV2",
-        "servicePrincipalId": client_id, "servicePrincipalKey": secret, "tenant": tenant_id,
+        "servicePrincipalId": client_id, **auth.staging, "tenant": tenant_id,
     }}
 
 
-def _managed(secret: SecureString) -> str:
-    """A linked service's description; its secret's fingerprint changes when the secret does, so
-    sync updates the factory after a rotation (ADF shows the secret itself only masked)."""
-    return f"Managed by mgdc-pipelines; credential {secret.fingerprint}"
+def _managed(auth: LinkedServiceAuth) -> str:
+    """A linked service's description; its credential's fingerprint changes when the credential
+    does, so sync updates the factory after a rotation (ADF shows secrets only masked)."""
+    return f"Managed by mgdc-pipelines; credential {auth.fingerprint}"
 
 
 def _linked(name: str) -> dict[str, str]:

@@ -39,7 +39,7 @@ from mgdc_pipelines.sources.mgdc.billing import BillingRates, run_cost
 from mgdc_pipelines.sources.landing import AzureDeliveryStore
 from mgdc_pipelines.sources.mgdc.delivery import Delivery, columns_to_deliver
 from mgdc_pipelines.sources.mgdc.factory import FactoryClient
-from mgdc_pipelines.sources.mgdc.objects import factory_objects, object_name
+from mgdc_pipelines.sources.mgdc.objects import KeyVaultSecret, factory_objects, object_name
 from mgdc_pipelines.sources.mgdc.planning import PlannedRun, plan_runs, run_parameters
 from mgdc_pipelines.sources.mgdc.runs import PipelineRunResult, run_pipeline
 from mgdc_pipelines.sources.mgdc.settings import FactoryLocation, PollPolicy, StagingLocation
@@ -52,7 +52,8 @@ SHAREPOINT_RETENTION_DAYS = 21
 
 @dataclass(frozen=True)
 class MgdcSettings:
-    """Everything an :class:`MgdcSource` needs; the secret lives in ``credentials`` (never shown)."""
+    """Everything an :class:`MgdcSource` needs; the secret or certificate lives in ``credentials``
+    (never shown)."""
 
     app_name: str
     credentials: GraphCredentials
@@ -69,6 +70,7 @@ class MgdcSettings:
     max_error_ratio: float = 0.01
     quarantine_dir: str = "./mgdc_quarantine"
     dedupe_messages: bool = False
+    key_vault: KeyVaultSecret | None = None  # where the factory reads a certificate credential
 
 
 class MgdcSource:
@@ -208,9 +210,11 @@ class MgdcRun:
             )
         settings = self._settings
         credentials = settings.credentials
+        credential = credentials.certificate or credentials.client_secret  # exactly one is set
         objects = factory_objects(
-            settings.app_name, credentials.tenant_id, credentials.client_id, credentials.client_secret,
+            settings.app_name, credentials.tenant_id, credentials.client_id, credential,
             settings.staging, self.dataset, request.columns, request.date_filter_column,
+            settings.key_vault,
         )
         sync_factory(self._source.factory, settings.app_name, objects)
         self._synced_columns = request.columns

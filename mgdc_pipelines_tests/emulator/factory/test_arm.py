@@ -156,3 +156,58 @@ def test_the_request_log_records_calls_but_no_secret(factory_emulator):
     assert [(r.method, r.path.rsplit("/", 1)[-1], r.status) for r in recorded if r.service == "arm"][:2] == [
         ("PUT", "mgdc_demo_office365", 200), ("PUT", "mgdc_demo_staging", 200)]
     assert DEMO_CLIENT_SECRET not in repr(recorded)
+
+
+def test_linked_services_take_a_certificate_by_credential_type_and_refuse_one_missing_or_not_base64(
+        factory_emulator):
+    arm = ArmClient(factory_emulator)
+    cert = {"servicePrincipalCredentialType": "ServicePrincipalCert"}
+    pfx = {"type": "SecureString", "value": "MIIKcQIBAzCCCjcGCSqGSIb3DQEHAaCCCigEggokMIIKIDCC"}
+    office = {"office365TenantId": TENANT_ID, "servicePrincipalTenantId": TENANT_ID,
+              "servicePrincipalId": DEMO_CLIENT_ID}
+    blob = {"serviceEndpoint": factory_emulator.staging_account_url, "servicePrincipalId": DEMO_CLIENT_ID,
+            "tenant": TENANT_ID}
+
+    def put(service_type: str, type_properties: dict):
+        return arm.put("linkedservices", "mgdc_demo_try", {"type": service_type, "typeProperties": type_properties})
+
+    accepted = [put("Office365", {**office, **cert, "servicePrincipalEmbeddedCert": pfx}),
+                put("AzureBlobStorage", {**blob, **cert, "servicePrincipalCredential": pfx})]
+    assert [r.status_code for r in accepted] == [200, 200]
+    assert accepted[0].json()["properties"]["typeProperties"]["servicePrincipalEmbeddedCert"]["value"] == "**********"
+
+    refused = {
+        "servicePrincipalEmbeddedCert": put("Office365", {**office, **cert}),
+        "servicePrincipalKey": put("Office365", office),
+        "servicePrincipalCredential": put("AzureBlobStorage", {**blob, **cert, "servicePrincipalKey": pfx}),
+        "base64": put("Office365", {**office, **cert, "servicePrincipalEmbeddedCert": {
+            "type": "SecureString", "value": "not base64!"}}),
+        "ServicePrincipalKey or ServicePrincipalCert": put("Office365", {
+            **office, "servicePrincipalCredentialType": "Password", "servicePrincipalKey": pfx}),
+    }
+    for expected, response in refused.items():
+        assert (response.status_code, error_code(response)) == (400, "BadRequest"), expected
+        assert expected in response.json()["error"]["message"]
+        assert pfx["value"] not in response.text
+
+
+def test_a_certificate_read_from_key_vault_needs_the_vault_linked_service_to_exist(factory_emulator):
+    arm = ArmClient(factory_emulator)
+    blob = {"serviceEndpoint": factory_emulator.staging_account_url, "servicePrincipalId": DEMO_CLIENT_ID,
+            "tenant": TENANT_ID, "servicePrincipalCredentialType": "ServicePrincipalCert",
+            "servicePrincipalCredential": {"type": "AzureKeyVaultSecret", "secretName": "mgdc-certificate", "store": {
+                "referenceName": "mgdc_demo_vault", "type": "LinkedServiceReference"}}}
+
+    def put(name: str, service_type: str, type_properties: dict):
+        return arm.put("linkedservices", name, {"type": service_type, "typeProperties": type_properties})
+
+    dangling = put("mgdc_demo_try", "AzureBlobStorage", blob)
+    assert (dangling.status_code, error_code(dangling)) == (400, "BadRequest")
+    assert "'mgdc_demo_vault'" in dangling.json()["error"]["message"]
+    no_url = put("mgdc_demo_vault", "AzureKeyVault", {})
+    assert no_url.status_code == 400 and "baseUrl" in no_url.json()["error"]["message"]
+
+    assert put("mgdc_demo_vault", "AzureKeyVault", {"baseUrl": "https://contoso-mgdc.vault.azure.net"}).status_code == 200
+    stored = put("mgdc_demo_try", "AzureBlobStorage", blob)
+    assert stored.status_code == 200
+    assert stored.json()["properties"]["typeProperties"]["servicePrincipalCredential"] == blob["servicePrincipalCredential"]

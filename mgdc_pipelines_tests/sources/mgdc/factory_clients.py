@@ -8,9 +8,10 @@ from mgdc_pipelines.catalog import get_dataset
 from mgdc_pipelines.emulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from mgdc_pipelines.emulator.factory import MANAGEMENT_SCOPE, FactoryEmulator
 from mgdc_pipelines.sources.graph import GraphCredentials, RetryPolicy
+from mgdc_pipelines.sources.graph.auth import ClientCertificate
 from mgdc_pipelines.sources.mgdc.arm import ArmClient
 from mgdc_pipelines.sources.mgdc.factory import FactoryClient
-from mgdc_pipelines.sources.mgdc.objects import FactoryObject, factory_objects
+from mgdc_pipelines.sources.mgdc.objects import FactoryObject, KeyVaultSecret, factory_objects
 from mgdc_pipelines.sources.mgdc.settings import FactoryLocation, StagingLocation
 
 TENANT_ID = "884d4683-c007-5d56-9024-62e767f7906c"  # the demo spec's tenant
@@ -50,10 +51,14 @@ def staging(emu: FactoryEmulator) -> StagingLocation:
 
 def demo_objects(
     emu: FactoryEmulator, short_name: str = "Message_v1", columns: tuple[str, ...] = MESSAGE_COLUMNS,
-    date_filter: str | None = "receivedDateTime", secret: str = DEMO_CLIENT_SECRET,
+    date_filter: str | None = "receivedDateTime", credential: str | ClientCertificate = DEMO_CLIENT_SECRET,
 ) -> list[FactoryObject]:
-    return factory_objects("demo", TENANT_ID, DEMO_CLIENT_ID, secret, staging(emu), get_dataset(short_name),
-                           columns, date_filter)
+    vault = None if isinstance(credential, str) else KEY_VAULT
+    return factory_objects("demo", TENANT_ID, DEMO_CLIENT_ID, credential, staging(emu),
+                           get_dataset(short_name), columns, date_filter, vault)
+
+
+KEY_VAULT = KeyVaultSecret("https://contoso-mgdc.vault.azure.net", "mgdc-demo-certificate")
 
 
 def arm_requests(emu: FactoryEmulator, method: str | None = None) -> list:

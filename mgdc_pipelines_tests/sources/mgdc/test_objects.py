@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
 
 from mgdc_pipelines.catalog import get_dataset
-from mgdc_pipelines.sources.mgdc.objects import FactoryObject, factory_objects
+from mgdc_pipelines.emulator import self_signed_client_certificate
+from mgdc_pipelines.sources.graph.auth import ClientCertificate
+from mgdc_pipelines.sources.mgdc.objects import FactoryObject, KeyVaultSecret, factory_objects
 from mgdc_pipelines.sources.mgdc.settings import StagingLocation
 
 SECRET = "objects-test-secret-value-7"
@@ -111,3 +117,59 @@ def test_a_column_or_date_filter_the_catalog_does_not_know_is_refused_by_name(co
     with pytest.raises(ValueError, match="BasicDataSet_v0.Message_v1") as error:
         objects_for("Message_v1", columns, date_filter)
     assert problem in str(error.value)
+
+
+def test_a_certificate_is_embedded_for_office365_and_read_from_key_vault_for_staging():
+    certificate = self_signed_client_certificate("client-1")
+    pem = certificate.key_pem + certificate.cert_pem  # the spec's PEM holds both
+    vault = KeyVaultSecret("https://contoso-mgdc.vault.azure.net", "mgdc-certificate")
+    found = factory_objects("demo", "tenant-1", "client-1", ClientCertificate(pem, certificate.thumbprint),
+                            STAGING, get_dataset("Message_v1"), ("subject",), "receivedDateTime", vault)
+    assert [(o.kind, o.name) for o in found[:3]] == [
+        ("linkedservices", "mgdc_demo_keyvault"), ("linkedservices", "mgdc_demo_office365"),
+        ("linkedservices", "mgdc_demo_staging")]
+    assert found[0].payload() == {"type": "AzureKeyVault",
+                                  "typeProperties": {"baseUrl": "https://contoso-mgdc.vault.azure.net"}}
+    office, staging = found[1].payload(), found[2].payload()
+    der = x509.load_pem_x509_certificate(certificate.cert_pem.encode()).public_bytes(serialization.Encoding.DER)
+    assert office["description"] == staging["description"] == (
+        f"Managed by mgdc-pipelines; credential {hashlib.sha256(der).hexdigest()[:12]}")
+    office_properties, staging_properties = office["typeProperties"], staging["typeProperties"]
+    assert office_properties["servicePrincipalCredentialType"] == "ServicePrincipalCert"
+    assert staging_properties["servicePrincipalCredentialType"] == "ServicePrincipalCert"
+    assert "servicePrincipalKey" not in office_properties and "servicePrincipalKey" not in staging_properties
+    assert staging_properties["servicePrincipalCredential"] == {
+        "type": "AzureKeyVaultSecret", "secretName": "mgdc-certificate",
+        "store": {"referenceName": "mgdc_demo_keyvault", "type": "LinkedServiceReference"}}
+    embedded = office_properties["servicePrincipalEmbeddedCert"]
+    assert embedded["type"] == "SecureString"
+
+    key, cert, _ = pkcs12.load_key_and_certificates(base64.b64decode(embedded["value"]), None)
+    assert cert.public_bytes(serialization.Encoding.DER) == der
+    assert key.private_numbers() == serialization.load_pem_private_key(
+        certificate.key_pem.encode(), None).private_numbers()
+
+    shown = repr(found) + str(found) + json.dumps([o.masked() for o in found])
+    assert embedded["value"] not in shown and "PRIVATE KEY" not in shown
+    assert found[1].masked()["typeProperties"]["servicePrincipalEmbeddedCert"]["value"] == "**********"
+    assert found[2].masked() == staging, "a Key Vault reference holds no secret to mask"
+
+
+def test_a_certificate_without_key_vault_is_refused_naming_the_spec_field():
+    certificate = self_signed_client_certificate("client-1")
+    with pytest.raises(ValueError, match="source.key_vault") as error:
+        factory_objects("demo", "tenant-1", "client-1",
+                        ClientCertificate(certificate.key_pem + certificate.cert_pem, certificate.thumbprint),
+                        STAGING, get_dataset("Message_v1"), ("subject",), "receivedDateTime")
+    assert "PRIVATE KEY" not in str(error.value)
+
+
+def test_a_pem_without_its_certificate_is_refused_naming_where_it_came_from():
+    certificate = self_signed_client_certificate("client-1")
+    with pytest.raises(ValueError) as error:
+        factory_objects("demo", "tenant-1", "client-1", ClientCertificate(certificate.key_pem, certificate.thumbprint),
+                        STAGING, get_dataset("Message_v1"), ("subject",), "receivedDateTime",
+                        KeyVaultSecret("https://contoso-mgdc.vault.azure.net", "mgdc-certificate"))
+    message = str(error.value)
+    assert "certificate_path / private_key_env" in message and "PEM certificate beside the private key" in message
+    assert "PRIVATE KEY" not in message

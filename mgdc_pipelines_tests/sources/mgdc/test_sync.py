@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from mgdc_pipelines.emulator import DEMO_CLIENT_ID, self_signed_client_certificate
+from mgdc_pipelines.sources.graph.auth import ClientCertificate
 from mgdc_pipelines.sources.mgdc.objects import FactoryObject
 from mgdc_pipelines.sources.mgdc.sync import SyncResult, sync_factory
 from mgdc_pipelines_tests.sources.mgdc.factory_clients import arm_requests, demo_objects, factory_client
@@ -37,11 +39,31 @@ def test_a_rotated_secret_is_pushed_though_adf_never_shows_the_old_one(factory_e
     """ADF masks secrets; the linked services carry the secret's fingerprint, which changes."""
     client = factory_client(factory_emulator)
     sync_factory(client, "demo", demo_objects(factory_emulator))
-    rotated = demo_objects(factory_emulator, secret="the-rotated-secret-value")
+    rotated = demo_objects(factory_emulator, credential="the-rotated-secret-value")
     assert sync_factory(client, "demo", rotated).updated == ("mgdc_demo_office365", "mgdc_demo_staging")
     assert [r.path.rsplit("/", 1)[-1] for r in arm_requests(factory_emulator, "PUT")[5:]] == [
         "mgdc_demo_office365", "mgdc_demo_staging"]
     assert sync_factory(client, "demo", rotated).changed is False
+
+
+def test_a_renewed_certificate_is_pushed_and_an_unchanged_one_is_not(factory_emulator):
+    """A certificate's PKCS#12 differs at every build; the fingerprint, of the certificate, does not."""
+    client = factory_client(factory_emulator)
+    first, renewed = (self_signed_client_certificate(DEMO_CLIENT_ID) for _ in range(2))
+    sync_factory(client, "demo", demo_objects(factory_emulator))
+    switched = sync_factory(client, "demo", demo_objects(factory_emulator, credential=pem_credential(first)))
+    assert switched.updated == ("mgdc_demo_office365", "mgdc_demo_staging")
+    assert sync_factory(client, "demo", demo_objects(factory_emulator, credential=pem_credential(first))).changed is False
+    pushed = sync_factory(client, "demo", demo_objects(factory_emulator, credential=pem_credential(renewed)))
+    assert pushed.updated == ("mgdc_demo_office365", "mgdc_demo_staging")
+    office = factory_emulator.objects("linkedservices")["mgdc_demo_office365"]["typeProperties"]
+    assert office["servicePrincipalCredentialType"] == "ServicePrincipalCert"
+    assert "servicePrincipalKey" not in office
+
+
+def pem_credential(certificate) -> ClientCertificate:
+    """The spec's form: one PEM holding the private key and the certificate."""
+    return ClientCertificate(certificate.key_pem + certificate.cert_pem, certificate.thumbprint)
 
 
 def test_forcing_secrets_rewrites_the_linked_services_holding_them(factory_emulator):
