@@ -23,6 +23,9 @@ def pytest_collection_modifyitems(config, items) -> None:
         group = shared_fixture_group(item)
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
+    # Groups are the suite's longest units of work: handed out first, none is left for the end,
+    # when the other worker would idle.
+    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
 
 
 def shared_fixture_group(item) -> str | None:
