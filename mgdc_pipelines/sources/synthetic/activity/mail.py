@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from mgdc_pipelines.sources.synthetic.activity import phrases
+from mgdc_pipelines.sources.synthetic.activity.involvement import InvolvementIndex
 from mgdc_pipelines.sources.synthetic.activity.timing import (
     activity_level,
     day_factor,
@@ -99,6 +100,7 @@ class MailModel:
         self.seed = tenant.config.seed
         self.started_by = lru_cache(maxsize=cache_size)(self._threads_started_by)
         self.inbound_for = lru_cache(maxsize=cache_size)(self._inbound_for)
+        self._involved = InvolvementIndex(self.started_by, _mailboxes_involved)
 
     def mailbox_messages(
         self, user: User, sent_from: dt.datetime, sent_to: dt.datetime
@@ -108,9 +110,12 @@ class MailModel:
         Over-approximates (whole local days); callers filter on the exact date column.
         """
         thread_from = sent_from - THREAD_SPAN
+        involves = self._involved.involves
         for originator in (user.index, *self.tenant.potential_senders(user.index)):
             office = self.tenant.users[originator].office
             for day in office.local_days(thread_from, sent_to):
+                if not involves(originator, day, user.index):
+                    continue
                 for message in self.started_by(originator, day):
                     if message.sender.user == user.index or user.index in message.delivered_to:
                         yield message
@@ -359,6 +364,15 @@ class MailModel:
                 )
         mailboxes.discard(sender.user)
         return frozenset(mailboxes)
+
+
+def _mailboxes_involved(messages: tuple[MailMessage, ...]) -> frozenset[int]:
+    """Every mailbox holding a copy of one of the messages: its sender's and its recipients'."""
+    involved = {m.sender.user for m in messages}
+    for message in messages:
+        involved.update(message.delivered_to)
+    involved.discard(None)  # an outsider replying
+    return frozenset(involved)
 
 
 def _importance(roll: float) -> str:
