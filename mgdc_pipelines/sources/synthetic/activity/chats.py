@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from mgdc_pipelines.sources.synthetic.activity import phrases
+from mgdc_pipelines.sources.synthetic.activity.involvement import InvolvementIndex
 from mgdc_pipelines.sources.synthetic.activity.timing import activity_level, day_factor, send_minute
 from mgdc_pipelines.sources.synthetic.people import User
 from mgdc_pipelines.sources.synthetic.randomness import chance, pick, poisson, rng_for, stable_bytes
@@ -57,15 +58,19 @@ class ChatModel:
         self.tenant = tenant
         self.seed = tenant.config.seed
         self.started_by = lru_cache(maxsize=cache_size)(self._started_by)
+        self._involved = InvolvementIndex(self.started_by, _participants)
 
     def mailbox_messages(
         self, user: User, sent_from: dt.datetime, sent_to: dt.datetime
     ) -> Iterator[ChatMessage]:
         """Chat messages ``user`` took part in that may be sent in ``[sent_from, sent_to)``."""
         burst_from = sent_from - BURST_SPAN
+        involves = self._involved.involves
         for initiator in (user.index, *self.tenant.potential_senders(user.index)):
             office = self.tenant.users[initiator].office
             for day in office.local_days(burst_from, sent_to):
+                if not involves(initiator, day, user.index):
+                    continue
                 for message in self.started_by(initiator, day):
                     if user.index in message.chat.participants:
                         yield message
@@ -147,3 +152,8 @@ class ChatModel:
         topic = f"{users[manager].given_name}'s team"
         token = stable_bytes(16, "group-chat", self.seed, *members).hex()
         return Chat(f"19:{token}@thread.v2", members, topic)
+
+
+def _participants(messages: tuple[ChatMessage, ...]) -> set[int]:
+    """Everyone in a chat one of the messages was posted to."""
+    return {participant for message in messages for participant in message.chat.participants}
