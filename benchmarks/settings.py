@@ -7,7 +7,7 @@ from pathlib import Path
 
 from benchmarks.data import DATA_DIR
 
-CASES = ("copy", "memory", "backfill", "graph", "control_plane")
+CASES = ("copy", "memory", "backfill", "graph", "control_plane", "synthetic")
 DEFAULT_ROWS = 200_000
 QUICK_ROWS = 20_000
 

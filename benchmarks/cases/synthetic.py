@@ -1,0 +1,57 @@
+"""``synthetic``: how fast the synthetic tenant generates one day, and how that scales.
+
+Message_v1 at growing tenant sizes shows whether time stays linear in users
+(``linearity`` = seconds per user at the largest size ÷ at 5,000 users; 1.0 is linear) and
+memory flat (``memory_ratio`` = peak RSS at the largest size ÷ at 5,000 users; in a quick run,
+5,000 ÷ 1,000). Every supported dataset is then timed for one day at ``DATASET_USERS``; each
+measurement is a fresh process, so peak RSS is that extraction's own.
+
+Every dataset at 50,000 users would take hours at today's speed (Message_v1 alone is about a
+million rows), so the per-dataset day runs at 5,000 users (quick: 1,000).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from benchmarks.harness import run_isolated
+from benchmarks.settings import Settings
+
+SCALING_USERS = (1_000, 5_000, 50_000)
+QUICK_SCALING_USERS = (1_000, 5_000)
+DATASET_USERS = 5_000
+QUICK_DATASET_USERS = 1_000
+REFERENCE_USERS = 5_000  # linearity and memory are relative to this size
+EXTRACT_DAY = "benchmarks.synthetic_day:extract_day"
+
+
+def run(settings: Settings) -> dict[str, Any]:
+    from mgdc_pipelines.sources.synthetic import SyntheticSource
+
+    sizes = QUICK_SCALING_USERS if settings.quick else SCALING_USERS
+    scaling = {users: _day("Message_v1", users) for users in sizes}
+    largest, reference = scaling[sizes[-1]], scaling[REFERENCE_USERS]
+    baseline = reference if sizes[-1] != REFERENCE_USERS else scaling[sizes[0]]
+    dataset_users = QUICK_DATASET_USERS if settings.quick else DATASET_USERS
+    return {
+        "message_users": list(sizes),
+        "message_v1": {str(users): result for users, result in scaling.items()},
+        "message_rows_per_s": largest["rows_per_s"],
+        "linearity": (largest["seconds"] / sizes[-1]) / (reference["seconds"] / REFERENCE_USERS),
+        "memory_ratio": largest["peak_rss_mb"] / baseline["peak_rss_mb"],
+        "dataset_users": dataset_users,
+        "datasets": {
+            name: _day(name, dataset_users) for name in SyntheticSource.supported_datasets()
+        },
+    }
+
+
+def _day(dataset: str, users: int) -> dict[str, Any]:
+    measurement = run_isolated(EXTRACT_DAY, {"dataset": dataset, "users": users})
+    rows = measurement.details["rows"]
+    return {
+        "rows": rows,
+        "seconds": measurement.seconds,
+        "rows_per_s": rows / measurement.seconds if measurement.seconds else 0.0,
+        "peak_rss_mb": measurement.peak_rss_mb,
+    }
