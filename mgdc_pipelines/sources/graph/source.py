@@ -35,6 +35,7 @@ from mgdc_pipelines.sources.graph.delta_state_database import DatabaseDeltaStore
 from mgdc_pipelines.sources.graph.progress import Progress
 from mgdc_pipelines.sources.graph.query import DatasetQuery
 from mgdc_pipelines.sources.graph.scope import ScopeResolver
+from mgdc_pipelines.sources.graph.sliced_reads import sliced_chunks
 from mgdc_pipelines.sources.graph.stats import GraphStats
 from mgdc_pipelines.sources.graph.streaming import parallel_chunks
 from mgdc_pipelines.sources.graph.throttle import ConcurrencyLimiter, shared_mailbox_slots
@@ -95,6 +96,8 @@ class GraphSource:
         self.last_stats = stats
         stop = threading.Event()
         client = self.client.with_stats(stats).with_sleep(stop.wait)
+        if query.sliceable:
+            return _record_batches(self._sliced(client, query, request, label, stats, stop), request, stats)
         units = self._units(client, query, request)
         stats.units_total = len(units)
         progress = Progress(label, stats)
@@ -108,6 +111,19 @@ class GraphSource:
             stop=stop,
         )
         return _record_batches(chunks, request, stats)
+
+    def _sliced(self, client: GraphClient, query: DatasetQuery, request: ExtractRequest, label: str,
+                stats: GraphStats, stop: threading.Event) -> Iterator[list[dict]]:
+        """Users' mail in time slices (:mod:`.sliced_reads`), read while the user list streams in."""
+        progress = Progress(label, stats)
+        return sliced_chunks(
+            client, query, request.window,
+            lambda: ScopeResolver(client).iter_user_ids(request.scope, as_of=request.window.end),
+            stamper=RowStamper(request.dataset, request.tenant_id), label=label,
+            workers=self.settings.max_concurrency, rows_per_chunk=ROWS_PER_CHUNK,
+            on_unit=lambda: stats.add(units_total=1), on_unit_done=lambda _: progress.units_done(1),
+            stop=stop,
+        )
 
     def _units(self, client: GraphClient, query: DatasetQuery, request: ExtractRequest) -> list[str]:
         resolver = ScopeResolver(client)
