@@ -4,7 +4,8 @@ For each :class:`~mgdc_pipelines.sources.base.ExtractRequest` it resolves the sc
 groups through the directory (:mod:`.scope`), reads each unit's rows with ``$select`` of the
 authorized columns only and the partition's window (:mod:`.query`), many units in parallel
 within Graph's limits (:mod:`.throttle`, :mod:`.streaming`), packing the small per-unit calls
-into ``$batch`` requests (:mod:`.batch`). Rows are renamed to catalog columns, stamped with
+into ``$batch`` requests (:mod:`.batch`). Users' messages are read page by page instead, a long
+mailbox-day in up to 4 time slices at once, while the user list streams in (:mod:`.sliced_reads`). Rows are renamed to catalog columns, stamped with
 MGDC's metadata columns by the same :class:`~mgdc_pipelines.sources.rows.RowStamper` as the
 synthetic source, and converted to record batches of ``request.output_schema``.
 
@@ -96,8 +97,9 @@ class GraphSource:
         self.last_stats = stats
         stop = threading.Event()
         client = self.client.with_stats(stats).with_sleep(stop.wait)
-        if query.sliceable:
-            return _record_batches(self._sliced(client, query, request, label, stats, stop), request, stats)
+        if query.sliceable:  # a page at a time: gathered, so Arrow converts 500 rows at a time
+            rows = (row for chunk in self._sliced(client, query, request, label, stats, stop) for row in chunk)
+            return _record_batches(chunked(rows, ROWS_PER_CHUNK), request, stats)
         units = self._units(client, query, request)
         stats.units_total = len(units)
         progress = Progress(label, stats)
