@@ -3,6 +3,8 @@
 ``efficiency`` = ideal / measured wall time (see ``benchmarks/graph_run.py`` for the ideal);
 ``throttled`` counts 429 answers, ``retries`` the retried requests, ``lost_pages`` the pages
 whose rows are missing when compared with the synthetic tenant the emulator serves.
+``simulated``: the source's read policy at 50,000 mailboxes in simulated time, against Graph's
+limits (``benchmarks/graph_simulation.py``; deterministic, so run once).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from benchmarks.graph_simulation import simulate
 from benchmarks.harness import alternate, summarize
 from benchmarks.settings import Settings
 
@@ -37,4 +40,6 @@ def run(settings: Settings) -> dict[str, Any]:
         "mailboxes": last["mailboxes"],
         "rows": last["rows"],
         "max_in_flight_per_mailbox": max(run.details["max_in_flight_per_mailbox"] for run in runs),
+        "duplicate_rows": max(run.details["duplicate_rows"] for run in runs),
+        "simulated": simulate(),
     }

@@ -338,10 +338,20 @@ def _filter_window(endpoint: GraphEndpoint, call: Call) -> tuple[dt.datetime, dt
         or not all(isinstance(c.value, dt.datetime) for c in comparisons)
     ):
         raise unsupported_filter(comparisons, call.path, supported)
+    _require_date_order(call, comparisons[0].property)
     bounds = {c.operator: c.value for c in comparisons}
     if bounds["lt"] <= bounds["ge"]:
         raise bad_request(f'Empty date window in $filter "{text}": the lt bound must follow the ge bound')
     return bounds["ge"], bounds["lt"], dates[comparisons[0].property]
+
+
+def _require_date_order(call: Call, date_property: str) -> None:
+    """Rows are served in ascending order of the filtered date; ``$orderby`` may only say so
+    (Graph: the ``$orderby`` property must be the ``$filter``'s)."""
+    order = call.params.get("$orderby")
+    if order is not None and " ".join(order.split()) not in (date_property, f"{date_property} asc"):
+        raise bad_request(f"Unsupported $orderby '{order}' on {call.path}: the emulator serves "
+                          f"'{date_property}' ascending, the property the $filter names")
 
 
 def _datetime_param(call: Call, name: str) -> dt.datetime:

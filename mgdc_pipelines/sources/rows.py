@@ -46,9 +46,10 @@ class RowStamper:
         self._scope_column = dataset.scope_column
         self._row_counters = "userrow" in declared
 
-    def stamp(self, rows: Iterable[dict], owner_id: str | None) -> Iterator[dict]:
-        """Stamp the rows of one owner (user, group, or the whole tenant) in order."""
-        for number, row in enumerate(rows):
+    def stamp(self, rows: Iterable[dict], owner_id: str | None, first_number: int = 0) -> Iterator[dict]:
+        """Stamp the rows of one owner (user, group, or the whole tenant) in order; the first is
+        row ``first_number`` of the owner's (a later part of its rows, read on its own)."""
+        for number, row in enumerate(rows, start=first_number):
             row["ptenant"] = self._tenant_id
             if self._scope_column:
                 row[self._scope_column] = owner_id

@@ -118,12 +118,23 @@ def test_select_restricts_properties_and_rejects_unknown_ones(graph: GraphClient
     ({"$filter": "receivedDateTime ge 2026-03-10T00:00:00Z"}, "receivedDateTime ge 2026-03-10T00:00:00Z"),
     ({"$filter": "receivedDateTime ge 2026-03-10T00:00:00Z or isRead eq true"}, "or isRead eq true"),
     ({"$filter": day_filter("receivedDateTime"), "$top": "1001"}, "$top"),
+    ({"$filter": day_filter("receivedDateTime"), "$orderby": "receivedDateTime desc"}, "$orderby"),
+    ({"$filter": day_filter("receivedDateTime"), "$orderby": "subject"}, "'subject'"),
 ])
 def test_unsupported_queries_get_a_400_naming_them(graph: GraphClient, params: dict, named: str) -> None:
     response = graph.get(f"/users/{graph.emulator.tenant.users[3].id}/messages", params)
 
     assert response.status_code == 400
     assert named in response.json()["error"]["message"]
+
+
+def test_messages_ordered_by_the_filtered_date_come_ascending(graph: GraphClient) -> None:
+    user = graph.emulator.tenant.users[3].id
+    params = {"$filter": day_filter("receivedDateTime"), "$select": "receivedDateTime", "$top": "1000"}
+    ordered = graph.get(f"/users/{user}/messages", {**params, "$orderby": "receivedDateTime asc"}).json()["value"]
+    dates = [row["receivedDateTime"] for row in ordered]
+    assert len(dates) > 1 and dates == sorted(dates)
+    assert ordered == graph.get(f"/users/{user}/messages", params).json()["value"]
 
 
 def test_scope_expansion_lists_the_valid_users_in_index_order(graph: GraphClient) -> None:

@@ -12,7 +12,7 @@ once. These are advanced queries, so they carry ``ConsistencyLevel: eventual``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from mgdc_pipelines.catalog.graph import (
     GROUPS_PATH,
@@ -47,17 +47,21 @@ class ScopeResolver:
 
     def user_ids(self, scope: Scope, as_of: dt.datetime) -> list[str]:
         """Valid users in scope at ``as_of``: the organization's, or the groups' (deduplicated)."""
+        return list(self.iter_user_ids(scope, as_of))
+
+    def iter_user_ids(self, scope: Scope, as_of: dt.datetime) -> Iterator[str]:
+        """:meth:`user_ids` as the directory's pages arrive (each user once)."""
         params = {"$filter": valid_user_filter(as_of), "$select": "id", "$top": DIRECTORY_PAGE_SIZE}
         if scope.is_everyone:
-            return self._ids(USERS_PATH, params, f"users of scope {scope.key}")
-        return _unique(
-            user_id
-            for group_id in scope.group_ids
-            for user_id in self._ids(
-                TRANSITIVE_USERS_PATH.format(group=group_id), params,
-                f"members of group {group_id} (scope {scope.key})",
-            )
-        )
+            yield from self._iter_ids(USERS_PATH, params, f"users of scope {scope.key}")
+            return
+        seen: set[str] = set()
+        for group_id in scope.group_ids:
+            what = f"members of group {group_id} (scope {scope.key})"
+            for user_id in self._iter_ids(TRANSITIVE_USERS_PATH.format(group=group_id), params, what):
+                if user_id not in seen:
+                    seen.add(user_id)
+                    yield user_id
 
     def room_ids(self, scope: Scope) -> list[str]:
         """Object ids of the room mailboxes in scope. Rooms are listed as places, by address, and
@@ -105,8 +109,11 @@ class ScopeResolver:
             raise GraphError(f"{what}: no such group in the tenant (HTTP 404)", url=self.client.url(f"{GROUPS_PATH}/{group_id}"), status=404)
 
     def _ids(self, path: str, params: dict[str, str], what: str) -> list[str]:
-        pages = self.client.pages(path, what=what, params=params, headers=ADVANCED_QUERY)
-        return [item["id"] for page in pages for item in page]
+        return list(self._iter_ids(path, params, what))
+
+    def _iter_ids(self, path: str, params: dict[str, str], what: str) -> Iterator[str]:
+        for page in self.client.pages(path, what=what, params=params, headers=ADVANCED_QUERY):
+            yield from (item["id"] for item in page)
 
 
 def _unique(ids: Iterable[str]) -> list[str]:
