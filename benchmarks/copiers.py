@@ -86,11 +86,11 @@ def mgdc_partition():
     return PartitionRef(DATASET.name, FIRST_DAY, "all")
 
 
-def mgdc_copy(root: str, output: str, quarantine: str, sink: str = "parquet") -> dict[str, Any]:
+def mgdc_copy_parts(root: str, quarantine: str):
+    """The enforcer, request and landing source of :func:`mgdc_copy` (also for profiling)."""
     from mgdc_pipelines.consent.enforcement import Enforcer
     from mgdc_pipelines.sources import ExtractRequest, Scope
     from mgdc_pipelines.sources.landing import LandingSource
-    from mgdc_pipelines.transfer import copy_partition
 
     enforcer = Enforcer(
         dataset=DATASET, authorized_columns=COLUMNS,
@@ -99,7 +99,13 @@ def mgdc_copy(root: str, output: str, quarantine: str, sink: str = "parquet") ->
     request = ExtractRequest(
         DATASET, enforcer.requested_columns, "receivedDateTime", WINDOW, Scope.everyone(), TENANT_ID
     )
-    source = LandingSource(root, quarantine_dir=quarantine)
+    return enforcer, request, LandingSource(root, quarantine_dir=quarantine)
+
+
+def mgdc_copy(root: str, output: str, quarantine: str, sink: str = "parquet") -> dict[str, Any]:
+    from mgdc_pipelines.transfer import copy_partition
+
+    enforcer, request, source = mgdc_copy_parts(root, quarantine)
     _fresh(output)
     target = mgdc_sink(sink, output)  # imports (deltalake's too) are not timed
     rss_before = _rss_mb()
