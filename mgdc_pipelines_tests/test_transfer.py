@@ -104,3 +104,30 @@ def test_an_empty_first_commit_and_an_empty_recommit_are_fine(any_sink):
     assert copy_partition(Rows(0), sink, REQUEST, PARTITION).rows == 0
     assert sink.committed_rows(PARTITION) == 0
     assert copy_partition(Rows(2), sink, REQUEST, PARTITION).rows == 2
+
+
+class FailingAfter(Rows):
+    """``Rows`` whose extraction fails once ``batches`` batches were yielded (a delivery that
+    breaks off midway: the batches before it were already written)."""
+
+    def __init__(self, count: int, batches: int) -> None:
+        super().__init__(count, prefix="new")
+        self.batches = batches
+
+    def extract(self, request: ExtractRequest):
+        for number, batch in enumerate(super().extract(request)):
+            if number == self.batches:
+                raise OSError("the delivery broke off")
+            yield batch
+
+
+def test_a_source_failing_after_some_batches_leaves_the_committed_partition_as_it_was(any_sink):
+    """The source reads ahead in a thread; its error still reaches the copy, which aborts."""
+    sink = any_sink()
+    copy_partition(Rows(120), sink, REQUEST, PARTITION)
+
+    with pytest.raises(OSError, match="broke off"):
+        copy_partition(FailingAfter(500, batches=3), sink, REQUEST, PARTITION)
+
+    assert committed_ids(sink) == sorted(f"u{n}" for n in range(120))
+    assert staged_leftovers(sink) == [], "the failed attempt was aborted"

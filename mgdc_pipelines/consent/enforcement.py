@@ -45,6 +45,7 @@ from mgdc_pipelines.catalog.json_rows import uncastable_count
 from mgdc_pipelines.consent.scrubbing import address_columns, rows_involving
 from mgdc_pipelines.consent.transforms import (
     HASHABLE_TYPES,
+    HashMemo,
     can_hash,
     check_hash_key,
     hash_array,
@@ -173,7 +174,9 @@ class Enforcer:
         _check_transforms(dataset, self._authorized, transforms)
         self._hashed = tuple(c for c in self._authorized if transforms.get(c) == HASH)
         self._dropped = tuple(c for c in self._authorized if transforms.get(c) == DROP)
-        self._hash_key = _checked_hash_key(dataset, self._hashed, hash_key)
+        hash_key = _checked_hash_key(dataset, self._hashed, hash_key)
+        # Hashes computed for one batch serve the next: addresses repeat across a partition.
+        self._hash_memo = HashMemo(hash_key) if hash_key is not None else None
         self._output_schema = dataset.output_schema(
             c for c in self._authorized if c not in self._dropped
         )
@@ -333,5 +336,5 @@ class Enforcer:
             index = batch.schema.get_field_index(name)
             values = batch.column(index)
             self.counts.values_hashed[name] += hashed_value_count(values)
-            batch = batch.set_column(index, name, hash_array(self._hash_key, values))
+            batch = batch.set_column(index, name, hash_array(self._hash_memo, values))
         return batch

@@ -236,25 +236,75 @@ def _map_leaves(array: pa.Array, role: Leaf, function: LeafFunction) -> pa.Array
     return pa.StructArray.from_arrays(children, fields=list(arrow_type), mask=array.is_null())
 
 
-def _hash_leaf(key: bytes, leaf: pa.Array, role: Leaf) -> pa.Array:
+# Distinct values a HashMemo remembers before it starts afresh: a tenant's addresses (tens of
+# thousands at most) fit, and at ~250 bytes an entry the memo stays near 12 MB whatever the size
+# of the partition.
+MAX_REMEMBERED_HASHES = 50_000
+
+
+class HashMemo:
+    """:func:`hash_value` for one key, remembering what it hashed: a copy meets the same few
+    thousand addresses in every batch, and an HMAC costs far more than a dictionary look-up.
+
+    Memory is bounded: past ``max_entries`` distinct values the memo is emptied and fills
+    again. It holds the key, so it lives only as long as the copy that uses it (an
+    :class:`~mgdc_pipelines.consent.enforcement.Enforcer` keeps one) and never shows it.
+
+    >>> memo = HashMemo(b"0123456789abcdef", max_entries=2)
+    >>> first = memo.hashes(["Bob@Contoso.com", "bob@contoso.com", "hello"], address_leaf=False)
+    >>> first[0] == first[1] == hash_value(b"0123456789abcdef", "bob@contoso.com", address=True)
+    True
+    >>> first[2] == hash_value(b"0123456789abcdef", "hello", address=False)
+    True
+    >>> memo  # "hello" found it full (both spellings of Bob's address): it started afresh
+    HashMemo(1 of at most 2 values)
+    """
+
+    def __init__(self, key: bytes, *, max_entries: int = MAX_REMEMBERED_HASHES) -> None:
+        self._key = key
+        self._max_entries = max_entries
+        # (address, value) -> hash: the same text hashes differently as an address.
+        self._hashes: dict[tuple[bool, str], str] = {}
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    def __repr__(self) -> str:  # never the key, nor a value
+        return f"HashMemo({len(self)} of at most {self._max_entries} values)"
+
+    def hashes(self, values: list[str], *, address_leaf: bool) -> list[str]:
+        """The hash of each of ``values`` (distinct strings), as :func:`hash_value` gives it;
+        ``address_leaf``: they sit where an address or id does (always normalized)."""
+        remembered, key = self._hashes, self._key
+        out = []
+        for value in values:
+            address = address_leaf or _looks_like_address(value)
+            hashed = remembered.get((address, value))
+            if hashed is None:
+                if len(remembered) >= self._max_entries:
+                    remembered.clear()
+                hashed = remembered[address, value] = hash_value(key, value, address=address)
+            out.append(hashed)
+        return out
+
+
+def _hash_leaf(memo: HashMemo, leaf: pa.Array, role: Leaf) -> pa.Array:
     if role is Leaf.DISPLAY_NAME:
         return pa.nulls(len(leaf), type=leaf.type)
     # Hash each distinct value once: a column repeats a few thousand addresses across many rows.
     encoded = pc.dictionary_encode(leaf)
-    distinct = encoded.dictionary.to_pylist()
-    hashed = [
-        hash_value(key, value, address=role is Leaf.IDENTIFIER or _looks_like_address(value))
-        for value in distinct
-    ]
+    hashed = memo.hashes(encoded.dictionary.to_pylist(), address_leaf=role is Leaf.IDENTIFIER)
     return pc.take(pa.array(hashed, type=leaf.type), encoded.indices)
 
 
-def hash_array(key: bytes, array: AnyArray) -> pa.Array:
-    """``array`` with its personal strings hashed (see the module docstring).
+def hash_array(key: bytes | HashMemo, array: AnyArray) -> pa.Array:
+    """``array`` with its personal strings hashed (see the module docstring), with ``key`` or
+    with a :class:`HashMemo` of it, which remembers hashes from one call to the next.
 
     The type and the nulls are kept, so the result fits the column it came from.
     """
-    return _map_leaves(_combined(array), Leaf.TEXT, lambda leaf, role: _hash_leaf(key, leaf, role))
+    memo = key if isinstance(key, HashMemo) else HashMemo(key)
+    return _map_leaves(_combined(array), Leaf.TEXT, lambda leaf, role: _hash_leaf(memo, leaf, role))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -324,6 +324,19 @@ def test_hash_and_drop() -> None:
     assert enforcer.counts.values_hashed == {"sender": 2, "toRecipients": 2}
 
 
+def test_an_address_hashes_the_same_in_every_batch_of_a_copy() -> None:
+    """The enforcer remembers hashes between batches; the later batches must not differ."""
+    enforcer = mail_enforcer(transforms={"sender": "hash", "toRecipients": "hash"}, hash_key=KEY)
+    batches = [mail_batch([message(ALICE, sender=s, to="alice@contoso.com")])
+               for s in ("bob@contoso.com", "Bob@Contoso.com", "carol@contoso.com")]
+    senders = [enforcer.apply(batch).column("sender")[0]["emailAddress"]["address"].as_py()
+               for batch in batches]
+    assert senders == [hash_value(KEY, address, address=True)
+                       for address in ("bob@contoso.com", "bob@contoso.com", "carol@contoso.com")]
+    assert enforcer.counts.values_hashed == {"sender": 3, "toRecipients": 3}
+    assert KEY.decode() not in repr(enforcer)
+
+
 def test_hashing_is_the_same_across_enforcers_with_the_same_key() -> None:
     def written_sender() -> str:
         enforcer = mail_enforcer(transforms={"sender": "hash"}, hash_key=KEY)

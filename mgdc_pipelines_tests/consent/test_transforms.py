@@ -8,6 +8,7 @@ import pytest
 from mgdc_pipelines.catalog import get_dataset
 from mgdc_pipelines.consent.transforms import (
     MIN_HASH_KEY_BYTES,
+    HashMemo,
     array_is_hashed,
     can_hash,
     hash_array,
@@ -312,3 +313,42 @@ def test_hashed_value_count_counts_non_null_strings_replaced() -> None:
     )
     assert hashed_value_count(recipients) == 2
     assert hashed_value_count(pa.array(["a", None, "b"])) == 2
+
+
+# -- HashMemo: hashes remembered across calls ---------------------------------------------------
+
+
+def test_a_memo_hashes_exactly_as_the_key_does_call_after_call() -> None:
+    memo = HashMemo(KEY)
+    recipients = pa.array(
+        [[recipient("Ann@Contoso.com"), recipient("bob@contoso.com")], [recipient("ann@contoso.com")]],
+        column_type("Message_v1", "toRecipients"),
+    )
+    first, second = hash_array(memo, recipients), hash_array(memo, recipients)
+    assert first.equals(hash_array(KEY, recipients)) and second.equals(first)
+    addresses = [item["emailAddress"]["address"] for row in first.to_pylist() for item in row]
+    assert addresses == [address_hash("ann@contoso.com"), address_hash("bob@contoso.com"),
+                         address_hash("ann@contoso.com")]
+
+
+def test_a_memo_keeps_text_and_addresses_apart() -> None:
+    """The same string hashes normalized where an address sits, as is in a plain text column."""
+    memo = HashMemo(KEY)
+    as_text = hash_array(memo, pa.array(["Team Lunch"]))
+    as_address = hash_array(memo, pa.array([recipient("Team Lunch")], column_type("Message_v1", "sender")))
+    assert as_text.to_pylist() == [hash_value(KEY, "Team Lunch", address=False)]
+    assert as_address[0]["emailAddress"]["address"].as_py() == address_hash("team lunch")
+
+
+def test_a_memo_never_holds_more_than_its_bound() -> None:
+    memo = HashMemo(KEY, max_entries=3)
+    for batch in range(4):
+        values = [f"user{batch}-{n}@contoso.com" for n in range(2)]
+        assert hash_array(memo, pa.array(values)).to_pylist() == [address_hash(v) for v in values]
+        assert len(memo) <= 3
+
+
+def test_a_memo_shows_neither_key_nor_values() -> None:
+    memo = HashMemo(KEY)
+    memo.hashes(["bob@contoso.com"], address_leaf=True)
+    assert KEY.decode() not in repr(memo) and "bob" not in repr(memo)
