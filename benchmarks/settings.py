@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from benchmarks.data import DATA_DIR
 CASES = ("copy", "memory", "backfill", "graph", "control_plane")
 DEFAULT_ROWS = 200_000
 QUICK_ROWS = 20_000
+LOADS = ("paired", "quiet", "busy")  # see benchmarks/__main__.py
+BUSY_REPETITIONS = 3  # at most, in the busy pass of a paired run
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,7 @@ class Settings:
     repetitions: int = 5
     quick: bool = False
     cases: tuple[str, ...] = CASES
+    load: str = "paired"
     workdir: Path = DATA_DIR / "work"
 
     def folder(self, *parts: str) -> Path:
@@ -25,3 +29,16 @@ class Settings:
         path = self.workdir.joinpath(*parts)
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+
+def split_cores(available: set[int] | None = None) -> tuple[set[int], set[int]]:
+    """(the bench's cores, the busy process's core): the last core is the one kept busy.
+
+    >>> split_cores({0, 1})
+    ({0}, {1})
+    >>> split_cores({3})  # one core: the busy process has to share it
+    ({3}, {3})
+    """
+    cores = set(os.sched_getaffinity(0) if available is None else available)
+    busy = {max(cores)}
+    return (cores - busy or busy), busy
