@@ -31,7 +31,7 @@ from benchmarks.busy import busy_core
 from benchmarks.drift import RATIO_FIGURES, drift, ratio_figures
 from benchmarks.machine import machine_info
 from benchmarks.report import table
-from benchmarks.settings import BUSY_REPETITIONS, CASES, DEFAULT_ROWS, LOADS, QUICK_ROWS, Settings, split_cores
+from benchmarks.settings import BUSY_REPETITIONS, CASES, DEFAULT_ROWS, LOADS, QUICK_ROWS, Settings, confine_bench, split_cores
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
@@ -59,10 +59,11 @@ def parse_settings(argv: list[str] | None = None) -> tuple[Settings, Path]:
 
 def main(argv: list[str] | None = None) -> int:
     settings, output = parse_settings(argv)
+    confined = confine_bench()  # before any case starts a process: see its docstring
     results = {
         "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "command": "python -m benchmarks " + " ".join(sys.argv[1:] if argv is None else argv),
-        "machine": machine_info(),
+        "machine": {**machine_info(), **confined},
         "settings": {"rows": settings.rows, "repetitions": settings.repetitions,
                      "quick": settings.quick, "cases": list(settings.cases), "load": settings.load},
     }

@@ -42,3 +42,30 @@ def split_cores(available: set[int] | None = None) -> tuple[set[int], set[int]]:
     cores = set(os.sched_getaffinity(0) if available is None else available)
     busy = {max(cores)}
     return (cores - busy or busy), busy
+
+
+# The thread pools the competitors size from the machine: Arrow's CPU pool (OMP_NUM_THREADS),
+# OpenMP and BLAS under numpy/pandas, polars (and deltalake's rayon pool).
+THREAD_POOL_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                         "NUMEXPR_MAX_THREADS", "POLARS_MAX_THREADS", "RAYON_NUM_THREADS")
+
+
+def confine_bench() -> dict[str, object]:
+    """Pin this process, so every process it starts (competitors, emulators, the PostgreSQL
+    server), to the bench's cores, and size the thread pools to them; what it chose.
+
+    Why: unconfined, a competitor that parallelises (pyarrow's JSON reader in mgdc and in the
+    limit, deltalake) uses both cores of a quiet 2-core machine and one when another process
+    is busy, while a single-threaded one (the naive pandas script, dlt's normalizer) runs the
+    same either way; so mgdc/naive halved and the graph emulator lost the core it shared with
+    the client (efficiency 0.81 → 0.63) when the other core was busy. Confined, every
+    competitor of every pass gets the same cores and thread count, quiet or busy, and the
+    busy process (or another engineer's, which the scheduler moves to the idle core) runs
+    beside them instead of among them. The price: figures are for ``len(cores)`` cores, on a
+    2-core machine one core, which the results record (``machine.bench_cores``).
+    """
+    cores, busy = split_cores()
+    os.sched_setaffinity(0, cores)
+    for variable in THREAD_POOL_VARIABLES:
+        os.environ[variable] = str(len(cores))
+    return {"bench_cores": sorted(cores), "busy_cores": sorted(busy), "threads": len(cores)}
