@@ -164,15 +164,20 @@ def _short(value: Any) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
-def _scalars(outcome: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """The case's figures, nested dicts flattened (``simulated.efficiency``), lists and the
-    busy pass left out (the drift table shows the busy pass's ratios)."""
+def _scalars(outcome: dict[str, Any]) -> dict[str, Any]:
+    """The case's figures and those one level down (``simulated.efficiency``); deeper ones
+    (per-mode summaries), lists and the busy pass (the drift table has it) are left out.
+
+    >>> _scalars({"ratio": 2.0, "simulated": {"efficiency": 0.9}, "modes": {"a": {"seconds": 1}}, "busy": {"ratio": 1}})
+    {'ratio': 2.0, 'simulated.efficiency': 0.9}
+    """
     found: dict[str, Any] = {}
     for key, value in outcome.items():
         if isinstance(value, dict) and key not in ("busy", "drift"):
-            found.update(_scalars(value, f"{prefix}{key}."))
+            found.update({f"{key}.{inner}": figure for inner, figure in value.items()
+                          if not isinstance(figure, (dict, list))})
         elif not isinstance(value, (dict, list)):
-            found[prefix + key] = value
+            found[key] = value
     return found
 
 
