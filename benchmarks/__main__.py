@@ -1,6 +1,16 @@
-"""``python -m benchmarks [--rows N] [--quick] [--cases copy,memory,...] [--repetitions R]``.
+"""``python -m benchmarks [--rows N] [--quick] [--cases copy,memory,...] [--repetitions R] [--load L]``.
 
 Prints a table and writes ``benchmarks/results/latest.json``.
+
+The machines are shared, so by default (``--load paired``) every case with ratios
+(``drift.RATIO_FIGURES``) is measured twice in a row: quietly, then again while ``busy.py``
+keeps one core busy; its entry holds the quiet results, the busy pass's results under ``busy``
+and each ratio's relative change under ``drift``. Case by case rather than a whole quiet run
+then a whole busy one: the two passes of a case are minutes apart, not the length of a run, so
+what else the machine did in between weighs less. The busy pass takes at most
+``BUSY_REPETITIONS`` repetitions (the default run's copy case takes 5 quietly) to keep the
+run's time near 1.5 × a quiet run's. ``--load quiet`` skips the busy pass (no drift),
+``--busy`` (``--load busy``) runs every case with the core busy.
 """
 
 from __future__ import annotations
@@ -14,9 +24,14 @@ import time
 import traceback
 from pathlib import Path
 
+from dataclasses import replace
+from typing import Any
+
+from benchmarks.busy import busy_core
+from benchmarks.drift import RATIO_FIGURES, drift, ratio_figures
 from benchmarks.machine import machine_info
 from benchmarks.report import table
-from benchmarks.settings import CASES, DEFAULT_ROWS, QUICK_ROWS, Settings
+from benchmarks.settings import BUSY_REPETITIONS, CASES, DEFAULT_ROWS, LOADS, QUICK_ROWS, Settings, confine_bench, split_cores
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
@@ -28,6 +43,10 @@ def parse_settings(argv: list[str] | None = None) -> tuple[Settings, Path]:
     parser.add_argument("--cases", default=",".join(CASES), help=f"comma-separated subset of {','.join(CASES)}")
     parser.add_argument("--repetitions", type=int, help="repetitions per competitor (default 5, --quick 3)")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where the JSON results go")
+    parser.add_argument("--load", choices=LOADS, default="paired",
+                        help="paired (default): each ratio case quiet, then with one core busy, and their drift; "
+                             "quiet: no busy pass; busy: every case with one core busy")
+    parser.add_argument("--busy", dest="load", action="store_const", const="busy", help="same as --load busy")
     args = parser.parse_args(argv)
     cases = tuple(case.strip() for case in args.cases.split(",") if case.strip())
     unknown = sorted(set(cases) - set(CASES))
@@ -35,29 +54,23 @@ def parse_settings(argv: list[str] | None = None) -> tuple[Settings, Path]:
         parser.error(f"unknown case(s) {unknown}; allowed: {', '.join(CASES)}")
     rows = args.rows or (QUICK_ROWS if args.quick else DEFAULT_ROWS)
     repetitions = args.repetitions or (3 if args.quick else 5)
-    return Settings(rows=rows, repetitions=repetitions, quick=args.quick, cases=cases), args.output
+    return Settings(rows=rows, repetitions=repetitions, quick=args.quick, cases=cases, load=args.load), args.output
 
 
 def main(argv: list[str] | None = None) -> int:
     settings, output = parse_settings(argv)
+    confined = confine_bench()  # before any case starts a process: see its docstring
     results = {
         "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "command": "python -m benchmarks " + " ".join(sys.argv[1:] if argv is None else argv),
-        "machine": machine_info(),
+        "machine": {**machine_info(), **confined},
         "settings": {"rows": settings.rows, "repetitions": settings.repetitions,
-                     "quick": settings.quick, "cases": list(settings.cases)},
+                     "quick": settings.quick, "cases": list(settings.cases), "load": settings.load},
     }
-    failed = False
     started = time.perf_counter()
     for case in settings.cases:
-        print(f"[{time.perf_counter() - started:6.0f} s] {case} ...", flush=True)
-        module = importlib.import_module(f"benchmarks.cases.{case}")
-        try:
-            results[case] = module.run(settings)
-        except Exception as error:  # one broken case must not hide the others' numbers
-            traceback.print_exc()
-            results[case] = {"status": "failed", "error": f"{type(error).__name__}: {error}"}
-            failed = True
+        results[case] = measure(case, settings, started)
+    failed = any(_failed(outcome) for outcome in results.values())
     results["wall_seconds"] = round(time.perf_counter() - started, 1)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=2, sort_keys=False) + "\n")
@@ -65,6 +78,36 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results))
     print(f"\n{results['wall_seconds']:.0f} s; results in {output}")
     return 1 if failed else 0
+
+
+def measure(case: str, settings: Settings, started: float) -> dict[str, Any]:
+    """``case`` under ``settings.load``: with ``paired``, its ratio cases twice and their drift."""
+    outcome = run_case(case, settings, busy=settings.load == "busy", started=started)
+    if settings.load != "paired" or case not in RATIO_FIGURES or _failed(outcome):
+        return outcome
+    busy_settings = replace(settings, repetitions=min(settings.repetitions, BUSY_REPETITIONS))
+    loaded = run_case(case, busy_settings, busy=True, started=started)
+    outcome["busy"] = loaded
+    outcome["drift"] = drift(ratio_figures(case, outcome), ratio_figures(case, loaded))
+    return outcome
+
+
+def run_case(case: str, settings: Settings, *, busy: bool, started: float) -> dict[str, Any]:
+    """One pass of ``case``; with ``busy``, a spinning process holds one core meanwhile."""
+    print(f"[{time.perf_counter() - started:6.0f} s] {case}{' (one core busy)' if busy else ''} ...", flush=True)
+    module = importlib.import_module(f"benchmarks.cases.{case}")
+    try:
+        if not busy:
+            return module.run(settings)
+        with busy_core(split_cores()[1]):
+            return module.run(settings)
+    except Exception as error:  # one broken case must not hide the others' numbers
+        traceback.print_exc()
+        return {"status": "failed", "error": f"{type(error).__name__}: {error}"}
+
+
+def _failed(outcome: Any) -> bool:
+    return isinstance(outcome, dict) and (outcome.get("status") == "failed" or _failed(outcome.get("busy")))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from benchmarks.data import DATA_DIR
 CASES = ("copy", "memory", "backfill", "graph", "control_plane", "synthetic")
 DEFAULT_ROWS = 200_000
 QUICK_ROWS = 20_000
+LOADS = ("paired", "quiet", "busy")  # see benchmarks/__main__.py
+BUSY_REPETITIONS = 3  # at most, in the busy pass of a paired run
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,7 @@ class Settings:
     repetitions: int = 5
     quick: bool = False
     cases: tuple[str, ...] = CASES
+    load: str = "paired"
     workdir: Path = DATA_DIR / "work"
 
     def folder(self, *parts: str) -> Path:
@@ -25,3 +29,43 @@ class Settings:
         path = self.workdir.joinpath(*parts)
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+
+def split_cores(available: set[int] | None = None) -> tuple[set[int], set[int]]:
+    """(the bench's cores, the busy process's core): the last core is the one kept busy.
+
+    >>> split_cores({0, 1})
+    ({0}, {1})
+    >>> split_cores({3})  # one core: the busy process has to share it
+    ({3}, {3})
+    """
+    cores = set(os.sched_getaffinity(0) if available is None else available)
+    busy = {max(cores)}
+    return (cores - busy or busy), busy
+
+
+# The thread pools the competitors size from the machine: Arrow's CPU pool (OMP_NUM_THREADS),
+# OpenMP and BLAS under numpy/pandas, polars (and deltalake's rayon pool).
+THREAD_POOL_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                         "NUMEXPR_MAX_THREADS", "POLARS_MAX_THREADS", "RAYON_NUM_THREADS")
+
+
+def confine_bench() -> dict[str, object]:
+    """Pin this process, so every process it starts (competitors, emulators, the PostgreSQL
+    server), to the bench's cores, and size the thread pools to them; what it chose.
+
+    Why: unconfined, a competitor that parallelises (pyarrow's JSON reader in mgdc and in the
+    limit, deltalake) uses both cores of a quiet 2-core machine and one when another process
+    is busy, while a single-threaded one (the naive pandas script, dlt's normalizer) runs the
+    same either way; so mgdc/naive halved and the graph emulator lost the core it shared with
+    the client (efficiency 0.81 → 0.63) when the other core was busy. Confined, every
+    competitor of every pass gets the same cores and thread count, quiet or busy, and the
+    busy process (or another engineer's, which the scheduler moves to the idle core) runs
+    beside them instead of among them. The price: figures are for ``len(cores)`` cores, on a
+    2-core machine one core, which the results record (``machine.bench_cores``).
+    """
+    cores, busy = split_cores()
+    os.sched_setaffinity(0, cores)
+    for variable in THREAD_POOL_VARIABLES:
+        os.environ[variable] = str(len(cores))
+    return {"bench_cores": sorted(cores), "busy_cores": sorted(busy), "threads": len(cores)}

@@ -1,20 +1,28 @@
 """The benchmark harness end to end on a tiny input: the JSON a run writes, that the framework
 wrote the same data as the pyarrow limit (to Parquet files and to a Delta table), and the control plane on SQLite beside PostgreSQL
-(no timing is asserted)."""
+(no timing is asserted); the busy pass's spinning process, the drift it measures and the verdict."""
 
 from __future__ import annotations
 
 import json
 import math
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import polars as pl
 import pyarrow.parquet as pq
+import pytest
 
+from benchmarks.__main__ import run_case
+from benchmarks.busy import busy_core
 from benchmarks.data import COLUMNS, DATASET, FIRST_DAY, HASHED
+from benchmarks.drift import drift, ratio_figures, worst_drift
+from benchmarks.report import verdict_line
+from benchmarks.settings import Settings
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +32,7 @@ def test_a_tiny_copy_and_memory_run_writes_every_required_key_and_mgdc_matches_t
     env = {**os.environ, "MGDC_BENCH_DIR": str(tmp_path / "bench")}
     subprocess.run(
         [sys.executable, "-m", "benchmarks", "--rows", "2000", "--cases", "copy,memory",
-         "--repetitions", "1", "--output", str(output)],
+         "--repetitions", "1", "--load", "quiet", "--output", str(output)],
         cwd=PROJECT, env=env, check=True, capture_output=True, text=True,
     )
     results = json.loads(output.read_text())
@@ -81,3 +89,91 @@ def test_the_control_plane_case_compares_both_storages_on_the_backfills_the_poli
     assert plane["sqlite"]["run_requests"] == plane["postgres"]["run_requests"] > 0
     assert set(plane["ratios"]) >= {"tick_s", "backfill_plan_s"}
     assert "control plane" in printed and "postgres ÷ sqlite" in printed
+
+
+def spinners_of(parent: int) -> list[int]:
+    """The pids of running ``benchmarks.busy`` processes started by ``parent``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if b"benchmarks.busy" in command and str(parent).encode() in command and state not in "ZX":
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_default_run_measures_each_ratio_again_with_one_core_busy_and_leaves_no_spinner(tmp_path):
+    """The default (paired) run: the memory case quiet, then with a core busy; its entry holds the
+    busy pass and the drift of its ratio, and the spinning process is gone afterwards."""
+    output = tmp_path / "latest.json"
+    env = {**os.environ, "MGDC_BENCH_DIR": str(tmp_path / "bench")}
+    run = subprocess.Popen([sys.executable, "-m", "benchmarks", "--rows", "2000", "--cases", "memory",
+                            "--repetitions", "1", "--output", str(output)],
+                           cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    printed, errors = run.communicate()
+    assert run.returncode == 0, errors
+    assert spinners_of(run.pid) == []
+    results = json.loads(output.read_text())
+    memory = results["memory"]
+    assert set(memory["drift"]) == {"ratio"}
+    assert memory["drift"]["ratio"] == pytest.approx(memory["busy"]["ratio"] / memory["ratio"] - 1, abs=1e-4)
+    assert results["settings"]["load"] == "paired"
+    assert results["machine"]["bench_cores"] and results["machine"]["busy_cores"]
+    assert "(one core busy)" in printed and "memory ratio" in printed.split("drift:")[1]
+
+
+def test_the_spinner_is_stopped_when_the_case_it_runs_beside_fails(tmp_path):
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    settings = Settings(rows=10, repetitions=1, quick=True, cases=("backfill",), workdir=not_a_folder)
+
+    outcome = run_case("backfill", settings, busy=True, started=time.perf_counter())
+
+    assert outcome["status"] == "failed" and "file" in outcome["error"]
+    assert spinners_of(os.getpid()) == []
+
+
+def test_the_spinner_is_stopped_on_an_exception_and_exits_by_itself_when_the_bench_is_killed():
+    with pytest.raises(KeyboardInterrupt), busy_core({0}) as spinner:
+        assert spinners_of(os.getpid()) == [spinner.pid]
+        raise KeyboardInterrupt  # as Ctrl-C
+    assert spinner.returncode is not None and spinners_of(os.getpid()) == []
+
+    bench = subprocess.Popen([sys.executable, "-c", "from benchmarks.busy import busy_core\n"
+                              "with busy_core({0}):\n    print('started', flush=True)\n    input()"],
+                             cwd=PROJECT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert bench.stdout.readline() == "started\n"
+    assert len(spinners_of(bench.pid)) == 1
+    bench.send_signal(signal.SIGKILL)  # no finally runs: the spinner must notice on its own
+    bench.wait()
+    deadline = time.monotonic() + 10
+    while spinners_of(bench.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert spinners_of(bench.pid) == []
+
+
+def test_drift_is_each_ratios_relative_change_from_the_quiet_to_the_busy_pass():
+    quiet = {"ratios": {"mgdc/limit": 0.8, "mgdc/naive": 6.0}, "delta_vs_parquet": 1.25, "rows": 2000}
+    busy = {"ratios": {"mgdc/limit": 0.88, "mgdc/naive": 3.0}, "delta_vs_parquet": 1.0, "rows": 2000}
+    assert drift(ratio_figures("copy", quiet), ratio_figures("copy", busy)) == {
+        "mgdc/limit": pytest.approx(0.1), "mgdc/naive": -0.5, "delta_vs_parquet": -0.2}
+    # nested figures by their dotted name; a figure the busy pass lacks has no drift
+    assert drift(ratio_figures("graph", {"efficiency": 0.8, "simulated": {"efficiency": 0.9}}),
+                 ratio_figures("graph", {"efficiency": 0.6})) == {"efficiency": -0.25}
+    assert worst_drift({"copy": {"drift": {"mgdc/limit": 0.1, "mgdc/naive": -0.5}},
+                        "graph": {"drift": {"efficiency": -0.25}}, "machine": {"cores": 2}}) == 0.5
+
+
+def test_the_verdict_marks_a_key_no_case_wrote_as_missing_and_judges_the_others():
+    results = {"copy": {"ratios": {"mgdc/limit": 0.95, "mgdc_delta/limit": 0.5}},
+               "graph": {"efficiency": 0.95, "drift": {"efficiency": -0.3}}}
+    line = verdict_line(results)
+    assert "copy mgdc/limit 0.95 ok (≥0.9)" in line
+    assert "copy mgdc_delta/limit 0.50 MISSED (≥0.9)" in line
+    assert "graph simulated.efficiency missing (≥0.9)" in line
+    assert "synthetic message_rows_per_s missing (≥20000)" in line
+    assert "drift max 0.30 MISSED (≤0.2)" in line
+    assert "mgdc/dlt" not in line and "mgdc/naive" not in line
