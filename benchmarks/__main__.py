@@ -31,7 +31,7 @@ from benchmarks.busy import busy_core
 from benchmarks.drift import RATIO_FIGURES, drift, ratio_figures
 from benchmarks.machine import machine_info
 from benchmarks.report import table
-from benchmarks.settings import BUSY_REPETITIONS, CASES, DEFAULT_ROWS, LOADS, QUICK_ROWS, Settings, confine_bench, split_cores
+from benchmarks.settings import BUSY_REPETITIONS, CASES, DEFAULT_CASES, DEFAULT_ROWS, LOADS, QUICK_ROWS, Settings, confine_bench, split_cores
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
@@ -40,7 +40,8 @@ def parse_settings(argv: list[str] | None = None) -> tuple[Settings, Path]:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--rows", type=int, help=f"rows of the copy input (default {DEFAULT_ROWS:,}, --quick {QUICK_ROWS:,})")
     parser.add_argument("--quick", action="store_true", help="small inputs and fewer repetitions (< 2 min)")
-    parser.add_argument("--cases", default=",".join(CASES), help=f"comma-separated subset of {','.join(CASES)}")
+    parser.add_argument("--cases", default=",".join(DEFAULT_CASES),
+                        help=f"comma-separated subset of {','.join(CASES)} (default: all but synthetic)")
     parser.add_argument("--repetitions", type=int, help="repetitions per competitor (default 5, --quick 3)")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where the JSON results go")
     parser.add_argument("--load", choices=LOADS, default="paired",
