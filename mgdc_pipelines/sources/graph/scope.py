@@ -55,13 +55,14 @@ class ScopeResolver:
         if scope.is_everyone:
             yield from self._iter_ids(USERS_PATH, params, f"users of scope {scope.key}")
             return
-        seen: set[str] = set()
-        for group_id in scope.group_ids:
-            what = f"members of group {group_id} (scope {scope.key})"
-            for user_id in self._iter_ids(TRANSITIVE_USERS_PATH.format(group=group_id), params, what):
-                if user_id not in seen:
-                    seen.add(user_id)
-                    yield user_id
+        yield from _unique(
+            user_id
+            for group_id in scope.group_ids
+            for user_id in self._iter_ids(
+                TRANSITIVE_USERS_PATH.format(group=group_id), params,
+                f"members of group {group_id} (scope {scope.key})",
+            )
+        )
 
     def room_ids(self, scope: Scope) -> list[str]:
         """Object ids of the room mailboxes in scope. Rooms are listed as places, by address, and
@@ -116,5 +117,10 @@ class ScopeResolver:
             yield from (item["id"] for item in page)
 
 
-def _unique(ids: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(ids))
+def _unique(ids: Iterable[str]) -> Iterator[str]:
+    """Each id once, in first-seen order, as the ids arrive."""
+    seen: set[str] = set()
+    for item in ids:
+        if item not in seen:
+            seen.add(item)
+            yield item
