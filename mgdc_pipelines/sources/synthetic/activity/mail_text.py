@@ -251,7 +251,7 @@ class MailText:
                 stable_guid("network-id", *message.key),
             ),
         ]
-        return tuple({"name": name, "value": value} for name, value in headers)
+        return tuple([{"name": name, "value": value} for name, value in headers])
 
     def _attachments(self, rng: random.Random, message: MailMessage) -> tuple[Attachment, ...]:
         files = []
