@@ -19,6 +19,7 @@ from mgdc_pipelines.sources.rows import RowStamper
 from mgdc_pipelines.sources.synthetic.activity.models import Activity
 from mgdc_pipelines.sources.synthetic.activity.rooms import rooms_in_scope
 from mgdc_pipelines.sources.synthetic.batches import record_batches
+from mgdc_pipelines.sources.synthetic.collector import made_without_full_collections
 from mgdc_pipelines.sources.synthetic.config import TenantConfig
 from mgdc_pipelines.sources.synthetic.datasets import GENERATORS, Generator, RowContext, Unit, generator_for
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant, tenant_for
@@ -77,7 +78,9 @@ class SyntheticSource:
         context = RowContext(self.tenant, self.activity, request, _date_column(request))
         units = self._units(generator, context)  # resolves the scope now: bad group ids fail early
         rows = self._stamped_rows(generator, context, units)
-        return record_batches(rows, request.output_schema, request.batch_rows)
+        return made_without_full_collections(
+            record_batches(rows, request.output_schema, request.batch_rows)
+        )
 
     def _generator_for(self, dataset: Dataset) -> Generator:
         generator = generator_for(dataset)

@@ -8,6 +8,7 @@ message, and cached.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import html
 import random
 from dataclasses import dataclass
@@ -207,7 +208,7 @@ class MailText:
             if message.sender.user is None
             else self.tenant.users[message.sender.user].office.geo
         )
-        date = format_datetime(message.sent_at)
+        date = _rfc2822_date(message.sent_at)
         hops = mail_server_names(geo, 3, self.tenant.config.seed, *message.key)
         internal = message.sender.user is not None
         headers = [
@@ -275,6 +276,28 @@ class MailText:
                 )
             )
         return tuple(files)
+
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _rfc2822_date(moment: dt.datetime) -> str:
+    """``email.utils.format_datetime(moment)``, formatted directly for UTC (every ``sent_at``).
+
+    >>> moment = dt.datetime(2026, 11, 18, 9, 5, 7, tzinfo=dt.timezone.utc)
+    >>> _rfc2822_date(moment) == format_datetime(moment)
+    True
+    """
+    if moment.utcoffset() != _ZERO:
+        return format_datetime(moment)
+    return (
+        f"{_WEEKDAYS[moment.weekday()]}, {moment.day:02d} {_MONTHS[moment.month - 1]} "
+        f"{moment.year:04d} {moment.hour:02d}:{moment.minute:02d}:{moment.second:02d} +0000"
+    )
+
+
+_ZERO = dt.timedelta(0)
 
 
 def _strip_tags(text: str) -> str:
