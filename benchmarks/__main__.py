@@ -69,16 +69,44 @@ def main(argv: list[str] | None = None) -> int:
                      "quick": settings.quick, "cases": list(settings.cases), "load": settings.load},
     }
     started = time.perf_counter()
+    measured_by = {"command": results["command"], "started": results["started"]}
     for case in settings.cases:
-        results[case] = measure(case, settings, started)
+        results[case] = {**measure(case, settings, started), "measured_by": measured_by}
     failed = any(_failed(outcome) for outcome in results.values())
     results["wall_seconds"] = round(time.perf_counter() - started, 1)
+    kept = kept_cases(output, settings.cases)
+    results.update(kept)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=2, sort_keys=False) + "\n")
     print()
     print(table(results))
+    for case, outcome in kept.items():
+        run = outcome["measured_by"]
+        print(f"{case}: kept from `{run['command']}` ({run['started']})")
     print(f"\n{results['wall_seconds']:.0f} s; results in {output}")
     return 1 if failed else 0
+
+
+def kept_cases(output: Path, measured: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """The entries of ``output`` for cases this run did not measure, each with the run that did.
+
+    Re-running one case (``--cases graph``) then updates its entry and keeps the others, so the
+    file still holds every case; ``measured_by`` says which command measured each, and when.
+    An unreadable file keeps nothing.
+
+    >>> kept_cases(Path("/nonexistent/latest.json"), ("copy",))
+    {}
+    """
+    try:
+        previous = json.loads(output.read_text())
+    except (OSError, ValueError):
+        return {}
+    fallback = {"command": previous.get("command", "unknown"), "started": previous.get("started", "unknown")}
+    return {
+        case: {**previous[case], "measured_by": previous[case].get("measured_by", fallback)}
+        for case in CASES
+        if case not in measured and isinstance(previous.get(case), dict)
+    }
 
 
 def measure(case: str, settings: Settings, started: float) -> dict[str, Any]:

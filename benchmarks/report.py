@@ -173,7 +173,7 @@ def _scalars(outcome: dict[str, Any]) -> dict[str, Any]:
     """
     found: dict[str, Any] = {}
     for key, value in outcome.items():
-        if isinstance(value, dict) and key not in ("busy", "drift"):
+        if isinstance(value, dict) and key not in ("busy", "drift", "measured_by"):
             found.update({f"{key}.{inner}": figure for inner, figure in value.items()
                           if not isinstance(figure, (dict, list))})
         elif not isinstance(value, (dict, list)):

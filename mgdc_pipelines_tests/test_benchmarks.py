@@ -29,13 +29,21 @@ PROJECT = Path(__file__).resolve().parent.parent
 
 def test_a_tiny_copy_and_memory_run_writes_every_required_key_and_mgdc_matches_the_limit(tmp_path):
     output = tmp_path / "latest.json"
+    earlier = {"command": "python -m benchmarks --cases graph", "started": "2026-12-01T10:00:00+00:00",
+               "graph": {"efficiency": 0.93}, "copy": {"ratios": {"mgdc/limit": 0.1}}}
+    output.write_text(json.dumps(earlier))  # an earlier run's file: this run replaces copy, keeps graph
     env = {**os.environ, "MGDC_BENCH_DIR": str(tmp_path / "bench")}
-    subprocess.run(
+    printed = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--rows", "2000", "--cases", "copy,memory",
          "--repetitions", "1", "--load", "quiet", "--output", str(output)],
         cwd=PROJECT, env=env, check=True, capture_output=True, text=True,
-    )
+    ).stdout
     results = json.loads(output.read_text())
+    this_run = {"command": results["command"], "started": results["started"]}
+    assert results["copy"]["measured_by"] == results["memory"]["measured_by"] == this_run
+    assert results["graph"] == {"efficiency": 0.93, "measured_by": {
+        "command": "python -m benchmarks --cases graph", "started": "2026-12-01T10:00:00+00:00"}}
+    assert "graph: kept from `python -m benchmarks --cases graph`" in printed
 
     copy = results["copy"]
     assert set(copy["ratios"]) >= {"mgdc/limit", "mgdc/naive", "mgdc/dlt", "mgdc_delta/limit"}
