@@ -125,7 +125,9 @@ class _Run:
                 now, _, index, read, items, next_link = heapq.heappop(self.in_flight)
                 busy -= 1
                 self.mailbox_in_flight[index] -= 1
-                self._answered(index, read, items, next_link, spare=self.concurrency - busy - len(self.ready))
+                outstanding = busy + len(self.ready) + 1  # as the source counts: this read too
+                self._answered(index, read, items, next_link, spare=self.concurrency - outstanding + 1,
+                               rounds_left=outstanding / self.concurrency)
             while busy < self.concurrency - (1 if arrivals else 0) and len(self.ready):
                 self._send(self.ready.pop(), now)
                 busy += 1
@@ -147,8 +149,9 @@ class _Run:
         self.over_limit += in_flight > 4
         heapq.heappush(self.in_flight, (now + self.latency_s, next(self.order), index, read, items, next_link))
 
-    def _answered(self, index: int, read: Read, items: list, next_link: Any, spare: int) -> None:
-        follow, runs = read.day.arrived(read, items, next_link, date_of=_date, id_of=_id, spare=spare)
+    def _answered(self, index: int, read: Read, items: list, next_link: Any, spare: int, rounds_left: float) -> None:
+        follow, runs = read.day.arrived(read, items, next_link, date_of=_date, id_of=_id, spare=spare,
+                                        rounds_left=rounds_left)
         self.ready.push(follow)
         for first_number, rows in runs:
             ids = [row[1] for row in rows]
