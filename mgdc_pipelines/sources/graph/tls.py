@@ -19,6 +19,7 @@ FileNotFoundError: CA bundle /nonexistent/ca.pem does not exist (source.ca_bundl
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
+from urllib3.util.wait import wait_for_read
 
 log = logging.getLogger("mgdc_pipelines.sources.graph")
 
@@ -90,8 +92,9 @@ def trusted_session(ca_bundle: str | Path | None, pool_size: int) -> TrustedSess
     return session
 
 
-def open_connections(session: requests.Session, url: str, count: int) -> None:
-    """Put up to ``count`` connected TLS connections to ``url``'s host in ``session``'s pool.
+def open_connections(session: requests.Session, url: str, count: int) -> threading.Thread | None:
+    """Put up to ``count`` connected TLS connections to ``url``'s host in ``session``'s pool;
+    the thread opening them but the first (join it to wait for them), if any.
 
     Why: a source's workers would otherwise each open theirs (TCP and TLS handshakes) when
     their first request goes out, all at once, just when the user list has arrived: on a busy
@@ -105,26 +108,56 @@ def open_connections(session: requests.Session, url: str, count: int) -> None:
     """
     settings = session.merge_environment_settings(url, {}, False, None, None)
     if count < 1 or settings.get("proxies", {}).get(url.split(":", 1)[0]):
-        return
+        return None
     request = requests.Request("GET", url).prepare()
     adapter = session.get_adapter(url)
     pool = adapter.get_connection_with_tls_context(request, settings["verify"], settings["proxies"], settings["cert"])
     taken = [pool._get_conn() for _ in range(min(count, pool.pool.maxsize - 1))]  # leave one for others
     if not taken:
-        return
+        return None
 
     def connect(connection: Any) -> None:
         try:
             if not connection.is_connected:
                 connection.connect()
+                _read_session_tickets(connection.sock)
         except Exception as error:  # refused, timed out, TLS: the request will open one and retry
             log.debug("opening a connection to %s in advance failed: %s", pool.host, error)
             connection.close()
         pool._put_conn(connection)
 
     def connect_the_others() -> None:  # starting a thread waits for it to run: not on the caller's
-        for connection in taken[1:]:
-            threading.Thread(target=connect, args=(connection,), name="mgdc-graph-connect", daemon=True).start()
+        threads = [threading.Thread(target=connect, args=(connection,), name="mgdc-graph-connect", daemon=True)
+                   for connection in taken[1:]]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
     connect(taken[0])
-    threading.Thread(target=connect_the_others, name="mgdc-graph-connect", daemon=True).start()
+    opening = threading.Thread(target=connect_the_others, name="mgdc-graph-connect", daemon=True)
+    opening.start()
+    return opening
+
+
+def _read_session_tickets(sock: ssl.SSLSocket, wait_s: float = 0.05) -> None:
+    """Take in what a TLS 1.3 server sends after the handshake (session tickets).
+
+    urllib3 takes an idle connection with bytes to read for one the server closed, and opens
+    another in its place: unread tickets would waste the connection opened in advance. Any
+    application data or the end of the stream here means the connection is not usable.
+    """
+    timeout = sock.gettimeout()
+    try:
+        while wait_for_read(sock, timeout=wait_s):
+            sock.settimeout(0)
+            try:
+                if sock.recv(1) is not None:  # data or b"": nothing a request could follow
+                    raise ConnectionError("the server sent data before any request")
+            except ssl.SSLWantReadError:
+                pass  # tickets taken in, no data
+            finally:
+                sock.settimeout(timeout)
+            wait_s = 0.0  # what came together; later bytes are for the next reader to judge
+    finally:
+        sock.settimeout(timeout)
