@@ -55,3 +55,16 @@ def _exhaustive(listing_pages: int, mailboxes: list[tuple[int, int]], per_mailbo
             if sum(sending) <= concurrency
         }
     return max(listing_pages, rounds)
+
+
+def test_the_graph_bench_places_every_mailbox_it_read_after_the_listing():
+    """A tiny run of the bench's read: every row once, no 429, and an ideal of at least the
+    listing's round plus the mail's (each mailbox is found on the listing's one page)."""
+    from benchmarks.graph_run import graph_copy
+
+    result = graph_copy(users=10, latency_s=0.02, page_size=10, max_concurrency=4)
+    assert result["lost_pages"] == result["duplicate_rows"] == result["throttled"] == 0
+    assert result["rows"] == result["expected_rows"] > 0
+    mail_rounds = -(-(result["requests"] - 1) // 4)  # one listing page, 4 requests a round
+    assert result["ideal_seconds"] == pytest.approx(0.02 * (1 + mail_rounds))
+    assert result["client_cpu_s"] > 0 and result["emulator_cpu_s"] > 0
