@@ -92,7 +92,9 @@ def trusted_session(ca_bundle: str | Path | None, pool_size: int) -> TrustedSess
     return session
 
 
-def open_connections(session: requests.Session, url: str, count: int) -> threading.Thread | None:
+def open_connections(
+    session: requests.Session, url: str, count: int, settle_s: float = 0.1
+) -> threading.Thread | None:
     """Put up to ``count`` connected TLS connections to ``url``'s host in ``session``'s pool;
     the thread opening them but the first (join it to wait for them), if any.
 
@@ -103,6 +105,8 @@ def open_connections(session: requests.Session, url: str, count: int) -> threadi
     is connected before this returns (the caller's next request takes it), the others on
     threads of their own. A connection that fails to open is only logged: the request that
     would have used it opens one (and retries) as usual. Through a proxy, nothing is opened.
+``settle_s``: how long a new connection waits for the server's session tickets (TLS 1.3; they
+come a round trip after the handshake) before it goes into the pool.
 
     >>> open_connections(trusted_session(None, pool_size=4), "https://graph.invalid/v1.0", count=0)
     """
@@ -120,7 +124,7 @@ def open_connections(session: requests.Session, url: str, count: int) -> threadi
         try:
             if not connection.is_connected:
                 connection.connect()
-                _read_session_tickets(connection.sock)
+                _read_session_tickets(connection.sock, settle_s)
         except Exception as error:  # refused, timed out, TLS: the request will open one and retry
             log.debug("opening a connection to %s in advance failed: %s", pool.host, error)
             connection.close()
@@ -140,7 +144,7 @@ def open_connections(session: requests.Session, url: str, count: int) -> threadi
     return opening
 
 
-def _read_session_tickets(sock: ssl.SSLSocket, wait_s: float = 0.05) -> None:
+def _read_session_tickets(sock: ssl.SSLSocket, wait_s: float) -> None:
     """Take in what a TLS 1.3 server sends after the handshake (session tickets).
 
     urllib3 takes an idle connection with bytes to read for one the server closed, and opens
@@ -148,16 +152,13 @@ def _read_session_tickets(sock: ssl.SSLSocket, wait_s: float = 0.05) -> None:
     application data or the end of the stream here means the connection is not usable.
     """
     timeout = sock.gettimeout()
-    try:
-        while wait_for_read(sock, timeout=wait_s):
-            sock.settimeout(0)
-            try:
-                if sock.recv(1) is not None:  # data or b"": nothing a request could follow
-                    raise ConnectionError("the server sent data before any request")
-            except ssl.SSLWantReadError:
-                pass  # tickets taken in, no data
-            finally:
-                sock.settimeout(timeout)
-            wait_s = 0.0  # what came together; later bytes are for the next reader to judge
-    finally:
-        sock.settimeout(timeout)
+    while wait_for_read(sock, timeout=wait_s):
+        sock.settimeout(0)
+        try:
+            sock.recv(1)
+        except ssl.SSLWantReadError:
+            wait_s = min(wait_s, 0.01)  # tickets taken in, no data; another may follow at once
+            continue
+        finally:
+            sock.settimeout(timeout)
+        raise ConnectionError("the server sent data, or closed, before any request")

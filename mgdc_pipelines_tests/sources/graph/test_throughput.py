@@ -115,7 +115,7 @@ def test_connections_opened_in_advance_are_the_ones_requests_use(emulator):
     """A TLS 1.3 server's session tickets, left unread, make an idle connection look closed to
     urllib3, which would open it again: each connection opened in advance must stay usable."""
     session = trusted_session(emulator.ca_pem_path, pool_size=4)
-    open_connections(session, emulator.graph_url, count=4).join()
+    open_connections(session, emulator.graph_url, count=4, settle_s=10).join()  # tickets, however busy
     pool = session.get_adapter(emulator.graph_url).poolmanager.pools._container
     [pool] = pool.values()
     idle = [connection for connection in list(pool.pool.queue) if connection is not None]
