@@ -5,7 +5,8 @@ with the client for the client's GIL. In the client's process the emulator's thr
 the benchmark would charge the emulator's Python work to the source it measures. So the
 ``graph`` case starts the emulator in a child process (``spawn``: no threads or locks inherited)
 and talks to it through a :class:`multiprocessing.connection.Connection`: the addresses and CA
-come back once, then ``set_clock``, ``clear_requests`` and the request log on demand.
+come back once, then ``set_clock``, ``clear_requests``, the request log and the CPU seconds
+the child has spent (``cpu_seconds``: the core it shares with the client) on demand.
 
 >>> from mgdc_pipelines.emulator import EmulatorConfig
 >>> from mgdc_pipelines.sources.synthetic import TenantConfig
@@ -19,13 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 _START_TIMEOUT_S = 120.0  # the child imports the package (Dagster included) before it serves
 _STOP_TIMEOUT_S = 10.0
-_COMMANDS = frozenset({"set_clock", "clear_requests", "requests"})
+_COMMANDS = frozenset({"set_clock", "clear_requests", "requests", "cpu_seconds"})
 
 
 class EmulatorProcess:
@@ -73,6 +75,10 @@ class EmulatorProcess:
     def clear_requests(self) -> None:
         self._call("clear_requests")
 
+    def cpu_seconds(self) -> float:
+        """CPU time the emulator's process has used so far (all its threads)."""
+        return self._call("cpu_seconds")
+
     @property
     def requests(self) -> list[Any]:
         """The emulator's request log (``RecordedRequest`` entries), oldest first."""
@@ -117,7 +123,7 @@ def _serve(config: Any, connection: Connection) -> None:
                 connection.send((False, f"unknown command {command!r}; allowed: {', '.join(sorted(_COMMANDS))}"))
                 continue
             try:
-                attribute = getattr(emulator, command)
+                attribute = time.process_time if command == "cpu_seconds" else getattr(emulator, command)
                 connection.send((True, attribute(*args) if callable(attribute) else attribute))
             except Exception as error:
                 connection.send((False, f"{command}: {type(error).__name__}: {error}"))

@@ -16,8 +16,9 @@ hours (08:00–18:00 in one of five time zones), the rest uniform over the UTC d
 so rows share dates as Graph's do. Every row handed on is checked: each mailbox's rows come
 back once each, numbered 0..n-1 in date order (else ``lost_rows``/``misplaced_rows``).
 
-``efficiency`` = ideal / simulated wall time, the ideal as in ``graph_run.py``:
-``latency × max(max over mailboxes ⌈requests/per_mailbox⌉, ⌈all requests/concurrency⌉)``.
+``efficiency`` = ideal / simulated wall time, the ideal as in ``graph_run.py``: a clairvoyant
+client's rounds for the same requests (``graph_ideal.py``), Outlook's 4 per mailbox whatever
+``per_mailbox`` the policy uses.
 
 >>> result = simulate(mailboxes=200, seed=1)
 >>> result["lost_rows"], result["misplaced_rows"], result["over_mailbox_limit"], result["efficiency"] <= 1
@@ -33,7 +34,9 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.graph_ideal import ideal_rounds
 from mgdc_pipelines.sources.graph.mailbox_day import MailboxDay, Read, ReadHeap
+from mgdc_pipelines.sources.graph.throttle import OUTLOOK_CONCURRENCY_PER_MAILBOX as OUTLOOK_PER_MAILBOX
 
 DAY_S = 86_400.0
 DIRECTORY_PAGE = 999
@@ -78,10 +81,8 @@ def simulate(
     run = _Run(servers, latency_s, concurrency, per_mailbox)
     wall = run.until_done()
     requests = sum(run.requests) + run.directory_pages
-    ideal = latency_s * max(
-        max(math.ceil(n / 4) for n in run.requests),  # Outlook's limit, whatever the policy uses
-        math.ceil(requests / concurrency),
-    )
+    named_on = [(index // DIRECTORY_PAGE, count) for index, count in enumerate(run.requests)]
+    ideal = latency_s * ideal_rounds(run.directory_pages, named_on, OUTLOOK_PER_MAILBOX, concurrency)
     messages = sum(len(server.times) for server in servers)
     return {
         "mailboxes": mailboxes, "latency_s": latency_s, "page_size": page_size,
@@ -124,7 +125,9 @@ class _Run:
                 now, _, index, read, items, next_link = heapq.heappop(self.in_flight)
                 busy -= 1
                 self.mailbox_in_flight[index] -= 1
-                self._answered(index, read, items, next_link, spare=self.concurrency - busy - len(self.ready))
+                outstanding = busy + len(self.ready) + 1  # as the source counts: this read too
+                self._answered(index, read, items, next_link, spare=self.concurrency - outstanding + 1,
+                               rounds_left=outstanding / self.concurrency)
             while busy < self.concurrency - (1 if arrivals else 0) and len(self.ready):
                 self._send(self.ready.pop(), now)
                 busy += 1
@@ -146,8 +149,9 @@ class _Run:
         self.over_limit += in_flight > 4
         heapq.heappush(self.in_flight, (now + self.latency_s, next(self.order), index, read, items, next_link))
 
-    def _answered(self, index: int, read: Read, items: list, next_link: Any, spare: int) -> None:
-        follow, runs = read.day.arrived(read, items, next_link, date_of=_date, id_of=_id, spare=spare)
+    def _answered(self, index: int, read: Read, items: list, next_link: Any, spare: int, rounds_left: float) -> None:
+        follow, runs = read.day.arrived(read, items, next_link, date_of=_date, id_of=_id, spare=spare,
+                                        rounds_left=rounds_left)
         self.ready.push(follow)
         for first_number, rows in runs:
             ids = [row[1] for row in rows]

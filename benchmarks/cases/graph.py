@@ -1,6 +1,8 @@
 """``graph``: the Graph source against the HTTPS emulator (fixed latency, 4 requests per mailbox).
 
-``efficiency`` = ideal / measured wall time (see ``benchmarks/graph_run.py`` for the ideal);
+``efficiency`` = ideal / measured wall time (the ideal: a clairvoyant client's time for the same
+requests, ``benchmarks/graph_run.py``); ``client_cpu_s`` and ``emulator_cpu_s``: the CPU the
+source's process and the emulator's spent meanwhile, on the same core(s);
 ``throttled`` counts 429 answers, ``retries`` the retried requests, ``lost_pages`` the pages
 whose rows are missing when compared with the synthetic tenant the emulator serves.
 ``simulated``: the source's read policy at 50,000 mailboxes in simulated time, against Graph's
@@ -41,5 +43,7 @@ def run(settings: Settings) -> dict[str, Any]:
         "rows": last["rows"],
         "max_in_flight_per_mailbox": max(run.details["max_in_flight_per_mailbox"] for run in runs),
         "duplicate_rows": max(run.details["duplicate_rows"] for run in runs),
+        "client_cpu_s": statistics.median(run.details["client_cpu_s"] for run in runs),
+        "emulator_cpu_s": statistics.median(run.details["emulator_cpu_s"] for run in runs),
         "simulated": simulate(),
     }

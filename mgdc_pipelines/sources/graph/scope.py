@@ -39,6 +39,11 @@ def valid_user_filter(as_of: dt.datetime) -> str:
     )
 
 
+def valid_user_params(as_of: dt.datetime) -> dict[str, str]:
+    """Query parameters listing the valid users' ids at ``as_of``, the directory's largest pages."""
+    return {"$filter": valid_user_filter(as_of), "$select": "id", "$top": DIRECTORY_PAGE_SIZE}
+
+
 class ScopeResolver:
     """Expands a :class:`~mgdc_pipelines.sources.base.Scope` into object ids through Graph."""
 
@@ -51,7 +56,7 @@ class ScopeResolver:
 
     def iter_user_ids(self, scope: Scope, as_of: dt.datetime) -> Iterator[str]:
         """:meth:`user_ids` as the directory's pages arrive (each user once)."""
-        params = {"$filter": valid_user_filter(as_of), "$select": "id", "$top": DIRECTORY_PAGE_SIZE}
+        params = valid_user_params(as_of)
         if scope.is_everyone:
             yield from self._iter_ids(USERS_PATH, params, f"users of scope {scope.key}")
             return

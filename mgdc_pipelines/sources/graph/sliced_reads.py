@@ -3,7 +3,8 @@
 Each request is a task: a slice's first page, or the page after. A worker takes the ready read
 with the longest estimated slice (critical path first: a long chain started late would end the
 partition late), sends it, records the page, queues the follow-ups and hands on the rows that
-are now in order. Slices are cut only when workers would otherwise idle (:meth:`ReadQueue.spare`). Users are queued as their directory pages arrive (a thread reads them), so
+are now in order. Slices are cut only when workers would otherwise idle (:meth:`ReadQueue.spare`) or a
+slice would outlast the queued work (:meth:`ReadQueue.rounds_left`). Users are queued as their directory pages arrive (a thread reads them), so
 mail is read before the whole user list is. In flight per mailbox: at most one read per
 unfinished slice, and a mailbox never has more than ``per_mailbox`` unfinished slices.
 
@@ -71,12 +72,24 @@ class ReadQueue:
         with self._changed:
             self._heap.push(follow)
             self._outstanding += len(follow) - (read is not None)
-            self._changed.notify_all()
+            if self._outstanding == 0:
+                self._changed.notify_all()  # perhaps the end: every worker looks
+            else:
+                self._changed.notify(len(follow))  # one worker per new read, not a herd of 16
 
-    def spare(self) -> int:
-        """Workers that would idle now: neither a read in flight nor one ready for them."""
+    def spare(self, answered: int = 0) -> int:
+        """Workers that would idle now: neither a read in flight nor one ready for them.
+
+        ``answered``: reads the caller has back but not yet handed to :meth:`done_with` (still
+        counted as in flight, their workers are about to be free).
+        """
         with self._changed:
-            return max(0, self.workers - self._outstanding)
+            return max(0, self.workers - self._outstanding + answered)
+
+    def rounds_left(self) -> float:
+        """Reads ready or in flight per worker: how long the queued work keeps them all busy."""
+        with self._changed:
+            return self._outstanding / self.workers
 
     def __iter__(self) -> Iterator[Read]:
         return self
@@ -114,9 +127,10 @@ class SlicedReads:
 
     def work(self, read: Read) -> Iterator[list[dict]]:
         items, next_link = self._fetch(read)
-        day, spare = read.day, self.queue.spare() + 1  # this read's worker is free too
+        day = read.day
+        spare, rounds_left = self.queue.spare(answered=1), self.queue.rounds_left()  # this worker is free too
         with self._lock:  # a mailbox's slices and numbering change under one lock
-            follow, runs = day.arrived(read, items, next_link, self._date_of, _item_id, spare)
+            follow, runs = day.arrived(read, items, next_link, self._date_of, _item_id, spare, rounds_left)
             finished = day.done
         self.queue.done_with(read, follow)
         if finished:

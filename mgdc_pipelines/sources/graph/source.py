@@ -40,7 +40,7 @@ from mgdc_pipelines.sources.graph.sliced_reads import sliced_chunks
 from mgdc_pipelines.sources.graph.stats import GraphStats
 from mgdc_pipelines.sources.graph.streaming import parallel_chunks
 from mgdc_pipelines.sources.graph.throttle import ConcurrencyLimiter, shared_mailbox_slots
-from mgdc_pipelines.sources.graph.tls import trusted_session
+from mgdc_pipelines.sources.graph.tls import open_connections, trusted_session
 from mgdc_pipelines.sources.rows import RowStamper, chunked
 from mgdc_pipelines.state.database import state_database_from_environment
 
@@ -118,9 +118,13 @@ class GraphSource:
                 stats: GraphStats, stop: threading.Event) -> Iterator[list[dict]]:
         """Users' mail in time slices (:mod:`.sliced_reads`), read while the user list streams in."""
         progress = Progress(label, stats)
+
+        def user_ids() -> Iterator[str]:  # on the listing's thread: connect while the list is read
+            open_connections(client.session, client.graph_url, self.settings.max_concurrency)
+            return ScopeResolver(client).iter_user_ids(request.scope, as_of=request.window.end)
+
         return sliced_chunks(
-            client, query, request.window,
-            lambda: ScopeResolver(client).iter_user_ids(request.scope, as_of=request.window.end),
+            client, query, request.window, user_ids,
             stamper=RowStamper(request.dataset, request.tenant_id), label=label,
             workers=self.settings.max_concurrency, rows_per_chunk=ROWS_PER_CHUNK,
             on_unit=lambda: stats.add(units_total=1), on_unit_done=lambda _: progress.units_done(1),

@@ -11,6 +11,7 @@ import pytest
 from mgdc_pipelines.catalog import get_dataset
 from mgdc_pipelines.catalog.graph import MAX_BATCH_REQUESTS, graph_datasets, graph_endpoint, graph_property
 from mgdc_pipelines.sources.base import Scope
+from mgdc_pipelines.sources.graph.tls import open_connections, trusted_session
 from mgdc_pipelines_tests.sources.graph.conftest import DAY, request_for, sorted_rows
 
 
@@ -107,3 +108,21 @@ def test_tiny_pages_after_a_batched_first_page_give_the_same_rows(emulator, grap
     expected = sorted_rows(synthetic.extract(request), request.output_schema)
     assert sorted_rows(graph_factory(page_size=2).extract(request), request.output_schema) == expected
     assert [r for r in graph_requests(emulator) if "$skip" in r.params or "$skiptoken" in r.params]
+
+
+
+def test_connections_opened_in_advance_are_the_ones_requests_use(emulator):
+    """A TLS 1.3 server's session tickets, left unread, make an idle connection look closed to
+    urllib3, which would open it again: each connection opened in advance must stay usable."""
+    session = trusted_session(emulator.ca_pem_path, pool_size=4)
+    open_connections(session, emulator.graph_url, count=4, settle_s=10).join()  # tickets, however busy
+    pool = session.get_adapter(emulator.graph_url).poolmanager.pools._container
+    [pool] = pool.values()
+    idle = [connection for connection in list(pool.pool.queue) if connection is not None]
+    assert len(idle) == 3 and pool.num_connections == 3  # one pool entry left for other callers
+    assert all(connection.is_connected for connection in idle)  # urllib3's "not dropped" test
+    sockets = {id(connection.sock) for connection in idle}
+    with ThreadPoolExecutor(3) as threads:
+        statuses = set(threads.map(lambda _: session.get(f"{emulator.graph_url}/users", timeout=10).status_code, range(3)))
+    assert statuses == {401}  # no token: answered all the same, over the connections opened
+    assert {id(connection.sock) for connection in list(pool.pool.queue) if connection is not None} == sockets
