@@ -50,6 +50,8 @@ def test_a_tiny_copy_and_memory_run_writes_every_required_key_and_mgdc_matches_t
     assert set(copy["rows_per_s"]) >= {"mgdc", "mgdc_delta", "naive", "dlt", "limit"}
     assert set(copy["peak_rss_mb"]) >= {"mgdc", "mgdc_delta"}
     assert all(rate > 0 for rate in copy["rows_per_s"].values())
+    assert set(copy["cpu_ratios"]) == {"mgdc/limit", "mgdc_delta/limit"}
+    assert all(ratio > 0 for ratio in copy["cpu_ratios"].values())
     assert copy["delta_vs_parquet"] > 0
     assert copy["rows"] == 2000 and copy["unhashed_columns_match_limit"] is True
     assert copy["delta_unhashed_columns_match_limit"] is True
