@@ -105,8 +105,8 @@ def open_connections(
     is connected before this returns (the caller's next request takes it), the others on
     threads of their own. A connection that fails to open is only logged: the request that
     would have used it opens one (and retries) as usual. Through a proxy, nothing is opened.
-``settle_s``: how long a new connection waits for the server's session tickets (TLS 1.3; they
-come a round trip after the handshake) before it goes into the pool.
+    ``settle_s``: how long a new connection waits for the server's session tickets (TLS 1.3;
+    they come a round trip after the handshake) before it goes into the pool.
 
     >>> open_connections(trusted_session(None, pool_size=4), "https://graph.invalid/v1.0", count=0)
     """
