@@ -24,7 +24,6 @@ import hmac
 import json
 import os
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
 from benchmarks.data import COLUMNS, DATASET, FIRST_DAY, HASH_KEY, HASHED, TENANT_ID, WINDOW
+from benchmarks.harness import Stopwatch
 
 
 def _fresh(output: str) -> Path:
@@ -42,19 +42,11 @@ def _fresh(output: str) -> Path:
     return Path(output)
 
 
-def _started() -> tuple[float, float]:
-    """Wall clock and this process's CPU time (all its threads) as a copy starts."""
-    return time.perf_counter(), time.process_time()
-
-
-def _result(start: tuple[float, float], rows: int, output: Path) -> dict[str, Any]:
-    """``seconds`` of wall clock since ``start``, and ``cpu_seconds``: CPU time, which another
-    process on the machine slows far less than the wall clock (it still shares caches)."""
-    seconds = time.perf_counter() - start[0]
-    cpu_seconds = time.process_time() - start[1]
+def _result(watch: Stopwatch, rows: int, output: Path) -> dict[str, Any]:
+    """Wall and CPU seconds since ``watch`` started, rows and the Parquet bytes written."""
+    timing = watch.elapsed()
     files = [path for path in output.rglob("*.parquet") if path.is_file()]
-    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "rows": rows,
-            "output_bytes": sum(p.stat().st_size for p in files)}
+    return {**timing, "rows": rows, "output_bytes": sum(p.stat().st_size for p in files)}
 
 
 def _rss_mb() -> float:
@@ -119,9 +111,9 @@ def mgdc_copy(root: str, output: str, quarantine: str, sink: str = "parquet") ->
     _fresh(output)
     target = mgdc_sink(sink, output)  # imports (deltalake's too) are not timed
     rss_before = _rss_mb()
-    start = _started()
+    watch = Stopwatch()
     info = copy_partition(source, target, request, mgdc_partition(), enforcer)
-    result = _result(start, info.rows, Path(output))
+    result = _result(watch, info.rows, Path(output))
     stats = source.last_stats
     result.update(
         rss_after_imports_mb=rss_before,
@@ -136,7 +128,7 @@ def naive_copy(file: str, output: str) -> dict[str, Any]:
     import pandas as pd
 
     _fresh(output)
-    start = _started()
+    watch = Stopwatch()
     with open(file, encoding="utf-8-sig") as lines:
         records = [json.loads(line) for line in lines if line.strip()]
     frame = pd.DataFrame(records)[list(COLUMNS)]
@@ -146,7 +138,7 @@ def naive_copy(file: str, output: str) -> dict[str, Any]:
     for column in HASHED:
         frame[column] = frame[column].map(_hashed_recipients)
     frame.to_parquet(Path(output) / "messages.parquet", index=False)
-    return _result(start, len(frame), Path(output))
+    return _result(watch, len(frame), Path(output))
 
 
 def dlt_copy(file: str, output: str) -> dict[str, Any]:
@@ -173,24 +165,24 @@ def dlt_copy(file: str, output: str) -> dict[str, Any]:
         pipelines_dir=str(Path(output).absolute() / ".dlt"),
         dataset_name="mgdc",
     )
-    start = _started()
+    watch = Stopwatch()
     pipeline.run(resource_, loader_file_format="parquet")
     rows = pipeline.last_trace.last_normalize_info.row_counts.get("messages", 0)
-    return _result(start, rows, Path(output) / "mgdc")
+    return _result(watch, rows, Path(output) / "mgdc")
 
 
 def limit_copy(file: str, output: str) -> dict[str, Any]:
     full = DATASET.output_schema(COLUMNS)
     schema = pa.schema([full.field(column) for column in COLUMNS])
     _fresh(output)
-    start = _started()
+    watch = Stopwatch()
     table = pa_json.read_json(
         file,
         read_options=pa_json.ReadOptions(use_threads=True),
         parse_options=pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
     )
     pq.write_table(table, Path(output) / "messages.parquet", compression=COMPRESSION)
-    return _result(start, table.num_rows, Path(output))
+    return _result(watch, table.num_rows, Path(output))
 
 
 def _hashed_recipients(value: Any) -> Any:

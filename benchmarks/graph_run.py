@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import tempfile
-import time
 from collections import Counter
 from typing import Any
 
@@ -38,6 +37,7 @@ MAILBOX_CONCURRENCY = 4
 
 def graph_copy(users: int, latency_s: float, page_size: int, max_concurrency: int) -> dict[str, Any]:
     from benchmarks.graph_ideal import ideal_seconds
+    from benchmarks.harness import Stopwatch
     from mgdc_pipelines.catalog import get_dataset
     from mgdc_pipelines.catalog.graph import USERS_PATH
     from benchmarks.emulator_process import EmulatorProcess
@@ -75,10 +75,10 @@ def graph_copy(users: int, latency_s: float, page_size: int, max_concurrency: in
         source.client.tokens.token()  # the session and a cached token, before the clock starts
         emulator.clear_requests()
         emulator_cpu_s = emulator.cpu_seconds()
-        start, client_cpu_s = time.perf_counter(), time.process_time()
+        watch = Stopwatch()
         ids = [row_id for batch in source.extract(request) for row_id in batch.column("id").to_pylist()]
-        seconds = time.perf_counter() - start
-        client_cpu_s = time.process_time() - client_cpu_s
+        timing = watch.elapsed()
+        seconds, client_cpu_s = timing["seconds"], timing["cpu_seconds"]
         emulator_cpu_s = emulator.cpu_seconds() - emulator_cpu_s
         log = [entry for entry in emulator.requests if entry.service == "graph"]
         listing = [[user["id"] for user in page] for page in source.client.pages(

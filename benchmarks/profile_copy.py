@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 from benchmarks.copiers import SINK_KINDS, limit_copy, mgdc_copy, mgdc_copy_parts
 from benchmarks.data import message_delivery
+from benchmarks.harness import Stopwatch
 from benchmarks.settings import DEFAULT_ROWS, Settings
 
 
@@ -58,13 +58,12 @@ def read_source(root: str, quarantine: str) -> None:
     from mgdc_pipelines.memory_pool import copy_memory_pool
 
     _, request, source = mgdc_copy_parts(root, quarantine)
-    start, cpu_start, rows = time.perf_counter(), time.process_time(), 0
+    watch, rows = Stopwatch(), 0
     with copy_memory_pool():
         for batch in source.extract(request):
             rows += batch.num_rows
-    cpu = time.process_time() - cpu_start  # every thread's: Arrow parses in its own pool
-    seconds = time.perf_counter() - start
-    print(f"mgdc source alone: {seconds:.2f} s ({cpu:.2f} s of CPU) for {rows} rows")
+    timing = watch.elapsed()  # CPU of every thread: Arrow parses in its own pool
+    print(f"mgdc source alone: {timing['seconds']:.2f} s ({timing['cpu_seconds']:.2f} s of CPU) for {rows} rows")
 
 
 if __name__ == "__main__":

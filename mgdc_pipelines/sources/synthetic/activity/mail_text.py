@@ -280,6 +280,7 @@ class MailText:
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_ZERO = dt.timedelta(0)
 
 
 def _rfc2822_date(moment: dt.datetime) -> str:
@@ -295,9 +296,6 @@ def _rfc2822_date(moment: dt.datetime) -> str:
         f"{_WEEKDAYS[moment.weekday()]}, {moment.day:02d} {_MONTHS[moment.month - 1]} "
         f"{moment.year:04d} {moment.hour:02d}:{moment.minute:02d}:{moment.second:02d} +0000"
     )
-
-
-_ZERO = dt.timedelta(0)
 
 
 def _strip_tags(text: str) -> str:
