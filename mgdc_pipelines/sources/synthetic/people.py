@@ -126,6 +126,32 @@ def build_people(config: TenantConfig) -> tuple[User, ...]:
     return tuple(employees + guests)
 
 
+def org_chart_order(users: Sequence[User]) -> tuple[int, ...]:
+    """User indices team by team: the CEO, then each manager followed by everyone below them,
+    reports in the order they were attached; then whoever is outside the chart (disabled
+    accounts, guests) in index order.
+
+    Inside a department :func:`_attach` deals a manager's people out in strides, so a team's
+    members are far apart by index; in this order they are next to each other.
+
+    >>> from mgdc_pipelines.sources.synthetic.config import TenantConfig
+    >>> users = build_people(TenantConfig(seed=1, users=30, disabled_user_ratio=0.0))
+    >>> order = org_chart_order(users)
+    >>> sorted(order) == list(range(len(users))), order[0]
+    (True, 0)
+    >>> all(order.index(u.manager) < order.index(u.index) for u in users if u.manager is not None)
+    True
+    """
+    order: list[int] = []
+    below = [0] if users else []
+    while below:
+        index = below.pop()
+        order.append(index)
+        below.extend(reversed(users[index].direct_reports))
+    charted = set(order)
+    return (*order, *(user.index for user in users if user.index not in charted))
+
+
 def _employee_drafts(config: TenantConfig) -> list[_Draft]:
     drafts = [_Draft(0, None)]
     sizes = apportion(config.users - 1, [d.weight for d in DEPARTMENTS])

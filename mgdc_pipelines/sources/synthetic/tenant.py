@@ -11,6 +11,7 @@ True
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from functools import cached_property, lru_cache
 
 from mgdc_pipelines.sources.base import Scope
@@ -19,7 +20,7 @@ from mgdc_pipelines.sources.synthetic.config import TenantConfig
 from mgdc_pipelines.sources.synthetic.identifiers import synthetic_uuid
 from mgdc_pipelines.sources.synthetic.org_groups import Group, build_groups
 from mgdc_pipelines.sources.synthetic.outside_people import OutsidePerson, outside_contacts_of
-from mgdc_pipelines.sources.synthetic.people import User, build_people
+from mgdc_pipelines.sources.synthetic.people import User, build_people, org_chart_order
 
 
 class SyntheticTenant:
@@ -45,6 +46,14 @@ class SyntheticTenant:
     def __repr__(self) -> str:
         seed, users, groups = self.config.seed, len(self.users), len(self.groups)
         return f"SyntheticTenant(seed={seed}, users={users}, groups={groups})"
+
+    @cached_property
+    def _org_chart_position(self) -> list[int]:
+        """Each user index's place in :func:`org_chart_order`."""
+        position = [0] * len(self.users)
+        for place, index in enumerate(org_chart_order(self.users)):
+            position[index] = place
+        return position
 
     # --- identity ---------------------------------------------------------------------------
 
@@ -93,7 +102,8 @@ class SyntheticTenant:
         return self._valid_members[self.group(group_id).id]
 
     def users_in_scope(self, scope: Scope, as_of: dt.datetime | None = None) -> tuple[User, ...]:
-        """The valid users a user-scoped extraction covers, by index.
+        """The valid users a user-scoped extraction covers: by index, or team by team in
+        version 2 of the rows (:func:`~mgdc_pipelines.sources.synthetic.people.org_chart_order`).
 
         Valid means what MGDC extracts: enabled member accounts (no guests, no disabled
         accounts) that exist at ``as_of``. A user in two of the scope's groups appears once.
@@ -102,6 +112,8 @@ class SyntheticTenant:
             indices = range(len(self.users))
         else:
             indices = sorted({i for g in scope.group_ids for i in self.valid_member_indices(g)})
+        if self.config.rows_version == 2:
+            indices = sorted(indices, key=self._org_chart_position.__getitem__)
         return tuple(
             user
             for user in (self.users[i] for i in indices)
@@ -133,7 +145,7 @@ class SyntheticTenant:
     def audience(self, index: int) -> Audience:
         return self.collaboration.audiences[index]
 
-    def potential_senders(self, index: int) -> tuple[int, ...]:
+    def potential_senders(self, index: int) -> Sequence[int]:
         """Users whose mail, chats or invitations may reach this user (themselves excluded)."""
         return self.collaboration.potential_senders[index]
 

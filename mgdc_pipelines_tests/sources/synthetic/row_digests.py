@@ -1,12 +1,13 @@
 """SHA-256 digests of the synthetic tenant's rows, per (config, window, dataset).
 
 A digest covers every batch of one extraction, serialized as an Arrow IPC stream, so it pins the
-values, their order and the batch boundaries. ``ROW_DIGESTS_V1`` (``row_digests_v1.json``) holds
-the digests of version 1 of the tenant's rows; ``test_row_stability.py`` recomputes them.
+values, their order and the batch boundaries. ``ROW_DIGESTS[version]`` (``row_digests_v1.json``,
+``row_digests_v2.json``) holds the digests of each version of the tenant's rows (the config's
+``rows_version``); ``test_row_stability.py`` recomputes them.
 
 Regenerate only for a deliberate, documented change of the rows (a new version file):
 
-    PYTHONPATH=$PWD .venv/bin/python -m mgdc_pipelines_tests.sources.synthetic.row_digests out.json
+    PYTHONPATH=$PWD .venv/bin/python -m mgdc_pipelines_tests.sources.synthetic.row_digests 3 out.json
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from mgdc_pipelines.catalog import get_dataset
 from mgdc_pipelines.sources import ExtractRequest, Scope, TimeWindow
 from mgdc_pipelines.sources.synthetic import SyntheticSource, TenantConfig
 
-ROW_DIGESTS_V1 = Path(__file__).with_name("row_digests_v1.json")
+ROW_DIGESTS = {version: Path(__file__).with_name(f"row_digests_v{version}.json") for version in (1, 2)}
 TENANT_ID = "5b1c2c58-6a53-4f55-9d3f-2a0a1f0e7e11"
 BATCH_ROWS = 700  # small enough that many partitions span several batches
 CONFIGS = {
@@ -64,17 +65,20 @@ def digest(source: SyntheticSource, dataset: str, first_day: dt.date, days: int)
     return hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()
 
 
-def case_digests(config_name: str, window_name: str) -> Iterator[tuple[str, str]]:
+def case_digests(
+    config_name: str, window_name: str, rows_version: int = 1
+) -> Iterator[tuple[str, str]]:
     """(dataset, digest) for every dataset the source supports, from one shared source."""
-    source = SyntheticSource(CONFIGS[config_name])
+    source = SyntheticSource(CONFIGS[config_name].replace(rows_version=rows_version))
     first_day, days = WINDOWS[window_name]
     for dataset in SyntheticSource.supported_datasets():
         yield dataset, digest(source, dataset, first_day, days)
 
 
-def all_digests() -> dict[str, dict[str, str]]:
-    return {f"{c} {w}": dict(case_digests(c, w)) for c, w in CASES}
+def all_digests(rows_version: int) -> dict[str, dict[str, str]]:
+    return {f"{c} {w}": dict(case_digests(c, w, rows_version)) for c, w in CASES}
 
 
 if __name__ == "__main__":
-    Path(sys.argv[1]).write_text(json.dumps(all_digests(), indent=1, sort_keys=True) + "\n")
+    version, output = int(sys.argv[1]), Path(sys.argv[2])
+    output.write_text(json.dumps(all_digests(version), indent=1, sort_keys=True) + "\n")

@@ -1,36 +1,90 @@
-"""Version 1 of the synthetic tenant's rows: the same seed gives the same rows across releases.
+"""Versions 1 and 2 of the synthetic tenant's rows: the same seed gives the same rows across
+releases.
 
 Demos, emulators, benchmarks and users' own tests rely on a config producing exactly the rows it
-produced before (values, order and batch boundaries). ``row_digests_v1.json`` records the digests
-of version 1 for every dataset the source supports; a change that alters any of them must ship as
-a new, documented version of the rows, never silently.
+produced before (values, order and batch boundaries). ``row_digests_v1.json`` and
+``row_digests_v2.json`` record the digests of each version (the config's ``rows_version``) for
+every dataset the source supports; a change that alters any of them must ship as a new,
+documented version of the rows, never silently. Version 2 lists user-scoped datasets' users team
+by team: its rows are version 1's, in another order.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
+import pyarrow as pa
 import pytest
 
+from mgdc_pipelines.catalog import get_dataset
+from mgdc_pipelines.sources import ExtractRequest, Scope, TimeWindow
 from mgdc_pipelines.sources.synthetic import SyntheticSource
-from mgdc_pipelines_tests.sources.synthetic.row_digests import CASES, ROW_DIGESTS_V1, case_digests
+from mgdc_pipelines.sources.synthetic.people import org_chart_order
+from mgdc_pipelines_tests.sources.synthetic.row_digests import (
+    CASES,
+    CONFIGS,
+    ROW_DIGESTS,
+    TENANT_ID,
+    WINDOWS,
+    case_digests,
+)
 
-RECORDED = json.loads(ROW_DIGESTS_V1.read_text())
+RECORDED = {version: json.loads(path.read_text()) for version, path in ROW_DIGESTS.items()}
+VERSIONED_CASES = [(version, *case) for version in RECORDED for case in CASES]
 
 
-def test_version_1_covers_every_supported_dataset():
-    for config_name, window_name in CASES:
-        assert sorted(RECORDED[f"{config_name} {window_name}"]) == sorted(
+def test_every_version_covers_every_supported_dataset():
+    for version, config_name, window_name in VERSIONED_CASES:
+        assert sorted(RECORDED[version][f"{config_name} {window_name}"]) == sorted(
             SyntheticSource.supported_datasets()
         )
 
 
-@pytest.mark.parametrize(("config_name", "window_name"), CASES)
-def test_rows_are_version_1_of_the_synthetic_tenant(config_name, window_name):
-    recorded = RECORDED[f"{config_name} {window_name}"]
+@pytest.mark.parametrize(("version", "config_name", "window_name"), VERSIONED_CASES)
+def test_rows_are_the_recorded_version_of_the_synthetic_tenant(version, config_name, window_name):
+    recorded = RECORDED[version][f"{config_name} {window_name}"]
     changed = [
         dataset
-        for dataset, digest in case_digests(config_name, window_name)
+        for dataset, digest in case_digests(config_name, window_name, version)
         if recorded.get(dataset) != digest
     ]
-    assert changed == [], f"rows differ from version 1 ({config_name}, {window_name}): {changed}"
+    assert changed == [], f"rows differ from version {version} ({config_name}, {window_name}): {changed}"
+
+
+def extracted_rows(source: SyntheticSource, dataset: str, window_name: str) -> list[dict]:
+    ds = get_dataset(dataset)
+    first_day, days = WINDOWS[window_name]
+    start = dt.datetime.combine(first_day, dt.time(), dt.timezone.utc)
+    request = ExtractRequest(
+        ds, ds.column_names, ds.date_filter_columns[0] if ds.date_filter_columns else None,
+        TimeWindow(start, start + dt.timedelta(days=days)), Scope.everyone(), TENANT_ID,
+    )
+    return [row for batch in source.extract(request) for row in batch.to_pylist()]
+
+
+def canonical(rows: list[dict]) -> list[str]:
+    return sorted(json.dumps(row, sort_keys=True, default=str) for row in rows)
+
+
+def test_version_2_has_version_1s_rows_in_another_order():
+    window_name = "thursday"
+    config = CONFIGS["users=80,seed=7"]
+    first, second = SyntheticSource(config), SyntheticSource(config.replace(rows_version=2))
+    reordered = []
+    for dataset in SyntheticSource.supported_datasets():
+        old, new = extracted_rows(first, dataset, window_name), extracted_rows(second, dataset, window_name)
+        assert canonical(new) == canonical(old), dataset
+        reordered += [dataset] if new != old else []
+    assert "Message_v1" in reordered and "User_v1" in reordered
+
+
+def test_version_2_lists_users_team_by_team():
+    config = CONFIGS["users=80,seed=7"].replace(rows_version=2)
+    source = SyntheticSource(config)
+    owners = [row["puser"] for row in extracted_rows(source, "Message_v1", "thursday")]
+    order = [source.tenant.users[i].id for i in org_chart_order(source.tenant.users)]
+
+    first_appearances = list(dict.fromkeys(owners))
+    assert first_appearances == [user for user in order if user in set(owners)]
+    assert first_appearances != sorted(first_appearances, key=[u.id for u in source.tenant.users].index)

@@ -4,12 +4,13 @@ Rebuilding a mailbox replays the days of its owner's ``potential_senders``; most
 hold nothing for that mailbox (a cross-team contact mails someone else). Bounded caches of the
 generated activity cannot hold a large tenant's days, so without this index each such replay
 would regenerate a day only to discard it, and time per mailbox would grow with the tenant.
-The index keeps, per (originator, day), only the users involved: a few small ints, far less
+The index keeps, per (originator, day), only the users involved: a few packed ints, far less
 than the activity itself, so a replay generates a day again only when it holds something for
 the mailbox being rebuilt.
 
 >>> index = InvolvementIndex(lambda o, day: (o, o + 1), lambda items: frozenset(items))
->>> index.involves(3, 0, 4), index.involves(3, 0, 5)
+>>> day = dt.date(2026, 11, 18)
+>>> index.involves(3, day, 4), index.involves(3, day, 5)
 (True, False)
 """
 
@@ -17,19 +18,23 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from array import array
 from collections.abc import Callable, Collection
 from typing import Generic, TypeVar
 
 A = TypeVar("A")
 
-_NOBODY: tuple[int, ...] = ()
+_NOBODY = array("I")
+_DAY_BITS = 20  # a day's ordinal (738,000 in 2021) fits in 20 bits
 
 
 class InvolvementIndex(Generic[A]):
     """``involves(originator, day, user)``: whether ``activity(originator, day)`` involves ``user``.
 
-    ``involved(activity)`` names the users; the answer is computed once per key and kept (as a
-    sorted tuple of user indices: memory grows with the tenant by a few bytes per user-day).
+    ``involved(activity)`` names the users; the answer is computed once per key and kept, packed
+    (one int for the key, an array of 4-byte user indices for the answer): about 100 bytes a
+    key, where a tuple key and a tuple of ints took three times as much, and a 50,000-user
+    tenant's day of mail holds 150,000 keys.
     """
 
     def __init__(
@@ -39,14 +44,14 @@ class InvolvementIndex(Generic[A]):
     ) -> None:
         self._activity = activity
         self._involved = involved
-        self._users: dict[tuple[int, dt.date], tuple[int, ...]] = {}
+        self._users: dict[int, array] = {}
         self._lock = threading.Lock()
 
     def involves(self, originator: int, day: dt.date, user: int) -> bool:
-        key = (originator, day)
+        key = (originator << _DAY_BITS) | day.toordinal()
         users = self._users.get(key)
         if users is None:
-            users = tuple(sorted(self._involved(self._activity(originator, day)))) or _NOBODY
+            users = array("I", sorted(self._involved(self._activity(originator, day)))) or _NOBODY
             with self._lock:
                 self._users[key] = users
         return user in users

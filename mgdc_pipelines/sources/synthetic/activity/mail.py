@@ -26,6 +26,7 @@ from mgdc_pipelines.sources.synthetic.activity.timing import (
     send_minute,
     within_working_hours,
 )
+from mgdc_pipelines.sources.synthetic.caching import BoundedCache
 from mgdc_pipelines.sources.synthetic.people import User
 from mgdc_pipelines.sources.synthetic.randomness import (
     chance,
@@ -34,6 +35,7 @@ from mgdc_pipelines.sources.synthetic.randomness import (
     rng_for,
     sample_distinct,
 )
+from mgdc_pipelines.sources.synthetic.spill import Spill, pickled_by_fields
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
 
 THREAD_SPAN = dt.timedelta(days=2)  # the last reply comes at most this long after the first message
@@ -59,6 +61,7 @@ SERVICES = (
 )
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Party:
     """Someone on a message: an employee (``user``), a group (``group``) or an outsider."""
@@ -69,6 +72,7 @@ class Party:
     group: str | None = None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class MailMessage:
     """One message as sent; each mailbox that holds it gets its own copy (see datasets/mail)."""
@@ -98,9 +102,20 @@ class MailModel:
     def __init__(self, tenant: SyntheticTenant, cache_size: int = 8192) -> None:
         self.tenant = tenant
         self.seed = tenant.config.seed
-        self.started_by = lru_cache(maxsize=cache_size)(self._threads_started_by)
+        # A day of traffic reaches mailboxes far apart in extraction order (cross-team contacts;
+        # whole teams in rows version 1): evicted days are spilled to disk and read back rather
+        # than made again (see spill.py).
+        self._traffic: BoundedCache[tuple[MailMessage, ...]] = BoundedCache(
+            cache_size, spill=Spill()
+        )
         self.inbound_for = lru_cache(maxsize=cache_size)(self._inbound_for)
         self._involved = InvolvementIndex(self.started_by, _mailboxes_involved)
+
+    def started_by(self, originator: int, day: dt.date) -> tuple[MailMessage, ...]:
+        """The messages of the threads ``originator`` started on ``day`` (and of announcements)."""
+        return self._traffic.get(
+            (originator, day), lambda: self._threads_started_by(originator, day)
+        )
 
     def mailbox_messages(
         self, user: User, sent_from: dt.datetime, sent_to: dt.datetime
