@@ -7,8 +7,9 @@ time stays linear in users (``linearity`` = CPU seconds per user at the largest 
 next smaller one; 1.0 is linear) and memory flat (``memory_ratio`` = peak RSS at the largest
 size ÷ at the next smaller one): 50,000 against 5,000 users, in a quick run 5,000 against
 1,000, in version 2 of the rows (``rows_version``: users team by team, which keeps a mailbox's
-senders close together in extraction order); version 1 at the largest size is reported beside. Every supported dataset is then timed for one day at ``DATASET_USERS``; each
-measurement is a fresh process, so peak RSS is that extraction's own.
+senders close together in extraction order); version 1 at the largest size is reported beside.
+Every supported dataset is then timed for one day at ``DATASET_USERS``; each measurement is a
+fresh process, so peak RSS is that extraction's own.
 
 Every dataset at 50,000 users would take over an hour at today's speed (Message_v1 alone is
 about 940,000 rows and 4 minutes), so the per-dataset day runs at 5,000 users (quick: 1,000).

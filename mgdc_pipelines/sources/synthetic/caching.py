@@ -45,7 +45,8 @@ class BoundedCache(Generic[V]):
             value = make()  # outside the lock: making may recurse into the cache (quoted replies)
         with self._lock:
             self._entries[key] = value
-            evicted = self._entries.popitem(last=False) if len(self._entries) > self._max_entries else None
+            full = len(self._entries) > self._max_entries
+            evicted = self._entries.popitem(last=False) if full else None
         if evicted is not None and self._spill is not None:
             self._spill.keep(*evicted)
         return value

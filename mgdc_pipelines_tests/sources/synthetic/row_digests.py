@@ -7,7 +7,8 @@ values, their order and the batch boundaries. ``ROW_DIGESTS[version]`` (``row_di
 
 Regenerate only for a deliberate, documented change of the rows (a new version file):
 
-    PYTHONPATH=$PWD .venv/bin/python -m mgdc_pipelines_tests.sources.synthetic.row_digests 3 out.json
+    PYTHONPATH=$PWD .venv/bin/python -m \
+        mgdc_pipelines_tests.sources.synthetic.row_digests VERSION out.json
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from mgdc_pipelines.catalog import get_dataset
 from mgdc_pipelines.sources import ExtractRequest, Scope, TimeWindow
 from mgdc_pipelines.sources.synthetic import SyntheticSource, TenantConfig
 
-ROW_DIGESTS = {version: Path(__file__).with_name(f"row_digests_v{version}.json") for version in (1, 2)}
+ROW_DIGESTS = {v: Path(__file__).with_name(f"row_digests_v{v}.json") for v in (1, 2)}
 TENANT_ID = "5b1c2c58-6a53-4f55-9d3f-2a0a1f0e7e11"
 BATCH_ROWS = 700  # small enough that many partitions span several batches
 CONFIGS = {

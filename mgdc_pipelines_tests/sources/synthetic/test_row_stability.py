@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import pyarrow as pa
 import pytest
 
 from mgdc_pipelines.catalog import get_dataset
@@ -49,7 +48,8 @@ def test_rows_are_the_recorded_version_of_the_synthetic_tenant(version, config_n
         for dataset, digest in case_digests(config_name, window_name, version)
         if recorded.get(dataset) != digest
     ]
-    assert changed == [], f"rows differ from version {version} ({config_name}, {window_name}): {changed}"
+    where = f"{config_name}, {window_name}"
+    assert changed == [], f"rows differ from version {version} ({where}): {changed}"
 
 
 def extracted_rows(source: SyntheticSource, dataset: str, window_name: str) -> list[dict]:
@@ -73,7 +73,8 @@ def test_version_2_has_version_1s_rows_in_another_order():
     first, second = SyntheticSource(config), SyntheticSource(config.replace(rows_version=2))
     reordered = []
     for dataset in SyntheticSource.supported_datasets():
-        old, new = extracted_rows(first, dataset, window_name), extracted_rows(second, dataset, window_name)
+        old = extracted_rows(first, dataset, window_name)
+        new = extracted_rows(second, dataset, window_name)
         assert canonical(new) == canonical(old), dataset
         reordered += [dataset] if new != old else []
     assert "Message_v1" in reordered and "User_v1" in reordered
@@ -87,4 +88,5 @@ def test_version_2_lists_users_team_by_team():
 
     first_appearances = list(dict.fromkeys(owners))
     assert first_appearances == [user for user in order if user in set(owners)]
-    assert first_appearances != sorted(first_appearances, key=[u.id for u in source.tenant.users].index)
+    directory = [user.id for user in source.tenant.users]
+    assert first_appearances != sorted(first_appearances, key=directory.index)
