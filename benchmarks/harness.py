@@ -20,6 +20,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,10 @@ from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RESULT_MARKER = "BENCHMARK-RESULT "
+# Where the worker also writes its result, for the harness to read. Not stdout: the processes a
+# competitor starts (servers, daemons) inherit it, and their output once landed inside the
+# result's line.
+RESULT_FILE_VARIABLE = "MGDC_BENCH_RESULT_FILE"
 
 
 class CompetitorFailed(RuntimeError):
@@ -45,15 +50,16 @@ def run_isolated(target: str, kwargs: Mapping[str, Any]) -> Measurement:
     """Run ``target(**kwargs)`` in a new Python process; its timing, details and peak RSS."""
     command = [sys.executable, "-m", "benchmarks.worker", target, json.dumps(dict(kwargs))]
     path = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
-    process = subprocess.run(command, cwd=PROJECT_ROOT, env={**os.environ, "PYTHONPATH": path},
-                             capture_output=True, text=True)
-    out, err = process.stdout, process.stderr
-    if process.returncode != 0:
-        raise CompetitorFailed(f"{target} failed (exit {process.returncode}):\n{err[-3000:]}")
-    lines = [line for line in out.splitlines() if line.startswith(RESULT_MARKER)]
-    if not lines:
-        raise CompetitorFailed(f"{target} printed no result:\n{out[-2000:]}\n{err[-2000:]}")
-    details = json.loads(lines[-1][len(RESULT_MARKER) :])
+    with tempfile.TemporaryDirectory(prefix="mgdc-bench-result-") as folder:
+        result_file = Path(folder) / "result.json"
+        env = {**os.environ, "PYTHONPATH": path, RESULT_FILE_VARIABLE: str(result_file)}
+        process = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+        out, err = process.stdout, process.stderr
+        if process.returncode != 0:
+            raise CompetitorFailed(f"{target} failed (exit {process.returncode}):\n{err[-3000:]}")
+        if not result_file.exists():
+            raise CompetitorFailed(f"{target} wrote no result:\n{out[-2000:]}\n{err[-2000:]}")
+        details = json.loads(result_file.read_text())
     return Measurement(float(details.pop("seconds")), float(details.pop("peak_rss_mb")), details)
 
 

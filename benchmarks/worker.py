@@ -1,15 +1,18 @@
 """``python -m benchmarks.worker module:function '{"json": "kwargs"}'``: one competitor run.
 
-Prints the function's result as one ``BENCHMARK-RESULT {...}`` line for the harness.
+Prints the function's result as one ``BENCHMARK-RESULT {...}`` line, and writes it to the file
+named by ``MGDC_BENCH_RESULT_FILE`` when the harness sets it (the harness reads only the file).
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
+from pathlib import Path
 
-from benchmarks.harness import RESULT_MARKER
+from benchmarks.harness import RESULT_FILE_VARIABLE, RESULT_MARKER
 
 
 def main(argv: list[str]) -> int:
@@ -18,7 +21,10 @@ def main(argv: list[str]) -> int:
     function = getattr(importlib.import_module(module_name), function_name)
     result = function(**json.loads(arguments))
     result["peak_rss_mb"] = peak_rss_mb()
-    print(RESULT_MARKER + json.dumps(result), flush=True)
+    text = json.dumps(result)
+    print(RESULT_MARKER + text, flush=True)
+    if os.environ.get(RESULT_FILE_VARIABLE):
+        Path(os.environ[RESULT_FILE_VARIABLE]).write_text(text)
     return 0
 
 

@@ -21,6 +21,7 @@ from benchmarks.__main__ import run_case
 from benchmarks.busy import busy_core
 from benchmarks.data import COLUMNS, DATASET, FIRST_DAY, HASHED
 from benchmarks.drift import drift, ratio_figures, worst_drift
+from benchmarks.harness import run_isolated
 from benchmarks.report import verdict_line
 from benchmarks.settings import Settings
 
@@ -187,3 +188,16 @@ def test_the_verdict_marks_a_key_no_case_wrote_as_missing_and_judges_the_others(
     assert "synthetic message_rows_per_s missing (≥20000)" in line
     assert "drift max 0.30 MISSED (≤0.2)" in line
     assert "mgdc/dlt" not in line and "mgdc/naive" not in line
+
+
+def noisy_competitor() -> dict:
+    """A competitor that, like the PostgreSQL server the control-plane case starts, leaves output
+    without a newline on the stdout it shares with the worker."""
+    os.write(1, b"a server's half line")
+    return {"seconds": 0.25}
+
+
+def test_a_competitors_result_survives_what_its_children_print():
+    measurement = run_isolated(f"{__name__}:noisy_competitor", {})
+
+    assert measurement.seconds == 0.25 and measurement.peak_rss_mb > 0
