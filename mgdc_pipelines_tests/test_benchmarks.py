@@ -102,6 +102,18 @@ def test_the_control_plane_case_compares_both_storages_on_the_backfills_the_poli
     assert "control plane" in printed and "postgres ÷ sqlite" in printed
 
 
+def spinners_seen(parent: int, expected: list[int] | int, timeout_s: float = 10.0) -> list[int]:
+    """``spinners_of(parent)`` once it is ``expected`` (a list of pids, or how many), or when
+    ``timeout_s`` has passed: /proc can lag a process that has just started on a busy machine."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = spinners_of(parent)
+        matches = len(found) == expected if isinstance(expected, int) else found == expected
+        if matches or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
 def spinners_of(parent: int) -> list[int]:
     """The pids of running ``benchmarks.busy`` processes started by ``parent``."""
     found = []
@@ -149,7 +161,7 @@ def test_the_spinner_is_stopped_when_the_case_it_runs_beside_fails(tmp_path):
 
 def test_the_spinner_is_stopped_on_an_exception_and_exits_by_itself_when_the_bench_is_killed():
     with pytest.raises(KeyboardInterrupt), busy_core({0}) as spinner:
-        assert spinners_of(os.getpid()) == [spinner.pid]
+        assert spinners_seen(os.getpid(), [spinner.pid]) == [spinner.pid]
         raise KeyboardInterrupt  # as Ctrl-C
     assert spinner.returncode is not None and spinners_of(os.getpid()) == []
 
@@ -157,13 +169,10 @@ def test_the_spinner_is_stopped_on_an_exception_and_exits_by_itself_when_the_ben
                               "with busy_core({0}):\n    print('started', flush=True)\n    input()"],
                              cwd=PROJECT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert bench.stdout.readline() == "started\n"
-    assert len(spinners_of(bench.pid)) == 1
+    assert len(spinners_seen(bench.pid, 1)) == 1
     bench.send_signal(signal.SIGKILL)  # no finally runs: the spinner must notice on its own
     bench.wait()
-    deadline = time.monotonic() + 10
-    while spinners_of(bench.pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert spinners_of(bench.pid) == []
+    assert spinners_seen(bench.pid, []) == []
 
 
 def test_drift_is_each_ratios_relative_change_from_the_quiet_to_the_busy_pass():
