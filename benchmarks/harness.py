@@ -106,7 +106,8 @@ class Stopwatch:
     cpu: float = field(default_factory=time.process_time)
 
     def elapsed(self) -> dict[str, float]:
-        return {"seconds": time.perf_counter() - self.wall, "cpu_seconds": time.process_time() - self.cpu}
+        wall, cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+        return {"seconds": wall, "cpu_seconds": cpu}
 
 
 def sleep_for(seconds: float) -> dict[str, Any]:

@@ -63,7 +63,8 @@ def read_source(root: str, quarantine: str) -> None:
         for batch in source.extract(request):
             rows += batch.num_rows
     timing = watch.elapsed()  # CPU of every thread: Arrow parses in its own pool
-    print(f"mgdc source alone: {timing['seconds']:.2f} s ({timing['cpu_seconds']:.2f} s of CPU) for {rows} rows")
+    seconds, cpu = timing["seconds"], timing["cpu_seconds"]
+    print(f"mgdc source alone: {seconds:.2f} s ({cpu:.2f} s of CPU) for {rows} rows")
 
 
 if __name__ == "__main__":

@@ -46,11 +46,12 @@ CASES = (  # (config, window): small tenants, the larger on one window, keep the
 )
 
 
-def digest(source: SyntheticSource, dataset: str, first_day: dt.date, days: int) -> str:
-    """The SHA-256 of one extraction's batches as an Arrow IPC stream (empty: no batch)."""
+def window_request(dataset: str, window_name: str) -> ExtractRequest:
+    """Every column of ``dataset`` for the whole tenant over the window ``window_name``."""
     ds = get_dataset(dataset)
+    first_day, days = WINDOWS[window_name]
     start = dt.datetime.combine(first_day, dt.time(), dt.timezone.utc)
-    request = ExtractRequest(
+    return ExtractRequest(
         dataset=ds,
         columns=ds.column_names,
         date_filter_column=ds.date_filter_columns[0] if ds.date_filter_columns else None,
@@ -59,6 +60,11 @@ def digest(source: SyntheticSource, dataset: str, first_day: dt.date, days: int)
         tenant_id=TENANT_ID,
         batch_rows=BATCH_ROWS,
     )
+
+
+def digest(source: SyntheticSource, dataset: str, window_name: str) -> str:
+    """The SHA-256 of one extraction's batches as an Arrow IPC stream (empty: no batch)."""
+    request = window_request(dataset, window_name)
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, request.output_schema) as writer:
         for batch in source.extract(request):
@@ -71,9 +77,8 @@ def case_digests(
 ) -> Iterator[tuple[str, str]]:
     """(dataset, digest) for every dataset the source supports, from one shared source."""
     source = SyntheticSource(CONFIGS[config_name].replace(rows_version=rows_version))
-    first_day, days = WINDOWS[window_name]
     for dataset in SyntheticSource.supported_datasets():
-        yield dataset, digest(source, dataset, first_day, days)
+        yield dataset, digest(source, dataset, window_name)
 
 
 def all_digests(rows_version: int) -> dict[str, dict[str, str]]:

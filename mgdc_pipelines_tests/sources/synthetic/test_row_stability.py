@@ -11,22 +11,18 @@ by team: its rows are version 1's, in another order.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
 
-from mgdc_pipelines.catalog import get_dataset
-from mgdc_pipelines.sources import ExtractRequest, Scope, TimeWindow
 from mgdc_pipelines.sources.synthetic import SyntheticSource
 from mgdc_pipelines.sources.synthetic.people import org_chart_order
 from mgdc_pipelines_tests.sources.synthetic.row_digests import (
     CASES,
     CONFIGS,
     ROW_DIGESTS,
-    TENANT_ID,
-    WINDOWS,
     case_digests,
+    window_request,
 )
 
 RECORDED = {version: json.loads(path.read_text()) for version, path in ROW_DIGESTS.items()}
@@ -53,13 +49,7 @@ def test_rows_are_the_recorded_version_of_the_synthetic_tenant(version, config_n
 
 
 def extracted_rows(source: SyntheticSource, dataset: str, window_name: str) -> list[dict]:
-    ds = get_dataset(dataset)
-    first_day, days = WINDOWS[window_name]
-    start = dt.datetime.combine(first_day, dt.time(), dt.timezone.utc)
-    request = ExtractRequest(
-        ds, ds.column_names, ds.date_filter_columns[0] if ds.date_filter_columns else None,
-        TimeWindow(start, start + dt.timedelta(days=days)), Scope.everyone(), TENANT_ID,
-    )
+    request = window_request(dataset, window_name)
     return [row for batch in source.extract(request) for row in batch.to_pylist()]
 
 
