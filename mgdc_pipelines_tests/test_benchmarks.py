@@ -210,3 +210,14 @@ def test_a_competitors_result_survives_what_its_children_print():
     measurement = run_isolated(f"{__name__}:noisy_competitor", {})
 
     assert measurement.seconds == 0.25 and measurement.peak_rss_mb > 0
+
+
+def test_http_costs_prints_a_gets_client_cpu_through_requests_and_straight_to_the_pool():
+    printed = subprocess.run(
+        [sys.executable, "-m", "benchmarks.http_costs", "--requests", "5"],
+        cwd=PROJECT, env={**os.environ, "PYTHONPATH": str(PROJECT)}, check=True, capture_output=True,
+        text=True, timeout=300,
+    ).stdout
+    figures = dict(line.strip().rsplit(": ", 1) for line in printed.splitlines()[1:])
+    assert list(figures) == ["session.request", "PooledHttp.request", "GraphClient.get_json"]
+    assert all(float(value.removesuffix(" ms")) > 0 for value in figures.values())

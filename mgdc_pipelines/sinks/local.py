@@ -14,9 +14,13 @@ reader looks at (Hive readers skip ``_``-prefixed folders). ``commit()`` moves t
 manifest to ``<root>/_manifests/<dataset>/date=.../scope=....json`` and then moves the attempt
 folder to ``<root>/<dataset>/date=.../scope=...`` with a single ``rename`` — or, when the
 partition already exists, with ``renameat2(RENAME_EXCHANGE)``, which swaps the old and the new
-folder in one step, so a reader sees either the old partition or the new one, never a mix and
-never nothing. (On a filesystem without RENAME_EXCHANGE the old folder is moved aside first:
-readers may briefly see no partition, but never a half-written one.) ``withdraw()`` is the
+folder in one step, so a reader sees either the old partition or the new one, never a mix.
+A reader that lists the folder and then opens (or, like pyarrow's dataset discovery, looks up)
+each file by name can meet the swap between the two: the old names are gone, so it finds no
+file, or "file not found", for that moment and reads again. Readers that need a snapshot while
+partitions are replaced read a Delta table (``format: delta``). (On a filesystem without
+RENAME_EXCHANGE the old folder is moved aside first: readers may briefly see no partition, but
+never a half-written one.) ``withdraw()`` is the
 reverse: one rename moves the partition folder into ``_staging``, then it and its manifest are
 deleted. The published folder holds only ``part-*`` files, so any engine reads the dataset
 folder as it is:

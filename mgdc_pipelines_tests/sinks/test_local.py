@@ -212,6 +212,9 @@ def test_readers_see_the_old_or_the_new_partition_never_a_mix(tmp_path):
         lambda: pads.dataset(tmp_path / "Example_v1", partitioning="hive").to_table(),
         lambda version: write(sink, partition, batch(f"v{version}-", 200)),
         versions=30,
+        # pyarrow lists a folder, then looks each file up by name, and drops names gone by then:
+        # a listing of the old folder looked up after the swap finds no file (see sinks/local.py).
+        may_see_nothing=True,
     )
 
 

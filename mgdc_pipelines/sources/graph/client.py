@@ -36,6 +36,7 @@ import requests
 from mgdc_pipelines.catalog.json_rows import shown_key
 from mgdc_pipelines.sources.graph.auth import TokenProvider
 from mgdc_pipelines.sources.graph.errors import GraphError, MalformedPageError, RetriesExhaustedError
+from mgdc_pipelines.sources.graph.pooled_http import PooledHttp
 from mgdc_pipelines.sources.graph.stats import GraphStats
 from mgdc_pipelines.sources.graph.throttle import ConcurrencyLimiter
 
@@ -90,12 +91,17 @@ class GraphClient:
 
     graph_url: str
     tokens: TokenProvider
-    session: requests.Session
+    http: PooledHttp  # the session's requests, GETs straight to its connection pool
     limiter: ConcurrencyLimiter
     policy: RetryPolicy = RetryPolicy()
     stats: GraphStats = field(default_factory=GraphStats)
     sleep: Callable[[float], object] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
+
+    @property
+    def session(self) -> requests.Session:
+        """The session whose pool, TLS trust and headers every request uses."""
+        return self.http.session
 
     def with_stats(self, stats: GraphStats) -> GraphClient:
         """The same client counting into ``stats`` (one per extraction)."""
@@ -177,8 +183,8 @@ class GraphClient:
             try:
                 with self.limiter.slots(mailboxes):
                     self.stats.add(requests=1)
-                    response = self.session.request(
-                        method, url, params=params, json=json_body,
+                    response = self.http.request(
+                        method, url, params=params, json_body=json_body,
                         headers={**(headers or {}), "Authorization": f"Bearer {token}"},
                         timeout=self.policy.timeout_s,
                     )
@@ -197,7 +203,7 @@ class GraphClient:
                 continue
             if status < 400 or (status == 404 and missing_ok):
                 return response
-            raise graph_error(response, url, what)
+            raise graph_error(response, method, url, what)
         raise RetriesExhaustedError(
             f"{what}: gave up on {method} {url} after {self.policy.max_attempts} attempts "
             "(throttled, server errors or dropped connections throughout)",
@@ -246,10 +252,10 @@ def page_values(body: Mapping[str, Any], url: str, what: str) -> list[dict[str, 
     return values
 
 
-def graph_error(response: requests.Response, url: str, what: str) -> GraphError:
+def graph_error(response: requests.Response, method: str, url: str, what: str) -> GraphError:
     code, message = error_details(response)
     return GraphError(
-        f"{what}: Graph answered HTTP {response.status_code} {code}: {message} ({response.request.method} {url})",
+        f"{what}: Graph answered HTTP {response.status_code} {code}: {message} ({method} {url})",
         url=url, status=response.status_code, code=code,
     )
 

@@ -40,6 +40,7 @@ from mgdc_pipelines.sources.graph.sliced_reads import sliced_chunks
 from mgdc_pipelines.sources.graph.stats import GraphStats
 from mgdc_pipelines.sources.graph.streaming import parallel_chunks
 from mgdc_pipelines.sources.graph.throttle import ConcurrencyLimiter, shared_mailbox_slots
+from mgdc_pipelines.sources.graph.pooled_http import PooledHttp
 from mgdc_pipelines.sources.graph.tls import open_connections, trusted_session
 from mgdc_pipelines.sources.rows import RowStamper, chunked
 from mgdc_pipelines.state.database import state_database_from_environment
@@ -82,7 +83,7 @@ class GraphSource:
         return GraphClient(
             graph_url=settings.graph_url,
             tokens=TokenProvider(credentials, session),
-            session=session,
+            http=PooledHttp(session),
             limiter=ConcurrencyLimiter(settings.max_concurrency, mailboxes),
             policy=settings.retry,
         )

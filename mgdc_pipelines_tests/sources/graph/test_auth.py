@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 
@@ -24,6 +25,23 @@ def test_msal_gets_a_token_once_and_reuses_it_from_its_cache(emulator):
     assert first == second and len(first) > 20
     assert [r.path for r in token_requests(emulator)] == [f"/{TENANT_ID}/oauth2/v2.0/token"]
     assert token_requests(emulator)[0].status == 200
+
+
+def test_a_token_is_handed_out_again_without_msal_for_at_most_half_its_life(emulator):
+    # MSAL renews a token with less than 5 minutes left on every call: a 2-second token shows
+    # who answered (one token request each time MSAL is asked).
+    emulator.configure(token_lifetime_s=2)
+    try:
+        tokens = TokenProvider(credentials(emulator), trusted_session(emulator.ca_pem_path, pool_size=2))
+        first, again = tokens.token(), tokens.token()
+        assert first == again and len(token_requests(emulator)) == 1
+        time.sleep(1.2)  # past half of its life
+        assert tokens.token() != first and len(token_requests(emulator)) == 2
+        renewed = tokens.token()
+        assert tokens.refresh(renewed) != renewed  # a rejected token is never handed out again
+        assert len(token_requests(emulator)) == 3
+    finally:
+        emulator.configure(token_lifetime_s=3599)
 
 
 def test_an_expired_token_is_refreshed_and_the_extraction_completes(emulator, graph, synthetic):

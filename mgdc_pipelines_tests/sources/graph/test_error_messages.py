@@ -46,7 +46,7 @@ def proxy_url() -> Iterator[str]:
 
 def test_a_body_that_is_not_graphs_json_error_is_described_not_echoed(proxy_url):
     response = requests.get(proxy_url, timeout=10)
-    message = str(graph_error(response, proxy_url, "Message_v1 of user u1"))
+    message = str(graph_error(response, "GET", proxy_url, "Message_v1 of user u1"))
     assert SENTINEL not in message and "<html" not in message
     assert message.startswith("Message_v1 of user u1: Graph answered HTTP 502 : ")
     assert f"a body that is not Graph's JSON error (text/html, {len(PROXY_PAGE)} bytes)" in message
