@@ -48,14 +48,25 @@ def parse_settings(argv: list[str] | None = None) -> tuple[Settings, Path]:
                         help="paired (default): each ratio case quiet, then with one core busy, and their drift; "
                              "quiet: no busy pass; busy: every case with one core busy")
     parser.add_argument("--busy", dest="load", action="store_const", const="busy", help="same as --load busy")
+    parser.add_argument("--dataset-users", type=int,
+                        help="synthetic: users of each dataset's day (default 5,000; --quick 1,000)")
+    parser.add_argument("--synthetic-jobs", type=int, default=1,
+                        help="synthetic: datasets extracted at once, each pinned to its own core "
+                             "(its figures are CPU seconds; default 1)")
     args = parser.parse_args(argv)
+    if args.synthetic_jobs < 1 or (args.dataset_users is not None and args.dataset_users < 1):
+        parser.error("--synthetic-jobs and --dataset-users must be at least 1")
     cases = tuple(case.strip() for case in args.cases.split(",") if case.strip())
     unknown = sorted(set(cases) - set(CASES))
     if unknown:
         parser.error(f"unknown case(s) {unknown}; allowed: {', '.join(CASES)}")
     rows = args.rows or (QUICK_ROWS if args.quick else DEFAULT_ROWS)
     repetitions = args.repetitions or (3 if args.quick else 5)
-    return Settings(rows=rows, repetitions=repetitions, quick=args.quick, cases=cases, load=args.load), args.output
+    settings = Settings(
+        rows=rows, repetitions=repetitions, quick=args.quick, cases=cases, load=args.load,
+        dataset_users=args.dataset_users, synthetic_jobs=args.synthetic_jobs,
+    )
+    return settings, args.output
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,8 @@ RESULT_MARKER = "BENCHMARK-RESULT "
 # competitor starts (servers, daemons) inherit it, and their output once landed inside the
 # result's line.
 RESULT_FILE_VARIABLE = "MGDC_BENCH_RESULT_FILE"
+# The cores the worker pins itself to ("0,1"), when the harness is told to; else it inherits.
+CORES_VARIABLE = "MGDC_BENCH_CORES"
 
 
 class CompetitorFailed(RuntimeError):
@@ -46,13 +48,18 @@ class Measurement:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def run_isolated(target: str, kwargs: Mapping[str, Any]) -> Measurement:
-    """Run ``target(**kwargs)`` in a new Python process; its timing, details and peak RSS."""
+def run_isolated(
+    target: str, kwargs: Mapping[str, Any], *, cores: Collection[int] | None = None
+) -> Measurement:
+    """Run ``target(**kwargs)`` in a new Python process; its timing, details and peak RSS.
+    ``cores``: the process runs on these (by default on the caller's)."""
     command = [sys.executable, "-m", "benchmarks.worker", target, json.dumps(dict(kwargs))]
     path = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
     with tempfile.TemporaryDirectory(prefix="mgdc-bench-result-") as folder:
         result_file = Path(folder) / "result.json"
         env = {**os.environ, "PYTHONPATH": path, RESULT_FILE_VARIABLE: str(result_file)}
+        if cores is not None:
+            env[CORES_VARIABLE] = ",".join(str(core) for core in sorted(cores))
         process = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
         out, err = process.stdout, process.stderr
         if process.returncode != 0:

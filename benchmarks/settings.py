@@ -18,6 +18,10 @@ LOADS = ("paired", "quiet", "busy")  # see benchmarks/__main__.py
 BUSY_REPETITIONS = 3  # at most, in the busy pass of a paired run
 
 
+# Every core this process may use, read when the bench starts (before `confine_bench` narrows it).
+MACHINE_CORES = tuple(sorted(os.sched_getaffinity(0)))
+
+
 @dataclass(frozen=True)
 class Settings:
     rows: int = DEFAULT_ROWS
@@ -26,6 +30,8 @@ class Settings:
     cases: tuple[str, ...] = DEFAULT_CASES
     load: str = "paired"
     workdir: Path = DATA_DIR / "work"
+    dataset_users: int | None = None  # the synthetic case's day of every dataset; None: its default
+    synthetic_jobs: int = 1  # days of the synthetic case's datasets extracted at once
 
     def folder(self, *parts: str) -> Path:
         """A folder of this run's working area."""

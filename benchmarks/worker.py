@@ -12,11 +12,13 @@ import os
 import sys
 from pathlib import Path
 
-from benchmarks.harness import RESULT_FILE_VARIABLE, RESULT_MARKER
+from benchmarks.harness import CORES_VARIABLE, RESULT_FILE_VARIABLE, RESULT_MARKER
 
 
 def main(argv: list[str]) -> int:
     target, arguments = argv
+    if os.environ.get(CORES_VARIABLE):  # before the target starts any thread or process
+        os.sched_setaffinity(0, {int(core) for core in os.environ[CORES_VARIABLE].split(",")})
     module_name, function_name = target.split(":")
     function = getattr(importlib.import_module(module_name), function_name)
     result = function(**json.loads(arguments))

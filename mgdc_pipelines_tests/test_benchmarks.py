@@ -212,6 +212,33 @@ def test_a_competitors_result_survives_what_its_children_print():
     assert measurement.seconds == 0.25 and measurement.peak_rss_mb > 0
 
 
+def affinity_competitor() -> dict:
+    return {"seconds": 0.0, "cores": sorted(os.sched_getaffinity(0))}
+
+
+def test_a_competitor_told_its_cores_runs_on_them_and_one_not_told_on_the_callers():
+    core = max(os.sched_getaffinity(0))
+
+    pinned = run_isolated(f"{__name__}:affinity_competitor", {}, cores={core})
+    inherited = run_isolated(f"{__name__}:affinity_competitor", {})
+
+    assert pinned.details["cores"] == [core]
+    assert inherited.details["cores"] == sorted(os.sched_getaffinity(0))
+
+
+def test_the_synthetic_datasets_run_side_by_side_give_what_they_give_one_at_a_time():
+    from benchmarks.cases.synthetic import dataset_days
+
+    names = ["User_v1", "Manager_v0", "MailFolder_v0"]
+    one_at_a_time = dataset_days(names, users=30)
+    side_by_side = dataset_days(names, users=30, jobs=2)
+
+    assert list(side_by_side) == names
+    rows = {name: result["rows"] for name, result in one_at_a_time.items()}
+    assert {name: result["rows"] for name, result in side_by_side.items()} == rows
+    assert all(r["rows"] > 0 and r["cpu_seconds"] > 0 for r in side_by_side.values())
+
+
 def test_http_costs_prints_a_gets_client_cpu_through_requests_and_straight_to_the_pool():
     printed = subprocess.run(
         [sys.executable, "-m", "benchmarks.http_costs", "--requests", "5"],

@@ -2,9 +2,9 @@
 
 ``requests`` prepares every request anew: it re-parses and re-quotes the URL, looks the CA
 bundle up on disk, finds the pool again, builds a cookie jar for the answer and runs its hooks.
-Against the emulator that is 0.78 ms of the client's CPU for one page of mail, where the same
-GET through the same urllib3 pool costs 0.35 ms (``benchmarks/http_costs.py``). A reader of
-50,000 mailboxes sends up to 2,000 requests a second, so the difference is most of a core.
+Against the emulator that is 0.60 ms of the client's CPU for one page of mail, where this
+module's GET through the same urllib3 pool costs 0.39 ms (``benchmarks/http_costs.py``). A
+reader of 50,000 mailboxes sends up to 2,000 requests a second: 0.4 of a core saved.
 
 :class:`PooledHttp` sends a GET through the pool ``requests`` itself would use (same
 connections, same TLS trust, the session's ``verify``; same timeout; the session's headers,
