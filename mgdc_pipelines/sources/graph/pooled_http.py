@@ -33,11 +33,12 @@ import requests
 import urllib3
 from requests.models import RequestEncodingMixin
 from requests.structures import CaseInsensitiveDict
-from requests.utils import get_encoding_from_headers, select_proxy
+from requests.utils import get_encoding_from_headers
 from urllib3 import exceptions as urllib3_errors
 
-# The same pool (an origin's connections) for every GET to that origin; ``None``: proxied.
-_PROXIED = None
+from mgdc_pipelines.sources.graph.tls import session_pool
+
+_UNKNOWN = object()  # an origin not looked up yet (None: proxied, through the session)
 
 
 class PooledHttp:
@@ -46,7 +47,7 @@ class PooledHttp:
 
     def __init__(self, session: requests.Session) -> None:
         self.session = session
-        self._pools: dict[tuple[str, str], Any] = {}  # (scheme, host:port) -> pool or _PROXIED
+        self._pools: dict[tuple[str, str], Any] = {}  # (scheme, host:port) -> pool, None: proxied
         self._lock = threading.Lock()
 
     def request(
@@ -60,8 +61,8 @@ class PooledHttp:
         timeout: float,
     ) -> requests.Response:
         """What ``session.request(method, url, params=, json=, headers=, timeout=)`` returns."""
-        pool = self._pool(url) if method == "GET" and json_body is None else _PROXIED
-        if pool is _PROXIED:
+        pool = self._pool(url) if method == "GET" and json_body is None else None
+        if pool is None:
             return self._through_session(method, url, params, json_body, headers, timeout)
         full_url = request_url(url, params)
         try:
@@ -87,24 +88,14 @@ class PooledHttp:
         return {name: value for name, value in merged.items() if value is not None}
 
     def _pool(self, url: str) -> Any:
-        """The urllib3 pool ``requests`` sends ``url`` through, or ``_PROXIED``."""
+        """The urllib3 pool ``requests`` sends ``url`` through, or ``None`` (proxied)."""
         origin = urlsplit(url)[:2]
-        pool = self._pools.get(origin, False)
+        pool = self._pools.get(origin, _UNKNOWN)
         # A pool the pool manager dropped (it keeps a few origins) is closed: ask again.
-        if pool is False or (pool is not _PROXIED and pool.pool is None):
+        if pool is _UNKNOWN or (pool is not None and pool.pool is None):
             with self._lock:
-                pool = self._pools[origin] = self._find_pool(url)
+                pool = self._pools[origin] = session_pool(self.session, url)
         return pool
-
-    def _find_pool(self, url: str) -> Any:
-        session = self.session
-        settings = session.merge_environment_settings(url, {}, False, None, None)
-        if select_proxy(url, settings["proxies"]):
-            return _PROXIED
-        prepared = requests.Request("GET", url).prepare()
-        return session.get_adapter(url).get_connection_with_tls_context(
-            prepared, settings["verify"], settings["proxies"], settings["cert"]
-        )
 
 
 def request_url(url: str, params: Mapping[str, str] | None) -> str:

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
+from requests.utils import select_proxy
 from urllib3.util.wait import wait_for_read
 
 log = logging.getLogger("mgdc_pipelines.sources.graph")
@@ -110,12 +111,9 @@ def open_connections(
 
     >>> open_connections(trusted_session(None, pool_size=4), "https://graph.invalid/v1.0", count=0)
     """
-    settings = session.merge_environment_settings(url, {}, False, None, None)
-    if count < 1 or settings.get("proxies", {}).get(url.split(":", 1)[0]):
+    pool = session_pool(session, url) if count >= 1 else None
+    if pool is None:
         return None
-    request = requests.Request("GET", url).prepare()
-    adapter = session.get_adapter(url)
-    pool = adapter.get_connection_with_tls_context(request, settings["verify"], settings["proxies"], settings["cert"])
     taken = [pool._get_conn() for _ in range(min(count, pool.pool.maxsize - 1))]  # leave one for others
     if not taken:
         return None
@@ -142,6 +140,19 @@ def open_connections(
     opening = threading.Thread(target=connect_the_others, name="mgdc-graph-connect", daemon=True)
     opening.start()
     return opening
+
+
+def session_pool(session: requests.Session, url: str) -> Any:
+    """The urllib3 pool ``session`` sends ``url`` through (its TLS trust, the session's
+    ``verify``), or ``None`` when the environment routes ``url`` through a proxy."""
+    settings = session.merge_environment_settings(url, {}, False, None, None)
+    if select_proxy(url, settings["proxies"]):
+        return None
+    request = requests.Request("GET", url).prepare()
+    adapter = session.get_adapter(url)
+    return adapter.get_connection_with_tls_context(
+        request, settings["verify"], settings["proxies"], settings["cert"]
+    )
 
 
 def _read_session_tickets(sock: ssl.SSLSocket, wait_s: float) -> None:
