@@ -16,6 +16,7 @@ and read back instead of made again.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -50,3 +51,44 @@ class BoundedCache(Generic[V]):
         if evicted is not None and self._spill is not None:
             self._spill.keep(*evicted)
         return value
+
+
+class DayFlags:
+    """Whether a rare event happens for a user on a day, decided once and kept in one byte.
+
+    An LRU of the answers keyed by (user, day) thrashes as soon as a span asks about more pairs
+    than it holds: a day of Teams signals in a 50,000-user tenant asks about two million. A day's
+    flags for 50,000 users are 50 kB, so each pair is decided once while its day is among the
+    last ``days_kept`` asked about.
+
+    >>> import datetime as dt
+    >>> asked = []
+    >>> flags = DayFlags(users=3, decide=lambda user, day: asked.append(user) or user == 2)
+    >>> day = dt.date(2026, 11, 18)
+    >>> [flags(user, day) for user in (2, 0, 2)], asked
+    ([True, False, True], [2, 0])
+    """
+
+    _UNKNOWN, _NO, _YES = 0, 1, 2
+
+    def __init__(
+        self, users: int, decide: Callable[[int, dt.date], bool], days_kept: int = 128
+    ) -> None:
+        self._users, self._decide, self._days_kept = users, decide, days_kept
+        self._days: OrderedDict[dt.date, bytearray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, user: int, day: dt.date) -> bool:
+        flags = self._days.get(day) or self._add_day(day)
+        state = flags[user]
+        if state == self._UNKNOWN:  # two threads may both decide: the same, deterministic answer
+            state = self._YES if self._decide(user, day) else self._NO
+            flags[user] = state
+        return state == self._YES
+
+    def _add_day(self, day: dt.date) -> bytearray:
+        with self._lock:
+            flags = self._days.setdefault(day, bytearray(self._users))
+            if len(self._days) > self._days_kept:  # the day added first goes first
+                self._days.popitem(last=False)
+            return flags

@@ -22,6 +22,7 @@ True
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import random
 from collections import defaultdict
@@ -34,6 +35,7 @@ from mgdc_pipelines.sources.synthetic.activity.timing import activity_level, day
 from mgdc_pipelines.sources.synthetic.caching import BoundedCache
 from mgdc_pipelines.sources.synthetic.org_groups import Group
 from mgdc_pipelines.sources.synthetic.randomness import chance, pick, poisson, rng_for, stable_bytes
+from mgdc_pipelines.sources.synthetic.roster import Roster
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
 from mgdc_pipelines.sources.synthetic.wordlists import listed
 
@@ -46,6 +48,7 @@ MAX_REPLIES = 4
 MAX_REPLY_DELAY_S = 3 * 3600
 MAX_EDIT_DELAY_S = 1800
 SPANS_KEPT = 64  # teams' posts indexed by author, for the members asking about the same span
+ROSTERS_KEPT = 64  # who could reply in a team, as of a few recent hires
 MEMBERSHIP_TYPES, MEMBERSHIP_CUM_WEIGHTS = ("standard", "private", "shared"), (80, 95, 100)
 CHANNEL_TOPICS = listed("""
     Announcements, Planning, Design reviews, Release train, Customer escalations, Hiring,
@@ -94,6 +97,9 @@ class ChannelModel:
         self.seed = tenant.config.seed
         self._created_on = lru_cache(maxsize=cache_size)(self._channels_created_on)
         self._posted_by = lru_cache(maxsize=cache_size)(self._threads_started)
+        self._joined_first = lru_cache(maxsize=ROSTERS_KEPT)(self._members_joined_first)
+        self._join_times = lru_cache(maxsize=None)(self._team_join_times)
+        self.teammates = lru_cache(maxsize=None)(self._teammates)
         self._by_author: BoundedCache[Mapping[int, tuple[ChannelPost, ...]]] = BoundedCache(
             SPANS_KEPT
         )
@@ -104,7 +110,19 @@ class ChannelModel:
 
     def teams_of(self, index: int) -> tuple[Group, ...]:
         """The teams this user is a (valid) member of: where they post and open channels."""
-        return tuple(t for t in self.teams if index in self.tenant.valid_member_indices(t.id))
+        return self._teams_by_member.get(index, ())
+
+    @cached_property
+    def _teams_by_member(self) -> Mapping[int, tuple[Group, ...]]:
+        found: defaultdict[int, list[Group]] = defaultdict(list)
+        for team in self.teams:
+            for index in self.tenant.valid_member_indices(team.id):
+                found[index].append(team)
+        return {index: tuple(teams) for index, teams in found.items()}
+
+    def _teammates(self, team_id: str) -> Roster:
+        """The team's valid members (``.but(author)``: whom an author can @mention)."""
+        return Roster(self.tenant.valid_member_indices(team_id))
 
     # --- channels ---------------------------------------------------------------------------
 
@@ -218,8 +236,7 @@ class ChannelModel:
     def _thread(self, rng: random.Random, team: Group, channel: Channel, author: int,
                 moment: dt.datetime, key: tuple) -> list[ChannelPost]:
         users = self.tenant.users
-        repliers = [i for i in team.member_users
-                    if i != author and users[i].is_valid and users[i].created_at < moment]
+        repliers = self.members_at(team, moment).but(author)
         first = ("t", *key, 0)
         subject = phrases.fill(pick(rng, phrases.SUBJECTS.get(users[author].department_key,
                                                              phrases.SUBJECTS["engineering"])), rng)
@@ -230,6 +247,29 @@ class ChannelModel:
             posts.append(self._post(rng, ("t", *key, position), channel, pick(rng, repliers),
                                     moment, first, None))
         return posts
+
+    def members_at(self, team: Group, moment: dt.datetime) -> Roster:
+        """The team's valid members whose accounts exist at ``moment``, in membership order.
+
+        Who that is depends only on how many of them joined before ``moment``, so a day's
+        threads share a handful of rosters instead of each scanning the whole team.
+        """
+        joined = self._join_times(team.id)
+        return self._joined_first(team.id, bisect.bisect_left(joined, moment))
+
+    def _team_join_times(self, team_id: str) -> list[dt.datetime]:
+        users = self.tenant.users
+        return sorted(users[i].created_at for i in self.tenant.group(team_id).member_users
+                      if users[i].is_valid)
+
+    def _members_joined_first(self, team_id: str, count: int) -> Roster:
+        """The valid members among the ``count`` who joined first (ties join together)."""
+        users, joined = self.tenant.users, self._join_times(team_id)
+        if count == len(joined):
+            return Roster(i for i in self.tenant.group(team_id).member_users if users[i].is_valid)
+        before = joined[count]
+        return Roster(i for i in self.tenant.group(team_id).member_users
+                      if users[i].is_valid and users[i].created_at < before)
 
     def _post(self, rng: random.Random, key: tuple, channel: Channel, author: int,
               sent: dt.datetime, thread: tuple, subject: str | None) -> ChannelPost:

@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from mgdc_pipelines.sources.synthetic.activity import phrases
 from mgdc_pipelines.sources.synthetic.activity.timing import activity_level, meeting_minute
+from mgdc_pipelines.sources.synthetic.caching import DayFlags
 from mgdc_pipelines.sources.synthetic.offices import Office
 from mgdc_pipelines.sources.synthetic.people import User
 from mgdc_pipelines.sources.synthetic.randomness import (
@@ -36,6 +37,7 @@ from mgdc_pipelines.sources.synthetic.wordlists import listed
 
 MAX_LEAD = dt.timedelta(days=14, hours=1)  # invitations are sent at most this long before
 MAX_SERIES_WEEKS = 6  # ad-hoc recurring meetings (project syncs) run for at most this many weeks
+SERIES_SHARE = 0.03  # of a user's working days, those they set up such a series on
 RESPONSE_GRACE = dt.timedelta(minutes=2)  # the last calendar change comes before start + this
 SERIES_SETTLE = dt.timedelta(days=2, minutes=2)  # attendees respond to a series within this time
 DURATIONS, DURATION_CUM_WEIGHTS = (15, 30, 60, 90), (5, 55, 90, 100)
@@ -123,7 +125,8 @@ class MeetingModel:
         self.tenant = tenant
         self.seed = tenant.config.seed
         self.organized_on = lru_cache(maxsize=cache_size)(self._organized_on)
-        self.series_started_on = lru_cache(maxsize=cache_size)(self._series_started_on)
+        self._starts_series = DayFlags(len(tenant.users), self._decide_starts_series)
+        self._series_built = lru_cache(maxsize=cache_size)(self._series_started_on)
         self.series_of = lru_cache(maxsize=cache_size)(self._series_of)
 
     def mailbox_singles(
@@ -258,12 +261,29 @@ class MeetingModel:
 
     # --- recurring series -------------------------------------------------------------------
 
-    def _series_started_on(self, organizer: int, day: dt.date) -> tuple[Meeting, ...]:
-        """Now and then someone sets up a weekly sync for a few weeks (a project, a customer)."""
-        user = self.tenant.users[organizer]
-        rng = rng_for(self.seed, "recurring-meetings", organizer, day.toordinal())
-        if not user.is_valid or not user.office.is_workday(day) or rng.random() >= 0.03:
+    def series_started_on(self, organizer: int, day: dt.date) -> tuple[Meeting, ...]:
+        """Now and then someone sets up a weekly sync for a few weeks (a project, a customer).
+
+        Every attendee's calendar asks about each of its organizers' last six weeks, and few
+        of those days start a series: the answer is remembered per day, a byte per organizer.
+        """
+        if not self._starts_series(organizer, day):
             return ()
+        return self._series_built(organizer, day)
+
+    def _decide_starts_series(self, organizer: int, day: dt.date) -> bool:
+        user = self.tenant.users[organizer]
+        if not user.is_valid or not user.office.is_workday(day):
+            return False
+        return self._series_rng(organizer, day).random() < SERIES_SHARE
+
+    def _series_rng(self, organizer: int, day: dt.date) -> random.Random:
+        return rng_for(self.seed, "recurring-meetings", organizer, day.toordinal())
+
+    def _series_started_on(self, organizer: int, day: dt.date) -> tuple[Meeting, ...]:
+        """The series of a day :meth:`series_started_on` decided starts one."""
+        user, rng = self.tenant.users[organizer], self._series_rng(organizer, day)
+        rng.random()  # the draw that decided it
         first = self._meeting(rng, user, day, 0)
         if first is None or first.guests:
             return ()

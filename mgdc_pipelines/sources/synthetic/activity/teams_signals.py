@@ -121,8 +121,7 @@ def posting_signals(
 def mentions(activity: Activity, post: ChannelPost) -> tuple[int, ...]:
     """The teammates a post @mentions (stable per post): now and then one of the team."""
     rng = rng_for(activity.tenant.config.seed, "channel-mention", *post.key)
-    members = activity.tenant.valid_member_indices(post.channel.team)
-    teammates = [i for i in members if i != post.author]
+    teammates = activity.channels.teammates(post.channel.team).but(post.author)
     return (pick(rng, teammates),) if teammates and rng.random() < MENTION_SHARE else ()
 
 
