@@ -98,3 +98,23 @@ def test_each_organizer_and_day_is_asked_once_whether_it_starts_a_series(monkeyp
     rows = sum(b.num_rows for b in source.extract(_day_request("CalendarView_v0", days=2)))
     assert rows > 400 and len(asked) > 400 * 40  # every organizer's six weeks were asked about
     assert max(asked.values()) == 1
+
+
+def test_a_day_of_calendars_makes_an_organizers_day_of_meetings_again_only_for_its_invitees(
+    monkeypatch,
+):
+    """Each calendar replays its potential organizers' days, and few of those meetings invite
+    its owner. Once the tenant's (organizer, day) pairs outgrew the cache, every replay made the
+    day again; now a day is made again only for a calendar it invites."""
+    made = Counter()
+    organized_on = MeetingModel._organized_on
+
+    def counting(self, organizer, day):
+        made[organizer, day] += 1
+        return organized_on(self, organizer, day)
+
+    monkeypatch.setattr(MeetingModel, "_organized_on", counting)
+    source = SyntheticSource(TenantConfig(users=800))
+    rows = sum(b.num_rows for b in source.extract(_day_request("Event_v1")))
+    assert rows > 800 and len(made) > 10_000  # more (organizer, day) pairs than the cache holds
+    assert sum(made.values()) < 1.25 * len(made), (sum(made.values()), len(made))

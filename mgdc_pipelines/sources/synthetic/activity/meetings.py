@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from mgdc_pipelines.sources.synthetic.activity import phrases
+from mgdc_pipelines.sources.synthetic.activity.involvement import InvolvementIndex
 from mgdc_pipelines.sources.synthetic.activity.timing import activity_level, meeting_minute
 from mgdc_pipelines.sources.synthetic.caching import DayFlags
 from mgdc_pipelines.sources.synthetic.offices import Office
@@ -125,6 +126,7 @@ class MeetingModel:
         self.tenant = tenant
         self.seed = tenant.config.seed
         self.organized_on = lru_cache(maxsize=cache_size)(self._organized_on)
+        self._invited = InvolvementIndex(self.organized_on, _involved_in)
         self._starts_series = DayFlags(len(tenant.users), self._decide_starts_series)
         self._series_built = lru_cache(maxsize=cache_size)(self._series_started_on)
         self.series_of = lru_cache(maxsize=cache_size)(self._series_of)
@@ -133,7 +135,7 @@ class MeetingModel:
         self, user: User, start_from: dt.datetime, start_to: dt.datetime
     ) -> Iterator[Meeting]:
         """One-off meetings involving ``user`` that may start in ``[start_from, start_to)``."""
-        return self._involving(user, start_from, start_to, self.organized_on)
+        return self._involving(user, start_from, start_to, self.organized_on, self._invited)
 
     def mailbox_recurring(
         self, user: User, first_from: dt.datetime, first_to: dt.datetime
@@ -142,11 +144,16 @@ class MeetingModel:
         return self._involving(user, first_from, first_to, self.series_started_on)
 
     def _involving(
-        self, user: User, start_from: dt.datetime, start_to: dt.datetime, by_day
+        self, user: User, start_from: dt.datetime, start_to: dt.datetime, by_day,
+        invited: InvolvementIndex | None = None,
     ) -> Iterator[Meeting]:
+        """The meetings ``by_day`` of ``user`` and their potential senders involving ``user``;
+        ``invited`` skips the days that invite them to none without making those days again."""
         for organizer in (user.index, *self.tenant.potential_senders(user.index)):
             office = self.tenant.users[organizer].office
             for day in office.local_days(start_from, start_to):
+                if invited is not None and not invited.involves(organizer, day, user.index):
+                    continue
                 for meeting in by_day(organizer, day):
                     if meeting.involves(user.index):
                         yield meeting
@@ -386,3 +393,8 @@ def _lead_time(rng: random.Random) -> dt.timedelta:
 
 def _second(moment: dt.datetime) -> dt.datetime:
     return moment.replace(microsecond=0)
+
+
+def _involved_in(meetings: tuple[Meeting, ...]) -> set[int]:
+    """Everyone a day's meetings involve: their organizers and the employees invited."""
+    return {index for meeting in meetings for index in (meeting.organizer, *meeting.attendees)}
