@@ -265,11 +265,9 @@ class ChannelModel:
     def _members_joined_first(self, team_id: str, count: int) -> Roster:
         """The valid members among the ``count`` who joined first (ties join together)."""
         users, joined = self.tenant.users, self._join_times(team_id)
-        if count == len(joined):
-            return Roster(i for i in self.tenant.group(team_id).member_users if users[i].is_valid)
-        before = joined[count]
-        return Roster(i for i in self.tenant.group(team_id).member_users
-                      if users[i].is_valid and users[i].created_at < before)
+        before = joined[count] if count < len(joined) else None  # None: all of them
+        return Roster(i for i in self.tenant.group(team_id).member_users if users[i].is_valid
+                      and (before is None or users[i].created_at < before))
 
     def _post(self, rng: random.Random, key: tuple, channel: Channel, author: int,
               sent: dt.datetime, thread: tuple, subject: str | None) -> ChannelPost:
