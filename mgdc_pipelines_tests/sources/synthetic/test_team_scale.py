@@ -17,6 +17,7 @@ from mgdc_pipelines.sources.synthetic.activity.meetings import MeetingModel
 from mgdc_pipelines.sources.synthetic.people import User
 
 DAY = dt.datetime(2026, 11, 18, tzinfo=dt.timezone.utc)
+SECOND = dt.timedelta(seconds=1)
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +32,7 @@ def test_the_members_at_a_moment_are_the_valid_members_whose_accounts_exist(grow
     rng = random.Random(3)
     for team in channels.teams:
         hired = sorted({users[i].created_at for i in team.member_users})
-        moments = [t + delta for t in hired for delta in (-dt.timedelta(seconds=1), dt.timedelta(0),
-                                                          dt.timedelta(seconds=1))]
+        moments = [t + delta for t in hired for delta in (-SECOND, 0 * SECOND, SECOND)]
         for moment in rng.sample(moments, min(60, len(moments))) + [DAY]:
             expected = [i for i in team.member_users
                         if users[i].is_valid and users[i].created_at < moment]
