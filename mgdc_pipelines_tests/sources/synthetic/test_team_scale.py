@@ -63,6 +63,24 @@ def _day_request(dataset: str, days: int = 1) -> ExtractRequest:
                           "5b1c2c58-6a53-4f55-9d3f-2a0a1f0e7e11")
 
 
+def _rows(config: TenantConfig, dataset: str, days: int = 1) -> int:
+    """The rows of ``days`` of ``dataset`` from a fresh source (nothing cached before)."""
+    return sum(b.num_rows for b in SyntheticSource(config).extract(_day_request(dataset, days)))
+
+
+def _count_calls(monkeypatch, cls: type, name: str) -> Counter:
+    """Counts, per (organizer, day), the calls of ``cls.name(self, organizer, day)``."""
+    calls = Counter()
+    method = getattr(cls, name)
+
+    def counting(self, organizer, day):
+        calls[organizer, day] += 1
+        return method(self, organizer, day)
+
+    monkeypatch.setattr(cls, name, counting)
+    return calls
+
+
 @pytest.mark.parametrize("dataset", ["TeamsStandardChannelMessages_v0", "TeamsChannelActivity_v0"])
 def test_a_day_of_channel_posts_looks_at_each_member_a_bounded_number_of_times(
     monkeypatch, dataset
@@ -76,8 +94,7 @@ def test_a_day_of_channel_posts_looks_at_each_member_a_bounded_number_of_times(
     per_user = {}
     for users in (400, 1600):
         looks.clear()
-        rows = sum(b.num_rows for b in SyntheticSource(TenantConfig(users=users)).extract(
-            _day_request(dataset)))
+        rows = _rows(TenantConfig(users=users), dataset)
         assert rows > users / 10  # a real day of posts, not an empty one
         per_user[users] = sum(looks.values()) / users
     assert per_user[1600] < 1.3 * per_user[400], per_user
@@ -86,16 +103,8 @@ def test_a_day_of_channel_posts_looks_at_each_member_a_bounded_number_of_times(
 def test_each_organizer_and_day_is_asked_once_whether_it_starts_a_series(monkeypatch):
     """Every calendar asks about its organizers' last six weeks; an LRU of (organizer, day)
     answers thrashed once a tenant had more pairs than it held, and asked again and again."""
-    asked = Counter()
-    decide = MeetingModel._decide_starts_series
-
-    def counting(self, organizer, day):
-        asked[organizer, day] += 1
-        return decide(self, organizer, day)
-
-    monkeypatch.setattr(MeetingModel, "_decide_starts_series", counting)
-    source = SyntheticSource(TenantConfig(users=400))
-    rows = sum(b.num_rows for b in source.extract(_day_request("CalendarView_v0", days=2)))
+    asked = _count_calls(monkeypatch, MeetingModel, "_decide_starts_series")
+    rows = _rows(TenantConfig(users=400), "CalendarView_v0", days=2)
     assert rows > 400 and len(asked) > 400 * 40  # every organizer's six weeks were asked about
     assert max(asked.values()) == 1
 
@@ -106,15 +115,7 @@ def test_a_day_of_calendars_makes_an_organizers_day_of_meetings_again_only_for_i
     """Each calendar replays its potential organizers' days, and few of those meetings invite
     its owner. Once the tenant's (organizer, day) pairs outgrew the cache, every replay made the
     day again; now a day is made again only for a calendar it invites."""
-    made = Counter()
-    organized_on = MeetingModel._organized_on
-
-    def counting(self, organizer, day):
-        made[organizer, day] += 1
-        return organized_on(self, organizer, day)
-
-    monkeypatch.setattr(MeetingModel, "_organized_on", counting)
-    source = SyntheticSource(TenantConfig(users=800))
-    rows = sum(b.num_rows for b in source.extract(_day_request("Event_v1")))
+    made = _count_calls(monkeypatch, MeetingModel, "_organized_on")
+    rows = _rows(TenantConfig(users=800), "Event_v1")
     assert rows > 800 and len(made) > 10_000  # more (organizer, day) pairs than the cache holds
     assert sum(made.values()) < 1.25 * len(made), (sum(made.values()), len(made))
