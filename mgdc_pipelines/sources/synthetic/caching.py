@@ -38,9 +38,10 @@ class BoundedCache(Generic[V]):
 
     def get(self, key: Hashable, make: Callable[[], V]) -> V:
         with self._lock:
-            if key in self._entries:
+            value = self._entries.get(key, MISSING)
+            if value is not MISSING:
                 self._entries.move_to_end(key)
-                return self._entries[key]
+                return value
         value = MISSING if self._spill is None else self._spill.find(key)
         if value is MISSING:
             value = make()  # outside the lock: making may recurse into the cache (quoted replies)

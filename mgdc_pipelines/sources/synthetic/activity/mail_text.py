@@ -31,6 +31,7 @@ from mgdc_pipelines.sources.synthetic.randomness import (
     stable_bytes,
     stable_guid,
 )
+from mgdc_pipelines.sources.synthetic.shapes import body as html_body
 from mgdc_pipelines.sources.synthetic.shapes import recipient
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
 
@@ -62,7 +63,11 @@ class Attachment:
 
 @dataclass(frozen=True, slots=True)
 class MailContent:
-    """Everything every copy of a message shares, already in row shape where it is nested."""
+    """Everything every copy of a message shares, already in row shape where it is nested.
+
+    Every copy's row holds these very objects (made once, not once per copy): never change one
+    in place.
+    """
 
     sender: dict
     to: list[dict]
@@ -72,10 +77,10 @@ class MailContent:
     internet_message_id: str
     conversation_id: str
     conversation_index: str
-    body_html: str
-    unique_body_html: str
+    body: dict  # {"contentType": "html", "content": ...}
+    unique_body: dict
     preview: str
-    headers: tuple[dict, ...]
+    headers: list[dict]
     attachments: tuple[Attachment, ...]
     inference_classification: str
 
@@ -121,8 +126,8 @@ class MailText:
             internet_message_id=message_id,
             conversation_id=conversation_id(self.tenant.directory_id, seed, *message.thread_key),
             conversation_index=thread_index,
-            body_html=body,
-            unique_body_html=unique,
+            body=html_body(body),
+            unique_body=html_body(unique),
             preview=html.unescape(" ".join(_strip_tags(p) for p in paragraphs))[:255],
             headers=self._headers(rng, message, message_id, thread_index),
             attachments=self._attachments(rng, message),
@@ -197,12 +202,12 @@ class MailText:
             f"<b>Sent:</b> {previous.sent_at.strftime('%A, %B %d, %Y %I:%M %p')}<br>"
             f"<b>To:</b> {recipients}<br><b>Subject:</b> {html.escape(previous.subject)}</div>"
         )
-        inner = earlier.body_html.split("<body>", 1)[1].rsplit("</body>", 1)[0]
+        inner = earlier.body["content"].split("<body>", 1)[1].rsplit("</body>", 1)[0]
         return header + inner
 
     def _headers(
         self, rng: random.Random, message: MailMessage, message_id: str, thread_index: str
-    ) -> tuple[dict, ...]:
+    ) -> list[dict]:
         geo = (
             "NAM"
             if message.sender.user is None
@@ -252,7 +257,7 @@ class MailText:
                 stable_guid("network-id", *message.key),
             ),
         ]
-        return tuple([{"name": name, "value": value} for name, value in headers])
+        return [{"name": name, "value": value} for name, value in headers]
 
     def _attachments(self, rng: random.Random, message: MailMessage) -> tuple[Attachment, ...]:
         files = []

@@ -16,6 +16,7 @@ from mgdc_pipelines.sources.synthetic.caching import BoundedCache
 from mgdc_pipelines.sources.synthetic.identifiers import ical_uid, teams_join_url
 from mgdc_pipelines.sources.synthetic.randomness import pick, rng_for
 from mgdc_pipelines.sources.synthetic.shapes import NO_END_DATE, email_address, recipient
+from mgdc_pipelines.sources.synthetic.shapes import body as html_body
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
 
 RESPONSES, RESPONSE_CUM_WEIGHTS = ("accepted", "tentativelyAccepted", "declined", "none"), (
@@ -58,10 +59,15 @@ class Reply:
 
 @dataclass(frozen=True, slots=True)
 class MeetingContent:
+    """What every attendee's copy of a meeting shares, in row shape where it is nested.
+
+    Every copy's row holds these very objects: never change one in place (see ``MailContent``).
+    """
+
     ical_uid: str
     organizer: dict
     attendees: list[dict]
-    body_html: str
+    body: dict  # {"contentType": "html", "content": ...}
     preview: str
     location: dict
     locations: list[dict]
@@ -114,7 +120,7 @@ class MeetingText:
             ical_uid=ical_uid(self.seed, *meeting.key),
             organizer=recipient(organizer.display_name, organizer.mail),
             attendees=self._attendees(meeting),
-            body_html=_body(agenda_lines, join, rng),
+            body=html_body(_body(agenda_lines, join, rng)),
             preview=" ".join(agenda_lines)[:255],
             location=location,
             locations=[location] if meeting.room or meeting.is_online else [],

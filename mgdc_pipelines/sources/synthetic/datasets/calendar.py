@@ -35,7 +35,7 @@ from mgdc_pipelines.sources.synthetic.identifiers import (
 )
 from mgdc_pipelines.sources.synthetic.people import User
 from mgdc_pipelines.sources.synthetic.randomness import rng_for, stable_guid
-from mgdc_pipelines.sources.synthetic.shapes import body, utc_date_time
+from mgdc_pipelines.sources.synthetic.shapes import utc_date_time
 
 CALENDAR = "calendar"
 ORGANIZER_STATUS_TIME = "0001-01-01T00:00:00Z"
@@ -162,7 +162,7 @@ def event_row(ctx: RowContext, copy: CalendarCopy) -> dict:
         "isReminderOn": not meeting.is_all_day or rng.random() < 0.5,
         "hasAttachments": content.agenda is not None,
         "subject": subject,
-        "body": body(content.body_html),
+        "body": content.body,
         "importance": meeting.importance,
         "sensitivity": meeting.sensitivity,
         "start": utc_date_time(start),
