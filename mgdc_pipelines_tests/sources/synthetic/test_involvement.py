@@ -8,6 +8,8 @@ import threading
 import tracemalloc
 from collections import Counter
 
+import pytest
+
 from mgdc_pipelines.sources.synthetic.activity.involvement import InvolvementIndex
 
 DAY = dt.date(2026, 11, 18)
@@ -71,3 +73,33 @@ def test_a_key_costs_a_few_bytes_beside_the_users_it_involves():
     per_key = (tracemalloc.get_traced_memory()[0] - before) / (len(days) * 20_000)
     tracemalloc.stop()
     assert per_key < 30, f"{per_key:.0f} bytes a key"
+
+
+def test_only_the_last_days_asked_about_are_kept_and_answers_survive_eviction():
+    """A backfill in one process, or the Graph emulator, asks day after day: the index keeps
+    ``days_kept`` days, not every day the process ever served, and a day asked about again after
+    it left is made again with the same answers."""
+    made = Counter()
+
+    def activity(originator: int, day: dt.date) -> frozenset[int]:
+        made[day] += 1
+        return _involved_on(originator, day)
+
+    index = InvolvementIndex(activity, lambda users: users, days_kept=3)
+    days = [DAY + dt.timedelta(days=n) for n in range(10)]
+    for day in days:
+        for originator in range(50):
+            index.involves(originator, day, 7)
+        assert len(index) <= 3
+    assert len(index) == 3
+    first = days[0]
+    assert [index.involves(o, first, u) for o in range(50) for u in range(0, 500, 7)] == [
+        u in _involved_on(o, first) for o in range(50) for u in range(0, 500, 7)
+    ]
+    assert made[first] == 100  # made when first asked about, then again after it left
+    assert made[days[-1]] == 50  # still kept: not made again
+
+
+def test_days_kept_must_be_positive():
+    with pytest.raises(ValueError, match="days_kept must be at least 1, got 0"):
+        InvolvementIndex(_involved_on, lambda users: users, days_kept=0)
