@@ -44,6 +44,7 @@ from mgdc_pipelines.consent.jsonfiles import (
 )
 from mgdc_pipelines.consent.keys import KeySource, key_id, load_private_key, load_public_key
 from mgdc_pipelines.consent.registration import Registration
+from mgdc_pipelines.consent.scrubbing import deny_list_gaps
 from mgdc_pipelines.consent.trust import DEMO_MODE_ENV, TrustAnchors, demo_key_id
 from mgdc_pipelines.spec.model import is_guid
 
@@ -180,6 +181,10 @@ def decide(
     """An admin's decision: the whole app, all or nothing, valid for ``validity`` (at most 180
     days) from ``now``; an approval lifts the suspensions ``lifts`` names (their ids)."""
     _check_decision(decision, tuple(deny_group_ids), validity)
+    if deny_group_ids and (
+        gaps := deny_list_gaps((grant.dataset, grant.columns) for grant in registration.datasets)
+    ):
+        raise ConsentError(f"cannot approve with a deny list: {gaps}")
     if lifts and decision != "approved":
         raise ConsentError("only an approval lifts suspensions")
     _check_approver(approver, registration.owner)

@@ -26,6 +26,7 @@ from mgdc_pipelines.consent.errors import ConsentRefused
 from mgdc_pipelines.consent.enforcement import Enforcer
 from mgdc_pipelines.consent.ledger import LedgerAnchor
 from mgdc_pipelines.consent.registration import DatasetGrant, registration_for
+from mgdc_pipelines.consent.scrubbing import deny_list_gaps, unscrubbable
 from mgdc_pipelines.consent.store import ConsentStore
 from mgdc_pipelines.consent.suspension import Suspension
 from mgdc_pipelines.consent.trust import DEMO_MODE_NOTICE
@@ -44,6 +45,14 @@ class AuthorizedCopy:
     grant: DatasetGrant
     authorization: Authorization
     refused_columns: tuple[str, ...]  # in the spec, not in the grant (update_available)
+    # Granted address columns the spec no longer asks for, read only so the deny list can be
+    # enforced on them (never written); see ConsentGate._with_scrubbing_columns.
+    scrubbing_only: tuple[str, ...] = ()
+
+    @property
+    def transforms(self) -> dict[str, str]:
+        """The grant's transforms, and ``drop`` for the columns read only for scrubbing."""
+        return {**dict(self.grant.transforms), **dict.fromkeys(self.scrubbing_only, "drop")}
 
     def enforcer(
         self, directory: Directory | None, hash_key: bytes | None, scope_ids: frozenset[str] | None
@@ -61,7 +70,7 @@ class AuthorizedCopy:
             dataset=dataset,
             tenant_id=self.request.tenant_id,
             authorized_columns=self.request.columns,
-            transforms=dict(self.grant.transforms),
+            transforms=self.transforms,
             scope_member_ids=scope_ids if dataset.scope is ScopeKind.USER else None,
             scope_group_ids=scope_ids if dataset.scope is ScopeKind.GROUP else None,
             denied_user_ids=denied_user_ids,
@@ -85,7 +94,7 @@ class AuthorizedCopy:
         """What the blocking checks expect to find in the committed partition; ``scope_ids`` are
         the ones the enforcer filtered with, so the checks hold the copy to the same members;
         ``version``: the table version the commit made (Delta), which the checks read."""
-        transforms = dict(self.grant.transforms)
+        transforms = self.transforms
         dropped = frozenset(c for c, t in transforms.items() if t == "drop")
         return WrittenPartition(
             partition=partition,
@@ -157,7 +166,31 @@ class ConsentGate:
         )
         grant = check_request(self.authorization, access, now=self.now, suspension=self.suspension)
         self._check_hash_key(grant, access)
-        return AuthorizedCopy(request, grant, self.authorization, refused)
+        request, scrubbing_only = self._with_scrubbing_columns(request, grant)
+        return AuthorizedCopy(request, grant, self.authorization, refused, scrubbing_only)
+
+    def _with_scrubbing_columns(
+        self, request: ExtractRequest, grant: DatasetGrant
+    ) -> tuple[ExtractRequest, tuple[str, ...]]:
+        """The request a deny list can be enforced on, and the columns it reads only for that.
+
+        Scrubbing removes the rows that involve a deny-listed person by every address column of
+        the dataset (``scrubbing.ADDRESS_COLUMNS``). An approval with a deny list covers them all
+        (``decide`` refuses otherwise), but a grant signed before that rule, or by other tooling,
+        may not: such a copy is refused rather than scrubbed on some of the columns. A column
+        the grant covers and the spec no longer asks for (``update_available``) is read, and
+        dropped before writing.
+        """
+        if not self.authorization.deny_group_ids:
+            return request, ()
+        dataset = request.dataset.name
+        gaps = deny_list_gaps([(dataset, grant.columns)])
+        if gaps:
+            raise ConsentRefused("deny_list", dataset, gaps)
+        scrubbing_only = unscrubbable(dataset, request.columns)
+        if scrubbing_only:
+            request = dataclasses.replace(request, columns=(*request.columns, *scrubbing_only))
+        return request, scrubbing_only
 
     def _check_hash_key(self, grant: DatasetGrant, access: AccessRequest) -> None:
         """Hashing uses the key the admin approved: a spec that reads it from another variable

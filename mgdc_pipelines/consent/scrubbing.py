@@ -22,7 +22,7 @@ any of a set of addresses, case-insensitively and at any nesting depth (a recipi
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from types import MappingProxyType
 
 import numpy as np
@@ -34,19 +34,32 @@ from mgdc_pipelines.consent.transforms import ADDRESS_FIELD_NAMES, is_list_type,
 
 _MESSAGE_ADDRESS_COLUMNS = ("sender", "from", "toRecipients", "ccRecipients", "bccRecipients")
 _EVENT_ADDRESS_COLUMNS = ("organizer", "attendees")
+# Version 0 datasets spell their columns in PascalCase.
+_MESSAGE_V0_ADDRESS_COLUMNS = ("Sender", "From", "ToRecipients", "CcRecipients", "BccRecipients")
+_CHAT_ADDRESS_COLUMNS = ("Sender", "From", "ToRecipients")
 
 # The reference's scrubbing table (§3.2), in our catalog's column names (real v1 deliveries
 # write camelCase where the table writes PascalCase). Keyed by dataset short name.
 ADDRESS_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
+        "Message_v0": _MESSAGE_V0_ADDRESS_COLUMNS,
         "Message_v1": _MESSAGE_ADDRESS_COLUMNS,
+        "SentItem_v0": _MESSAGE_V0_ADDRESS_COLUMNS,
         "SentItem_v1": _MESSAGE_ADDRESS_COLUMNS,
+        "Event_v0": ("Organizer", "Attendees"),
         "Event_v1": _EVENT_ADDRESS_COLUMNS,
         "CalendarView_v0": _EVENT_ADDRESS_COLUMNS,
+        "Contact_v0": ("EmailAddresses",),
         "Contact_v1": ("emailAddresses",),
-        # Our extension, not in MGDC's table: TeamChat_v1 rows are messages too, and a chat with
-        # a deny-listed person involves them exactly as an email does.
-        "TeamChat_v1": ("Sender", "From", "ToRecipients"),
+        # Our extensions, not in MGDC's table (which predates these datasets): their rows are
+        # messages and meetings too, and one with a deny-listed person involves them exactly as
+        # an email or an event does. Inbox_v1 is Message_v1's Inbox folder.
+        "Inbox_v1": _MESSAGE_ADDRESS_COLUMNS,
+        "ConferenceRoomCalendar_v0": _EVENT_ADDRESS_COLUMNS,
+        "OutlookGroupConversations_v0": ("Sender", "From", "ToRecipients", "CcRecipients"),
+        "TeamChat_v1": _CHAT_ADDRESS_COLUMNS,
+        "TeamChat_v2": _CHAT_ADDRESS_COLUMNS,
+        "TeamsStandardChannelMessages_v0": ("Sender", "From"),
     }
 )
 
@@ -54,6 +67,44 @@ ADDRESS_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 def address_columns(dataset: Dataset) -> tuple[str, ...]:
     """The columns scrubbing reads for ``dataset``; empty when it is not scrubbed by address."""
     return ADDRESS_COLUMNS.get(dataset.short_name, ())
+
+
+def unscrubbable(dataset_name: str, columns: Collection[str]) -> tuple[str, ...]:
+    """The address columns of the dataset named ``dataset_name`` (short or full name) missing
+    from ``columns``: a deny list cannot be enforced on a column that is not read, so an
+    approval with one must cover them all.
+
+    >>> unscrubbable("BasicDataSet_v0.SentItem_v1", ["subject", "sender", "toRecipients"])
+    ('from', 'ccRecipients', 'bccRecipients')
+    """
+    short_name = dataset_name.rsplit(".", 1)[-1]
+    return tuple(column for column in ADDRESS_COLUMNS.get(short_name, ()) if column not in columns)
+
+
+def deny_list_gaps(grants: Iterable[tuple[str, Collection[str]]]) -> str | None:
+    """Why a deny list cannot be enforced on ``grants`` ((dataset name, its columns) each), or
+    ``None`` when every address column scrubbing reads is among the columns.
+
+    >>> gaps = deny_list_gaps([("Message_v1", ["subject", "sender"]), ("User_v1", ["id"])])
+    >>> gaps.split("(", 1)[1].split(")", 1)[0]  # User_v1 is scrubbed by its owner alone
+    'Message_v1: from, toRecipients, ccRecipients, bccRecipients'
+    >>> deny_list_gaps([("User_v1", ["id"])]) is None
+    True
+    """
+    gaps = [
+        f"{name.rsplit('.', 1)[-1]}: {', '.join(missing)}"
+        for name, columns in grants
+        if (missing := unscrubbable(name, columns))
+    ]
+    if not gaps:
+        return None
+    return (
+        "a deny list removes the rows that involve its members by their address columns, and "
+        f"the grant does not read them all ({'; '.join(gaps)}), so rows that involve a "
+        "deny-listed person could be copied; add them to the spec's columns (with "
+        "`transforms: {<column>: drop}` a column is read for scrubbing and never written) and "
+        "approve again"
+    )
 
 
 def normalized(addresses: pa.Array) -> pa.Array:

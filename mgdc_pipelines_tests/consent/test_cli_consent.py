@@ -256,3 +256,31 @@ def test_audit_lines_stay_within_the_width_and_json_has_every_record_whole(ws, c
     assert records[0]["deny_group_ids"] == [SALES_GROUP]
     assert main(["audit", "--spec", spec, "--since", "2999-01-01", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+def test_an_approval_with_a_deny_list_must_cover_every_address_column(ws, capsys):
+    """Scrubbing removes rows by every address column (sender, from, recipients; organizer and
+    attendees): an admin is told which ones the registration lacks before anything is signed,
+    and a column registered as `drop` serves, read for scrubbing and never written."""
+    def narrowed(raw: dict) -> None:
+        for item in raw["datasets"]:
+            if item["name"] in ("Message_v1", "Event_v1"):
+                item["columns"] = [c for c in item["columns"] if c not in ("from", "attendees")]
+
+    spec = ws.spec("narrow.yaml", narrowed)
+    main(["consent", "request", "--spec", spec])
+    capsys.readouterr()
+    assert ws.decide("approve", "--spec", spec, "--deny-group", SALES_GROUP) == 1
+    error = capsys.readouterr().err
+    assert "cannot approve with a deny list" in error
+    assert "Event_v1: attendees" in error and "Message_v1: from" in error
+    assert not ws.authorization.exists() and not ws.audit_log.exists()
+    assert ws.decide("approve", "--spec", spec) == 0  # without a deny list nothing is scrubbed
+
+    def from_read_only(raw: dict) -> None:
+        entry = next(item for item in raw["datasets"] if item["name"] == "Message_v1")
+        entry["transforms"] = {"from": "drop", "bccRecipients": "drop"}
+
+    spec = ws.spec("drop.yaml", from_read_only)
+    main(["consent", "request", "--spec", spec])
+    assert ws.decide("approve", "--spec", spec, "--deny-group", SALES_GROUP) == 0

@@ -8,6 +8,7 @@ import pyarrow as pa
 import pytest
 
 from mgdc_pipelines.catalog import get_dataset
+from mgdc_pipelines.catalog.registry import list_datasets
 from mgdc_pipelines.consent.scrubbing import ADDRESS_COLUMNS, address_columns, rows_involving
 from mgdc_pipelines.consent.transforms import ADDRESS_FIELD_NAMES, can_hash
 
@@ -55,8 +56,29 @@ def test_address_columns_follow_the_reference_table() -> None:
         == ("organizer", "attendees")
     )
     assert ADDRESS_COLUMNS["Contact_v1"] == ("emailAddresses",)
+    # The table names Message_v0, SentItem_v0, Event_v0 and Contact_v0 too, spelled PascalCase.
+    message_v0 = ("Sender", "From", "ToRecipients", "CcRecipients", "BccRecipients")
+    assert ADDRESS_COLUMNS["Message_v0"] == ADDRESS_COLUMNS["SentItem_v0"] == message_v0
+    assert ADDRESS_COLUMNS["Event_v0"] == ("Organizer", "Attendees")
+    assert ADDRESS_COLUMNS["Contact_v0"] == ("EmailAddresses",)
     assert ADDRESS_COLUMNS["TeamChat_v1"] == ("Sender", "From", "ToRecipients")
     assert address_columns(get_dataset("User_v1")) == ()
+
+
+def test_every_dataset_with_sender_or_recipients_is_scrubbed_by_them() -> None:
+    """A deny list promises its members are scrubbed from every row: a dataset whose rows name
+    people by address in a sender, recipient, organizer or attendee column is scrubbed by all of
+    them, not by its mailbox owner alone."""
+    people = {"sender", "from", "torecipients", "ccrecipients", "bccrecipients", "organizer",
+              "attendees", "emailaddresses"}
+    missed = {}
+    for dataset in list_datasets():
+        named = [c.name for c in dataset.columns if c.name.lower() in people and can_hash(c.type)]
+        if named and set(named) - set(address_columns(dataset)):
+            missed[dataset.short_name] = sorted(set(named) - set(address_columns(dataset)))
+    # TeamsCallRecords_v1 names people by user id, not by address; User_v0's addresses are the
+    # user's own (scrubbed by puser).
+    assert missed == {"User_v0": ["EmailAddresses"]}
 
 
 @pytest.mark.parametrize("dataset, column", SCRUBBED_COLUMNS)

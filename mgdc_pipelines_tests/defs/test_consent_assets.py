@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -15,15 +16,18 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
 
+from mgdc_pipelines.catalog import get_dataset
+from mgdc_pipelines.consent.authorization import decide, write_authorization
+from mgdc_pipelines.consent.registration import registration_for
 from mgdc_pipelines.consent.store import ConsentStore
 from mgdc_pipelines.consent.transforms import is_hash
 from mgdc_pipelines.defs import build_defs, build_mgdc_assets, resource_keys
 from mgdc_pipelines.sinks.base import PartitionRef
 from mgdc_pipelines.sinks.delta import DeltaSink
 from mgdc_pipelines.sinks.local import LocalSink
-from mgdc_pipelines.sources.base import ExtractRequest
+from mgdc_pipelines.sources.base import ExtractRequest, Scope, TimeWindow
 from mgdc_pipelines.sources.synthetic import SyntheticSource, SyntheticTenant, TenantConfig
-from mgdc_pipelines_tests.conftest import approve, scoped_instance
+from mgdc_pipelines_tests.conftest import TEST_APPROVER, approve, scoped_instance
 
 DAY = "2026-11-20"
 LEGAL_GROUP = "23227d8d-93e7-51bc-9c2d-53be48d6f7cb"
@@ -295,3 +299,84 @@ def test_deny_listed_people_are_scrubbed_from_mail(small_spec_factory, admin_key
         for column in ("toRecipients", "ccRecipients", "bccRecipients"):
             people.update(r["emailAddress"]["address"].lower() for r in row[column] or [])
         assert not people & legal
+
+
+def _without_message_columns(*columns: str):
+    def mutate(raw: dict) -> None:
+        entry = next(item for item in raw["datasets"] if item["name"] == "Message_v1")
+        entry["columns"] = [c for c in entry["columns"] if c not in columns]
+    return mutate
+
+
+def test_a_deny_list_granted_without_every_address_column_is_refused_before_any_io(
+    small_spec_factory, admin_keys
+):
+    """An approval names a deny group, but the grant does not read `from` (signed before
+    approvals had to cover every address column, or by other tooling): a message from a
+    deny-listed person would be copied, so the copy is refused, not scrubbed on some columns."""
+    app = small_spec_factory(_without_message_columns("from"), approved=False)
+    approval = decide(registration_for(app), decision="approved", approver=TEST_APPROVER,
+                      private_key=admin_keys.private_pem)
+    partial = dataclasses.replace(approval, deny_group_ids=(LEGAL_GROUP,))
+    write_authorization(app.consent.authorization_path(), partial, admin_keys.private_pem)
+    ConsentStore.of(app).record_decision(partial.decided_at)
+
+    result, _, _, failure = run(app, "Message_v1")
+    assert not result.success
+    message = failure_message(failure)
+    assert "consent check 'deny_list' refused BasicDataSet_v0.Message_v1" in message
+    assert "(Message_v1: from)" in message
+    assert CALLS == {"extract": 0, "open_partition": 0}
+
+
+def test_address_columns_the_spec_stops_asking_for_are_still_read_to_scrub_and_never_written(
+    small_spec_factory, admin_keys
+):
+    """After the approval the spec drops `from`, `ccRecipients` and `bccRecipients`: the old
+    grant keeps working for the rest (update available), and the deny list is still enforced on
+    every address column, so exactly the same rows are kept, without the dropped columns."""
+    app = small_spec_factory(approved=False)
+    approve(app, admin_keys, deny_group_ids=[LEGAL_GROUP])
+    assert run(app, "Message_v1")[0].success
+    kept_with_every_column = set(written(app, "Message_v1").column("id").to_pylist())
+
+    narrowed = small_spec_factory(
+        _without_message_columns("from", "ccRecipients", "bccRecipients"), approved=False
+    )
+    result, events, checks, _ = run(narrowed, "Message_v1")
+    assert result.success and checks and all(check.passed for check in checks.values())
+    table = written(narrowed, "Message_v1")
+    assert not {"from", "ccRecipients", "bccRecipients"} & set(table.column_names)
+    assert set(table.column("id").to_pylist()) == kept_with_every_column
+    assert events["Message_v1"].materialization.metadata["consent/refused_columns"].value == []
+
+    # The test has teeth: some copies involve a deny-listed person only through the dropped
+    # columns, and they are among the rows removed.
+    only_there = _ids_involving_only_through(app, {"from", "ccRecipients", "bccRecipients"})
+    assert only_there and not only_there & set(table.column("id").to_pylist())
+
+
+def _ids_involving_only_through(app, columns: set[str]) -> set[str]:
+    """Ids of the day's Message_v1 copies that involve a deny-listed person only in ``columns``
+    (not as sender, recipient or mailbox owner)."""
+    tenant = SyntheticTenant(TenantConfig(**app.source.options))
+    legal = {u.mail.lower() for u in tenant.members_of(LEGAL_GROUP)}
+    legal_ids = {u.id for u in tenant.members_of(LEGAL_GROUP)}
+    message = get_dataset("Message_v1")
+    day = TimeWindow.for_day(dt.date.fromisoformat(DAY))
+    request = ExtractRequest(
+        message, message.column_names, "receivedDateTime", day, Scope.everyone(), app.app.tenant_id
+    )
+
+    def legal_people(row: dict, names: set[str]) -> set[str]:
+        values = [row[name] for name in names if row[name]]
+        items = [item for v in values for item in (v if isinstance(v, list) else [v])]
+        return {item["emailAddress"]["address"].lower() for item in items} & legal
+
+    rows = (row for batch in SyntheticSource(TenantConfig(**app.source.options)).extract(request)
+            for row in batch.to_pylist())
+    return {
+        row["id"] for row in rows
+        if legal_people(row, columns)
+        and not legal_people(row, {"sender", "toRecipients"}) and row["puser"] not in legal_ids
+    }
