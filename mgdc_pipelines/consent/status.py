@@ -20,6 +20,7 @@ from mgdc_pipelines.consent.registration import (
     registration_for,
 )
 from mgdc_pipelines.consent.ledger import LedgerAnchor
+from mgdc_pipelines.consent.scrubbing import unscrubbable
 from mgdc_pipelines.consent.store import ConsentStore
 from mgdc_pipelines.consent.suspension import Suspension
 from mgdc_pipelines.consent.trust import DEMO_MODE_NOTICE, TrustAnchors
@@ -133,8 +134,9 @@ def _grant_status(
     """APPROVED when the spec is exactly what was approved, else UPDATE_AVAILABLE with details."""
     granted = authorization.registration
     destination_ok = destination_contains(granted.destination, spec.sink.root_uri())
+    deny_list = bool(authorization.deny_group_ids)
     datasets = tuple(
-        _dataset_status(wanted, granted.dataset(wanted.dataset), destination_ok)
+        _dataset_status(wanted, granted.dataset(wanted.dataset), destination_ok, deny_list)
         for wanted in registration.datasets
     )
     expiry = f"expires {display(authorization.effective_expires_at)}"
@@ -151,7 +153,7 @@ def _grant_status(
 
 
 def _dataset_status(
-    wanted: DatasetGrant, granted: DatasetGrant | None, destination_ok: bool
+    wanted: DatasetGrant, granted: DatasetGrant | None, destination_ok: bool, deny_list: bool
 ) -> DatasetStatus:
     if not destination_ok:
         return DatasetStatus(
@@ -163,6 +165,15 @@ def _dataset_status(
     if granted is None:
         return DatasetStatus(
             wanted.dataset, REFUSED, wanted.columns, "not in the grant; needs a new approval"
+        )
+    unread = unscrubbable(granted.dataset, granted.columns) if deny_list else ()
+    if unread:  # a grant signed elsewhere: `decide` refuses to make one
+        return DatasetStatus(
+            wanted.dataset,
+            REFUSED,
+            wanted.columns,
+            f"the grant's deny list cannot be enforced without {', '.join(unread)}, which it does "
+            "not read; runs are refused until an admin approves a registration with them",
         )
     refused = tuple(c for c in wanted.columns if c not in granted.columns)
     if len(refused) == len(wanted.columns):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -9,11 +10,20 @@ from pathlib import Path
 
 import pytest
 
+from mgdc_pipelines.consent.authorization import decide, write_authorization
 from mgdc_pipelines.consent.errors import AuthorizationInvalid, ConsentError
 from mgdc_pipelines.consent.registration import registration_for
 from mgdc_pipelines.consent.status import ConsentState, consent_status
 from mgdc_pipelines.consent.store import ConsentStore
-from mgdc_pipelines_tests.consent.helpers import ADMIN, NOW, add_column, dataset_entry, groups_only, sign
+from mgdc_pipelines_tests.consent.helpers import (
+    ADMIN,
+    NOW,
+    SALES_GROUP,
+    add_column,
+    dataset_entry,
+    groups_only,
+    sign,
+)
 
 LATER = NOW + dt.timedelta(days=1)
 
@@ -172,3 +182,24 @@ def test_another_apps_audit_log_is_refused(make_spec, admin_keys):
     sign(make_spec(lambda raw: raw["app"].update(app_id="11111111-2222-3333-4444-555555555555")), admin_keys)
     with pytest.raises(ConsentError, match="another app's log"):
         consent_status(make_spec(), now=LATER)
+
+
+def test_a_deny_list_the_grant_cannot_enforce_refuses_its_dataset(make_spec, admin_keys):
+    """A grant with a deny list that does not read every address column (signed elsewhere:
+    `consent approve` refuses to make one) is refused at run time, and status says why."""
+    def without_from(raw: dict) -> None:
+        entry = dataset_entry(raw, "Message_v1")
+        entry["columns"] = [c for c in entry["columns"] if c != "from"]
+
+    spec = make_spec(without_from)
+    approval = decide(registration_for(spec), decision="approved", approver=ADMIN,
+                      private_key=admin_keys.private_pem, now=NOW)
+    partial = dataclasses.replace(approval, deny_group_ids=(SALES_GROUP,))
+    write_authorization(spec.consent.authorization_path(), partial, admin_keys.private_pem)
+    ConsentStore.of(spec).record_decision(partial.decided_at)
+
+    status = consent_status(spec, now=LATER)
+    message = next(d.message for d in status.datasets if d.dataset.endswith(".Message_v1"))
+    assert _states(status)["Message_v1"] == "refused"
+    assert "deny list cannot be enforced without from" in message
+    assert {name for name, state in _states(status).items() if state != "authorized"} == {"Message_v1"}
