@@ -39,6 +39,7 @@ from mgdc_pipelines.sources.graph.errors import GraphError, MalformedPageError, 
 from mgdc_pipelines.sources.graph.pooled_http import PooledHttp
 from mgdc_pipelines.sources.graph.stats import GraphStats
 from mgdc_pipelines.sources.graph.throttle import ConcurrencyLimiter
+from mgdc_pipelines.sources.service_messages import shown
 
 log = logging.getLogger("mgdc_pipelines.sources.graph")
 
@@ -261,11 +262,12 @@ def graph_error(response: requests.Response, method: str, url: str, what: str) -
 
 
 def error_details(response: requests.Response) -> tuple[str, str]:
-    """Graph's ``{"error": {"code", "message"}}``; for any other body, its type and size only
-    (a proxy's page may echo the request or a mailbox's content: it is not shown)."""
+    """Graph's ``{"error": {"code", "message"}}`` without the addresses it may echo
+    (``service_messages``); for any other body, its type and size only (a proxy's page may echo
+    the request or a mailbox's content: it is not shown)."""
     try:
         error = response.json().get("error") or {}
-        return str(error.get("code", "")), str(error.get("message", ""))
+        return shown(str(error.get("code", ""))), shown(str(error.get("message", "")))
     except (ValueError, AttributeError):
         kind = (response.headers.get("Content-Type") or "no content type").split(";")[0][:100]
         return "", f"a body that is not Graph's JSON error ({kind}, {len(response.content)} bytes)"

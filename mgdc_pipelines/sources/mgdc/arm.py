@@ -33,6 +33,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 from mgdc_pipelines.sources.graph.auth import GraphCredentials, TokenProvider
 from mgdc_pipelines.sources.graph.client import RetryPolicy, retry_after_seconds
 from mgdc_pipelines.sources.graph.tls import trusted_session
+from mgdc_pipelines.sources.service_messages import shown
 
 log = logging.getLogger("mgdc_pipelines.sources.mgdc")
 
@@ -199,10 +200,11 @@ def _never_connected(error: Exception) -> bool:
 
 
 def _error_details(response: requests.Response) -> tuple[str, str]:
-    """ARM's ``{"error": {"code", "message"}}``; any other body by its type and size only."""
+    """ARM's ``{"error": {"code", "message"}}`` without the addresses it may echo
+    (``service_messages``); any other body by its type and size only."""
     try:
         error = response.json()["error"]
-        return str(error.get("code", "")), str(error.get("message", ""))
+        return shown(str(error.get("code", ""))), shown(str(error.get("message", "")))
     except (ValueError, KeyError, TypeError, AttributeError):
         return "", _body_summary(response)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -15,33 +17,39 @@ from mgdc_pipelines.sources.graph.client import graph_error
 from mgdc_pipelines_tests.sources.graph.conftest import request_for
 
 SENTINEL = "felix.baker.sentinel@contoso.example"
+USER_ID = "5f0d6a1e-8c2b-4f7a-9e3d-1b2c3d4e5f60"
 PROXY_PAGE = f"<html><body>Bad gateway while fetching the mailbox of {SENTINEL}</body></html>".encode()
 
 
-class _Proxy(BaseHTTPRequestHandler):
-    """A gateway in front of Graph answering 502 with an HTML page that echoes a mailbox."""
+@contextmanager
+def _answering(status: int, content_type: str, body: bytes) -> Iterator[str]:
+    """A local HTTP server answering every GET with ``status`` and ``body``; its base URL."""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        self.send_response(502)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(PROXY_PAGE)))
-        self.end_headers()
-        self.wfile.write(PROXY_PAGE)
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
-    def log_message(self, *args: object) -> None:
-        pass  # keep the test output clean
+        def log_message(self, *args: object) -> None:
+            pass  # keep the test output clean
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture
 def proxy_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Proxy)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1.0/users/u1/messages"
-    finally:
-        server.shutdown()
-        server.server_close()
+    """A gateway in front of Graph answering 502 with an HTML page that echoes a mailbox."""
+    with _answering(502, "text/html; charset=utf-8", PROXY_PAGE) as base:
+        yield f"{base}/v1.0/users/u1/messages"
 
 
 def test_a_body_that_is_not_graphs_json_error_is_described_not_echoed(proxy_url):
@@ -70,3 +78,15 @@ def test_a_page_cut_mid_row_fails_without_quoting_the_rows(emulator, graph, synt
     said, _, url = message.rpartition(" from ")  # the URL is our own query (it filters on 'Member')
     assert url.startswith(emulator.graph_url)
     assert texts and not [text for text in texts if text in said]
+
+
+def test_graphs_own_message_is_shown_without_the_address_it_echoes():
+    """Graph's own JSON error echoes the mailbox a request named, as its 404s do."""
+    body = json.dumps({"error": {
+        "code": "ErrorInvalidUser", "message": f"The requested user '{SENTINEL}' is invalid.",
+    }}).encode()
+    with _answering(404, "application/json", body) as base:
+        url = f"{base}/v1.0/users/{USER_ID}/messages"
+        message = str(graph_error(requests.get(url, timeout=10), "GET", url, "Message_v1"))
+    assert "HTTP 404 ErrorInvalidUser: The requested user '<address>' is invalid." in message
+    assert SENTINEL not in message and USER_ID in message

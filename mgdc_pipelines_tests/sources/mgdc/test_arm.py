@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 
 import pytest
+import requests
 
 from mgdc_pipelines.catalog.graph import GRAPH_SCOPE
 from mgdc_pipelines.emulator import DEMO_CLIENT_SECRET
 from mgdc_pipelines.emulator.factory import MANAGEMENT_SCOPE, FactoryEmulator
 from mgdc_pipelines.sources.graph import GraphAuthError, GraphCredentials, RetryPolicy
-from mgdc_pipelines.sources.mgdc.arm import ArmClient, ArmError
+from mgdc_pipelines.sources.mgdc.arm import ArmClient, ArmError, _error_details
 from mgdc_pipelines.sources.mgdc.factory import FactoryClient
 from mgdc_pipelines_tests.factory_emulator import factory_config
 from mgdc_pipelines_tests.sources.mgdc.factory_clients import (
@@ -145,3 +147,18 @@ def test_a_certificate_credential_gets_arm_tokens_too(azurite):
         assert arm.request("GET", f"{emu.factory_path}/pipelines") == {"value": []}
         assert [r.status for r in token_requests(emu)] == [200]
     assert "PRIVATE KEY" not in repr(arm)
+
+
+def test_arms_words_are_shown_without_an_address_they_echo():
+    """ARM quotes what a request named (a principal, a resource); an address among it is not
+    shown in errors, logs or run metadata."""
+    response = requests.Response()
+    response.status_code = 400
+    response.headers["Content-Type"] = "application/json"
+    response._content = json.dumps({"error": {  # what requests reads the body from
+        "code": "PrincipalNotFound",
+        "message": "Principal ana.lopez@contoso.example does not exist in the directory.",
+    }}).encode()
+    assert _error_details(response) == (
+        "PrincipalNotFound", "Principal <address> does not exist in the directory."
+    )
