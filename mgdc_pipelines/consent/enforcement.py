@@ -42,7 +42,12 @@ import pyarrow.compute as pc
 
 from mgdc_pipelines.catalog import Dataset
 from mgdc_pipelines.catalog.json_rows import uncastable_count
-from mgdc_pipelines.consent.scrubbing import address_columns, rows_involving
+from mgdc_pipelines.consent.scrubbing import (
+    address_columns,
+    rows_involving,
+    rows_naming,
+    user_id_columns,
+)
 from mgdc_pipelines.consent.transforms import (
     HASHABLE_TYPES,
     HashMemo,
@@ -189,6 +194,7 @@ class Enforcer:
         # The app's tenant: a row whose `ptenant` is another (or none) is never written.
         self._tenant = _lowered_ids([tenant_id]) if tenant_id else None
         self._denied_user_ids = _lowered_ids(denied_user_ids) if denied_user_ids else None
+        self._denied_user_id_set = frozenset(denied_user_ids)  # for the call datasets' id columns
         self._denied_addresses = frozenset(denied_addresses)
         self.counts = EnforcementCounts()
 
@@ -314,6 +320,10 @@ class Enforcer:
             present = [c for c in address_columns(self.dataset) if c in batch.schema.names]
             if present:
                 masks.append(rows_involving(batch, present, self._denied_addresses))
+        if self._denied_user_id_set:
+            present = [c for c in user_id_columns(self.dataset) if c in batch.schema.names]
+            if present:
+                masks.append(rows_naming(batch, present, self._denied_user_id_set))
         if not masks:
             return None
         combined = masks[0]

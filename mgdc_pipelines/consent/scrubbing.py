@@ -22,7 +22,7 @@ any of a set of addresses, case-insensitively and at any nesting depth (a recipi
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from types import MappingProxyType
 
 import numpy as np
@@ -64,9 +64,27 @@ ADDRESS_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 )
 
 
+# Datasets that name people by their directory object id, not by address: a call record's
+# organizer and attendees and a Planner task's creator (``user.id``), a transcript's speakers
+# (``userId``, and the ``callParticipants`` list). Our extension: MGDC's table predates them.
+USER_ID_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "PlannerTasks_v0": ("createdBy",),
+        "TeamsCallRecords_v1": ("Organizer", "Attendees"),
+        "TeamsTranscript_v1": ("Events",),
+    }
+)
+_USER_ID_FIELD_NAMES = frozenset({"userId", "callParticipants"})
+
+
 def address_columns(dataset: Dataset) -> tuple[str, ...]:
     """The columns scrubbing reads for ``dataset``; empty when it is not scrubbed by address."""
     return ADDRESS_COLUMNS.get(dataset.short_name, ())
+
+
+def user_id_columns(dataset: Dataset) -> tuple[str, ...]:
+    """The columns scrubbing reads user ids from for ``dataset``; empty for most datasets."""
+    return USER_ID_COLUMNS.get(dataset.short_name, ())
 
 
 def unscrubbable(dataset_name: str, columns: Collection[str]) -> tuple[str, ...]:
@@ -76,9 +94,12 @@ def unscrubbable(dataset_name: str, columns: Collection[str]) -> tuple[str, ...]
 
     >>> unscrubbable("BasicDataSet_v0.SentItem_v1", ["subject", "sender", "toRecipients"])
     ('from', 'ccRecipients', 'bccRecipients')
+    >>> unscrubbable("TeamsCallRecords_v1", ["Id", "Organizer"])  # people by user id
+    ('Attendees',)
     """
     short_name = dataset_name.rsplit(".", 1)[-1]
-    return tuple(column for column in ADDRESS_COLUMNS.get(short_name, ()) if column not in columns)
+    needed = (*ADDRESS_COLUMNS.get(short_name, ()), *USER_ID_COLUMNS.get(short_name, ()))
+    return tuple(column for column in needed if column not in columns)
 
 
 def deny_list_gaps(grants: Iterable[tuple[str, Collection[str]]]) -> str | None:
@@ -86,7 +107,7 @@ def deny_list_gaps(grants: Iterable[tuple[str, Collection[str]]]) -> str | None:
     ``None`` when every address column scrubbing reads is among the columns.
 
     >>> gaps = deny_list_gaps([("Message_v1", ["subject", "sender"]), ("User_v1", ["id"])])
-    >>> gaps.split("(", 1)[1].split(")", 1)[0]  # User_v1 is scrubbed by its owner alone
+    >>> gaps.split("them all (", 1)[1].split(")", 1)[0]  # User_v1: by its owner alone
     'Message_v1: from, toRecipients, ccRecipients, bccRecipients'
     >>> deny_list_gaps([("User_v1", ["id"])]) is None
     True
@@ -99,7 +120,8 @@ def deny_list_gaps(grants: Iterable[tuple[str, Collection[str]]]) -> str | None:
     if not gaps:
         return None
     return (
-        "a deny list removes the rows that involve its members by their address columns, and "
+        "a deny list removes the rows that involve its members by their address (or user id) "
+        "columns, and "
         f"the grant does not read them all ({'; '.join(gaps)}), so rows that involve a "
         "deny-listed person could be copied; add them to the spec's columns (with "
         "`transforms: {<column>: drop}` a column is read for scrubbing and never written) and "
@@ -112,45 +134,86 @@ def normalized(addresses: pa.Array) -> pa.Array:
     return pc.utf8_lower(pc.utf8_trim_whitespace(addresses))
 
 
-def _address_leaves(
-    values: pa.Array, rows: pa.Array, *, strings_are_addresses: bool
-) -> Iterator[tuple[pa.Array, pa.Array]]:
-    """Each array of addresses inside ``values``, with the batch row each address belongs to.
+def _is_address_field(parent: str | None, name: str) -> bool:
+    return name in ADDRESS_FIELD_NAMES
 
-    Strings are addresses at the top of a column (a plain address column or list of them) and,
-    inside structs, only in the address fields: a subject or a display name is not an address.
+
+def _is_user_id_field(parent: str | None, name: str) -> bool:
+    return name in _USER_ID_FIELD_NAMES or (parent == "user" and name == "id")
+
+
+def _leaves(
+    values: pa.Array,
+    rows: pa.Array,
+    chosen: Callable[[str | None, str], bool],
+    *,
+    selected: bool,
+    name: str | None = None,
+) -> Iterator[tuple[pa.Array, pa.Array]]:
+    """Each array of strings inside ``values`` that ``chosen`` picks, with the batch row each
+    string belongs to.
+
+    Strings are picked at the top of a column (a plain address column or list of them) and,
+    inside structs, only in the fields ``chosen(parent field, field)`` picks: a subject or a
+    display name is not an address, a call record's own ``Id`` is not a user's.
     """
     arrow_type = values.type
     if is_string_type(arrow_type):
-        if strings_are_addresses:
+        if selected:
             yield values, rows
     elif is_list_type(arrow_type):
         # list_flatten and list_parent_indices skip null lists alike, so they stay aligned.
         item_rows = pc.take(rows, pc.list_parent_indices(values))
-        yield from _address_leaves(
-            pc.list_flatten(values), item_rows, strings_are_addresses=strings_are_addresses
-        )
+        yield from _leaves(pc.list_flatten(values), item_rows, chosen, selected=selected, name=name)
     elif pa.types.is_struct(arrow_type):
         # flatten() merges the struct's own nulls into its fields: a null sender has no address.
         for child, field in zip(values.flatten(), arrow_type):
-            yield from _address_leaves(
-                child, rows, strings_are_addresses=field.name in ADDRESS_FIELD_NAMES
+            yield from _leaves(
+                child, rows, chosen, selected=chosen(name, field.name), name=field.name
             )
+
+
+def _rows_matching(
+    batch: pa.RecordBatch,
+    columns: Collection[str],
+    wanted: frozenset[str],
+    chosen: Callable[[str | None, str], bool],
+    *,
+    top_level: bool,
+) -> pa.BooleanArray:
+    involved = np.zeros(batch.num_rows, dtype=bool)
+    if not wanted or batch.num_rows == 0:
+        return pa.array(involved)
+    denied = normalized(pa.array(sorted(wanted), type=pa.string()))
+    row_numbers = pa.array(np.arange(batch.num_rows, dtype=np.int64))
+    for name in columns:
+        for leaf, rows in _leaves(batch.column(name), row_numbers, chosen, selected=top_level):
+            # A null value matches nothing.
+            matches = pc.is_in(normalized(leaf), value_set=denied.cast(leaf.type))
+            involved[pc.filter(rows, matches).to_numpy()] = True
+    return pa.array(involved)
 
 
 def rows_involving(
     batch: pa.RecordBatch, columns: Collection[str], addresses: frozenset[str]
 ) -> pa.BooleanArray:
     """True for each row where any of ``columns`` holds any of ``addresses`` (case-insensitive)."""
-    involved = np.zeros(batch.num_rows, dtype=bool)
-    if not addresses or batch.num_rows == 0:
-        return pa.array(involved)
-    denied = normalized(pa.array(sorted(addresses), type=pa.string()))
-    row_numbers = pa.array(np.arange(batch.num_rows, dtype=np.int64))
-    for name in columns:
-        leaves = _address_leaves(batch.column(name), row_numbers, strings_are_addresses=True)
-        for leaf, rows in leaves:
-            # A null address matches nothing.
-            matches = pc.is_in(normalized(leaf), value_set=denied.cast(leaf.type))
-            involved[pc.filter(rows, matches).to_numpy()] = True
-    return pa.array(involved)
+    return _rows_matching(batch, columns, addresses, _is_address_field, top_level=True)
+
+
+def rows_naming(
+    batch: pa.RecordBatch, columns: Collection[str], user_ids: frozenset[str]
+) -> pa.BooleanArray:
+    """True for each row where a user id field of ``columns`` holds any of ``user_ids`` (object
+    ids: GUIDs, compared without case).
+
+    >>> from mgdc_pipelines.catalog import get_dataset
+    >>> attendees = get_dataset("TeamsCallRecords_v1").column("Attendees").type
+    >>> alice = {"user": {"id": "A1B2", "displayName": "c3d4", "tenantId": "t"}}
+    >>> bob = {"user": {"id": "C3D4", "displayName": "Bob", "tenantId": "t"}}
+    >>> batch = pa.RecordBatch.from_arrays([pa.array([[alice], [bob], None], attendees)],
+    ...                                    names=["Attendees"])
+    >>> rows_naming(batch, ["Attendees"], frozenset({"c3d4"})).to_pylist()  # not a display name
+    [False, True, False]
+    """
+    return _rows_matching(batch, columns, user_ids, _is_user_id_field, top_level=False)

@@ -486,3 +486,38 @@ def test_an_authorized_column_arriving_twice_is_an_error() -> None:
     batch = with_column(batch, "subject", pa.array(["again"]))
     with pytest.raises(ValueError, match="Message_v1.*subject.*twice"):
         mail_enforcer().apply(batch)
+
+
+def test_deny_list_by_user_id_in_call_records_and_transcripts() -> None:
+    """Calls name their people by directory object id: a call with a deny-listed attendee, or a
+    transcript where one speaks, is removed though its owner is not deny-listed."""
+    calls = get_dataset("TeamsCallRecords_v1")
+
+    columns = ("Id", "Organizer", "Attendees")
+
+    def person(user: str) -> dict:
+        return {"user": {"id": user, "displayName": "x", "tenantId": TENANT}}
+
+    def call(*attendees: str) -> dict:
+        return {"Id": CAROL, "Organizer": person(ALICE), "Attendees": [person(a) for a in attendees],
+                "ptenant": TENANT, "puser": ALICE}
+
+    def written_calls(denied: str, rows: list[dict]) -> tuple[int, int]:
+        enforcer = Enforcer(dataset=calls, authorized_columns=columns, denied_user_ids=frozenset({denied}))
+        return enforcer.apply(batch_of(calls, rows, columns)).num_rows, enforcer.counts.rows_deny_listed
+
+    assert written_calls(BOB.upper(), [call(CAROL), call(CAROL, BOB)]) == (1, 1)
+    # A call record's own Id is not a person's: the same GUID there removes nothing.
+    assert written_calls(CAROL, [call(ALICE)]) == (1, 0)
+
+    transcripts = get_dataset("TeamsTranscript_v1")
+
+    def spoken(speaker: str, participants: list[str]) -> dict:
+        return {"Events": [{"eventType": "x", "userId": speaker, "callParticipants": participants}],
+                "ptenant": TENANT, "puser": ALICE}
+
+    enforcer = Enforcer(dataset=transcripts, authorized_columns=("Events",),
+                        denied_user_ids=frozenset({BOB}))
+    rows = [spoken(ALICE, []), spoken(BOB, []), spoken(ALICE, [BOB])]
+    written = enforcer.apply(batch_of(transcripts, rows, ("Events",)))
+    assert written.num_rows == 1 and enforcer.counts.rows_deny_listed == 2

@@ -9,7 +9,12 @@ import pytest
 
 from mgdc_pipelines.catalog import get_dataset
 from mgdc_pipelines.catalog.registry import list_datasets
-from mgdc_pipelines.consent.scrubbing import ADDRESS_COLUMNS, address_columns, rows_involving
+from mgdc_pipelines.consent.scrubbing import (
+    ADDRESS_COLUMNS,
+    USER_ID_COLUMNS,
+    address_columns,
+    rows_involving,
+)
 from mgdc_pipelines.consent.transforms import ADDRESS_FIELD_NAMES, can_hash
 
 DENIED = frozenset({"eve@contoso.com"})
@@ -186,3 +191,27 @@ def test_no_addresses_or_no_rows_involve_nothing() -> None:
     batch = one_column_batch("User_v1", "mail", ["eve@contoso.com"])
     assert rows_involving(batch, ["mail"], frozenset()).to_pylist() == [False]
     assert rows_involving(batch.slice(0, 0), ["mail"], DENIED).to_pylist() == []
+
+
+def _user_id_fields(arrow_type: pa.DataType, parent: str | None = None) -> list[str]:
+    """The user id fields at any depth of ``arrow_type``: ``userId``, ``callParticipants`` and
+    the ``id`` of a ``user``."""
+    if pa.types.is_list(arrow_type):
+        return _user_id_fields(arrow_type.value_type, parent)
+    if not pa.types.is_struct(arrow_type):
+        return []
+    found = []
+    for field in arrow_type:
+        if field.name in ("userId", "callParticipants") or (parent == "user" and field.name == "id"):
+            found.append(field.name)
+        found += _user_id_fields(field.type, field.name)
+    return found
+
+
+def test_every_column_naming_people_by_user_id_is_scrubbed_by_it() -> None:
+    """Where the catalog names a call's people by object id, a deny list reads those ids."""
+    by_id = {
+        dataset.short_name: tuple(c.name for c in dataset.columns if _user_id_fields(c.type))
+        for dataset in list_datasets()
+    }
+    assert {name: columns for name, columns in by_id.items() if columns} == dict(USER_ID_COLUMNS)
