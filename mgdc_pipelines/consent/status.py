@@ -60,7 +60,11 @@ class AppConsentStatus:
 
     @property
     def approved(self) -> bool:
-        return self.state is ConsentState.APPROVED
+        """Approved for exactly this spec, every dataset of it runnable (a grant whose deny list
+        cannot be enforced refuses its dataset)."""
+        return self.state is ConsentState.APPROVED and all(
+            dataset.state == AUTHORIZED for dataset in self.datasets
+        )
 
 
 def consent_status(
@@ -142,6 +146,9 @@ def _grant_status(
     expiry = f"expires {display(authorization.effective_expires_at)}"
     if registration.fingerprint == authorization.fingerprint:
         state, reason = ConsentState.APPROVED, f"{authorization.describe()}; {expiry}"
+        refused = [d.dataset.removeprefix(DATASET_PREFIX) for d in datasets if d.state == REFUSED]
+        if refused:  # only a deny list the grant cannot enforce refuses what it approved
+            reason += f"; but its deny list cannot be enforced on {', '.join(refused)}"
     else:
         changes = _changes(spec, registration, granted, datasets, destination_ok)
         state = ConsentState.UPDATE_AVAILABLE

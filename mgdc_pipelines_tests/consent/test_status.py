@@ -203,3 +203,5 @@ def test_a_deny_list_the_grant_cannot_enforce_refuses_its_dataset(make_spec, adm
     assert _states(status)["Message_v1"] == "refused"
     assert "deny list cannot be enforced without from" in message
     assert {name for name, state in _states(status).items() if state != "authorized"} == {"Message_v1"}
+    assert status.state is ConsentState.APPROVED and not status.approved  # `consent status` exits 1
+    assert "deny list cannot be enforced on Message_v1" in status.reason
