@@ -126,8 +126,25 @@ class Directory(Protocol):
         ...
 
     def addresses(self, user_ids: Iterable[str]) -> frozenset[str]:
-        """Lower-case SMTP addresses (mail and user principal name) of the users."""
+        """Lower-case SMTP addresses of the users: mail, user principal name and every SMTP
+        alias among their ``proxyAddresses`` (mail sent to an alias names the alias)."""
         ...
+
+
+def smtp_addresses(proxy_addresses: Iterable[str]) -> set[str]:
+    """The SMTP addresses among Exchange ``proxyAddresses`` (``SMTP:`` primary, ``smtp:``
+    aliases), lower-case; other kinds (``SIP:``, ``X500:``, ``SPO:``) are not mail addresses.
+
+    >>> sorted(smtp_addresses(["SMTP:Ana@Contoso.com", "smtp:ana@contoso.onmicrosoft.com",
+    ...                        "SIP:ana@contoso.com", "X500:/o=ExchangeLabs/cn=ana"]))
+    ['ana@contoso.com', 'ana@contoso.onmicrosoft.com']
+    """
+    kind = "smtp:"
+    return {
+        value[len(kind):].lower()
+        for value in proxy_addresses
+        if value[: len(kind)].lower() == kind and "@" in value
+    }
 
 
 @runtime_checkable

@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from mgdc_pipelines.catalog import rows_to_batch
 from mgdc_pipelines.catalog.graph import MAX_BATCH_REQUESTS, USERS_PATH, Unit
-from mgdc_pipelines.sources.base import ExtractRequest, Scope
+from mgdc_pipelines.sources.base import ExtractRequest, Scope, smtp_addresses
 from mgdc_pipelines.sources.graph.auth import GraphCredentials, TokenProvider
 from mgdc_pipelines.sources.graph.batch import BatchCall, relative_url, require_ok, run_batch
 from mgdc_pipelines.sources.graph.client import GraphClient, RetryPolicy
@@ -147,9 +147,10 @@ class GraphSource:
         return ScopeResolver(self.client).member_ids(group_ids)
 
     def addresses(self, user_ids: Iterable[str]) -> frozenset[str]:
-        """Lower-case mail and UPN addresses of the users (unknown ids are skipped)."""
+        """Lower-case mail, UPN and SMTP alias addresses of the users (unknown ids are
+        skipped)."""
         found: set[str] = set()
-        params = {"$select": "mail,userPrincipalName"}
+        params = {"$select": "mail,userPrincipalName,proxyAddresses"}
         for chunk in chunked(sorted(set(user_ids)), MAX_BATCH_REQUESTS):
             calls = [BatchCall(str(i), relative_url(f"{USERS_PATH}/{u}", params)) for i, u in enumerate(chunk)]
             answers = run_batch(self.client, calls, what="addresses of deny-listed users")
@@ -158,6 +159,8 @@ class GraphSource:
                 for key in ("mail", "userPrincipalName"):
                     if body and body.get(key):
                         found.add(body[key].lower())
+                if body and isinstance(body.get("proxyAddresses"), list):
+                    found |= smtp_addresses(str(value) for value in body["proxyAddresses"])
         return frozenset(found)
 
     # -- Changes, for sensors -------------------------------------------------------------------

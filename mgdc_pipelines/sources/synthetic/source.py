@@ -14,7 +14,7 @@ from functools import cached_property
 import pyarrow as pa
 
 from mgdc_pipelines.catalog import Dataset, Mode
-from mgdc_pipelines.sources.base import ExtractRequest
+from mgdc_pipelines.sources.base import ExtractRequest, smtp_addresses
 from mgdc_pipelines.sources.rows import RowStamper
 from mgdc_pipelines.sources.synthetic.activity.models import Activity
 from mgdc_pipelines.sources.synthetic.activity.rooms import rooms_in_scope
@@ -54,14 +54,12 @@ class SyntheticSource:
         return frozenset(user.id for group_id in group_ids for user in self.tenant.members_of(group_id))
 
     def addresses(self, user_ids: Iterable[str]) -> frozenset[str]:
-        """Lower-case mail and UPN addresses of the users."""
-        by_id = self._users_by_id
-        return frozenset(
-            address.lower()
-            for user_id in user_ids
-            if user_id in by_id
-            for address in (by_id[user_id].mail, by_id[user_id].user_principal_name)
-        )
+        """Lower-case mail, UPN and SMTP alias addresses of the users."""
+        users = [self._users_by_id[i] for i in user_ids if i in self._users_by_id]
+        found = {a.lower() for user in users for a in (user.mail, user.user_principal_name)}
+        for user in users:
+            found |= smtp_addresses(self.tenant.proxy_addresses(user))
+        return frozenset(found)
 
     @cached_property
     def _users_by_id(self) -> dict:

@@ -71,6 +71,14 @@ class SyntheticTenant:
         """``contoso`` for ``contoso.example.com`` (SharePoint: ``contoso.sharepoint.com``)."""
         return self.config.domain.split(".", 1)[0]
 
+    def proxy_addresses(self, user) -> list[str]:
+        """Exchange's ``proxyAddresses`` of a user: the primary address (``SMTP:``) and the
+        ``onmicrosoft.com`` alias every mailbox gets (``smtp:``)."""
+        return [
+            f"SMTP:{user.mail}",
+            f"smtp:{user.mail_nickname}@{self.sharepoint_name}.onmicrosoft.com",
+        ]
+
     @cached_property
     def valid_user_count(self) -> int:
         """How many accounts MGDC would extract for the whole organization."""

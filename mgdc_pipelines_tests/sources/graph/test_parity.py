@@ -58,3 +58,11 @@ def test_the_directory_answers_as_the_synthetic_tenant_does(graph, synthetic, te
     members = graph.member_ids(groups)
     assert members == synthetic.member_ids(groups) and members
     assert graph.addresses(sorted(members)) == synthetic.addresses(members)
+
+
+def test_a_deny_listed_persons_aliases_are_among_their_addresses(graph, synthetic, tenant):
+    """Mail sent to an alias names the alias: scrubbing must know it (proxyAddresses)."""
+    user = next(u for u in tenant.users if u.is_valid)
+    alias = f"{user.mail_nickname}@{tenant.sharepoint_name}.onmicrosoft.com".lower()
+    expected = {user.mail.lower(), user.user_principal_name.lower(), alias}
+    assert graph.addresses([user.id]) == synthetic.addresses([user.id]) == expected

@@ -117,10 +117,7 @@ def profile(ctx: RowContext, user: User) -> dict:
             {"capabilityStatus": "Enabled", "provisioningStatus": "Success", "service": s}
             for s in PROVISIONED_SERVICES
         ],
-        "proxyAddresses": [
-            f"SMTP:{user.mail}",
-            f"smtp:{user.mail_nickname}@{tenant.sharepoint_name}.onmicrosoft.com",
-        ],
+        "proxyAddresses": tenant.proxy_addresses(user),
         "state": office.state,
         "streetAddress": office.street,
         "surname": user.surname,
