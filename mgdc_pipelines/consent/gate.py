@@ -45,8 +45,8 @@ class AuthorizedCopy:
     grant: DatasetGrant
     authorization: Authorization
     refused_columns: tuple[str, ...]  # in the spec, not in the grant (update_available)
-    # Granted address columns the spec no longer asks for, read only so the deny list can be
-    # enforced on them (never written); see ConsentGate._with_scrubbing_columns.
+    # Granted columns naming people that the spec no longer asks for, read only so the deny
+    # list can be enforced on them (never written); see ConsentGate._with_scrubbing_columns.
     scrubbing_only: tuple[str, ...] = ()
 
     @property
@@ -174,12 +174,12 @@ class ConsentGate:
     ) -> tuple[ExtractRequest, tuple[str, ...]]:
         """The request a deny list can be enforced on, and the columns it reads only for that.
 
-        Scrubbing removes the rows that involve a deny-listed person by every address column of
-        the dataset (``scrubbing.ADDRESS_COLUMNS``). An approval with a deny list covers them all
-        (``decide`` refuses otherwise), but a grant signed before that rule, or by other tooling,
-        may not: such a copy is refused rather than scrubbed on some of the columns. A column
-        the grant covers and the spec no longer asks for (``update_available``) is read, and
-        dropped before writing.
+        Scrubbing removes the rows that involve a deny-listed person by every column of the
+        dataset that names people (``scrubbing.ADDRESS_COLUMNS`` and ``USER_ID_COLUMNS``). An
+        approval with a deny list covers them all (``decide`` refuses otherwise), but a grant
+        signed before that rule, or by other tooling, may not: such a copy is refused rather
+        than scrubbed on some of the columns. A column the grant covers and the spec no longer
+        asks for (``update_available``) is read, and dropped before writing.
         """
         if not self.authorization.deny_group_ids:
             return request, ()

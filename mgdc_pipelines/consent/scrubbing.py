@@ -4,7 +4,8 @@ MGDC's legacy approval let an admin name a group whose members are "scrubbed out
 data": every row whose address columns contain one of them is removed (reference §3.2). This
 module knows those columns per dataset and finds, vectorized, the rows of a batch that involve
 any of a set of addresses, case-insensitively and at any nesting depth (a recipient list of
-``emailAddress`` structs as well as a plain address string).
+``emailAddress`` structs as well as a plain address string). Datasets that name people by their
+user id instead (call records, transcripts, Planner tasks) are scrubbed by those ids the same way.
 
 >>> import pyarrow as pa
 >>> from mgdc_pipelines.catalog import get_dataset
@@ -88,9 +89,9 @@ def user_id_columns(dataset: Dataset) -> tuple[str, ...]:
 
 
 def unscrubbable(dataset_name: str, columns: Collection[str]) -> tuple[str, ...]:
-    """The address columns of the dataset named ``dataset_name`` (short or full name) missing
-    from ``columns``: a deny list cannot be enforced on a column that is not read, so an
-    approval with one must cover them all.
+    """The columns naming people (addresses, user ids) of the dataset named ``dataset_name``
+    (short or full name) missing from ``columns``: a deny list cannot be enforced on a column
+    that is not read, so an approval with one must cover them all.
 
     >>> unscrubbable("BasicDataSet_v0.SentItem_v1", ["subject", "sender", "toRecipients"])
     ('from', 'ccRecipients', 'bccRecipients')
@@ -104,7 +105,7 @@ def unscrubbable(dataset_name: str, columns: Collection[str]) -> tuple[str, ...]
 
 def deny_list_gaps(grants: Iterable[tuple[str, Collection[str]]]) -> str | None:
     """Why a deny list cannot be enforced on ``grants`` ((dataset name, its columns) each), or
-    ``None`` when every address column scrubbing reads is among the columns.
+    ``None`` when every column scrubbing reads is among the columns.
 
     >>> gaps = deny_list_gaps([("Message_v1", ["subject", "sender"]), ("User_v1", ["id"])])
     >>> gaps.split("them all (", 1)[1].split(")", 1)[0]  # User_v1: by its owner alone
