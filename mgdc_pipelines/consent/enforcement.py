@@ -42,12 +42,7 @@ import pyarrow.compute as pc
 
 from mgdc_pipelines.catalog import Dataset
 from mgdc_pipelines.catalog.json_rows import uncastable_count
-from mgdc_pipelines.consent.scrubbing import (
-    address_columns,
-    rows_involving,
-    rows_naming,
-    user_id_columns,
-)
+from mgdc_pipelines.consent.scrubbing import DeniedPeople, denied_rows
 from mgdc_pipelines.consent.transforms import (
     HASHABLE_TYPES,
     HashMemo,
@@ -193,14 +188,16 @@ class Enforcer:
         self._allowed_scope_ids = None if allowed_ids is None else _lowered_ids(allowed_ids)
         # The app's tenant: a row whose `ptenant` is another (or none) is never written.
         self._tenant = _lowered_ids([tenant_id]) if tenant_id else None
-        self._denied_user_ids = _lowered_ids(denied_user_ids) if denied_user_ids else None
-        self._denied_user_id_set = frozenset(denied_user_ids)  # for the call datasets' id columns
-        self._denied_addresses = frozenset(denied_addresses)
+        # Object ids are GUIDs, which have no case: the directory and the data may differ.
+        self.denied = DeniedPeople(
+            user_ids=frozenset(i.lower() for i in denied_user_ids),
+            addresses=frozenset(denied_addresses),
+        )
         self.counts = EnforcementCounts()
 
     def __repr__(self) -> str:
         # Never the hash key, nor the deny-list itself (it names people).
-        denied_users = 0 if self._denied_user_ids is None else len(self._denied_user_ids)
+        denied_users = len(self.denied.user_ids)
         return (
             f"Enforcer(dataset={self.dataset.short_name}, "
             f"written={list(self.output_schema.names)}, "
@@ -208,7 +205,7 @@ class Enforcer:
             f"tenant_restricted={self._tenant is not None}, "
             f"scope_restricted={self._allowed_scope_ids is not None}, "
             f"deny_listed_users={denied_users}, "
-            f"deny_listed_addresses={len(self._denied_addresses)})"
+            f"deny_listed_addresses={len(self.denied.addresses)})"
         )
 
     @property
@@ -312,27 +309,8 @@ class Enforcer:
 
     # -- (4) deny-list ------------------------------------------------------------------------
 
-    def _deny_listed_rows(self, batch: pa.RecordBatch) -> pa.Array | None:
-        masks = []
-        if self._denied_user_ids is not None and self.dataset.scope_column == "puser":
-            masks.append(_is_any_of(batch.column("puser"), self._denied_user_ids))
-        if self._denied_addresses:
-            present = [c for c in address_columns(self.dataset) if c in batch.schema.names]
-            if present:
-                masks.append(rows_involving(batch, present, self._denied_addresses))
-        if self._denied_user_id_set:
-            present = [c for c in user_id_columns(self.dataset) if c in batch.schema.names]
-            if present:
-                masks.append(rows_naming(batch, present, self._denied_user_id_set))
-        if not masks:
-            return None
-        combined = masks[0]
-        for mask in masks[1:]:
-            combined = pc.or_(combined, mask)
-        return combined
-
     def _rows_not_deny_listed(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        denied = self._deny_listed_rows(batch)
+        denied = denied_rows(batch, self.dataset, self.denied)
         if denied is None:
             return batch
         batch, removed = _remove_rows(batch, denied)

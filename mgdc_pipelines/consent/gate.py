@@ -26,7 +26,7 @@ from mgdc_pipelines.consent.errors import ConsentRefused
 from mgdc_pipelines.consent.enforcement import Enforcer
 from mgdc_pipelines.consent.ledger import LedgerAnchor
 from mgdc_pipelines.consent.registration import DatasetGrant, registration_for
-from mgdc_pipelines.consent.scrubbing import deny_list_gaps, unscrubbable
+from mgdc_pipelines.consent.scrubbing import DeniedPeople, deny_list_gaps, unscrubbable
 from mgdc_pipelines.consent.store import ConsentStore
 from mgdc_pipelines.consent.suspension import Suspension
 from mgdc_pipelines.consent.trust import DEMO_MODE_NOTICE
@@ -54,18 +54,21 @@ class AuthorizedCopy:
         """The grant's transforms, and ``drop`` for the columns read only for scrubbing."""
         return {**dict(self.grant.transforms), **dict.fromkeys(self.scrubbing_only, "drop")}
 
+    def denied_people(self, directory: Directory | None) -> DeniedPeople:
+        """The members of the approval's deny groups, looked up once per partition so the
+        enforcer and the blocking checks hold the copy to the same people."""
+        if not self.authorization.deny_group_ids:
+            return DeniedPeople()
+        lookup = _directory(directory, self.request.dataset.name)
+        user_ids = lookup.member_ids(list(self.authorization.deny_group_ids))
+        return DeniedPeople(frozenset(user_ids), frozenset(lookup.addresses(user_ids)))
+
     def enforcer(
-        self, directory: Directory | None, hash_key: bytes | None, scope_ids: frozenset[str] | None
+        self, denied: DeniedPeople, hash_key: bytes | None, scope_ids: frozenset[str] | None
     ) -> Enforcer:
-        """The row/column filter for this copy: ``scope_ids`` (from :meth:`scope_ids`), deny list,
-        transforms."""
+        """The row/column filter for this copy: ``scope_ids`` (from :meth:`scope_ids`), the
+        deny list's people (from :meth:`denied_people`), transforms."""
         dataset = self.request.dataset
-        denied_user_ids: frozenset[str] = frozenset()
-        denied_addresses: frozenset[str] = frozenset()
-        if self.authorization.deny_group_ids:
-            lookup = _directory(directory, dataset.name)
-            denied_user_ids = lookup.member_ids(list(self.authorization.deny_group_ids))
-            denied_addresses = lookup.addresses(denied_user_ids)
         return Enforcer(
             dataset=dataset,
             tenant_id=self.request.tenant_id,
@@ -73,8 +76,8 @@ class AuthorizedCopy:
             transforms=self.transforms,
             scope_member_ids=scope_ids if dataset.scope is ScopeKind.USER else None,
             scope_group_ids=scope_ids if dataset.scope is ScopeKind.GROUP else None,
-            denied_user_ids=denied_user_ids,
-            denied_addresses=denied_addresses,
+            denied_user_ids=denied.user_ids,
+            denied_addresses=denied.addresses,
             hash_key=hash_key,
         )
 
@@ -89,11 +92,16 @@ class AuthorizedCopy:
         return _directory(directory, dataset.name).member_ids(sorted(groups))
 
     def written_partition(
-        self, partition: PartitionRef, scope_ids: frozenset[str] | None, version: int | None = None
+        self,
+        partition: PartitionRef,
+        scope_ids: frozenset[str] | None,
+        denied: DeniedPeople,
+        version: int | None = None,
     ) -> WrittenPartition:
-        """What the blocking checks expect to find in the committed partition; ``scope_ids`` are
-        the ones the enforcer filtered with, so the checks hold the copy to the same members;
-        ``version``: the table version the commit made (Delta), which the checks read."""
+        """What the blocking checks expect to find in the committed partition; ``scope_ids``
+        and ``denied`` are the ones the enforcer filtered with, so the checks hold the copy to
+        the same people; ``version``: the table version the commit made (Delta), which the
+        checks read."""
         transforms = self.transforms
         dropped = frozenset(c for c, t in transforms.items() if t == "drop")
         return WrittenPartition(
@@ -107,6 +115,7 @@ class AuthorizedCopy:
             tenant_id=self.request.tenant_id,
             scope_ids=scope_ids,
             version=version,
+            denied=denied,
         )
 
 

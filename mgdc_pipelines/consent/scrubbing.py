@@ -24,6 +24,7 @@ user id instead (call records, transcripts, Planner tasks) are scrubbed by those
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
@@ -218,3 +219,52 @@ def rows_naming(
     [False, True, False]
     """
     return _rows_matching(batch, columns, user_ids, _is_user_id_field, top_level=False)
+
+
+@dataclass(frozen=True)
+class DeniedPeople:
+    """The members of an approval's deny groups: their object ids and their SMTP addresses
+    (lower-case), as the source's directory knows them."""
+
+    user_ids: frozenset[str] = frozenset()
+    addresses: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.user_ids or self.addresses)
+
+
+def denied_rows(
+    batch: pa.RecordBatch, dataset: Dataset, denied: DeniedPeople, skip: Collection[str] = ()
+) -> pa.BooleanArray | None:
+    """True for each row of ``batch`` that involves one of ``denied``: as the mailbox owner
+    (``puser``), in an address column or in a user id column of ``dataset`` that the batch
+    holds (``skip``: columns that cannot be matched, e.g. hashed ones); ``None``: nothing to
+    look at.
+
+    >>> from mgdc_pipelines.catalog import get_dataset
+    >>> users = get_dataset("User_v1")
+    >>> batch = pa.RecordBatch.from_pylist([{"puser": "A1"}, {"puser": "b2"}],
+    ...                                    schema=users.output_schema(["id"]))
+    >>> denied_rows(batch, users, DeniedPeople(user_ids=frozenset({"a1"}))).to_pylist()
+    [True, False]
+    """
+    present = [c for c in batch.schema.names if c not in skip]
+    masks = []
+    if denied.user_ids and dataset.scope_column == "puser" and "puser" in present:
+        masks.append(_rows_matching(batch, ["puser"], denied.user_ids, _never, top_level=True))
+    addresses = [c for c in address_columns(dataset) if c in present]
+    if denied.addresses and addresses:
+        masks.append(rows_involving(batch, addresses, denied.addresses))
+    ids = [c for c in user_id_columns(dataset) if c in present]
+    if denied.user_ids and ids:
+        masks.append(rows_naming(batch, ids, denied.user_ids))
+    if not masks:
+        return None
+    combined = masks[0]
+    for mask in masks[1:]:
+        combined = pc.or_(combined, mask)
+    return combined
+
+
+def _never(parent: str | None, name: str) -> bool:
+    return False

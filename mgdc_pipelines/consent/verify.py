@@ -9,8 +9,10 @@ Three checks, each returning the problems it found (empty: passed):
 
 - ``consented_columns``: every column of every file is an authorized, not-dropped column or
   one of the dataset's metadata columns;
-- ``scope_compliance``: every row's ``ptenant`` is the app's tenant, and its ``puser`` /
-  ``pObjectId`` belongs to the authorized scope;
+- ``scope_compliance``: every row's ``ptenant`` is the app's tenant, its ``puser`` /
+  ``pObjectId`` belongs to the authorized scope, and no row involves a member of the approval's
+  deny list (as owner, or in a written address or user id column; hashed columns hold no
+  addresses to compare);
 - ``transforms_applied``: hashed columns hold only hashes, dropped columns are absent.
 
 Problems become check metadata and the suspension reason, so they name files, columns and
@@ -27,6 +29,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mgdc_pipelines.catalog import Dataset
+from mgdc_pipelines.consent.scrubbing import (
+    DeniedPeople,
+    address_columns,
+    denied_rows,
+    user_id_columns,
+)
 from mgdc_pipelines.consent.transforms import array_is_hashed
 from mgdc_pipelines.sinks.base import PartitionRef, Sink, as_committed
 
@@ -48,6 +56,7 @@ class WrittenPartition:
     tenant_id: str
     scope_ids: frozenset[str] | None  # allowed puser / pObjectId values; None = whole tenant
     version: int | None = None  # the table version the commit made (Delta sinks); None: folders
+    denied: DeniedPeople = DeniedPeople()  # the deny list's people the enforcer removed
 
 
 def verify_partition(sink: Sink, written: WrittenPartition) -> dict[str, list[str]]:
@@ -65,7 +74,8 @@ def verify_partition(sink: Sink, written: WrittenPartition) -> dict[str, list[st
             return {check: ["nothing of it reads back from the sink"] for check in CHECKS}
         return {
             CONSENTED_COLUMNS: _unconsented_columns(schemas, written),
-            SCOPE_COMPLIANCE: _out_of_scope_rows(sink, written),
+            SCOPE_COMPLIANCE: _out_of_scope_rows(sink, written)
+            + _deny_listed_rows(sink, schemas, written),
             TRANSFORMS_APPLIED: _missing_transforms(sink, schemas, written),
         }
     except pa.ArrowInvalid as error:
@@ -102,6 +112,25 @@ def _out_of_scope_rows(sink: Sink, written: WrittenPartition) -> list[str]:
                 f"column {column!r} holds {len(outside)} value(s) outside the authorized scope"
             )
     return problems
+
+
+def _deny_listed_rows(
+    sink: Sink, schemas: dict[str, pa.Schema], written: WrittenPartition
+) -> list[str]:
+    if not written.denied:
+        return []
+    in_every_file = set.intersection(*(set(schema.names) for schema in schemas.values()))
+    readable = ("puser", *address_columns(written.dataset), *user_id_columns(written.dataset))
+    columns = [c for c in readable if c in in_every_file and c not in written.hashed_columns]
+    if not columns:
+        return []
+    involved = 0
+    for batch in sink.read_committed(written.partition, columns):
+        rows = denied_rows(batch, written.dataset, written.denied)
+        involved += 0 if rows is None else (pc.sum(rows).as_py() or 0)
+    if not involved:
+        return []
+    return [f"{involved} row(s) involve a member of the deny list (read: {', '.join(columns)})"]
 
 
 def _missing_transforms(

@@ -118,7 +118,8 @@ def copy_partitions(
                 authorized = gate.authorize(item, partition, sink.uri(partition), sink.write_locations(partition))
                 # One directory lookup per partition (Graph: HTTP calls): filter and checks agree.
                 scope_ids = authorized.scope_ids(directory)
-                enforcer = authorized.enforcer(directory, hash_key, scope_ids)
+                denied = authorized.denied_people(directory)
+                enforcer = authorized.enforcer(denied, hash_key, scope_ids)
                 info = _copy_one(run_source, sink, authorized.request, partition, enforcer, item)
             except Exception:
                 _log_commits(context, item, committed)
@@ -133,7 +134,7 @@ def copy_partitions(
                 **_copy_metadata(gate, authorized, enforcer, info),
             }
             committed.append(_Committed(partition.key, info, metadata))
-            written.append(authorized.written_partition(partition, scope_ids, info.version))
+            written.append(authorized.written_partition(partition, scope_ids, denied, info.version))
     _log_commits(context, item, committed)
     if committed:
         _warn_refused(context, item, authorized.refused_columns)

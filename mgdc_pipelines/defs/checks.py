@@ -27,7 +27,10 @@ from mgdc_pipelines.sinks.base import Sink
 
 _DESCRIPTIONS = {
     CONSENTED_COLUMNS: "Every written column is authorized (or an MGDC metadata column).",
-    SCOPE_COMPLIANCE: "Every written row belongs to the app's tenant and its authorized scope.",
+    SCOPE_COMPLIANCE: (
+        "Every written row belongs to the app's tenant and its authorized scope, and none "
+        "involves a member of the approval's deny list."
+    ),
     TRANSFORMS_APPLIED: "Hashed columns hold only hashes; dropped columns were not written.",
 }
 _MAX_LISTED = 20

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 
 from mgdc_pipelines.catalog import get_dataset
+from mgdc_pipelines.consent.scrubbing import DeniedPeople
 from mgdc_pipelines.consent.verify import CHECKS, SCOPE_COMPLIANCE, WrittenPartition, verify_partition
 from mgdc_pipelines.sinks.base import PartitionRef
 from mgdc_pipelines.sinks.local import LocalSink
@@ -76,3 +77,40 @@ def test_a_committed_partition_of_which_nothing_reads_back_fails_every_check(tmp
     problems = verify_partition(sink, written)
 
     assert problems == {check: ["nothing of it reads back from the sink"] for check in CHECKS}
+
+
+def test_rows_involving_the_deny_list_are_counted_without_naming_anyone(tmp_path):
+    """The deny list is proven on the written data: a row that still involves a member (as the
+    mailbox owner, or among the recipients) fails scope_compliance; a hashed column holds no
+    address to compare and is not read."""
+    sink = LocalSink(tmp_path / "data")
+    partition = PartitionRef(MESSAGE.name, dt.date(2026, 11, 20), "all")
+    columns = ["subject", "toRecipients", "sender"]
+    schema = MESSAGE.output_schema(columns)
+
+    def row(owner: str, to: str, sender: str = "a@contoso.com") -> dict:
+        return {"subject": "s", "toRecipients": [{"emailAddress": {"name": "n", "address": to}}],
+                "sender": {"emailAddress": {"name": "n", "address": sender}},
+                "ptenant": TENANT, "puser": owner}
+
+    denied_user = OUTSIDERS[0]
+    rows = [row(ALLOWED_USER, "b@contoso.com"), row(denied_user.upper(), "b@contoso.com"),
+            row(ALLOWED_USER, "Eve.Sentinel@Contoso.com"),
+            row(ALLOWED_USER, "b@contoso.com", sender="eve.sentinel@contoso.com")]
+    writer = sink.open_partition(partition, schema)
+    writer.write(pa.RecordBatch.from_pylist(rows, schema=schema))
+    writer.commit()
+    denied = DeniedPeople(frozenset({denied_user}), frozenset({"eve.sentinel@contoso.com"}))
+
+    def problems(hashed: frozenset[str]) -> list[str]:
+        written = WrittenPartition(partition, MESSAGE, frozenset(columns), hashed, frozenset(),
+                                   TENANT, None, denied=denied)
+        return verify_partition(sink, written)[SCOPE_COMPLIANCE]
+
+    assert problems(frozenset()) == [
+        "3 row(s) involve a member of the deny list (read: puser, sender, toRecipients)"
+    ]
+    assert problems(frozenset({"sender"})) == [
+        "2 row(s) involve a member of the deny list (read: puser, toRecipients)"
+    ]
+    assert "sentinel" not in repr(problems(frozenset()))

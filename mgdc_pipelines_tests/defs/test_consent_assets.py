@@ -69,10 +69,14 @@ class CountingSink(dg.ConfigurableResource):
     path: str
     corrupt_after_commit: bool = False
     format: str = "parquet"
+    # After commit, add a copy of a committed row as this user's (Parquet folders only): a
+    # row of someone the enforcer removed, as a tampered sink could hold it.
+    add_row_of: str = ""
 
     def get_sink(self):
         sink = DeltaSink.local(self.path) if self.format == "delta" else LocalSink(self.path)
         corrupt = self.corrupt_after_commit
+        add_row_of = self.add_row_of
 
         class _Sink:
             def __getattr__(self, name):
@@ -81,6 +85,8 @@ class CountingSink(dg.ConfigurableResource):
             def open_partition(self, partition: PartitionRef, schema: pa.Schema):
                 CALLS["open_partition"] += 1
                 writer = sink.open_partition(partition, schema)
+                if add_row_of:
+                    return _adding_a_row_after_commit(sink, partition, writer, add_row_of)
                 if not corrupt:
                     return writer
                 original_commit = writer.commit
@@ -120,6 +126,22 @@ def counting_resources(app, **source_options) -> dict:
         resource_keys(app).source: CountingSource(options=app.source.options, **source_options),
         resource_keys(app).sink: CountingSink(path=str(app.sink.resolved_path())),
     }
+
+
+def _adding_a_row_after_commit(sink: LocalSink, partition: PartitionRef, writer, user_id: str):
+    original_commit = writer.commit
+
+    def commit_then_add():
+        info = original_commit()
+        folder = sink.partition_path(partition)
+        first = pq.read_table(next(iter(sorted(folder.glob("*.parquet"))))).slice(0, 1)
+        owner = pa.array([user_id], first.schema.field("puser").type)
+        added = first.set_column(first.schema.get_field_index("puser"), "puser", owner)
+        pq.write_table(added, folder / "part-99999-added.parquet")
+        return info
+
+    writer.commit = commit_then_add
+    return writer
 
 
 def asset(app, name: str) -> dg.AssetsDefinition:
@@ -380,3 +402,25 @@ def _ids_involving_only_through(app, columns: set[str]) -> set[str]:
         if legal_people(row, columns)
         and not legal_people(row, {"sender", "toRecipients"}) and row["puser"] not in legal_ids
     }
+
+
+def test_a_deny_listed_persons_row_in_the_written_data_fails_the_blocking_check(
+    small_spec_factory, admin_keys
+):
+    """The deny list is proven on what was written, not trusted to the enforcer: a committed
+    partition that holds a row of a deny-listed mailbox owner fails scope_compliance and
+    suspends the app."""
+    app = small_spec_factory(approved=False)
+    approve(app, admin_keys, deny_group_ids=[LEGAL_GROUP])
+    tenant = SyntheticTenant(TenantConfig(**app.source.options))
+    member = next(u.id for u in tenant.members_of(LEGAL_GROUP))
+    resources = {
+        **counting_resources(app),
+        resource_keys(app).sink: CountingSink(path=str(app.sink.resolved_path()), add_row_of=member),
+    }
+    result, _, checks, _ = run(app, "Message_v1", resources=resources)
+    assert not result.success and not checks["scope_compliance"].passed
+    problems = json.dumps(checks["scope_compliance"].metadata["problems"].value)
+    assert "1 row(s) involve a member of the deny list" in problems and member not in problems
+    suspension = ConsentStore.of(app).view().suspension
+    assert suspension is not None and "scope_compliance" in suspension.reason
