@@ -182,7 +182,7 @@ def decide(
     days) from ``now``; an approval lifts the suspensions ``lifts`` names (their ids)."""
     _check_decision(decision, tuple(deny_group_ids), validity)
     if deny_group_ids and (
-        gaps := deny_list_gaps((grant.dataset, grant.columns) for grant in registration.datasets)
+        gaps := deny_list_gaps((g.short_name, g.columns) for g in registration.datasets)
     ):
         raise ConsentError(f"cannot approve with a deny list: {gaps}")
     if lifts and decision != "approved":

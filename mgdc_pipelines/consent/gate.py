@@ -192,11 +192,11 @@ class ConsentGate:
         """
         if not self.authorization.deny_group_ids:
             return request, ()
-        dataset = request.dataset.name
-        gaps = deny_list_gaps([(dataset, grant.columns)])
+        dataset = request.dataset
+        gaps = deny_list_gaps([(dataset.short_name, grant.columns)])
         if gaps:
-            raise ConsentRefused("deny_list", dataset, gaps)
-        scrubbing_only = unscrubbable(dataset, request.columns)
+            raise ConsentRefused("deny_list", dataset.name, gaps)
+        scrubbing_only = unscrubbable(dataset.short_name, request.columns)
         if scrubbing_only:
             request = dataclasses.replace(request, columns=(*request.columns, *scrubbing_only))
         return request, scrubbing_only

@@ -89,23 +89,22 @@ def user_id_columns(dataset: Dataset) -> tuple[str, ...]:
     return USER_ID_COLUMNS.get(dataset.short_name, ())
 
 
-def unscrubbable(dataset_name: str, columns: Collection[str]) -> tuple[str, ...]:
-    """The columns naming people (addresses, user ids) of the dataset named ``dataset_name``
-    (short or full name) missing from ``columns``: a deny list cannot be enforced on a column
-    that is not read, so an approval with one must cover them all.
+def unscrubbable(short_name: str, columns: Collection[str]) -> tuple[str, ...]:
+    """The columns naming people (addresses, user ids) of the dataset ``short_name`` missing
+    from ``columns``: a deny list cannot be enforced on a column that is not read, so an
+    approval with one must cover them all.
 
-    >>> unscrubbable("BasicDataSet_v0.SentItem_v1", ["subject", "sender", "toRecipients"])
+    >>> unscrubbable("SentItem_v1", ["subject", "sender", "toRecipients"])
     ('from', 'ccRecipients', 'bccRecipients')
     >>> unscrubbable("TeamsCallRecords_v1", ["Id", "Organizer"])  # people by user id
     ('Attendees',)
     """
-    short_name = dataset_name.rsplit(".", 1)[-1]
     needed = (*ADDRESS_COLUMNS.get(short_name, ()), *USER_ID_COLUMNS.get(short_name, ()))
     return tuple(column for column in needed if column not in columns)
 
 
 def deny_list_gaps(grants: Iterable[tuple[str, Collection[str]]]) -> str | None:
-    """Why a deny list cannot be enforced on ``grants`` ((dataset name, its columns) each), or
+    """Why a deny list cannot be enforced on ``grants`` ((short name, its columns) each), or
     ``None`` when every column scrubbing reads is among the columns.
 
     >>> gaps = deny_list_gaps([("Message_v1", ["subject", "sender"]), ("User_v1", ["id"])])
@@ -115,7 +114,7 @@ def deny_list_gaps(grants: Iterable[tuple[str, Collection[str]]]) -> str | None:
     True
     """
     gaps = [
-        f"{name.rsplit('.', 1)[-1]}: {', '.join(missing)}"
+        f"{name}: {', '.join(missing)}"
         for name, columns in grants
         if (missing := unscrubbable(name, columns))
     ]
@@ -234,12 +233,11 @@ class DeniedPeople:
 
 
 def denied_rows(
-    batch: pa.RecordBatch, dataset: Dataset, denied: DeniedPeople, skip: Collection[str] = ()
+    batch: pa.RecordBatch, dataset: Dataset, denied: DeniedPeople
 ) -> pa.BooleanArray | None:
     """True for each row of ``batch`` that involves one of ``denied``: as the mailbox owner
-    (``puser``), in an address column or in a user id column of ``dataset`` that the batch
-    holds (``skip``: columns that cannot be matched, e.g. hashed ones); ``None``: nothing to
-    look at.
+    (``puser``, for datasets scoped by it), in an address column or in a user id column of
+    ``dataset`` that the batch holds; ``None``: nothing to look at.
 
     >>> from mgdc_pipelines.catalog import get_dataset
     >>> users = get_dataset("User_v1")
@@ -248,7 +246,7 @@ def denied_rows(
     >>> denied_rows(batch, users, DeniedPeople(user_ids=frozenset({"a1"}))).to_pylist()
     [True, False]
     """
-    present = [c for c in batch.schema.names if c not in skip]
+    present = batch.schema.names
     masks = []
     if denied.user_ids and dataset.scope_column == "puser" and "puser" in present:
         masks.append(_rows_matching(batch, ["puser"], denied.user_ids, _never, top_level=True))

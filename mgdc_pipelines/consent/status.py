@@ -173,7 +173,7 @@ def _dataset_status(
         return DatasetStatus(
             wanted.dataset, REFUSED, wanted.columns, "not in the grant; needs a new approval"
         )
-    unread = unscrubbable(granted.dataset, granted.columns) if deny_list else ()
+    unread = unscrubbable(granted.short_name, granted.columns) if deny_list else ()
     if unread:  # a grant signed elsewhere: `decide` refuses to make one
         return DatasetStatus(
             wanted.dataset,

@@ -120,13 +120,15 @@ def _deny_listed_rows(
     if not written.denied:
         return []
     in_every_file = set.intersection(*(set(schema.names) for schema in schemas.values()))
-    readable = ("puser", *address_columns(written.dataset), *user_id_columns(written.dataset))
+    dataset = written.dataset
+    owner = ("puser",) if dataset.scope_column == "puser" else ()  # what denied_rows reads
+    readable = (*owner, *address_columns(dataset), *user_id_columns(dataset))
     columns = [c for c in readable if c in in_every_file and c not in written.hashed_columns]
     if not columns:
         return []
     involved = 0
     for batch in sink.read_committed(written.partition, columns):
-        rows = denied_rows(batch, written.dataset, written.denied)
+        rows = denied_rows(batch, dataset, written.denied)
         involved += 0 if rows is None else (pc.sum(rows).as_py() or 0)
     if not involved:
         return []
