@@ -97,25 +97,27 @@ class AuthorizedCopy:
         scope_ids: frozenset[str] | None,
         denied: DeniedPeople,
         version: int | None = None,
+        hash_key: bytes | None = None,
     ) -> WrittenPartition:
         """What the blocking checks expect to find in the committed partition; ``scope_ids``
         and ``denied`` are the ones the enforcer filtered with, so the checks hold the copy to
         the same people; ``version``: the table version the commit made (Delta), which the
-        checks read."""
+        checks read; ``hash_key``: the enforcer's, so the checks find the deny list's people
+        in hashed address columns too (the key itself stays here)."""
         transforms = self.transforms
         dropped = frozenset(c for c, t in transforms.items() if t == "drop")
+        hashed = frozenset(c for c in self.request.columns if transforms.get(c) == "hash")
         return WrittenPartition(
             partition=partition,
             dataset=self.request.dataset,
             allowed_columns=frozenset(self.request.columns) - dropped,
-            hashed_columns=frozenset(
-                c for c in self.request.columns if transforms.get(c) == "hash"
-            ),
+            hashed_columns=hashed,
             dropped_columns=dropped,
             tenant_id=self.request.tenant_id,
             scope_ids=scope_ids,
             version=version,
             denied=denied,
+            denied_hashes=denied.hashed_addresses(hash_key) if hashed and hash_key else frozenset(),
         )
 
 

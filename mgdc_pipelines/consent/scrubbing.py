@@ -23,6 +23,7 @@ user id instead (call records, transcripts, Planner tasks) are scrubbed by those
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -32,7 +33,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mgdc_pipelines.catalog import Dataset
-from mgdc_pipelines.consent.transforms import ADDRESS_FIELD_NAMES, is_list_type, is_string_type
+from mgdc_pipelines.consent.transforms import (
+    ADDRESS_FIELD_NAMES,
+    hash_value,
+    is_list_type,
+    is_string_type,
+)
 
 _MESSAGE_ADDRESS_COLUMNS = ("sender", "from", "toRecipients", "ccRecipients", "bccRecipients")
 _EVENT_ADDRESS_COLUMNS = ("organizer", "attendees")
@@ -231,6 +237,17 @@ class DeniedPeople:
     def __bool__(self) -> bool:
         return bool(self.user_ids or self.addresses)
 
+    def hashed_addresses(self, key: bytes) -> frozenset[str]:
+        """The addresses as a ``hash`` transform with ``key`` writes them: what a hashed address
+        column holds where one of these people was (user id columns cannot be hashed).
+
+        >>> key = b"0123456789abcdef"
+        >>> [digest] = DeniedPeople(addresses=frozenset({"eve@contoso.com"})).hashed_addresses(key)
+        >>> digest == hash_value(key, "Eve@Contoso.com", address=True)
+        True
+        """
+        return frozenset(hash_value(key, address, address=True) for address in self.addresses)
+
 
 def denied_rows(
     batch: pa.RecordBatch, dataset: Dataset, denied: DeniedPeople
@@ -256,12 +273,20 @@ def denied_rows(
     ids = [c for c in user_id_columns(dataset) if c in present]
     if denied.user_ids and ids:
         masks.append(rows_naming(batch, ids, denied.user_ids))
-    if not masks:
-        return None
-    combined = masks[0]
-    for mask in masks[1:]:
-        combined = pc.or_(combined, mask)
-    return combined
+    return any_of(masks)
+
+
+def any_of(masks: Iterable[pa.BooleanArray | None]) -> pa.BooleanArray | None:
+    """True for each row that any of ``masks`` (each ``None``: nothing looked at) marks;
+    ``None`` when nothing was looked at.
+
+    >>> any_of([pa.array([True, False, False]), None, pa.array([False, False, True])]).to_pylist()
+    [True, False, True]
+    >>> any_of([None]) is None
+    True
+    """
+    looked = [mask for mask in masks if mask is not None]
+    return functools.reduce(pc.or_, looked) if looked else None
 
 
 def _never(parent: str | None, name: str) -> bool:

@@ -11,8 +11,8 @@ Three checks, each returning the problems it found (empty: passed):
   one of the dataset's metadata columns;
 - ``scope_compliance``: every row's ``ptenant`` is the app's tenant, its ``puser`` /
   ``pObjectId`` belongs to the authorized scope, and no row involves a member of the approval's
-  deny list (as owner, or in a written address or user id column; hashed columns hold no
-  addresses to compare);
+  deny list (as owner, or in a written address or user id column; in a hashed address column,
+  by the hash of their address);
 - ``transforms_applied``: hashed columns hold only hashes, dropped columns are absent.
 
 Problems become check metadata and the suspension reason, so they name files, columns and
@@ -23,7 +23,7 @@ was not allowed to hold).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -32,7 +32,9 @@ from mgdc_pipelines.catalog import Dataset
 from mgdc_pipelines.consent.scrubbing import (
     DeniedPeople,
     address_columns,
+    any_of,
     denied_rows,
+    rows_involving,
     user_id_columns,
 )
 from mgdc_pipelines.consent.transforms import array_is_hashed
@@ -56,7 +58,11 @@ class WrittenPartition:
     tenant_id: str
     scope_ids: frozenset[str] | None  # allowed puser / pObjectId values; None = whole tenant
     version: int | None = None  # the table version the commit made (Delta sinks); None: folders
-    denied: DeniedPeople = DeniedPeople()  # the deny list's people the enforcer removed
+    # The deny list's people the enforcer removed, and their addresses as the grant's `hash`
+    # transform writes them (DeniedPeople.hashed_addresses: what hashed address columns would
+    # hold for them; empty: hashed columns are not read). People: never in a repr.
+    denied: DeniedPeople = field(default=DeniedPeople(), repr=False)
+    denied_hashes: frozenset[str] = field(default=frozenset(), repr=False)
 
 
 def verify_partition(sink: Sink, written: WrittenPartition) -> dict[str, list[str]]:
@@ -123,16 +129,22 @@ def _deny_listed_rows(
     dataset = written.dataset
     owner = ("puser",) if dataset.scope_column == "puser" else ()  # what denied_rows reads
     readable = (*owner, *address_columns(dataset), *user_id_columns(dataset))
-    columns = [c for c in readable if c in in_every_file and c not in written.hashed_columns]
-    if not columns:
+    present = [c for c in readable if c in in_every_file]
+    clear = [c for c in present if c not in written.hashed_columns]
+    hashed = [c for c in present if c in written.hashed_columns] if written.denied_hashes else []
+    if not clear and not hashed:
         return []
     involved = 0
-    for batch in sink.read_committed(written.partition, columns):
-        rows = denied_rows(batch, dataset, written.denied)
+    for batch in sink.read_committed(written.partition, [*clear, *hashed]):
+        masks = [denied_rows(batch.select(clear), dataset, written.denied)]
+        if hashed:  # only address columns can be hashed (`transforms.can_hash`)
+            masks.append(rows_involving(batch, hashed, written.denied_hashes))
+        rows = any_of(masks)
         involved += 0 if rows is None else (pc.sum(rows).as_py() or 0)
     if not involved:
         return []
-    return [f"{involved} row(s) involve a member of the deny list (read: {', '.join(columns)})"]
+    read = ", ".join(clear) + (f"; hashed: {', '.join(hashed)}" if hashed else "")
+    return [f"{involved} row(s) involve a member of the deny list (read: {read})"]
 
 
 def _missing_transforms(

@@ -134,7 +134,9 @@ def copy_partitions(
                 **_copy_metadata(gate, authorized, enforcer, info),
             }
             committed.append(_Committed(partition.key, info, metadata))
-            written.append(authorized.written_partition(partition, scope_ids, denied, info.version))
+            written.append(
+                authorized.written_partition(partition, scope_ids, denied, info.version, hash_key)
+            )
     _log_commits(context, item, committed)
     if committed:
         _warn_refused(context, item, authorized.refused_columns)

@@ -10,6 +10,7 @@ import pytest
 
 from mgdc_pipelines.catalog import get_dataset
 from mgdc_pipelines.consent.scrubbing import DeniedPeople
+from mgdc_pipelines.consent.transforms import hash_array
 from mgdc_pipelines.consent.verify import CHECKS, SCOPE_COMPLIANCE, WrittenPartition, verify_partition
 from mgdc_pipelines.sinks.base import PartitionRef
 from mgdc_pipelines.sinks.local import LocalSink
@@ -82,7 +83,7 @@ def test_a_committed_partition_of_which_nothing_reads_back_fails_every_check(tmp
 def test_rows_involving_the_deny_list_are_counted_without_naming_anyone(tmp_path):
     """The deny list is proven on the written data: a row that still involves a member (as the
     mailbox owner, or among the recipients) fails scope_compliance; a hashed column holds no
-    address to compare and is not read."""
+    address to compare, and without the hashes of the deny list's addresses it is not read."""
     sink = LocalSink(tmp_path / "data")
     partition = PartitionRef(MESSAGE.name, dt.date(2026, 11, 20), "all")
     columns = ["subject", "toRecipients", "sender"]
@@ -114,3 +115,55 @@ def test_rows_involving_the_deny_list_are_counted_without_naming_anyone(tmp_path
         "2 row(s) involve a member of the deny list (read: puser, toRecipients)"
     ]
     assert "sentinel" not in repr(problems(frozenset()))
+
+
+def test_a_deny_listed_person_is_found_in_a_hashed_address_column_by_the_hash_of_their_address(
+    tmp_path,
+):
+    """A hashed column holds no address, but the check holds the key's hashes of the deny
+    list's addresses: a written row whose hashed sender or recipient is one of them fails
+    scope_compliance, counted without the address or its hash."""
+    key = b"a-test-key-of-at-least-16-bytes"
+    sink = LocalSink(tmp_path / "data")
+    partition = PartitionRef(MESSAGE.name, dt.date(2026, 11, 20), "all")
+    columns = ["subject", "toRecipients", "sender"]
+    schema = MESSAGE.output_schema(columns)
+
+    def row(to: str, sender: str) -> dict:
+        return {"subject": "s", "toRecipients": [{"emailAddress": {"name": "n", "address": to}}],
+                "sender": {"emailAddress": {"name": "n", "address": sender}},
+                "ptenant": TENANT, "puser": ALLOWED_USER}
+
+    clear = pa.RecordBatch.from_pylist(
+        [row("b@contoso.com", "a@contoso.com"), row("b@contoso.com", " Eve.Sentinel@Contoso.com"),
+         row("eve.sentinel@contoso.com", "a@contoso.com"),
+         row("eve.sentinel@contoso.com", "eve.sentinel@contoso.com")],
+        schema=schema,
+    )
+    hashed_sender = hash_array(key, clear.column("sender"))
+    batch = clear.set_column(schema.get_field_index("sender"), "sender", hashed_sender)
+    writer = sink.open_partition(partition, schema)
+    writer.write(batch)
+    writer.commit()
+    denied = DeniedPeople(addresses=frozenset({"eve.sentinel@contoso.com"}))
+
+    def problems(denied_hashes: frozenset[str]) -> list[str]:
+        written = WrittenPartition(partition, MESSAGE, frozenset(columns), frozenset({"sender"}),
+                                   frozenset(), TENANT, None, denied=denied,
+                                   denied_hashes=denied_hashes)
+        return verify_partition(sink, written)[SCOPE_COMPLIANCE]
+
+    found = problems(denied.hashed_addresses(key))
+    assert found == [
+        "3 row(s) involve a member of the deny list (read: puser, toRecipients; hashed: sender)"
+    ]
+    assert not any(digest in repr(found) for digest in denied.hashed_addresses(key))
+    # Without the hashes (no key), only the clear columns are compared: recipients alone.
+    assert problems(frozenset()) == [
+        "2 row(s) involve a member of the deny list (read: puser, toRecipients)"
+    ]
+    # The hashes of another key (another deployment's, a guessed one) match nothing hashed.
+    other_key = denied.hashed_addresses(b"another-key-of-at-least-16-bytes")
+    assert problems(other_key) == [
+        "2 row(s) involve a member of the deny list (read: puser, toRecipients; hashed: sender)"
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import dagster as dg
@@ -20,7 +20,7 @@ from mgdc_pipelines.catalog import get_dataset
 from mgdc_pipelines.consent.authorization import decide, write_authorization
 from mgdc_pipelines.consent.registration import registration_for
 from mgdc_pipelines.consent.store import ConsentStore
-from mgdc_pipelines.consent.transforms import is_hash
+from mgdc_pipelines.consent.transforms import hash_value, is_hash
 from mgdc_pipelines.defs import build_defs, build_mgdc_assets, resource_keys
 from mgdc_pipelines.sinks.base import PartitionRef
 from mgdc_pipelines.sinks.delta import DeltaSink
@@ -72,11 +72,14 @@ class CountingSink(dg.ConfigurableResource):
     # After commit, add a copy of a committed row as this user's (Parquet folders only): a
     # row of someone the enforcer removed, as a tampered sink could hold it.
     add_row_of: str = ""
+    # Likewise, a copy whose `sender` address is this (in a hashed column: a hash).
+    add_row_from: str = ""
 
     def get_sink(self):
         sink = DeltaSink.local(self.path) if self.format == "delta" else LocalSink(self.path)
         corrupt = self.corrupt_after_commit
-        add_row_of = self.add_row_of
+        added_row = _owned_by(self.add_row_of) if self.add_row_of else None
+        added_row = _sent_by(self.add_row_from) if self.add_row_from else added_row
 
         class _Sink:
             def __getattr__(self, name):
@@ -85,8 +88,8 @@ class CountingSink(dg.ConfigurableResource):
             def open_partition(self, partition: PartitionRef, schema: pa.Schema):
                 CALLS["open_partition"] += 1
                 writer = sink.open_partition(partition, schema)
-                if add_row_of:
-                    return _adding_a_row_after_commit(sink, partition, writer, add_row_of)
+                if added_row:
+                    return _adding_a_row_after_commit(sink, partition, writer, added_row)
                 if not corrupt:
                     return writer
                 original_commit = writer.commit
@@ -128,16 +131,32 @@ def counting_resources(app, **source_options) -> dict:
     }
 
 
-def _adding_a_row_after_commit(sink: LocalSink, partition: PartitionRef, writer, user_id: str):
+def _owned_by(user_id: str) -> Callable[[pa.Table], pa.Table]:
+    def changed(row: pa.Table) -> pa.Table:
+        owner = pa.array([user_id], row.schema.field("puser").type)
+        return row.set_column(row.schema.get_field_index("puser"), "puser", owner)
+    return changed
+
+
+def _sent_by(address: str) -> Callable[[pa.Table], pa.Table]:
+    def changed(row: pa.Table) -> pa.Table:
+        sender = pa.array([{"emailAddress": {"name": None, "address": address}}],
+                          row.schema.field("sender").type)
+        return row.set_column(row.schema.get_field_index("sender"), "sender", sender)
+    return changed
+
+
+def _adding_a_row_after_commit(
+    sink: LocalSink, partition: PartitionRef, writer, changed: Callable[[pa.Table], pa.Table]
+):
+    """``writer``, whose commit then adds ``changed`` (a committed row) to the partition."""
     original_commit = writer.commit
 
     def commit_then_add():
         info = original_commit()
         folder = sink.partition_path(partition)
         first = pq.read_table(next(iter(sorted(folder.glob("*.parquet"))))).slice(0, 1)
-        owner = pa.array([user_id], first.schema.field("puser").type)
-        added = first.set_column(first.schema.get_field_index("puser"), "puser", owner)
-        pq.write_table(added, folder / "part-99999-added.parquet")
+        pq.write_table(changed(first), folder / "part-99999-added.parquet")
         return info
 
     writer.commit = commit_then_add
@@ -422,5 +441,37 @@ def test_a_deny_listed_persons_row_in_the_written_data_fails_the_blocking_check(
     assert not result.success and not checks["scope_compliance"].passed
     problems = json.dumps(checks["scope_compliance"].metadata["problems"].value)
     assert "1 row(s) involve a member of the deny list" in problems and member not in problems
+    suspension = ConsentStore.of(app).view().suspension
+    assert suspension is not None and "scope_compliance" in suspension.reason
+
+
+def test_a_deny_listed_person_in_a_hashed_column_fails_the_blocking_check(
+    small_spec_factory, admin_keys, monkeypatch
+):
+    """Hashing does not hide a deny-listed person from the check: with `sender` hashed, a clean
+    copy passes, and a committed row whose hashed sender is a member's address (the enforcer
+    scrubs before hashing, so only a tampered sink or a bug could write one) fails
+    scope_compliance, named by column and count, never by the address or its hash."""
+    key = "a-test-key-of-at-least-16-bytes"
+    monkeypatch.setenv("MGDC_HASH_KEY", key)
+    app = small_spec_factory(
+        lambda raw: raw["datasets"][0].update(transforms={"sender": "hash"}), approved=False
+    )
+    approve(app, admin_keys, deny_group_ids=[LEGAL_GROUP])
+    clean, _, checks, _ = run(app, "Message_v1")
+    assert clean.success and all(check.passed for check in checks.values())
+
+    tenant = SyntheticTenant(TenantConfig(**app.source.options))
+    member = next(iter(tenant.members_of(LEGAL_GROUP))).mail.lower()
+    digest = hash_value(key.encode(), member, address=True)
+    resources = {
+        **counting_resources(app),
+        resource_keys(app).sink: CountingSink(path=str(app.sink.resolved_path()), add_row_from=digest),
+    }
+    result, _, checks, _ = run(app, "Message_v1", resources=resources)
+    assert not result.success and not checks["scope_compliance"].passed
+    problems = json.dumps(checks["scope_compliance"].metadata["problems"].value)
+    assert "1 row(s) involve a member of the deny list" in problems and "hashed: sender" in problems
+    assert member not in problems and digest not in problems
     suspension = ConsentStore.of(app).view().suspension
     assert suspension is not None and "scope_compliance" in suspension.reason
