@@ -117,7 +117,7 @@ class AuthorizedCopy:
             scope_ids=scope_ids,
             version=version,
             denied=denied,
-            denied_hashes=denied.hashed_addresses(hash_key) if hashed and hash_key else frozenset(),
+            denied_hashed=denied.hashed(hash_key) if hashed and hash_key else DeniedPeople(),
         )
 
 

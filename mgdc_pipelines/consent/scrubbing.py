@@ -11,7 +11,7 @@ user id instead (call records, transcripts, Planner tasks) are scrubbed by those
 >>> from mgdc_pipelines.catalog import get_dataset
 >>> message = get_dataset("Message_v1")
 >>> ADDRESS_COLUMNS["Message_v1"]
-('sender', 'from', 'toRecipients', 'ccRecipients', 'bccRecipients')
+('sender', 'from', 'toRecipients', 'ccRecipients', 'bccRecipients', 'replyTo')
 >>> to = pa.array(
 ...     [[{"emailAddress": {"name": "Eve", "address": "Eve@Contoso.com"}}], [], None],
 ...     message.column("toRecipients").type,
@@ -24,6 +24,7 @@ user id instead (call records, transcripts, Planner tasks) are scrubbed by those
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -40,14 +41,22 @@ from mgdc_pipelines.consent.transforms import (
     is_string_type,
 )
 
-_MESSAGE_ADDRESS_COLUMNS = ("sender", "from", "toRecipients", "ccRecipients", "bccRecipients")
+# MGDC's table, then `replyTo`: where replies go names a person too (an assistant's mail
+# answered to their manager).
+_MESSAGE_ADDRESS_COLUMNS = (
+    "sender", "from", "toRecipients", "ccRecipients", "bccRecipients", "replyTo",
+)
 _EVENT_ADDRESS_COLUMNS = ("organizer", "attendees")
 # Version 0 datasets spell their columns in PascalCase.
-_MESSAGE_V0_ADDRESS_COLUMNS = ("Sender", "From", "ToRecipients", "CcRecipients", "BccRecipients")
-_CHAT_ADDRESS_COLUMNS = ("Sender", "From", "ToRecipients")
+_MESSAGE_V0_ADDRESS_COLUMNS = (
+    "Sender", "From", "ToRecipients", "CcRecipients", "BccRecipients", "ReplyTo",
+)
+_CHAT_ADDRESS_COLUMNS = ("Sender", "From", "ToRecipients", "ReplyTo")
 
 # The reference's scrubbing table (§3.2), in our catalog's column names (real v1 deliveries
-# write camelCase where the table writes PascalCase). Keyed by dataset short name.
+# write camelCase where the table writes PascalCase), then our extensions. Keyed by dataset short
+# name. A column is listed when its strings (top-level) or the address fields of its structs
+# (`ADDRESS_FIELDS`) hold people's SMTP addresses.
 ADDRESS_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "Message_v0": _MESSAGE_V0_ADDRESS_COLUMNS,
@@ -59,30 +68,57 @@ ADDRESS_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "CalendarView_v0": _EVENT_ADDRESS_COLUMNS,
         "Contact_v0": ("EmailAddresses",),
         "Contact_v1": ("emailAddresses",),
-        # Our extensions, not in MGDC's table (which predates these datasets): their rows are
-        # messages and meetings too, and one with a deny-listed person involves them exactly as
-        # an email or an event does. Inbox_v1 is Message_v1's Inbox folder.
+        # Our extensions, not in MGDC's table (which predates these datasets, and whose deny
+        # list promised its members would be scrubbed out of extracted data): a row that names
+        # a deny-listed person involves them exactly as an email or an event does. Inbox_v1 is
+        # Message_v1's Inbox folder.
         "Inbox_v1": _MESSAGE_ADDRESS_COLUMNS,
         "ConferenceRoomCalendar_v0": _EVENT_ADDRESS_COLUMNS,
-        "OutlookGroupConversations_v0": ("Sender", "From", "ToRecipients", "CcRecipients"),
+        "OutlookGroupConversations_v0": ("Sender", "From", "ToRecipients", "CcRecipients", "ReplyTo"),
         "TeamChat_v1": _CHAT_ADDRESS_COLUMNS,
         "TeamChat_v2": _CHAT_ADDRESS_COLUMNS,
-        "TeamsStandardChannelMessages_v0": ("Sender", "From"),
+        "TeamsStandardChannelMessages_v0": ("Sender", "From", "ReplyTo"),
+        "TeamsConversationActivity_v0": ("InteractionMetadata",),
+        "OneDriveSyncHealth_v1": ("UserEmail",),
+        "SharePointFileActions_v1": ("ActorEmail",),
+        "SharePointFiles_v1": ("Author", "ModifiedBy"),
+        "SharePointGroups_v1": ("Owner", "Members"),
+        "SharePointPermissions_v1": ("SharedWith", "ShareCreatedBy", "ShareLastModifiedBy"),
+        "SharePointSites_v1": ("SiteArchivedBy", "Owner", "SecondaryContact"),
     }
 )
+# Where a struct holds a person's address: the hash transform's address fields, and the
+# addresses Teams logs for an interaction.
+ADDRESS_FIELDS = ADDRESS_FIELD_NAMES | {"InteractionInitiatorEmail", "InteractionTargetEmails"}
 
+_TEAMS_MEMBER_COLUMNS = ("MembersAdded", "MembersRemoved", "ThreadMembers")
 
-# Datasets that name people by their directory object id, not by address: a call record's
-# organizer and attendees and a Planner task's creator (``user.id``), a transcript's speakers
-# (``userId``, and the ``callParticipants`` list). Our extension: MGDC's table predates them.
+# Columns that name people by their directory object id, a GUID: a top-level string that is, or
+# holds, one (a manager's or group member's `id`, the owner of a tenant-wide OneDrive row, a 1:1
+# chat's thread id `19:<id>_<id>@unq.gbl.spaces`, Planner's identity sets kept as JSON text), or
+# the id fields of its structs (`USER_ID_FIELDS`, and a `user`'s `id`). Our extension:
+# MGDC's table predates them.
 USER_ID_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
-        "PlannerTasks_v0": ("createdBy",),
+        "Manager_v0": ("id",),
+        "DirectReport_v0": ("id",),
+        "GroupMembers_v0": ("id",),
+        "GroupOwners_v0": ("id",),
+        "OneDriveSyncErrors_v0": ("puser",),
+        "OneDriveSyncHealth_v1": ("puser",),
+        "PlannerTasks_v0": ("createdBy", "completedBy", "assignments"),
         "TeamsCallRecords_v1": ("Organizer", "Attendees"),
-        "TeamsTranscript_v1": ("Events",),
+        "TeamsTranscript_v1": ("Entries", "Events"),
+        "TeamsChannelActivity_v0": _TEAMS_MEMBER_COLUMNS,
+        "TeamsConversationActivity_v0": ("Team_Id", *_TEAMS_MEMBER_COLUMNS, "Mentions"),
+        "SharePointGroups_v1": ("Owner", "Members"),
+        "SharePointPermissions_v1": ("SharedWith",),
+        "SharePointSites_v1": ("Owner", "SecondaryContact"),
     }
 )
-_USER_ID_FIELD_NAMES = frozenset({"userId", "callParticipants"})
+USER_ID_FIELDS = frozenset(
+    {"userId", "callParticipants", "speakerId", "editorId", "MemberId", "ObjectId", "AadObjectId"}
+)
 
 
 def address_columns(dataset: Dataset) -> tuple[str, ...]:
@@ -95,17 +131,29 @@ def user_id_columns(dataset: Dataset) -> tuple[str, ...]:
     return USER_ID_COLUMNS.get(dataset.short_name, ())
 
 
+def people_columns(dataset: Dataset) -> tuple[str, ...]:
+    """Every column a deny list reads for ``dataset``: its owner (``puser``, for datasets
+    scoped by it), its address columns and its user id columns, each once.
+
+    >>> from mgdc_pipelines.catalog import get_dataset
+    >>> people_columns(get_dataset("TeamsCallRecords_v1"))
+    ('puser', 'Organizer', 'Attendees')
+    """
+    owner = ("puser",) if dataset.scope_column == "puser" else ()
+    return tuple(dict.fromkeys((*owner, *address_columns(dataset), *user_id_columns(dataset))))
+
+
 def unscrubbable(short_name: str, columns: Collection[str]) -> tuple[str, ...]:
     """The columns naming people (addresses, user ids) of the dataset ``short_name`` missing
     from ``columns``: a deny list cannot be enforced on a column that is not read, so an
     approval with one must cover them all.
 
     >>> unscrubbable("SentItem_v1", ["subject", "sender", "toRecipients"])
-    ('from', 'ccRecipients', 'bccRecipients')
+    ('from', 'ccRecipients', 'bccRecipients', 'replyTo')
     >>> unscrubbable("TeamsCallRecords_v1", ["Id", "Organizer"])  # people by user id
     ('Attendees',)
     """
-    needed = (*ADDRESS_COLUMNS.get(short_name, ()), *USER_ID_COLUMNS.get(short_name, ()))
+    needed = dict.fromkeys((*ADDRESS_COLUMNS.get(short_name, ()), *USER_ID_COLUMNS.get(short_name, ())))
     return tuple(column for column in needed if column not in columns)
 
 
@@ -115,7 +163,7 @@ def deny_list_gaps(grants: Iterable[tuple[str, Collection[str]]]) -> str | None:
 
     >>> gaps = deny_list_gaps([("Message_v1", ["subject", "sender"]), ("User_v1", ["id"])])
     >>> gaps.split("them all (", 1)[1].split(")", 1)[0]  # User_v1: by its owner alone
-    'Message_v1: from, toRecipients, ccRecipients, bccRecipients'
+    'Message_v1: from, toRecipients, ccRecipients, bccRecipients, replyTo'
     >>> deny_list_gaps([("User_v1", ["id"])]) is None
     True
     """
@@ -142,11 +190,11 @@ def normalized(addresses: pa.Array) -> pa.Array:
 
 
 def _is_address_field(parent: str | None, name: str) -> bool:
-    return name in ADDRESS_FIELD_NAMES
+    return name in ADDRESS_FIELDS
 
 
 def _is_user_id_field(parent: str | None, name: str) -> bool:
-    return name in _USER_ID_FIELD_NAMES or (parent == "user" and name == "id")
+    return name in USER_ID_FIELDS or (parent == "user" and name == "id")
 
 
 def _leaves(
@@ -154,14 +202,14 @@ def _leaves(
     rows: pa.Array,
     chosen: Callable[[str | None, str], bool],
     *,
-    selected: bool,
+    selected: bool = True,
     name: str | None = None,
 ) -> Iterator[tuple[pa.Array, pa.Array]]:
     """Each array of strings inside ``values`` that ``chosen`` picks, with the batch row each
     string belongs to.
 
-    Strings are picked at the top of a column (a plain address column or list of them) and,
-    inside structs, only in the fields ``chosen(parent field, field)`` picks: a subject or a
+    Strings are picked at the top of a column (a plain address or id column, or a list of them)
+    and, inside structs, only in the fields ``chosen(parent field, field)`` picks: a subject or a
     display name is not an address, a call record's own ``Id`` is not a user's.
     """
     arrow_type = values.type
@@ -180,24 +228,36 @@ def _leaves(
             )
 
 
+LeafTest = Callable[[pa.Array], pa.Array]
+
+
+def _equal_to_any(wanted: frozenset[str]) -> LeafTest:
+    """Strings equal to one of ``wanted``, without surrounding blanks or case (addresses)."""
+    values = normalized(pa.array(sorted(wanted), type=pa.string()))
+    return lambda leaf: pc.is_in(normalized(leaf), value_set=values.cast(leaf.type))
+
+
+def _holding_any(wanted: frozenset[str]) -> LeafTest:
+    """Strings that hold one of ``wanted`` (object ids: GUIDs, without case), alone or inside
+    a longer identifier: a thread id, a ``<id>@<tenant>`` speaker, an identity set as JSON."""
+    pattern = "|".join(re.escape(value.lower()) for value in sorted(wanted))
+    return lambda leaf: pc.match_substring_regex(pc.utf8_lower(leaf), pattern)
+
+
 def _rows_matching(
     batch: pa.RecordBatch,
     columns: Collection[str],
-    wanted: frozenset[str],
+    matches: LeafTest,
     chosen: Callable[[str | None, str], bool],
-    *,
-    top_level: bool,
 ) -> pa.BooleanArray:
     involved = np.zeros(batch.num_rows, dtype=bool)
-    if not wanted or batch.num_rows == 0:
+    if batch.num_rows == 0:
         return pa.array(involved)
-    denied = normalized(pa.array(sorted(wanted), type=pa.string()))
     row_numbers = pa.array(np.arange(batch.num_rows, dtype=np.int64))
     for name in columns:
-        for leaf, rows in _leaves(batch.column(name), row_numbers, chosen, selected=top_level):
-            # A null value matches nothing.
-            matches = pc.is_in(normalized(leaf), value_set=denied.cast(leaf.type))
-            involved[pc.filter(rows, matches).to_numpy()] = True
+        for leaf, rows in _leaves(batch.column(name), row_numbers, chosen):
+            # A null value matches nothing (filter drops null selections).
+            involved[pc.filter(rows, matches(leaf)).to_numpy()] = True
     return pa.array(involved)
 
 
@@ -205,14 +265,17 @@ def rows_involving(
     batch: pa.RecordBatch, columns: Collection[str], addresses: frozenset[str]
 ) -> pa.BooleanArray:
     """True for each row where any of ``columns`` holds any of ``addresses`` (case-insensitive)."""
-    return _rows_matching(batch, columns, addresses, _is_address_field, top_level=True)
+    if not addresses:
+        return pa.array(np.zeros(batch.num_rows, dtype=bool))
+    return _rows_matching(batch, columns, _equal_to_any(addresses), _is_address_field)
 
 
 def rows_naming(
     batch: pa.RecordBatch, columns: Collection[str], user_ids: frozenset[str]
 ) -> pa.BooleanArray:
-    """True for each row where a user id field of ``columns`` holds any of ``user_ids`` (object
-    ids: GUIDs, compared without case).
+    """True for each row where a user id of ``columns`` (a top-level string, or a user id
+    field of its structs) holds any of ``user_ids`` (object ids: GUIDs, compared without case,
+    also inside longer identifiers).
 
     >>> from mgdc_pipelines.catalog import get_dataset
     >>> attendees = get_dataset("TeamsCallRecords_v1").column("Attendees").type
@@ -222,8 +285,13 @@ def rows_naming(
     ...                                    names=["Attendees"])
     >>> rows_naming(batch, ["Attendees"], frozenset({"c3d4"})).to_pylist()  # not a display name
     [False, True, False]
+    >>> chats = pa.RecordBatch.from_pydict({"Team_Id": ["19:a1b2_c3d4@unq.gbl.spaces", "19:x"]})
+    >>> rows_naming(chats, ["Team_Id"], frozenset({"C3D4"})).to_pylist()  # a 1:1 chat's thread
+    [True, False]
     """
-    return _rows_matching(batch, columns, user_ids, _is_user_id_field, top_level=False)
+    if not user_ids:
+        return pa.array(np.zeros(batch.num_rows, dtype=bool))
+    return _rows_matching(batch, columns, _holding_any(user_ids), _is_user_id_field)
 
 
 @dataclass(frozen=True)
@@ -237,16 +305,24 @@ class DeniedPeople:
     def __bool__(self) -> bool:
         return bool(self.user_ids or self.addresses)
 
-    def hashed_addresses(self, key: bytes) -> frozenset[str]:
-        """The addresses as a ``hash`` transform with ``key`` writes them: what a hashed address
-        column holds where one of these people was (user id columns cannot be hashed).
+    def hashed(self, key: bytes) -> DeniedPeople:
+        """The same people as a ``hash`` transform with ``key`` writes them: what hashed columns
+        hold where one of them was. An address, or an id beside one, is hashed normalized
+        (lower-case); an id in a column of its own is hashed as written, so both spellings of
+        an id are kept.
 
         >>> key = b"0123456789abcdef"
-        >>> [digest] = DeniedPeople(addresses=frozenset({"eve@contoso.com"})).hashed_addresses(key)
-        >>> digest == hash_value(key, "Eve@Contoso.com", address=True)
+        >>> hashed = DeniedPeople(frozenset({"A1"}), frozenset({"eve@contoso.com"})).hashed(key)
+        >>> hashed.addresses == {hash_value(key, "Eve@Contoso.com", address=True)}
+        True
+        >>> hashed.user_ids == {hash_value(key, "A1", address=False), hash_value(key, "a1", address=False)}
         True
         """
-        return frozenset(hash_value(key, address, address=True) for address in self.addresses)
+        return DeniedPeople(
+            user_ids=frozenset(hash_value(key, i, address=False) for i in self.user_ids)
+            | frozenset(hash_value(key, i, address=True) for i in self.user_ids),
+            addresses=frozenset(hash_value(key, a, address=True) for a in self.addresses),
+        )
 
 
 def denied_rows(
@@ -266,7 +342,7 @@ def denied_rows(
     present = batch.schema.names
     masks = []
     if denied.user_ids and dataset.scope_column == "puser" and "puser" in present:
-        masks.append(_rows_matching(batch, ["puser"], denied.user_ids, _never, top_level=True))
+        masks.append(_rows_matching(batch, ["puser"], _equal_to_any(denied.user_ids), _never))
     addresses = [c for c in address_columns(dataset) if c in present]
     if denied.addresses and addresses:
         masks.append(rows_involving(batch, addresses, denied.addresses))

@@ -11,8 +11,8 @@ Three checks, each returning the problems it found (empty: passed):
   one of the dataset's metadata columns;
 - ``scope_compliance``: every row's ``ptenant`` is the app's tenant, its ``puser`` /
   ``pObjectId`` belongs to the authorized scope, and no row involves a member of the approval's
-  deny list (as owner, or in a written address or user id column; in a hashed address column,
-  by the hash of their address);
+  deny list (as owner, or in a written address or user id column; in a hashed column, by the
+  hash of their address or id);
 - ``transforms_applied``: hashed columns hold only hashes, dropped columns are absent.
 
 Problems become check metadata and the suspension reason, so they name files, columns and
@@ -31,11 +31,9 @@ import pyarrow.compute as pc
 from mgdc_pipelines.catalog import Dataset
 from mgdc_pipelines.consent.scrubbing import (
     DeniedPeople,
-    address_columns,
     any_of,
     denied_rows,
-    rows_involving,
-    user_id_columns,
+    people_columns,
 )
 from mgdc_pipelines.consent.transforms import array_is_hashed
 from mgdc_pipelines.sinks.base import PartitionRef, Sink, as_committed
@@ -58,11 +56,11 @@ class WrittenPartition:
     tenant_id: str
     scope_ids: frozenset[str] | None  # allowed puser / pObjectId values; None = whole tenant
     version: int | None = None  # the table version the commit made (Delta sinks); None: folders
-    # The deny list's people the enforcer removed, and their addresses as the grant's `hash`
-    # transform writes them (DeniedPeople.hashed_addresses: what hashed address columns would
-    # hold for them; empty: hashed columns are not read). People: never in a repr.
+    # The deny list's people the enforcer removed, and the same people as the grant's `hash`
+    # transform writes them (DeniedPeople.hashed: what hashed columns would hold for them;
+    # empty: hashed columns are not read). People: never in a repr.
     denied: DeniedPeople = field(default=DeniedPeople(), repr=False)
-    denied_hashes: frozenset[str] = field(default=frozenset(), repr=False)
+    denied_hashed: DeniedPeople = field(default=DeniedPeople(), repr=False)
 
 
 def verify_partition(sink: Sink, written: WrittenPartition) -> dict[str, list[str]]:
@@ -127,19 +125,17 @@ def _deny_listed_rows(
         return []
     in_every_file = set.intersection(*(set(schema.names) for schema in schemas.values()))
     dataset = written.dataset
-    owner = ("puser",) if dataset.scope_column == "puser" else ()  # what denied_rows reads
-    readable = (*owner, *address_columns(dataset), *user_id_columns(dataset))
-    present = [c for c in readable if c in in_every_file]
+    present = [c for c in people_columns(dataset) if c in in_every_file]
     clear = [c for c in present if c not in written.hashed_columns]
-    hashed = [c for c in present if c in written.hashed_columns] if written.denied_hashes else []
+    hashed = [c for c in present if c in written.hashed_columns] if written.denied_hashed else []
     if not clear and not hashed:
         return []
     involved = 0
     for batch in sink.read_committed(written.partition, [*clear, *hashed]):
-        masks = [denied_rows(batch.select(clear), dataset, written.denied)]
-        if hashed:  # only address columns can be hashed (`transforms.can_hash`)
-            masks.append(rows_involving(batch, hashed, written.denied_hashes))
-        rows = any_of(masks)
+        rows = any_of([
+            denied_rows(batch.select(clear), dataset, written.denied),
+            denied_rows(batch.select(hashed), dataset, written.denied_hashed),
+        ])
         involved += 0 if rows is None else (pc.sum(rows).as_py() or 0)
     if not involved:
         return []

@@ -11,11 +11,13 @@ from mgdc_pipelines.catalog import get_dataset
 from mgdc_pipelines.catalog.registry import list_datasets
 from mgdc_pipelines.consent.scrubbing import (
     ADDRESS_COLUMNS,
+    ADDRESS_FIELDS,
     USER_ID_COLUMNS,
+    USER_ID_FIELDS,
     address_columns,
     rows_involving,
 )
-from mgdc_pipelines.consent.transforms import ADDRESS_FIELD_NAMES, can_hash
+from mgdc_pipelines.consent.transforms import can_hash
 
 DENIED = frozenset({"eve@contoso.com"})
 SCRUBBED_COLUMNS = [
@@ -38,7 +40,9 @@ def _field_value(field: pa.Field, address: str) -> Any:
     if pa.types.is_struct(field.type) or pa.types.is_list(field.type):
         return value_holding(field.type, address)
     if pa.types.is_string(field.type):
-        return address if field.name in ADDRESS_FIELD_NAMES else "eve@contoso.com"
+        return address if field.name in ADDRESS_FIELDS else "eve@contoso.com"
+    if pa.types.is_list(field.type) and pa.types.is_string(field.type.value_type):
+        return [address if field.name in ADDRESS_FIELDS else "eve@contoso.com"]
     return None
 
 
@@ -47,13 +51,37 @@ def one_column_batch(dataset: str, column: str, values: list[Any]) -> pa.RecordB
     return pa.RecordBatch.from_arrays([pa.array(values, arrow_type)], names=[column])
 
 
+def _fields_named(arrow_type: pa.DataType, names: frozenset[str], parent: str | None = None) -> list[str]:
+    """The fields of ``arrow_type`` at any depth whose name is in ``names`` (and a ``user``'s
+    ``id``, when ``names`` are user id fields)."""
+    if pa.types.is_list(arrow_type):
+        return _fields_named(arrow_type.value_type, names, parent)
+    if not pa.types.is_struct(arrow_type):
+        return []
+    found = []
+    for field in arrow_type:
+        named = field.name in names or (names is USER_ID_FIELDS and parent == "user" and field.name == "id")
+        if named and _is_text(field.type):  # a `location`'s postal `address` is a struct
+            found.append(field.name)
+        found += _fields_named(field.type, names, field.name)
+    return found
+
+
+def _is_text(arrow_type: pa.DataType) -> bool:
+    return pa.types.is_string(arrow_type) or (
+        pa.types.is_list(arrow_type) and pa.types.is_string(arrow_type.value_type)
+    )
+
+
 @pytest.mark.parametrize("dataset, column", SCRUBBED_COLUMNS)
 def test_scrubbed_columns_exist_and_carry_addresses(dataset: str, column: str) -> None:
-    assert can_hash(get_dataset(dataset).column(column).type)
+    arrow_type = get_dataset(dataset).column(column).type
+    assert _is_text(arrow_type) or _fields_named(arrow_type, ADDRESS_FIELDS)
 
 
 def test_address_columns_follow_the_reference_table() -> None:
-    message = ("sender", "from", "toRecipients", "ccRecipients", "bccRecipients")
+    """MGDC's table, and `replyTo` after it, which names a person just as a recipient does."""
+    message = ("sender", "from", "toRecipients", "ccRecipients", "bccRecipients", "replyTo")
     assert ADDRESS_COLUMNS["Message_v1"] == ADDRESS_COLUMNS["SentItem_v1"] == message
     assert (
         ADDRESS_COLUMNS["Event_v1"]
@@ -62,11 +90,11 @@ def test_address_columns_follow_the_reference_table() -> None:
     )
     assert ADDRESS_COLUMNS["Contact_v1"] == ("emailAddresses",)
     # The table names Message_v0, SentItem_v0, Event_v0 and Contact_v0 too, spelled PascalCase.
-    message_v0 = ("Sender", "From", "ToRecipients", "CcRecipients", "BccRecipients")
+    message_v0 = ("Sender", "From", "ToRecipients", "CcRecipients", "BccRecipients", "ReplyTo")
     assert ADDRESS_COLUMNS["Message_v0"] == ADDRESS_COLUMNS["SentItem_v0"] == message_v0
     assert ADDRESS_COLUMNS["Event_v0"] == ("Organizer", "Attendees")
     assert ADDRESS_COLUMNS["Contact_v0"] == ("EmailAddresses",)
-    assert ADDRESS_COLUMNS["TeamChat_v1"] == ("Sender", "From", "ToRecipients")
+    assert ADDRESS_COLUMNS["TeamChat_v1"] == ("Sender", "From", "ToRecipients", "ReplyTo")
     assert address_columns(get_dataset("User_v1")) == ()
 
 
@@ -193,25 +221,43 @@ def test_no_addresses_or_no_rows_involve_nothing() -> None:
     assert rows_involving(batch.slice(0, 0), ["mail"], DENIED).to_pylist() == []
 
 
-def _user_id_fields(arrow_type: pa.DataType, parent: str | None = None) -> list[str]:
-    """The user id fields at any depth of ``arrow_type``: ``userId``, ``callParticipants`` and
-    the ``id`` of a ``user``."""
-    if pa.types.is_list(arrow_type):
-        return _user_id_fields(arrow_type.value_type, parent)
-    if not pa.types.is_struct(arrow_type):
-        return []
-    found = []
-    for field in arrow_type:
-        if field.name in ("userId", "callParticipants") or (parent == "user" and field.name == "id"):
-            found.append(field.name)
-        found += _user_id_fields(field.type, field.name)
-    return found
+# Top-level strings that are, or hold, a person's object id; the scan below finds the struct
+# fields itself.
+ID_STRING_COLUMNS = {
+    "Manager_v0": ("id",),  # the row is the manager's directory entry
+    "DirectReport_v0": ("id",),
+    "GroupMembers_v0": ("id",),
+    "GroupOwners_v0": ("id",),
+    "OneDriveSyncErrors_v0": ("puser",),  # tenant-wide: `puser` is a column, not the scope
+    "OneDriveSyncHealth_v1": ("puser",),
+    "PlannerTasks_v0": ("completedBy", "assignments"),  # Graph objects kept as JSON text
+    "TeamsConversationActivity_v0": ("Team_Id",),  # a 1:1 chat's thread names both people
+}
 
 
 def test_every_column_naming_people_by_user_id_is_scrubbed_by_it() -> None:
-    """Where the catalog names a call's people by object id, a deny list reads those ids."""
+    """Where the catalog names people by object id (a call's attendees, a transcript's
+    speakers, a Teams thread's members, a SharePoint owner), a deny list reads those ids."""
     by_id = {
-        dataset.short_name: tuple(c.name for c in dataset.columns if _user_id_fields(c.type))
+        dataset.short_name: tuple(
+            c.name for c in dataset.columns
+            if _fields_named(c.type, USER_ID_FIELDS)
+            or c.name in ID_STRING_COLUMNS.get(dataset.short_name, ())
+        )
         for dataset in list_datasets()
     }
-    assert {name: columns for name, columns in by_id.items() if columns} == dict(USER_ID_COLUMNS)
+    assert {name: set(columns) for name, columns in by_id.items() if columns} == {
+        name: set(columns) for name, columns in USER_ID_COLUMNS.items()
+    }
+
+
+def test_every_struct_holding_an_address_is_scrubbed_by_it() -> None:
+    """A column whose structs hold an address field (a reply-to recipient, a SharePoint
+    owner's `Email`, a Teams interaction's target emails) is an address column."""
+    missed = {
+        dataset.short_name: [c.name for c in dataset.columns
+                             if _fields_named(c.type, ADDRESS_FIELDS)
+                             and c.name not in address_columns(dataset)]
+        for dataset in list_datasets()
+    }
+    assert {name: columns for name, columns in missed.items() if columns} == {}

@@ -147,23 +147,23 @@ def test_a_deny_listed_person_is_found_in_a_hashed_address_column_by_the_hash_of
     writer.commit()
     denied = DeniedPeople(addresses=frozenset({"eve.sentinel@contoso.com"}))
 
-    def problems(denied_hashes: frozenset[str]) -> list[str]:
+    def problems(denied_hashed: DeniedPeople) -> list[str]:
         written = WrittenPartition(partition, MESSAGE, frozenset(columns), frozenset({"sender"}),
                                    frozenset(), TENANT, None, denied=denied,
-                                   denied_hashes=denied_hashes)
+                                   denied_hashed=denied_hashed)
         return verify_partition(sink, written)[SCOPE_COMPLIANCE]
 
-    found = problems(denied.hashed_addresses(key))
+    found = problems(denied.hashed(key))
     assert found == [
         "3 row(s) involve a member of the deny list (read: puser, toRecipients; hashed: sender)"
     ]
-    assert not any(digest in repr(found) for digest in denied.hashed_addresses(key))
+    assert not any(digest in repr(found) for digest in denied.hashed(key).addresses)
     # Without the hashes (no key), only the clear columns are compared: recipients alone.
-    assert problems(frozenset()) == [
+    assert problems(DeniedPeople()) == [
         "2 row(s) involve a member of the deny list (read: puser, toRecipients)"
     ]
     # The hashes of another key (another deployment's, a guessed one) match nothing hashed.
-    other_key = denied.hashed_addresses(b"another-key-of-at-least-16-bytes")
+    other_key = denied.hashed(b"another-key-of-at-least-16-bytes")
     assert problems(other_key) == [
         "2 row(s) involve a member of the deny list (read: puser, toRecipients; hashed: sender)"
     ]
