@@ -316,8 +316,11 @@ def parse_record(location: str, line: bytes | str, what: str, seq: int = 0) -> d
     return record
 
 
-def record_decision(log: AuditLog, authorization: Any, **extra: Any) -> dict[str, Any]:
-    """Append an admin's approve/deny decision (an :class:`Authorization`) to ``log``."""
+def record_decision(log: AuditLog, authorization: Any, document: dict, **extra: Any) -> dict[str, Any]:
+    """Append an admin's approve/deny decision (an :class:`Authorization`) to ``log``, with the
+    signed ``document`` it was read from: the ledger takes a decision's effect (what it lifts,
+    when it was made) from the signature, never from the record's own fields, which anyone who
+    can write the log could append."""
     registration = authorization.registration
     return log.append(
         authorization.decision,
@@ -333,5 +336,6 @@ def record_decision(log: AuditLog, authorization: Any, **extra: Any) -> dict[str
         deny_group_ids=list(authorization.deny_group_ids),
         key_id=authorization.key_id,
         lifts=list(authorization.lifts),
+        signed=document,
         **extra,
     )

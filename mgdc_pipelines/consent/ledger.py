@@ -8,6 +8,12 @@ comparing clocks:
   names it in ``lifts`` (a lifted one is kept while partitions it flagged are withheld);
 * ``withheld``: partitions a suspension flagged that were not committed again since.
 
+Anyone who can write the log can append to it, so a decision's effect is never taken from the
+record's own fields: each decision record carries the admin's signed authorization, which the
+ledger verifies with the deployment's trusted keys (given ``trust``) and takes the decision, its
+date and the suspensions it lifts from. A decision must also be newer than the one before it:
+an older signed approval appended after a denial is a replay, and breaks the log.
+
 A hash chain alone cannot tell that records were cut off its end, or that the whole log was
 replaced by a freshly computed one. So after the runtime verifies or extends the chain, it
 *anchors* the position reached (record number, hash, byte span) and the state there in the
@@ -41,6 +47,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mgdc_pipelines.consent.audit import DECISION_EVENTS, AuditLogBroken, ChainedLog, ChainPosition, LedgerIdentity
+from mgdc_pipelines.consent.authorization import verify_authorization
+from mgdc_pipelines.consent.clock import display, from_iso, to_iso
+from mgdc_pipelines.consent.errors import AuthorizationInvalid
+from mgdc_pipelines.consent.trust import TrustAnchors
 
 SUSPENDED = "suspended"
 PARTITION_COMMITTED = "partition_committed"
@@ -142,11 +152,19 @@ class LedgerState:
 
 
 class Ledger:
-    """An app's audit log with its anchor: the verified consent state, and appends that keep it."""
+    """An app's audit log with its anchor: the verified consent state, and appends that keep it.
 
-    def __init__(self, log: ChainedLog, anchor: LedgerAnchor | None = None) -> None:
+    ``trust``: the deployment's trusted admin keys, with which every decision record read is
+    verified (see the module docstring); ``None`` takes decisions as recorded (the doctest
+    above, and tools that only display a log), never what the runtime does.
+    """
+
+    def __init__(
+        self, log: ChainedLog, anchor: LedgerAnchor | None = None, trust: TrustAnchors | None = None
+    ) -> None:
         self.log = log
         self.anchor = anchor
+        self.trust = trust
         self._key = anchor_key(log.identity)
 
     def state(self) -> LedgerState:
@@ -163,7 +181,7 @@ class Ledger:
                 )
             state = LedgerState.at(anchored.position, anchored.state)
         for chained in self.log.records(anchored.position if anchored else None):
-            state.apply(chained.record)
+            state.apply(self._as_signed(chained.record, state.decision))
             state.position = chained.position
         if anchored is None or state.position.seq > anchored.position.seq:
             self._save(state)
@@ -175,6 +193,39 @@ class Ledger:
         if self.anchor is not None:
             self.state()  # verifies from the last anchor and moves the anchor forward
         return record
+
+    def _as_signed(self, record: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
+        """``record``, a decision's fields replaced by what its signed authorization says;
+        raises :class:`AuditLogBroken` for a decision no trusted admin signed, or a replay."""
+        if self.trust is None or record["event"] not in DECISION_EVENTS:
+            return record
+        where, seq = self.log.location, record["seq"]
+        if not isinstance(record.get("signed"), dict):
+            raise AuditLogBroken(
+                where, seq, "this decision does not carry the admin's signed authorization, so "
+                "nothing proves an admin made it (an admin records each decision with `mgdc-pipelines "
+                "consent approve --spec` or `consent record`)",
+            )
+        try:
+            signed = verify_authorization(record["signed"], self.trust, where=f"{where}, record {seq}")
+        except AuthorizationInvalid as error:
+            raise AuditLogBroken(where, seq, f"its signed authorization does not verify: {error.reason}") from None
+        granted = signed.registration
+        says = (granted.app_id, granted.tenant_id, signed.digest, signed.decision, list(signed.lifts))
+        recorded = (self.log.identity.app_id, self.log.identity.tenant_id, record.get("authorization"),
+                    record["event"], list(record.get("lifts") or ()))
+        if says != recorded:
+            raise AuditLogBroken(where, seq, "the record does not say what its signed authorization says")
+        if previous is not None and signed.decided_at <= from_iso(previous.get("decided_at"), "decided_at"):
+            raise AuditLogBroken(
+                where, seq, f"its decision ({display(signed.decided_at)}) is not newer than the one in "
+                f"record {previous.get('seq')}: an older authorization was appended again (a replay)",
+            )
+        return {
+            **record, "authorization": signed.digest, "decided_at": to_iso(signed.decided_at),
+            "fingerprint": signed.fingerprint, "approver": signed.approver, "key_id": signed.key_id,
+            "lifts": list(signed.lifts),
+        }
 
     def _save(self, state: LedgerState) -> None:
         if self.anchor is None or state.position.seq == 0:

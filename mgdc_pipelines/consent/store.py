@@ -131,7 +131,7 @@ class ConsentStore:
 
     @property
     def ledger(self) -> Ledger:
-        return Ledger(self.audit, self.anchor)
+        return Ledger(self.audit, self.anchor, trust=self.trust)
 
     @cached_property
     def trust(self) -> TrustAnchors:
@@ -214,7 +214,7 @@ class ConsentStore:
         log = self.audit
         if isinstance(log, DatabaseAuditLog):  # kept first: workers with no file need it
             log.save_authorization(authorization.digest, canonical_json(document))
-        record = record_decision(log, authorization, **extra)
+        record = record_decision(log, authorization, document, **extra)
         ledger.state()  # anchor what was just recorded
         return record
 

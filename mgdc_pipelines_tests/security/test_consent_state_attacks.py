@@ -151,3 +151,54 @@ def test_a_log_of_another_app_cannot_stand_in(small_spec_factory, admin_keys, tm
     shutil.copyfile(ConsentStore.of(other).audit.path, ConsentStore.of(victim).audit.path)
     with deployment() as instance:
         _refused_before_io(victim, instance, "another app's log")
+
+
+def _last_decision(store: ConsentStore) -> dict:
+    return next(r for r in reversed(store.audit.entries()) if r["event"] in ("approved", "denied"))
+
+
+def _append_decision(store: ConsentStore, **changes) -> None:
+    """What anyone who can write the state folder can do: append a well-chained record."""
+    chained = ("seq", "at", "event", "prev", "hash")
+    decision = {k: v for k, v in _last_decision(store).items() if k not in chained}
+    store.audit.append("approved", **{**decision, **changes})
+
+
+def test_an_appended_record_naming_a_suspension_does_not_lift_it(small_spec):
+    """The chain has no key: anyone who can write it can append an `approved` record that
+    copies the last decision and names the suspension in `lifts`. Lifts are taken from the
+    admin's signature, so the forged record breaks the log instead of lifting anything."""
+    with deployment() as instance:
+        suspension = _suspend_by_a_failed_check(small_spec, instance)
+        store = ConsentStore.of(small_spec)
+        _append_decision(store, lifts=[suspension])
+        _refused_before_io(small_spec, instance, "the record does not say what its signed authorization says")
+
+        _append_decision(store, lifts=[suspension], signed=None)  # nor can a record without one
+        _refused_before_io(small_spec, instance, "broken at record")
+
+
+def test_an_unsigned_decision_appended_is_refused(small_spec):
+    with deployment() as instance:
+        store = ConsentStore.of(small_spec)
+        chained = ("seq", "at", "event", "prev", "hash", "signed")
+        decision = {k: v for k, v in _last_decision(store).items() if k not in chained}
+        store.audit.append("approved", **decision)
+        _refused_before_io(small_spec, instance, "signed authorization, so nothing proves an admin made it")
+
+
+def test_an_older_approval_appended_after_a_denial_is_a_replay(small_spec_factory, admin_keys):
+    """The admin approved the app (with message bodies), then denied it. The attacker kept the
+    approval file, puts it back and appends a record carrying it, signed and chained: the
+    decision is older than the denial before it, so the log is broken, not reopened."""
+    app = small_spec_factory(approved=False)
+    approve(app, admin_keys, now=NOW - dt.timedelta(days=2))
+    store = ConsentStore.of(app)
+    approval = _last_decision(store)
+    approved_file = app.consent.authorization_path().read_bytes()
+    approve(app, admin_keys, decision="denied", now=NOW - dt.timedelta(days=1))
+    app.consent.authorization_path().write_bytes(approved_file)
+    chained = ("seq", "at", "event", "prev", "hash")
+    store.audit.append("approved", **{k: v for k, v in approval.items() if k not in chained})
+    with deployment() as instance:
+        _refused_before_io(app, instance, "an older authorization was appended again (a replay)")
