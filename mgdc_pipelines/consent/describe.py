@@ -5,7 +5,6 @@ from __future__ import annotations
 import textwrap
 
 from mgdc_pipelines.catalog import DATASET_PREFIX
-from mgdc_pipelines.consent.clock import display
 from mgdc_pipelines.consent.registration import Registration
 from mgdc_pipelines.consent.status import AppConsentStatus
 

@@ -103,7 +103,7 @@ class AuthorizedCopy:
         and ``denied`` are the ones the enforcer filtered with, so the checks hold the copy to
         the same people; ``version``: the table version the commit made (Delta), which the
         checks read; ``hash_key``: the enforcer's, so the checks find the deny list's people
-        in hashed address columns too (the key itself stays here)."""
+        in hashed columns too (the key itself stays here)."""
         transforms = self.transforms
         dropped = frozenset(c for c, t in transforms.items() if t == "drop")
         hashed = frozenset(c for c in self.request.columns if transforms.get(c) == "hash")
