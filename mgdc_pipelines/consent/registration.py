@@ -362,11 +362,24 @@ def destination_for(spec: AppSpec) -> str:
         return FILE_SCHEME + os.path.realpath(sink.resolved_path())
     if sink.type == "azure":
         prefix = "/".join(segment for segment in sink.prefix.split("/") if segment)
-        location = sink.account_url.rstrip("/") + "/" + sink.container
+        location = _azure_account_url(spec) + "/" + sink.container
         return AZURE_SCHEME + location + ("/" + prefix if prefix else "")
     raise ConsentError(
         f"app {spec.name}: no consent destination is defined for sink type {sink.type!r}"
     )
+
+
+def _azure_account_url(spec: AppSpec) -> str:
+    """The sink's account URL parsed as the sink parses it: an account URL whose path would not
+    be where the SDK writes (see :func:`~mgdc_pipelines.sinks.azure_account.parse_account_url`)
+    is refused when the registration is made, not signed and then refused at every run."""
+    # Imported here: only Azure sinks need the Azure SDK.
+    from mgdc_pipelines.sinks.azure_account import parse_account_url
+
+    try:
+        return parse_account_url(spec.sink.account_url)[0]
+    except ValueError as error:
+        raise ConsentError(f"app {spec.name}: sink: {error}") from None
 
 
 def destination_contains(authorized: str, uri: str) -> bool:

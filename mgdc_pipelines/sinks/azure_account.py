@@ -2,7 +2,10 @@
 
 Host-style URLs (``https://<account>.blob.core.windows.net``, ADLS Gen2 accounts included: they
 serve the Blob API too) and path-style URLs (Azurite, ``http://127.0.0.1:10000/devstoreaccount1``)
-are both accepted; the account name comes from the host or from the path.
+are both accepted; the account name comes from the host or from the path. A path is accepted
+only where it names the account (see :func:`is_path_style`): anywhere else it would be dropped
+by the SDK or read as a container by the service, so the container written would not be the
+spec's ``container`` that consent checks.
 
 >>> key = BlobCredential("key", "c2VjcmV0")
 >>> account = AzureAccount("http://127.0.0.1:10000/devstoreaccount1/", key)
@@ -12,10 +15,17 @@ are both accepted; the account name comes from the host or from the path.
 AzureAccount(url='http://127.0.0.1:10000/devstoreaccount1', credential=BlobCredential(kind='key'))
 >>> AzureAccount("https://contoso.blob.core.windows.net", BlobCredential("default")).name
 'contoso'
+>>> AzureAccount("https://contoso.blob.core.windows.net/mgdc", BlobCredential("default"))
+Traceback (most recent call last):
+ValueError: account_url 'https://contoso.blob.core.windows.net/mgdc' must be the storage account's \
+endpoint with no path, e.g. https://<account>.blob.core.windows.net (only emulator endpoints such \
+as http://127.0.0.1:10000/devstoreaccount1 take a path); put the container in `container` and \
+folders in `prefix`
 """
 
 from __future__ import annotations
 
+import ipaddress
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -86,7 +96,8 @@ class AzureAccount:
 
 
 def parse_account_url(url: str) -> tuple[str, str]:
-    """``(url without trailing slash, account name)``; refuses queries (a SAS is a credential)."""
+    """``(url without trailing slash, account name)``; refuses queries (a SAS is a credential),
+    and a path anywhere but as the account of a path-style endpoint (:func:`is_path_style`)."""
     parts = urllib.parse.urlsplit(url)
     # Errors show the URL without its query: a query may hold a SAS token.
     shown = f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
@@ -98,11 +109,46 @@ def parse_account_url(url: str) -> tuple[str, str]:
             "the credential (type: sas, sas_env) instead"
         )
     segments = [segment for segment in parts.path.split("/") if segment]
-    if len(segments) > 1:
+    if not is_path_style(parts.hostname):
+        if segments:
+            raise ValueError(
+                f"account_url {shown!r} must be the storage account's endpoint with no path, "
+                "e.g. https://<account>.blob.core.windows.net (only emulator endpoints such as "
+                "http://127.0.0.1:10000/devstoreaccount1 take a path); put the container in "
+                "`container` and folders in `prefix`"
+            )
+        return f"{parts.scheme}://{parts.netloc}", parts.hostname.split(".")[0]
+    if len(segments) != 1:
         raise ValueError(
-            f"account_url {shown!r} names more than the account: put the container in `container` "
-            "and folders in `prefix`"
+            f"account_url {shown!r} is an emulator (path-style) endpoint: its path must be the "
+            "account name alone, e.g. http://127.0.0.1:10000/devstoreaccount1; put the container "
+            "in `container` and folders in `prefix`"
         )
-    # Path style (emulators, IP addresses): the account is the path; host style: the first label.
-    name = segments[0] if segments else parts.hostname.split(".")[0]
-    return f"{parts.scheme}://{parts.netloc}" + (f"/{name}" if segments else ""), name
+    return f"{parts.scheme}://{parts.netloc}/{segments[0]}", segments[0]
+
+
+def is_path_style(hostname: str) -> bool:
+    """Does a URL on ``hostname`` carry the storage account in its path (path style)?
+
+    Only on an IP address or a dot-less name (``localhost``, a Docker service such as ``azurite``):
+    exactly where Azurite reads the account from the path (``extractStoragePartsFromPath`` in its
+    ``blobStorageContext.middleware``). Azure itself is always host style.
+
+    The SDK sends that path: azure-storage-blob 12.31 ``_shared/base_client.py``
+    ``StorageAccountHostsMixin.__init__`` makes ``netloc + path`` the start of every request URL
+    unless the netloc holds ``.blob.core.``, which none of these hosts does. On a ``.blob.core.``
+    host it keeps the netloc alone (``_construct_endpoints``): the path is silently dropped and
+    the blobs land in the spec's ``container`` itself. On other named hosts (``.dfs.core.``,
+    custom domains) it sends the path and the service reads it as the container. Either way the
+    container written is not what ``<account_url>/<container>``, the URI consent checks, says.
+
+    >>> [is_path_style(h) for h in ("127.0.0.1", "::1", "localhost", "azurite")]
+    [True, True, True, True]
+    >>> [is_path_style(h) for h in ("contoso.blob.core.windows.net", "account.blob.localhost")]
+    [False, False]
+    """
+    try:
+        ipaddress.ip_address(hostname)
+    except ValueError:
+        return "." not in hostname
+    return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mgdc_pipelines.consent.errors import ConsentError
 from mgdc_pipelines.consent.registration import destination_contains, destination_for, registration_for
 
 AZURE = "https://contoso.blob.core.windows.net"
@@ -33,6 +34,19 @@ def test_destination_of_an_azure_sink_is_account_container_and_prefix(make_spec,
     spec = make_spec(azure_sink(account_url, prefix=prefix))
     assert destination_for(spec) == destination
     assert registration_for(spec).destination == destination
+
+
+def test_an_account_url_with_a_path_on_an_azure_host_cannot_be_registered(make_spec):
+    # The SDK would drop `/mgdc` and write to container `other`, outside an `.../mgdc` grant.
+    spec = make_spec(azure_sink(f"{AZURE}/mgdc", container="other"))
+    with pytest.raises(ConsentError) as caught:
+        registration_for(spec)
+    assert str(caught.value).endswith(
+        f"sink: account_url '{AZURE}/mgdc' must be the storage account's endpoint with no path, "
+        "e.g. https://<account>.blob.core.windows.net (only emulator endpoints such as "
+        "http://127.0.0.1:10000/devstoreaccount1 take a path); put the container in `container` "
+        "and folders in `prefix`"
+    )
 
 
 def test_moving_the_sink_to_another_container_or_prefix_changes_the_fingerprint(make_spec):

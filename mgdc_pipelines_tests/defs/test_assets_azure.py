@@ -234,6 +234,11 @@ def test_a_secret_credential_without_its_variable_is_refused_when_the_spec_loads
     [
         ({"credential": {"type": "anonymous"}}, "'anonymous' cannot write.*allowed for a sink: key, sas, default"),
         ({"account_url": "https://contoso.blob.core.windows.net/?sv=1&sig=SECRET"}, "must not carry a query"),
+        ({"account_url": "https://contoso.blob.core.windows.net/mgdc?sv=1&sig=SECRET"}, "must not carry a query"),
+        # The SDK would drop the path: the blobs would go to `container`, not under `mgdc`.
+        ({"account_url": "https://contoso.blob.core.windows.net/mgdc"},
+         r"^sink: account_url 'https://contoso.blob.core.windows.net/mgdc' must be the storage "
+         r"account's endpoint with no path, e.g. https://<account>.blob.core.windows.net"),
         ({"prefix": "exports/../other"}, "must not contain '.' or '..' segments"),
     ],
 )
