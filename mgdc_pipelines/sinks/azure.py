@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -157,9 +158,17 @@ class AzureBlobSink:
 
     @property
     def container_client(self) -> ContainerClient:
+        """The client every read and write goes through; see :func:`addressed_container`."""
         if self._container_client is None:
-            service = self.account.service_client()
-            self._container_client = service.get_container_client(self.container)
+            client = self.account.service_client().get_container_client(self.container)
+            addressed = addressed_container(client)
+            if addressed != self.layout.uri():
+                raise ValueError(
+                    f"the Azure SDK would address container {addressed}, not {self.layout.uri()} "
+                    "that the consent gate checks: refusing (check the sink's account_url and "
+                    "container)"
+                )
+            self._container_client = client
         return self._container_client
 
     # -- writing -----------------------------------------------------------------------------
@@ -372,6 +381,23 @@ class AzureBlobSink:
                         f"{path} is gone: the partition was replaced; read it again"
                     ) from None
             yield local
+
+
+def addressed_container(client: ContainerClient) -> str:
+    """The container URL the SDK sends requests to, unquoted and without its query (a SAS).
+
+    The gate checks :meth:`AzureBlobSink.uri` and its locations, built from the parsed account
+    URL; the SDK builds request URLs by its own rules. Comparing the two before the first request
+    means a disagreement (an account URL path the SDK drops, a container name it encodes) stops
+    the sink instead of writing outside what the gate checked.
+
+    >>> from azure.storage.blob import BlobServiceClient
+    >>> service = BlobServiceClient("https://contoso.blob.core.windows.net/mgdc-analytics")
+    >>> addressed_container(service.get_container_client("hr-confidential"))
+    'https://contoso.blob.core.windows.net/hr-confidential'
+    """
+    parts = urllib.parse.urlsplit(client.url)
+    return urllib.parse.unquote(f"{parts.scheme}://{parts.netloc}{parts.path}").rstrip("/")
 
 
 def clean_prefix(prefix: str) -> str:

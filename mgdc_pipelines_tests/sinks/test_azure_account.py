@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from mgdc_pipelines.sinks import azure_account
 from mgdc_pipelines.sinks.azure import AzureBlobSink
 from mgdc_pipelines.sinks.azure_account import BlobCredential, parse_account_url
 
@@ -73,3 +74,23 @@ def test_a_container_smuggled_into_the_account_url_stops_the_sink_without_secret
                       credential=sas)
     assert "SECRETSIGNATURE" not in str(caught.value)
 
+
+def test_the_sink_refuses_a_client_addressing_another_container_than_the_gate_checks(monkeypatch):
+    # Defence in depth: with the parser as it was (one path segment accepted on any host), the
+    # URI the gate checks is .../mgdc-analytics/hr-confidential but the SDK addresses
+    # .../hr-confidential; the sink must refuse before its client sends anything.
+    def permissive(url: str) -> tuple[str, str]:
+        return url.rstrip("/"), url.rstrip("/").rsplit("/", 1)[1]
+
+    monkeypatch.setattr(azure_account, "parse_account_url", permissive)
+    sink = AzureBlobSink("https://contoso.blob.core.windows.net/mgdc-analytics", "hr-confidential",
+                         credential=BlobCredential("sas", "sv=2026-01-01&sig=SECRETSIGNATURE"))
+    assert sink.uri() == "https://contoso.blob.core.windows.net/mgdc-analytics/hr-confidential"
+    with pytest.raises(ValueError) as caught:
+        sink.container_client
+    assert str(caught.value).startswith(
+        "the Azure SDK would address container https://contoso.blob.core.windows.net/"
+        "hr-confidential, not https://contoso.blob.core.windows.net/mgdc-analytics/hr-confidential "
+        "that the consent gate checks"
+    )
+    assert "SECRETSIGNATURE" not in str(caught.value)
