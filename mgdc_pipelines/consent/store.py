@@ -135,7 +135,14 @@ class ConsentStore:
 
     @cached_property
     def trust(self) -> TrustAnchors:
-        return self._trust if self._trust is not None else TrustAnchors.from_environment(spec_dir=self.spec_dir)
+        """The deployment's trusted keys; loading them refuses a developer's ``.env`` that sets a
+        deployment setting or the variable the app's hash key comes from (the gate refuses a spec
+        naming another than the approved one, so the spec's is the one to protect)."""
+        if self._trust is not None:
+            return self._trust
+        return TrustAnchors.from_environment(
+            spec_dir=self.spec_dir, secrets=(self.consent.hash_key_env,)
+        )
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -13,9 +13,12 @@ public keys are trusted. The operator lists them in the environment of every Dag
 A spec may at most *pin* which trusted key it expects (``consent.admin_key: <key id>``); it can
 never add one. Because the developer can write the spec's folder and the working directory, the
 trust configuration is refused when it points there, when a key file or folder is writable by
-group or others, or when a ``.env`` file there sets these variables (Dagster's CLI loads a
-``.env`` from the working directory into the environment, so a developer could otherwise
-configure trust by committing one).
+group or others, or when a ``.env`` file there sets these variables. Dagster's CLI loads a
+``.env`` from the working directory into the environment, over what the operator exported (and
+``dg dev`` each project folder's), so a developer could otherwise configure trust by committing
+one. The same ``.env`` may not set the other settings the consent model relies on: the state
+database, the Dagster instance (which holds the audit log's anchor) nor the app's consent
+secrets (the variable its ``consent.hash_key_env`` names, the key of ``hash`` transforms).
 
 >>> import os, tempfile
 >>> from mgdc_pipelines.consent.keys import generate_keypair
@@ -30,9 +33,10 @@ configure trust by committing one).
 
 from __future__ import annotations
 
+import json
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -45,9 +49,21 @@ from mgdc_pipelines.state.database import STATE_DATABASE_ENV
 
 TRUSTED_KEYS_ENV = "MGDC_TRUSTED_ADMIN_KEYS"
 DEMO_MODE_ENV = "MGDC_DEMO_MODE"
-# The operator's settings no file a developer can write may set (the state database too: a
-# developer's database would hold a consent history of their choosing).
-DEPLOYMENT_SETTINGS = (DEMO_MODE_ENV, STATE_DATABASE_ENV, TRUSTED_KEYS_ENV)
+DAGSTER_HOME_ENV = "DAGSTER_HOME"
+# `dg dev` names the project folders whose .env Dagster loads into code servers and runs here.
+PROJECT_ENV_FILES_ENV = "DAGSTER_PROJECT_ENV_FILE_PATHS"
+# Where deploy/production/dagster.yaml finds the instance's PostgreSQL (LocalPostgres.dagster_env).
+INSTANCE_DATABASE_ENV = tuple(
+    f"MGDC_PG_{part}" for part in ("HOST", "PORT", "USER", "PASSWORD", "DB")
+)
+# The operator's settings no file a developer can write may set. The state database and the
+# Dagster instance too: a developer's database would hold a consent history of their choosing,
+# and their instance no anchor of the audit log, so a cut or replaced log would verify there.
+# And which further .env files Dagster loads, whose folders this module would not know.
+DEPLOYMENT_SETTINGS = (
+    DEMO_MODE_ENV, STATE_DATABASE_ENV, TRUSTED_KEYS_ENV,
+    DAGSTER_HOME_ENV, *INSTANCE_DATABASE_ENV, PROJECT_ENV_FILES_ENV,
+)
 DEMO_PUBLIC_KEY_PATH = Path(str(files("mgdc_pipelines") / "specs" / "demo-admin.pub"))
 DEMO_KEY_LABEL = "the bundled DEMO key (its private half is public: approvals signed with it prove nothing)"
 DEMO_MODE_NOTICE = (
@@ -85,13 +101,19 @@ class TrustAnchors:
 
     @classmethod
     def from_environment(
-        cls, environ: Mapping[str, str] | None = None, *, spec_dir: os.PathLike[str] | str | None = None
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        spec_dir: os.PathLike[str] | str | None = None,
+        secrets: Iterable[str] = (),
     ) -> TrustAnchors:
         """Read :data:`TRUSTED_KEYS_ENV` and :data:`DEMO_MODE_ENV`; refuse anything a developer controls
-        (the working directory and ``spec_dir``, the spec's folder)."""
+        (the working directory and ``spec_dir``, the spec's folder). ``secrets``: the variables
+        holding the app's consent secrets (its ``consent.hash_key_env``), which no developer's
+        ``.env`` may set either, like :data:`DEPLOYMENT_SETTINGS`."""
         environ = os.environ if environ is None else environ
         folders = _guarded_folders(spec_dir)
-        _refuse_dotenv(folders)
+        _refuse_dotenv((*folders, *_project_folders(environ)), (*DEPLOYMENT_SETTINGS, *secrets))
         keys = [key for entry in _entries(environ.get(TRUSTED_KEYS_ENV, "")) for key in _keys_at(entry, folders)]
         demo = _flag(environ.get(DEMO_MODE_ENV, ""))
         if demo:
@@ -171,24 +193,50 @@ def _refuse_writable(path: Path) -> None:
 
 def _guarded_folders(spec_dir: os.PathLike[str] | str | None) -> tuple[Path, ...]:
     """The working directory and the spec's folder, real paths; ``/`` is no developer's folder."""
-    folders = [Path.cwd(), *([Path(spec_dir)] if spec_dir is not None else [])]
+    return _real_folders([Path.cwd(), *([Path(spec_dir)] if spec_dir is not None else [])])
+
+
+def _project_folders(environ: Mapping[str, str]) -> tuple[Path, ...]:
+    """The project folders of :data:`PROJECT_ENV_FILES_ENV` (relative to the working directory,
+    as Dagster's loader reads them): a `dg dev` workspace's projects are neither the working
+    directory nor, in general, the spec's folder, and their ``.env`` is loaded all the same."""
+    text = environ.get(PROJECT_ENV_FILES_ENV, "").strip()
+    try:
+        locations = json.loads(text) if text else {}
+    except ValueError:
+        locations = None
+    if not isinstance(locations, dict) or not all(isinstance(p, str) for p in locations.values()):
+        # Unread, the .env files it names could not be checked: refuse rather than skip them.
+        raise TrustError(
+            f"{PROJECT_ENV_FILES_ENV} must be a JSON object of code location names to folders"
+        )
+    return _real_folders([Path.cwd() / path for path in locations.values()])
+
+
+def _real_folders(folders: list[Path]) -> tuple[Path, ...]:
     real = (Path(os.path.realpath(folder)) for folder in folders)
     return tuple(dict.fromkeys(folder for folder in real if folder != Path(folder.anchor)))
 
 
-def _refuse_dotenv(folders: tuple[Path, ...]) -> None:
+def _refuse_dotenv(folders: tuple[Path, ...], protected: Iterable[str]) -> None:
+    """Refuse a ``.env`` in ``folders`` that sets a ``protected`` variable, naming the file and
+    the variables (never a value: it may be the secret itself)."""
     from dotenv import dotenv_values  # Dagster's own dependency, and how Dagster reads .env files
 
-    for folder in folders:
+    protected = frozenset(protected)
+    for folder in dict.fromkeys(folders):
         dotenv = folder / ".env"
         if not dotenv.is_file():
             continue
-        named = sorted(name for name in dotenv_values(dotenv) if name in DEPLOYMENT_SETTINGS)
+        named = sorted(name for name in dotenv_values(dotenv) if name in protected)
         if named:
             raise TrustError(
-                f"{dotenv} sets {', '.join(named)}; Dagster loads that file into the environment and the "
-                f"app's developer can write it, so the deployment's trust and consent state cannot be configured "
-                f"there: {_HOW}"
+                f"{dotenv} sets {', '.join(named)}: Dagster loads that file into the environment, "
+                "over the deployment's own settings, and the app's developer can write it, so it "
+                "may not set the trusted admin keys, demo mode, the state database, the Dagster "
+                "instance or the app's consent secrets (the key of `hash` transforms). Remove "
+                "those variables from it (other variables may stay); the deployment's operator "
+                "sets them in the environment of every Dagster process"
             )
 
 

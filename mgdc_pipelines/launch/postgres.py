@@ -28,6 +28,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from mgdc_pipelines.consent.trust import INSTANCE_DATABASE_ENV
 from mgdc_pipelines.launch.local_dagster import free_port
 
 POSTGRES_BIN_ENV = "MGDC_POSTGRES_BIN"
@@ -148,14 +149,10 @@ class LocalPostgres:
         return f"postgresql://{self.user}@{self.host}:{self.port}/{self.database}"
 
     def dagster_env(self) -> dict[str, str]:
-        """The variables ``deploy/production/dagster.yaml`` reads its ``storage: postgres`` from."""
-        return {
-            "MGDC_PG_HOST": self.host,
-            "MGDC_PG_PORT": str(self.port),
-            "MGDC_PG_USER": self.user,
-            "MGDC_PG_PASSWORD": self.password,
-            "MGDC_PG_DB": self.database,
-        }
+        """The variables ``deploy/production/dagster.yaml`` reads its ``storage: postgres`` from
+        (named once, in the consent layer, which refuses a developer's ``.env`` setting them)."""
+        values = (self.host, str(self.port), self.user, self.password, self.database)
+        return dict(zip(INSTANCE_DATABASE_ENV, values, strict=True))
 
     @property
     def log_file(self) -> Path:
