@@ -14,8 +14,8 @@ result is used only where it cannot differ from what the line-by-line path would
   (Python's reader refuses those), no selected float is an integer beyond 2**53 (Python's
   conversion refuses what a double cannot hold exactly);
 * every selected timestamp casts, and every row date has the one strict ISO-8601 form
-  (``2026-11-20T09:30:00Z``, ``...00.123+01:00``) that Python's ``fromisoformat`` and Arrow
-  read alike.
+  (``2026-11-20T09:30:00Z``, ``...00.123+01:00``, years 0001 to 9999) that Python's
+  ``fromisoformat`` and Arrow read alike.
 
 Otherwise :meth:`BlockParser.parse` returns ``None`` and the caller reads the block line by
 line, which quarantines bad lines with their numbers. This path is a shortcut only: same rows,
@@ -55,9 +55,11 @@ from mgdc_pipelines.sources.landing.placement import MESSAGE_ID_COLUMN, row_date
 from mgdc_pipelines.sources.landing.reader import LineBlock
 
 # The row-date form both readers agree on (Python's fromisoformat, Arrow's cast); other forms,
-# even valid ones, take the line-by-line path.
+# even valid ones, take the line-by-line path. Year 0000 is left out: Arrow casts it, Python's
+# datetime starts at year 1 (RE2 has no lookahead, so the year is spelled out).
+_YEAR_1_TO_9999 = r"(?:[1-9]\d{3}|0[1-9]\d{2}|00[1-9]\d|000[1-9])"
 _ROW_DATE = (
-    r"^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?"
+    rf"^{_YEAR_1_TO_9999}-\d{{2}}-\d{{2}}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{{1,6}})?"
     r"(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$"
 )
 _EXACT_INTEGERS_IN_DOUBLE = 2.0**53

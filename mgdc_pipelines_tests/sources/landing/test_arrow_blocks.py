@@ -62,6 +62,7 @@ TRICKY_LINES = {
     "missing date": b'{"id": "m102"}\n',
     "out of window": good(103, received="2026-11-21T00:00:00Z"),
     "seven-digit fraction": good(104, received="2026-11-20T09:00:00.1234567Z"),
+    "date in year 0000": good(123, received="0000-11-20T09:00:00Z"),  # Arrow reads, Python not
     "line of spaces around an object": b"  " + good(105).rstrip() + b"  \n",
     "lone surrogate": b'{"id": "m106\\ud800", "receivedDateTime": "2026-11-20T09:00:00Z"}\n',
     "duplicate message": good(1),
@@ -128,7 +129,10 @@ def test_objects_run_together_on_a_line_are_parsed_at_once():
     assert parsed is not None and parsed.batch.column("id").to_pylist() == ["m1", "m2", "m3", "m4"]
 
 
-@pytest.mark.parametrize("case", ["null line", "a bad object among good ones on a line", "invalid utf-8", "NaN"])
+@pytest.mark.parametrize(
+    "case",
+    ["null line", "a bad object among good ones on a line", "invalid utf-8", "NaN", "date in year 0000"],
+)
 def test_a_block_with_a_line_arrow_would_misread_goes_line_by_line(case):
     [block] = line_blocks(io.BytesIO(good(1) + TRICKY_LINES[case]).readinto, "part.json", max_lines=10)
     assert BlockParser(request("Message_v1")).parse(block) is None
