@@ -46,6 +46,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -66,6 +67,7 @@ _CONVERSION_ERRORS = (pa.ArrowException, TypeError, ValueError, OverflowError)
 _PROPERTY_NAME = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]{0,63})?(?:@odata\.[A-Za-z]{1,32})?")
 UNSHOWN_KEY = "<not a property name>"
 _TIMESTAMP_FORM = "not ISO-8601 with a UTC offset"
+_LARGEST_DOUBLE = sys.float_info.max
 
 
 class RowConversionError(ValueError):
@@ -595,12 +597,24 @@ def _why_it_does_not_fit(value: object, type_: pa.DataType) -> str | None:
         whole = isinstance(value, int) or value.is_integer()
         return f"outside the {type_} range" if whole else "not a whole number"
     if isinstance(value, (int, float)) and pa.types.is_floating(type_):
-        return f"outside the {type_} range"
+        return _why_not_a_float(value, type_)
     if isinstance(value, str) and pa.types.is_timestamp(type_):
         return _TIMESTAMP_FORM
     if isinstance(value, str) and pa.types.is_string(type_):
         return "not encodable as UTF-8"
     return None
+
+
+def _why_not_a_float(value: int | float, type_: pa.DataType) -> str:
+    """Arrow takes an integer as a float only if the float holds it exactly: for a double, every
+    integer up to 2**53 and ever fewer beyond (2**53 + 1 is not one), though far from its range.
+
+    >>> _why_not_a_float(2**53 + 1, pa.float64()), _why_not_a_float(10**400, pa.float64())
+    ('cannot be held exactly by a double', 'outside the double range')
+    """
+    if isinstance(value, int) and abs(value) <= _LARGEST_DOUBLE:
+        return f"cannot be held exactly by a {type_}"
+    return f"outside the {type_} range"
 
 
 def _bad_value_error(dataset: Dataset, index: int, bad: _BadValue) -> RowConversionError:

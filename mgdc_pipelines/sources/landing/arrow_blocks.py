@@ -11,8 +11,9 @@ result is used only where it cannot differ from what the line-by-line path would
   line-by-line path cuts them: ``objects.py``);
 * Arrow raised nothing: no unknown key at any depth, no repeated key, no value of another kind;
 * the block is valid UTF-8 (Arrow's reader does not check it), no float is NaN or infinite
-  (Python's reader refuses those), no selected float is an integer beyond 2**53 (Python's
-  conversion refuses what a double cannot hold exactly);
+  (Python's reader refuses those), no selected float is 2**53 or more (Arrow reads 2**53 + 1
+  as 2**53 without a word; Python's conversion refuses an integer a double cannot hold
+  exactly, so such a block is left to it);
 * every selected timestamp casts, and every row date has the one strict ISO-8601 form
   (``2026-11-20T09:30:00Z``, ``...00.123+01:00``, years 0001 to 9999) that Python's
   ``fromisoformat`` and Arrow read alike.
@@ -147,8 +148,9 @@ class BlockParser:
             for values in _float_leaves(table.column(name)):
                 if pc.any(pc.invert(pc.is_finite(values))).as_py():
                     return False
+                # 2**53 itself too: it is also what Arrow makes of 2**53 + 1.
                 if name in selected and pc.any(
-                    pc.greater(pc.abs(values), _EXACT_INTEGERS_IN_DOUBLE)
+                    pc.greater_equal(pc.abs(values), _EXACT_INTEGERS_IN_DOUBLE)
                 ).as_py():
                     return False
         return True

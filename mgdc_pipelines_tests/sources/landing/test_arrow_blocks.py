@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from mgdc_pipelines.catalog import get_dataset
 from mgdc_pipelines.sources.landing import LandingSource, LocalDeliveryStore
 from mgdc_pipelines.sources.landing.arrow_blocks import BlockParser, parse_piece_bytes
 from mgdc_pipelines.sources.landing.reader import RawLine, line_blocks
@@ -69,8 +70,8 @@ TRICKY_LINES = {
 }
 
 
-def deliver_bytes(landing: Path, data: bytes) -> None:
-    folder = landing / "BasicDataSet_v0.Message_v1" / "run-1"
+def deliver_bytes(landing: Path, data: bytes, dataset: str = "Message_v1") -> None:
+    folder = landing / get_dataset(dataset).name / "run-1"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "part-0001.json").write_bytes(b"\xef\xbb\xbf" + data)
 
@@ -79,33 +80,62 @@ def deliver_bytes(landing: Path, data: bytes) -> None:
 SELECTIONS = {"all columns": None, "four columns": ("id", "subject", "receivedDateTime", "sender")}
 
 
-def outcome(source: LandingSource, **options):
-    table, extraction = extract(source, request("Message_v1", batch_rows=4, **options))
+def outcome(source: LandingSource, dataset: str, **options):
+    table, extraction = extract(source, request(dataset, **options))
     stats = extraction.stats.as_metadata()
     stats.pop("landing/quarantine_file")
     records = [tuple(sorted(r.items())) for r in quarantined(extraction)]
     return table, stats, records
 
 
-@pytest.mark.parametrize("case", sorted(TRICKY_LINES))
-@pytest.mark.parametrize("dedupe", [False, True])
-@pytest.mark.parametrize("selection", sorted(SELECTIONS))
-def test_blocks_and_lines_agree_on_rows_counts_and_quarantine(case, dedupe, selection, tmp_path):
+def both_paths_agree(
+    tmp_path: Path, data: bytes, dataset: str = "Message_v1", *, dedupe: bool = False, **options
+):
+    """What the delivery ``data`` gives read in blocks (Arrow's where it can) and line by line:
+    asserted the same (rows, stats, quarantine records), and returned."""
     landing = tmp_path / "landing"
-    lines = b"".join(good(n) for n in range(1, 6)) + TRICKY_LINES[case] + good(6) + good(7)
-    deliver_bytes(landing, lines)
-    options = dict(max_error_ratio=1.0, dedupe_messages=dedupe)
-    fast = LandingSource(landing, quarantine_dir=tmp_path / "q1", **options)
-    slow = LandingSource(LineByLineStore(landing), quarantine_dir=tmp_path / "q2", **options)
+    deliver_bytes(landing, data, dataset)
+    settings = dict(max_error_ratio=1.0, dedupe_messages=dedupe)
+    fast = LandingSource(landing, quarantine_dir=tmp_path / "q1", **settings)
+    slow = LandingSource(LineByLineStore(landing), quarantine_dir=tmp_path / "q2", **settings)
     assert isinstance(fast.store, BlockDeliveryStore) and not isinstance(slow.store, BlockDeliveryStore)
+    options.setdefault("batch_rows", 4)
 
-    fast_table, fast_stats, fast_records = outcome(fast, columns=SELECTIONS[selection])
-    slow_table, slow_stats, slow_records = outcome(slow, columns=SELECTIONS[selection])
+    fast_table, fast_stats, fast_records = outcome(fast, dataset, **options)
+    slow_table, slow_stats, slow_records = outcome(slow, dataset, **options)
 
     assert fast_table.equals(slow_table)
     assert fast_stats == slow_stats
     assert fast_records == slow_records
-    assert fast_stats["landing/rows_yielded"] >= 6  # the good lines around it always arrive
+    return fast_table, fast_stats, [dict(record) for record in fast_records]
+
+
+@pytest.mark.parametrize("case", sorted(TRICKY_LINES))
+@pytest.mark.parametrize("dedupe", [False, True])
+@pytest.mark.parametrize("selection", sorted(SELECTIONS))
+def test_blocks_and_lines_agree_on_rows_counts_and_quarantine(case, dedupe, selection, tmp_path):
+    lines = b"".join(good(n) for n in range(1, 6)) + TRICKY_LINES[case] + good(6) + good(7)
+    _, stats, _ = both_paths_agree(tmp_path, lines, dedupe=dedupe, columns=SELECTIONS[selection])
+    assert stats["landing/rows_yielded"] >= 6  # the good lines around it always arrive
+
+
+def event(number: int, latitude: object) -> bytes:
+    row = {"id": f"e{number}", "createdDateTime": "2026-11-20T09:00:00Z",
+           "location": {"coordinates": {"latitude": latitude}}}
+    return json.dumps(row).encode() + b"\n"
+
+
+@pytest.mark.parametrize("columns", [None, ("id", "location")])
+def test_an_integer_a_double_cannot_hold_exactly_is_quarantined_on_both_paths(columns, tmp_path):
+    # Arrow reads 2**53 + 1 as 2**53, which Python's conversion refuses: never rounded silently.
+    lines = event(1, 2**53) + event(2, 2**53 + 1) + event(3, -(2**53 + 1)) + event(4, 1.5)
+    table, _, records = both_paths_agree(tmp_path, lines, "Event_v1", columns=columns)
+    assert table.column("id").to_pylist() == ["e1", "e4"]
+    latitude = "location.coordinates.latitude"
+    assert [(r["line"], r["column"], r["expected"]) for r in records] == [
+        (2, latitude, "double"), (3, latitude, "double"),
+    ]
+    assert records[0]["error"].endswith("got a JSON number (cannot be held exactly by a double)")
 
 
 @pytest.mark.parametrize("line_end", [b"\n", b"\r\n"])
