@@ -281,7 +281,7 @@ class _RowChecker:
             )
         row = self._renamed(index, row)
         if self.json_text_columns:
-            row = self._objects_as_text(row)
+            row = self._objects_as_text(index, row)
         findings: _Findings = []
         if not self.allowed_key_set.issuperset(row):
             findings.extend(
@@ -297,13 +297,20 @@ class _RowChecker:
             self._handle(index, findings)
         return row
 
-    def _objects_as_text(self, row: Mapping[str, Any]) -> Mapping[str, Any]:
+    def _objects_as_text(self, index: int, row: Mapping[str, Any]) -> Mapping[str, Any]:
         """An object or array in a ``JSON`` column is kept as its JSON text (elsewhere a string
         column refuses one, naming it)."""
         structured = [name for name in self.json_text_columns if isinstance(row.get(name), (dict, list))]
         if not structured:
             return row
-        return {**row, **{name: json_text(row[name]) for name in structured}}
+        return {**row, **{name: self._as_text(index, name, row[name]) for name in structured}}
+
+    def _as_text(self, index: int, name: str, value: dict | list) -> str:
+        try:
+            return json_text(value)
+        except RecursionError:  # json.dumps recurses once per level: this row fails, not all
+            nested = _BadValue(name, described(value), "nested too deeply to keep as JSON text")
+            raise _bad_value_error(self.dataset, index, nested) from None
 
     def _renamed(self, index: int, row: Mapping[str, Any]) -> Mapping[str, Any]:
         aliases = self.dataset.aliases

@@ -28,11 +28,14 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mgdc_pipelines.sources.landing.reader import MalformedLineError, RawLine, parse_row
+from mgdc_pipelines.sources.landing.reader import (
+    STRING_OR_BRACKET,
+    MalformedLineError,
+    RawLine,
+    parse_row,
+)
 
-# What moves the nesting depth outside strings: a string (skipped whole, even one left open at
-# the end of the line), or a bracket.
-_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?|[{}\[\]]', re.DOTALL)
+_TOKENS = re.compile(STRING_OR_BRACKET.encode(), re.DOTALL)  # what moves the nesting depth
 _GAP = re.compile(rb"[ \t\r]*")  # JSON white space on a line
 _OPENERS = b"{["
 _OBJECT_START = ord("{")

@@ -27,12 +27,18 @@ not valid JSON: duplicate key 'id' in an object
 ... except MalformedLineError as error:
 ...     print(error)
 invalid UTF-8 at byte 12 of the line
+>>> try:
+...     parse_row(b'{"a": ' + b"[" * 1000 + b"]" * 1000 + b"}")
+... except MalformedLineError as error:
+...     print(error)
+nested too deeply: more than 256 levels of objects and arrays at column 262
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -57,6 +63,16 @@ from mgdc_pipelines.sources.landing.encoding import (
 BLOCK_BYTES = 8 * 1024 * 1024
 _ANY_NUMBER_OF_LINES = 1 << 62
 _LINE_BREAK = ord("\n")
+# How deep objects and arrays may nest on a line. MGDC's rows nest a few levels (a recipient's
+# emailAddress, an event's location). Python's JSON parser, and json.dumps keeping an object as
+# JSON text (json_rows.json_text), recurse once per level and fail near the interpreter's
+# recursion limit (1,000 frames, some taken by the caller): a line nested deeper than this
+# is malformed, the same whatever the stack, and whatever is accepted can be converted.
+MAX_NESTING = 256
+# A string (skipped whole, even one left open at the end of the line) or a bracket: what moves
+# the nesting depth outside strings (``objects.py`` cuts lines with it too).
+STRING_OR_BRACKET = r'"[^"\\]*(?:\\.[^"\\]*)*"?|[{}\[\]]'
+_STRINGS_AND_BRACKETS = re.compile(STRING_OR_BRACKET, re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -288,10 +304,18 @@ def parse_row(data: bytes) -> dict[str, Any]:
     except UnicodeDecodeError as error:
         # The codec's own message shows the offending bytes.
         raise MalformedLineError(f"invalid UTF-8 at byte {error.start + 1} of the line") from None
+    too_deep = _first_too_deep(text)
+    if too_deep is not None:
+        raise MalformedLineError(
+            f"nested too deeply: more than {MAX_NESTING} levels of objects and arrays at column "
+            f"{too_deep + 1}"
+        )
     try:
         value = json.loads(
             text, object_pairs_hook=_object_without_repeated_keys, parse_constant=_no_constants
         )
+    except RecursionError:  # only if the caller's own stack is already near the limit
+        raise MalformedLineError("nested too deeply for Python's JSON parser") from None
     except json.JSONDecodeError as error:
         # Python's scanner may append the character it choked on ("Invalid \\escape: 'x'");
         # some messages end in "at", which the column follows anyway.
@@ -304,6 +328,23 @@ def parse_row(data: bytes) -> dict[str, Any]:
             f"a JSON {json_kind(value)}, not an object (MGDC writes one JSON object per line)"
         )
     return value
+
+
+def _first_too_deep(text: str) -> int | None:
+    """Where the line's objects and arrays first nest deeper than :data:`MAX_NESTING` (the
+    0-based index of the bracket), or ``None``."""
+    if text.count("{") + text.count("[") <= MAX_NESTING:
+        return None  # too few brackets to nest that deep: the usual line is not scanned
+    depth = 0
+    for token in _STRINGS_AND_BRACKETS.finditer(text):
+        kind = token.group()[0]
+        if kind in "{[":
+            depth += 1
+            if depth > MAX_NESTING:
+                return token.start()
+        elif kind in "}]":
+            depth = max(depth - 1, 0)  # a stray closer: the line is malformed anyway
+    return None
 
 
 def _object_without_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -67,6 +67,12 @@ TRICKY_LINES = {
     "line of spaces around an object": b"  " + good(105).rstrip() + b"  \n",
     "lone surrogate": b'{"id": "m106\\ud800", "receivedDateTime": "2026-11-20T09:00:00Z"}\n',
     "duplicate message": good(1),
+    "nested 1000 levels deep": (
+        good(124).rstrip(b"}\n") + b', "x": ' + b"[" * 999 + b"]" * 999 + b"}\n"
+    ),
+    "a column nested 1000 levels deep": good(125, subject=None).replace(
+        b'"subject": null', b'"subject": ' + b'{"a": ' * 999 + b"1" + b"}" * 999
+    ),
 }
 
 

@@ -8,7 +8,10 @@ import stat
 
 import pytest
 
+from mgdc_pipelines.catalog import get_dataset
 from mgdc_pipelines.sources.landing import LandingQualityError, LandingSource
+from mgdc_pipelines.sources.landing.batches import Rejected, convert_rows
+from mgdc_pipelines.sources.landing.reader import DeliveredRow, LineRef, RawLine
 from mgdc_pipelines_tests.sources.landing.helpers import (
     deliver,
     extract,
@@ -185,3 +188,45 @@ def test_many_bad_rows_in_one_chunk_are_all_found(source, landing):
 def test_max_error_ratio_must_be_a_ratio(tmp_path):
     with pytest.raises(ValueError, match="max_error_ratio must be between 0 and 1, got 1.5"):
         LandingSource(tmp_path, max_error_ratio=1.5)
+
+
+def planner_task(number: int, assignments: str) -> bytes:
+    head = f'{{"id": "t{number}", "createdDateTime": "2026-11-20T09:00:00Z", "assignments": '
+    return head.encode() + assignments.encode() + b"}\n"
+
+
+def nested(levels: int) -> str:
+    return '{"u": ' * levels + "{}" + "}" * levels
+
+
+def test_a_line_nested_too_deeply_is_quarantined_not_a_crash(tolerant, landing):
+    # 250 levels (251 with the row) are kept as JSON text; 1,000 would crash Python's parser.
+    path = landing / "BasicDataSet_v0.PlannerTasks_v0" / "run-1" / "part-0001.json"
+    path.parent.mkdir(parents=True)
+    tasks = planner_task(1, nested(250)) + planner_task(2, nested(1000)) + planner_task(3, "{}")
+    path.write_bytes(tasks)
+    table, extraction = extract(tolerant, request("PlannerTasks_v0"))
+    assert table.column("id").to_pylist() == ["t1", "t3"]
+    assert table.column("assignments")[0].as_py() == nested(250).replace(" ", "")
+    [record] = quarantined(extraction)
+    assert (record["file"], record["line"], record["column"]) == (str(path), 2, None)
+    assert record["error"].startswith("nested too deeply: more than 256 levels")
+
+
+def test_a_value_too_deep_to_keep_as_json_text_is_rejected_alone():
+    # What parse_row lets through converts; a caller's own deeper value fails its row only.
+    deep: dict = {}
+    for _ in range(5000):
+        deep = {"u": deep}
+    rows = [DeliveredRow(RawLine(LineRef("part.json", line, 0), b"{}"), {"id": f"t{line}"})
+            for line in (1, 2, 3)]
+    rows[1] = DeliveredRow(rows[1].line, {"id": "t2", "assignments": deep})
+    outcomes = list(convert_rows(get_dataset("PlannerTasks_v0"), rows, ["id", "assignments"]))
+    [rejected] = [outcome for outcome in outcomes if isinstance(outcome, Rejected)]
+    assert rejected.row is rows[1]
+    assert (rejected.column, rejected.expected) == ("assignments", "string")
+    assert rejected.error.endswith(
+        "line 2, column 'assignments': expected string, got a JSON object "
+        "(nested too deeply to keep as JSON text)"
+    )
+    assert sum(o.batch.num_rows for o in outcomes if not isinstance(o, Rejected)) == 2

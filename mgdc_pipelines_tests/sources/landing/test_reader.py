@@ -11,6 +11,7 @@ import pytest
 
 from mgdc_pipelines.sources.landing.encoding import UnsupportedEncodingError
 from mgdc_pipelines.sources.landing.reader import (
+    MAX_NESTING,
     UTF8_BOM,
     MalformedLineError,
     RawLine,
@@ -89,6 +90,9 @@ def test_the_hash_names_the_line_as_delivered_without_its_line_ending():
         (b'{"felix.baker@contoso.example": 1, "felix.baker@contoso.example": 2}',
          "not valid JSON: duplicate key <a key of 27 characters, not a property name> in an object"),
         (b'"felix.baker@contoso.example"', "a JSON string, not an object (MGDC writes one JSON object per line)"),
+        # Deeper than Python's parser could go: refused before it recurses, naming where.
+        (b'{"id": "felix", "x": ' + b"[" * 1000 + b"]" * 1000 + b"}",
+         "nested too deeply: more than 256 levels of objects and arrays at column 277"),
     ],
 )
 def test_malformed_lines_are_located_never_quoted(line, message):
@@ -158,3 +162,10 @@ def test_a_file_in_an_encoding_the_reader_cannot_read_fails_naming_it_and_what_i
     assert str(raised.value).endswith(
         "a delivery file must be UTF-8 (with or without a byte-order mark) or UTF-16 LE/BE with a byte-order mark"
     )
+
+
+def test_nesting_up_to_the_limit_is_read_and_brackets_in_strings_do_not_count():
+    deepest = b'{"x": ' + b"[" * (MAX_NESTING - 1) + b"]" * (MAX_NESTING - 1) + b"}"
+    assert len(str(parse_row(deepest))) > MAX_NESTING
+    brackets_in_a_string = b'{"x": "' + b"[{" * 1000 + b'", "y": [[1]]}'
+    assert parse_row(brackets_in_a_string)["y"] == [[1]]
