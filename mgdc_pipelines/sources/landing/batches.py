@@ -56,7 +56,8 @@ class Rejected:
 def convert_rows(
     dataset: Dataset, rows: Sequence[DeliveredRow], columns: Iterable[str]
 ) -> Iterator[ConversionResult | Rejected]:
-    """Batches of the convertible rows, in delivery order, and each row that does not convert."""
+    """Batches of the convertible rows, in delivery order, and each row that does not convert:
+    each batch holds the rows after those of the outcomes before it."""
     columns = tuple(columns)
     try:
         result = rows_to_batch(dataset, [row.values for row in rows], columns, unknown="ignore")

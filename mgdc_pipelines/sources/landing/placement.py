@@ -13,7 +13,9 @@ A row whose date is missing, null, not a string or without a UTC offset cannot b
 :class:`UnplaceableRowError` (the source quarantines it), whose message names the column and
 what arrived (its JSON kind and length), never the value. With ``dedupe_messages``, mail
 datasets (those with an ``internetMessageId`` column: Message_v1, SentItem_v1) keep the first
-row of each message within the partition: MGDC delivers one copy per mailbox that holds it.
+copy of each message within the partition that becomes a row: MGDC delivers one copy per mailbox
+that holds it. A message counts as seen only once a copy of it was kept (converted, not
+quarantined, :meth:`RowPlacement.kept`), so a bad first copy does not hide a good later one.
 
 >>> import datetime as dt
 >>> from mgdc_pipelines.catalog import get_dataset
@@ -22,8 +24,11 @@ row of each message within the partition: MGDC delivers one copy per mailbox tha
 ...     TimeWindow.for_day(dt.date(2026, 11, 20)), Scope.everyone(), "tenant-1")
 >>> placement = RowPlacement(request, dedupe_messages=True)
 >>> row = {"receivedDateTime": "2026-11-20T09:30:00Z", "internetMessageId": "<a@contoso.com>"}
->>> placement.place(row), placement.place(row)
-(<Placement.KEEP: 'keep'>, <Placement.DUPLICATE: 'duplicate'>)
+>>> placement.place(row), placement.place(row)  # until a copy is kept, each may be the one
+(<Placement.KEEP: 'keep'>, <Placement.KEEP: 'keep'>)
+>>> placement.kept([row])
+>>> placement.place(row)
+<Placement.DUPLICATE: 'duplicate'>
 >>> placement.place({"receivedDateTime": "2026-11-21T00:00:00Z"})
 <Placement.OUT_OF_WINDOW: 'out of window'>
 >>> try:
@@ -49,7 +54,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,22 +120,36 @@ class RowPlacement:
         dedupe = dedupe_messages and dedupes_messages(request.dataset)
         self._message_ids_seen: set[str] | None = set() if dedupe else None
 
+    @property
+    def dedupes(self) -> bool:
+        return self._message_ids_seen is not None
+
     def place(self, row: Mapping[str, Any]) -> Placement:
-        """Where ``row`` goes; raises :class:`UnplaceableRowError` if it has no usable date."""
+        """Where ``row`` goes; raises :class:`UnplaceableRowError` if it has no usable date.
+        ``KEEP`` means: to be converted; only :meth:`kept` makes its message seen."""
         if self.date_column is not None and not self.window.contains(self._row_date(row)):
             return Placement.OUT_OF_WINDOW
-        if self._message_ids_seen is not None:
-            message_id = row.get(MESSAGE_ID_COLUMN)
-            # Without an id a row cannot repeat another: kept (a non-string id fails conversion).
-            if isinstance(message_id, str):
-                if message_id in self._message_ids_seen:
-                    return Placement.DUPLICATE
-                self._message_ids_seen.add(message_id)
+        if self.repeats_a_kept_message(row):
+            return Placement.DUPLICATE
         return Placement.KEEP
+
+    def repeats_a_kept_message(self, row: Mapping[str, Any]) -> bool:
+        """Whether another copy of ``row``'s message was kept already (when deduplicating)."""
+        seen = self._message_ids_seen
+        return seen is not None and message_id(row) in seen
+
+    def kept(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Record the messages of rows that became rows of the partition: later copies of them
+        are duplicates. Rows set aside are not passed here, so a later copy may still be kept."""
+        if self._message_ids_seen is not None:
+            ids = (message_id(row) for row in rows)
+            self._message_ids_seen.update(id_ for id_ in ids if id_ is not None)
 
     def place_block(self, dates: pa.Array | None, message_ids: pa.Array | None) -> BlockPlacement:
         """:meth:`place` for many rows at once, given their dates (UTC timestamps, no nulls;
-        ``None`` without a date column) and message ids (``None`` unless deduplicating)."""
+        ``None`` without a date column) and message ids (``None`` unless deduplicating). The
+        rows are converted already and all kept that the result keeps: their messages are
+        recorded as :meth:`kept` at once."""
         keep = None
         out_of_window = 0
         if self.date_column is not None:
@@ -185,6 +204,13 @@ class RowPlacement:
                 column=column,
             )
         return moment
+
+
+def message_id(row: Mapping[str, Any]) -> str | None:
+    """The message a row is a copy of. Without an id a row cannot repeat another (and a
+    non-string id fails conversion): ``None``."""
+    value = row.get(MESSAGE_ID_COLUMN)
+    return value if isinstance(value, str) else None
 
 
 def _keys_naming(dataset: Dataset, column: str | None) -> tuple[str, ...]:

@@ -36,6 +36,7 @@ from mgdc_pipelines.sources.landing.placement import (
     Placement,
     RowPlacement,
     UnplaceableRowError,
+    message_id,
     row_date_column,
 )
 from mgdc_pipelines.sources.landing.quarantine import Quarantine
@@ -186,8 +187,39 @@ class LandingExtraction(Iterator[pa.RecordBatch]):
     def _line_by_line(
         self, lines: Iterable[RawLine], placement: RowPlacement
     ) -> Iterator[pa.RecordBatch]:
-        for chunk in chunked(self._placed_rows(lines, placement), self.request.batch_rows):
-            yield from self._converted(chunk)
+        rows = self._placed_rows(lines, placement)
+        if placement.dedupes:
+            chunks = self._chunks_of_distinct_messages(rows, placement)
+        else:
+            chunks = chunked(rows, self.request.batch_rows)
+        for chunk in chunks:
+            yield from self._converted(chunk, placement)
+
+    def _chunks_of_distinct_messages(
+        self, rows: Iterable[DeliveredRow], placement: RowPlacement
+    ) -> Iterator[list[DeliveredRow]]:
+        """Chunks of at most ``batch_rows`` rows in which no message repeats. Whether a copy is
+        a duplicate depends on whether an earlier one was kept (converted, not quarantined):
+        a copy of a message in the chunk ends it, and is looked at again once the chunk is
+        converted (the caller converts each chunk before asking for the next)."""
+        chunk: list[DeliveredRow] = []
+        messages: set[str] = set()
+        for row in rows:
+            message = message_id(row.values)
+            if message in messages:
+                yield chunk
+                chunk, messages = [], set()
+                if placement.repeats_a_kept_message(row.values):
+                    self.stats.duplicates_dropped += 1
+                    continue
+            chunk.append(row)
+            if message is not None:
+                messages.add(message)
+            if len(chunk) == self.request.batch_rows:
+                yield chunk
+                chunk, messages = [], set()
+        if chunk:
+            yield chunk
 
     def _placed_rows(
         self, lines: Iterable[RawLine], placement: RowPlacement
@@ -222,11 +254,17 @@ class LandingExtraction(Iterator[pa.RecordBatch]):
             return DeliveredRow(line, values)
         return None
 
-    def _converted(self, chunk: list[DeliveredRow]) -> Iterator[pa.RecordBatch]:
+    def _converted(
+        self, chunk: list[DeliveredRow], placement: RowPlacement
+    ) -> Iterator[pa.RecordBatch]:
+        done = 0  # rows of the chunk accounted for: each batch holds the next ones, in order
         for outcome in convert_rows(self.request.dataset, chunk, self.request.columns):
             if isinstance(outcome, Rejected):
+                done += 1
                 self._set_aside(outcome.row.line, outcome.error, outcome.column, outcome.expected)
                 continue
+            placement.kept(row.values for row in chunk[done : done + outcome.batch.num_rows])
+            done += outcome.batch.num_rows
             self.stats.unknown_keys.update(outcome.unknown_keys)
             self.stats.rows_yielded += outcome.batch.num_rows
             yield outcome.batch

@@ -67,6 +67,8 @@ TRICKY_LINES = {
     "line of spaces around an object": b"  " + good(105).rstrip() + b"  \n",
     "lone surrogate": b'{"id": "m106\\ud800", "receivedDateTime": "2026-11-20T09:00:00Z"}\n',
     "duplicate message": good(1),
+    "a quarantined first copy of a message, then a good one": good(126, isRead="yes") + good(126),
+    "a good first copy of a message, then a bad one": good(127) + good(127, isRead="yes"),
     "nested 1000 levels deep": (
         good(124).rstrip(b"}\n") + b', "x": ' + b"[" * 999 + b"]" * 999 + b"}\n"
     ),
@@ -123,6 +125,18 @@ def test_blocks_and_lines_agree_on_rows_counts_and_quarantine(case, dedupe, sele
     lines = b"".join(good(n) for n in range(1, 6)) + TRICKY_LINES[case] + good(6) + good(7)
     _, stats, _ = both_paths_agree(tmp_path, lines, dedupe=dedupe, columns=SELECTIONS[selection])
     assert stats["landing/rows_yielded"] >= 6  # the good lines around it always arrive
+
+
+@pytest.mark.parametrize("batch_rows", [2, 4])
+def test_a_quarantined_first_copy_does_not_hide_a_good_later_copy(batch_rows, tmp_path):
+    # With 2 lines a block, the bad copy's block is read line by line, the good copy's by Arrow;
+    # with 4, both copies are in one block read line by line.
+    lines = good(1) + good(2, isRead="yes") + good(2, puser="bob") + good(3) + good(2, puser="eve")
+    table, stats, records = both_paths_agree(tmp_path, lines, dedupe=True, batch_rows=batch_rows)
+    kept = list(zip(table.column("id").to_pylist(), table.column("puser").to_pylist()))
+    assert [(row_id, puser) for row_id, puser in kept if row_id == "m2"] == [("m2", "bob")]
+    assert table.num_rows == 3 and stats["landing/duplicates_dropped"] == 1
+    assert [(r["line"], r["column"]) for r in records] == [(2, "isRead")]
 
 
 def event(number: int, latitude: object) -> bytes:
