@@ -3,9 +3,11 @@ reader errors that say where a line is broken without showing it (``reader.py``)
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import random
+import tracemalloc
 
 import pytest
 
@@ -169,3 +171,20 @@ def test_nesting_up_to_the_limit_is_read_and_brackets_in_strings_do_not_count():
     assert len(str(parse_row(deepest))) > MAX_NESTING
     brackets_in_a_string = b'{"x": "' + b"[{" * 1000 + b'", "y": [[1]]}'
     assert parse_row(brackets_in_a_string)["y"] == [[1]]
+
+
+@pytest.mark.parametrize("line", [b"\n", b"{}\n", b'{"id": "m1"}\r\n'])
+def test_finding_the_lines_of_a_buffer_takes_memory_of_the_buffer_not_per_line(line):
+    # A buffer of a million blank lines: a Python int per line (~40 bytes) would take 40 MiB.
+    block_bytes = 1 << 20
+    data = line * (4 * block_bytes // len(line))
+    gc.collect()
+    tracemalloc.start()
+    try:
+        blocks = line_blocks(io.BytesIO(data).readinto, "f", max_lines=4096, block_bytes=block_bytes)
+        lines = sum(block.lines for block in blocks)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert lines == len(data) // len(line)
+    assert peak < 12 * block_bytes, peak  # the buffer, a byte and 8 bytes (at most) per line
