@@ -30,8 +30,9 @@ one chunk and one line. Blobs are named ``<container>/<blob name>`` in stats and
 Files (``encoding.py``, ``objects.py``). Each file is JSON lines in UTF-8, with or without a
 byte-order mark, or in UTF-16 LE/BE with one (as Microsoft's ``Inbox_v1`` sample), LF or CRLF
 line ends; a file in any other encoding fails the extraction, naming the file and what is
-allowed. Objects run together on a line (``}{``, as SharePoint deliveries have them) are rows
-of their own.
+allowed, and so does a file that is one JSON array (:class:`NotJsonLinesError`). Objects run
+together on a line (``}{``, as SharePoint deliveries have them) are rows of their own. A line
+longer than ``reader.MAX_LINE_BYTES`` (64 MiB) is not held: it is quarantined unread.
 
 Which rows a partition gets (``placement.py``):
 
@@ -95,6 +96,7 @@ exhausted. ``LandingSource.last_stats`` is the same object for the latest ``extr
 
 from mgdc_pipelines.sources.landing.encoding import UnsupportedEncodingError
 from mgdc_pipelines.sources.landing.layout import DeliveryNotFoundError
+from mgdc_pipelines.sources.landing.reader import NotJsonLinesError
 from mgdc_pipelines.sources.landing.source import (
     LandingExtraction,
     LandingQualityError,
@@ -116,5 +118,6 @@ __all__ = [
     "LandingQualityError",
     "LandingSource",
     "LandingStats",
+    "NotJsonLinesError",
     "UnsupportedEncodingError",
 ]

@@ -101,7 +101,7 @@ class BlockParser:
 
     def parse(self, block: LineBlock) -> ParsedBlock | None:
         """The block's rows, or ``None`` if any line needs the line-by-line path."""
-        if not _lines_of_whole_objects(block):
+        if block.too_long is not None or not _lines_of_whole_objects(block):
             return None
         table = self._read(block)
         if table is None or table.num_rows < block.lines:

@@ -32,6 +32,7 @@ part.json: UTF-16 without a byte-order mark (a NUL byte among the first two)
 from __future__ import annotations
 
 import codecs
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +87,42 @@ class TextEncoding:
             return utf8.decode("utf-8", _SURROGATES).encode(self.codec, _SURROGATES)
         except UnicodeDecodeError:  # only a truncated last line: hashed as read
             return utf8
+
+
+class DeliveredHash:
+    """SHA-256 of text given as UTF-8 in pieces, taken of its bytes as delivered: the hash of
+    :meth:`TextEncoding.delivered` of the whole, without holding the whole (a line too long to
+    read is hashed as it streams past).
+
+    >>> utf16 = TextEncoding("UTF-16 LE", "utf-16-le", codecs.BOM_UTF16_LE)
+    >>> digest = DeliveredHash(utf16)
+    >>> for piece in (b"caf", b"\\xc3", b"\\xa9"):  # a character split between two pieces
+    ...     digest.update(piece)
+    >>> digest.hexdigest() == hashlib.sha256("café".encode("utf-16-le")).hexdigest()
+    True
+    """
+
+    def __init__(self, encoding: TextEncoding) -> None:
+        self._sha = hashlib.sha256()
+        self._codec = encoding.codec
+        self._decoder = None if encoding.is_utf8 else codecs.getincrementaldecoder("utf-8")(
+            _SURROGATES
+        )
+
+    def update(self, utf8: bytes | memoryview) -> None:
+        if self._decoder is None:
+            self._sha.update(utf8)
+            return
+        try:
+            self._sha.update(self._decoder.decode(utf8).encode(self._codec, _SURROGATES))
+        except UnicodeDecodeError:  # only a truncated end (_TRUNCATED): hashed as read
+            self._sha.update(utf8)
+
+    def hexdigest(self) -> str:
+        if self._decoder is not None:
+            unfinished, _ = self._decoder.getstate()  # a character cut off by the end: as read
+            self._sha.update(unfinished)
+        return self._sha.hexdigest()
 
 
 UTF8 = TextEncoding("UTF-8", "utf-8", b"")

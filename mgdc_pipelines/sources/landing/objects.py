@@ -32,6 +32,7 @@ from mgdc_pipelines.sources.landing.reader import (
     STRING_OR_BRACKET,
     MalformedLineError,
     RawLine,
+    TooLongLine,
     parse_row,
 )
 
@@ -47,6 +48,9 @@ Parsed = dict[str, Any] | MalformedLineError
 def parse_objects(line: RawLine) -> Iterator[tuple[RawLine, Parsed]]:
     """Each JSON object of a non-blank line, or why it is malformed, with where it was
     delivered (the line itself when it holds one object)."""
+    if isinstance(line, TooLongLine):  # not read, so malformed as a whole
+        yield line, MalformedLineError(line.problem)
+        return
     try:
         whole: Parsed = parse_row(line.data)
     except MalformedLineError as error:

@@ -49,6 +49,7 @@ import numpy as np
 from mgdc_pipelines.catalog.json_rows import json_kind, shown_key
 from mgdc_pipelines.sources.landing.encoding import UTF8, UTF8_BOM  # noqa: F401 (re-exported)
 from mgdc_pipelines.sources.landing.encoding import (
+    DeliveredHash,
     ReadInto,
     Refilling,
     TextEncoding,
@@ -61,6 +62,13 @@ from mgdc_pipelines.sources.landing.encoding import (
 # the block's parsed table (every column, transient) is about as big again. At 32 MiB the peak
 # RSS of a 200k-row copy was ~55 MB higher for the same CPU time (benchmarks `memory` case).
 BLOCK_BYTES = 8 * 1024 * 1024
+# The longest line read (line break included): the buffer grows to hold a longer line, up to
+# this. 64 MiB is far beyond any MGDC row (a mail body and its headers take a few MB; Exchange
+# Online refuses messages over 150 MB with their attachments, which rows do not carry), and
+# holding such a line and parsing it (its copy, the decoded text, the values: about 4x) stays
+# within a few hundred MB. A longer line is not held: it streams past, hashed, and is
+# quarantined by its file, line and offset (:class:`TooLongLine`), like any malformed line.
+MAX_LINE_BYTES = 64 * 1024 * 1024
 _ANY_NUMBER_OF_LINES = 1 << 62
 _LINE_BREAK = ord("\n")
 _FEW_LINES = 4096  # line breaks in a buffer found one by one before numpy finds them all
@@ -74,6 +82,9 @@ MAX_NESTING = 256
 # the nesting depth outside strings (``objects.py`` cuts lines with it too).
 STRING_OR_BRACKET = r'"[^"\\]*(?:\\.[^"\\]*)*"?|[{}\[\]]'
 _STRINGS_AND_BRACKETS = re.compile(STRING_OR_BRACKET, re.DOTALL)
+_JSON_WHITE_SPACE = re.compile(rb"[ \t\r\n]*")
+_ARRAY_START = ord("[")
+_CARRIAGE_RETURN = b"\r"
 
 
 @dataclass(frozen=True)
@@ -151,8 +162,47 @@ class DeliveredRow:
         return self.line.where
 
 
+@dataclass(frozen=True)
+class TooLongLine(RawLine):
+    """A line longer than the reader holds (:data:`MAX_LINE_BYTES`): streamed past unread, so
+    it is known by where it is, its ``length`` as delivered (line ending included) and the
+    hash of its content (``digest``, as :meth:`RawLine.sha256` would give); ``data`` is empty.
+
+    >>> line = TooLongLine(LineRef("part.json", 3, 99), b"", length=70_000_000, limit=1 << 26,
+    ...                    digest="ab12")
+    >>> line.is_blank, line.sha256()
+    (False, 'ab12')
+    >>> print(line.problem)  # doctest: +NORMALIZE_WHITESPACE
+    a line too long to read (70,000,000 bytes as delivered): a line and its line break may take
+    at most 67,108,864 bytes (64 MiB)
+    """
+
+    length: int = 0
+    limit: int = 0
+    digest: str = ""
+
+    @property
+    def is_blank(self) -> bool:
+        return False
+
+    @property
+    def problem(self) -> str:
+        mebibytes = f" ({self.limit >> 20} MiB)" if self.limit >> 20 else ""
+        return (
+            f"a line too long to read ({self.length:,} bytes as delivered): a line and its line "
+            f"break may take at most {self.limit:,} bytes{mebibytes}"
+        )
+
+    def sha256(self) -> str:
+        return self.digest
+
+
 class MalformedLineError(ValueError):
     """A line that is not one UTF-8 JSON object."""
+
+
+class NotJsonLinesError(ValueError):
+    """A delivery file that is one JSON document (an array of objects), not JSON lines."""
 
 
 @dataclass(frozen=True)
@@ -161,7 +211,8 @@ class LineBlock:
     ``first_line`` and starting at byte ``offset`` of the file as delivered in ``encoding``;
     ``breaks`` are the positions of its ``\\n`` in ``buffer``. The lines can be parsed together
     (``view``) or one by one (``raw_lines``). The buffer is reused: a block is valid until the
-    next one is read."""
+    next one is read. A line too long to read is a block of its own, with no bytes
+    (``too_long``)."""
 
     file: Path | str
     first_line: int
@@ -172,12 +223,16 @@ class LineBlock:
     breaks: np.ndarray
     offset: int
     encoding: TextEncoding = UTF8
+    too_long: TooLongLine | None = None
 
     @property
     def view(self) -> memoryview:
         return memoryview(self.buffer)[self.start : self.end]
 
     def raw_lines(self) -> Iterator[RawLine]:
+        if self.too_long is not None:
+            yield self.too_long
+            return
         ends = (self.breaks + 1).tolist()
         if not ends or ends[-1] < self.end:
             ends.append(self.end)  # the last line of a file may lack a line break
@@ -189,29 +244,50 @@ class LineBlock:
 
 
 def line_blocks(
-    read_into: ReadInto, file: Path | str, *, max_lines: int, block_bytes: int = BLOCK_BYTES
+    read_into: ReadInto,
+    file: Path | str,
+    *,
+    max_lines: int,
+    block_bytes: int | None = None,
+    max_line_bytes: int | None = None,
 ) -> Iterator[LineBlock]:
     """The lines of one delivery, in blocks of at most ``max_lines`` lines and at most
     ``block_bytes`` bytes (unless a single line is longer), as UTF-8 without the byte-order
     mark (see ``encoding.py``; offsets are the delivered file's). Bytes are read into one
-    buffer of ``block_bytes``, reused from block to block, so memory does not depend on the
-    size of the file.
+    buffer of ``block_bytes`` (:data:`BLOCK_BYTES`), reused from block to block, so memory does
+    not depend on the size of the file: it grows for a longer line, up to ``max_line_bytes``
+    (:data:`MAX_LINE_BYTES`); a line longer still is a :class:`TooLongLine`. A file that is one
+    JSON array (its first character ``[``) is refused: :class:`NotJsonLinesError`.
 
     >>> import io
     >>> stream = io.BytesIO(UTF8_BOM + b'{"a": 1}\\n\\n{"b": 2}\\n{"c": 3}')
     >>> blocks = line_blocks(stream.readinto, "f", max_lines=2)
     >>> [(b.first_line, b.lines, b.offset, bytes(b.view)) for b in blocks]
     [(1, 2, 3, b'{"a": 1}\\n\\n'), (3, 2, 13, b'{"b": 2}\\n{"c": 3}')]
+    >>> stream = io.BytesIO(b'{"a": 1}\\n{"b": "' + b"x" * 40 + b'"}\\n{"c": 3}')
+    >>> blocks = line_blocks(stream.readinto, "f", max_lines=9, block_bytes=8, max_line_bytes=16)
+    >>> for block in blocks:
+    ...     print(block.first_line, block.offset, bytes(block.view), block.too_long is not None)
+    1 0 b'{"a": 1}\\n' False
+    2 9 b'' True
+    3 59 b'{"c": 3}' False
     """
-    if max_lines < 1 or block_bytes < 1:
-        raise ValueError(f"max_lines and block_bytes must be positive, got {max_lines}, {block_bytes}")
+    block_bytes = BLOCK_BYTES if block_bytes is None else block_bytes
+    max_line_bytes = MAX_LINE_BYTES if max_line_bytes is None else max_line_bytes
+    if max_lines < 1 or not 1 <= block_bytes <= max_line_bytes:
+        raise ValueError(
+            f"max_lines and block_bytes must be positive and block_bytes at most max_line_bytes, "
+            f"got {max_lines}, {block_bytes}, {max_line_bytes}"
+        )
     read_text, encoding = utf8_reader(read_into, file)
     buffer = bytearray(block_bytes)
     kept, first_line = 0, 1  # kept: bytes of an unfinished line at the front
     offset = len(encoding.bom)  # where the next block starts in the delivered file
+    started = False  # whether the file's first non-blank byte was seen
     while True:
         filled = kept + fill(read_text, memoryview(buffer)[kept:])
         at_eof = filled < len(buffer)
+        started = started or _starts_json_lines(buffer, filled, file)
         breaks = _line_breaks(buffer, filled)
         start = index = 0  # index: the first break not yet in a block
         while start < filled:
@@ -236,14 +312,96 @@ def line_blocks(
             return
         del breaks  # before the next buffer's are found: one buffer's at a time
         kept = filled - start  # buffer[start:filled] moves to the front
-        # Room for twice the unfinished line: a line longer than the buffer fits the next one.
-        size = max(block_bytes, 2 * kept)
-        if size == len(buffer):
-            buffer[:kept] = buffer[start:filled]
-        else:
-            bigger = bytearray(size)
-            bigger[:kept] = buffer[start:filled]
-            buffer = bigger
+        if kept == max_line_bytes:  # a full buffer of the longest size, without a line break
+            too_long, kept = _stream_past(read_text, buffer, encoding, max_line_bytes)
+            where = LineRef(file, first_line, offset)
+            line = TooLongLine(where, b"", encoding, *too_long)
+            yield LineBlock(file, first_line, 1, buffer, 0, 0, _NO_BREAKS, offset, encoding, line)
+            first_line, offset = first_line + 1, offset + line.length
+            continue  # the bytes after the line are at the front of the buffer
+        buffer = _with_room_after(buffer, start, kept, block_bytes, max_line_bytes)
+
+
+_NO_BREAKS = np.zeros(0, dtype=np.int64)
+
+
+def _starts_json_lines(buffer: bytearray, filled: int, file: Path | str) -> bool:
+    """Whether the file's first non-blank byte is in ``buffer[:filled]`` (the buffer of its
+    first read, or of a later one if all before were blank); raises :class:`NotJsonLinesError`
+    if it opens an array. Such a file (Azure Data Factory's JSON sink writes one with its
+    "array of objects" pattern) would be one line: held whole, and quarantined as one object."""
+    first = _JSON_WHITE_SPACE.match(buffer, 0, filled).end()
+    if first < filled and buffer[first] == _ARRAY_START:
+        raise NotJsonLinesError(
+            f"{file}: a JSON array (its first character is '['), not JSON lines: MGDC delivers "
+            f"JSON lines, one object per line (in Azure Data Factory's JSON sink, the file "
+            f"pattern 'Set of objects')"
+        )
+    return first < filled
+
+
+def _with_room_after(
+    buffer: bytearray, start: int, kept: int, block_bytes: int, max_line_bytes: int
+) -> bytearray:
+    """The buffer for the next read, ``buffer[start:start + kept]`` (an unfinished line) moved
+    to its front: room for twice that line, so a line longer than the buffer fits the next one,
+    but never more than the longest line read; back to ``block_bytes`` after a long line."""
+    size = min(max(block_bytes, 2 * kept), max_line_bytes)
+    if size == len(buffer):
+        buffer[:kept] = buffer[start : start + kept]
+        return buffer
+    resized = bytearray(size)
+    resized[:kept] = buffer[start : start + kept]
+    return resized
+
+
+def _stream_past(
+    read_text: ReadInto, buffer: bytearray, encoding: TextEncoding, limit: int
+) -> tuple[tuple[int, int, str], int]:
+    """Read on past a line that fills all of ``buffer``, up to its line break, keeping only its
+    length and hash; the bytes read after it are moved to the front of ``buffer``. Returns the
+    :class:`TooLongLine` fields (``length``, ``limit``, ``digest``) and how many bytes follow."""
+    line = _StreamedLine(encoding)
+    view, filled = memoryview(buffer), len(buffer)
+    while filled:
+        end = buffer.find(b"\n", 0, filled)
+        if end != -1:
+            line.add(view[: end + 1])
+            after = filled - end - 1
+            buffer[:after] = buffer[end + 1 : filled]
+            return (line.length, limit, line.hexdigest()), after
+        line.add(view[:filled])
+        filled = fill(read_text, view)
+    return (line.length, limit, line.hexdigest()), 0  # the file ends on this line
+
+
+class _StreamedLine:
+    """A line fed in pieces (UTF-8), the last ending in its line break if it has one: its
+    delivered ``length`` (line ending included) and the SHA-256 of its content as delivered,
+    line ending excluded, as :meth:`RawLine.sha256` gives. A ``\\r`` ending a piece waits for the
+    next: before a ``\\n`` it is part of the line ending."""
+
+    def __init__(self, encoding: TextEncoding) -> None:
+        self._encoding = encoding
+        self._hash = DeliveredHash(encoding)
+        self._carriage_return = False  # the last piece ended in a "\\r" not yet hashed
+        self.length = 0
+
+    def add(self, piece: memoryview) -> None:
+        self.length += self._encoding.delivered_length(piece)
+        ends_line = piece[-1:] == b"\n"
+        if self._carriage_return and not (ends_line and len(piece) == 1):
+            self._hash.update(_CARRIAGE_RETURN)  # content, not the "\\r" of a "\\r\\n"
+        content = piece[:-1] if ends_line else piece
+        self._carriage_return = content[-1:] == _CARRIAGE_RETURN
+        self._hash.update(content[:-1] if self._carriage_return else content)
+        if ends_line:
+            self._carriage_return = False  # "\\r\\n": the line ending
+
+    def hexdigest(self) -> str:
+        if self._carriage_return:  # the file ends in "\\r": content, as RawLine.content keeps it
+            self._hash.update(_CARRIAGE_RETURN)
+        return self._hash.hexdigest()
 
 
 def _line_breaks(buffer: bytearray, filled: int) -> np.ndarray:

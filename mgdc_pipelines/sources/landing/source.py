@@ -10,8 +10,9 @@ each row placed, rows converted in chunks of ``request.batch_rows`` (``batches.p
 cannot become rows go to the quarantine (``quarantine.py``: where and why, never the line's
 content); everything is counted in the extraction's
 :class:`~mgdc_pipelines.sources.landing.stats.LandingStats`. Memory holds one buffer of lines
-(``reader.BLOCK_BYTES``) and one block's rows (plus, with ``dedupe_messages``, the partition's
-message ids).
+(``reader.BLOCK_BYTES``, grown for a longer line up to ``reader.MAX_LINE_BYTES``) and one
+block's rows (plus, with ``dedupe_messages``, the partition's message ids); no batch holds more
+than ``batch_rows`` rows.
 
 No message of this path (quarantine records, :class:`LandingQualityError`, stats) holds a row
 value: errors name the file, line, column, expected type and the JSON kind that arrived.
@@ -163,8 +164,9 @@ class LandingExtraction(Iterator[pa.RecordBatch]):
                     parsed = parser.parse(block)
                     if parsed is None:  # some line needs a closer look (see arrow_blocks.py)
                         yield from self._line_by_line(block.raw_lines(), placement)
-                    elif (batch := self._placed_batch(block, parsed, placement)).num_rows:
-                        yield batch
+                    else:
+                        batch = self._placed_batch(block, parsed, placement)
+                        yield from _slices(batch, batch_rows)
         self.stats.finished = True
         self._check_error_ratio()
 
@@ -289,6 +291,14 @@ class LandingExtraction(Iterator[pa.RecordBatch]):
             f"(first: {self._quarantine.first})",
             stats,
         )
+
+
+def _slices(batch: pa.RecordBatch, rows: int) -> Iterator[pa.RecordBatch]:
+    """``batch`` in batches of at most ``rows`` rows (views: no copy). A block has at most
+    ``batch_rows`` lines, but more rows where objects run together on a line (a SharePoint
+    delivery may hold a whole file on one line)."""
+    for start in range(0, batch.num_rows, rows):
+        yield batch.slice(start, rows)
 
 
 def partition_name(request: ExtractRequest, *, for_file: bool = False) -> str:

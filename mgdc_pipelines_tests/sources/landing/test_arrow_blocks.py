@@ -3,6 +3,7 @@ counts and quarantine records, whatever the lines hold (``arrow_blocks.py``)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from collections.abc import Iterator
@@ -11,7 +12,12 @@ from pathlib import Path
 import pytest
 
 from mgdc_pipelines.catalog import get_dataset
-from mgdc_pipelines.sources.landing import LandingSource, LocalDeliveryStore
+from mgdc_pipelines.sources.landing import (
+    LandingSource,
+    LocalDeliveryStore,
+    NotJsonLinesError,
+    reader,
+)
 from mgdc_pipelines.sources.landing.arrow_blocks import BlockParser, parse_piece_bytes
 from mgdc_pipelines.sources.landing.reader import RawLine, line_blocks
 from mgdc_pipelines.sources.landing.store import BlockDeliveryStore
@@ -137,6 +143,41 @@ def test_a_quarantined_first_copy_does_not_hide_a_good_later_copy(batch_rows, tm
     assert [(row_id, puser) for row_id, puser in kept if row_id == "m2"] == [("m2", "bob")]
     assert table.num_rows == 3 and stats["landing/duplicates_dropped"] == 1
     assert [(r["line"], r["column"]) for r in records] == [(2, "isRead")]
+
+
+def test_a_line_longer_than_the_limit_is_quarantined_unread_on_both_paths(tmp_path, monkeypatch):
+    monkeypatch.setattr(reader, "BLOCK_BYTES", 1024)  # small buffers: the same code, less memory
+    monkeypatch.setattr(reader, "MAX_LINE_BYTES", 4096)
+    long_line = good(2, subject="x" * 5000).rstrip(b"\n")
+    lines = good(1) + long_line + b"\r\n" + good(3) + good(4, subject="y" * 3000)
+    table, stats, records = both_paths_agree(tmp_path, lines)
+    assert table.column("id").to_pylist() == ["m1", "m3", "m4"]
+    [record] = records
+    assert (record["line"], record["offset"], record["column"]) == (2, 3 + len(good(1)), None)
+    assert record["sha256"] == hashlib.sha256(long_line).hexdigest()
+    assert record["error"].startswith(f"a line too long to read ({len(long_line) + 2:,} bytes")
+    assert stats["landing/quarantined"] == 1 and stats["landing/lines_read"] == 4
+
+
+@pytest.mark.parametrize("store", [LocalDeliveryStore, LineByLineStore])
+def test_a_delivery_that_is_one_json_array_fails_naming_the_file(store, tmp_path):
+    landing = tmp_path / "landing"
+    deliver_bytes(landing, b"[" + good(1).rstrip() + b",\n" + good(2).rstrip() + b"]\n")
+    source = LandingSource(store(landing), max_error_ratio=1.0, quarantine_dir=tmp_path / "q")
+    with pytest.raises(NotJsonLinesError, match=r"part-0001\.json: a JSON array .* JSON lines"):
+        extract(source, request("Message_v1"))
+
+
+@pytest.mark.parametrize("store", [LocalDeliveryStore, LineByLineStore])
+def test_objects_run_together_on_one_line_come_in_batches_of_at_most_batch_rows(store, tmp_path):
+    landing = tmp_path / "landing"
+    deliver_bytes(landing, b"".join(good(n).rstrip() for n in range(1, 11)) + b"\n" + good(11))
+    source = LandingSource(store(landing), quarantine_dir=tmp_path / "q")
+    batches = list(source.extract(request("Message_v1", columns=("id",), batch_rows=4)))
+    assert [batch.num_rows for batch in batches] == [4, 4, 3]
+    assert [row_id for batch in batches for row_id in batch.column("id").to_pylist()] == [
+        f"m{n}" for n in range(1, 12)
+    ]
 
 
 def event(number: int, latitude: object) -> bytes:

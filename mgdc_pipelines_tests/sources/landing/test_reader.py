@@ -16,7 +16,9 @@ from mgdc_pipelines.sources.landing.reader import (
     MAX_NESTING,
     UTF8_BOM,
     MalformedLineError,
+    NotJsonLinesError,
     RawLine,
+    TooLongLine,
     chunk_blocks,
     line_blocks,
     lines_of_chunks,
@@ -188,3 +190,63 @@ def test_finding_the_lines_of_a_buffer_takes_memory_of_the_buffer_not_per_line(l
         tracemalloc.stop()
     assert lines == len(data) // len(line)
     assert peak < 12 * block_bytes, peak  # the buffer, a byte and 8 bytes (at most) per line
+
+
+LONG = b'{"id": "m2", "subject": "' + b"x" * 300 + b'"}'
+
+
+@pytest.mark.parametrize("line_end", [b"\n", b"\r\n", b""])
+@pytest.mark.parametrize("block_bytes", [16, 64])  # 16: reads end inside a CRLF, too
+def test_a_line_longer_than_the_limit_streams_past_with_its_place_and_hash(line_end, block_bytes):
+    data = b'{"id": "m1"}\n' + LONG + line_end + (b'{"id": "m3"}\n' if line_end else b"")
+    read_into = io.BytesIO(data).readinto
+    blocks = line_blocks(read_into, "f", max_lines=5, block_bytes=block_bytes, max_line_bytes=128)
+    buffers, lines = set(), []
+    for block in blocks:  # a block is valid until the next is read
+        buffers.add(len(block.buffer))
+        lines.extend(block.raw_lines())
+    assert max(buffers) <= 128  # the buffer never holds the line
+    [too_long] = [line for line in lines if isinstance(line, TooLongLine)]
+    assert (too_long.where.line, too_long.where.offset) == (2, 13)
+    assert too_long.length == len(LONG + line_end) and too_long.data == b""
+    assert too_long.sha256() == hashlib.sha256(LONG).hexdigest()
+    assert [line.data for line in lines if line is not too_long] == [b'{"id": "m1"}\n'] + (
+        [b'{"id": "m3"}\n'] if line_end else []
+    )
+    if line_end:
+        assert lines[-1].where == type(lines[-1].where)("f", 3, 13 + len(LONG + line_end))
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_a_line_too_long_in_utf16_is_hashed_and_measured_as_delivered(codec):
+    long_text = '{"subject": "' + "é\U0001F600" * 100 + '"}'
+    text = '{"id": 1}\r\n' + long_text + '\r\n{"id": 3}'
+    data = "\ufeff".encode(codec) + text.encode(codec)
+    lines = lines_of_blocks(line_blocks(
+        io.BytesIO(data).readinto, "inbox.json", max_lines=9, block_bytes=32, max_line_bytes=64
+    ))
+    assert [type(line).__name__ for line in lines] == ["RawLine", "TooLongLine", "RawLine"]
+    delivered = long_text.encode(codec)
+    assert lines[1].sha256() == hashlib.sha256(delivered).hexdigest()
+    assert lines[1].where.offset == 2 + len('{"id": 1}\r\n'.encode(codec))
+    assert lines[2].where.offset == data.index('{"id": 3}'.encode(codec))
+
+
+ONE_LINE_ARRAY = b'[{"id": "m1"}, {"id": "m2"}]'
+PRETTY_ARRAY_AFTER_BLANK_LINES = b'\n  \r\n[\n  {"id": "m1"},\n  {"id": "m2"}\n]\n'
+
+
+@pytest.mark.parametrize("data", [ONE_LINE_ARRAY, PRETTY_ARRAY_AFTER_BLANK_LINES, UTF8_BOM + b"[]"])
+def test_a_file_that_is_one_json_array_is_refused_naming_it(data):
+    with pytest.raises(NotJsonLinesError) as raised:
+        list(lines_of_chunks([data], "c/part-0001.json"))
+    assert str(raised.value).startswith("c/part-0001.json: a JSON array (its first character is")
+    assert "MGDC delivers JSON lines, one object per line" in str(raised.value)
+
+
+def test_a_json_array_is_refused_after_one_buffer_whatever_its_size():
+    data = b"[" + b",".join([b'{"id": "m1", "subject": "' + b"x" * 100 + b'"}'] * 10_000) + b"]"
+    stream = io.BytesIO(data)
+    with pytest.raises(NotJsonLinesError):
+        list(line_blocks(stream.readinto, "part.json", max_lines=10, block_bytes=4096))
+    assert stream.tell() <= 4096 + 4  # the first buffer (and the bytes that told the encoding)
