@@ -20,6 +20,10 @@ way), and delta-rs writes the log. This module gives both sides what they need f
 ('az://mgdc/exports/Example_v1', ['account_key', 'account_name', 'use_emulator'])
 >>> azure.uri("Example_v1", "date=2026-11-20")
 'http://127.0.0.1:10000/devstoreaccount1/mgdc/exports/Example_v1/date=2026-11-20'
+>>> china = AzureTableStorage(AzureBlobSink("https://contoso.blob.core.chinacloudapi.cn", "mgdc",
+...     credential=BlobCredential("default")))
+>>> china.storage_options  # delta-rs writes the log where the SDK writes the data files
+{'account_name': 'contoso', 'endpoint': 'https://contoso.blob.core.chinacloudapi.cn'}
 """
 
 from __future__ import annotations
@@ -150,7 +154,13 @@ class AzureTableStorage:
             # commit fails). One emulator per process is all this supports.
             os.environ[EMULATOR_URL_VARIABLE] = f"{parts.scheme}://{parts.netloc}"
             options["use_emulator"] = "true"
-        elif parts.scheme == "http":
+            return options
+        # Host style: the account's own endpoint. Given only the account name, delta-rs would
+        # reach `<account>.blob.core.windows.net`, the public cloud, where a sovereign cloud's
+        # (`.blob.core.chinacloudapi.cn`, `.usgovcloudapi.net`) or a custom domain's account is
+        # another account or none; this way the log goes where the sink's SDK writes the files.
+        options["endpoint"] = f"{parts.scheme}://{parts.netloc}"
+        if parts.scheme == "http":
             options["allow_http"] = "true"
         return options
 
