@@ -106,6 +106,8 @@ def copy_partitions(
     sink = getattr(context.resources, keys.sink).get_sink()
     hash_key = getattr(context.resources, keys.consent).get_hash_key()
     directory = source if isinstance(source, Directory) else None
+    if gate.suspension is not None:  # this run is refused below; first finish any withdrawal
+        _withdraw_again(context, gate, item, sink)
     partitions = [partition_ref(item.dataset, key) for key in context.partition_keys]
     committed: list[_Committed] = []
     written: list[WrittenPartition] = []
@@ -229,9 +231,9 @@ def _suspend_and_withdraw(
 ) -> set[str]:
     """Stop the app's data flow, then take what broke consent out of every reader's view.
 
-    Suspending comes first: should withdrawing fail half-way, nothing copies or loads meanwhile.
-    Each withdrawal is an audit record saying what was removed and from where. Returns the
-    withdrawn partitions' keys.
+    Suspending comes first: should withdrawing fail half-way, nothing copies or loads meanwhile,
+    and every later (refused) run of the dataset withdraws again (:func:`_withdraw_again`).
+    Returns the keys of the partitions withdrawn.
     """
     flagged = [(w.partition.key, w.partition.relative_path) for w in verdict.flagged]
     reason = f"blocking consent check failed on {item.dataset.short_name}: {'; '.join(verdict.problems)}"
@@ -239,23 +241,55 @@ def _suspend_and_withdraw(
         reason, dataset=item.dataset.name, partitions=flagged, fingerprint=gate.authorization.fingerprint
     )
     context.log.error(f"App {gate.app.name} is {suspension.describe()}")
-    for written in verdict.flagged:
-        removed = sink.withdraw(written.partition)
-        gate.store.record(
-            "partition_withdrawn",
-            app=gate.app.name,
-            dataset=item.dataset.name,
-            partition=written.partition.relative_path,
-            suspension=suspension.id,
-            uri=removed.uri if removed else sink.uri(written.partition),
-            files=len(removed.files) if removed else 0,
-            rows=removed.rows if removed else 0,
-        )
+    partitions = [written.partition for written in verdict.flagged]
+    failed = _withdraw(context, gate, item, sink, partitions, suspension.id)
+    withdrawn = [p.key for p in partitions if p.key not in failed]
     context.log.error(
-        f"Withdrew {len(flagged)} partition(s) of {item.dataset.short_name} from the sink: "
-        f"{', '.join(key for key, _ in flagged)}"
+        f"Withdrew {len(withdrawn)} partition(s) of {item.dataset.short_name} from the sink: "
+        f"{', '.join(withdrawn) or '-'}"
     )
-    return {key for key, _ in flagged}
+    return set(withdrawn)
+
+
+def _withdraw_again(context: dg.AssetExecutionContext, gate: ConsentGate, item: DatasetSpec, sink) -> None:
+    """Withdraw once more the dataset's partitions a suspension flagged and no copy replaced.
+
+    A withdrawal can fail or be killed half-way (a storage error, a lost pod), leaving flagged
+    data readable by anyone who lists the sink. Withdrawing is idempotent (a partition already
+    gone removes nothing, and is not recorded again), so each run refused while the app is
+    suspended tries again first: no run commits while suspended, so none can race it.
+    """
+    withheld = gate.store.withheld_partitions(item.dataset.name)
+    for suspension in {s.id: s for s in withheld.values()}.values():
+        flagged = [partition_ref(item.dataset, key) for key in suspension.partitions]
+        partitions = [p for p in flagged if p.relative_path in withheld]
+        _withdraw(context, gate, item, sink, partitions, suspension.id)
+
+
+def _withdraw(
+    context: dg.AssetExecutionContext, gate: ConsentGate, item: DatasetSpec, sink,
+    partitions: list[PartitionRef], suspension_id: str,
+) -> list[str]:
+    """Withdraw each of ``partitions``, each removal an audit record saying what was removed and
+    from where; every one is tried. Returns the keys of those whose withdrawal failed."""
+    failed = []
+    for partition in partitions:
+        try:
+            removed = sink.withdraw(partition)
+        except Exception as error:  # noqa: BLE001 - the others are still withdrawn; said below
+            context.log.error(
+                f"Could not withdraw {item.dataset.short_name} {partition.key} ({type(error).__name__}); "
+                "every later run of this dataset withdraws it again before it is refused"
+            )
+            failed.append(partition.key)
+            continue
+        if removed is not None:
+            gate.store.record(
+                "partition_withdrawn", app=gate.app.name, dataset=item.dataset.name,
+                partition=partition.relative_path, suspension=suspension_id, uri=removed.uri,
+                files=len(removed.files), rows=removed.rows,
+            )
+    return failed
 
 
 def _log_commits(context, item: DatasetSpec, commits: list[_Committed]) -> None:

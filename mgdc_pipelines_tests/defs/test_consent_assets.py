@@ -475,3 +475,40 @@ def test_a_deny_listed_person_in_a_hashed_column_fails_the_blocking_check(
     assert member not in problems and digest not in problems
     suspension = ConsentStore.of(app).view().suspension
     assert suspension is not None and "scope_compliance" in suspension.reason
+
+
+def test_a_withdrawal_that_failed_is_finished_by_the_next_run(small_spec, monkeypatch):
+    """A storage error while withdrawing leaves the flagged partition readable by anyone who
+    lists the sink. The next run of the dataset, refused while the app is suspended, withdraws
+    it first: flagged data does not stay published until someone notices."""
+    real_withdraw, attempts = LocalSink.withdraw, []
+
+    def failing_once(self, partition):
+        attempts.append(partition.key)
+        if len(attempts) == 1:
+            raise OSError(5, "Input/output error")
+        return real_withdraw(self, partition)
+
+    monkeypatch.setattr(LocalSink, "withdraw", failing_once)
+    sink = CountingSink(path=str(small_spec.sink.resolved_path()), corrupt_after_commit=True)
+    resources = {**counting_resources(small_spec), resource_keys(small_spec).sink: sink}
+    result, events, checks, _ = run(small_spec, "User_v1", resources=resources)
+    assert not result.success and not checks["consented_columns"].passed
+    assert events["User_v1"].materialization.metadata["consent/withdrawn"].value is False
+    folder = small_spec.sink.resolved_path() / "BasicDataSet_v0.User_v1"
+
+    def readable_rows() -> int:
+        return pads.dataset(folder, format="parquet", partitioning="hive").count_rows() if folder.exists() else 0
+
+    assert readable_rows() > 0, "the failed withdrawal left the flagged partition readable"
+
+    _, _, _, failure = run(small_spec, "User_v1")
+    assert "consent check 'not_suspended' refused" in failure_message(failure)
+    assert readable_rows() == 0 and attempts == [f"{DAY}|all"] * 2
+    audit = ConsentStore.of(small_spec).audit.entries()
+    [withdrawn] = [entry for entry in audit if entry["event"] == "partition_withdrawn"]
+    assert withdrawn["rows"] > 0
+
+    run(small_spec, "User_v1")  # withdrawing again removes nothing, and records nothing
+    audit = ConsentStore.of(small_spec).audit.entries()
+    assert len([entry for entry in audit if entry["event"] == "partition_withdrawn"]) == 1
