@@ -138,10 +138,8 @@ class _ServicePrincipalResource(dg.ConfigurableResource):
         return ClientCertificate(pem, self.certificate_thumbprint)
 
     def __repr_args__(self):
-        for name, value in super().__repr_args__():
-            if name in ("client_secret", "private_key") and value is not None:
-                value = "***"
-            elif isinstance(value, AzureBlobStorageResource):
+        for name, value in _masked(super().__repr_args__(), ("client_secret", "private_key")):
+            if isinstance(value, AzureBlobStorageResource):
                 value = f"{value.account_url} ({value.credential.credential_type} credential)"
             yield name, value
 
@@ -309,10 +307,25 @@ def _without_secrets(resource, args):
         yield name, value
 
 
+def _masked(args, secrets: tuple[str, ...]):
+    """Repr args with the value of each of ``secrets`` (once resolved from its ``EnvVar``, the
+    secret itself) shown as ``***``."""
+    for name, value in args:
+        yield name, "***" if name in secrets and value is not None else value
+
+
 class ConsentResource(dg.ConfigurableResource):
-    """Secrets the consent layer needs at run time; ``hash_key`` comes from an ``EnvVar``."""
+    """Secrets the consent layer needs at run time; ``hash_key`` comes from an ``EnvVar``, and
+    is never in the repr.
+
+    >>> ConsentResource(hash_key="an-hmac-key-of-16-bytes-or-more")
+    ConsentResource(hash_key='***')
+    """
 
     hash_key: Optional[str] = None
+
+    def __repr_args__(self):
+        return _masked(super().__repr_args__(), ("hash_key",))
 
     def get_hash_key(self) -> bytes | None:
         if self.hash_key is None:

@@ -191,10 +191,12 @@ def _conformed(batch: pa.RecordBatch, schema: pa.Schema, name: str) -> pa.Record
         try:
             arrays.append(batch.column(field.name).cast(field.type))
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as error:
+            # Not chained: Arrow's message quotes the value that failed (a row's, personal
+            # data), and a chained cause is stored with the step's failure. Its kind is enough.
             raise DeltaStateError(
                 f"{name}: the delta's column {field.name!r} does not convert to the state's "
-                f"type {field.type}"
-            ) from error
+                f"type {field.type} ({type(error).__name__})"
+            ) from None
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import traceback
 from collections.abc import Iterator
 
 import pyarrow as pa
@@ -183,3 +184,20 @@ def test_errors_name_the_dataset_and_column_never_values(delta_batch, message):
     with pytest.raises(DeltaStateError, match="SharePointSites_v1: " + message) as raised:
         list(apply_delta(previous, [delta_batch], "BasicDataSet_v0.SharePointSites_v1", DAY2))
     assert "secret" not in str(raised.value) and "Renamed" not in str(raised.value)
+
+
+def test_a_delta_column_of_another_type_is_refused_without_its_value_anywhere():
+    """Arrow's cast error quotes the value that failed; chained, it would be stored with the
+    step's failure. The error names the dataset, column and types, and carries no cause."""
+    day = dt.datetime(2026, 11, 19, tzinfo=dt.timezone.utc)
+    previous = [pa.record_batch({"Id": ["a"], "Url": ["https://x"], "SnapshotDate": [day],
+                                 "Operation": ["Full"]})]
+    delta = [pa.record_batch({"Id": ["a"], "Url": ["https://x"],
+                              "SnapshotDate": ["owner felix.sentinel@contoso.example"],
+                              "Operation": ["Updated"]})]
+    with pytest.raises(DeltaStateError) as refused:
+        list(apply_delta(previous, delta, "SharePointSites_v1", dt.date(2026, 11, 20)))
+    assert "column 'SnapshotDate' does not convert to the state's type" in str(refused.value)
+    assert refused.value.__cause__ is None and refused.value.__suppress_context__
+    shown = "".join(traceback.format_exception(refused.value))
+    assert "sentinel" not in shown
