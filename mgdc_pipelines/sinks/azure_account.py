@@ -26,6 +26,8 @@ folders in `prefix`
 from __future__ import annotations
 
 import ipaddress
+import logging
+import re
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,6 +37,35 @@ from azure.core.credentials import AzureSasCredential
 from azure.storage.blob import BlobServiceClient
 
 CREDENTIAL_KINDS = ("key", "sas", "default")
+_SAS_SIGNATURE = re.compile(r"(?i)(\bsig=)[^&\s\"']+")
+
+
+class RedactedSasSignatures(logging.Filter):
+    """Replaces the signature of a SAS token (``sig=...``) in a log record with ``REDACTED``.
+
+    urllib3, under the Azure SDK, logs each request line at DEBUG, its query included: with a
+    SAS credential, the token's signature in clear in whatever a DEBUG log reaches. (The SDK's
+    own logging policy redacts it already.)
+
+    >>> record = logging.LogRecord("urllib3", logging.DEBUG, "", 0, '"%s %s"', ("GET",
+    ...     "/acct/c?restype=container&sv=2026-10-06&sig=ey4Z%2Bnm%3D&sp=l"), None)
+    >>> RedactedSasSignatures().filter(record), record.getMessage()
+    (True, '"GET /acct/c?restype=container&sv=2026-10-06&sig=REDACTED&sp=l"')
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redacted(arg) for arg in record.args)
+        record.msg = _redacted(record.msg)
+        return True
+
+
+def _redacted(value: Any) -> Any:
+    return _SAS_SIGNATURE.sub(r"\1REDACTED", value) if isinstance(value, str) else value
+
+
+# Installed once, where every Azure client of the package is made (this module).
+logging.getLogger("urllib3.connectionpool").addFilter(RedactedSasSignatures())
 
 
 @dataclass(frozen=True)

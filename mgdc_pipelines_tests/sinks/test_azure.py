@@ -4,6 +4,7 @@ what a reader that lists the container sees, and partitions an earlier version w
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import io
 import json
 import os
@@ -295,6 +296,21 @@ def test_a_sas_credential_writes_and_reads_and_its_signature_stays_out_of_errors
             refused()
         shown = "".join(traceback.format_exception(caught.value))  # chained causes included
         assert "not authorized" in shown and signature[:8] not in shown and "sig=" not in shown
+
+
+def test_a_sas_signature_stays_out_of_debug_logs(make_sink, azurite, caplog):
+    """urllib3 logs each request line at DEBUG, query included; the signature is redacted."""
+    owner = make_sink()
+    owner.container_client.create_container()
+    sas = container_sas(azurite, owner.container, read=True, write=True, delete=True, list=True, create=True)
+    signature = sas.split("sig=")[1].split("&")[0]
+    caplog.set_level(logging.DEBUG, logger="urllib3.connectionpool")
+    sink = make_sink(credential=BlobCredential("sas", sas))
+    write(sink, PARTITION, batch("a", 2))
+    assert visible_ids(sink) == ["a0", "a1"]
+    requests = [r.getMessage() for r in caplog.records if r.name == "urllib3.connectionpool"]
+    assert any("sig=REDACTED" in line for line in requests), "urllib3 logged the requests"
+    assert not any(signature in line or signature[:8] in line for line in requests)
 
 
 def test_a_credential_that_cannot_create_the_container_is_named_in_a_clear_error(make_sink, azurite):
