@@ -15,8 +15,10 @@ lists, so they see the old partition or the new one, never a mix; one that loses
 the cleanup gets "file not found" and reads again), and then deletes the previous commit's files
 and any abandoned attempt's leftovers. ``abort()`` deletes the attempt's blocks and marker.
 ``withdraw()`` deletes the manifest first (the atomic unpublish for manifest readers), then the
-files it listed and the partition's leftovers. What counts as abandoned (a live concurrent
-attempt is never touched) is explained in :mod:`mgdc_pipelines.sinks.azure_cleanup`.
+files it listed and the partition's leftovers; one that finds no manifest still deletes the
+folder's files that no manifest lists, so calling it again finishes a withdrawal that died in
+between. What counts as abandoned (a live concurrent attempt is never touched) is explained in
+:mod:`mgdc_pipelines.sinks.azure_cleanup`.
 
 What a plain reader that lists the container (Spark, DuckDB, polars, pyarrow: Hive readers skip
 the ``_`` folders) sees in a partition folder:
@@ -26,7 +28,9 @@ the ``_`` folders) sees in a partition folder:
   list commit per new file, then one delete per old file: milliseconds for the usual one file
   per partition): some or all of the new files beside some or all of the old ones, so rows of
   both versions. Read the manifest (``_manifests/...json``, its ``files``) when that matters;
-* during a withdraw, from the manifest's delete to the last file's delete: some of the files;
+* during a withdraw, from the manifest's delete to the last file's delete: some of the files
+  (if the withdrawing process dies there, until ``withdraw()`` runs again or the partition's
+  next write cleans up);
 * after a writer is killed inside that replace window: the new files beside the old ones until
   the next attempt's cleanup (at once on the same host; after ``STALE_ATTEMPT_AGE`` from another).
 
@@ -88,6 +92,7 @@ from mgdc_pipelines.sinks.layout import (
     hive_partitioning,
     manifest_files,
     manifest_rows,
+    part_tag,
 )
 from mgdc_pipelines.sinks.rolling import ROW_GROUP_BYTES
 
@@ -177,9 +182,7 @@ class AzureBlobSink:
         self, partition: PartitionRef, schema: pa.Schema
     ) -> AzureBlobPartitionWriter:
         self._ensure_container()
-        remove_orphans(
-            self.container_client, self.layout, partition, lambda: set(self.committed_names(partition))
-        )
+        self._remove_orphans(partition)
         return AzureBlobPartitionWriter(self, partition, schema)
 
     def _ensure_container(self) -> None:
@@ -229,17 +232,25 @@ class AzureBlobSink:
 
     def withdraw(self, partition: PartitionRef) -> WithdrawnPartition | None:
         """Delete the manifest (readers stop seeing the partition at once), then its files and
-        the folder's leftovers. None when nothing is committed.
+        the folder's leftovers. With no manifest left, delete the folder's files that no
+        manifest lists (what a withdrawal that died after deleting the manifest left behind).
+        None when there was nothing to delete.
 
         An earlier version's manifest inside the folder goes first: while it goes, readers still
         find the new one, so no reader ever falls back to a stale list.
         """
+        # The manifest goes before its files, not after: a manifest reader then never meets a
+        # manifest whose files are gone (it would fail, or read part of the partition). The cost
+        # is a window in which plain listers still see the files; a withdrawal that dies in it
+        # leaves them unpublished, and the next call removes them (`_finish_interrupted`).
         taken = [
             payload
             for name in (self.layout.legacy_manifest(partition), self.layout.manifest(partition))
             if (payload := self._take_manifest(name)) is not None
         ]
-        return self._delete_withdrawn(partition, taken[-1]) if taken else None
+        if taken:
+            return self._delete_withdrawn(partition, taken[-1])
+        return self._finish_interrupted(partition)
 
     def _take_manifest(self, name: str) -> bytes | None:
         """Delete the manifest blob ``name`` exactly as read; its payload, or None if absent."""
@@ -271,15 +282,48 @@ class AzureBlobSink:
         for name in names:
             delete_if_present(self.container_client, f"{folder}/{name}")
         # Files of a commit that landed meanwhile are listed by its manifest and kept.
-        remove_orphans(
-            self.container_client, self.layout, partition, lambda: set(self.committed_names(partition))
-        )
+        self._remove_orphans(partition)
+        return self._withdrawn(partition, names, rows or 0)
+
+    def _finish_interrupted(self, partition: PartitionRef) -> WithdrawnPartition | None:
+        """Delete the partition folder's files that no manifest lists; None when there were none.
+
+        The withdrawn commit's attempt ended (deleting its marker) before the consent check that
+        failed could read its files, so its files count as finished and go. The cleanup's rule,
+        not a plain delete of the folder, because it keeps what a copy running meanwhile still
+        needs: files of an attempt whose marker is live (a heartbeat within
+        ``STALE_ATTEMPT_AGE``, and its process alive if it ran on this host) and files of the
+        manifest it reads after the markers, so a copy that commits meanwhile keeps its files.
+        """
+        folder = self.folder(partition)
+        removed = self._remove_orphans(partition)
+        names = [
+            name
+            for path in removed
+            if path.startswith(f"{folder}/") and part_tag(name := path[len(folder) + 1 :])
+        ]
+        # Their row count went with the manifest the interrupted withdrawal deleted.
+        return self._withdrawn(partition, names, 0) if names else None
+
+    def _withdrawn(
+        self, partition: PartitionRef, names: list[str], rows: int
+    ) -> WithdrawnPartition:
+        """The record of a withdrawal that deleted ``names`` (file names in the folder)."""
+        folder = self.folder(partition)
         return WithdrawnPartition(
             partition=partition,
             uri=self.uri(partition),
             files=tuple(self.file_uri(f"{folder}/{name}") for name in names),
-            rows=rows or 0,
+            rows=rows,
         )
+
+    def _remove_orphans(self, partition: PartitionRef) -> list[str]:
+        """Delete what ended or abandoned attempts left (:func:`remove_orphans`); names deleted."""
+
+        def listed() -> set[str]:  # read by the cleanup after its marker checks
+            return set(self.committed_names(partition))
+
+        return remove_orphans(self.container_client, self.layout, partition, listed)
 
     def committed_files(self, partition: PartitionRef) -> list[str]:
         """Blob names (inside the container) of every file a reader of ``partition`` sees."""

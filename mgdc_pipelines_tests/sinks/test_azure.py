@@ -24,6 +24,7 @@ import pytest
 from azure.storage.blob import ContainerSasPermissions, generate_container_sas
 
 from mgdc_pipelines.sinks import attempts
+from mgdc_pipelines.sinks import azure as azure_sink_module
 from mgdc_pipelines.sinks.azure import AzureBlobSink, BlobCredential
 from mgdc_pipelines.sinks.base import PartitionRef, Sink
 from mgdc_pipelines_tests.sinks.helpers import (  # noqa: F401  (make_sink: a fixture)
@@ -446,3 +447,53 @@ def test_a_partition_of_the_earlier_layout_is_withdrawn_whole(make_sink):
 
     assert withdrawn.files == info.files and withdrawn.rows == 2
     assert blobs(sink) == [] and sink.committed_rows(PARTITION) is None
+
+
+def test_a_withdrawal_killed_after_the_manifest_is_finished_by_the_next(
+    make_sink, azurite, monkeypatch
+):
+    sink = make_sink(prefix="exports", max_file_rows=2)
+    info = write(sink, PARTITION, batch("gone", 3))
+    other = PartitionRef("Example_v1", DAY + dt.timedelta(days=1), "all")
+    write(sink, other, batch("other", 1))
+    folder, readers = sink.folder(PARTITION), plain_readers(azurite, sink)
+    real_delete = azure_sink_module.delete_if_present
+
+    def killed_once(container, name):  # the process dies after the manifest's delete
+        monkeypatch.setattr(azure_sink_module, "delete_if_present", real_delete)
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(azure_sink_module, "delete_if_present", killed_once)
+    with pytest.raises(RuntimeError, match="killed"):
+        sink.withdraw(PARTITION)
+
+    assert sink.committed_rows(PARTITION) is None and visible_ids(sink) == []  # manifest readers
+    in_folder = [b.name for b in sink.container_client.list_blobs(name_starts_with=f"{folder}/")]
+    assert len(in_folder) == 2  # but a plain lister still reads the withdrawn rows
+    assert readers["pyarrow"]() == ["gone0", "gone1", "gone2", "other0"]
+
+    withdrawn = sink.withdraw(PARTITION)
+
+    assert withdrawn is not None and sorted(withdrawn.files) == sorted(info.files)
+    assert not list(sink.container_client.list_blobs(name_starts_with=f"{folder}/"))
+    for name, read in readers.items():
+        assert read() == ["other0"], name
+    assert visible_ids(sink, PARTITION, other) == ["other0"]
+    assert sink.withdraw(PARTITION) is None  # nothing left to withdraw
+
+
+def test_finishing_a_withdrawal_keeps_the_files_of_a_copy_still_running(make_sink):
+    sink = make_sink()
+    write(sink, PARTITION, batch("gone", 1))
+    sink.container_client.delete_blob(sink.layout.manifest(PARTITION))  # killed right after this
+    folder, tag = sink.folder(PARTITION), "0123456789ab"
+    owner = {"partition": PARTITION.relative_path, "host": "another-node", "pid": 1, "started": 0}
+    marker = f"{sink.layout.attempts_folder(PARTITION)}/_attempt-{tag}.json"
+    running = f"{folder}/part-00000-{tag}.parquet"  # published, its manifest not yet written
+    sink.container_client.upload_blob(marker, json.dumps(owner))
+    sink.container_client.upload_blob(running, b"in flight")
+
+    withdrawn = sink.withdraw(PARTITION)
+
+    assert withdrawn is not None and len(withdrawn.files) == 1 and tag not in withdrawn.files[0]
+    assert blobs(sink) == sorted([running, marker])  # a live attempt elsewhere: not ours to delete
