@@ -63,7 +63,9 @@ DATE, SCOPE = "date", "scope"
 # A commit that lost a race with another writer is retried with the table's new state.
 COMMIT_ATTEMPTS = 10
 ATTEMPT_KEY = "mgdc.attempt"  # in each commit's info: which write attempt made it
-VERSIONS_SEARCHED = 50  # for a commit's version: writers that committed after it, at most
+# Looking up a commit in the log after a transient storage error: tries, and the pause before
+# the n-th retry (n times this many seconds).
+LOOKUP_ATTEMPTS, LOOKUP_PAUSE = 5, 0.2
 _DELTA_COMPRESSION = {"none": "UNCOMPRESSED"}  # delta-rs's name for what pyarrow calls "none"
 
 
@@ -77,6 +79,21 @@ class FolderSinkDataError(RuntimeError):
             f"{folder} holds partitions written with format: parquet or mgdc-jsonl; a Delta table "
             "cannot start in the same folder. Give the Delta sink another path (or prefix), or "
             "move the old partitions away; nothing was written."
+        )
+
+
+class CommitOutcomeUnknownError(RuntimeError):
+    """A write attempt's commit may be in the table's log, but the log could not be read to tell.
+
+    The attempt's files are kept (a version may list them: deleting them would leave that
+    version unreadable). A re-run of the partition replaces them either way, and vacuum deletes
+    them once no version lists them."""
+
+    def __init__(self, dataset: str, attempt: str, failure: BaseException | None) -> None:
+        during = f" (the commit itself reported {failure!r})" if failure is not None else ""
+        super().__init__(
+            f"could not tell whether attempt {attempt} committed to the table of {dataset}"
+            f"{during}; its files were kept: run the partition again"
         )
 
 
@@ -307,6 +324,7 @@ class DeltaSink:
         partition_by = list(partition_values(partition))
         for attempt_number in range(1, COMMIT_ATTEMPTS + 1):
             table = self._table_for_write(partition.dataset, table_schema, partition_by)
+            read_version = table.version()  # the commit, if any, comes after it
             try:
                 table.create_write_transaction(
                     adds, "overwrite", table_schema, partition_by,
@@ -319,9 +337,46 @@ class DeltaSink:
                 log.info("commit of %s raced another writer; retrying", partition.relative_path)
                 time.sleep(0.05 * attempt_number)
                 continue
-            latest = self.table(partition.dataset).version()
-            return _version_of(self.storage.filesystem(partition.dataset), latest, attempt)
+            except Exception as error:
+                # delta-rs may fail after its log entry was written (a lost response): only the
+                # log tells whether a version lists the attempt's files.
+                return self._committed_version(partition.dataset, read_version, attempt, error)
+            return self._committed_version(partition.dataset, read_version, attempt)
         raise AssertionError("unreachable")
+
+    def _committed_version(
+        self, dataset: str, read_version: int, attempt: str, failure: Exception | None = None
+    ) -> int:
+        """The version of ``attempt``'s commit, made after ``read_version``.
+
+        ``failure``: what the transaction raised, re-raised when the log holds no commit of the
+        attempt (nothing was committed: the writer deletes its files). Raises
+        :class:`CommitOutcomeUnknownError` when the log cannot be read, or lacks a commit
+        delta-rs reported: then the files must stay."""
+        try:
+            version = self._find_commit(dataset, read_version + 1, attempt)
+        except Exception as error:
+            raise CommitOutcomeUnknownError(dataset, attempt, failure) from error
+        if version is None and failure is not None:
+            raise failure
+        if version is None:
+            raise CommitOutcomeUnknownError(dataset, attempt, failure)
+        if failure is not None:
+            log.warning("attempt %s's commit raised %r, yet is version %d", attempt, failure,
+                        version)
+        return version
+
+    def _find_commit(self, dataset: str, first: int, attempt: str) -> int | None:
+        """:func:`_version_of`, asked again after an error: storage errors are often transient,
+        and the answer decides whether the attempt's files may be deleted."""
+        files = self.storage.filesystem(dataset)
+        for lookup in range(1, LOOKUP_ATTEMPTS):
+            try:
+                return _version_of(files, first, attempt)
+            except Exception as error:
+                log.info("looking for attempt %s's commit failed (%r); retrying", attempt, error)
+                time.sleep(LOOKUP_PAUSE * lookup)
+        return _version_of(files, first, attempt)  # its error is the caller's
 
     def _table_for_write(self, dataset: str, schema: pa.Schema, partition_by: list[str]) -> DeltaTable:
         """The table, created if missing and rewritten without columns ``schema`` lacks."""
@@ -408,8 +463,11 @@ class DeltaPartitionWriter(WriterLifecycle):
         ]
         try:
             version = self._sink._commit(self.partition, self.schema, adds, self.attempt_id)
+        except CommitOutcomeUnknownError:
+            self._closed = True  # never abort(): a version may list the files
+            raise
         except Exception:
-            self.abort()
+            self.abort()  # no version lists the files: the commit never ran, or the log says so
             raise
         self._closed = True
         storage = self._sink.storage
@@ -521,20 +579,29 @@ def _arrow_schema(table: DeltaTable) -> pa.Schema:
     return pa.schema(table.schema())
 
 
-def _version_of(files: pafs.FileSystem, latest: int, attempt: str) -> int:
-    """The version whose commit carries ``attempt``, at or below ``latest`` (other writers may
-    have committed since). Read from the log's commit files: ``DeltaTable.history()`` numbers
+def _version_of(files: pafs.FileSystem, first: int, attempt: str) -> int | None:
+    """The version whose commit carries ``attempt``, from ``first`` on (other writers may have
+    committed before it); None when no version from ``first`` to the latest does. Versions
+    are numbered without gaps, so the first missing commit file ends the search: "None" is
+    certain, not a guess. Read from the log's commit files: ``DeltaTable.history()`` numbers
     commits down from the version the table was loaded at while listing those committed after
     it too, so its numbers are off by the commits of writers that raced the load."""
-    for version in range(latest, max(latest - VERSIONS_SEARCHED, -1), -1):
-        with files.open_input_stream(f"_delta_log/{version:020d}.json") as stream:
-            for line in stream.read().splitlines():
-                commit = json.loads(line).get("commitInfo")
-                if commit is not None and commit.get(ATTEMPT_KEY) == attempt:
-                    return version
-    raise RuntimeError(
-        f"committed, but the commit of attempt {attempt} is not in the table's last {VERSIONS_SEARCHED} versions"
-    )
+    version = first
+    while True:
+        try:
+            with files.open_input_stream(f"_delta_log/{version:020d}.json") as stream:
+                lines = stream.read().splitlines()
+        except FileNotFoundError:
+            return None
+        if any(_attempt_of(line) == attempt for line in lines):
+            return version
+        version += 1
+
+
+def _attempt_of(action: bytes) -> str | None:
+    """The write attempt a line of a commit file names (its commit info's)."""
+    commit = json.loads(action).get("commitInfo")
+    return None if commit is None else commit.get(ATTEMPT_KEY)
 
 
 def _partition_claim(partition: PartitionRef, table: DeltaTable) -> Transaction:

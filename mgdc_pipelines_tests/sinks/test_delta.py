@@ -23,7 +23,8 @@ from azure.core.exceptions import HttpResponseError
 
 from mgdc_pipelines.sinks.azure_account import BlobCredential
 from mgdc_pipelines.sinks.base import PartitionRef
-from mgdc_pipelines.sinks.delta import DeltaSink, FolderSinkDataError
+from mgdc_pipelines.sinks import delta
+from mgdc_pipelines.sinks.delta import CommitOutcomeUnknownError, DeltaSink, FolderSinkDataError
 from mgdc_pipelines.sinks.delta_storage import AzureTableStorage
 from mgdc_pipelines.sinks.local import LocalSink
 from mgdc_pipelines_tests.sinks.helpers import (  # noqa: F401  (delta_sink, make_sink: fixtures)
@@ -218,6 +219,81 @@ def test_a_writer_killed_mid_write_leaves_only_files_no_version_lists_and_vacuum
     sink.vacuum(DATASET, retention=NO_TIME)
     assert delta_leftovers(sink, PARTITION) == []  # the dead attempt's files and the first version's
     assert visible_rows(sink) == ids("second", 2) == plain_ids(sink)
+
+
+# -- 2b. a commit that fails half-way ---------------------------------------------------------
+
+
+def failing(original, *, times: int | None = None, after_original: bool = False):
+    """``original``, raising an injected storage error (the first ``times`` calls; all when
+    None), before it runs or, with ``after_original``, after it did its work."""
+    calls = []
+
+    def fail(*args, **kwargs):
+        calls.append(1)
+        if times is not None and len(calls) > times:
+            return original(*args, **kwargs)
+        if after_original:
+            original(*args, **kwargs)
+        raise OSError("injected storage error")
+
+    return fail
+
+
+def plain_latest_ids(sink: DeltaSink) -> list[str]:
+    """The partition's ids in the latest version, read by deltalake alone (every file opened)."""
+    options = sink.storage.storage_options or None
+    table = deltalake.DeltaTable(sink.table_uri(DATASET), storage_options=options)
+    rows = table.to_pyarrow_table(filters=[("scope", "=", PARTITION.scope)])
+    return sorted(rows.column("id").to_pylist())
+
+
+def test_an_error_finding_the_commits_version_breaks_neither_the_version_nor_the_commit(
+    delta_sink, monkeypatch
+):
+    sink = delta_sink()
+    write(sink, PARTITION, batch("old", 3))
+    monkeypatch.setattr(delta, "_version_of", failing(delta._version_of, times=1))
+
+    info = write(sink, PARTITION, batch("new", 2))  # the log was read again: the commit stands
+
+    assert info.version == 2 == sink.table_version(DATASET)
+    assert plain_latest_ids(sink) == ids("new", 2) == visible_rows(sink)
+
+
+def test_when_the_log_cannot_tell_whether_a_commit_was_made_its_files_stay(delta_sink, monkeypatch):
+    sink = delta_sink()
+    write(sink, PARTITION, batch("old", 3))
+    monkeypatch.setattr(delta, "LOOKUP_PAUSE", 0)
+    monkeypatch.setattr(delta, "_version_of", failing(delta._version_of))
+
+    with pytest.raises(CommitOutcomeUnknownError, match="its files were kept"):
+        write(sink, PARTITION, batch("new", 2))
+
+    assert plain_latest_ids(sink) == ids("new", 2)  # the commit was made: its files are there
+    monkeypatch.undo()
+    write(sink, PARTITION, batch("again", 1))  # a re-run converges
+    assert plain_latest_ids(sink) == ids("again", 1)
+
+
+@pytest.mark.parametrize("logged", [False, True], ids=["before its log entry", "after it"])
+def test_a_transaction_that_fails_deletes_its_files_only_when_the_log_lacks_it(
+    delta_sink, monkeypatch, logged
+):
+    sink = delta_sink()
+    write(sink, PARTITION, batch("old", 3))
+    create = failing(deltalake.DeltaTable.create_write_transaction, after_original=logged)
+    monkeypatch.setattr(deltalake.DeltaTable, "create_write_transaction", create)
+
+    if logged:  # delta-rs wrote the commit, then failed (a lost response): it is version 2
+        info = write(sink, PARTITION, batch("new", 2))
+        assert info.version == 2 and list(info.files) == sink.committed_files(PARTITION)
+        assert plain_latest_ids(sink) == ids("new", 2)
+    else:  # never in a version: the attempt's files are deleted at once, not left to vacuum
+        with pytest.raises(OSError, match="injected"):
+            write(sink, PARTITION, batch("new", 2))
+        assert plain_latest_ids(sink) == ids("old", 3) and sink.table_version(DATASET) == 1
+        assert delta_leftovers(sink, PARTITION) == []
 
 
 # -- 3. schema evolution -----------------------------------------------------------------------
