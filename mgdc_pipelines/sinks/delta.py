@@ -213,19 +213,42 @@ class DeltaSink:
         """Remove the partition's rows in a new table version (a partition-only delete removes
         files whole), then delete those files: a withdrawal takes data that broke consent out of
         the table's history too, so time travel to an older version cannot read it back (such
-        a read fails on the missing files, as after a vacuum)."""
+        a read fails on the missing files, as after a vacuum).
+
+        ``files``: the data files deleted (also those of the partition's replaced versions);
+        ``rows``: the rows this call took out of the current version. A partition the current
+        version no longer holds still has its removed files deleted, so that a withdrawal
+        that died after its commit completes when run again."""
         table = self.table(partition.dataset)
-        files = _partition_files(table, partition) if table is not None else None
-        if not files:
+        if table is None:
             return None
-        table.delete(partition_predicate(partition), commit_properties=_commit_properties("withdraw"))
-        self.storage.remove(partition.dataset, [path for path, _ in files])
+        files = _partition_files(table, partition)
+        if files:
+            withdraw = _commit_properties("withdraw")
+            table.delete(partition_predicate(partition), commit_properties=withdraw)
+        deleted = self._delete_removed_files(table, partition)
+        if not files and not deleted:
+            return None
         return WithdrawnPartition(
             partition=partition,
             uri=self.uri(partition),
-            files=tuple(self.storage.uri(partition.dataset, path) for path, _ in files),
+            files=tuple(self.storage.uri(partition.dataset, path) for path in deleted),
             rows=sum(rows for _, rows in files),
         )
+
+    def _delete_removed_files(self, table: DeltaTable, partition: PartitionRef) -> list[str]:
+        """Delete the partition's files that versions of the log removed and that still exist
+        (what older versions read); the deleted paths, sorted. Only files the log removed: a
+        file no version lists may be a running writer's, about to be committed."""
+        # Vacuum's dry run names the files versions removed (deleted or not: it reads the log only).
+        removed = table.vacuum(retention_hours=0, dry_run=True, enforce_retention_duration=False)
+        folder = partition_folder(partition)
+        ours = [path for path in removed if not folder or path.startswith(f"{folder}/")]
+        found = self.storage.filesystem(partition.dataset).get_file_info(ours)
+        # Those still there only: a withdrawal run again reports what it deleted, not what was.
+        paths = sorted(info.path for info in found if info.type != pafs.FileType.NotFound)
+        self.storage.remove(partition.dataset, paths)
+        return paths
 
     # -- reading -----------------------------------------------------------------------------
 

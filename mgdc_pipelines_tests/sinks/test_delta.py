@@ -373,6 +373,47 @@ def test_withdraw_removes_the_rows_in_a_new_version_and_deletes_their_files_from
         visible_rows(old)
 
 
+def test_a_withdrawal_that_died_before_deleting_the_files_deletes_them_when_run_again(
+    delta_sink, monkeypatch
+):
+    sink = delta_sink()
+    kept = PartitionRef(DATASET, DAY, "sales")
+    write(sink, kept, batch("kept", 2))
+    info = write(sink, PARTITION, batch("gone", 3))
+    before = sink.table_version(DATASET)
+    old = sink.pinned(DATASET, before)
+    # The process dies after the delete commit, before the files are deleted.
+    monkeypatch.setattr(sink.storage, "remove", failing(sink.storage.remove))
+    with pytest.raises(OSError, match="injected"):
+        sink.withdraw(PARTITION)
+    monkeypatch.undo()
+    assert visible_rows(sink) == [] and visible_rows(old) == ids("gone", 3)  # still in history
+
+    withdrawn = sink.withdraw(PARTITION)
+
+    assert sink.table_version(DATASET) == before + 1  # no second delete commit
+    assert withdrawn.files == info.files and withdrawn.rows == 0  # the first run took the rows out
+    assert delta_leftovers(sink, PARTITION) == []
+    assert visible_rows(old, kept) == ids("kept", 2)
+    # Reading fails rather than returning nothing: the old version still lists the files.
+    with pytest.raises(FileNotFoundError):
+        visible_rows(old)
+    assert sink.withdraw(PARTITION) is None  # nothing left to do
+
+
+def test_withdraw_also_deletes_the_files_of_the_partitions_replaced_versions(delta_sink):
+    sink = delta_sink()
+    first = write(sink, PARTITION, batch("first", 2))
+    replaced = sink.pinned(DATASET, sink.table_version(DATASET))
+    second = write(sink, PARTITION, batch("second", 1))
+
+    withdrawn = sink.withdraw(PARTITION)
+
+    assert sorted(withdrawn.files) == sorted(first.files + second.files) and withdrawn.rows == 1
+    with pytest.raises(FileNotFoundError):  # time travel to before the replacement
+        visible_rows(replaced)
+
+
 # -- 5. compaction -----------------------------------------------------------------------------
 
 
