@@ -39,6 +39,7 @@ from pathlib import Path
 from mgdc_pipelines.consent.errors import ConsentError
 from mgdc_pipelines.launch.local_dagster import LocalDagsterError
 from mgdc_pipelines.spec import AppSpec, SpecError, default_spec_path, load_spec
+from mgdc_pipelines.state.database import StateDatabaseError
 from mgdc_pipelines.version import __version__
 
 DEFAULT_DAGSTER_HOME = ".dagster_home"
@@ -63,8 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (SpecError, ConsentError, LocalDagsterError) as error:
-        print(error, file=sys.stderr)
+    except (SpecError, ConsentError, LocalDagsterError, StateDatabaseError) as error:
+        print(error, file=sys.stderr)  # these messages carry no secret nor row value
         return 1
     except BrokenPipeError:  # `mgdc-pipelines audit | head`: the reader had enough
         sys.stderr.close()

@@ -90,7 +90,7 @@ class StateDatabase:
     def __init__(self, url: str, *, lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S) -> None:
         try:
             parsed = make_url(url)
-        except ArgumentError:
+        except (ArgumentError, ValueError):  # ValueError: a port that is not a number
             raise StateDatabaseError(f"{STATE_DATABASE_ENV} is not a database URL (postgresql+psycopg2://user@host:port/db)") from None
         if parsed.get_backend_name() != "postgresql":
             raise StateDatabaseError(f"{STATE_DATABASE_ENV} must be a PostgreSQL URL, not {parsed.get_backend_name()!r}")

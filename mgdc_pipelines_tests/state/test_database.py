@@ -52,6 +52,7 @@ def test_a_lock_held_elsewhere_times_out_with_a_clear_error(postgres_url):
     ("url", "refusal"),
     [
         ("not a url", "is not a database URL"),
+        ("postgresql://mgdc:pw@db:not-a-port/mgdc", "is not a database URL"),
         ("sqlite:///state.db", "must be a PostgreSQL URL, not 'sqlite'"),
     ],
 )

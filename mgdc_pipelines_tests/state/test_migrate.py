@@ -72,3 +72,12 @@ def test_migrating_needs_the_database_named(small_spec, monkeypatch, capsys):
     monkeypatch.delenv(STATE_DATABASE_ENV, raising=False)
     assert main(["state", "migrate", "--spec", small_spec.spec_path]) != 0
     assert "MGDC_STATE_DATABASE is not set: it names the database to migrate into" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("url", ["postgresql://mgdc:SENTINEL-pw@db:not-a-port/mgdc",
+                                 "mysql://mgdc:SENTINEL-pw@db/mgdc"])
+def test_a_malformed_state_database_url_is_a_clear_refusal_not_a_bug(small_spec, monkeypatch, capsys, url):
+    monkeypatch.setenv(STATE_DATABASE_ENV, url)
+    assert main(["state", "migrate", "--spec", small_spec.spec_path]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(STATE_DATABASE_ENV) and "internal error" not in err and "SENTINEL" not in err
