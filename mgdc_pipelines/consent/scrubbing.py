@@ -140,7 +140,13 @@ def people_columns(dataset: Dataset) -> tuple[str, ...]:
     ('puser', 'Organizer', 'Attendees')
     """
     owner = ("puser",) if dataset.scope_column == "puser" else ()
-    return tuple(dict.fromkeys((*owner, *address_columns(dataset), *user_id_columns(dataset))))
+    return tuple(dict.fromkeys((*owner, *_naming_columns(dataset.short_name))))
+
+
+def _naming_columns(short_name: str) -> tuple[str, ...]:
+    """The address and user id columns of the dataset ``short_name``, each once."""
+    both = (*ADDRESS_COLUMNS.get(short_name, ()), *USER_ID_COLUMNS.get(short_name, ()))
+    return tuple(dict.fromkeys(both))
 
 
 def unscrubbable(short_name: str, columns: Collection[str]) -> tuple[str, ...]:
@@ -153,8 +159,7 @@ def unscrubbable(short_name: str, columns: Collection[str]) -> tuple[str, ...]:
     >>> unscrubbable("TeamsCallRecords_v1", ["Id", "Organizer"])  # people by user id
     ('Attendees',)
     """
-    needed = dict.fromkeys((*ADDRESS_COLUMNS.get(short_name, ()), *USER_ID_COLUMNS.get(short_name, ())))
-    return tuple(column for column in needed if column not in columns)
+    return tuple(column for column in _naming_columns(short_name) if column not in columns)
 
 
 def deny_list_gaps(grants: Iterable[tuple[str, Collection[str]]]) -> str | None:
