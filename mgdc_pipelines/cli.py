@@ -658,7 +658,19 @@ def _audit_verify(args: argparse.Namespace) -> int:
         return 0
     log.verify(anchored.position)  # the anchored record must still be there, unchanged
     print(f"  matches the Dagster instance's anchor at record {anchored.position.seq}")
-    return 0
+    return _report_unwitnessed(store.ledger.state())
+
+
+def _report_unwitnessed(state) -> int:
+    """1 if the log holds commit records the Dagster instance did not witness (see consent/ledger.py)."""
+    if not state.unwitnessed:
+        return 0
+    latest = ", ".join(str(seq) for seq in state.unwitnessed_records)
+    print(f"  {state.unwitnessed} partition_committed record(s) the Dagster instance did not witness "
+          f"(latest: record {latest}): they release no withheld partition. The runtime has the instance "
+          "witness every commit it records, so these were appended past it (or with another instance); "
+          "the partitions stay withheld until copied again", file=sys.stderr)
+    return 1
 
 
 def _graph_emulator(args: argparse.Namespace) -> int:

@@ -34,7 +34,7 @@ import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -48,6 +48,8 @@ DECISION_EVENTS = ("approved", "denied")
 TORN_WRITE_EVENT = "torn_write_discarded"
 _CHAIN_KEYS = ("seq", "at", "event", "prev", "hash")
 _TAIL_CHUNK = 64 * 1024
+
+BeforeWrite = Callable[[dict[str, Any]], None]
 
 
 class AuditLogBroken(ConsentError):
@@ -126,8 +128,16 @@ class ChainedLog(abc.ABC):
         """Whether anything was ever recorded."""
 
     @abc.abstractmethod
-    def append(self, event: str, *, at: datetime | None = None, **fields: Any) -> dict[str, Any]:
-        """Append one record (``at`` defaults to now, UTC) and return it as written."""
+    def append(
+        self, event: str, *, at: datetime | None = None, before_write: BeforeWrite | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Append one record (``at`` defaults to now, UTC) and return it as written.
+
+        ``before_write`` is called with the record, chained and hashed, while the log is locked
+        and before any reader can see it: the ledger has the Dagster instance witness it there
+        (:meth:`~mgdc_pipelines.consent.ledger.Ledger.append`). If it raises, nothing is written.
+        """
 
     @abc.abstractmethod
     def records(self, after: ChainPosition | None = None) -> Iterator[ChainedRecord]:
@@ -170,12 +180,17 @@ class AuditLog(ChainedLog):
     def exists(self) -> bool:
         return self.path.exists()
 
-    def append(self, event: str, *, at: datetime | None = None, **fields: Any) -> dict[str, Any]:
+    def append(
+        self, event: str, *, at: datetime | None = None, before_write: BeforeWrite | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
         refuse_reserved(event, fields)  # before any I/O
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._locked(os.O_RDWR | os.O_CREAT, fcntl.LOCK_EX) as fd:
             last = self._last_record(fd)
             record = self._chained(last, event, at, fields)
+            if before_write is not None:
+                before_write(record)  # readers wait for the lock: none has seen the record yet
             os.lseek(fd, 0, os.SEEK_END)
             os.write(fd, (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
             os.fsync(fd)

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from mgdc_pipelines.consent.audit import (
     AuditLogBroken,
+    BeforeWrite,
     ChainedLog,
     ChainedRecord,
     ChainPosition,
@@ -56,9 +57,14 @@ class DatabaseAuditLog(ChainedLog):
         with self.database.transaction() as connection:
             return connection.execute(self._select(audit_chain.c.seq).limit(1)).first() is not None
 
-    def append(self, event: str, *, at: datetime | None = None, **fields: Any) -> dict[str, Any]:
+    def append(
+        self, event: str, *, at: datetime | None = None, before_write: BeforeWrite | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
         with self.database.transaction(self._lock_key) as connection:
             record = chained_record(self.identity, self._last(connection), event, at, fields)
+            if before_write is not None:
+                before_write(record)  # readers see the record only once the transaction commits
             self._insert(connection, record)
         return record
 

@@ -14,6 +14,12 @@ ledger verifies with the deployment's trusted keys (given ``trust``) and takes t
 date and the suspensions it lifts from. A decision must also be newer than the one before it:
 an older signed approval appended after a denial is a replay, and breaks the log.
 
+Nor is a ``partition_committed`` record taken at its word, since it releases a withheld
+partition: the runtime has the Dagster instance *witness* each commit it records (the record's
+hash, kept before any reader can see the record), and a commit the instance did not witness
+releases nothing. It is counted in ``unwitnessed`` instead (``mgdc-pipelines audit verify``
+reports it), and the partition stays withheld until a real copy replaces it.
+
 A hash chain alone cannot tell that records were cut off its end, or that the whole log was
 replaced by a freshly computed one. So after the runtime verifies or extends the chain, it
 *anchors* the position reached (record number, hash, byte span) and the state there in the
@@ -37,6 +43,13 @@ True
 ({}, 'd2')
 >>> list(ledger.state().withheld["BasicDataSet_v0.Message_v1"])  # lifted, but its partition stays withheld
 ['BasicDataSet_v0.Message_v1/date=2026-11-20/scope=all']
+>>> copied = dict(dataset="BasicDataSet_v0.Message_v1", partition="BasicDataSet_v0.Message_v1/date=2026-11-20/scope=all")
+>>> _ = ledger.log.append("partition_committed", **copied)  # written past the ledger: no witness
+>>> len(ledger.state().withheld["BasicDataSet_v0.Message_v1"]), ledger.state().unwitnessed
+(1, 1)
+>>> _ = ledger.append("partition_committed", **copied)  # what the runtime does after a copy
+>>> ledger.state().withheld
+{'BasicDataSet_v0.Message_v1': {}}
 """
 
 from __future__ import annotations
@@ -54,6 +67,9 @@ from mgdc_pipelines.consent.trust import TrustAnchors
 
 SUSPENDED = "suspended"
 PARTITION_COMMITTED = "partition_committed"
+UNWITNESSED_COMMIT = "unwitnessed_commit"  # a commit record the instance never witnessed (never written)
+WITNESSED_EVENTS = (PARTITION_COMMITTED,)  # records whose effect (a release) needs a witness
+_UNWITNESSED_KEPT = 20  # the latest unwitnessed records named in the state (all are counted)
 ANCHOR_KEY_PREFIX = "mgdc/consent-ledger"
 
 
@@ -75,11 +91,19 @@ class Anchor:
 
 
 class LedgerAnchor(Protocol):
-    """Where anchors are kept: storage the app's developer cannot write (the Dagster instance)."""
+    """Where anchors are kept: storage the app's developer cannot write (the Dagster instance).
+
+    It also witnesses records whose effect the chain alone cannot prove (``WITNESSED_EVENTS``):
+    ``witness`` keeps a record's hash, ``witnessed`` says whether it was kept.
+    """
 
     def load(self, key: str) -> Anchor | None: ...
 
     def save(self, key: str, anchor: Anchor) -> None: ...
+
+    def witness(self, key: str, record_hash: str) -> None: ...
+
+    def witnessed(self, key: str, record_hash: str) -> bool: ...
 
 
 def anchor_key(identity: LedgerIdentity) -> str:
@@ -92,6 +116,7 @@ class MemoryAnchor:
 
     def __init__(self) -> None:
         self._anchors: dict[str, str] = {}
+        self._witnessed: set[tuple[str, str]] = set()
 
     def load(self, key: str) -> Anchor | None:
         text = self._anchors.get(key)
@@ -99,6 +124,12 @@ class MemoryAnchor:
 
     def save(self, key: str, anchor: Anchor) -> None:
         self._anchors[key] = anchor.to_json()
+
+    def witness(self, key: str, record_hash: str) -> None:
+        self._witnessed.add((key, record_hash))
+
+    def witnessed(self, key: str, record_hash: str) -> bool:
+        return (key, record_hash) in self._witnessed
 
 
 @dataclass
@@ -110,6 +141,12 @@ class LedgerState:
     # id → its record's facts (``lifted_by``: the approval record that lifted it)
     suspensions: dict[str, dict[str, Any]] = field(default_factory=dict)
     withheld: dict[str, dict[str, str]] = field(default_factory=dict)  # dataset → {partition path: suspension id}
+    unwitnessed: int = 0  # commit records the instance did not witness (see the module docstring)
+    unwitnessed_records: list[int] = field(default_factory=list)  # the latest ones' seq
+
+    def withholds(self, record: dict[str, Any]) -> bool:
+        """Whether ``record`` names a partition that is withheld now."""
+        return record.get("partition") in self.withheld.get(record.get("dataset"), {})
 
     @property
     def active_suspensions(self) -> dict[str, dict[str, Any]]:
@@ -133,6 +170,9 @@ class LedgerState:
             flagged_by = self.withheld.get(record.get("dataset"), {}).pop(record.get("partition"), None)
             if flagged_by is not None:
                 self._forget_if_done(flagged_by)
+        elif event == UNWITNESSED_COMMIT:
+            self.unwitnessed += 1
+            self.unwitnessed_records = [*self.unwitnessed_records, record["seq"]][-_UNWITNESSED_KEPT:]
 
     def _forget_if_done(self, suspension_id: str) -> None:
         """Drop a lifted suspension once no withheld partition refers to it (the state stays small)."""
@@ -143,12 +183,14 @@ class LedgerState:
             del self.suspensions[suspension_id]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"decision": self.decision, "suspensions": self.suspensions, "withheld": self.withheld}
+        return {"decision": self.decision, "suspensions": self.suspensions, "withheld": self.withheld,
+                "unwitnessed": self.unwitnessed, "unwitnessed_records": self.unwitnessed_records}
 
     @classmethod
     def at(cls, position: ChainPosition, data: dict[str, Any]) -> LedgerState:
         data = copy.deepcopy(data)
-        return cls(position, data.get("decision"), data.get("suspensions") or {}, data.get("withheld") or {})
+        return cls(position, data.get("decision"), data.get("suspensions") or {}, data.get("withheld") or {},
+                   data.get("unwitnessed") or 0, data.get("unwitnessed_records") or [])
 
 
 class Ledger:
@@ -181,23 +223,43 @@ class Ledger:
                 )
             state = LedgerState.at(anchored.position, anchored.state)
         for chained in self.log.records(anchored.position if anchored else None):
-            state.apply(self._as_signed(chained.record, state.decision))
+            state.apply(self._as_trusted(chained.record, state))
             state.position = chained.position
         if anchored is None or state.position.seq > anchored.position.seq:
             self._save(state)
         return state
 
-    def append(self, event: str, **fields: Any) -> dict[str, Any]:
-        """Append a record, then anchor the chain up to it (records others appended included)."""
-        record = self.log.append(event, **fields)
-        if self.anchor is not None:
+    def append(self, event: str, *, anchored: bool = True, **fields: Any) -> dict[str, Any]:
+        """Append a record (witnessed by the anchor's storage, for ``WITNESSED_EVENTS``), then
+        anchor the chain up to it, records others appended included (``anchored=False`` leaves
+        that to a later :meth:`state`: the anchor is a lower bound, so a late one is still sound).
+        """
+        witness = self._witness if self.anchor is not None and event in WITNESSED_EVENTS else None
+        record = self.log.append(event, before_write=witness, **fields)
+        if anchored and self.anchor is not None:
             self.state()  # verifies from the last anchor and moves the anchor forward
         return record
+
+    def _as_trusted(self, record: dict[str, Any], state: LedgerState) -> dict[str, Any]:
+        """``record`` as far as it can be trusted: a decision as its admin signed it, and a commit
+        that would release a withheld partition only if the instance witnessed it."""
+        if record["event"] in DECISION_EVENTS:
+            return self._as_signed(record, state.decision)
+        if record["event"] == PARTITION_COMMITTED and state.withholds(record) and not self._witnessed(record):
+            return {**record, "event": UNWITNESSED_COMMIT}
+        return record
+
+    def _witness(self, record: dict[str, Any]) -> None:
+        self.anchor.witness(self._key, record["hash"])
+
+    def _witnessed(self, record: dict[str, Any]) -> bool:
+        """No anchor, no witness to ask: records are taken as recorded (as with ``trust=None``)."""
+        return self.anchor is None or self.anchor.witnessed(self._key, record["hash"])
 
     def _as_signed(self, record: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
         """``record``, a decision's fields replaced by what its signed authorization says;
         raises :class:`AuditLogBroken` for a decision no trusted admin signed, or a replay."""
-        if self.trust is None or record["event"] not in DECISION_EVENTS:
+        if self.trust is None:
             return record
         where, seq = self.log.location, record["seq"]
         if not isinstance(record.get("signed"), dict):

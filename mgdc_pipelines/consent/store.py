@@ -255,9 +255,7 @@ class ConsentStore:
         ``anchor=False`` leaves anchoring to a later :meth:`advance_anchor` (a run's many commits are
         anchored once, at its end: the anchor is a lower bound, so a late one is still sound).
         """
-        if anchor:
-            return self.ledger.append(event, **fields)
-        return self.audit.append(event, **fields)
+        return self.ledger.append(event, anchored=anchor, **fields)
 
     def advance_anchor(self) -> None:
         """Verify the log from its last anchor and anchor it up to its end."""

@@ -2,8 +2,9 @@
 
 The instance (SQLite under ``DAGSTER_HOME``, or PostgreSQL in production) belongs to the
 deployment's operator, not to the app's developer, so it is where the runtime records how far
-it verified each app's hash-chained audit log (:mod:`mgdc_pipelines.consent.ledger`). It uses the
-run storage's key-value table, the one Dagster's own daemons keep their cursors in.
+it verified each app's hash-chained audit log (:mod:`mgdc_pipelines.consent.ledger`), and the
+hash of each commit record the runtime wrote (its witness). It uses the run storage's key-value
+table, the one Dagster's own daemons keep their cursors in.
 
 >>> import dagster as dg
 >>> from mgdc_pipelines.consent.audit import ChainPosition
@@ -34,6 +35,18 @@ class InstanceLedgerAnchor:
 
     def save(self, key: str, anchor: Anchor) -> None:
         self._storage.set_cursor_values({key: anchor.to_json()})
+
+    def witness(self, key: str, record_hash: str) -> None:
+        self._storage.set_cursor_values({_witness_key(key, record_hash): "1"})
+
+    def witnessed(self, key: str, record_hash: str) -> bool:
+        witness = _witness_key(key, record_hash)
+        return self._storage.get_cursor_values({witness}).get(witness) == "1"
+
+
+def _witness_key(key: str, record_hash: str) -> str:
+    """One row per witnessed record (a run's commits): ``<anchor key>/witnessed/<record hash>``."""
+    return f"{key}/witnessed/{record_hash}"
 
 
 def instance_anchor(instance: dg.DagsterInstance | None) -> InstanceLedgerAnchor | None:

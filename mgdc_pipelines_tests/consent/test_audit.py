@@ -176,6 +176,49 @@ def test_concurrent_writers_never_fork_the_chain(log):
     assert log.verify().seq == 4 + 4 * 40
 
 
+def test_before_write_sees_the_record_before_the_file_holds_it_and_can_stop_it(log):
+    """The ledger's witness is kept before any reader can see the record; if keeping it fails,
+    the record is not written and the chain goes on as if it had never been tried."""
+    in_file_when_witnessed = []
+
+    def witness(record):
+        in_file_when_witnessed.append(record["hash"] in log.path.read_text())
+
+    record = log.append("partition_committed", before_write=witness, rows=1)
+    assert in_file_when_witnessed == [False] and _lines(log)[-1] == json.dumps(record, ensure_ascii=False)
+
+    def failing(record):
+        raise OSError("the Dagster instance is unreachable")
+
+    with pytest.raises(OSError, match="unreachable"):
+        log.append("partition_committed", before_write=failing, rows=2)
+    assert log.entries()[-1] == record and log.append("partition_committed", rows=3)["seq"] == record["seq"] + 1
+    assert log.verify().seq == record["seq"] + 1
+
+
+def test_only_a_commit_the_anchor_witnessed_releases_a_withheld_partition(tmp_path):
+    """A copy of a witnessed commit record appended later (a replay) is not witnessed itself:
+    its hash names its place in the chain."""
+    dataset, path = "BasicDataSet_v0.User_v1", "BasicDataSet_v0.User_v1/date=2026-11-20/scope=all"
+    log = _log(tmp_path)
+    ledger = Ledger(log, MemoryAnchor())
+    _decision(log)
+
+    def suspend() -> None:
+        ledger.append("suspended", reason="leak", dataset=dataset, partitions=["2026-11-20|all"], paths=[path])
+
+    suspend()
+    witnessed = ledger.append("partition_committed", dataset=dataset, partition=path, rows=40)
+    assert ledger.state().withheld[dataset] == {}
+    suspend()
+    log.append("partition_committed", **{k: v for k, v in witnessed.items() if k not in ("seq", "at", "prev", "hash", "event")})
+    state = ledger.state()
+    assert list(state.withheld[dataset]) == [path]
+    assert (state.unwitnessed, state.unwitnessed_records) == (1, [witnessed["seq"] + 2])
+    log.append("partition_committed", dataset=dataset, partition=path.replace("11-20", "11-21"))
+    assert ledger.state().unwitnessed == 1  # a partition nothing withholds has nothing to release
+
+
 def test_since_keeps_events_at_or_after_it(tmp_path):
     log = _log(tmp_path)
     _decision(log, at=NOW - dt.timedelta(days=1))

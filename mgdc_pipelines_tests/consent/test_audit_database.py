@@ -92,3 +92,20 @@ def test_no_state_files_are_written_when_the_state_lives_in_the_database(small_s
     store.record("partition_committed", dataset="BasicDataSet_v0.User_v1", partition="p", rows=3)
     assert not list(store.state_dir.glob("*.audit-chain.jsonl"))
     assert [r["event"] for r in store.audit.entries()] == ["approved", "partition_committed"]
+
+
+def test_before_write_runs_before_the_record_is_visible_and_can_stop_it(postgres_url):
+    """As with the file log: the witness is kept while no other connection can read the record."""
+    log = DatabaseAuditLog(StateDatabase(postgres_url), APP)
+    log.append("approved", authorization="d1", lifts=[])
+    seen_when_witnessed = []
+    record = log.append("partition_committed", rows=1,
+                        before_write=lambda record: seen_when_witnessed.append(len(log.entries())))
+    assert seen_when_witnessed == [1] and log.entries()[-1] == record
+
+    def failing(record):
+        raise OSError("the Dagster instance is unreachable")
+
+    with pytest.raises(OSError, match="unreachable"):
+        log.append("partition_committed", rows=2, before_write=failing)
+    assert log.entries()[-1] == record and log.verify().seq == 2

@@ -13,15 +13,19 @@ import datetime as dt
 import json
 import shutil
 
+import dagster as dg
 
 from mgdc_pipelines.cli import main
 from mgdc_pipelines.consent.authorization import Authorization, decide, write_authorization
 from mgdc_pipelines.consent.registration import registration_for
 from mgdc_pipelines.consent.store import ConsentStore
+from mgdc_pipelines.defs.ledger_anchor import InstanceLedgerAnchor
+from mgdc_pipelines.sinks.local import LocalSink
 from mgdc_pipelines_tests.conftest import TEST_APPROVER, approve
 from mgdc_pipelines_tests.security.attacker import copy, deployment, edit_spec, partition_folder, tampering_sink
 
 NOW = dt.datetime.now(dt.timezone.utc)
+USERS = "BasicDataSet_v0.User_v1"
 
 
 def _suspend_by_a_failed_check(app, instance) -> str:
@@ -202,3 +206,51 @@ def test_an_older_approval_appended_after_a_denial_is_a_replay(small_spec_factor
     store.audit.append("approved", **{k: v for k, v in approval.items() if k not in chained})
     with deployment() as instance:
         _refused_before_io(app, instance, "an older authorization was appended again (a replay)")
+
+
+def test_a_commit_record_appended_past_the_runtime_releases_no_withheld_partition(small_spec, monkeypatch, capsys):
+    """A withdrawal failed, so the flagged partition's files are still in the sink: it stays
+    withheld, and each refused run withdraws it again. The attacker appends a well-chained
+    `partition_committed` for it, as if a copy had replaced it, which before released it (no
+    retry, and loaders read it after a re-approval). The Dagster instance never witnessed that
+    record, so the partition stays withheld, the next run withdraws it, and verify reports it."""
+    real_withdraw, attempts = LocalSink.withdraw, []
+
+    def failing_once(self, partition):
+        attempts.append(partition.key)
+        if len(attempts) == 1:
+            raise OSError(5, "Input/output error")
+        return real_withdraw(self, partition)
+
+    monkeypatch.setattr(LocalSink, "withdraw", failing_once)
+    folder = partition_folder(small_spec, "User_v1")
+    with deployment() as instance:
+        _suspend_by_a_failed_check(small_spec, instance)
+        assert any(folder.rglob("*.parquet")), "the failed withdrawal left the flagged files"
+        store = ConsentStore.of(small_spec, anchor=InstanceLedgerAnchor(instance))
+        [flagged] = store.withheld_partitions(USERS)
+        store.audit.append("partition_committed", dataset=USERS, partition=flagged, rows=1)
+
+        assert list(store.withheld_partitions(USERS)) == [flagged]
+        assert not copy(small_spec, "User_v1", instance).success  # refused: suspended ...
+        assert len(attempts) == 2 and not any(folder.rglob("*.parquet"))  # ... but withdrawn first
+
+        monkeypatch.setenv("DAGSTER_HOME", instance.root_directory)
+        monkeypatch.setattr(dg.DagsterInstance, "get", staticmethod(lambda: instance))
+        capsys.readouterr()
+        assert main(["audit", "verify", "--spec", small_spec.spec_path]) == 1
+        err = capsys.readouterr().err
+        assert "1 partition_committed record(s) the Dagster instance did not witness" in err
+
+
+def test_a_copy_the_runtime_commits_releases_its_partition(small_spec, admin_keys):
+    """The witness does not get in the way: after a re-approval, copying the flagged partition
+    again releases it (its commit record was witnessed), and verify finds nothing to report."""
+    with deployment() as instance:
+        suspension = _suspend_by_a_failed_check(small_spec, instance)
+        store = ConsentStore.of(small_spec, anchor=InstanceLedgerAnchor(instance))
+        assert store.withheld_partitions(USERS)
+        approve(small_spec, admin_keys, lifts=[suspension])
+        assert copy(small_spec, "User_v1", instance).success
+        state = store.ledger.state()
+        assert store.withheld_partitions(USERS) == {} and state.unwitnessed == 0
