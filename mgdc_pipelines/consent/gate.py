@@ -63,6 +63,15 @@ class AuthorizedCopy:
         user_ids = lookup.member_ids(list(self.authorization.deny_group_ids))
         return DeniedPeople(frozenset(user_ids), frozenset(lookup.addresses(user_ids)))
 
+    def request_reading(self, denied: DeniedPeople) -> ExtractRequest:
+        """The request, telling the source which owners it need not read: the deny list's
+        members, for a dataset scoped by its owner (the enforcer removes every row they own,
+        so a source that reads owner by owner never requests their data)."""
+        if not denied.user_ids or self.request.dataset.scope_column != "puser":
+            return self.request
+        unread = frozenset(user_id.lower() for user_id in denied.user_ids)
+        return dataclasses.replace(self.request, unread_owners=unread)
+
     def enforcer(
         self, denied: DeniedPeople, hash_key: bytes | None, scope_ids: frozenset[str] | None
     ) -> Enforcer:

@@ -122,7 +122,8 @@ def copy_partitions(
                 scope_ids = authorized.scope_ids(directory)
                 denied = authorized.denied_people(directory)
                 enforcer = authorized.enforcer(denied, hash_key, scope_ids)
-                info = _copy_one(run_source, sink, authorized.request, partition, enforcer, item)
+                request = authorized.request_reading(denied)
+                info = _copy_one(run_source, sink, request, partition, enforcer, item)
             except Exception:
                 _log_commits(context, item, committed)
                 _record_committed(context, asset_key, committed)
@@ -132,7 +133,7 @@ def copy_partitions(
             _audit_commit(gate, authorized, info)
             # The source's counts lead: a delivery that disagrees with the catalog shows it first.
             metadata = {
-                **_source_metadata(context, run_source, authorized.request, partition.key),
+                **_source_metadata(context, run_source, request, partition.key),
                 **_copy_metadata(gate, authorized, enforcer, info),
             }
             committed.append(_Committed(partition.key, info, metadata))

@@ -94,6 +94,10 @@ class ExtractRequest:
     scope: Scope
     tenant_id: str
     batch_rows: int = DEFAULT_BATCH_ROWS
+    # Owners (``puser``, lower-case object ids) whose rows consent removes whatever they hold:
+    # the deny list's members, for a dataset scoped by its owner. A source that reads owner by
+    # owner need not read them at all (the Graph source skips their mailboxes, and counts them).
+    unread_owners: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.dataset.output_schema(self.columns)  # raises on unknown columns

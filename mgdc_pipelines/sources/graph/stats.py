@@ -26,6 +26,7 @@ class GraphStats:
     waited_s: float = 0.0
     units_done: int = 0
     units_total: int = 0
+    owners_not_read: int = 0  # deny-listed owners, whose mailboxes are not requested
     unknown_properties: Counter = field(default_factory=Counter)  # dropped, counted by key
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 

@@ -13,7 +13,8 @@ from mgdc_pipelines.sinks.base import PartitionRef
 from mgdc_pipelines.spec import SpecError, load_spec
 from mgdc_pipelines.spec.loader import DEMO_SPEC_PATH
 from mgdc_pipelines.transfer import request_for as spec_request_for
-from mgdc_pipelines_tests.conftest import scoped_instance
+from mgdc_pipelines_tests.conftest import approve, scoped_instance
+from mgdc_pipelines_tests.defs.test_consent_assets import LEGAL_GROUP
 from mgdc_pipelines_tests.sources.graph.conftest import DAY, TENANT_ID, sorted_rows
 
 DEMO_GRAPH_SPEC = DEMO_SPEC_PATH.with_name("demo-graph.yaml")
@@ -102,3 +103,26 @@ def test_materialize_a_message_partition_from_graph_through_dagster(small_spec_f
     assert written.num_rows == len(expected) > 0
     assert sorted_rows(written.to_batches(), request.output_schema) == expected
     assert [r for r in emulator.requests if r.service == "identity" and r.path.endswith("/token")]
+
+
+def test_the_mailboxes_of_deny_listed_people_are_never_requested(
+    small_spec_factory, admin_keys, emulator, monkeypatch, tenant
+):
+    """Every row of a deny-listed person's mailbox would be scrubbed, so the Graph source does
+    not read it at all: no request touches their mailbox (only the directory lookup of their
+    addresses, which scrubbing needs), and the partition's metadata counts them."""
+    monkeypatch.setenv(SECRET_ENV, DEMO_CLIENT_SECRET)
+    app = small_spec_factory(on_graph(emulator), approved=False)
+    approve(app, admin_keys, deny_group_ids=[LEGAL_GROUP])
+    denied = {tenant.users[i].id.lower() for i in tenant.valid_member_indices(LEGAL_GROUP)}
+    [messages] = [a for a in build_mgdc_assets(app) if a.key.path[-1] == "Message_v1"]
+    with scoped_instance(app) as instance:
+        result = dg.materialize([messages], instance=instance, resources=dict(build_defs(app).resources),
+                                partition_key=f"{DAY.isoformat()}|all")
+    assert result.success and all(c.passed for c in result.get_asset_check_evaluations())
+    read = {r.mailbox.lower() for r in emulator.requests if r.mailbox}
+    assert read and not read & denied
+    [event] = result.get_asset_materialization_events()
+    metadata = event.event_specific_data.materialization.metadata
+    assert metadata["graph/owners_not_read"].value == len(denied) > 0
+    assert metadata["graph/units_done"].value == metadata["graph/units_total"].value == len(read)
