@@ -67,10 +67,11 @@ def evaluate_changes(
     if not authorization.in_force:
         return dg.SkipReason(f"Not reading changes: {authorization.reason}")
     tally = _Tally()
+    unread = _deny_listed(source, authorization.deny_group_ids)
     for lane in (lane for lane in lanes if lane.scoped):
         for entry in _changeable(lane, authorization.refused_datasets):
             for scope_key in authorization.scopes:
-                _read_changes(instance, app, lane, entry, scope_key, source, now, tally)
+                _read_changes(instance, app, lane, entry, scope_key, source, now, tally, unread)
     requests = [_recopy_request(lane, key, entries) for (lane, key), entries in sorted(
         tally.recopy.items(), key=lambda item: (item[0][0].id, item[0][1]))]
     return dg.SensorResult(run_requests=requests, skip_reason=None if requests else _nothing(tally))
@@ -84,11 +85,24 @@ def _changeable(lane: Lane, refused_datasets: frozenset[str] = frozenset()) -> l
     ]
 
 
-def _read_changes(instance, app: AppSpec, lane: Lane, entry: LaneDataset, scope_key: str, source, now, tally: _Tally) -> None:
+def _deny_listed(source, deny_group_ids: Sequence[str]) -> frozenset[str]:
+    """The deny list's members (lower-case ids), looked up once a tick: their mailboxes' changes
+    are not read, as the copy does not read the mailboxes (every row they own is scrubbed)."""
+    if not deny_group_ids:
+        return frozenset()
+    return frozenset(user_id.lower() for user_id in source.member_ids(list(deny_group_ids)))
+
+
+def _read_changes(
+    instance, app: AppSpec, lane: Lane, entry: LaneDataset, scope_key: str, source, now, tally: _Tally,
+    unread: frozenset[str],
+) -> None:
     declared = app.scope(scope_key)
     item = app.dataset(entry.dataset)
+    owned = item.dataset.scope_column == "puser"
     changes = source.changes(entry.dataset, Scope(declared.key, declared.group_ids), now=now,
-                             date_column=item.date_filter_column, columns=item.selected_columns)
+                             date_column=item.date_filter_column, columns=item.selected_columns,
+                             unread_owners=unread if owned else frozenset())
     if changes.initial:  # the first delta lists everything: a baseline, not a change
         tally.baselines += 1
         return

@@ -42,6 +42,7 @@ class ScopeAuthorization:
     scopes: tuple[str, ...] = ()  # spec aliases the grant covers, in spec order
     refused_scopes: tuple[str, ...] = ()  # spec aliases beyond the grant
     refused_datasets: frozenset[str] = frozenset()  # full names the grant refuses entirely
+    deny_group_ids: tuple[str, ...] = ()  # the approval's deny list (its members are never read)
 
 
 def scope_authorization(
@@ -66,6 +67,7 @@ def scope_authorization(
         scopes=tuple(covered),
         refused_scopes=tuple(key for key in app.scope_keys if key not in covered),
         refused_datasets=frozenset(d.dataset for d in status.datasets if d.state == REFUSED),
+        deny_group_ids=tuple(status.authorization.deny_group_ids),
     )
 
 

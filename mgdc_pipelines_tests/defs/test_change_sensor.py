@@ -13,8 +13,15 @@ from mgdc_pipelines.defs import build_defs, build_mgdc_assets, copy_jobs
 from mgdc_pipelines.defs.change_sensor import change_sensors
 from mgdc_pipelines.emulator import DEMO_CLIENT_SECRET
 from mgdc_pipelines.sources.base import Scope
-from mgdc_pipelines_tests.conftest import scoped_instance
-from mgdc_pipelines_tests.defs.sensor_helpers import ENGINEERING, SALES, Clock, approved_before_the_clock, mark_materialized
+from mgdc_pipelines_tests.conftest import approve, scoped_instance
+from mgdc_pipelines_tests.defs.sensor_helpers import (
+    APPROVED_AT,
+    ENGINEERING,
+    SALES,
+    Clock,
+    approved_before_the_clock,
+    mark_materialized,
+)
 from mgdc_pipelines_tests.sources.graph.conftest import DAY, make_graph, request_for, start_emulator
 from mgdc_pipelines_tests.sources.graph.test_spec_and_dagster import SECRET_ENV, graph_source_block
 
@@ -35,7 +42,7 @@ def emulator():
         yield emu
 
 
-def graph_app(small_spec_factory, emulator, monkeypatch, datasets: tuple[str, ...]):
+def graph_app(small_spec_factory, emulator, monkeypatch, datasets: tuple[str, ...], **options):
     monkeypatch.setenv(SECRET_ENV, DEMO_CLIENT_SECRET)
 
     def on_graph(raw):
@@ -44,7 +51,7 @@ def graph_app(small_spec_factory, emulator, monkeypatch, datasets: tuple[str, ..
         raw["datasets"] = [d for d in raw["datasets"] if d["name"] in datasets]
         raw.pop("downstream", None)
 
-    return small_spec_factory(on_graph)
+    return small_spec_factory(on_graph, **options)
 
 
 @pytest.fixture
@@ -147,3 +154,18 @@ def test_an_updated_or_deleted_message_re_copies_exactly_its_copied_partition(ma
         assert quiet.run_requests == []  # its partition was never copied: the availability sensor's
         assert "1 changed partitions not copied yet" in quiet.skip_message
         assert "without a date" not in quiet.skip_message  # the deletion was placed, by its recorded day
+
+
+def test_the_mailboxes_of_deny_listed_people_are_never_read_for_changes(
+    small_spec_factory, emulator, monkeypatch, admin_keys
+):
+    """As the copy, the sensor reads no deny-listed person's mailbox: no message delta of theirs
+    is requested (every row they own would be scrubbed, so their changes re-copy nothing)."""
+    app = graph_app(small_spec_factory, emulator, monkeypatch, ("Message_v1",), approved=False)
+    approve(app, admin_keys, deny_group_ids=[ENGINEERING], now=APPROVED_AT)
+    engineers = {u.id.lower() for u in emulator.tenant.members_of(ENGINEERING)}
+    with scoped_instance(app) as instance:
+        assert "2 delta baselines recorded" in ChangeHarness(instance, app, Clock(emulator.now())).tick().skip_message
+    read = {r.mailbox.lower() for r in emulator.requests if r.mailbox}
+    sales = {u.id.lower() for u in emulator.tenant.members_of(SALES)}
+    assert read == sales - engineers and read

@@ -165,7 +165,7 @@ class DeltaReader:
 
     def changes(
         self, dataset_name: str, scope: Scope, now: dt.datetime | None = None, date_column: str | None = None,
-        columns: Sequence[str] | None = None,
+        columns: Sequence[str] | None = None, unread_owners: frozenset[str] = frozenset(),
     ) -> ChangeSet:
         dataset = get_dataset(dataset_name)
         graph_endpoint(dataset)  # NotOnGraphError for SharePoint datasets
@@ -185,7 +185,7 @@ class DeltaReader:
             if short in DIRECTORY_DELTAS:
                 new_links = self._directory(dataset, scope, state.links, tally)
             else:
-                new_links = self._messages(dataset, scope, state.links, tally, now)
+                new_links = self._messages(dataset, scope, state.links, tally, now, unread_owners)
             removed = tally.finish()
             if short in DIRECTORY_DELTAS and (tally.changed or removed):
                 tally.dates.add(now.astimezone(dt.timezone.utc).date())
@@ -211,7 +211,8 @@ class DeltaReader:
         return self.resolver.member_ids(scope.group_ids)
 
     def _messages(
-        self, dataset: Dataset, scope: Scope, links: dict[str, str], tally: _Tally, now: dt.datetime
+        self, dataset: Dataset, scope: Scope, links: dict[str, str], tally: _Tally, now: dt.datetime,
+        unread_owners: frozenset[str],
     ) -> dict[str, str]:
         date_property = tally.dating.graph_property
         params = {"$select": f"id,{date_property}" if date_property else "id"}
@@ -219,6 +220,8 @@ class DeltaReader:
             params["$top"] = str(self.page_size)
         new_links: dict[str, str] = {}
         for user_id in self.resolver.user_ids(scope, as_of=now):
+            if user_id.lower() in unread_owners:
+                continue  # a deny-listed mailbox: never read (see ExtractRequest.unread_owners)
             for folder in self._folders(dataset, user_id):
                 key = f"{user_id}/{folder}"
                 start = links.get(key) or self.client.url(MESSAGES_DELTA_PATH.format(user=user_id, folder=folder))

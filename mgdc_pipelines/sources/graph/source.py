@@ -169,7 +169,7 @@ class GraphSource:
 
     def changes(
         self, dataset: str, scope: Scope, now: dt.datetime | None = None, date_column: str | None = None,
-        columns: Sequence[str] | None = None,
+        columns: Sequence[str] | None = None, unread_owners: frozenset[str] = frozenset(),
     ) -> ChangeSet:
         """What changed in ``dataset`` within ``scope`` since the previous call.
 
@@ -188,13 +188,15 @@ class GraphSource:
         date column is read only if it is among ``columns`` (the app's authorized columns;
         ``None``: all): if not, changes are returned without dates, as ``undated_ids`` with the
         reason. Removed ids the index never saw (older than the baseline) are undated too.
+        ``unread_owners``: users whose mailboxes are not read (the deny list's members, as in
+        :class:`~mgdc_pipelines.sources.base.ExtractRequest`).
 
         The first call for a (dataset, scope) has no link: it reads the full state, fills the
         index, stores the link, and returns ``initial=True`` with every current id (a sensor
         usually just records the baseline). Changing the date column starts a new baseline.
         """
         reader = DeltaReader(self.client, ScopeResolver(self.client), self.delta_store(), self.settings.page_size)
-        return reader.changes(dataset, scope, now, date_column, columns)
+        return reader.changes(dataset, scope, now, date_column, columns, unread_owners)
 
 
     def delta_store(self) -> DeltaStateStore:
