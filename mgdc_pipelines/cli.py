@@ -304,6 +304,7 @@ def _add_status_command(actions) -> None:
         DATASET_STATUS_KEYS,
         STATUS_KEYS,
         SUSPENSION_KEYS,
+        WITHHELD_KEYS,
         keys_help,
     )
 
@@ -317,7 +318,9 @@ def _add_status_command(actions) -> None:
         --json prints one object, keys: {keys_help(STATUS_KEYS)}; authorization is null or has
         the keys {keys_help(AUTHORIZATION_KEYS)}; suspension is null or has the keys
         {keys_help(SUSPENSION_KEYS)}; datasets is a list of objects with the keys
-        {keys_help(DATASET_STATUS_KEYS)}.""",
+        {keys_help(DATASET_STATUS_KEYS)}; withheld lists the partitions a suspension flagged that
+        no copy replaced yet (loaders leave them out), objects with the keys
+        {keys_help(WITHHELD_KEYS)} (withdrawn: their withdrawal from the sink was recorded).""",
     )
     _add_spec_option(status)
     _add_json_option(status, "the state")

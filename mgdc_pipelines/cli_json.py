@@ -23,11 +23,12 @@ DATASET_KEYS = ("name", "short_name", "category", "scope", "mode", "date_filter_
                 "columns", "metadata_columns")
 COLUMN_KEYS = ("name", "type", "description")
 STATUS_KEYS = ("app", "state", "approved", "reason", "trust_note", "spec_fingerprint", "authorization",
-               "suspension", "datasets")
+               "suspension", "datasets", "withheld")
 AUTHORIZATION_KEYS = ("decision", "approver", "decided_at", "expires_at", "key_id", "fingerprint",
                       "deny_group_ids")
 SUSPENSION_KEYS = ("id", "reason", "dataset", "partitions", "suspended_at")
 DATASET_STATUS_KEYS = ("dataset", "state", "refused_columns", "message")
+WITHHELD_KEYS = ("dataset", "partition", "suspension", "withdrawn")
 # An audit record's own keys, present in every record; each event adds its fields (dataset,
 # partition, rows, columns, scope, destination, approver, ...), the same for every record of it.
 AUDIT_RECORD_KEYS = ("seq", "at", "event", "prev", "hash")
@@ -86,6 +87,10 @@ def status_document(app_name: str, status) -> dict[str, Any]:
         "datasets": [
             {"dataset": d.dataset, "state": d.state, "refused_columns": list(d.refused_columns), "message": d.message}
             for d in status.datasets
+        ],
+        "withheld": [
+            {"dataset": w.dataset, "partition": w.partition, "suspension": w.suspension.id, "withdrawn": w.withdrawn}
+            for w in status.withheld
         ],
     }
 

@@ -62,6 +62,9 @@ def describe_status(app_name: str, status: AppConsentStatus) -> str:
     names = [d.dataset.removeprefix(DATASET_PREFIX) for d in status.datasets]
     width = max(map(len, names), default=0)
     lines += [f"    {name.ljust(width)}  {d.state} — {d.message}" for name, d in zip(names, status.datasets)]
+    if status.withheld:
+        lines.append("  withheld from loaders until copied again:")
+        lines += [_wrapped(withheld.describe(), indent=4) for withheld in status.withheld]
     return "\n".join(lines)
 
 

@@ -6,7 +6,8 @@ comparing clocks:
 * ``decision``: the latest admin decision recorded (the digest of its signed authorization);
 * ``suspensions``: a ``suspended`` record stays active until an approval recorded AFTER it
   names it in ``lifts`` (a lifted one is kept while partitions it flagged are withheld);
-* ``withheld``: partitions a suspension flagged that were not committed again since.
+* ``withheld``: partitions a suspension flagged that were not committed again since;
+* ``withdrawn``: those of them whose withdrawal from the sink was recorded since they were flagged.
 
 Anyone who can write the log can append to it, so a decision's effect is never taken from the
 record's own fields: each decision record carries the admin's signed authorization, which the
@@ -67,6 +68,7 @@ from mgdc_pipelines.consent.trust import TrustAnchors
 
 SUSPENDED = "suspended"
 PARTITION_COMMITTED = "partition_committed"
+PARTITION_WITHDRAWN = "partition_withdrawn"
 UNWITNESSED_COMMIT = "unwitnessed_commit"  # a commit record the instance never witnessed (never written)
 WITNESSED_EVENTS = (PARTITION_COMMITTED,)  # records whose effect (a release) needs a witness
 _UNWITNESSED_KEPT = 20  # the latest unwitnessed records named in the state (all are counted)
@@ -141,6 +143,7 @@ class LedgerState:
     # id → its record's facts (``lifted_by``: the approval record that lifted it)
     suspensions: dict[str, dict[str, Any]] = field(default_factory=dict)
     withheld: dict[str, dict[str, str]] = field(default_factory=dict)  # dataset → {partition path: suspension id}
+    withdrawn: dict[str, list[str]] = field(default_factory=dict)  # dataset → withheld paths withdrawn
     unwitnessed: int = 0  # commit records the instance did not witness (see the module docstring)
     unwitnessed_records: list[int] = field(default_factory=list)  # the latest ones' seq
 
@@ -166,13 +169,24 @@ class LedgerState:
             self.suspensions[record["hash"]] = facts
             for path in record.get("paths") or ():
                 self.withheld.setdefault(record.get("dataset"), {})[path] = record["hash"]
+                self._mark_withdrawn(record.get("dataset"), path, False)  # flagged data is there again
         elif event == PARTITION_COMMITTED:
             flagged_by = self.withheld.get(record.get("dataset"), {}).pop(record.get("partition"), None)
+            self._mark_withdrawn(record.get("dataset"), record.get("partition"), False)
             if flagged_by is not None:
                 self._forget_if_done(flagged_by)
+        elif event == PARTITION_WITHDRAWN and self.withholds(record):
+            self._mark_withdrawn(record.get("dataset"), record.get("partition"), True)
         elif event == UNWITNESSED_COMMIT:
             self.unwitnessed += 1
             self.unwitnessed_records = [*self.unwitnessed_records, record["seq"]][-_UNWITNESSED_KEPT:]
+
+    def _mark_withdrawn(self, dataset: str, path: str, withdrawn: bool) -> None:
+        paths = set(self.withdrawn.get(dataset, ())) - {path} | ({path} if withdrawn else set())
+        if paths:
+            self.withdrawn[dataset] = sorted(paths)
+        else:
+            self.withdrawn.pop(dataset, None)
 
     def _forget_if_done(self, suspension_id: str) -> None:
         """Drop a lifted suspension once no withheld partition refers to it (the state stays small)."""
@@ -184,13 +198,15 @@ class LedgerState:
 
     def to_dict(self) -> dict[str, Any]:
         return {"decision": self.decision, "suspensions": self.suspensions, "withheld": self.withheld,
-                "unwitnessed": self.unwitnessed, "unwitnessed_records": self.unwitnessed_records}
+                "withdrawn": self.withdrawn, "unwitnessed": self.unwitnessed,
+                "unwitnessed_records": self.unwitnessed_records}
 
     @classmethod
     def at(cls, position: ChainPosition, data: dict[str, Any]) -> LedgerState:
         data = copy.deepcopy(data)
         return cls(position, data.get("decision"), data.get("suspensions") or {}, data.get("withheld") or {},
-                   data.get("unwitnessed") or 0, data.get("unwitnessed_records") or [])
+                   data.get("withdrawn") or {}, data.get("unwitnessed") or 0,
+                   data.get("unwitnessed_records") or [])
 
 
 class Ledger:

@@ -22,7 +22,7 @@ from mgdc_pipelines.consent.registration import (
 from mgdc_pipelines.consent.ledger import LedgerAnchor
 from mgdc_pipelines.consent.scrubbing import unscrubbable
 from mgdc_pipelines.consent.store import ConsentStore
-from mgdc_pipelines.consent.suspension import Suspension
+from mgdc_pipelines.consent.suspension import Suspension, WithheldPartition
 from mgdc_pipelines.consent.trust import DEMO_MODE_NOTICE, TrustAnchors
 from mgdc_pipelines.sources.base import Scope
 from mgdc_pipelines.spec.model import AppSpec
@@ -57,6 +57,7 @@ class AppConsentStatus:
     suspension: Suspension | None
     datasets: tuple[DatasetStatus, ...]
     trust_note: str = ""  # "DEMO MODE: ..." when the grant is signed with the bundled demo key
+    withheld: tuple[WithheldPartition, ...] = ()  # flagged partitions no copy replaced yet
 
     @property
     def approved(self) -> bool:
@@ -86,15 +87,17 @@ def consent_status(
     authorization = view.authorization if view is not None else None
     suspension = view.suspension if view is not None and authorization is not None else None
     note = DEMO_MODE_NOTICE if view is not None and view.signed_with_demo_key else ""
+    withheld = view.withheld if view is not None else ()
     state, reason = _blocking_state(spec, store, authorization, suspension, now)
     if state is None:
-        return replace(_grant_status(spec, registration, authorization), trust_note=note)
+        granted = _grant_status(spec, registration, authorization)
+        return replace(granted, trust_note=note, withheld=withheld)
     datasets = tuple(
         DatasetStatus(grant.dataset, REFUSED, grant.columns, f"the app is {state.value}")
         for grant in registration.datasets
     )
     return AppConsentStatus(
-        state, reason, registration.fingerprint, authorization, suspension, datasets, note
+        state, reason, registration.fingerprint, authorization, suspension, datasets, note, withheld
     )
 
 

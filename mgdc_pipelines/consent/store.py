@@ -35,7 +35,7 @@ from mgdc_pipelines.consent.clock import as_utc, display, from_iso, utc_now
 from mgdc_pipelines.consent.errors import AuthorizationInvalid, ConsentError
 from mgdc_pipelines.consent.jsonfiles import canonical_json, read_json
 from mgdc_pipelines.consent.ledger import Ledger, LedgerAnchor, LedgerState
-from mgdc_pipelines.consent.suspension import SHORT_ID, Suspension
+from mgdc_pipelines.consent.suspension import SHORT_ID, Suspension, WithheldPartition
 from mgdc_pipelines.consent.trust import TrustAnchors
 from mgdc_pipelines.spec.model import ConsentSpec
 from mgdc_pipelines.state.database import StateDatabase, state_database_from_environment
@@ -62,6 +62,7 @@ class ConsentView:
     state: LedgerState
     trust: TrustAnchors
     suspensions: tuple[Suspension, ...]  # active, oldest first
+    withheld: tuple[WithheldPartition, ...] = ()  # by dataset and partition
 
     @property
     def suspension(self) -> Suspension | None:
@@ -173,7 +174,7 @@ class ConsentStore:
             Suspension.from_record(sid, self.app_name, facts)
             for sid, facts in sorted(state.active_suspensions.items(), key=lambda item: item[1]["seq"])
         )
-        return ConsentView(authorization, state, self.trust, suspensions)
+        return ConsentView(authorization, state, self.trust, suspensions, self._withheld(state))
 
     def withheld_partitions(self, dataset: str, state: LedgerState | None = None) -> dict[str, Suspension]:
         """Sink paths (``PartitionRef.relative_path``) of ``dataset``'s partitions a suspension
@@ -291,6 +292,17 @@ class ConsentStore:
             )
         document = json.loads(text)
         return self._pinned(verify_authorization(document, self.trust, now=now, where=where), where), document
+
+    def _withheld(self, state: LedgerState) -> tuple[WithheldPartition, ...]:
+        found = []
+        for dataset, flagged in sorted(state.withheld.items()):
+            withdrawn = set(state.withdrawn.get(dataset, ()))
+            for path, suspension_id in sorted(flagged.items()):
+                facts = state.suspensions[suspension_id]
+                key_of = dict(zip(facts.get("paths") or (), facts.get("partitions") or ()))
+                suspension = Suspension.from_record(suspension_id, self.app_name, facts)
+                found.append(WithheldPartition(dataset, key_of.get(path, path), suspension, path in withdrawn))
+        return tuple(found)
 
     def _pinned(self, authorization: Authorization, where: str | Path) -> Authorization:
         pinned = self.consent.admin_key

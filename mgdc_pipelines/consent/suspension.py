@@ -63,3 +63,25 @@ class Suspension:
             partitions=tuple(facts.get("partitions") or ()),
             suspended_at=from_iso(facts.get("at"), f"suspension {suspension_id[:SHORT_ID]} at"),
         )
+
+
+@dataclass(frozen=True)
+class WithheldPartition:
+    """A partition a suspension flagged that no copy has replaced since: loaders leave it out.
+
+    ``withdrawn``: its withdrawal from the sink was recorded. Until it is, engines that list the
+    sink's folders may still read it: each run of its dataset refused while the app is suspended
+    withdraws it again, and copying it again replaces it.
+    """
+
+    dataset: str
+    partition: str  # the partition key, ``2026-11-20|all``
+    suspension: Suspension
+    withdrawn: bool
+
+    def describe(self) -> str:
+        where = "withdrawn from the sink" if self.withdrawn else (
+            "its withdrawal has not finished, so engines listing the sink may still read it "
+            "(a run of the dataset while the app is suspended withdraws it again; a new copy replaces it)"
+        )
+        return f"{self.dataset} {self.partition}, flagged by suspension {self.suspension.short_id}: {where}"

@@ -22,6 +22,7 @@ import dagster as dg
 
 from mgdc_pipelines.consent.enforcement import Enforcer
 from mgdc_pipelines.consent.gate import AuthorizedCopy, ConsentGate
+from mgdc_pipelines.consent.ledger import PARTITION_WITHDRAWN
 from mgdc_pipelines.consent.verify import WrittenPartition
 from mgdc_pipelines.defs.checks import ConsentVerdict, consent_check_specs, verify_committed
 from mgdc_pipelines.defs.constants import (
@@ -286,7 +287,7 @@ def _withdraw(
             continue
         if removed is not None:
             gate.store.record(
-                "partition_withdrawn", app=gate.app.name, dataset=item.dataset.name,
+                PARTITION_WITHDRAWN, app=gate.app.name, dataset=item.dataset.name,
                 partition=partition.relative_path, suspension=suspension_id, uri=removed.uri,
                 files=len(removed.files), rows=removed.rows,
             )

@@ -219,6 +219,29 @@ def test_only_a_commit_the_anchor_witnessed_releases_a_withheld_partition(tmp_pa
     assert ledger.state().unwitnessed == 1  # a partition nothing withholds has nothing to release
 
 
+def test_a_withheld_partition_is_withdrawn_until_flagged_again_or_replaced(tmp_path):
+    dataset, path = "BasicDataSet_v0.User_v1", "BasicDataSet_v0.User_v1/date=2026-11-20/scope=all"
+    log = _log(tmp_path)
+    ledger = Ledger(log, MemoryAnchor())
+    _decision(log)
+
+    def suspend() -> None:
+        ledger.append("suspended", reason="leak", dataset=dataset, partitions=["2026-11-20|all"], paths=[path])
+
+    suspend()
+    assert ledger.state().withdrawn == {}
+    ledger.append("partition_withdrawn", dataset=dataset, partition=path.replace("11-20", "11-21"))
+    assert ledger.state().withdrawn == {}  # not a withheld partition
+    ledger.append("partition_withdrawn", dataset=dataset, partition=path)
+    assert ledger.state().withdrawn == {dataset: [path]}
+    suspend()  # flagged again: what the sink holds now was not withdrawn
+    assert ledger.state().withdrawn == {}
+    ledger.append("partition_withdrawn", dataset=dataset, partition=path)
+    ledger.append("partition_committed", dataset=dataset, partition=path)
+    state = ledger.state()
+    assert (state.withheld[dataset], state.withdrawn) == ({}, {})
+
+
 def test_since_keeps_events_at_or_after_it(tmp_path):
     log = _log(tmp_path)
     _decision(log, at=NOW - dt.timedelta(days=1))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import io
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -477,6 +479,24 @@ def test_a_deny_listed_person_in_a_hashed_column_fails_the_blocking_check(
     assert suspension is not None and "scope_compliance" in suspension.reason
 
 
+def withheld_in_status(app) -> list[dict]:
+    """What `consent status --json` says is withheld, and its text says the same."""
+    from mgdc_pipelines.cli import main
+    from mgdc_pipelines.cli_json import WITHHELD_KEYS
+
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        main(["consent", "status", "--spec", app.spec_path, "--json"])
+    withheld = json.loads(printed.getvalue())["withheld"]
+    assert all(tuple(entry) == WITHHELD_KEYS for entry in withheld)
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        main(["consent", "status", "--spec", app.spec_path])
+    text = " ".join(printed.getvalue().split())
+    for entry in withheld:
+        assert f"{entry['dataset']} {entry['partition']}, flagged by suspension {entry['suspension'][:12]}" in text
+        assert ("withdrawn from the sink" in text) == entry["withdrawn"]
+    return withheld
+
+
 def test_a_withdrawal_that_failed_is_finished_by_the_next_run(small_spec, monkeypatch):
     """A storage error while withdrawing leaves the flagged partition readable by anyone who
     lists the sink. The next run of the dataset, refused while the app is suspended, withdraws
@@ -501,10 +521,14 @@ def test_a_withdrawal_that_failed_is_finished_by_the_next_run(small_spec, monkey
         return pads.dataset(folder, format="parquet", partitioning="hive").count_rows() if folder.exists() else 0
 
     assert readable_rows() > 0, "the failed withdrawal left the flagged partition readable"
+    [withheld] = withheld_in_status(small_spec)
+    assert (withheld["dataset"], withheld["partition"], withheld["withdrawn"]) == (
+        "BasicDataSet_v0.User_v1", f"{DAY}|all", False)
 
     _, _, _, failure = run(small_spec, "User_v1")
     assert "consent check 'not_suspended' refused" in failure_message(failure)
     assert readable_rows() == 0 and attempts == [f"{DAY}|all"] * 2
+    assert [w["withdrawn"] for w in withheld_in_status(small_spec)] == [True]
     audit = ConsentStore.of(small_spec).audit.entries()
     [withdrawn] = [entry for entry in audit if entry["event"] == "partition_withdrawn"]
     assert withdrawn["rows"] > 0
