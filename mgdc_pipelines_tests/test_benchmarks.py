@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -248,3 +249,31 @@ def test_http_costs_prints_a_gets_client_cpu_through_requests_and_straight_to_th
     figures = dict(line.strip().rsplit(": ", 1) for line in printed.splitlines()[1:])
     assert list(figures) == ["session.request", "PooledHttp.request", "GraphClient.get_json"]
     assert all(float(value.removesuffix(" ms")) > 0 for value in figures.values())
+
+
+@pytest.mark.parametrize("sink", ["parquet", "delta"])
+def test_the_copy_timeline_times_each_stage_of_the_copy_on_its_thread(tmp_path, sink):
+    printed = subprocess.run(
+        [sys.executable, "-m", "benchmarks.copy_timeline", "--rows", "200", "--sink", sink,
+         "--events"],
+        cwd=PROJECT, env={**os.environ, "PYTHONPATH": str(PROJECT),
+                          "MGDC_BENCH_DIR": str(tmp_path / "bench")},
+        check=True, capture_output=True, text=True, timeout=300,
+    ).stdout
+    lines = printed.splitlines()
+    assert lines[0].startswith(f"mgdc ({sink}), 200 rows: ")
+    totals = [re.fullmatch(r"  (\S+) +(.+?) +(\d+) × +([\d.]+) s", line) for line in lines[1:]]
+    threads = {match[2]: match[1] for match in totals if match}
+    assert set(threads) == {
+        "the copy (what the bench times)", "wait for the next batch", "read a block of lines",
+        "parse a block (all of it)", "Arrow's JSON reader", "UTF-8 check", "enforce consent",
+        "buffer the batch", "encode a Parquet row group", "finish a file (fsync)",
+        "commit (all of it)"}
+    assert threads["parse a block (all of it)"] == "mgdc-read-ahead"
+    assert threads["enforce consent"] == threads["commit (all of it)"] == "MainThread"
+    events = [re.fullmatch(r" *([\d.]+) +([\d.]+) ms  (\S+) +(.+)", line) for line in lines]
+    events = [match for match in events if match]
+    starts = [float(match[1]) for match in events]
+    assert starts == sorted(starts) and starts[0] == 0.0
+    assert events[0][4] == "the copy (what the bench times)"
+    assert all(float(match[2]) <= float(events[0][2]) for match in events)
