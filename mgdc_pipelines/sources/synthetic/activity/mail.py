@@ -238,8 +238,10 @@ class MailModel:
             extra = pick(rng, audience.members)
             if extra not in chosen and users[extra].created_at <= at:
                 cc.append(self._party(users[extra]))
-        outsiders = self.tenant.outside_contacts(sender.index)
-        if external and outsiders:
+        # Only asked for when the thread goes outside: a large tenant's senders overflow the
+        # bounded cache of outside contacts, and making a sender's again costs more than a thread.
+        outsiders = self.tenant.outside_contacts(sender.index) if external else ()
+        if outsiders:
             people = sample_distinct(rng, outsiders, rng.choice((1, 1, 2)))
             external_to = [Party(p.display_name, p.address) for p in people]
             to, cc = external_to, [p for p in (*to, *cc) if p.address != sender.mail][:2]
