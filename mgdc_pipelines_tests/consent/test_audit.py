@@ -196,21 +196,31 @@ def test_before_write_sees_the_record_before_the_file_holds_it_and_can_stop_it(l
     assert log.verify().seq == record["seq"] + 1
 
 
+WITHHELD_DATASET = "BasicDataSet_v0.User_v1"
+WITHHELD_PATH = "BasicDataSet_v0.User_v1/date=2026-11-20/scope=all"
+
+
+def _anchored_ledger(tmp_path) -> tuple[Ledger, AuditLog]:
+    """An approved app's ledger, anchored in memory (which witnesses its commits)."""
+    log = _log(tmp_path)
+    _decision(log)
+    return Ledger(log, MemoryAnchor()), log
+
+
+def _suspend_withheld(ledger: Ledger) -> None:
+    ledger.append("suspended", reason="leak", dataset=WITHHELD_DATASET, partitions=["2026-11-20|all"],
+                  paths=[WITHHELD_PATH])
+
+
 def test_only_a_commit_the_anchor_witnessed_releases_a_withheld_partition(tmp_path):
     """A copy of a witnessed commit record appended later (a replay) is not witnessed itself:
     its hash names its place in the chain."""
-    dataset, path = "BasicDataSet_v0.User_v1", "BasicDataSet_v0.User_v1/date=2026-11-20/scope=all"
-    log = _log(tmp_path)
-    ledger = Ledger(log, MemoryAnchor())
-    _decision(log)
-
-    def suspend() -> None:
-        ledger.append("suspended", reason="leak", dataset=dataset, partitions=["2026-11-20|all"], paths=[path])
-
-    suspend()
+    dataset, path = WITHHELD_DATASET, WITHHELD_PATH
+    ledger, log = _anchored_ledger(tmp_path)
+    _suspend_withheld(ledger)
     witnessed = ledger.append("partition_committed", dataset=dataset, partition=path, rows=40)
     assert ledger.state().withheld[dataset] == {}
-    suspend()
+    _suspend_withheld(ledger)
     log.append("partition_committed", **{k: v for k, v in witnessed.items() if k not in ("seq", "at", "prev", "hash", "event")})
     state = ledger.state()
     assert list(state.withheld[dataset]) == [path]
@@ -220,21 +230,15 @@ def test_only_a_commit_the_anchor_witnessed_releases_a_withheld_partition(tmp_pa
 
 
 def test_a_withheld_partition_is_withdrawn_until_flagged_again_or_replaced(tmp_path):
-    dataset, path = "BasicDataSet_v0.User_v1", "BasicDataSet_v0.User_v1/date=2026-11-20/scope=all"
-    log = _log(tmp_path)
-    ledger = Ledger(log, MemoryAnchor())
-    _decision(log)
-
-    def suspend() -> None:
-        ledger.append("suspended", reason="leak", dataset=dataset, partitions=["2026-11-20|all"], paths=[path])
-
-    suspend()
+    dataset, path = WITHHELD_DATASET, WITHHELD_PATH
+    ledger, _ = _anchored_ledger(tmp_path)
+    _suspend_withheld(ledger)
     assert ledger.state().withdrawn == {}
     ledger.append("partition_withdrawn", dataset=dataset, partition=path.replace("11-20", "11-21"))
     assert ledger.state().withdrawn == {}  # not a withheld partition
     ledger.append("partition_withdrawn", dataset=dataset, partition=path)
     assert ledger.state().withdrawn == {dataset: [path]}
-    suspend()  # flagged again: what the sink holds now was not withdrawn
+    _suspend_withheld(ledger)  # flagged again: what the sink holds now was not withdrawn
     assert ledger.state().withdrawn == {}
     ledger.append("partition_withdrawn", dataset=dataset, partition=path)
     ledger.append("partition_committed", dataset=dataset, partition=path)

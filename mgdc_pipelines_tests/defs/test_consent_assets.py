@@ -497,10 +497,9 @@ def withheld_in_status(app) -> list[dict]:
     return withheld
 
 
-def test_a_withdrawal_that_failed_is_finished_by_the_next_run(small_spec, monkeypatch):
-    """A storage error while withdrawing leaves the flagged partition readable by anyone who
-    lists the sink. The next run of the dataset, refused while the app is suspended, withdraws
-    it first: flagged data does not stay published until someone notices."""
+def first_withdrawal_fails(monkeypatch) -> list[str]:
+    """Make the local sink's first withdrawal fail on a storage error; the partition keys of
+    every withdrawal tried, in order."""
     real_withdraw, attempts = LocalSink.withdraw, []
 
     def failing_once(self, partition):
@@ -510,6 +509,14 @@ def test_a_withdrawal_that_failed_is_finished_by_the_next_run(small_spec, monkey
         return real_withdraw(self, partition)
 
     monkeypatch.setattr(LocalSink, "withdraw", failing_once)
+    return attempts
+
+
+def test_a_withdrawal_that_failed_is_finished_by_the_next_run(small_spec, monkeypatch):
+    """A storage error while withdrawing leaves the flagged partition readable by anyone who
+    lists the sink. The next run of the dataset, refused while the app is suspended, withdraws
+    it first: flagged data does not stay published until someone notices."""
+    attempts = first_withdrawal_fails(monkeypatch)
     sink = CountingSink(path=str(small_spec.sink.resolved_path()), corrupt_after_commit=True)
     resources = {**counting_resources(small_spec), resource_keys(small_spec).sink: sink}
     result, events, checks, _ = run(small_spec, "User_v1", resources=resources)

@@ -19,8 +19,8 @@ from mgdc_pipelines.consent.authorization import Authorization, decide, write_au
 from mgdc_pipelines.consent.registration import registration_for
 from mgdc_pipelines.consent.store import ConsentStore
 from mgdc_pipelines.defs.ledger_anchor import InstanceLedgerAnchor
-from mgdc_pipelines.sinks.local import LocalSink
 from mgdc_pipelines_tests.conftest import TEST_APPROVER, approve
+from mgdc_pipelines_tests.defs.test_consent_assets import first_withdrawal_fails
 from mgdc_pipelines_tests.security.attacker import copy, deployment, edit_spec, partition_folder, tampering_sink
 
 NOW = dt.datetime.now(dt.timezone.utc)
@@ -213,15 +213,7 @@ def test_a_commit_record_appended_past_the_runtime_releases_no_withheld_partitio
     `partition_committed` for it, as if a copy had replaced it, which before released it (no
     retry, and loaders read it after a re-approval). The Dagster instance never witnessed that
     record, so the partition stays withheld, the next run withdraws it, and verify reports it."""
-    real_withdraw, attempts = LocalSink.withdraw, []
-
-    def failing_once(self, partition):
-        attempts.append(partition.key)
-        if len(attempts) == 1:
-            raise OSError(5, "Input/output error")
-        return real_withdraw(self, partition)
-
-    monkeypatch.setattr(LocalSink, "withdraw", failing_once)
+    attempts = first_withdrawal_fails(monkeypatch)
     folder = partition_folder(small_spec, "User_v1")
     with deployment() as instance:
         _suspend_by_a_failed_check(small_spec, instance)
