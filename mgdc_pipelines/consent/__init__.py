@@ -37,7 +37,7 @@ from mgdc_pipelines.consent.registration import DatasetGrant, Registration, Scop
 from mgdc_pipelines.consent.status import AppConsentStatus, ConsentState, consent_status
 from mgdc_pipelines.consent.ledger import Ledger, LedgerAnchor, LedgerState, MemoryAnchor
 from mgdc_pipelines.consent.store import ConsentStore, ConsentView, DecisionNotRecorded
-from mgdc_pipelines.consent.suspension import Suspension
+from mgdc_pipelines.consent.suspension import Suspension, WithheldPartition
 from mgdc_pipelines.consent.trust import TrustAnchors, TrustError
 from mgdc_pipelines.consent.transforms import can_hash, hash_array, is_hash
 from mgdc_pipelines.consent.verify import CHECKS, WrittenPartition, verify_partition
@@ -72,6 +72,7 @@ __all__ = [
     "Suspension",
     "TrustAnchors",
     "TrustError",
+    "WithheldPartition",
     "WrittenPartition",
     "access_report",
     "can_hash",
