@@ -174,20 +174,37 @@ class ConsentStore:
             Suspension.from_record(sid, self.app_name, facts)
             for sid, facts in sorted(state.active_suspensions.items(), key=lambda item: item[1]["seq"])
         )
-        return ConsentView(authorization, state, self.trust, suspensions, self._withheld(state))
+        withheld = self.withheld(state=state)
+        return ConsentView(authorization, state, self.trust, suspensions, withheld)
 
-    def withheld_partitions(self, dataset: str, state: LedgerState | None = None) -> dict[str, Suspension]:
-        """Sink paths (``PartitionRef.relative_path``) of ``dataset``'s partitions a suspension
-        flagged and that were not committed again since, each with that suspension.
+    def withheld(
+        self, dataset: str | None = None, state: LedgerState | None = None
+    ) -> tuple[WithheldPartition, ...]:
+        """The partitions a suspension flagged that were not committed again since (``dataset``'s,
+        or every dataset's), by dataset and sink path, each with that suspension.
 
         A re-approval lifts a suspension but does not clean the data it found: only a re-copy
         (a ``partition_committed`` record after the suspension) replaces a flagged partition.
         """
         state = state or self.ledger.state()
-        return {
-            path: Suspension.from_record(sid, self.app_name, state.suspensions[sid])
-            for path, sid in state.withheld.get(dataset, {}).items()
-        }
+        found = []
+        for name, flagged in sorted(state.withheld.items()):
+            if dataset is not None and name != dataset:
+                continue
+            withdrawn = set(state.withdrawn.get(name, ()))
+            for path, suspension_id in sorted(flagged.items()):
+                facts = state.suspensions[suspension_id]
+                keys = dict(zip(facts.get("paths") or (), facts.get("partitions") or ()))
+                suspension = Suspension.from_record(suspension_id, self.app_name, facts)
+                key = keys.get(path, path)
+                found.append(WithheldPartition(name, key, path, suspension, path in withdrawn))
+        return tuple(found)
+
+    def withheld_partitions(
+        self, dataset: str, state: LedgerState | None = None
+    ) -> dict[str, Suspension]:
+        """:meth:`withheld` of ``dataset``, as sink path → the suspension that flagged it."""
+        return {withheld.path: withheld.suspension for withheld in self.withheld(dataset, state)}
 
     # -- recording ----------------------------------------------------------------------------
 
@@ -292,17 +309,6 @@ class ConsentStore:
             )
         document = json.loads(text)
         return self._pinned(verify_authorization(document, self.trust, now=now, where=where), where), document
-
-    def _withheld(self, state: LedgerState) -> tuple[WithheldPartition, ...]:
-        found = []
-        for dataset, flagged in sorted(state.withheld.items()):
-            withdrawn = set(state.withdrawn.get(dataset, ()))
-            for path, suspension_id in sorted(flagged.items()):
-                facts = state.suspensions[suspension_id]
-                key_of = dict(zip(facts.get("paths") or (), facts.get("partitions") or ()))
-                suspension = Suspension.from_record(suspension_id, self.app_name, facts)
-                found.append(WithheldPartition(dataset, key_of.get(path, path), suspension, path in withdrawn))
-        return tuple(found)
 
     def _pinned(self, authorization: Authorization, where: str | Path) -> Authorization:
         pinned = self.consent.admin_key

@@ -76,6 +76,7 @@ class WithheldPartition:
 
     dataset: str
     partition: str  # the partition key, ``2026-11-20|all``
+    path: str  # where it is in the sink (``PartitionRef.relative_path``)
     suspension: Suspension
     withdrawn: bool
 

@@ -259,13 +259,12 @@ def _withdraw_again(context: dg.AssetExecutionContext, gate: ConsentGate, item: 
     A withdrawal can fail or be killed half-way (a storage error, a lost pod), leaving flagged
     data readable by anyone who lists the sink. Withdrawing is idempotent (a partition already
     gone removes nothing, and is not recorded again), so each run refused while the app is
-    suspended tries again first: no run commits while suspended, so none can race it.
+    suspended tries again first: no run commits while suspended, so none can race it. A partition
+    recorded as withdrawn is tried too: nothing witnesses that record, so it may be forged.
     """
-    withheld = gate.store.withheld_partitions(item.dataset.name)
-    for suspension in {s.id: s for s in withheld.values()}.values():
-        flagged = [partition_ref(item.dataset, key) for key in suspension.partitions]
-        partitions = [p for p in flagged if p.relative_path in withheld]
-        _withdraw(context, gate, item, sink, partitions, suspension.id)
+    for withheld in gate.store.withheld(item.dataset.name):
+        partition = partition_ref(item.dataset, withheld.partition)
+        _withdraw(context, gate, item, sink, [partition], withheld.suspension.id)
 
 
 def _withdraw(
