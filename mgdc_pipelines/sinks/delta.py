@@ -52,6 +52,7 @@ from deltalake.exceptions import CommitFailedError, TableNotFoundError
 from deltalake.transaction import AddAction
 
 from mgdc_pipelines.sinks.base import CommitInfo, PartitionRef, WithdrawnPartition, WriterLifecycle
+from mgdc_pipelines.sinks.delta_log import removed_files
 from mgdc_pipelines.sinks.delta_storage import AzureTableStorage, LocalTableStorage, TableStorage
 from mgdc_pipelines.sinks.formats import ParquetFormat
 from mgdc_pipelines.sinks.layout import attempt_tag, new_attempt_id
@@ -239,13 +240,13 @@ class DeltaSink:
     def _delete_removed_files(self, table: DeltaTable, partition: PartitionRef) -> list[str]:
         """Delete the partition's files that versions of the log removed and that still exist
         (what older versions read); the deleted paths, sorted. Only files the log removed: a
-        file no version lists may be a running writer's, about to be committed."""
-        # Vacuum's dry run names the files versions removed (deleted or not: it reads the log only).
-        removed = table.vacuum(retention_hours=0, dry_run=True, enforce_retention_duration=False)
-        folder = partition_folder(partition)
-        ours = [path for path in removed if not folder or path.startswith(f"{folder}/")]
-        found = self.storage.filesystem(partition.dataset).get_file_info(ours)
+        file no version lists may be a running writer's, about to be committed. The log itself
+        says which (see :mod:`~mgdc_pipelines.sinks.delta_log`: vacuum's clock may not)."""
+        current = {path for path, _ in _partition_files(table, partition)}  # a restore re-adds
+        removed = removed_files(self.storage, partition.dataset, folder=partition_folder(partition))
+        ours = [path for path in removed if path not in current]
         # Those still there only: a withdrawal run again reports what it deleted, not what was.
+        found = self.storage.filesystem(partition.dataset).get_file_info(ours)
         paths = sorted(info.path for info in found if info.type != pafs.FileType.NotFound)
         self.storage.remove(partition.dataset, paths)
         return paths

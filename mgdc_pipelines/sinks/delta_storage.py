@@ -7,6 +7,7 @@ way), and delta-rs writes the log. This module gives both sides what they need f
 - ``table_uri(dataset)`` and ``storage_options``: how delta-rs opens the table;
 - ``filesystem(dataset)``: a pyarrow filesystem rooted at the table folder, for reading files
   (pyarrow's own, not delta-rs's Python filesystem, which aborts the interpreter at exit);
+- ``list_files(dataset, folder)``: the names of the files directly in a folder (the log's);
 - ``open_output`` / ``finish_output`` / ``remove``: writing and deleting data files;
 - ``uri(dataset, relative)``: what logs, metadata and consent's destination check show.
 
@@ -63,6 +64,8 @@ class TableStorage(Protocol):
 
     def filesystem(self, dataset: str) -> pafs.FileSystem: ...
 
+    def list_files(self, dataset: str, folder: str) -> list[str]: ...
+
     def open_output(self, dataset: str, relative: str) -> BinaryIO: ...
 
     def finish_output(self, stream: BinaryIO) -> int: ...
@@ -101,6 +104,12 @@ class LocalTableStorage:
 
     def filesystem(self, dataset: str) -> pafs.FileSystem:
         return pafs.SubTreeFileSystem(str(self.root / dataset), pafs.LocalFileSystem())
+
+    def list_files(self, dataset: str, folder: str) -> list[str]:
+        path = self.root / dataset / folder
+        if not path.is_dir():
+            return []
+        return sorted(entry.name for entry in os.scandir(path) if entry.is_file())
 
     def open_output(self, dataset: str, relative: str) -> BinaryIO:
         path = self.root / dataset / relative
@@ -187,6 +196,13 @@ class AzureTableStorage:
 
     def filesystem(self, dataset: str) -> pafs.FileSystem:
         return pafs.SubTreeFileSystem(self.blob_name(dataset), self.blobs.filesystem)
+
+    def list_files(self, dataset: str, folder: str) -> list[str]:
+        # The blob filesystem lists nothing (readers open what a manifest names); this lists one
+        # folder's own blobs, not its sub-folders'.
+        prefix = self.blob_name(dataset, folder) + "/"
+        listing = self.blobs.container_client.walk_blobs(name_starts_with=prefix, delimiter="/")
+        return sorted(item.name[len(prefix):] for item in listing if not item.name.endswith("/"))
 
     def open_output(self, dataset: str, relative: str) -> BinaryIO:
         blob = self.blobs.container_client.get_blob_client(self.blob_name(dataset, relative))

@@ -414,6 +414,73 @@ def test_withdraw_also_deletes_the_files_of_the_partitions_replaced_versions(del
         visible_rows(replaced)
 
 
+# A removal's stamp comes from its writer's clock; the log, not vacuum's clock, says what it removed.
+HOUR_MS, DAY_MS = 3_600_000, 86_400_000
+
+
+def restamp_removals(sink: DeltaSink, version: int, shift_ms: int) -> None:
+    """Move the removal stamps of one commit of the local table's log by ``shift_ms``."""
+    commit = sink.storage.root / DATASET / "_delta_log" / f"{version:020d}.json"
+    actions = [json.loads(line) for line in commit.read_text().splitlines()]
+    for action in actions:
+        if "remove" in action:
+            action["remove"]["deletionTimestamp"] += shift_ms
+    commit.write_text("".join(json.dumps(action) + "\n" for action in actions))
+
+
+def replaced_partition(tmp_path, shift_ms: int = 0) -> tuple[DeltaSink, DeltaSink, list[str]]:
+    """A local table whose partition was replaced once (the replacement's removal stamps moved
+    by ``shift_ms``); the sink, the version before the replacement, and the replaced files."""
+    sink = DeltaSink.local(tmp_path)
+    first = write(sink, PARTITION, batch("first", 2))
+    replaced = sink.pinned(DATASET, sink.table_version(DATASET))
+    write(sink, PARTITION, batch("second", 1))
+    restamp_removals(sink, sink.table_version(DATASET), shift_ms)
+    return sink, replaced, first.files
+
+
+def test_withdraw_deletes_replaced_files_stamped_by_a_writer_whose_clock_runs_ahead(tmp_path):
+    # Vacuum takes only removals stamped before its "now": a writer whose clock ran ahead (or
+    # the same millisecond) left the replaced files readable by time travel.
+    _, replaced, first_files = replaced_partition(tmp_path, HOUR_MS)
+    withdrawing = DeltaSink.local(tmp_path)  # another process, reading the log afresh
+
+    withdrawn = withdrawing.withdraw(PARTITION)
+
+    assert set(first_files) <= set(withdrawn.files)
+    with pytest.raises(FileNotFoundError):
+        visible_rows(replaced)
+
+
+def test_withdraw_deletes_replaced_files_a_checkpoint_dropped_as_expired(tmp_path):
+    # Replaced 8 days ago: a checkpoint drops the removal (older than the 7-day retention), but
+    # the commits before it are kept for 30 days, so time travel still reads the replaced files.
+    sink, replaced, first_files = replaced_partition(tmp_path, -8 * DAY_MS)
+    deltalake.DeltaTable(sink.table_uri(DATASET)).create_checkpoint()
+    assert visible_rows(replaced) == ids("first", 2)
+
+    withdrawn = DeltaSink.local(tmp_path).withdraw(PARTITION)
+
+    assert set(first_files) <= set(withdrawn.files)
+    with pytest.raises(FileNotFoundError):
+        visible_rows(replaced)
+
+
+def test_withdraw_reads_the_removals_of_commits_log_clean_up_deleted_from_the_checkpoint(tmp_path):
+    sink, _, first_files = replaced_partition(tmp_path)
+    write(sink, PartitionRef(DATASET, DAY, "sales"), batch("kept", 2))
+    deltalake.DeltaTable(sink.table_uri(DATASET)).create_checkpoint()
+    log = sink.storage.root / DATASET / "_delta_log"
+    checkpoint = sink.table_version(DATASET)
+    for version in range(checkpoint):  # what log clean-up deletes once they expire
+        (log / f"{version:020d}.json").unlink()
+
+    withdrawn = DeltaSink.local(tmp_path).withdraw(PARTITION)
+
+    assert set(first_files) <= set(withdrawn.files)
+    assert delta_leftovers(sink, PARTITION) == []
+
+
 # -- 5. compaction -----------------------------------------------------------------------------
 
 

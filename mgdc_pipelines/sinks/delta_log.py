@@ -1,0 +1,92 @@
+"""The data files a Delta table's versions removed, read from the table's log itself.
+
+A withdrawal must delete every file of the partition that an older version can still read
+by time travel. delta-rs names removed files only through ``vacuum``, and vacuum answers by
+the clock: it skips a removal stamped at or after "now" (the same millisecond, or a writer
+whose clock runs ahead) and forgets removals a checkpoint dropped as expired, although the
+commits before that checkpoint still make those versions readable. So the log is read here:
+
+- every commit file still in ``_delta_log`` (``<version>.json``, and log compactions): each
+  removal since the oldest checkpoint is in one of them, and so is every older removal while
+  the commits before that checkpoint are kept;
+- the oldest checkpoint's removals, for the commits log clean-up deleted before it.
+
+>>> import tempfile, pyarrow as pa, deltalake
+>>> storage = LocalTableStorage(tempfile.mkdtemp())
+>>> table, rows = storage.table_uri("Example_v1"), pa.table({"id": ["a"], "scope": ["all"]})
+>>> deltalake.write_deltalake(table, rows, partition_by=["scope"])
+>>> deltalake.write_deltalake(table, rows, mode="overwrite")  # replaces the first file
+>>> [path.split("/")[0] for path in removed_files(storage, "Example_v1", folder="scope=all")]
+['scope=all']
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import unquote
+
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from mgdc_pipelines.sinks.delta_storage import TableStorage
+from mgdc_pipelines.sinks.delta_storage import LocalTableStorage  # noqa: F401  (the doctest's)
+
+LOG_FOLDER = "_delta_log"
+# <version>.json, and a log compaction <from>.<to>.compacted.json: both hold actions.
+_COMMIT = re.compile(r"\d{20}(\.\d{20}\.compacted)?\.json")
+# <version>.checkpoint.parquet, or the parts of a multi-part one.
+_CHECKPOINT = re.compile(r"(\d{20})\.checkpoint(\.\d{10}\.\d{10})?\.parquet")
+# A V2 checkpoint (<version>.checkpoint.<uuid>.json|parquet) keeps its actions in sidecar files.
+_V2_CHECKPOINT = re.compile(r"\d{20}\.checkpoint\.[0-9a-fA-F-]{36}\.(json|parquet)")
+
+
+class UnreadableDeltaLogError(RuntimeError):
+    """The table's log uses a form this reader does not know (a V2 checkpoint)."""
+
+
+def removed_files(storage: TableStorage, dataset: str, *, folder: str) -> list[str]:
+    """Paths (relative to the table, as the table's folders name them) of the data files under
+    ``folder`` that a remove action of ``dataset``'s log names, sorted; ``folder=""``: all."""
+    table = storage.filesystem(dataset)
+    commits, checkpoint = _log_files(storage.list_files(dataset, LOG_FOLDER))
+    paths = {path for name in commits for path in _commit_removals(table, name)}
+    paths.update(path for name in checkpoint for path in _checkpoint_removals(table, name))
+    prefix = f"{folder}/" if folder else ""
+    return sorted(path for path in paths if path.startswith(prefix))
+
+
+def _log_files(names: list[str]) -> tuple[list[str], list[str]]:
+    """The log's commit files, and the parts of its oldest checkpoint (none without one)."""
+    v2 = [name for name in names if _V2_CHECKPOINT.fullmatch(name)]
+    if v2:
+        raise UnreadableDeltaLogError(
+            f"{LOG_FOLDER}/{v2[0]} is a V2 checkpoint, which this sink never writes and cannot"
+            " read;"
+            " a withdrawal needs the table's classic checkpoints (delta.checkpointPolicy=classic)"
+        )
+    commits = [f"{LOG_FOLDER}/{name}" for name in names if _COMMIT.fullmatch(name)]
+    matches = [match for name in names if (match := _CHECKPOINT.fullmatch(name))]
+    checkpoints = [(match.group(1), match.group(0)) for match in matches]
+    oldest = min((version for version, _ in checkpoints), default=None)
+    return commits, [f"{LOG_FOLDER}/{name}" for version, name in checkpoints if version == oldest]
+
+
+def _commit_removals(table: pafs.FileSystem, name: str) -> list[str]:
+    with table.open_input_stream(name) as stream:
+        lines = stream.read().decode("utf-8").splitlines()
+    actions = (json.loads(line) for line in lines if line.strip())
+    return [_table_path(action["remove"]["path"]) for action in actions if "remove" in action]
+
+
+def _checkpoint_removals(table: pafs.FileSystem, name: str) -> list[str]:
+    with table.open_input_file(name) as stream:
+        # The whole remove column (a nested "remove.path" comes back flat, named "path").
+        removals = pq.read_table(stream, columns=["remove"]).column("remove").combine_chunks()
+    paths = removals.field("path").filter(removals.is_valid())
+    return [_table_path(path) for path in paths.to_pylist()]
+
+
+def _table_path(log_path: str) -> str:
+    """A log names files by URI-encoded path (``scope=a%2520b``: the folder ``scope=a%20b``)."""
+    return unquote(log_path)
