@@ -317,7 +317,9 @@ def _add_status_command(actions) -> None:
 
         --json prints one object, keys: {keys_help(STATUS_KEYS)}; authorization is null or has
         the keys {keys_help(AUTHORIZATION_KEYS)}; suspension is null or has the keys
-        {keys_help(SUSPENSION_KEYS)}; datasets is a list of objects with the keys
+        {keys_help(SUSPENSION_KEYS)} (witnessed: the Dagster instance witnessed its record, as
+        it does every suspension a run records; no run withdraws the partitions of one it did
+        not); datasets is a list of objects with the keys
         {keys_help(DATASET_STATUS_KEYS)}; withheld lists the partitions a suspension flagged that
         no copy replaced yet (loaders leave them out), objects with the keys
         {keys_help(WITHHELD_KEYS)} (withdrawn: their withdrawal from the sink was recorded).""",
@@ -665,14 +667,15 @@ def _audit_verify(args: argparse.Namespace) -> int:
 
 
 def _report_unwitnessed(state) -> int:
-    """1 if the log holds commit records the Dagster instance did not witness (see consent/ledger.py)."""
+    """1 if the log holds records the Dagster instance did not witness (see consent/ledger.py)."""
     if not state.unwitnessed:
         return 0
     latest = ", ".join(str(seq) for seq in state.unwitnessed_records)
-    print(f"  {state.unwitnessed} partition_committed record(s) the Dagster instance did not witness "
-          f"(latest: record {latest}): they release no withheld partition. The runtime has the instance "
-          "witness every commit it records, so these were appended past it (or with another instance); "
-          "the partitions stay withheld until copied again", file=sys.stderr)
+    print(f"  {state.unwitnessed} record(s) the Dagster instance did not witness (latest: record "
+          f"{latest}). The runtime has the instance witness every commit, suspension and withdrawal "
+          "it records, so these were appended past it (or under another instance): a commit among "
+          "them releases no withheld partition, a withdrawal is not taken as done, and a suspension "
+          "stops the app but no run withdraws its partitions", file=sys.stderr)
     return 1
 
 

@@ -26,7 +26,7 @@ STATUS_KEYS = ("app", "state", "approved", "reason", "trust_note", "spec_fingerp
                "suspension", "datasets", "withheld")
 AUTHORIZATION_KEYS = ("decision", "approver", "decided_at", "expires_at", "key_id", "fingerprint",
                       "deny_group_ids")
-SUSPENSION_KEYS = ("id", "reason", "dataset", "partitions", "suspended_at")
+SUSPENSION_KEYS = ("id", "reason", "dataset", "partitions", "suspended_at", "witnessed")
 DATASET_STATUS_KEYS = ("dataset", "state", "refused_columns", "message")
 WITHHELD_KEYS = ("dataset", "partition", "suspension", "withdrawn")
 # An audit record's own keys, present in every record; each event adds its fields (dataset,
@@ -83,6 +83,7 @@ def status_document(app_name: str, status) -> dict[str, Any]:
             "dataset": suspension.dataset,
             "partitions": list(suspension.partitions),
             "suspended_at": to_iso(suspension.suspended_at),
+            "witnessed": suspension.witnessed,
         },
         "datasets": [
             {"dataset": d.dataset, "state": d.state, "refused_columns": list(d.refused_columns), "message": d.message}

@@ -15,11 +15,15 @@ ledger verifies with the deployment's trusted keys (given ``trust``) and takes t
 date and the suspensions it lifts from. A decision must also be newer than the one before it:
 an older signed approval appended after a denial is a replay, and breaks the log.
 
-Nor is a ``partition_committed`` record taken at its word, since it releases a withheld
-partition: the runtime has the Dagster instance *witness* each commit it records (the record's
-hash, kept before any reader can see the record), and a commit the instance did not witness
-releases nothing. It is counted in ``unwitnessed`` instead (``mgdc-pipelines audit verify``
-reports it), and the partition stays withheld until a real copy replaces it.
+Nor are the records that withhold, withdraw or release a partition taken at their word: the
+runtime has the Dagster instance *witness* each commit, suspension and withdrawal it records
+(the record's hash, kept before any reader can see the record). A commit the instance did not
+witness releases nothing, so the partition stays withheld until a real copy replaces it; a
+withdrawal it did not witness is not taken as done. A suspension it did not witness still
+stops the app and withholds what it names, which only keeps data from flowing, but no run
+withdraws those partitions from the sink: a suspension appended by hand would otherwise delete
+the app's data. Each such record is counted in ``unwitnessed`` (``mgdc-pipelines audit
+verify`` reports them).
 
 A hash chain alone cannot tell that records were cut off its end, or that the whole log was
 replaced by a freshly computed one. So after the runtime verifies or extends the chain, it
@@ -69,8 +73,8 @@ from mgdc_pipelines.consent.trust import TrustAnchors
 SUSPENDED = "suspended"
 PARTITION_COMMITTED = "partition_committed"
 PARTITION_WITHDRAWN = "partition_withdrawn"
-UNWITNESSED_COMMIT = "unwitnessed_commit"  # a commit record the instance never witnessed (never written)
-WITNESSED_EVENTS = (PARTITION_COMMITTED,)  # records whose effect (a release) needs a witness
+UNWITNESSED = "unwitnessed"  # a commit or withdrawal the instance never witnessed (never written)
+WITNESSED_EVENTS = (PARTITION_COMMITTED, PARTITION_WITHDRAWN, SUSPENDED)  # effects need a witness
 _UNWITNESSED_KEPT = 20  # the latest unwitnessed records named in the state (all are counted)
 ANCHOR_KEY_PREFIX = "mgdc/consent-ledger"
 
@@ -144,7 +148,7 @@ class LedgerState:
     suspensions: dict[str, dict[str, Any]] = field(default_factory=dict)
     withheld: dict[str, dict[str, str]] = field(default_factory=dict)  # dataset → {partition path: suspension id}
     withdrawn: dict[str, list[str]] = field(default_factory=dict)  # dataset → withheld paths withdrawn
-    unwitnessed: int = 0  # commit records the instance did not witness (see the module docstring)
+    unwitnessed: int = 0  # records the instance did not witness (see the module docstring)
     unwitnessed_records: list[int] = field(default_factory=list)  # the latest ones' seq
 
     def withholds(self, record: dict[str, Any]) -> bool:
@@ -166,7 +170,9 @@ class LedgerState:
                         self._forget_if_done(lifted)
         elif event == SUSPENDED:
             facts = {key: record.get(key) for key in ("seq", "at", "reason", "dataset", "partitions", "paths", "fingerprint")}
-            self.suspensions[record["hash"]] = facts
+            self.suspensions[record["hash"]] = {**facts, "witnessed": not record["unwitnessed"]}
+            if record["unwitnessed"]:
+                self._count_unwitnessed(record)
             for path in record.get("paths") or ():
                 self.withheld.setdefault(record.get("dataset"), {})[path] = record["hash"]
                 self._mark_withdrawn(record.get("dataset"), path, False)  # flagged data is there again
@@ -177,9 +183,12 @@ class LedgerState:
                 self._forget_if_done(flagged_by)
         elif event == PARTITION_WITHDRAWN and self.withholds(record):
             self._mark_withdrawn(record.get("dataset"), record.get("partition"), True)
-        elif event == UNWITNESSED_COMMIT:
-            self.unwitnessed += 1
-            self.unwitnessed_records = [*self.unwitnessed_records, record["seq"]][-_UNWITNESSED_KEPT:]
+        elif event == UNWITNESSED:
+            self._count_unwitnessed(record)
+
+    def _count_unwitnessed(self, record: dict[str, Any]) -> None:
+        self.unwitnessed += 1
+        self.unwitnessed_records = [*self.unwitnessed_records, record["seq"]][-_UNWITNESSED_KEPT:]
 
     def _mark_withdrawn(self, dataset: str, path: str, withdrawn: bool) -> None:
         paths = set(self.withdrawn.get(dataset, ())) - {path} | ({path} if withdrawn else set())
@@ -257,12 +266,16 @@ class Ledger:
         return record
 
     def _as_trusted(self, record: dict[str, Any], state: LedgerState) -> dict[str, Any]:
-        """``record`` as far as it can be trusted: a decision as its admin signed it, and a commit
-        that would release a withheld partition only if the instance witnessed it."""
-        if record["event"] in DECISION_EVENTS:
+        """``record`` as far as it can be trusted: a decision as its admin signed it; a commit
+        or withdrawal of a withheld partition only if the instance witnessed it; a suspension
+        saying whether it was witnessed (set here: the record's own fields cannot claim it)."""
+        event = record["event"]
+        if event in DECISION_EVENTS:
             return self._as_signed(record, state.decision)
-        if record["event"] == PARTITION_COMMITTED and state.withholds(record) and not self._witnessed(record):
-            return {**record, "event": UNWITNESSED_COMMIT}
+        if event == SUSPENDED:
+            return {**record, "unwitnessed": not self._witnessed(record)}
+        if event in WITNESSED_EVENTS and state.withholds(record) and not self._witnessed(record):
+            return {**record, "event": UNWITNESSED}
         return record
 
     def _witness(self, record: dict[str, Any]) -> None:

@@ -23,6 +23,10 @@ from typing import Any
 from mgdc_pipelines.consent.clock import as_utc, display, from_iso
 
 SHORT_ID = 12
+_UNWITNESSED_NOTE = (
+    ". The Dagster instance did not witness this suspension (no run recorded it: it was appended"
+    " to the audit log by hand, or under another instance), so no run withdraws its partitions"
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,8 @@ class Suspension:
     dataset: str
     partitions: tuple[str, ...]
     suspended_at: datetime
+    # Whether the Dagster instance witnessed its record (a run wrote it; see consent/ledger.py).
+    witnessed: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "partitions", tuple(self.partitions))
@@ -48,7 +54,7 @@ class Suspension:
         return (
             f"suspended on {display(self.suspended_at)} (suspension {self.short_id}): {self.reason} "
             f"(dataset {self.dataset}, partitions {partitions}); an admin lifts it by approving the app again "
-            f"with `--lift {self.short_id}`"
+            f"with `--lift {self.short_id}`{'' if self.witnessed else _UNWITNESSED_NOTE}"
         )
 
     @classmethod
@@ -62,6 +68,7 @@ class Suspension:
             dataset=str(facts.get("dataset") or ""),
             partitions=tuple(facts.get("partitions") or ()),
             suspended_at=from_iso(facts.get("at"), f"suspension {suspension_id[:SHORT_ID]} at"),
+            witnessed=facts.get("witnessed", True),  # anchored before suspensions were witnessed
         )
 
 
@@ -71,7 +78,8 @@ class WithheldPartition:
 
     ``withdrawn``: its withdrawal from the sink was recorded. Until it is, engines that list the
     sink's folders may still read it: each run of its dataset refused while the app is suspended
-    withdraws it again, and copying it again replaces it.
+    withdraws it again (if the Dagster instance witnessed the suspension), and copying it again
+    replaces it.
     """
 
     dataset: str
@@ -81,8 +89,16 @@ class WithheldPartition:
     withdrawn: bool
 
     def describe(self) -> str:
-        where = "withdrawn from the sink" if self.withdrawn else (
-            "its withdrawal has not finished, so engines listing the sink may still read it "
-            "(a run of the dataset while the app is suspended withdraws it again; a new copy replaces it)"
-        )
+        if self.withdrawn:
+            where = "withdrawn from the sink"
+        elif self.suspension.witnessed:
+            where = (
+                "its withdrawal has not finished, so engines listing the sink may still read it (a run"
+                " of the dataset while the app is suspended withdraws it again; a new copy replaces it)"
+            )
+        else:
+            where = (
+                "not withdrawn: the Dagster instance did not witness the suspension, so no run deletes"
+                " it from the sink (loaders leave it out; a new copy replaces it)"
+            )
         return f"{self.dataset} {self.partition}, flagged by suspension {self.suspension.short_id}: {where}"

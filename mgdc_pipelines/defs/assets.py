@@ -260,9 +260,19 @@ def _withdraw_again(context: dg.AssetExecutionContext, gate: ConsentGate, item: 
     data readable by anyone who lists the sink. Withdrawing is idempotent (a partition already
     gone removes nothing, and is not recorded again), so each run refused while the app is
     suspended tries again first: no run commits while suspended, so none can race it. A partition
-    recorded as withdrawn is tried too: nothing witnesses that record, so it may be forged.
+    recorded as withdrawn is tried too (the retry costs a listing). One flagged by a suspension
+    the Dagster instance did not witness is not: no run wrote that suspension, so deleting the
+    data it names would let whoever appended it delete the app's data.
     """
-    for withheld in gate.store.withheld(item.dataset.name):
+    withheld = gate.store.withheld(item.dataset.name)
+    unwitnessed = sorted({w.suspension.short_id for w in withheld if not w.suspension.witnessed})
+    if unwitnessed:
+        context.log.warning(
+            f"Not withdrawing the partitions of {item.dataset.short_name} flagged by suspension(s) "
+            f"{', '.join(unwitnessed)}, which the Dagster instance did not witness (no run recorded "
+            "them; `mgdc-pipelines audit verify` lists them)"
+        )
+    for withheld in (w for w in withheld if w.suspension.witnessed):
         partition = partition_ref(item.dataset, withheld.partition)
         _withdraw(context, gate, item, sink, [partition], withheld.suspension.id)
 

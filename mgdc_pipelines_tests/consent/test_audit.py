@@ -246,6 +246,34 @@ def test_a_withheld_partition_is_withdrawn_until_flagged_again_or_replaced(tmp_p
     assert (state.withheld[dataset], state.withdrawn) == ({}, {})
 
 
+def test_a_suspension_the_anchor_did_not_witness_stops_and_withholds_but_says_so(tmp_path):
+    """Appended past the ledger (by hand): it still suspends and withholds (both only stop data),
+    but its facts say it was not witnessed, whatever its own fields claim, and it is counted."""
+    dataset, path = WITHHELD_DATASET, WITHHELD_PATH
+    ledger, log = _anchored_ledger(tmp_path)
+    _suspend_withheld(ledger)
+    forged = log.append("suspended", reason="by hand", dataset=dataset, partitions=["2026-11-21|all"],
+                        paths=[path.replace("11-20", "11-21")], unwitnessed=False, witnessed=True)
+
+    state = ledger.state()
+
+    witnessed = {sid: facts["witnessed"] for sid, facts in state.active_suspensions.items()}
+    assert witnessed == {forged["hash"]: False, **{sid: True for sid in witnessed if sid != forged["hash"]}}
+    assert len(witnessed) == 2 and sorted(state.withheld[dataset]) == [path, path.replace("11-20", "11-21")]
+    assert (state.unwitnessed, state.unwitnessed_records) == (1, [forged["seq"]])
+
+
+def test_a_withdrawal_the_anchor_did_not_witness_is_not_taken_as_done(tmp_path):
+    dataset, path = WITHHELD_DATASET, WITHHELD_PATH
+    ledger, log = _anchored_ledger(tmp_path)
+    _suspend_withheld(ledger)
+    forged = log.append("partition_withdrawn", dataset=dataset, partition=path)
+    state = ledger.state()
+    assert state.withdrawn == {} and (state.unwitnessed, state.unwitnessed_records) == (1, [forged["seq"]])
+    ledger.append("partition_withdrawn", dataset=dataset, partition=path)  # what the runtime does
+    assert ledger.state().withdrawn == {dataset: [path]}
+
+
 def test_since_keeps_events_at_or_after_it(tmp_path):
     log = _log(tmp_path)
     _decision(log, at=NOW - dt.timedelta(days=1))

@@ -169,8 +169,9 @@ def asset(app, name: str) -> dg.AssetsDefinition:
     return next(a for a in build_mgdc_assets(app) if a.key.path[-1] == name)
 
 
-def run(app, name: str, partition: str = f"{DAY}|all", resources=None, extra_assets=()):
-    with scoped_instance(app) as instance:
+def run(app, name: str, partition: str = f"{DAY}|all", resources=None, extra_assets=(), instance=None):
+    """Materialize ``name`` in ``instance`` (default: a fresh one, as a new deployment)."""
+    with contextlib.nullcontext(instance) if instance else scoped_instance(app) as instance:
         result = dg.materialize(
             [asset(app, name), *extra_assets],
             instance=instance,
@@ -519,27 +520,28 @@ def test_a_withdrawal_that_failed_is_finished_by_the_next_run(small_spec, monkey
     attempts = first_withdrawal_fails(monkeypatch)
     sink = CountingSink(path=str(small_spec.sink.resolved_path()), corrupt_after_commit=True)
     resources = {**counting_resources(small_spec), resource_keys(small_spec).sink: sink}
-    result, events, checks, _ = run(small_spec, "User_v1", resources=resources)
-    assert not result.success and not checks["consented_columns"].passed
-    assert events["User_v1"].materialization.metadata["consent/withdrawn"].value is False
-    folder = small_spec.sink.resolved_path() / "BasicDataSet_v0.User_v1"
+    with scoped_instance(small_spec) as instance:  # one deployment: it witnessed the suspension
+        result, events, checks, _ = run(small_spec, "User_v1", resources=resources, instance=instance)
+        assert not result.success and not checks["consented_columns"].passed
+        assert events["User_v1"].materialization.metadata["consent/withdrawn"].value is False
+        folder = small_spec.sink.resolved_path() / "BasicDataSet_v0.User_v1"
 
-    def readable_rows() -> int:
-        return pads.dataset(folder, format="parquet", partitioning="hive").count_rows() if folder.exists() else 0
+        def readable_rows() -> int:
+            return pads.dataset(folder, format="parquet", partitioning="hive").count_rows() if folder.exists() else 0
 
-    assert readable_rows() > 0, "the failed withdrawal left the flagged partition readable"
-    [withheld] = withheld_in_status(small_spec)
-    assert (withheld["dataset"], withheld["partition"], withheld["withdrawn"]) == (
-        "BasicDataSet_v0.User_v1", f"{DAY}|all", False)
+        assert readable_rows() > 0, "the failed withdrawal left the flagged partition readable"
+        [withheld] = withheld_in_status(small_spec)
+        assert (withheld["dataset"], withheld["partition"], withheld["withdrawn"]) == (
+            "BasicDataSet_v0.User_v1", f"{DAY}|all", False)
 
-    _, _, _, failure = run(small_spec, "User_v1")
-    assert "consent check 'not_suspended' refused" in failure_message(failure)
-    assert readable_rows() == 0 and attempts == [f"{DAY}|all"] * 2
-    assert [w["withdrawn"] for w in withheld_in_status(small_spec)] == [True]
-    audit = ConsentStore.of(small_spec).audit.entries()
-    [withdrawn] = [entry for entry in audit if entry["event"] == "partition_withdrawn"]
-    assert withdrawn["rows"] > 0
+        _, _, _, failure = run(small_spec, "User_v1", instance=instance)
+        assert "consent check 'not_suspended' refused" in failure_message(failure)
+        assert readable_rows() == 0 and attempts == [f"{DAY}|all"] * 2
+        assert [w["withdrawn"] for w in withheld_in_status(small_spec)] == [True]
+        audit = ConsentStore.of(small_spec).audit.entries()
+        [withdrawn] = [entry for entry in audit if entry["event"] == "partition_withdrawn"]
+        assert withdrawn["rows"] > 0
 
-    run(small_spec, "User_v1")  # withdrawing again removes nothing, and records nothing
-    audit = ConsentStore.of(small_spec).audit.entries()
-    assert len([entry for entry in audit if entry["event"] == "partition_withdrawn"]) == 1
+        run(small_spec, "User_v1", instance=instance)  # withdrawing again removes nothing, and records nothing
+        audit = ConsentStore.of(small_spec).audit.entries()
+        assert len([entry for entry in audit if entry["event"] == "partition_withdrawn"]) == 1

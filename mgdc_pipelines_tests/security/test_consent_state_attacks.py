@@ -21,7 +21,7 @@ from mgdc_pipelines.consent.store import ConsentStore
 from mgdc_pipelines.defs.ledger_anchor import InstanceLedgerAnchor
 from mgdc_pipelines_tests.conftest import TEST_APPROVER, approve
 from mgdc_pipelines_tests.defs.test_consent_assets import first_withdrawal_fails
-from mgdc_pipelines_tests.security.attacker import copy, deployment, edit_spec, partition_folder, tampering_sink
+from mgdc_pipelines_tests.security.attacker import ALL_SCOPE, copy, deployment, edit_spec, partition_folder, tampering_sink
 
 NOW = dt.datetime.now(dt.timezone.utc)
 USERS = "BasicDataSet_v0.User_v1"
@@ -229,7 +229,40 @@ def test_a_commit_record_appended_past_the_runtime_releases_no_withheld_partitio
         capsys.readouterr()  # the CLI reads the instance's anchor: DAGSTER_HOME is the instance's
         assert main(["audit", "verify", "--spec", small_spec.spec_path]) == 1
         err = capsys.readouterr().err
-        assert "1 partition_committed record(s) the Dagster instance did not witness" in err
+        assert "1 record(s) the Dagster instance did not witness" in err
+
+
+def test_a_suspension_appended_past_the_runtime_stops_the_app_but_deletes_nothing(small_spec, capsys):
+    """Anyone who can write `state_dir` can append a well-chained `suspended` record naming a
+    partition the app copied. Before, each later run then withdrew it from the sink: the app's
+    data deleted by whoever can edit the spec's folder. The Dagster instance never witnessed
+    that record, so the app stops (which only keeps data from flowing) but nothing is deleted,
+    and status and verify say why."""
+    folder = partition_folder(small_spec, "User_v1")
+    with deployment() as instance:
+        assert copy(small_spec, "User_v1", instance).success
+        store = ConsentStore.of(small_spec, anchor=InstanceLedgerAnchor(instance))
+        [path] = [chained.record["partition"] for chained in store.audit.records()
+                  if chained.record["event"] == "partition_committed"]
+        files = sorted(folder.rglob("*.parquet"))
+        store.audit.append("suspended", reason="by hand", dataset=USERS, partitions=[ALL_SCOPE],
+                           paths=[path], fingerprint="f" * 64)
+
+        outcome = copy(small_spec, "User_v1", instance)
+
+        assert not outcome.success and "suspended" in outcome.failure
+        assert files and sorted(folder.rglob("*.parquet")) == files  # nothing withdrawn
+        assert "The Dagster instance did not witness this suspension" in outcome.failure
+        capsys.readouterr()
+        main(["consent", "status", "--spec", small_spec.spec_path])
+        status = " ".join(capsys.readouterr().out.split())  # the text is wrapped
+        assert "not withdrawn: the Dagster instance did not witness the suspension" in status
+        main(["consent", "status", "--spec", small_spec.spec_path, "--json"])
+        document = json.loads(capsys.readouterr().out)
+        assert document["suspension"]["witnessed"] is False
+        assert [w["withdrawn"] for w in document["withheld"]] == [False]
+        assert main(["audit", "verify", "--spec", small_spec.spec_path]) == 1
+        assert "1 record(s) the Dagster instance did not witness" in capsys.readouterr().err
 
 
 def test_a_copy_the_runtime_commits_releases_its_partition(small_spec, admin_keys):
