@@ -23,6 +23,7 @@ commits before that checkpoint still make those versions readable. So the log is
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from urllib.parse import unquote
 
@@ -88,5 +89,7 @@ def _checkpoint_removals(table: pafs.FileSystem, name: str) -> list[str]:
 
 
 def _table_path(log_path: str) -> str:
-    """A log names files by URI-encoded path (``scope=a%2520b``: the folder ``scope=a%20b``)."""
-    return unquote(log_path)
+    """A log names files by URI-encoded path (``scope=a%2520b``: the folder ``scope=a%20b``).
+    Normalized, so that a path climbing out of its folder (``scope=all/../../x``), which only a
+    log written by hand holds, is not under that folder (nor an absolute one under any)."""
+    return posixpath.normpath(unquote(log_path))

@@ -126,7 +126,9 @@ class LocalTableStorage:
 
     def remove(self, dataset: str, relatives: Iterable[str]) -> None:
         for relative in relatives:
-            Path(self.root / dataset / relative).unlink(missing_ok=True)
+            path = self.root / dataset / relative
+            self._folders.require_own_folder(path.parent)  # never delete through a planted link
+            path.unlink(missing_ok=True)
 
 
 class AzureTableStorage:

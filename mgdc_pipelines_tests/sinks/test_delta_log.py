@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from mgdc_pipelines.sinks.base import PartitionRef
+from mgdc_pipelines.sinks.base import PartitionRef, SinkPathError
 from mgdc_pipelines.sinks.delta import DeltaSink, partition_folder
 from mgdc_pipelines.sinks.delta_log import LOG_FOLDER, UnreadableDeltaLogError, removed_files
 from mgdc_pipelines_tests.sinks.helpers import (  # noqa: F401  (delta_sink, make_sink: fixtures)
@@ -50,3 +52,41 @@ def test_a_v2_checkpoint_is_refused_by_name_rather_than_read_in_part(tmp_path):
 
     with pytest.raises(UnreadableDeltaLogError, match=f"{LOG_FOLDER}/{name} is a V2 checkpoint"):
         removed_files(sink.storage, DATASET, folder=partition_folder(PARTITION))
+
+
+# -- a log written by hand (anyone who can write the sink's folder) ----------------------------
+
+
+def forge_removal(sink: DeltaSink, path: str) -> None:
+    """Add a removal of ``path`` to the table's first commit, as a hand-edited log would."""
+    commit = sink.storage.root / DATASET / LOG_FOLDER / f"{0:020d}.json"
+    removal = {"remove": {"path": path, "deletionTimestamp": 0, "dataChange": True}}
+    commit.write_text(commit.read_text().rstrip("\n") + "\n" + json.dumps(removal) + "\n")
+
+
+def test_a_removal_climbing_out_of_the_partitions_folder_deletes_nothing_outside(tmp_path):
+    sink = DeltaSink.local(tmp_path / "sink")
+    write(sink, PARTITION, batch("a", 1))
+    victim = tmp_path / "victim.txt"  # beside the sink's root
+    victim.write_text("not the sink's")
+    forge_removal(sink, f"{partition_folder(PARTITION)}/../../../../victim.txt")
+
+    withdrawn = DeltaSink.local(tmp_path / "sink").withdraw(PARTITION)
+
+    assert withdrawn.rows == 1 and victim.read_text() == "not the sink's"
+
+
+def test_a_partition_folder_replaced_by_a_link_is_not_deleted_through(tmp_path):
+    sink = DeltaSink.local(tmp_path / "sink")
+    write(sink, PARTITION, batch("a", 1))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "precious.parquet").write_text("not the sink's")
+    sales = PartitionRef(DATASET, PARTITION.date, "sales")
+    (sink.storage.root / DATASET / partition_folder(sales)).symlink_to(elsewhere)
+    forge_removal(sink, f"{partition_folder(sales)}/precious.parquet")
+
+    with pytest.raises(SinkPathError):
+        DeltaSink.local(tmp_path / "sink").withdraw(sales)
+
+    assert (elsewhere / "precious.parquet").read_text() == "not the sink's"
