@@ -52,7 +52,7 @@ from deltalake.exceptions import CommitFailedError, TableNotFoundError
 from deltalake.transaction import AddAction
 
 from mgdc_pipelines.sinks.base import CommitInfo, PartitionRef, WithdrawnPartition, WriterLifecycle
-from mgdc_pipelines.sinks.delta_log import removed_files
+from mgdc_pipelines.sinks.delta_log import LogRemovals
 from mgdc_pipelines.sinks.delta_storage import AzureTableStorage, LocalTableStorage, TableStorage
 from mgdc_pipelines.sinks.formats import ParquetFormat
 from mgdc_pipelines.sinks.layout import attempt_tag, new_attempt_id
@@ -133,6 +133,7 @@ class DeltaSink:
         self.max_file_rows = max_file_rows
         self._pins = dict(pins or {})
         self._tables: dict[str, DeltaTable] = {}  # opened so far (see table())
+        self._removals: dict[str, LogRemovals] = {}  # each table's log read so far (withdrawals)
 
     @classmethod
     def local(cls, root, **options) -> DeltaSink:
@@ -243,7 +244,9 @@ class DeltaSink:
         file no version lists may be a running writer's, about to be committed. The log itself
         says which (see :mod:`~mgdc_pipelines.sinks.delta_log`: vacuum's clock may not)."""
         current = {path for path, _ in _partition_files(table, partition)}  # a restore re-adds
-        removed = removed_files(self.storage, partition.dataset, folder=partition_folder(partition))
+        if partition.dataset not in self._removals:
+            self._removals[partition.dataset] = LogRemovals(self.storage, partition.dataset)
+        removed = self._removals[partition.dataset].under(partition_folder(partition))
         ours = [path for path in removed if path not in current]
         # Those still there only: a withdrawal run again reports what it deleted, not what was.
         found = self.storage.filesystem(partition.dataset).get_file_info(ours)

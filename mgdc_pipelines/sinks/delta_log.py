@@ -11,13 +11,17 @@ commits before that checkpoint still make those versions readable. So the log is
   the commits before that checkpoint are kept;
 - the oldest checkpoint's removals, for the commits log clean-up deleted before it.
 
+Delta never rewrites a log file once written, so :class:`LogRemovals` reads each one once: a
+suspension that withdraws a year of daily partitions reads the log once, not once a partition.
+
 >>> import tempfile, pyarrow as pa, deltalake
 >>> storage = LocalTableStorage(tempfile.mkdtemp())
 >>> table, rows = storage.table_uri("Example_v1"), pa.table({"id": ["a"], "scope": ["all"]})
 >>> deltalake.write_deltalake(table, rows, partition_by=["scope"])
 >>> deltalake.write_deltalake(table, rows, mode="overwrite")  # replaces the first file
->>> [path.split("/")[0] for path in removed_files(storage, "Example_v1", folder="scope=all")]
-['scope=all']
+>>> removals = LogRemovals(storage, "Example_v1")
+>>> [path.split("/")[0] for path in removals.under("scope=all")], removals.under("scope=other")
+(['scope=all'], [])
 """
 
 from __future__ import annotations
@@ -46,15 +50,25 @@ class UnreadableDeltaLogError(RuntimeError):
     """The table's log uses a form this reader does not know (a V2 checkpoint)."""
 
 
-def removed_files(storage: TableStorage, dataset: str, *, folder: str) -> list[str]:
-    """Paths (relative to the table, as the table's folders name them) of the data files under
-    ``folder`` that a remove action of ``dataset``'s log names, sorted; ``folder=""``: all."""
-    table = storage.filesystem(dataset)
-    commits, checkpoint = _log_files(storage.list_files(dataset, LOG_FOLDER))
-    paths = {path for name in commits for path in _commit_removals(table, name)}
-    paths.update(path for name in checkpoint for path in _checkpoint_removals(table, name))
-    prefix = f"{folder}/" if folder else ""
-    return sorted(path for path in paths if path.startswith(prefix))
+class LogRemovals:
+    """The removals ``dataset``'s log holds, each log file read once (then only new ones)."""
+
+    def __init__(self, storage: TableStorage, dataset: str) -> None:
+        self.storage, self.dataset = storage, dataset
+        self._by_file: dict[str, list[str]] = {}  # log file → the paths its removals name
+
+    def under(self, folder: str) -> list[str]:
+        """Paths (relative to the table, as its folders name them) of the data files under
+        ``folder`` that a remove action of the log names, sorted; ``folder=""``: all."""
+        commits, checkpoint = _log_files(self.storage.list_files(self.dataset, LOG_FOLDER))
+        table = self.storage.filesystem(self.dataset)
+        known, self._by_file = self._by_file, {}  # files clean-up deleted are forgotten
+        for names, read in ((commits, _commit_removals), (checkpoint, _checkpoint_removals)):
+            for name in names:
+                self._by_file[name] = known[name] if name in known else read(table, name)
+        prefix = f"{folder}/" if folder else ""
+        paths = {path for removed in self._by_file.values() for path in removed}
+        return sorted(path for path in paths if path.startswith(prefix))
 
 
 def _log_files(names: list[str]) -> tuple[list[str], list[str]]:

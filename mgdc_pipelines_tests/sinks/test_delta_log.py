@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import collections
 import json
 
 import pytest
 
 from mgdc_pipelines.sinks.base import PartitionRef, SinkPathError
+from mgdc_pipelines.sinks import delta_log
 from mgdc_pipelines.sinks.delta import DeltaSink, partition_folder
-from mgdc_pipelines.sinks.delta_log import LOG_FOLDER, UnreadableDeltaLogError, removed_files
+from mgdc_pipelines.sinks.delta_log import LOG_FOLDER, LogRemovals, UnreadableDeltaLogError
 from mgdc_pipelines_tests.sinks.helpers import (  # noqa: F401  (delta_sink, make_sink: fixtures)
     PARTITION,
     batch,
@@ -39,7 +41,7 @@ def test_removed_files_names_only_the_folders_files_the_log_removed(tmp_path):
     write(sink, PartitionRef(DATASET, PARTITION.date, "sales"), batch("s", 1))  # not removed
     write(sink, PARTITION, batch("b", 1))
 
-    removed = removed_files(sink.storage, DATASET, folder=partition_folder(PARTITION))
+    removed = LogRemovals(sink.storage, DATASET).under(partition_folder(PARTITION))
 
     assert [sink.storage.uri(DATASET, path) for path in removed] == list(first.files)
 
@@ -51,7 +53,7 @@ def test_a_v2_checkpoint_is_refused_by_name_rather_than_read_in_part(tmp_path):
     (sink.storage.root / DATASET / LOG_FOLDER / name).write_text("{}\n")
 
     with pytest.raises(UnreadableDeltaLogError, match=f"{LOG_FOLDER}/{name} is a V2 checkpoint"):
-        removed_files(sink.storage, DATASET, folder=partition_folder(PARTITION))
+        LogRemovals(sink.storage, DATASET).under(partition_folder(PARTITION))
 
 
 # -- a log written by hand (anyone who can write the sink's folder) ----------------------------
@@ -90,3 +92,20 @@ def test_a_partition_folder_replaced_by_a_link_is_not_deleted_through(tmp_path):
         DeltaSink.local(tmp_path / "sink").withdraw(sales)
 
     assert (elsewhere / "precious.parquet").read_text() == "not the sink's"
+
+
+def test_withdrawals_by_one_sink_read_each_log_file_once(tmp_path, monkeypatch):
+    # A suspension may withdraw a year of daily partitions: the log is read once, not 365 times.
+    sink = DeltaSink.local(tmp_path)
+    partitions = [PartitionRef(DATASET, PARTITION.date, scope) for scope in ("a", "b", "c")]
+    for partition in partitions:
+        write(sink, partition, batch(partition.scope, 1))
+        write(sink, partition, batch(partition.scope, 2))  # replaced: removals in the log
+    reads, read = collections.Counter(), delta_log._commit_removals
+    monkeypatch.setattr(delta_log, "_commit_removals", lambda table, name: reads.update([name]) or read(table, name))
+
+    withdrawn = [sink.withdraw(partition) for partition in partitions]
+
+    assert [len(w.files) for w in withdrawn] == [2, 2, 2]
+    assert sorted(reads) == [f"{LOG_FOLDER}/{name}" for name in sink.storage.list_files(DATASET, LOG_FOLDER)]
+    assert set(reads.values()) == {1}
