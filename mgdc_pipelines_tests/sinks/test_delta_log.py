@@ -102,10 +102,12 @@ def test_withdrawals_by_one_sink_read_each_log_file_once(tmp_path, monkeypatch):
         write(sink, partition, batch(partition.scope, 1))
         write(sink, partition, batch(partition.scope, 2))  # replaced: removals in the log
     reads, read = collections.Counter(), delta_log._commit_removals
-    monkeypatch.setattr(delta_log, "_commit_removals", lambda table, name: reads.update([name]) or read(table, name))
+    counted = lambda table, name: reads.update([name]) or read(table, name)  # noqa: E731
+    monkeypatch.setattr(delta_log, "_commit_removals", counted)
 
     withdrawn = [sink.withdraw(partition) for partition in partitions]
 
     assert [len(w.files) for w in withdrawn] == [2, 2, 2]
-    assert sorted(reads) == [f"{LOG_FOLDER}/{name}" for name in sink.storage.list_files(DATASET, LOG_FOLDER)]
+    log = sink.storage.list_files(DATASET, LOG_FOLDER)
+    assert sorted(reads) == [f"{LOG_FOLDER}/{name}" for name in log]
     assert set(reads.values()) == {1}
