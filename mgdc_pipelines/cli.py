@@ -9,6 +9,7 @@
     mgdc-pipelines consent keygen --out-private F --out-public F    an admin's Ed25519 key pair
     mgdc-pipelines consent approve|deny --registration F --approver EMAIL --key F --spec PATH
                                         [--out F] [--deny-group ID ...] [--lift SUSPENSION ...]
+                                        [--allow-unwithdrawn]
                                         sign the decision and record it in the app's audit log
     mgdc-pipelines consent record --spec PATH [--authorization F]   record a decision signed elsewhere
     mgdc-pipelines consent status [--spec PATH] [--json]    exit 0 only when approved for this spec
@@ -352,6 +353,8 @@ def _add_decision_command(actions, action: str, decision: str) -> None:
                             metavar="GROUP_ID", help="scrub members of this group from every row (repeatable)")
         parser.add_argument("--lift", dest="lifts", action="append", default=[], metavar="SUSPENSION",
                             help="lift this suspension (its id, as `consent status` shows it; repeatable)")
+        parser.add_argument("--allow-unwithdrawn", action="store_true",
+                            help="lift even though partitions it flagged are not withdrawn from the sink")
     parser.set_defaults(handler=_consent_decide, decision=decision)
 
 
@@ -504,6 +507,7 @@ def _consent_decide(args: argparse.Namespace) -> int:
               "`consent status` will report update_available", file=sys.stderr)
     store = _store(spec) if spec is not None and spec.consent is not None else None
     lifts = _suspensions_to_lift(store, getattr(args, "lifts", []))
+    _check_withdrawals_finished(store, lifts, getattr(args, "allow_unwithdrawn", False))
     key = load_private_key(args.key)
     authorization = decide(registration, decision=args.decision, approver=args.approver, private_key=key,
                            deny_group_ids=tuple(getattr(args, "deny_groups", ())), lifts=lifts)
@@ -537,6 +541,30 @@ def _suspensions_to_lift(store, wanted: Sequence[str]) -> tuple[str, ...]:
             raise ConsentError(f"--lift {prefix}: no single active suspension starts with it (active: {shown})")
         lifted.append(matches[0])
     return tuple(lifted)
+
+
+def _check_withdrawals_finished(store, lifts: tuple[str, ...], allowed: bool) -> None:
+    """Refuse to lift a suspension whose flagged partitions' withdrawal has not finished (unless
+    ``allowed``): the runs refused while the app is suspended retry it, and after the lift none
+    does, so the flagged data would stay readable to engines listing the sink. (No run withdraws
+    what a suspension the Dagster instance did not witness flagged: nothing to wait for.)"""
+    lifted = [w for w in store.withheld() if w.suspension.id in lifts] if lifts else []
+    pending = [w for w in lifted if w.suspension.witnessed and not w.withdrawn]
+    if not pending:
+        return
+    listed = "; ".join(f"{w.dataset} {w.partition}" for w in pending[:5])
+    listed += f" and {len(pending) - 5} more" if len(pending) > 5 else ""
+    if allowed:
+        print(f"note: lifting with {len(pending)} flagged partition(s) not withdrawn from the sink "
+              f"({listed}): engines listing the sink can read them until a copy replaces them",
+              file=sys.stderr)
+        return
+    raise ConsentError(
+        f"--lift: {len(pending)} partition(s) the suspension flagged are not withdrawn from the sink "
+        f"yet ({listed}), and after the lift no run withdraws them. Run the dataset's job once (a "
+        "run refused while the app is suspended withdraws them first; `consent status` then says "
+        "\"withdrawn from the sink\"), or pass --allow-unwithdrawn to lift anyway"
+    )
 
 
 def _warn_still_suspended(store, lifts: tuple[str, ...]) -> None:

@@ -545,3 +545,59 @@ def test_a_withdrawal_that_failed_is_finished_by_the_next_run(small_spec, monkey
         run(small_spec, "User_v1", instance=instance)  # withdrawing again removes nothing, and records nothing
         audit = ConsentStore.of(small_spec).audit.entries()
         assert len([entry for entry in audit if entry["event"] == "partition_withdrawn"]) == 1
+
+
+def _suspended_with_a_failed_withdrawal(app, monkeypatch, instance) -> str:
+    """Suspend ``app`` by a failed check whose withdrawal fails; the suspension's short id."""
+    first_withdrawal_fails(monkeypatch)
+    sink = CountingSink(path=str(app.sink.resolved_path()), corrupt_after_commit=True)
+    resources = {**counting_resources(app), resource_keys(app).sink: sink}
+    run(app, "User_v1", resources=resources, instance=instance)
+    [suspension] = ConsentStore.of(app).view().suspensions
+    return suspension.short_id
+
+
+def _lift_command(app, keys, folder, suspension: str) -> list[str]:
+    from mgdc_pipelines.cli import main
+
+    registration, private = folder / "registration.json", folder / "admin.key"
+    main(["consent", "request", "--spec", app.spec_path, "--out", str(registration)])
+    private.write_bytes(keys.private_pem)
+    return ["consent", "approve", "--registration", str(registration), "--approver", TEST_APPROVER,
+            "--key", str(private), "--spec", app.spec_path, "--lift", suspension]
+
+
+def test_a_suspension_is_lifted_only_once_its_withdrawal_finished(
+    small_spec, admin_keys, monkeypatch, tmp_path, capsys
+):
+    """After the lift no run withdraws again, so a lift while flagged data is still in the sink
+    would leave it readable: the admin is told to let a run finish the withdrawal first."""
+    from mgdc_pipelines.cli import main
+
+    with scoped_instance(small_spec) as instance:
+        lift = _lift_command(small_spec, admin_keys, tmp_path, _suspended_with_a_failed_withdrawal(
+            small_spec, monkeypatch, instance))
+        capsys.readouterr()
+
+        assert main(lift) == 1
+        refused = capsys.readouterr().err
+        assert f"not withdrawn from the sink yet (BasicDataSet_v0.User_v1 {DAY}|all)" in refused
+        assert ConsentStore.of(small_spec).view().suspensions, "still suspended"
+        run(small_spec, "User_v1", instance=instance)  # refused, but it withdraws first
+        assert main(lift) == 0
+        assert not ConsentStore.of(small_spec).view().suspensions
+
+
+def test_an_admin_may_lift_before_the_withdrawal_finished_by_saying_so(
+    small_spec, admin_keys, monkeypatch, tmp_path, capsys
+):
+    from mgdc_pipelines.cli import main
+
+    with scoped_instance(small_spec) as instance:
+        lift = _lift_command(small_spec, admin_keys, tmp_path, _suspended_with_a_failed_withdrawal(
+            small_spec, monkeypatch, instance))
+        capsys.readouterr()
+
+        assert main([*lift, "--allow-unwithdrawn"]) == 0
+        assert "1 flagged partition(s) not withdrawn from the sink" in capsys.readouterr().err
+        assert not ConsentStore.of(small_spec).view().suspensions
