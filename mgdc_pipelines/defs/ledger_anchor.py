@@ -3,8 +3,8 @@
 The instance (SQLite under ``DAGSTER_HOME``, or PostgreSQL in production) belongs to the
 deployment's operator, not to the app's developer, so it is where the runtime records how far
 it verified each app's hash-chained audit log (:mod:`mgdc_pipelines.consent.ledger`), and the
-hash of each commit record the runtime wrote (its witness). It uses the run storage's key-value
-table, the one Dagster's own daemons keep their cursors in.
+hash of each commit, suspension and withdrawal record the runtime wrote (its witness). It uses
+the run storage's key-value table, the one Dagster's own daemons keep their cursors in.
 
 >>> import dagster as dg
 >>> from mgdc_pipelines.consent.audit import ChainPosition
@@ -45,7 +45,7 @@ class InstanceLedgerAnchor:
 
 
 def _witness_key(key: str, record_hash: str) -> str:
-    """One row per witnessed record (a run's commits): ``<anchor key>/witnessed/<record hash>``."""
+    """One row per witnessed record (a run's commits, suspensions, withdrawals): ``<key>/witnessed/<hash>``."""
     return f"{key}/witnessed/{record_hash}"
 
 
