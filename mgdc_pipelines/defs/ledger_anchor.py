@@ -45,7 +45,8 @@ class InstanceLedgerAnchor:
 
 
 def _witness_key(key: str, record_hash: str) -> str:
-    """One row per witnessed record (a run's commits, suspensions, withdrawals): ``<key>/witnessed/<hash>``."""
+    """One row per witnessed record (a run's commits, suspensions and withdrawals):
+    ``<anchor key>/witnessed/<record hash>``."""
     return f"{key}/witnessed/{record_hash}"
 
 
