@@ -26,6 +26,7 @@ suspension that withdraws a year of daily partitions reads the log once, not onc
 
 from __future__ import annotations
 
+import io
 import json
 import posixpath
 import re
@@ -47,7 +48,8 @@ _V2_CHECKPOINT = re.compile(r"\d{20}\.checkpoint\.[0-9a-fA-F-]{36}\.(json|parque
 
 
 class UnreadableDeltaLogError(RuntimeError):
-    """The table's log uses a form this reader does not know (a V2 checkpoint)."""
+    """The table's log uses a form this reader does not know (a V2 checkpoint), or a line of it
+    is not a Delta action. Its message names the log file (and line), never the line's text."""
 
 
 class LogRemovals:
@@ -88,10 +90,31 @@ def _log_files(names: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _commit_removals(table: pafs.FileSystem, name: str) -> list[str]:
+    """The removals of one commit file, read a line at a time (a commit may be large)."""
+    removed = []
     with table.open_input_stream(name) as stream:
-        lines = stream.read().decode("utf-8").splitlines()
-    actions = (json.loads(line) for line in lines if line.strip())
-    return [_table_path(action["remove"]["path"]) for action in actions if "remove" in action]
+        for number, line in enumerate(io.TextIOWrapper(stream, encoding="utf-8"), start=1):
+            removal = _removal(line, name, number)
+            if removal is not None:
+                removed.append(_table_path(removal))
+    return removed
+
+
+def _removal(line: str, name: str, number: int) -> str | None:
+    """The path a log line's remove action names (None: another action, or a blank line)."""
+    if not line.strip():
+        return None
+    try:
+        action = json.loads(line)
+        if not isinstance(action, dict):
+            raise TypeError("not an object")
+        return str(action["remove"]["path"]) if "remove" in action else None
+    except (ValueError, TypeError, KeyError):  # not JSON, not an object, a removal without path
+        raise UnreadableDeltaLogError(
+            f"{name} line {number} is not a Delta log action (a JSON object; a remove action names"
+            " its file's path): the log was edited or damaged, so which files older versions read"
+            " is unknown and nothing is deleted; restore the file from a backup"
+        ) from None
 
 
 def _checkpoint_removals(table: pafs.FileSystem, name: str) -> list[str]:

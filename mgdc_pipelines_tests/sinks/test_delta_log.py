@@ -111,3 +111,16 @@ def test_withdrawals_by_one_sink_read_each_log_file_once(tmp_path, monkeypatch):
     log = sink.storage.list_files(DATASET, LOG_FOLDER)
     assert sorted(reads) == [f"{LOG_FOLDER}/{name}" for name in log]
     assert set(reads.values()) == {1}
+
+
+@pytest.mark.parametrize("line", ["not json at all", "[1, 2]", '{"remove": {"size": 3}}'])
+def test_a_damaged_log_line_is_refused_by_file_and_line_not_deleted_around(tmp_path, line):
+    sink = DeltaSink.local(tmp_path)
+    write(sink, PARTITION, batch("a", 1))
+    commit = sink.storage.root / DATASET / LOG_FOLDER / f"{0:020d}.json"
+    lines = commit.read_text().rstrip("\n").split("\n")
+    commit.write_text("\n".join([*lines, line]) + "\n")
+
+    where = f"{LOG_FOLDER}/{commit.name} line {len(lines) + 1} "
+    with pytest.raises(UnreadableDeltaLogError, match=where):
+        LogRemovals(sink.storage, DATASET).under(partition_folder(PARTITION))
