@@ -249,8 +249,9 @@ class DeltaSink:
         removed = self._removals[partition.dataset].under(partition_folder(partition))
         ours = [path for path in removed if path not in current]
         # Those still there only: a withdrawal run again reports what it deleted, not what was.
+        # Files only: a folder a hand-written log names is not a data file to delete.
         found = self.storage.filesystem(partition.dataset).get_file_info(ours)
-        paths = sorted(info.path for info in found if info.type != pafs.FileType.NotFound)
+        paths = sorted(info.path for info in found if info.type == pafs.FileType.File)
         self.storage.remove(partition.dataset, paths)
         return paths
 

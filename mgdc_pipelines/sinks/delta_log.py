@@ -96,8 +96,8 @@ def _commit_removals(table: pafs.FileSystem, name: str) -> list[str]:
         for number, line in enumerate(io.TextIOWrapper(stream, encoding="utf-8"), start=1):
             removal = _removal(line, name, number)
             if removal is not None:
-                removed.append(_table_path(removal))
-    return removed
+                removed.append(removal)
+    return _data_file_paths(removed)
 
 
 def _removal(line: str, name: str, number: int) -> str | None:
@@ -122,11 +122,25 @@ def _checkpoint_removals(table: pafs.FileSystem, name: str) -> list[str]:
         # The whole remove column (a nested "remove.path" comes back flat, named "path").
         removals = pq.read_table(stream, columns=["remove"]).column("remove").combine_chunks()
     paths = removals.field("path").filter(removals.is_valid())
-    return [_table_path(path) for path in paths.to_pylist()]
+    return _data_file_paths(paths.to_pylist())
 
 
-def _table_path(log_path: str) -> str:
-    """A log names files by URI-encoded path (``scope=a%2520b``: the folder ``scope=a%20b``).
-    Normalized, so that a path climbing out of its folder (``scope=all/../../x``), which only a
-    log written by hand holds, is not under that folder (nor an absolute one under any)."""
-    return posixpath.normpath(unquote(log_path))
+def _data_file_paths(log_paths: list[str]) -> list[str]:
+    """The paths in the table folder that removals naming ``log_paths`` may delete.
+
+    A log names files by URI-encoded path (``scope=a%2520b``: the folder ``scope=a%20b``),
+    normalized here so that a path climbing out of its folder (``scope=all/../../x``) is not
+    under it. Only a log written by hand (by anyone who can write the sink) names a path outside
+    the table (``../x``, ``/x``) or in a folder Delta keeps for itself or readers skip (named
+    ``_…`` or ``.…``: ``_delta_log`` among them). Such paths are left out: acting on them would
+    delete the log, or files that are not the table's data (an unpartitioned table's withdrawal
+    takes every removal, not only those under a partition folder)."""
+    paths = [posixpath.normpath(unquote(path)) for path in log_paths]
+    return [path for path in paths if _in_data_folder(path)]
+
+
+def _in_data_folder(path: str) -> bool:
+    """Whether normalized ``path`` is inside the table folder, and no name on it starts with
+    ``_`` or ``.`` (``..`` among them: readers skip such files, and Delta data is never one)."""
+    names = path.split("/")
+    return not posixpath.isabs(path) and not any(name.startswith(("_", ".")) for name in names)

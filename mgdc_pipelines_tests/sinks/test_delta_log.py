@@ -59,9 +59,9 @@ def test_a_v2_checkpoint_is_refused_by_name_rather_than_read_in_part(tmp_path):
 # -- a log written by hand (anyone who can write the sink's folder) ----------------------------
 
 
-def forge_removal(sink: DeltaSink, path: str) -> None:
+def forge_removal(sink: DeltaSink, path: str, dataset: str = DATASET) -> None:
     """Add a removal of ``path`` to the table's first commit, as a hand-edited log would."""
-    commit = sink.storage.root / DATASET / LOG_FOLDER / f"{0:020d}.json"
+    commit = sink.storage.root / dataset / LOG_FOLDER / f"{0:020d}.json"
     removal = {"remove": {"path": path, "deletionTimestamp": 0, "dataChange": True}}
     commit.write_text(commit.read_text().rstrip("\n") + "\n" + json.dumps(removal) + "\n")
 
@@ -124,3 +124,26 @@ def test_a_damaged_log_line_is_refused_by_file_and_line_not_deleted_around(tmp_p
     where = f"{LOG_FOLDER}/{commit.name} line {len(lines) + 1} "
     with pytest.raises(UnreadableDeltaLogError, match=where):
         LogRemovals(sink.storage, DATASET).under(partition_folder(PARTITION))
+
+
+def test_a_removal_outside_an_unpartitioned_tables_data_deletes_nothing_there(tmp_path):
+    # An unpartitioned table's withdrawal takes every removal of the log: one naming the log
+    # itself, a folder readers skip, or a file outside the table must not be acted on.
+    sink, table = DeltaSink.local(tmp_path / "sink"), PartitionRef("Output_v1", None)
+    write(sink, table, batch("a", 1))
+    write(sink, table, batch("b", 1))  # replaces the first file: a real removal
+    folder = sink.storage.root / table.dataset
+    kept = [folder / LOG_FOLDER / f"{1:020d}.json", folder / "_staging" / "x.parquet",
+            folder / ".hidden" / "x.parquet", tmp_path / "beside.parquet"]
+    for path in kept[1:]:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("not the table's data")
+    forged = [f"{LOG_FOLDER}/{kept[0].name}", "_staging/x.parquet", ".hidden/x.parquet",
+              "../beside.parquet", str(kept[3]), "part-0/../_staging/x.parquet"]
+    for path in forged:
+        forge_removal(sink, path, table.dataset)
+
+    withdrawn = DeltaSink.local(tmp_path / "sink").withdraw(table)
+
+    assert [uri.rsplit("/", 1)[1][:11] for uri in withdrawn.files] == ["part-00000-", "part-00000-"]
+    assert all(path.exists() for path in kept)
