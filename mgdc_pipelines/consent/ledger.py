@@ -22,8 +22,9 @@ witness releases nothing, so the partition stays withheld until a real copy repl
 withdrawal it did not witness is not taken as done. A suspension it did not witness still
 stops the app and withholds what it names, which only keeps data from flowing, but no run
 withdraws those partitions from the sink: a suspension appended by hand would otherwise delete
-the app's data. Each such record is counted in ``unwitnessed`` (``mgdc-pipelines audit
-verify`` reports them).
+the app's data; nor does it take over a partition a witnessed suspension withholds (which
+would stop runs withdrawing it). Each such record is counted in ``unwitnessed``
+(``mgdc-pipelines audit verify`` reports them).
 
 A hash chain alone cannot tell that records were cut off its end, or that the whole log was
 replaced by a freshly computed one. So after the runtime verifies or extends the chain, it
@@ -174,8 +175,11 @@ class LedgerState:
             if record["unwitnessed"]:
                 self._count_unwitnessed(record)
             for path in record.get("paths") or ():
-                self.withheld.setdefault(record.get("dataset"), {})[path] = record["hash"]
-                self._mark_withdrawn(record.get("dataset"), path, False)  # flagged data is there again
+                dataset = record.get("dataset")
+                if record["unwitnessed"] and self._withheld_by_witnessed(dataset, path):
+                    continue  # see _withheld_by_witnessed
+                self.withheld.setdefault(dataset, {})[path] = record["hash"]
+                self._mark_withdrawn(dataset, path, False)  # flagged data is there again
         elif event == PARTITION_COMMITTED:
             flagged_by = self.withheld.get(record.get("dataset"), {}).pop(record.get("partition"), None)
             self._mark_withdrawn(record.get("dataset"), record.get("partition"), False)
@@ -185,6 +189,13 @@ class LedgerState:
             self._mark_withdrawn(record.get("dataset"), record.get("partition"), True)
         elif event == UNWITNESSED:
             self._count_unwitnessed(record)
+
+    def _withheld_by_witnessed(self, dataset: str, path: str) -> bool:
+        """Whether a witnessed suspension withholds ``path``: a suspension appended by hand must
+        not take it over, or no run would withdraw it any more (runs withdraw only what a
+        witnessed one flagged) and its recorded withdrawal would be forgotten."""
+        suspension_id = self.withheld.get(dataset, {}).get(path)
+        return suspension_id is not None and self.suspensions[suspension_id].get("witnessed", True)
 
     def _count_unwitnessed(self, record: dict[str, Any]) -> None:
         self.unwitnessed += 1

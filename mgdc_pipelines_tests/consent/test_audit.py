@@ -263,6 +263,24 @@ def test_a_suspension_the_anchor_did_not_witness_stops_and_withholds_but_says_so
     assert (state.unwitnessed, state.unwitnessed_records) == (1, [forged["seq"]])
 
 
+def test_a_suspension_the_anchor_did_not_witness_cannot_take_over_a_withheld_partition(tmp_path):
+    """Appended by hand naming a partition a real suspension withholds, it must not become the
+    suspension that withholds it: runs would stop withdrawing it (they withdraw only what a
+    witnessed suspension flagged), and its recorded withdrawal would be forgotten."""
+    dataset, path = WITHHELD_DATASET, WITHHELD_PATH
+    ledger, log = _anchored_ledger(tmp_path)
+    _suspend_withheld(ledger)
+    real = next(iter(ledger.state().active_suspensions))
+    ledger.append("partition_withdrawn", dataset=dataset, partition=path)
+    forged = log.append("suspended", reason="by hand", dataset=dataset,
+                        partitions=["2026-11-20|all"], paths=[path])
+
+    state = ledger.state()
+
+    assert state.withheld[dataset] == {path: real} and state.withdrawn == {dataset: [path]}
+    assert state.active_suspensions[forged["hash"]]["witnessed"] is False  # it still stops the app
+
+
 def test_a_withdrawal_the_anchor_did_not_witness_is_not_taken_as_done(tmp_path):
     dataset, path = WITHHELD_DATASET, WITHHELD_PATH
     ledger, log = _anchored_ledger(tmp_path)
