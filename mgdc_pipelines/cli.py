@@ -547,23 +547,34 @@ def _check_withdrawals_finished(store, lifts: tuple[str, ...], allowed: bool) ->
     """Refuse to lift a suspension whose flagged partitions' withdrawal has not finished (unless
     ``allowed``): the runs refused while the app is suspended retry it, and after the lift none
     does, so the flagged data would stay readable to engines listing the sink. (No run withdraws
-    what a suspension the Dagster instance did not witness flagged: nothing to wait for.)"""
-    lifted = [w for w in store.withheld() if w.suspension.id in lifts] if lifts else []
-    pending = [w for w in lifted if w.suspension.witnessed and not w.withdrawn]
+    what a suspension the Dagster instance did not witness flagged: nothing to wait for.)
+
+    Without the instance (no ``DAGSTER_HOME``), no record is known to be witnessed: a withdrawal
+    record appended by hand would pass for a finished one, so every partition counts as pending.
+    """
+    if not lifts:
+        return  # (nor is there a store without --spec, which --lift needs)
+    lifted = [w for w in store.withheld() if w.suspension.id in lifts]
+    witnessing = store.anchor is not None
+    pending = [w for w in lifted if not witnessing or (w.suspension.witnessed and not w.withdrawn)]
     if not pending:
         return
     listed = "; ".join(f"{w.dataset} {w.partition}" for w in pending[:5])
     listed += f" and {len(pending) - 5} more" if len(pending) > 5 else ""
+    unknown = "" if witnessing else (
+        " (without DAGSTER_HOME no withdrawal can be told from a record appended by hand: set it to"
+        " the deployment's Dagster instance)"
+    )
     if allowed:
         print(f"note: lifting with {len(pending)} flagged partition(s) not withdrawn from the sink "
-              f"({listed}): engines listing the sink can read them until a copy replaces them",
-              file=sys.stderr)
+              f"({listed}){unknown}: engines listing the sink can read them until a copy replaces "
+              "them", file=sys.stderr)
         return
     raise ConsentError(
         f"--lift: {len(pending)} partition(s) the suspension flagged are not withdrawn from the sink "
-        f"yet ({listed}), and after the lift no run withdraws them. Run the dataset's job once (a "
-        "run refused while the app is suspended withdraws them first; `consent status` then says "
-        "\"withdrawn from the sink\"), or pass --allow-unwithdrawn to lift anyway"
+        f"yet ({listed}){unknown}, and after the lift no run withdraws them. Run the dataset's job "
+        "once (a run refused while the app is suspended withdraws them first; `consent status` "
+        "then says \"withdrawn from the sink\"), or pass --allow-unwithdrawn to lift anyway"
     )
 
 

@@ -588,6 +588,28 @@ def test_a_suspension_is_lifted_only_once_its_withdrawal_finished(
         assert not ConsentStore.of(small_spec).view().suspensions
 
 
+def test_a_lift_without_the_dagster_instance_takes_no_withdrawal_as_finished(
+    small_spec, admin_keys, monkeypatch, tmp_path, capsys
+):
+    """Without DAGSTER_HOME, nothing tells a withdrawal record a run wrote from one appended by
+    hand (the instance witnesses them): every flagged partition counts as not withdrawn."""
+    from mgdc_pipelines.cli import main
+
+    with scoped_instance(small_spec) as instance:
+        suspension = _suspended_with_a_failed_withdrawal(small_spec, monkeypatch, instance)
+    store = ConsentStore.of(small_spec)
+    [withheld] = store.withheld()
+    store.audit.append("partition_withdrawn", dataset=withheld.dataset, partition=withheld.path)
+    lift = _lift_command(small_spec, admin_keys, tmp_path, suspension)
+    capsys.readouterr()
+
+    assert main(lift) == 1  # the conftest leaves DAGSTER_HOME unset outside an instance
+    refused = capsys.readouterr().err
+    assert f"not withdrawn from the sink yet (BasicDataSet_v0.User_v1 {DAY}|all)" in refused
+    assert "DAGSTER_HOME" in refused
+    assert main([*lift, "--allow-unwithdrawn"]) == 0
+
+
 def test_an_admin_may_lift_before_the_withdrawal_finished_by_saying_so(
     small_spec, admin_keys, monkeypatch, tmp_path, capsys
 ):
