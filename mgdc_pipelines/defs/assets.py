@@ -15,7 +15,7 @@ bytes, URI and enforcement counts.
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import NamedTuple
 
 import dagster as dg
@@ -37,7 +37,7 @@ from mgdc_pipelines.defs.names import resource_keys
 from mgdc_pipelines.defs.partitions import partition_ref
 from mgdc_pipelines.defs.pools import pool_name
 from mgdc_pipelines.defs.translator import MgdcTranslator, MgdcTranslatorData
-from mgdc_pipelines.sinks.base import CommitInfo, PartitionRef
+from mgdc_pipelines.sinks.base import CommitInfo, PartitionRef, WithdrawnPartition
 from mgdc_pipelines.sources.base import DeltaStateSource, Directory, for_run
 from mgdc_pipelines.sources.mgdc.sharepoint_state import OPERATION_COLUMN, SNAPSHOT_DATE_COLUMN, key_columns, supports_delta
 from mgdc_pipelines.sources.mgdc.source import SHAREPOINT_RETENTION_DAYS
@@ -258,7 +258,7 @@ def _withdraw_again(context: dg.AssetExecutionContext, gate: ConsentGate, item: 
 
     A withdrawal can fail or be killed half-way (a storage error, a lost pod), leaving flagged
     data readable by anyone who lists the sink. Withdrawing is idempotent (a partition already
-    gone removes nothing, and is not recorded again), so each run refused while the app is
+    gone removes nothing, and is recorded as withdrawn once), so each run refused while the app is
     suspended tries again first: no run commits while suspended, so none can race it. A partition
     recorded as withdrawn is tried too (the retry costs a listing). One flagged by a suspension
     the Dagster instance did not witness is not: no run wrote that suspension, so deleting the
@@ -272,17 +272,23 @@ def _withdraw_again(context: dg.AssetExecutionContext, gate: ConsentGate, item: 
             f"{', '.join(unwitnessed)}, which the Dagster instance did not witness (no run recorded "
             "them; `mgdc-pipelines audit verify` lists them)"
         )
+    recorded = {w.path for w in withheld if w.withdrawn}
     for withheld in (w for w in withheld if w.suspension.witnessed):
         partition = partition_ref(item.dataset, withheld.partition)
-        _withdraw(context, gate, item, sink, [partition], withheld.suspension.id)
+        _withdraw(context, gate, item, sink, [partition], withheld.suspension.id, recorded)
 
 
 def _withdraw(
     context: dg.AssetExecutionContext, gate: ConsentGate, item: DatasetSpec, sink,
-    partitions: list[PartitionRef], suspension_id: str,
+    partitions: list[PartitionRef], suspension_id: str, recorded: Collection[str] = (),
 ) -> list[str]:
     """Withdraw each of ``partitions``, each removal an audit record saying what was removed and
-    from where; every one is tried. Returns the keys of those whose withdrawal failed."""
+    from where; every one is tried. Returns the keys of those whose withdrawal failed.
+
+    A partition the sink no longer holds is recorded as withdrawn (0 files) unless ``recorded``
+    (sink paths whose withdrawal is recorded) has it: an earlier withdrawal may have deleted it
+    and died before its record, and without one `consent status` and `consent approve --lift`
+    would wait for it forever."""
     failed = []
     for partition in partitions:
         try:
@@ -294,12 +300,14 @@ def _withdraw(
             )
             failed.append(partition.key)
             continue
-        if removed is not None:
-            gate.store.record(
-                PARTITION_WITHDRAWN, app=gate.app.name, dataset=item.dataset.name,
-                partition=partition.relative_path, suspension=suspension_id, uri=removed.uri,
-                files=len(removed.files), rows=removed.rows,
-            )
+        if removed is None and partition.relative_path in recorded:
+            continue
+        removed = removed or WithdrawnPartition(partition, sink.uri(partition), files=(), rows=0)
+        gate.store.record(
+            PARTITION_WITHDRAWN, app=gate.app.name, dataset=item.dataset.name,
+            partition=partition.relative_path, suspension=suspension_id, uri=removed.uri,
+            files=len(removed.files), rows=removed.rows,
+        )
     return failed
 
 

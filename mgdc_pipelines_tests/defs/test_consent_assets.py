@@ -547,6 +547,37 @@ def test_a_withdrawal_that_failed_is_finished_by_the_next_run(small_spec, monkey
         assert len([entry for entry in audit if entry["event"] == "partition_withdrawn"]) == 1
 
 
+def test_a_withdrawal_that_finds_the_partition_gone_is_recorded_as_finished(
+    small_spec, monkeypatch
+):
+    """A withdrawal that deleted the files but failed before its record (a storage error, a lost
+    pod) leaves the next run nothing to delete: it must still record the partition withdrawn,
+    or `consent status` and `consent approve --lift` would wait for it forever."""
+    real_withdraw, attempts = LocalSink.withdraw, []
+
+    def deleting_then_failing(self, partition):
+        attempts.append(real_withdraw(self, partition))
+        if len(attempts) == 1:
+            raise OSError(5, "Input/output error")
+        return attempts[-1]
+
+    monkeypatch.setattr(LocalSink, "withdraw", deleting_then_failing)
+    sink = CountingSink(path=str(small_spec.sink.resolved_path()), corrupt_after_commit=True)
+    resources = {**counting_resources(small_spec), resource_keys(small_spec).sink: sink}
+    with scoped_instance(small_spec) as instance:
+        run(small_spec, "User_v1", resources=resources, instance=instance)
+        assert [w["withdrawn"] for w in withheld_in_status(small_spec)] == [False]
+
+        run(small_spec, "User_v1", instance=instance)  # refused; finds nothing left to delete
+        run(small_spec, "User_v1", instance=instance)  # and records it once
+
+    assert attempts[0] is not None and attempts[1:] == [None, None]
+    assert [w["withdrawn"] for w in withheld_in_status(small_spec)] == [True]
+    audit = ConsentStore.of(small_spec).audit.entries()
+    [withdrawn] = [entry for entry in audit if entry["event"] == "partition_withdrawn"]
+    assert (withdrawn["files"], withdrawn["rows"]) == (0, 0)
+
+
 def _suspended_with_a_failed_withdrawal(app, monkeypatch, instance) -> str:
     """Suspend ``app`` by a failed check whose withdrawal fails; the suspension's short id."""
     first_withdrawal_fails(monkeypatch)
