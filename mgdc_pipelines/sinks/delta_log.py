@@ -45,6 +45,9 @@ _COMMIT = re.compile(r"\d{20}(\.\d{20}\.compacted)?\.json")
 _CHECKPOINT = re.compile(r"(\d{20})\.checkpoint(\.\d{10}\.\d{10})?\.parquet")
 # A V2 checkpoint (<version>.checkpoint.<uuid>.json|parquet) keeps its actions in sidecar files.
 _V2_CHECKPOINT = re.compile(r"\d{20}\.checkpoint\.[0-9a-fA-F-]{36}\.(json|parquet)")
+# Actions only a V2 checkpoint holds, which may also take the classic name. delta-rs's classic
+# checkpoints have a sidecar column too, all null: a V2 checkpoint is one with a value in one.
+_V2_ACTIONS = ("sidecar", "checkpointMetadata")
 
 
 class UnreadableDeltaLogError(RuntimeError):
@@ -77,11 +80,7 @@ def _log_files(names: list[str]) -> tuple[list[str], list[str]]:
     """The log's commit files, and the parts of its oldest checkpoint (none without one)."""
     v2 = [name for name in names if _V2_CHECKPOINT.fullmatch(name)]
     if v2:
-        raise UnreadableDeltaLogError(
-            f"{LOG_FOLDER}/{v2[0]} is a V2 checkpoint, which this sink never writes and cannot"
-            " read;"
-            " a withdrawal needs the table's classic checkpoints (delta.checkpointPolicy=classic)"
-        )
+        raise _v2_checkpoint_error(f"{LOG_FOLDER}/{v2[0]}")
     commits = [f"{LOG_FOLDER}/{name}" for name in names if _COMMIT.fullmatch(name)]
     matches = [match for name in names if (match := _CHECKPOINT.fullmatch(name))]
     checkpoints = [(match.group(1), match.group(0)) for match in matches]
@@ -119,10 +118,23 @@ def _removal(line: str, name: str, number: int) -> str | None:
 
 def _checkpoint_removals(table: pafs.FileSystem, name: str) -> list[str]:
     with table.open_input_file(name) as stream:
+        checkpoint = pq.ParquetFile(stream)
+        v2_columns = [column for column in _V2_ACTIONS if column in checkpoint.schema_arrow.names]
         # The whole remove column (a nested "remove.path" comes back flat, named "path").
-        removals = pq.read_table(stream, columns=["remove"]).column("remove").combine_chunks()
+        actions = checkpoint.read(columns=["remove", *v2_columns])
+    if any(actions.column(column).null_count < actions.num_rows for column in v2_columns):
+        raise _v2_checkpoint_error(name)  # a V2 checkpoint under the classic name
+    removals = actions.column("remove").combine_chunks()
     paths = removals.field("path").filter(removals.is_valid())
     return _data_file_paths(paths.to_pylist())
+
+
+def _v2_checkpoint_error(name: str) -> UnreadableDeltaLogError:
+    return UnreadableDeltaLogError(
+        f"{name} is a V2 checkpoint, which this sink never writes and cannot read (its sidecar"
+        " files may hold removals); a withdrawal needs the table's classic checkpoints"
+        " (delta.checkpointPolicy=classic)"
+    )
 
 
 def _data_file_paths(log_paths: list[str]) -> list[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import collections
 import json
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from mgdc_pipelines.sinks.base import PartitionRef, SinkPathError
@@ -51,6 +53,25 @@ def test_a_v2_checkpoint_is_refused_by_name_rather_than_read_in_part(tmp_path):
     write(sink, PARTITION, batch("a", 1))
     name = "00000000000000000000.checkpoint.3a0d65cd-4056-49b8-937b-95f9e3ee90e5.json"
     (sink.storage.root / DATASET / LOG_FOLDER / name).write_text("{}\n")
+
+    with pytest.raises(UnreadableDeltaLogError, match=f"{LOG_FOLDER}/{name} is a V2 checkpoint"):
+        LogRemovals(sink.storage, DATASET).under(partition_folder(PARTITION))
+
+
+@pytest.mark.parametrize("action", [
+    {"sidecar": {"path": "3a0d65cd-4056-49b8-937b-95f9e3ee90e5.parquet", "sizeInBytes": 1,
+                 "modificationTime": 0}},
+    {"checkpointMetadata": {"version": 0}},
+])
+def test_a_classic_named_checkpoint_with_v2_actions_is_refused_rather_than_read_in_part(
+    tmp_path, action
+):
+    # A V2 checkpoint may take the classic name; its sidecar files hold removals not read here.
+    sink = DeltaSink.local(tmp_path)
+    write(sink, PARTITION, batch("a", 1))
+    name = f"{0:020d}.checkpoint.parquet"
+    rows = pa.Table.from_pylist([{"remove": None, **action}, {"remove": {"path": "x.parquet"}}])
+    pq.write_table(rows, sink.storage.root / DATASET / LOG_FOLDER / name)
 
     with pytest.raises(UnreadableDeltaLogError, match=f"{LOG_FOLDER}/{name} is a V2 checkpoint"):
         LogRemovals(sink.storage, DATASET).under(partition_folder(PARTITION))
