@@ -29,6 +29,7 @@ way), and delta-rs writes the log. This module gives both sides what they need f
 
 from __future__ import annotations
 
+import errno
 import os
 import urllib.parse
 from collections.abc import Iterable
@@ -41,6 +42,7 @@ from azure.core.exceptions import ResourceNotFoundError
 from mgdc_pipelines.sinks.azure import AzureBlobSink
 from mgdc_pipelines.sinks.azure_account import BlobCredential  # noqa: F401  (the doctest's)
 from mgdc_pipelines.sinks.azure_blob_io import BlockBlobWriter
+from mgdc_pipelines.sinks.base import SinkPathError
 from mgdc_pipelines.sinks.layout import MANIFESTS_DIR
 from mgdc_pipelines.sinks.local import LocalSink, file_uri
 
@@ -126,9 +128,38 @@ class LocalTableStorage:
 
     def remove(self, dataset: str, relatives: Iterable[str]) -> None:
         for relative in relatives:
-            path = self.root / dataset / relative
-            self._folders.require_own_folder(path.parent)  # never delete through a planted link
-            path.unlink(missing_ok=True)
+            self._unlink_in_own_folders(dataset, relative)
+
+    def _unlink_in_own_folders(self, dataset: str, relative: str) -> None:
+        """Delete ``<root>/<dataset>/<relative>`` (gone already: nothing to do), never through a
+        link: each folder on the way is opened without following one, and the file is deleted
+        by name in the last. A check of the path before deleting would leave a race, in which
+        anyone who can write the sink swaps a folder for a link to files outside it."""
+        *folders, name = [dataset, *relative.split("/")]
+        if any(part in ("", ".", "..") for part in (*folders, name)):
+            raise ValueError(f"{relative!r} is not a file path inside the table {dataset}")
+        descriptor = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            for depth, folder in enumerate(folders):
+                inner = self._open_own_folder(folder, descriptor, folders[: depth + 1])
+                os.close(descriptor)
+                descriptor = inner
+            os.unlink(name, dir_fd=descriptor)
+        except FileNotFoundError:
+            pass
+        finally:
+            os.close(descriptor)
+
+    def _open_own_folder(self, name: str, parent: int, path: list[str]) -> int:
+        """Open folder ``name`` in the open folder ``parent`` (``path``: from the root to it),
+        refusing a link or a file in its place with :class:`SinkPathError`."""
+        try:
+            return os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent)
+        except OSError as error:
+            if error.errno not in (errno.ELOOP, errno.ENOTDIR):
+                raise
+            folder = self.root.joinpath(*path)
+            raise SinkPathError(str(folder), os.path.realpath(folder), str(self.root)) from None
 
 
 class AzureTableStorage:

@@ -13,6 +13,8 @@ from mgdc_pipelines.sinks.base import PartitionRef, SinkPathError
 from mgdc_pipelines.sinks import delta_log
 from mgdc_pipelines.sinks.delta import DeltaSink, partition_folder
 from mgdc_pipelines.sinks.delta_log import LOG_FOLDER, LogRemovals, UnreadableDeltaLogError
+from mgdc_pipelines.sinks.delta_storage import LocalTableStorage
+from mgdc_pipelines.sinks.local import LocalSink
 from mgdc_pipelines_tests.sinks.helpers import (  # noqa: F401  (delta_sink, make_sink: fixtures)
     PARTITION,
     batch,
@@ -113,6 +115,29 @@ def test_a_partition_folder_replaced_by_a_link_is_not_deleted_through(tmp_path):
         DeltaSink.local(tmp_path / "sink").withdraw(sales)
 
     assert (elsewhere / "precious.parquet").read_text() == "not the sink's"
+
+
+@pytest.mark.parametrize("swapped", [0, 1, 2])  # the table's folder, the date's, the scope's
+def test_a_folder_swapped_for_a_link_after_the_check_is_not_deleted_through(
+    tmp_path, monkeypatch, swapped
+):
+    # A path check and the delete after it are two steps: a folder swapped for a link between
+    # them must not be followed. Here the check is made to pass, as if it ran before the swap.
+    storage = LocalTableStorage(tmp_path / "sink")
+    folders = [DATASET, *partition_folder(PARTITION).split("/")]
+    inside = storage.root.joinpath(*folders[:swapped])
+    inside.mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.joinpath(*folders[swapped + 1:]).mkdir(parents=True)
+    precious = elsewhere.joinpath(*folders[swapped + 1:], "precious.parquet")
+    precious.write_text("not the sink's")
+    (inside / folders[swapped]).symlink_to(elsewhere)
+    monkeypatch.setattr(LocalSink, "require_own_folder", lambda sink, folder: None)
+
+    with pytest.raises(SinkPathError):
+        storage.remove(DATASET, [f"{partition_folder(PARTITION)}/precious.parquet"])
+
+    assert precious.read_text() == "not the sink's"
 
 
 def test_withdrawals_by_one_sink_read_each_log_file_once(tmp_path, monkeypatch):
