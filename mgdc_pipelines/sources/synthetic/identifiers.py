@@ -152,7 +152,7 @@ def web_link(graph_id: str, tail: str = "viewmodel=ReadMessageItem") -> str:
 
 
 # Exchange Online front-end servers, by the geography of the sender's office.
-_MAIL_SERVERS = {
+MAIL_SERVERS = {
     "NAM": (("BN8PR19MB", "namprd19"), ("SN6PR05MB", "namprd05"), ("CO1PR11MB", "namprd11")),
     "EUR": (("AM0PR04MB", "eurprd04"), ("DB7PR08MB", "eurprd08")),
     "GBR": (("LO2P265MB", "GBRP265"), ("CWLP265MB", "GBRP265")),
@@ -164,7 +164,7 @@ _MAIL_SERVERS = {
 
 def _server(geo: str, digest: bytes) -> str:
     """``CO1PR11MB5093.namprd11.prod.outlook.com`` from three bytes of a digest."""
-    servers = _MAIL_SERVERS.get(geo, _MAIL_SERVERS["NAM"])
+    servers = MAIL_SERVERS.get(geo, MAIL_SERVERS["NAM"])
     prefix, cluster = servers[digest[0] % len(servers)]
     return f"{prefix}{int.from_bytes(digest[1:3], 'big') % 9000 + 1000}.{cluster}.prod.outlook.com"
 
