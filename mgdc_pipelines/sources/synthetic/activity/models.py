@@ -7,6 +7,7 @@ from functools import cached_property
 from mgdc_pipelines.sources.synthetic.activity.channels import ChannelModel
 from mgdc_pipelines.sources.synthetic.activity.chats import ChatModel
 from mgdc_pipelines.sources.synthetic.activity.mail import MailModel
+from mgdc_pipelines.sources.synthetic.activity.mail_arrays import MailArrays
 from mgdc_pipelines.sources.synthetic.activity.mail_text import MailText
 from mgdc_pipelines.sources.synthetic.activity.meeting_text import MeetingText
 from mgdc_pipelines.sources.synthetic.activity.meetings import MeetingModel
@@ -25,6 +26,11 @@ class Activity:
     @cached_property
     def mail(self) -> MailModel:
         return MailModel(self.tenant)
+
+    @cached_property
+    def mail_arrays(self) -> MailArrays:
+        """Version 3 of the mail rows (arrays a block of mailboxes at a time)."""
+        return MailArrays(self.tenant)
 
     @cached_property
     def mail_text(self) -> MailText:
