@@ -178,5 +178,5 @@ _CHECKS = (
     _number("after_hours_ratio", 0.0, 1.0),
     _check_tenant_start,
     _integer("hiring_span_days", 0, 20 * 366),
-    _integer("rows_version", 1, 2),
+    _integer("rows_version", 1, 3),
 )

@@ -18,7 +18,7 @@ from mgdc_pipelines.sources.base import ExtractRequest, smtp_addresses
 from mgdc_pipelines.sources.rows import RowStamper
 from mgdc_pipelines.sources.synthetic.activity.models import Activity
 from mgdc_pipelines.sources.synthetic.activity.rooms import rooms_in_scope
-from mgdc_pipelines.sources.synthetic.batches import record_batches
+from mgdc_pipelines.sources.synthetic.batches import rebatched, record_batches
 from mgdc_pipelines.sources.synthetic.collector import made_without_full_collections
 from mgdc_pipelines.sources.synthetic.config import TenantConfig
 from mgdc_pipelines.sources.synthetic.datasets import GENERATORS, Generator, RowContext, Unit, generator_for
@@ -75,6 +75,9 @@ class SyntheticSource:
         generator = self._generator_for(request.dataset)
         context = RowContext(self.tenant, self.activity, request, _date_column(request))
         units = self._units(generator, context)  # resolves the scope now: bad group ids fail early
+        if generator.batches is not None and self.config.rows_version >= 3:
+            made = rebatched(generator.batches(context, units), request.batch_rows)
+            return made_without_full_collections(iter(made))
         rows = self._stamped_rows(generator, context, units)
         return made_without_full_collections(
             record_batches(rows, request.output_schema, request.batch_rows)

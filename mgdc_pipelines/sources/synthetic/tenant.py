@@ -110,7 +110,7 @@ class SyntheticTenant:
         return self._valid_members[self.group(group_id).id]
 
     def users_in_scope(self, scope: Scope, as_of: dt.datetime | None = None) -> tuple[User, ...]:
-        """The valid users a user-scoped extraction covers: by index, or team by team in
+        """The valid users a user-scoped extraction covers: by index, or team by team from
         version 2 of the rows (:func:`~mgdc_pipelines.sources.synthetic.people.org_chart_order`).
 
         Valid means what MGDC extracts: enabled member accounts (no guests, no disabled
@@ -120,7 +120,7 @@ class SyntheticTenant:
             indices = range(len(self.users))
         else:
             indices = sorted({i for g in scope.group_ids for i in self.valid_member_indices(g)})
-        if self.config.rows_version == 2:
+        if self.config.rows_version >= 2:
             indices = sorted(indices, key=self._org_chart_position.__getitem__)
         return tuple(
             user

@@ -11,8 +11,8 @@ from mgdc_pipelines.sources.synthetic.datasets import (
     devices,
     directory,
     groups,
-    mail,
     mail_folders,
+    message_batches,
     onedrive,
     planner,
     sharepoint,
@@ -29,8 +29,8 @@ from mgdc_pipelines.sources.synthetic.datasets.viva import PERSON_QUERY
 GENERATORS: dict[str, Generator] = {
     generator.dataset: generator
     for module in (
-        mail, mail_folders, calendar, contacts, directory, devices, groups, conversations,
-        teams, channels, transcripts, calls, planner, todo, signals, sharepoint,
+        message_batches, mail_folders, calendar, contacts, directory, devices, groups,
+        conversations, teams, channels, transcripts, calls, planner, todo, signals, sharepoint,
         sharepoint_files, onedrive,
     )
     for generator in module.GENERATORS

@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import pyarrow as pa
+
 from mgdc_pipelines.sources.base import ExtractRequest, TimeWindow
 from mgdc_pipelines.sources.synthetic.activity.models import Activity
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
@@ -66,3 +68,6 @@ class Generator:
     dataset: str  # short name, e.g. "Message_v1"
     unit: Unit
     rows: Callable[[RowContext, Any], Iterable[dict]]
+    # From version 3 of the rows (``TenantConfig.rows_version``), where set: the record batches
+    # of all the units at once, built column by column (``message_batches.py``).
+    batches: Callable[[RowContext, tuple], Iterable[pa.RecordBatch]] | None = None
