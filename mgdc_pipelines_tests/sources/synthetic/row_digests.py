@@ -2,7 +2,7 @@
 
 A digest covers every batch of one extraction, serialized as an Arrow IPC stream, so it pins the
 values, their order and the batch boundaries. ``ROW_DIGESTS[version]`` (``row_digests_v1.json``,
-``row_digests_v2.json``) holds the digests of each version of the tenant's rows (the config's
+``row_digests_v2.json``, ``row_digests_v3.json``) holds the digests of each version of the tenant's rows (the config's
 ``rows_version``); ``test_row_stability.py`` recomputes them.
 
 Regenerate only for a deliberate, documented change of the rows (a new version file):
@@ -26,7 +26,7 @@ from mgdc_pipelines.catalog import get_dataset
 from mgdc_pipelines.sources import ExtractRequest, Scope, TimeWindow
 from mgdc_pipelines.sources.synthetic import SyntheticSource, TenantConfig
 
-ROW_DIGESTS = {v: Path(__file__).with_name(f"row_digests_v{v}.json") for v in (1, 2)}
+ROW_DIGESTS = {v: Path(__file__).with_name(f"row_digests_v{v}.json") for v in (1, 2, 3)}
 TENANT_ID = "5b1c2c58-6a53-4f55-9d3f-2a0a1f0e7e11"
 BATCH_ROWS = 700  # small enough that many partitions span several batches
 CONFIGS = {

@@ -70,3 +70,10 @@ def test_invalid_values_name_the_field_the_value_and_the_allowed_range(changes, 
 def test_unknown_options_are_a_type_error():
     with pytest.raises(TypeError):
         TenantConfig(user=10)
+
+
+def test_rows_version_allows_1_to_3_and_names_them_otherwise():
+    assert TenantConfig(rows_version=3).rows_version == 3
+    allowed = r"rows_version: 4 is out of range; allowed: an integer from 1 to 3"
+    with pytest.raises(ValueError, match=allowed):
+        TenantConfig(rows_version=4)

@@ -1,12 +1,13 @@
-"""Versions 1 and 2 of the synthetic tenant's rows: the same seed gives the same rows across
+"""Versions 1, 2 and 3 of the synthetic tenant's rows: the same seed gives the same rows across
 releases.
 
 Demos, emulators, benchmarks and users' own tests rely on a config producing exactly the rows it
-produced before (values, order and batch boundaries). ``row_digests_v1.json`` and
-``row_digests_v2.json`` record the digests of each version (the config's ``rows_version``) for
-every dataset the source supports; a change that alters any of them must ship as a new,
-documented version of the rows, never silently. Version 2 lists user-scoped datasets' users team
-by team: its rows are version 1's, in another order.
+produced before (values, order and batch boundaries). ``row_digests_v1.json``,
+``row_digests_v2.json`` and ``row_digests_v3.json`` record the digests of each version (the
+config's ``rows_version``) for every dataset the source supports; a change that alters any of
+them must ship as a new, documented version of the rows, never silently. Version 2 lists
+user-scoped datasets' users team by team: its rows are version 1's, in another order. Version 3
+makes the message datasets as arrays (other mail): every other dataset keeps version 2's rows.
 """
 
 from __future__ import annotations
@@ -46,6 +47,13 @@ def test_rows_are_the_recorded_version_of_the_synthetic_tenant(version, config_n
     ]
     where = f"{config_name}, {window_name}"
     assert changed == [], f"rows differ from version {version} ({where}): {changed}"
+
+
+def test_version_3_changes_only_the_message_datasets_rows():
+    v3_datasets = {"Message_v1", "SentItem_v1", "Inbox_v1", "Message_v0", "SentItem_v0"}
+    for case, digests in RECORDED[3].items():
+        changed = {name for name, digest in digests.items() if RECORDED[2][case][name] != digest}
+        assert "Message_v1" in changed and changed <= v3_datasets, case
 
 
 def extracted_rows(source: SyntheticSource, dataset: str, window_name: str) -> list[dict]:
