@@ -7,6 +7,8 @@ CPU seconds are the one-core figure, and they hold when other processes share th
 True
 >>> extract_day("Message_v1", users=20, rows_version=2)["rows"] > 0
 True
+>>> extract_day("Message_v1", users=20, rows_version=3)["rows"] > 0
+True
 """
 
 from __future__ import annotations
