@@ -13,8 +13,8 @@ Every supported dataset is then timed for one day at ``DATASET_USERS``; each mea
 fresh process, so peak RSS is that extraction's own.
 
 Every dataset at 50,000 users takes over an hour of CPU at today's speed (Message_v1 alone is
-about 940,000 rows and 4 minutes in version 1), so the per-dataset day runs at 5,000 users by default
-(quick: 1,000); ``--dataset-users 50000`` asks for the full size, and ``--synthetic-jobs N``
+about 940,000 rows and 4 minutes in version 1), so the per-dataset day runs at 5,000 users by
+default (quick: 1,000); ``--dataset-users 50000`` asks for the full size, and ``--synthetic-jobs N``
 extracts N datasets at once, each in a process pinned to a core of its own (of the machine's,
 not only the bench's): the figures are each process's CPU seconds and its own peak RSS, which
 running side by side leaves as they are.

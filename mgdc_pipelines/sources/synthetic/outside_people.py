@@ -22,7 +22,7 @@ from mgdc_pipelines.sources.synthetic.randomness import pick, rng_for
 
 PEOPLE_PER_COMPANY = 40
 
-_KINDS_BY_DEPARTMENT = {
+KINDS_BY_DEPARTMENT = {
     "sales": ("customer", "partner"),
     "support": ("customer", "partner"),
     "marketing": ("customer", "partner", "vendor"),
@@ -74,7 +74,7 @@ def outside_contacts_of(seed: int, user: User) -> tuple[OutsidePerson, ...]:
     rng = rng_for(seed, "outside-contacts", user.index)
     typical = user.department.external_contacts if user.department else 4
     count = max(1, round(typical * (0.5 + rng.random())))
-    kinds = _KINDS_BY_DEPARTMENT.get(user.department_key)
+    kinds = KINDS_BY_DEPARTMENT.get(user.department_key)
     companies = [i for i, c in enumerate(OUTSIDE_COMPANIES) if kinds is None or c.kind in kinds]
     chosen: dict[tuple[int, int], OutsidePerson] = {}
     for _ in range(count):

@@ -2,8 +2,8 @@
 
 A digest covers every batch of one extraction, serialized as an Arrow IPC stream, so it pins the
 values, their order and the batch boundaries. ``ROW_DIGESTS[version]`` (``row_digests_v1.json``,
-``row_digests_v2.json``, ``row_digests_v3.json``) holds the digests of each version of the tenant's rows (the config's
-``rows_version``); ``test_row_stability.py`` recomputes them.
+``row_digests_v2.json``, ``row_digests_v3.json``) holds the digests of each version of the
+tenant's rows (the config's ``rows_version``); ``test_row_stability.py`` recomputes them.
 
 Regenerate only for a deliberate, documented change of the rows (a new version file):
 

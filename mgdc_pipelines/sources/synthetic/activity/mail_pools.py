@@ -29,30 +29,19 @@ import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from mgdc_pipelines.sources.synthetic.activity import phrases
 from mgdc_pipelines.sources.synthetic.activity.mail import SERVICES
+from mgdc_pipelines.sources.synthetic.activity.mail_text import FILE_MAGIC
 from mgdc_pipelines.sources.synthetic.names import OUTSIDE_COMPANIES
-from mgdc_pipelines.sources.synthetic.outside_people import PEOPLE_PER_COMPANY, outside_person
+from mgdc_pipelines.sources.synthetic.outside_people import (
+    KINDS_BY_DEPARTMENT,
+    PEOPLE_PER_COMPANY,
+    outside_person,
+)
 from mgdc_pipelines.sources.synthetic.identifiers import MAIL_SERVERS
 from mgdc_pipelines.sources.synthetic.randomness import rng_for, stable_bytes
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
 
-FILE_MAGIC = {
-    "docx": b"PK\x03\x04",
-    "xlsx": b"PK\x03\x04",
-    "pptx": b"PK\x03\x04",
-    "pdf": b"%PDF-1.7\n",
-    "png": b"\x89PNG\r\n\x1a\n",
-    "csv": b"id,name,value\n",
-}
 VARIANTS = 6  # fillings of each template
 TOPICS = tuple(sorted(phrases.SUBJECTS))  # department keys; "executive" for everyone else
-DEPARTMENT_KINDS = {  # which outside companies each department writes to (others: any)
-    "sales": ("customer", "partner"),
-    "support": ("customer", "partner"),
-    "marketing": ("customer", "partner", "vendor"),
-    "finance": ("bank", "vendor"),
-    "legal": ("law firm", "customer", "partner"),
-    "operations": ("vendor",),
-}
 
 
 @dataclass(frozen=True)
@@ -231,7 +220,7 @@ class MailPools:
         first = len(self.tenant.users)
         vocabularies = []
         for topic in TOPICS:
-            kinds = DEPARTMENT_KINDS.get(topic)
+            kinds = KINDS_BY_DEPARTMENT.get(topic)
             companies = [
                 i for i, c in enumerate(OUTSIDE_COMPANIES) if kinds is None or c.kind in kinds
             ]

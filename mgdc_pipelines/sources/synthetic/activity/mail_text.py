@@ -35,13 +35,13 @@ from mgdc_pipelines.sources.synthetic.shapes import body as html_body
 from mgdc_pipelines.sources.synthetic.shapes import recipient
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
 
-_HTML_HEAD = (
+HTML_HEAD = (
     '<html><head>\r\n<meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head>'
 )
-_DIV = (
+DIV = (
     '<div style="font-family:Aptos,Calibri,Helvetica,sans-serif;font-size:11pt;color:rgb(0,0,0)">'
 )
-_MAGIC = {
+FILE_MAGIC = {
     "docx": b"PK\x03\x04",
     "xlsx": b"PK\x03\x04",
     "pptx": b"PK\x03\x04",
@@ -103,13 +103,13 @@ class MailText:
         rng = rng_for(seed, "mail-content", *message.key)
         paragraphs = self._paragraphs(rng, message)
         unique = (
-            f"<html><body>{_DIV}"
+            f"<html><body>{DIV}"
             + "".join(f"<p>{p}</p>" for p in paragraphs)
             + "</div></body></html>"
         )
         quoted = self._quoted(message.previous) if message.previous else ""
         body = (
-            f"{_HTML_HEAD}<body>{_DIV}"
+            f"{HTML_HEAD}<body>{DIV}"
             + "".join(f"<p>{p}</p>" for p in paragraphs)
             + f"</div>{quoted}</body></html>"
         )
@@ -264,7 +264,7 @@ class MailText:
         for _ in range(message.attachments):
             name, extension, mime = phrases.file_name(rng, message.topic)
             size = int(rng.lognormvariate(11.5, 1.2))  # median ~100 KB, tail into megabytes
-            payload = _MAGIC[extension] + stable_bytes(36, "attachment", name, *message.key)
+            payload = FILE_MAGIC[extension] + stable_bytes(36, "attachment", name, *message.key)
             files.append(
                 Attachment(name, mime, size, False, None, base64.b64encode(payload).decode())
             )
@@ -277,7 +277,7 @@ class MailText:
                     rng.randint(2000, 9000),
                     True,
                     f"image001.png@01DB{token}",
-                    base64.b64encode(_MAGIC["png"]).decode(),
+                    base64.b64encode(FILE_MAGIC["png"]).decode(),
                 )
             )
         return tuple(files)

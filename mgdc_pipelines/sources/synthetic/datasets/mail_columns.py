@@ -22,12 +22,8 @@ import pyarrow.compute as pc
 
 from mgdc_pipelines.catalog import get_dataset
 from mgdc_pipelines.sources.synthetic.activity.array_random import draw, gauss
-from mgdc_pipelines.sources.synthetic.activity.mail_arrays import (
-    BCC,
-    CC,
-    NOTIFICATION,
-    TO,
-)
+from mgdc_pipelines.sources.synthetic.activity.mail_arrays import BCC, CC, NOTIFICATION, TO
+from mgdc_pipelines.sources.synthetic.activity.mail_text import DIV, HTML_HEAD
 from mgdc_pipelines.sources.synthetic.arrow_text import (
     ALPHANUMERIC,
     BASE64,
@@ -54,10 +50,6 @@ IMPORTANCE = pa.array(["normal", "high", "low"])
 FLAG_STATUS = pa.array(
     [f"microsoft.graph.followupFlagStatus'{s}'" for s in ("notFlagged", "flagged", "complete")]
 )
-HTML_HEAD = (
-    '<html><head>\r\n<meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head>'
-)
-DIV = '<div style="font-family:Aptos,Calibri,Helvetica,sans-serif;font-size:11pt;color:rgb(0,0,0)">'
 GRAPH_DATE_TIME = "%Y-%m-%dT%H:%M:%S.0000000"
 RFC_2822 = "%a, %d %b %Y %H:%M:%S +0000"
 
