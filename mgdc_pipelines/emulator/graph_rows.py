@@ -31,6 +31,7 @@ from mgdc_pipelines.sources.synthetic import SyntheticSource
 from mgdc_pipelines.sources.synthetic.activity.rooms import room_mailbox
 from mgdc_pipelines.sources.synthetic.batches import iso_z
 from mgdc_pipelines.sources.synthetic.datasets import GENERATORS, RowContext, Unit
+from mgdc_pipelines.sources.synthetic.datasets.base import unit_rows
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
 
 GraphRow = Mapping[str, object]
@@ -87,8 +88,8 @@ class GraphRows:
         request = ExtractRequest(dataset, dataset.column_names, date_column, TimeWindow(start, end),
                                  Scope.everyone(), self.tenant.directory_id)
         context = RowContext(self.tenant, self.source.activity, request, date_column)
-        generator = GENERATORS[dataset.short_name]
-        return tuple(to_graph_json(dataset, row) for row in generator.rows(context, unit))
+        rows = unit_rows(GENERATORS[dataset.short_name], context, unit)
+        return tuple(to_graph_json(dataset, row) for row in rows)
 
 
 def to_graph_json(dataset: Dataset, row: Mapping[str, object]) -> dict:

@@ -169,3 +169,14 @@ def test_a_week_at_once_stays_in_bounded_blocks():
         request("Message_v1"), window=TimeWindow(start, start + dt.timedelta(7))
     )
     assert sum(batch.num_rows for batch in source.extract(week)) > 0
+
+
+def test_the_emulator_serves_version_3s_messages(v3, tenant, day_rows):
+    from mgdc_pipelines.emulator.graph_rows import GraphRows
+
+    user = max(tenant.users, key=lambda u: sum(r["puser"] == u.id for r in day_rows))
+    start = dt.datetime.combine(DAY, dt.time(), dt.timezone.utc)
+    served = GraphRows(v3).rows("Message_v1", user.id, start, start + dt.timedelta(days=1),
+                                "receivedDateTime")
+    expected = [r["id"] for r in day_rows if r["puser"] == user.id]
+    assert expected and [r["id"] for r in served] == expected

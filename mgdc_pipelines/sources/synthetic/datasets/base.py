@@ -71,3 +71,12 @@ class Generator:
     # From version 3 of the rows (``TenantConfig.rows_version``), where set: the record batches
     # of all the units at once, built column by column (``message_batches.py``).
     batches: Callable[[RowContext, tuple], Iterable[pa.RecordBatch]] | None = None
+
+
+def unit_rows(generator: Generator, context: RowContext, unit: Any) -> Iterable[dict]:
+    """One unit's rows, one dict each, in the config's version of the rows (from version 3,
+    the message datasets' rows come from their record batches): what the emulator serves.
+    """
+    if generator.batches is not None and context.tenant.config.rows_version >= 3:
+        return (row for batch in generator.batches(context, (unit,)) for row in batch.to_pylist())
+    return generator.rows(context, unit)
