@@ -15,8 +15,6 @@ so a weighted pick among any sender's colleagues is one ``searchsorted`` for eve
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
-
 import numpy as np
 
 from mgdc_pipelines.sources.synthetic.activity.mail_pools import TOPICS
@@ -25,7 +23,8 @@ from mgdc_pipelines.sources.synthetic.offices import Office
 from mgdc_pipelines.sources.synthetic.tenant import SyntheticTenant
 
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
-DEFAULT_OUTSIDE_SHARE = 0.1  # the CEO's mail, which belongs to no department
+DEFAULT_OUTSIDE_SHARE = 0.1
+MAX_DAYS = 64  # days of office factors and offsets kept  # the CEO's mail, which belongs to no department
 
 
 def day_start_seconds(day: dt.date) -> int:
@@ -61,6 +60,7 @@ class TenantArrays:
         self._pack_audiences(tenant)
         self.workday_start = np.array([o.workday_start_minute for o in self.offices], float)
         self.workday_end = np.array([o.workday_end_minute for o in self.offices], float)
+        self._days: dict[dt.date, tuple[np.ndarray, np.ndarray]] = {}
 
     def _pack_audiences(self, tenant: SyntheticTenant) -> None:
         audiences = tenant.collaboration.audiences
@@ -83,9 +83,15 @@ class TenantArrays:
         index = np.minimum(index, self.audience_start[sender] + np.maximum(size, 1) - 1)
         return np.where(size > 0, self.audience_members[index], -1)
 
-    @lru_cache(maxsize=64)
     def day_of_offices(self, day: dt.date) -> tuple[np.ndarray, np.ndarray]:
         """Each office's activity factor on ``day`` and its UTC offset (minutes) at noon."""
+        if day not in self._days:
+            if len(self._days) >= MAX_DAYS:
+                self._days.clear()
+            self._days[day] = self._office_day(day)
+        return self._days[day]
+
+    def _office_day(self, day: dt.date) -> tuple[np.ndarray, np.ndarray]:
         noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.timezone.utc)
         factor = [1.0 if o.is_workday(day) else WEEKEND_ACTIVITY for o in self.offices]
         offset = [noon.astimezone(o.zone).utcoffset().total_seconds() / 60 for o in self.offices]
