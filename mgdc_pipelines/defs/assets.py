@@ -273,9 +273,9 @@ def _withdraw_again(context: dg.AssetExecutionContext, gate: ConsentGate, item: 
             "them; `mgdc-pipelines audit verify` lists them)"
         )
     recorded = {w.path for w in withheld if w.withdrawn}
-    for withheld in (w for w in withheld if w.suspension.witnessed):
-        partition = partition_ref(item.dataset, withheld.partition)
-        _withdraw(context, gate, item, sink, [partition], withheld.suspension.id, recorded)
+    for flagged in (w for w in withheld if w.suspension.witnessed):
+        partition = partition_ref(item.dataset, flagged.partition)
+        _withdraw(context, gate, item, sink, [partition], flagged.suspension.id, recorded)
 
 
 def _withdraw(
