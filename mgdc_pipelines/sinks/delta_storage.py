@@ -29,11 +29,9 @@ way), and delta-rs writes the log. This module gives both sides what they need f
 
 from __future__ import annotations
 
-import errno
 import os
 import urllib.parse
 from collections.abc import Iterable
-from pathlib import Path
 from typing import BinaryIO, Protocol
 
 import pyarrow.fs as pafs
@@ -42,9 +40,9 @@ from azure.core.exceptions import ResourceNotFoundError
 from mgdc_pipelines.sinks.azure import AzureBlobSink
 from mgdc_pipelines.sinks.azure_account import BlobCredential  # noqa: F401  (the doctest's)
 from mgdc_pipelines.sinks.azure_blob_io import BlockBlobWriter
-from mgdc_pipelines.sinks.base import SinkPathError
 from mgdc_pipelines.sinks.layout import MANIFESTS_DIR
 from mgdc_pipelines.sinks.local import LocalSink, file_uri
+from mgdc_pipelines.sinks.own_folders import OwnFolders
 
 
 EMULATOR_URL_VARIABLE = "AZURITE_BLOB_STORAGE_URL"
@@ -81,6 +79,9 @@ class LocalTableStorage:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self._folders = LocalSink(root)  # its root and its refusal to write through links
         self.root = self._folders.root
+        # Writes and deletes go through folders opened without following links: a check of
+        # the path before them would leave a race (see own_folders).
+        self._own = OwnFolders(self.root)
 
     def table_uri(self, dataset: str) -> str:
         return str(self.root / dataset)
@@ -102,22 +103,19 @@ class LocalTableStorage:
 
     def prepare(self, dataset: str) -> None:
         self._folders.require_own_folder(self.root / dataset / "_delta_log")
-        (self.root / dataset).mkdir(parents=True, exist_ok=True)
+        with self._own.folder(dataset, create=True):
+            pass
 
     def filesystem(self, dataset: str) -> pafs.FileSystem:
         return pafs.SubTreeFileSystem(str(self.root / dataset), pafs.LocalFileSystem())
 
     def list_files(self, dataset: str, folder: str) -> list[str]:
-        path = self.root / dataset / folder
-        if not path.is_dir():
-            return []
-        return sorted(entry.name for entry in os.scandir(path) if entry.is_file())
+        return self._own.list_files(f"{dataset}/{folder}")
 
     def open_output(self, dataset: str, relative: str) -> BinaryIO:
         path = self.root / dataset / relative
-        self._folders.require_own_folder(path.parent)  # before creating anything through a link
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return open(path, "xb")  # "x": never open what is there (a link planted under the name)
+        self._folders.require_own_folder(path.parent)  # fails early, with the link's target
+        return self._own.create_file(f"{dataset}/{relative}", create=True)
 
     def finish_output(self, stream: BinaryIO) -> int:
         stream.flush()
@@ -128,38 +126,7 @@ class LocalTableStorage:
 
     def remove(self, dataset: str, relatives: Iterable[str]) -> None:
         for relative in relatives:
-            self._unlink_in_own_folders(dataset, relative)
-
-    def _unlink_in_own_folders(self, dataset: str, relative: str) -> None:
-        """Delete ``<root>/<dataset>/<relative>`` (gone already: nothing to do), never through a
-        link: each folder on the way is opened without following one, and the file is deleted
-        by name in the last. A check of the path before deleting would leave a race, in which
-        anyone who can write the sink swaps a folder for a link to files outside it."""
-        *folders, name = [dataset, *relative.split("/")]
-        if any(part in ("", ".", "..") for part in (*folders, name)):
-            raise ValueError(f"{relative!r} is not a file path inside the table {dataset}")
-        descriptor = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            for depth, folder in enumerate(folders):
-                inner = self._open_own_folder(folder, descriptor, folders[: depth + 1])
-                os.close(descriptor)
-                descriptor = inner
-            os.unlink(name, dir_fd=descriptor)
-        except FileNotFoundError:
-            pass
-        finally:
-            os.close(descriptor)
-
-    def _open_own_folder(self, name: str, parent: int, path: list[str]) -> int:
-        """Open folder ``name`` in the open folder ``parent`` (``path``: from the root to it),
-        refusing a link or a file in its place with :class:`SinkPathError`."""
-        try:
-            return os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent)
-        except OSError as error:
-            if error.errno not in (errno.ELOOP, errno.ENOTDIR):
-                raise
-            folder = self.root.joinpath(*path)
-            raise SinkPathError(str(folder), os.path.realpath(folder), str(self.root)) from None
+            self._own.unlink(f"{dataset}/{relative}")
 
 
 class AzureTableStorage:

@@ -117,27 +117,62 @@ def test_a_partition_folder_replaced_by_a_link_is_not_deleted_through(tmp_path):
     assert (elsewhere / "precious.parquet").read_text() == "not the sink's"
 
 
-@pytest.mark.parametrize("swapped", [0, 1, 2])  # the table's folder, the date's, the scope's
-def test_a_folder_swapped_for_a_link_after_the_check_is_not_deleted_through(
-    tmp_path, monkeypatch, swapped
-):
-    # A path check and the delete after it are two steps: a folder swapped for a link between
-    # them must not be followed. Here the check is made to pass, as if it ran before the swap.
+def swapped_after_the_check(tmp_path, monkeypatch, swapped: int):
+    """A table storage whose ``swapped``-th folder of PARTITION (0: the table's, 1: the date's,
+    2: the scope's) is a link to ``elsewhere`` holding a precious file, and whose path check
+    passes, as if it ran before the swap. A path check and the write or delete after it are two
+    steps: a folder swapped for a link between them must not be followed."""
     storage = LocalTableStorage(tmp_path / "sink")
     folders = [DATASET, *partition_folder(PARTITION).split("/")]
     inside = storage.root.joinpath(*folders[:swapped])
     inside.mkdir(parents=True)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.joinpath(*folders[swapped + 1:]).mkdir(parents=True)
-    precious = elsewhere.joinpath(*folders[swapped + 1:], "precious.parquet")
-    precious.write_text("not the sink's")
+    elsewhere.joinpath(*folders[swapped + 1:], "precious.parquet").write_text("not the sink's")
     (inside / folders[swapped]).symlink_to(elsewhere)
     monkeypatch.setattr(LocalSink, "require_own_folder", lambda sink, folder: None)
+    return storage, elsewhere
+
+
+def files_under(folder) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("swapped", [0, 1, 2])
+def test_a_folder_swapped_for_a_link_after_the_check_is_not_deleted_through(
+    tmp_path, monkeypatch, swapped
+):
+    storage, elsewhere = swapped_after_the_check(tmp_path, monkeypatch, swapped)
+    before = files_under(elsewhere)
 
     with pytest.raises(SinkPathError):
         storage.remove(DATASET, [f"{partition_folder(PARTITION)}/precious.parquet"])
 
-    assert precious.read_text() == "not the sink's"
+    assert files_under(elsewhere) == before
+
+
+@pytest.mark.parametrize("swapped", [0, 1, 2])
+def test_a_folder_swapped_for_a_link_after_the_check_is_not_written_through(
+    tmp_path, monkeypatch, swapped
+):
+    storage, elsewhere = swapped_after_the_check(tmp_path, monkeypatch, swapped)
+    before = files_under(elsewhere)
+
+    with pytest.raises(SinkPathError):
+        storage.open_output(DATASET, f"{partition_folder(PARTITION)}/part-00000-new.parquet")
+
+    assert files_under(elsewhere) == before
+
+
+def test_a_linked_log_folder_is_not_listed_through(tmp_path):
+    storage, elsewhere = LocalTableStorage(tmp_path / "sink"), tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "00000000000000000000.json").write_text("{}")  # another table's log
+    (storage.root / DATASET).mkdir(parents=True)
+    (storage.root / DATASET / LOG_FOLDER).symlink_to(elsewhere)
+
+    with pytest.raises(SinkPathError):
+        storage.list_files(DATASET, LOG_FOLDER)
 
 
 def test_withdrawals_by_one_sink_read_each_log_file_once(tmp_path, monkeypatch):
