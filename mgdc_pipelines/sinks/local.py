@@ -40,7 +40,9 @@ Writes stay inside the root: the real path (symbolic links resolved) of every fo
 writes — its staging folder, the partition folder, the manifest's folder and their parents —
 must be that folder under the real path of the root, or the attempt fails with
 :class:`SinkPathError` before it writes there. (Whether the root itself may be a link is for
-the consent layer to decide.)
+the consent layer to decide.) A folder swapped for a link after that check is refused too: a
+withdrawal moves and deletes through folders opened without following links
+(:mod:`~mgdc_pipelines.sinks.own_folders`), so nothing outside the root is moved or deleted.
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ from mgdc_pipelines.sinks.layout import (
     new_attempt_id,
     quote_path,
 )
+from mgdc_pipelines.sinks.own_folders import OwnFolders, split
 from mgdc_pipelines.sinks.rolling import ROW_GROUP_BYTES, PartFileWriter
 
 STAGING_DIR = "_staging"
@@ -113,6 +116,7 @@ class LocalSink:
         max_file_rows: int = 2_000_000,
     ) -> None:
         self.root = Path(root).absolute()
+        self.folders = OwnFolders(self.root)  # moves and deletes that never follow a link
         self.format = format_for(format, compression=compression)
         self.compression = compression
         self.row_group_bytes = row_group_bytes
@@ -164,24 +168,39 @@ class LocalSink:
         self.require_own_folder(record.parent)  # nor a manifest reached through one
         if not target.is_dir():
             return None
-        aside = self.root / STAGING_DIR / f"{WITHDRAWN_PREFIX}{new_attempt_id()}"
-        self.require_own_folder(aside)
-        aside.parent.mkdir(parents=True, exist_ok=True)
+        aside = f"{STAGING_DIR}/{WITHDRAWN_PREFIX}{new_attempt_id()}"
         try:
-            os.rename(target, aside)
+            self._move_own_folder(partition.relative_path, aside)
         except FileNotFoundError:
             return None  # withdrawn (or replaced by a rename) meanwhile: already gone
         withdrawn = WithdrawnPartition(
             partition=partition,
             uri=file_uri(target),
-            files=tuple(file_uri(target / path.name) for path in _part_files(aside)),
-            rows=_committed_rows_in(aside, (record, aside / MANIFEST_FILE)) or 0,
+            files=tuple(file_uri(target / path.name) for path in _part_files(self.root / aside)),
+            rows=_committed_rows_in(self.root / aside, (record, self.root / aside / MANIFEST_FILE))
+            or 0,
         )
+        self.folders.remove_tree(aside)
         # A commit that landed meanwhile replaced the manifest too: deleting it costs that
         # commit only its shortcut (committed_rows then counts the files).
-        record.unlink(missing_ok=True)
-        shutil.rmtree(aside, onerror=_unless_gone)
+        self.folders.unlink(manifest_path(partition))
         return withdrawn
+
+    def _move_own_folder(self, relative: str, to: str) -> None:
+        """Rename the folder ``relative`` to ``to`` (both under the root) through descriptors of
+        their parents (see :mod:`~mgdc_pipelines.sinks.own_folders`): a folder on the way swapped
+        for a link is refused, and a link swapped in for the folder itself is moved (a rename
+        never follows it), then deleted, and refused."""
+        (source, name), (target, new_name) = split(relative), split(to)
+        with self.folders.folder(source) as old, self.folders.folder(target, create=True) as new:
+            os.rename(name, new_name, src_dir_fd=old, dst_dir_fd=new)
+            try:
+                with self.folders.folder(to):
+                    pass
+            except SinkPathError:
+                real = os.path.realpath(self.root / to)
+                os.unlink(new_name, dir_fd=new)  # the link itself, not what it points to
+                raise SinkPathError(str(self.root / relative), real, str(self.root)) from None
 
     def read_dataset(self, dataset: str) -> pads.Dataset:
         """All committed partitions of ``dataset`` as a ``pyarrow.dataset`` (Hive partitioning)."""
@@ -342,12 +361,6 @@ def _manifest_count(record: Path, names: list[str]) -> int | None:
     except (OSError, ValueError):  # no manifest, or not one
         return None
     return manifest_rows(payload) if listed == names else None
-
-
-def _unless_gone(function, path, exc_info) -> None:
-    """``shutil.rmtree`` error handler: what is already gone is fine, anything else is raised."""
-    if not issubclass(exc_info[0], FileNotFoundError):
-        raise exc_info[1]
 
 
 def file_uri(path: Path) -> str:

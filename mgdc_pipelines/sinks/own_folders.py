@@ -89,13 +89,13 @@ class OwnFolders:
     def create_file(self, relative: str, *, create: bool = False) -> BinaryIO:
         """A new file at ``relative``, open for writing (FileExistsError if anything is there);
         ``create`` makes missing folders on the way."""
-        parent, name = _split(relative)
+        parent, name = split(relative)
         with self.folder(parent, create=create) as folder:
             return new_file(folder, name)
 
     def unlink(self, relative: str) -> None:
         """Delete the file at ``relative``; one already gone (or its folder) is fine."""
-        parent, name = _split(relative)
+        parent, name = split(relative)
         try:
             with self.folder(parent) as folder:
                 os.unlink(name, dir_fd=folder)
@@ -104,7 +104,7 @@ class OwnFolders:
 
     def remove_tree(self, relative: str, *, ignore_errors: bool = False) -> None:
         """Delete the folder ``relative`` and all in it; one already gone is fine."""
-        parent, name = _split(relative)
+        parent, name = split(relative)
         try:
             with self.folder(parent) as folder:
                 remove_tree_in(folder, name, ignore_errors=ignore_errors)
@@ -147,7 +147,7 @@ def _names(relative: str) -> list[str]:
     return names
 
 
-def _split(relative: str) -> tuple[str, str]:
+def split(relative: str) -> tuple[str, str]:
     """``("a/b", "c")`` for ``"a/b/c"``: the folder and the name in it."""
     names = _names(relative)
     return "/".join(names[:-1]), names[-1]

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -361,6 +362,31 @@ def test_withdraw_leaves_nothing_in_staging_and_refuses_a_linked_partition(tmp_p
     with pytest.raises(SinkPathError):
         sink.withdraw(PartitionRef("Example_v1", DAY, "sales"))
     assert everything_under(outside) == ["part-00000-0123456789ab.parquet"]
+
+
+@pytest.mark.parametrize(
+    "swapped", ["Example_v1", "Example_v1/date=2026-11-20", "Example_v1/date=2026-11-20/scope=all",
+                "_manifests/Example_v1", "_manifests/Example_v1/date=2026-11-20", "_staging"]
+)
+def test_a_folder_swapped_for_a_link_after_the_check_is_not_withdrawn_through(
+    tmp_path, monkeypatch, swapped
+):
+    # The path check and the move and deletes after it are two steps: a folder swapped for a
+    # link between them must not be followed. Here the check is made to pass, as if it ran
+    # before the swap, and the link leads to a copy of the folder outside the sink.
+    sink, outside = LocalSink(tmp_path / "sink"), tmp_path / "outside"
+    write(sink, PartitionRef("Example_v1", DAY, "all"), batch("a", 1))
+    write(sink, PartitionRef("Example_v1", DAY, "sales"), batch("b", 1))  # a staging folder
+    shutil.copytree(sink.root / swapped, outside)
+    shutil.rmtree(sink.root / swapped)
+    link(sink.root / swapped, outside)
+    before = everything_under(outside)
+    monkeypatch.setattr(LocalSink, "require_own_folder", lambda sink, folder: None)
+
+    with pytest.raises(SinkPathError):
+        sink.withdraw(PartitionRef("Example_v1", DAY, "all"))
+
+    assert everything_under(outside) == before
 
 
 def test_a_withdrawal_that_died_mid_delete_is_cleaned_up_by_the_next_write(tmp_path):
