@@ -52,7 +52,6 @@ import ctypes.util
 import errno
 import json
 import os
-import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -87,7 +86,7 @@ from mgdc_pipelines.sinks.layout import (
     new_attempt_id,
     quote_path,
 )
-from mgdc_pipelines.sinks.own_folders import OwnFolders, split
+from mgdc_pipelines.sinks.own_folders import OwnFolders, new_file, remove_tree_in, split
 from mgdc_pipelines.sinks.rolling import ROW_GROUP_BYTES, PartFileWriter
 
 STAGING_DIR = "_staging"
@@ -243,7 +242,8 @@ class LocalSink:
             return
         for attempt_dir in staging.iterdir():
             if attempt_dir.name.startswith(WITHDRAWN_PREFIX):
-                shutil.rmtree(attempt_dir, ignore_errors=True)  # a withdraw that died mid-delete
+                # A withdrawal that died mid-delete.
+                self.folders.remove_tree(f"{STAGING_DIR}/{attempt_dir.name}", ignore_errors=True)
                 continue
             owner = _read_attempt(attempt_dir)
             if owner is not None and owner.get("partition") != partition.relative_path:
@@ -255,7 +255,7 @@ class LocalSink:
             else:
                 last_seen = float(owner.get("started", 0))
             if attempt_is_abandoned(owner, last_seen=last_seen):
-                shutil.rmtree(attempt_dir, ignore_errors=True)
+                self.folders.remove_tree(f"{STAGING_DIR}/{attempt_dir.name}", ignore_errors=True)
 
 
 class LocalPartitionWriter(WriterLifecycle):
@@ -267,17 +267,18 @@ class LocalPartitionWriter(WriterLifecycle):
         self.schema = schema
         self.attempt_id = new_attempt_id()
         self._dir = sink.root / STAGING_DIR / f"{self.attempt_id}.{owner_tag()}"
-        sink.require_own_folder(self._dir)  # before creating anything through a link
-        self._dir.mkdir(parents=True)
-        _require_still_own(sink, self._dir)
-        _write_json(self._dir / ATTEMPT_FILE, attempt_owner(partition))
+        sink.require_own_folder(self._dir)  # fails early, naming the link's target
+        # Everything below goes through folders opened without following links (own_folders):
+        # a folder swapped for a link after the check above is refused, not written through.
+        self._relative = f"{STAGING_DIR}/{self._dir.name}"
+        with sink.folders.folder(self._relative, create=True) as attempt:
+            _write_json(attempt, ATTEMPT_FILE, attempt_owner(partition))
         self._parts = PartFileWriter(
             partition,
             schema,
             sink.format,
             tag=attempt_tag(self.attempt_id),
-            # "x": create, never open what is there (a link planted under a predictable name).
-            open_stream=lambda name: open(self._dir / name, "xb"),
+            open_stream=lambda name: sink.folders.create_file(f"{self._relative}/{name}"),
             finish_stream=_fsync_and_close,
             discard_stream=lambda stream: stream.close(),
             row_group_bytes=sink.row_group_bytes,
@@ -289,23 +290,13 @@ class LocalPartitionWriter(WriterLifecycle):
         self._check_open()
         target = self._sink.partition_path(self.partition)
         record = self._sink.manifest_path(self.partition)
-        for folder in (target, record.parent):  # before creating parents through a link
-            self._sink.require_own_folder(folder)
-        for folder in (target.parent, record.parent):
-            folder.mkdir(parents=True, exist_ok=True)
-        for folder in (target, record.parent, self._dir):  # a link swapped in meanwhile
+        for folder in (target, record.parent):  # fails early, naming the link's target
             self._sink.require_own_folder(folder)
         self._files = self._parts.finish()
-        total_bytes = sum((self._dir / name).stat().st_size for name in self._files)
-        payload = manifest(self.partition, self.attempt_id, self._files, self._parts.rows, total_bytes, self.schema)
-        _write_json(self._dir / MANIFEST_FILE, payload)
-        (self._dir / ATTEMPT_FILE).unlink()
-        # Out of the folder before it is published, so readers of the partition never meet it.
-        # Until the folder below is swapped, the manifest lists files the folder does not hold:
-        # committed_rows then counts the files, so the manifest is never trusted early.
-        os.replace(self._dir / MANIFEST_FILE, record)
-        _fsync_dir(self._dir)
-        _publish(self._dir, target)
+        with self._sink.folders.folder(self._relative) as attempt:
+            total_bytes = self._move_manifest_out(attempt)
+            os.fsync(attempt)
+        _publish(self._sink.folders, self._relative, self.partition.relative_path)
         self._closed = True
         return CommitInfo(
             partition=self.partition,
@@ -315,20 +306,25 @@ class LocalPartitionWriter(WriterLifecycle):
             bytes=total_bytes,
         )
 
+    def _move_manifest_out(self, attempt: int) -> int:
+        """Write the manifest in the open ``attempt`` folder and move it to its place in
+        ``_manifests``; the attempt's bytes."""
+        total_bytes = sum(os.stat(name, dir_fd=attempt).st_size for name in self._files)
+        payload = manifest(
+            self.partition, self.attempt_id, self._files, self._parts.rows, total_bytes, self.schema
+        )
+        _write_json(attempt, MANIFEST_FILE, payload)
+        os.unlink(ATTEMPT_FILE, dir_fd=attempt)
+        # Out of the folder before it is published, so readers of the partition never meet it.
+        # Until the folder below is swapped, the manifest lists files the folder does not hold:
+        # committed_rows then counts the files, so the manifest is never trusted early.
+        folder, name = split(manifest_path(self.partition))
+        with self._sink.folders.folder(folder, create=True) as manifests:
+            os.replace(MANIFEST_FILE, name, src_dir_fd=attempt, dst_dir_fd=manifests)
+        return total_bytes
+
     def _delete_attempt_files(self) -> None:
-        shutil.rmtree(self._dir, ignore_errors=True)
-
-
-def _require_still_own(sink: LocalSink, created: Path) -> None:
-    """Re-check a folder just created: a link swapped in meanwhile fails the attempt."""
-    try:
-        sink.require_own_folder(created)
-    except SinkPathError:
-        try:
-            os.rmdir(created)  # the empty folder this attempt made, wherever it landed
-        except OSError:
-            pass
-        raise
+        self._sink.folders.remove_tree(self._relative, ignore_errors=True)
 
 
 def _part_files(folder: Path) -> list[Path]:
@@ -368,42 +364,48 @@ def file_uri(path: Path) -> str:
     return "file://" + quote_path(str(path))
 
 
-def _publish(staged: Path, target: Path) -> None:
-    """Make ``staged`` visible at ``target`` atomically, replacing any previous content."""
-    try:
-        os.rename(staged, target)  # atomic; fails if target is an existing non-empty folder
-        return
-    except OSError as error:
-        if error.errno not in (errno.EEXIST, errno.ENOTEMPTY, errno.EISDIR):
-            raise
-    if _exchange(staged, target):
-        shutil.rmtree(staged)  # now holds the previous content
-        return
-    aside = staged.with_name(staged.name + ".replaced")
-    os.rename(target, aside)
-    os.rename(staged, target)
-    shutil.rmtree(aside)
+def _publish(folders: OwnFolders, staged: str, target: str) -> None:
+    """Make the folder ``staged`` visible at ``target`` (both relative to the root) atomically,
+    replacing any previous content; renamed through descriptors of their parents, so a folder
+    on the way swapped for a link is refused (own_folders)."""
+    (staging, staged_name), (parent, name) = split(staged), split(target)
+    with folders.folder(staging) as old, folders.folder(parent, create=True) as new:
+        try:  # atomic; fails if the target is an existing non-empty folder
+            os.rename(staged_name, name, src_dir_fd=old, dst_dir_fd=new)
+            return
+        except OSError as error:
+            if error.errno not in (errno.EEXIST, errno.ENOTEMPTY, errno.EISDIR):
+                raise
+        if _exchange((old, staged_name), (new, name)):
+            remove_tree_in(old, staged_name)  # now holds the previous content
+            return
+        aside = staged_name + ".replaced"
+        os.rename(name, aside, src_dir_fd=new, dst_dir_fd=old)
+        os.rename(staged_name, name, src_dir_fd=old, dst_dir_fd=new)
+        remove_tree_in(old, aside)
 
 
 _RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
 
 
-def _exchange(first: Path, second: Path) -> bool:
-    """Swap two folders in one step (Linux ``renameat2``); False where unsupported."""
+def _exchange(first: tuple[int, str], second: tuple[int, str]) -> bool:
+    """Swap two folders, each a name in an open folder, in one step (Linux ``renameat2``);
+    False where unsupported."""
     libc_name = ctypes.util.find_library("c")
     renameat2 = getattr(ctypes.CDLL(libc_name, use_errno=True), "renameat2", None) if libc_name else None
     if renameat2 is None:
         return False
+    (first_folder, first_name), (second_folder, second_name) = first, second
     result = renameat2(
-        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+        first_folder, os.fsencode(first_name), second_folder, os.fsencode(second_name),
+        _RENAME_EXCHANGE,
     )
     if result == 0:
         return True
     error = ctypes.get_errno()
     if error in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
         return False
-    raise OSError(error, os.strerror(error), str(second))
+    raise OSError(error, os.strerror(error), second_name)
 
 
 def _modified(path: Path) -> float:
@@ -420,21 +422,13 @@ def _read_attempt(attempt_dir: Path) -> dict | None:
         return None
 
 
-def _write_json(path: Path, payload: dict) -> None:
-    # Always a new file of the attempt: "x" refuses to follow a link planted under its name.
-    with open(path, "x", encoding="utf-8") as file:
-        file.write(json.dumps(payload, indent=2, sort_keys=True))
+def _write_json(folder: int, name: str, payload: dict) -> None:
+    # Always a new file of the attempt, in its open folder: never a link planted under its name.
+    with new_file(folder, name) as file:
+        file.write(json.dumps(payload, indent=2, sort_keys=True).encode("utf-8"))
 
 
 def _fsync_and_close(stream: BinaryIO) -> None:
     stream.flush()
     os.fsync(stream.fileno())
     stream.close()
-
-
-def _fsync_dir(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

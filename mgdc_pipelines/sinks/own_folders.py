@@ -32,6 +32,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -130,7 +131,14 @@ def new_file(folder: int, name: str) -> BinaryIO:
 
 def remove_tree_in(folder: int, name: str, *, ignore_errors: bool = False) -> None:
     """Delete the folder ``name`` in the open ``folder`` and all in it; one already gone is fine.
-    ``shutil.rmtree`` with a ``dir_fd`` walks by descriptors and refuses links (Linux)."""
+    ``shutil.rmtree`` with a ``dir_fd`` walks by descriptors and refuses links (Linux); a link
+    swapped in for the folder is deleted itself (what it points to is left alone)."""
+    try:
+        if stat.S_ISLNK(os.lstat(name, dir_fd=folder).st_mode):
+            os.unlink(name, dir_fd=folder)
+            return
+    except FileNotFoundError:
+        return
     shutil.rmtree(name, dir_fd=folder, ignore_errors=ignore_errors, onerror=_unless_gone)
 
 

@@ -145,9 +145,9 @@ def test_a_crashed_writer_leaves_nothing_visible_and_the_next_attempt_cleans_up(
 
 CRASH_POINTS = {
     # Killed between creating its folder and recording its owner there.
-    "before recording its owner": "local_module._write_json = lambda path, payload: os._exit(17)",
+    "before recording its owner": "local_module._write_json = lambda *args: os._exit(17)",
     # Killed after removing its owner record, on its way to publishing.
-    "before publishing": "local_module._publish = lambda folder, target: os._exit(17)",
+    "before publishing": "local_module._publish = lambda *args: os._exit(17)",
 }
 
 
@@ -321,6 +321,50 @@ def test_a_linked_partition_folder_or_parent_fails_the_commit_and_the_attempt_is
     assert staging_entries(sink) == []
 
 
+def swap_for_a_link(sink: LocalSink, folder: str, outside) -> list[str]:
+    """Replace ``folder`` of the sink by a link to a copy of it at ``outside``; what is there."""
+    shutil.copytree(sink.root / folder, outside)
+    shutil.rmtree(sink.root / folder)
+    link(sink.root / folder, outside)
+    return everything_under(outside)
+
+
+def test_a_staging_folder_swapped_for_a_link_after_the_check_is_not_written_through(
+    tmp_path, monkeypatch
+):
+    # The path check and the writes after it are two steps: a folder swapped for a link between
+    # them must not be followed. Here the check is made to pass, as if it ran before the swap.
+    sink, outside = LocalSink(tmp_path / "sink"), tmp_path / "outside"
+    (sink.root / "_staging").mkdir(parents=True)
+    before = swap_for_a_link(sink, "_staging", outside)
+    monkeypatch.setattr(LocalSink, "require_own_folder", lambda sink, folder: None)
+
+    with pytest.raises(SinkPathError):
+        sink.open_partition(PartitionRef("Example_v1", DAY, "all"), SCHEMA)
+
+    assert everything_under(outside) == before
+
+
+@pytest.mark.parametrize(
+    "swapped", ["Example_v1", "Example_v1/date=2026-11-20", "_manifests/Example_v1", "_staging"]
+)
+def test_a_folder_swapped_for_a_link_while_writing_is_not_committed_through(
+    tmp_path, monkeypatch, swapped
+):
+    sink, outside = LocalSink(tmp_path / "sink"), tmp_path / "outside"
+    write(sink, PartitionRef("Example_v1", DAY, "sales"), batch("sales", 1))  # makes the folders
+    writer = sink.open_partition(PartitionRef("Example_v1", DAY, "all"), SCHEMA)
+    writer.write(batch("a", 2))
+    before = swap_for_a_link(sink, swapped, outside)
+    monkeypatch.setattr(LocalSink, "require_own_folder", lambda sink, folder: None)
+
+    with pytest.raises(SinkPathError):
+        with writer:
+            writer.commit()
+
+    assert everything_under(outside) == before
+
+
 def test_a_link_that_stays_inside_the_root_is_refused_too(tmp_path):
     sink = LocalSink(tmp_path)
     write(sink, PartitionRef("Example_v1", DAY, "sales"), batch("sales", 1))
@@ -377,10 +421,7 @@ def test_a_folder_swapped_for_a_link_after_the_check_is_not_withdrawn_through(
     sink, outside = LocalSink(tmp_path / "sink"), tmp_path / "outside"
     write(sink, PartitionRef("Example_v1", DAY, "all"), batch("a", 1))
     write(sink, PartitionRef("Example_v1", DAY, "sales"), batch("b", 1))  # a staging folder
-    shutil.copytree(sink.root / swapped, outside)
-    shutil.rmtree(sink.root / swapped)
-    link(sink.root / swapped, outside)
-    before = everything_under(outside)
+    before = swap_for_a_link(sink, swapped, outside)
     monkeypatch.setattr(LocalSink, "require_own_folder", lambda sink, folder: None)
 
     with pytest.raises(SinkPathError):
