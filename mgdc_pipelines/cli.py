@@ -323,7 +323,9 @@ def _add_status_command(actions) -> None:
         not); datasets is a list of objects with the keys
         {keys_help(DATASET_STATUS_KEYS)}; withheld lists the partitions a suspension flagged that
         no copy replaced yet (loaders leave them out), objects with the keys
-        {keys_help(WITHHELD_KEYS)} (withdrawn: their withdrawal from the sink was recorded).""",
+        {keys_help(WITHHELD_KEYS)} (withdrawn: their withdrawal from the sink was recorded).
+        Without DAGSTER_HOME nothing can be known as witnessed: witnessed is null, and so is
+        withdrawn where a withdrawal is recorded (not verified).""",
     )
     _add_spec_option(status)
     _add_json_option(status, "the state")
@@ -555,13 +557,12 @@ def _check_withdrawals_finished(store, lifts: tuple[str, ...], allowed: bool) ->
     if not lifts:
         return  # (nor is there a store without --spec, which --lift needs)
     lifted = [w for w in store.withheld() if w.suspension.id in lifts]
-    witnessing = store.anchor is not None
-    pending = [w for w in lifted if not witnessing or (w.suspension.witnessed and not w.withdrawn)]
+    pending = [w for w in lifted if w.withdrawal_pending]
     if not pending:
         return
     listed = "; ".join(f"{w.dataset} {w.partition}" for w in pending[:5])
     listed += f" and {len(pending) - 5} more" if len(pending) > 5 else ""
-    unknown = "" if witnessing else (
+    unknown = "" if store.witnessing else (
         " (without DAGSTER_HOME no withdrawal can be told from a record appended by hand: set it to"
         " the deployment's Dagster instance)"
     )

@@ -171,7 +171,7 @@ class ConsentStore:
         if authorization is not None and self._is_for_this_app(authorization):
             self._check_recorded(authorization, state)
         suspensions = tuple(
-            Suspension.from_record(sid, self.app_name, facts)
+            self._suspension(sid, facts)
             for sid, facts in sorted(state.active_suspensions.items(), key=lambda item: item[1]["seq"])
         )
         withheld = self.withheld(state=state)
@@ -185,6 +185,8 @@ class ConsentStore:
 
         A re-approval lifts a suspension but does not clean the data it found: only a re-copy
         (a ``partition_committed`` record after the suspension) replaces a flagged partition.
+        Not :attr:`witnessing`, a recorded withdrawal is not known to be done: ``withdrawn`` is
+        None for it (False where none is recorded).
         """
         state = state or self.ledger.state()
         found = []
@@ -195,10 +197,24 @@ class ConsentStore:
             for path, suspension_id in sorted(flagged.items()):
                 facts = state.suspensions[suspension_id]
                 keys = dict(zip(facts.get("paths") or (), facts.get("partitions") or ()))
-                suspension = Suspension.from_record(suspension_id, self.app_name, facts)
-                key = keys.get(path, path)
-                found.append(WithheldPartition(name, key, path, suspension, path in withdrawn))
+                suspension = self._suspension(suspension_id, facts)
+                recorded = path in withdrawn
+                done = recorded if self.witnessing or not recorded else None
+                found.append(WithheldPartition(name, keys.get(path, path), path, suspension, done))
         return tuple(found)
+
+    @property
+    def witnessing(self) -> bool:
+        """Whether the Dagster instance is at hand to tell which records it witnessed (see
+        :mod:`~mgdc_pipelines.consent.ledger`). Without it (no ``DAGSTER_HOME``) the ledger
+        takes each record as recorded, so none is known to be witnessed: a suspension or a
+        withdrawal appended by hand would pass for a run's. What this store reports then says
+        "not known" (None), never "witnessed" or "withdrawn"."""
+        return self.anchor is not None
+
+    def _suspension(self, suspension_id: str, facts: dict[str, Any]) -> Suspension:
+        suspension = Suspension.from_record(suspension_id, self.app_name, facts)
+        return suspension if self.witnessing else suspension.unverified()
 
     def withheld_partitions(
         self, dataset: str, state: LedgerState | None = None
@@ -265,7 +281,7 @@ class ConsentStore:
             paths=[path for _, path in partitions],
             fingerprint=fingerprint,
         )
-        return Suspension.from_record(record["hash"], self.app_name, record)
+        return self._suspension(record["hash"], record)  # witnessed if the instance is at hand
 
     def record(self, event: str, *, anchor: bool = True, **fields: Any) -> dict[str, Any]:
         """Append any other event (a committed or withdrawn partition, ...).

@@ -16,7 +16,7 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,11 @@ SHORT_ID = 12
 _UNWITNESSED_NOTE = (
     ". The Dagster instance did not witness this suspension (no run recorded it: it was appended"
     " to the audit log by hand, or under another instance), so no run withdraws its partitions"
+)
+NO_INSTANCE = "set DAGSTER_HOME to the deployment's Dagster instance"
+_UNKNOWN_NOTE = (
+    ". Whether the Dagster instance witnessed this suspension (so that runs withdraw its"
+    f" partitions) is not known here: {NO_INSTANCE}"
 )
 
 
@@ -38,8 +43,9 @@ class Suspension:
     dataset: str
     partitions: tuple[str, ...]
     suspended_at: datetime
-    # Whether the Dagster instance witnessed its record (a run wrote it; see consent/ledger.py).
-    witnessed: bool = True
+    # Whether the Dagster instance witnessed its record (a run wrote it; see consent/ledger.py);
+    # None: not known, the instance was not at hand to ask (ConsentStore.witnessing).
+    witnessed: bool | None = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "partitions", tuple(self.partitions))
@@ -54,8 +60,18 @@ class Suspension:
         return (
             f"suspended on {display(self.suspended_at)} (suspension {self.short_id}): {self.reason} "
             f"(dataset {self.dataset}, partitions {partitions}); an admin lifts it by approving the app again "
-            f"with `--lift {self.short_id}`{'' if self.witnessed else _UNWITNESSED_NOTE}"
+            f"with `--lift {self.short_id}`{self._witness_note}"
         )
+
+    @property
+    def _witness_note(self) -> str:
+        if self.witnessed is None:
+            return _UNKNOWN_NOTE
+        return "" if self.witnessed else _UNWITNESSED_NOTE
+
+    def unverified(self) -> Suspension:
+        """This suspension as known without the Dagster instance: witnessed or not, unknown."""
+        return replace(self, witnessed=None)
 
     @classmethod
     def from_record(cls, suspension_id: str, app_name: str, facts: dict[str, Any]) -> Suspension:
@@ -76,21 +92,35 @@ class Suspension:
 class WithheldPartition:
     """A partition a suspension flagged that no copy has replaced since: loaders leave it out.
 
-    ``withdrawn``: its withdrawal from the sink was recorded. Until it is, engines that list the
-    sink's folders may still read it: each run of its dataset refused while the app is suspended
-    withdraws it again (if the Dagster instance witnessed the suspension), and copying it again
-    replaces it.
+    ``withdrawn``: its withdrawal from the sink was recorded (and the Dagster instance witnessed
+    it); None: one was recorded, but without the instance nothing tells it from a record appended
+    by hand. Until it is, engines that list the sink's folders may still read it: each run of its
+    dataset refused while the app is suspended withdraws it again (if the Dagster instance
+    witnessed the suspension), and copying it again replaces it.
     """
 
     dataset: str
     partition: str  # the partition key, ``2026-11-20|all``
     path: str  # where it is in the sink (``PartitionRef.relative_path``)
     suspension: Suspension
-    withdrawn: bool
+    withdrawn: bool | None
+
+    @property
+    def withdrawal_pending(self) -> bool:
+        """Whether a run may still have to withdraw it: not known to be withdrawn, nor flagged
+        by a suspension known to be unwitnessed (no run withdraws what one of those flagged)."""
+        return self.withdrawn is not True and self.suspension.witnessed is not False
 
     def describe(self) -> str:
         if self.withdrawn:
             where = "withdrawn from the sink"
+        elif self.withdrawn is None:
+            where = f"withdrawal recorded, not verified: {NO_INSTANCE}"
+        elif self.suspension.witnessed is None:
+            where = (
+                "not withdrawn; whether a run withdraws it (only one of a suspension the Dagster"
+                f" instance witnessed does) is not known here: {NO_INSTANCE}"
+            )
         elif self.suspension.witnessed:
             where = (
                 "its withdrawal has not finished, so engines listing the sink may still read it (a run"

@@ -494,7 +494,7 @@ def withheld_in_status(app) -> list[dict]:
     text = " ".join(printed.getvalue().split())
     for entry in withheld:
         assert f"{entry['dataset']} {entry['partition']}, flagged by suspension {entry['suspension'][:12]}" in text
-        assert ("withdrawn from the sink" in text) == entry["withdrawn"]
+        assert ("withdrawn from the sink" in text) == (entry["withdrawn"] is True)
     return withheld
 
 
@@ -570,9 +570,9 @@ def test_a_withdrawal_that_finds_the_partition_gone_is_recorded_as_finished(
 
         run(small_spec, "User_v1", instance=instance)  # refused; finds nothing left to delete
         run(small_spec, "User_v1", instance=instance)  # and records it once
+        assert [w["withdrawn"] for w in withheld_in_status(small_spec)] == [True]
 
     assert attempts[0] is not None and attempts[1:] == [None, None]
-    assert [w["withdrawn"] for w in withheld_in_status(small_spec)] == [True]
     audit = ConsentStore.of(small_spec).audit.entries()
     [withdrawn] = [entry for entry in audit if entry["event"] == "partition_withdrawn"]
     assert (withdrawn["files"], withdrawn["rows"]) == (0, 0)
@@ -639,6 +639,34 @@ def test_a_lift_without_the_dagster_instance_takes_no_withdrawal_as_finished(
     assert f"not withdrawn from the sink yet (BasicDataSet_v0.User_v1 {DAY}|all)" in refused
     assert "DAGSTER_HOME" in refused
     assert main([*lift, "--allow-unwithdrawn"]) == 0
+
+
+def test_status_without_the_dagster_instance_claims_no_withdrawal_and_no_witness(
+    small_spec, monkeypatch
+):
+    """Without DAGSTER_HOME, a withdrawal record appended by hand cannot be told from a run's,
+    nor a suspension a run recorded from one appended by hand: `consent status` says so, and its
+    JSON claims neither (null), while with the instance it says what the instance witnessed."""
+    from mgdc_pipelines.cli import main
+
+    with scoped_instance(small_spec) as instance:
+        _suspended_with_a_failed_withdrawal(small_spec, monkeypatch, instance)
+    store = ConsentStore.of(small_spec)
+    [withheld] = store.withheld()
+    store.audit.append("partition_withdrawn", dataset=withheld.dataset, partition=withheld.path)
+
+    assert [w["withdrawn"] for w in withheld_in_status(small_spec)] == [None]
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        main(["consent", "status", "--spec", small_spec.spec_path, "--json"])
+    assert json.loads(printed.getvalue())["suspension"]["witnessed"] is None
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        main(["consent", "status", "--spec", small_spec.spec_path])
+    text = " ".join(printed.getvalue().split())
+    assert "withdrawal recorded, not verified: set DAGSTER_HOME" in text
+    assert "Whether the Dagster instance witnessed this suspension" in text
+    with scoped_instance(small_spec):  # another instance: it witnessed none of it
+        [entry] = withheld_in_status(small_spec)
+    assert entry["withdrawn"] is False
 
 
 def test_an_admin_may_lift_before_the_withdrawal_finished_by_saying_so(

@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from mgdc_pipelines.consent.store import ConsentStore
 from mgdc_pipelines.defs import MgdcIOManager, build_mgdc_assets, resource_keys
+from mgdc_pipelines.defs.ledger_anchor import instance_anchor
 from mgdc_pipelines.defs.loader_consent import ConsentLocation
 from mgdc_pipelines.defs.resources import LocalSinkResource
 from mgdc_pipelines.spec.model import AppSpec
@@ -74,7 +75,8 @@ def test_a_suspended_app_loads_nothing_and_a_flagged_partition_stays_out_until_c
     with scoped_instance(app) as instance:
         materialize_mgdc(app, instance, MESSAGES, *CLEAN)
         copy_with_a_violation(app, instance, FLAGGED)
-        suspension = ConsentStore.of(app).view().suspension
+        # As the loader sees it, with the instance (without it, not known to be witnessed).
+        suspension = ConsentStore.of(app, anchor=instance_anchor(instance)).view().suspension
         assert suspension is not None and suspension.partitions == (FLAGGED,)
 
         # 1. Suspended: no MGDC input loads, not even a partition the check never flagged.
