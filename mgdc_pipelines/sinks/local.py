@@ -194,12 +194,11 @@ class LocalSink:
         with self.folders.folder(source) as old, self.folders.folder(target, create=True) as new:
             os.rename(name, new_name, src_dir_fd=old, dst_dir_fd=new)
             try:
-                with self.folders.folder(to):
-                    pass
-            except SinkPathError:
-                real = os.path.realpath(self.root / to)
+                os.close(self.folders.open_child(new, to))
+            except SinkPathError as error:
                 os.unlink(new_name, dir_fd=new)  # the link itself, not what it points to
-                raise SinkPathError(str(self.root / relative), real, str(self.root)) from None
+                shown = str(self.root / relative)
+                raise SinkPathError(shown, error.real_path, str(self.root)) from None
 
     def read_dataset(self, dataset: str) -> pads.Dataset:
         """All committed partitions of ``dataset`` as a ``pyarrow.dataset`` (Hive partitioning)."""

@@ -60,27 +60,29 @@ class OwnFolders:
         descriptor = os.open(self.root, _FOLDER)
         try:
             names = _names(relative) if relative else []
-            for depth, name in enumerate(names):
-                inner = self._open_child(descriptor, names[: depth + 1], create)
+            for depth in range(len(names)):
+                inner = self.open_child(descriptor, "/".join(names[: depth + 1]), create=create)
                 os.close(descriptor)
                 descriptor = inner
             yield descriptor
         finally:
             os.close(descriptor)
 
-    def _open_child(self, parent: int, path: list[str], create: bool) -> int:
-        """Open the last folder of ``path`` in ``parent``, refusing a link or a file there."""
+    def open_child(self, parent: int, relative: str, *, create: bool = False) -> int:
+        """Open (with ``create``: make first, if missing) the folder ``relative``, whose parent
+        is open as ``parent``; a link or a file in its place is refused."""
+        name = split(relative)[1]
         if create:
             try:
-                os.mkdir(path[-1], dir_fd=parent)
+                os.mkdir(name, dir_fd=parent)
             except FileExistsError:
                 pass  # a folder (fine) or a link or file (refused just below)
         try:
-            return os.open(path[-1], _FOLDER | os.O_NOFOLLOW, dir_fd=parent)
+            return os.open(name, _FOLDER | os.O_NOFOLLOW, dir_fd=parent)
         except OSError as error:
             if error.errno not in (errno.ELOOP, errno.ENOTDIR):
                 raise
-            raise self.refusal("/".join(path)) from None
+            raise self.refusal(relative) from None
 
     def refusal(self, relative: str) -> SinkPathError:
         """The error for a link (or a file) found where the folder ``relative`` should be."""
