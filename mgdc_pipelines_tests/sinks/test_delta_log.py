@@ -138,28 +138,25 @@ def files_under(folder) -> list[str]:
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
 
 
+# What a withdrawal deletes and what a copy writes, each through the partition's folders.
+THROUGH_THE_PARTITION = {
+    "remove": lambda storage: storage.remove(
+        DATASET, [f"{partition_folder(PARTITION)}/precious.parquet"]),
+    "open_output": lambda storage: storage.open_output(
+        DATASET, f"{partition_folder(PARTITION)}/part-00000-new.parquet"),
+}
+
+
+@pytest.mark.parametrize("operation", sorted(THROUGH_THE_PARTITION))
 @pytest.mark.parametrize("swapped", [0, 1, 2])
-def test_a_folder_swapped_for_a_link_after_the_check_is_not_deleted_through(
-    tmp_path, monkeypatch, swapped
+def test_a_folder_swapped_for_a_link_after_the_check_is_not_deleted_or_written_through(
+    tmp_path, monkeypatch, swapped, operation
 ):
     storage, elsewhere = swapped_after_the_check(tmp_path, monkeypatch, swapped)
     before = files_under(elsewhere)
 
     with pytest.raises(SinkPathError):
-        storage.remove(DATASET, [f"{partition_folder(PARTITION)}/precious.parquet"])
-
-    assert files_under(elsewhere) == before
-
-
-@pytest.mark.parametrize("swapped", [0, 1, 2])
-def test_a_folder_swapped_for_a_link_after_the_check_is_not_written_through(
-    tmp_path, monkeypatch, swapped
-):
-    storage, elsewhere = swapped_after_the_check(tmp_path, monkeypatch, swapped)
-    before = files_under(elsewhere)
-
-    with pytest.raises(SinkPathError):
-        storage.open_output(DATASET, f"{partition_folder(PARTITION)}/part-00000-new.parquet")
+        THROUGH_THE_PARTITION[operation](storage)
 
     assert files_under(elsewhere) == before
 
