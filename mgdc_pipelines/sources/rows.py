@@ -1,4 +1,4 @@
-"""Helpers every source shares to turn row dicts into MGDC output: metadata stamping and chunking.
+"""Helpers every source shares to turn rows into MGDC output: metadata stamping and chunking.
 
 MGDC's per-row metadata columns (reference §2.2) are stamped onto each source's rows:
 
@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
+
+import pyarrow as pa
 
 from mgdc_pipelines.catalog import Dataset
 
@@ -74,3 +76,31 @@ def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
             chunk = []
     if chunk:
         yield chunk
+
+
+def rebatched(batches: Iterable[pa.RecordBatch], size: int) -> Iterator[pa.RecordBatch]:
+    """The same rows in batches of ``size`` rows (the last one may be smaller), for a source
+    whose batches come in other sizes (a delivery's day spooled in the pieces each delivered
+    batch held of it, the synthetic tenant's blocks of mailboxes). Full batches are slices of
+    the ones given (joined where several make one), so memory holds less than two batches of
+    ``size`` rows and a batch already the right size is passed on as it is.
+
+    >>> pieces = [pa.record_batch({"n": list(range(k))}) for k in (3, 1, 4, 1, 5)]
+    >>> [batch.num_rows for batch in rebatched(iter(pieces), 4)]
+    [4, 4, 4, 2]
+    """
+    pending: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in batches:
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows < size:
+            continue
+        joined = pa.concat_batches(pending) if len(pending) > 1 else pending[0]
+        start = 0
+        while rows - start >= size:
+            yield joined.slice(start, size)
+            start += size
+        pending, rows = [joined.slice(start)], rows - start
+    if rows:
+        yield pa.concat_batches(pending)  # the rest, in memory of its own

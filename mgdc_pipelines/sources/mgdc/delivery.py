@@ -62,6 +62,7 @@ from mgdc_pipelines.sources.base import ExtractRequest, TimeWindow
 from mgdc_pipelines.sources.landing import AzureDeliveryStore, LandingSource, LandingStats
 from mgdc_pipelines.sources.landing.placement import row_date_column
 from mgdc_pipelines.sources.landing.source import DEFAULT_QUARANTINE_DIR
+from mgdc_pipelines.sources.rows import rebatched
 
 EVENT_START_COLUMN = "start"  # CalendarView_v0 / ConferenceRoomCalendar_v0: {dateTime, timeZone}
 SPOOL_SUFFIX = ".arrow"
@@ -105,32 +106,6 @@ def row_days(batch: pa.RecordBatch, column: str) -> pa.Array:
     text = pc.utf8_slice_codeunits(pc.struct_field(values, "dateTime"), 0, 10)
     parsed = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
     return pc.cast(parsed, pa.date32())
-
-
-def rebatched(
-    batches: Iterator[pa.RecordBatch], schema: pa.Schema, size: int
-) -> Iterator[pa.RecordBatch]:
-    """The same rows in batches of ``size`` rows (the last one may be smaller): a day's rows
-    were spooled in the pieces each delivered batch held of that day, often a few rows each.
-    Memory holds less than two batches of ``size`` rows.
-
-    >>> pieces = [pa.record_batch({"n": list(range(k))}) for k in (3, 1, 4, 1, 5)]
-    >>> [batch.num_rows for batch in rebatched(iter(pieces), pieces[0].schema, 4)]
-    [4, 4, 4, 2]
-    """
-    pending: list[pa.RecordBatch] = []
-    rows = 0
-    for batch in batches:
-        pending.append(batch)
-        rows += batch.num_rows
-        if rows < size:
-            continue
-        table = pa.Table.from_batches(pending, schema).combine_chunks()
-        whole = rows - rows % size
-        yield from table.slice(0, whole).to_batches(max_chunksize=size)
-        pending, rows = table.slice(whole).to_batches(), rows - whole
-    if rows:
-        yield from pa.Table.from_batches(pending, schema).combine_chunks().to_batches()
 
 
 class DaySpool:
@@ -296,7 +271,7 @@ class Delivery:
             pa.RecordBatch.from_arrays([batch.column(name) for name in schema.names], schema=schema)
             for batch in self._spool.read(day)
         )
-        return rebatched(projected, schema, request.batch_rows)
+        return rebatched(projected, request.batch_rows)
 
     def _direct(self, request: ExtractRequest) -> Iterator[pa.RecordBatch]:
         extraction = self._landing.extract(request)

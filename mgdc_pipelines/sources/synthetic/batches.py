@@ -66,27 +66,3 @@ def iso_z(moment: dt.date) -> str:
     if not isinstance(moment, dt.datetime):
         return f"{moment.isoformat()}T00:00:00Z"
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def rebatched(batches: Iterable[pa.RecordBatch], batch_rows: int) -> Iterator[pa.RecordBatch]:
-    """The rows of ``batches`` again, in batches of exactly ``batch_rows`` (the last: the rest).
-
-    >>> parts = [pa.record_batch({"x": list(range(n))}) for n in (3, 4, 2)]
-    >>> [b.num_rows for b in rebatched(parts, 4)]
-    [4, 4, 1]
-    """
-    if batch_rows < 1:
-        raise ValueError(f"batch_rows must be at least 1, got {batch_rows}")
-    pending: list[pa.RecordBatch] = []
-    for batch in batches:
-        pending.append(batch)
-        if sum(b.num_rows for b in pending) < batch_rows:
-            continue
-        joined = pa.concat_batches(pending) if len(pending) > 1 else pending[0]
-        start = 0
-        while joined.num_rows - start >= batch_rows:
-            yield joined.slice(start, batch_rows)
-            start += batch_rows
-        pending = [joined.slice(start)] if start < joined.num_rows else []
-    if pending:
-        yield pa.concat_batches(pending)

@@ -15,10 +15,10 @@ import pyarrow as pa
 
 from mgdc_pipelines.catalog import Dataset, Mode
 from mgdc_pipelines.sources.base import ExtractRequest, smtp_addresses
-from mgdc_pipelines.sources.rows import RowStamper
+from mgdc_pipelines.sources.rows import RowStamper, rebatched
 from mgdc_pipelines.sources.synthetic.activity.models import Activity
 from mgdc_pipelines.sources.synthetic.activity.rooms import rooms_in_scope
-from mgdc_pipelines.sources.synthetic.batches import rebatched, record_batches
+from mgdc_pipelines.sources.synthetic.batches import record_batches
 from mgdc_pipelines.sources.synthetic.collector import made_without_full_collections
 from mgdc_pipelines.sources.synthetic.config import TenantConfig
 from mgdc_pipelines.sources.synthetic.datasets import GENERATORS, Generator, RowContext, Unit, generator_for
