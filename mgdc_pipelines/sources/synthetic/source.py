@@ -75,8 +75,9 @@ class SyntheticSource:
         generator = self._generator_for(request.dataset)
         context = RowContext(self.tenant, self.activity, request, _date_column(request))
         units = self._units(generator, context)  # resolves the scope now: bad group ids fail early
-        if generator.batches is not None and self.config.rows_version >= 3:
-            made = rebatched(generator.batches(context, units), request.batch_rows)
+        batches = generator.batches_in(context)
+        if batches is not None:
+            made = rebatched(batches(context, units), request.batch_rows)
             return made_without_full_collections(iter(made))
         rows = self._stamped_rows(generator, context, units)
         return made_without_full_collections(

@@ -72,11 +72,19 @@ class Generator:
     # of all the units at once, built column by column (``message_batches.py``).
     batches: Callable[[RowContext, tuple], Iterable[pa.RecordBatch]] | None = None
 
+    def batches_in(
+        self, context: RowContext
+    ) -> Callable[[RowContext, tuple], Iterable[pa.RecordBatch]] | None:
+        """What makes the record batches in the context's version of the rows; None: that
+        version makes this dataset's rows one dict each (:attr:`rows`)."""
+        return self.batches if context.tenant.config.rows_version >= 3 else None
+
 
 def unit_rows(generator: Generator, context: RowContext, unit: Any) -> Iterable[dict]:
     """One unit's rows, one dict each, in the config's version of the rows (from version 3,
     the message datasets' rows come from their record batches): what the emulator serves.
     """
-    if generator.batches is not None and context.tenant.config.rows_version >= 3:
-        return (row for batch in generator.batches(context, (unit,)) for row in batch.to_pylist())
+    batches = generator.batches_in(context)
+    if batches is not None:
+        return (row for batch in batches(context, (unit,)) for row in batch.to_pylist())
     return generator.rows(context, unit)
