@@ -31,7 +31,7 @@ from benchmarks.busy import busy_core
 from benchmarks.drift import RATIO_FIGURES, drift, ratio_figures
 from benchmarks.machine import machine_info
 from benchmarks.report import table
-from benchmarks.settings import BUSY_REPETITIONS, CASES, DEFAULT_CASES, DEFAULT_ROWS, LOADS, QUICK_ROWS, Settings, confine_bench, split_cores
+from benchmarks.settings import BUSY_REPETITIONS, CASES, DEFAULT_CASES, DEFAULT_ROWS, LOADS, QUICK_ROWS, Settings, busy_cores, confine_bench
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
@@ -139,7 +139,7 @@ def run_case(case: str, settings: Settings, *, busy: bool, started: float) -> di
     try:
         if not busy:
             return module.run(settings)
-        with busy_core(split_cores()[1]):
+        with busy_core(busy_cores()):
             return module.run(settings)
     except Exception as error:  # one broken case must not hide the others' numbers
         traceback.print_exc()

@@ -42,6 +42,7 @@ class Settings:
 
 def split_cores(available: set[int] | None = None) -> tuple[set[int], set[int]]:
     """(the bench's cores, the busy process's core): the last core is the one kept busy.
+    ``available``: by default the cores this process may use now.
 
     >>> split_cores({0, 1})
     ({0}, {1})
@@ -59,6 +60,13 @@ THREAD_POOL_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THR
                          "NUMEXPR_MAX_THREADS", "POLARS_MAX_THREADS", "RAYON_NUM_THREADS")
 
 
+def busy_cores() -> set[int]:
+    """The core the busy pass keeps busy: split from every core the bench started with
+    (:data:`MACHINE_CORES`), not from the ones :func:`confine_bench` left this process, which
+    would put the spinner on the bench's own core."""
+    return split_cores(set(MACHINE_CORES))[1]
+
+
 def confine_bench() -> dict[str, object]:
     """Pin this process, so every process it starts (competitors, emulators, the PostgreSQL
     server), to the bench's cores, and size the thread pools to them; what it chose.
@@ -73,7 +81,7 @@ def confine_bench() -> dict[str, object]:
     beside them instead of among them. The price: figures are for ``len(cores)`` cores, on a
     2-core machine one core, which the results record (``machine.bench_cores``).
     """
-    cores, busy = split_cores()
+    cores, busy = split_cores(set(MACHINE_CORES))
     os.sched_setaffinity(0, cores)
     for variable in THREAD_POOL_VARIABLES:
         os.environ[variable] = str(len(cores))

@@ -115,6 +115,20 @@ def spinners_seen(parent: int, expected: list[int] | int, timeout_s: float = 10.
         time.sleep(0.1)
 
 
+def cores_of_spinners_while_running(bench: subprocess.Popen) -> list[set[int]]:
+    """The cores each spinner of ``bench`` was last seen allowed on, watched until ``bench``
+    ends (the last look comes after the spinner was pinned: it spins for a whole pass)."""
+    last_seen: dict[int, set[int]] = {}
+    while bench.poll() is None:
+        for pid in spinners_of(bench.pid):
+            try:
+                last_seen[pid] = os.sched_getaffinity(pid)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.05)
+    return list(last_seen.values())
+
+
 def spinners_of(parent: int) -> list[int]:
     """The pids of running ``benchmarks.busy`` processes started by ``parent``."""
     found = []
@@ -134,13 +148,21 @@ def test_a_default_run_measures_each_ratio_again_with_one_core_busy_and_leaves_n
     busy pass and the drift of its ratio, and the spinning process is gone afterwards."""
     output = tmp_path / "latest.json"
     env = {**os.environ, "MGDC_BENCH_DIR": str(tmp_path / "bench")}
-    run = subprocess.Popen([sys.executable, "-m", "benchmarks", "--rows", "2000", "--cases", "memory",
-                            "--repetitions", "1", "--output", str(output)],
-                           cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    printed, errors = run.communicate()
+    # Output to files, not pipes: nobody reads a pipe while the spinners are watched.
+    with open(tmp_path / "stdout", "w") as stdout, open(tmp_path / "stderr", "w") as stderr:
+        run = subprocess.Popen([sys.executable, "-m", "benchmarks", "--rows", "2000", "--cases", "memory",
+                                "--repetitions", "1", "--output", str(output)],
+                               cwd=PROJECT, env=env, stdout=stdout, stderr=stderr, text=True)
+        spinner_cores = cores_of_spinners_while_running(run)
+    printed, errors = (tmp_path / "stdout").read_text(), (tmp_path / "stderr").read_text()
     assert run.returncode == 0, errors
     assert spinners_of(run.pid) == []
     results = json.loads(output.read_text())
+    # The spinner held the core the results name, not the bench's own (both cores of a
+    # 2-core machine were in use: the bench's competitors on one, the spinner on the other).
+    assert spinner_cores == [set(results["machine"]["busy_cores"])]
+    if len(os.sched_getaffinity(0)) > 1:
+        assert not spinner_cores[0] & set(results["machine"]["bench_cores"])
     memory = results["memory"]
     assert set(memory["drift"]) == {"ratio"}
     assert memory["drift"]["ratio"] == pytest.approx(memory["busy"]["ratio"] / memory["ratio"] - 1, abs=1e-4)
