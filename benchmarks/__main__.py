@@ -31,7 +31,10 @@ from benchmarks.busy import busy_core
 from benchmarks.drift import RATIO_FIGURES, drift, ratio_figures
 from benchmarks.machine import machine_info
 from benchmarks.report import table
-from benchmarks.settings import BUSY_REPETITIONS, CASES, DEFAULT_CASES, DEFAULT_ROWS, LOADS, QUICK_ROWS, Settings, busy_cores, confine_bench
+from benchmarks.settings import (
+    BUSY_REPETITIONS, CASES, DEFAULT_CASES, DEFAULT_ROWS, LOADS, MAX_REPETITIONS, MIN_TIMED_SECONDS, QUICK_ROWS,
+    Settings, busy_cores, confine_bench,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
@@ -42,7 +45,10 @@ def parse_settings(argv: list[str] | None = None) -> tuple[Settings, Path]:
     parser.add_argument("--quick", action="store_true", help="small inputs and fewer repetitions (< 2 min)")
     parser.add_argument("--cases", default=",".join(DEFAULT_CASES),
                         help=f"comma-separated subset of {','.join(CASES)} (default: all but synthetic)")
-    parser.add_argument("--repetitions", type=int, help="repetitions per competitor (default 5, --quick 3)")
+    parser.add_argument("--repetitions", type=int,
+                        help="exactly this many runs per competitor (by default 5, --quick 3, and a copy or "
+                             f"graph competitor whose runs are short repeats up to {MIN_TIMED_SECONDS:.0f} s "
+                             f"of timed work, at most {MAX_REPETITIONS} runs)")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where the JSON results go")
     parser.add_argument("--load", choices=LOADS, default="paired",
                         help="paired (default): each ratio case quiet, then with one core busy, and their drift; "
@@ -65,6 +71,7 @@ def parse_settings(argv: list[str] | None = None) -> tuple[Settings, Path]:
     settings = Settings(
         rows=rows, repetitions=repetitions, quick=args.quick, cases=cases, load=args.load,
         dataset_users=args.dataset_users, synthetic_jobs=args.synthetic_jobs,
+        min_timed_seconds=0.0 if args.repetitions else MIN_TIMED_SECONDS,
     )
     return settings, args.output
 

@@ -71,17 +71,42 @@ def run_isolated(
 
 
 def alternate(
-    competitors: Mapping[str, tuple[str, Mapping[str, Any]]], *, repetitions: int
+    competitors: Mapping[str, tuple[str, Mapping[str, Any]]],
+    *,
+    repetitions: int,
+    min_seconds: float = 0.0,
+    max_repetitions: int | None = None,
 ) -> dict[str, list[Measurement]]:
     """Each competitor ``repetitions`` times, interleaved (A B C, B C A, C A B, ...), so a
-    slow spell of the machine hits every competitor alike."""
+    slow spell of the machine hits every competitor alike.
+
+    Then a competitor whose runs are short goes on, interleaved with the other short ones,
+    until its timed seconds add up to ``min_seconds`` or it has run ``max_repetitions`` times:
+    on a shared machine one run of half a second can take 30 % more than the next, and a
+    median of three such runs moves as much, where a slow competitor's three runs hold
+    steady. Each competitor's median then rests on about as many timed seconds.
+
+    >>> runs = alternate({"short": ("benchmarks.harness:sleep_for", {"seconds": 0.01}),
+    ...                   "long": ("benchmarks.harness:sleep_for", {"seconds": 0.2})},
+    ...                  repetitions=1, min_seconds=0.15, max_repetitions=4)
+    >>> len(runs["short"]), len(runs["long"])
+    (4, 1)
+    """
     names = list(competitors)
     runs: dict[str, list[Measurement]] = {name: [] for name in names}
-    for repetition in range(repetitions):
-        shift = repetition % len(names)
+    limit = max(repetitions, max_repetitions or repetitions)
+
+    def wanted(name: str, round_: int) -> bool:
+        if round_ < repetitions:
+            return True
+        return len(runs[name]) < limit and sum(m.seconds for m in runs[name]) < min_seconds
+
+    for round_ in range(limit):
+        shift = round_ % len(names)
         for name in names[shift:] + names[:shift]:
-            target, kwargs = competitors[name]
-            runs[name].append(run_isolated(target, kwargs))
+            if wanted(name, round_):
+                target, kwargs = competitors[name]
+                runs[name].append(run_isolated(target, kwargs))
     return runs
 
 

@@ -25,13 +25,25 @@ TARGETS = {
 }
 
 
+def _runs(repetitions: int | dict[str, int]) -> str:
+    """How many runs each median rests on: one count, or a range over the competitors.
+
+    >>> _runs(3), _runs({"mgdc": 9, "naive": 3}), _runs({"mgdc": 5, "naive": 5})
+    ('3', '3 to 9 runs', '5 runs')
+    """
+    if isinstance(repetitions, int):  # a results file from before the counts were kept
+        return str(repetitions)
+    fewest, most = min(repetitions.values()), max(repetitions.values())
+    return f"{most} runs" if fewest == most else f"{fewest} to {most} runs"
+
+
 def table(results: dict[str, Any]) -> str:
     lines = []
     copy = results.get("copy")
     if copy and "competitors" in copy:
         lines.append(
             f"copy: {copy['rows']:,} Message_v1 rows, {copy['input_mb']:,} MB JSONL "
-            f"({copy['bytes_per_row']:,} B/row), median of {copy['repetitions']}"
+            f"({copy['bytes_per_row']:,} B/row), median of {_runs(copy['repetitions'])}"
         )
         lines.append(_row("competitor", "rows/s", "MB/s", "peak RSS MB", "seconds", "mgdc ×", "÷ limit"))
         limit = copy["rows_per_s"]["limit"]

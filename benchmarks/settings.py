@@ -16,6 +16,11 @@ DEFAULT_ROWS = 200_000
 QUICK_ROWS = 20_000
 LOADS = ("paired", "quiet", "busy")  # see benchmarks/__main__.py
 BUSY_REPETITIONS = 3  # at most, in the busy pass of a paired run
+# A competitor of the copy and graph cases whose runs are short repeats until its timed work adds
+# up to this many seconds, at most MAX_REPETITIONS times (``harness.alternate``): the quick run's
+# copies take half a second each, and a median of three of them moved by up to 30 %.
+MIN_TIMED_SECONDS = 5.0
+MAX_REPETITIONS = 15
 
 
 # Every core this process may use, read when the bench starts (before `confine_bench` narrows it).
@@ -32,6 +37,7 @@ class Settings:
     workdir: Path = DATA_DIR / "work"
     dataset_users: int | None = None  # the synthetic case's day of every dataset; None: its default
     synthetic_jobs: int = 1  # days of the synthetic case's datasets extracted at once
+    min_timed_seconds: float = MIN_TIMED_SECONDS  # 0: exactly ``repetitions`` runs each
 
     def folder(self, *parts: str) -> Path:
         """A folder of this run's working area."""

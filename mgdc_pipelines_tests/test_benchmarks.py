@@ -18,13 +18,13 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from benchmarks.__main__ import run_case
+from benchmarks.__main__ import parse_settings, run_case
 from benchmarks.busy import busy_core
 from benchmarks.data import COLUMNS, DATASET, FIRST_DAY, HASHED
 from benchmarks.drift import drift, ratio_figures, worst_drift
-from benchmarks.harness import run_isolated
+from benchmarks.harness import alternate, run_isolated
 from benchmarks.report import verdict_line
-from benchmarks.settings import Settings
+from benchmarks.settings import MIN_TIMED_SECONDS, Settings
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -56,6 +56,8 @@ def test_a_tiny_copy_and_memory_run_writes_every_required_key_and_mgdc_matches_t
     assert all(ratio > 0 for ratio in copy["cpu_ratios"].values())
     assert copy["delta_vs_parquet"] > 0
     assert copy["rows"] == 2000 and copy["unhashed_columns_match_limit"] is True
+    # --repetitions is exact: no short competitor repeats on to fill the timed seconds
+    assert copy["repetitions"] == {name: 1 for name in ("mgdc", "mgdc_delta", "naive", "dlt", "limit")}
     assert copy["delta_unhashed_columns_match_limit"] is True
     assert {"ratio", "peak_rss_mb"} <= set(results["memory"])
     assert results["memory"]["rows"] == {"N": 2000, "10N": 20000}
@@ -169,6 +171,19 @@ def test_a_default_run_measures_each_ratio_again_with_one_core_busy_and_leaves_n
     assert results["settings"]["load"] == "paired"
     assert results["machine"]["bench_cores"] and results["machine"]["busy_cores"]
     assert "(one core busy)" in printed and "memory ratio" in printed.split("drift:")[1]
+
+
+def test_short_competitors_repeat_until_their_timed_seconds_add_up_unless_repetitions_are_given():
+    short, slow = ("benchmarks.harness:sleep_for", {"seconds": 0.02}), ("benchmarks.harness:sleep_for", {"seconds": 0.3})
+    runs = alternate({"short": short, "slow": slow}, repetitions=2, min_seconds=0.25, max_repetitions=20)
+    assert len(runs["slow"]) == 2  # its two runs already hold 0.6 s
+    seconds = [m.seconds for m in runs["short"]]
+    assert sum(seconds) >= 0.25 > sum(seconds[:-1]) and len(seconds) < 20  # it stopped once they did
+    capped = alternate({"short": short}, repetitions=1, min_seconds=10, max_repetitions=4)
+    assert len(capped["short"]) == 4
+
+    assert parse_settings(["--quick"])[0].min_timed_seconds == MIN_TIMED_SECONDS > 0
+    assert parse_settings(["--quick", "--repetitions", "3"])[0].min_timed_seconds == 0
 
 
 def test_the_spinner_is_stopped_when_the_case_it_runs_beside_fails(tmp_path):

@@ -1,8 +1,8 @@
 """``copy``: N Message_v1 rows to Parquet by mgdc, a naive pandas script, dlt and the pyarrow
 limit, and by mgdc to a Delta table (``mgdc_delta``: the same copy into ``DeltaSink.local``).
 
-Competitors run alternately in fresh processes (``harness.alternate``); rows/s and input MB/s
-come from the median time. Ratios are mgdc's rows/s over each other's, and mgdc_delta's over
+Competitors run alternately in fresh processes (``harness.alternate``), a short one until its
+runs add up to ``settings.min_timed_seconds``; rows/s and input MB/s come from the median time. Ratios are mgdc's rows/s over each other's, and mgdc_delta's over
 the limit's; ``delta_vs_parquet`` is mgdc_delta's rows/s over mgdc's (the two ratios' quotient).
 ``cpu_ratios`` are mgdc's and mgdc_delta's against the limit by median CPU time (all threads of
 the copy's process, imports excluded).
@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from benchmarks.copiers import mgdc_partition, mgdc_sink
 from benchmarks.data import COLUMNS, DATASET, HASHED, message_delivery
 from benchmarks.harness import alternate, summarize
-from benchmarks.settings import Settings
+from benchmarks.settings import MAX_REPETITIONS, Settings
 
 COMPETITORS = ("mgdc", "mgdc_delta", "naive", "dlt", "limit")
 
@@ -43,7 +43,8 @@ def run(settings: Settings) -> dict[str, Any]:
             "dlt": ("benchmarks.copiers:dlt_copy", {"file": file, "output": out["dlt"]}),
             "limit": ("benchmarks.copiers:limit_copy", {"file": file, "output": out["limit"]}),
         },
-        repetitions=settings.repetitions,
+        repetitions=settings.repetitions, min_seconds=settings.min_timed_seconds,
+        max_repetitions=MAX_REPETITIONS,
     )
     megabytes = delivery.bytes / 1e6
     summaries = {name: summarize(measurements) for name, measurements in runs.items()}
@@ -67,7 +68,7 @@ def run(settings: Settings) -> dict[str, Any]:
         "bytes_per_row": round(delivery.bytes / delivery.rows),
         "columns": len(COLUMNS),
         "hashed_columns": list(HASHED),
-        "repetitions": settings.repetitions,
+        "repetitions": {name: len(measurements) for name, measurements in runs.items()},
         "competitors": summaries,
         "rows_per_s": rate,
         "peak_rss_mb": {name: summary["peak_rss_mb"] for name, summary in summaries.items()},

@@ -16,7 +16,7 @@ from typing import Any
 
 from benchmarks.graph_simulation import simulate
 from benchmarks.harness import alternate, summarize
-from benchmarks.settings import Settings
+from benchmarks.settings import MAX_REPETITIONS, Settings
 
 LATENCY_S = 0.1
 PAGE_SIZE = 10
@@ -28,7 +28,8 @@ def run(settings: Settings) -> dict[str, Any]:
     arguments = {"users": users, "latency_s": LATENCY_S, "page_size": PAGE_SIZE,
                  "max_concurrency": MAX_CONCURRENCY}
     runs = alternate({"graph": ("benchmarks.graph_run:graph_copy", arguments)},
-                     repetitions=max(1, min(settings.repetitions, 3)))["graph"]
+                     repetitions=max(1, min(settings.repetitions, 3)),
+                     min_seconds=settings.min_timed_seconds, max_repetitions=MAX_REPETITIONS)["graph"]
     last = runs[-1].details
     return {
         **arguments,
