@@ -20,7 +20,7 @@ help:
 	@echo "make ui       open the Dagster UI on http://127.0.0.1:3000 (demo mode, like make demo)"
 	@echo "make docs     serve the documentation site on http://127.0.0.1:8000 (docs/, mkdocs.yml)"
 	@echo "make validate check the spec in \$$MGDC_SPEC (or the bundled demo)"
-	@echo "make bench    benchmarks of the copy path, Graph reads and the control plane, each ratio quiet and with one core busy (BENCH_ARGS=--quick: about 5 minutes)"
+	@echo "make bench    benchmarks of the copy path, Graph reads and the control plane, each ratio quiet and with one core busy (BENCH_ARGS=--quick: smaller inputs, fewer runs)"
 	@echo "make production  Dagster on a local PostgreSQL (webserver + daemon, demo mode) until Ctrl-C"
 
 $(BIN)/python:

@@ -42,7 +42,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 def parse_settings(argv: list[str] | None = None) -> tuple[Settings, Path]:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--rows", type=int, help=f"rows of the copy input (default {DEFAULT_ROWS:,}, --quick {QUICK_ROWS:,})")
-    parser.add_argument("--quick", action="store_true", help="small inputs and fewer repetitions (< 2 min)")
+    parser.add_argument("--quick", action="store_true", help="small inputs and fewer repetitions")
     parser.add_argument("--cases", default=",".join(DEFAULT_CASES),
                         help=f"comma-separated subset of {','.join(CASES)} (default: all but synthetic)")
     parser.add_argument("--repetitions", type=int,
