@@ -6,7 +6,9 @@ the benchmark would charge the emulator's Python work to the source it measures.
 ``graph`` case starts the emulator in a child process (``spawn``: no threads or locks inherited)
 and talks to it through a :class:`multiprocessing.connection.Connection`: the addresses and CA
 come back once, then ``set_clock``, ``clear_requests``, the request log and the CPU seconds
-the child has spent (``cpu_seconds``: the core it shares with the client) on demand.
+the child has spent (``cpu_seconds``) on demand. ``cores`` pins the child, all its threads, to
+other cores than the client's: the ``graph`` case gives it the core the bench leaves to the busy
+pass, as Graph's work never runs on the client's machine.
 
 >>> from mgdc_pipelines.emulator import EmulatorConfig
 >>> from mgdc_pipelines.sources.synthetic import TenantConfig
@@ -20,7 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import os
 import time
+from collections.abc import Collection
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -33,8 +37,9 @@ _COMMANDS = frozenset({"set_clock", "clear_requests", "requests", "cpu_seconds"}
 class EmulatorProcess:
     """A :class:`~mgdc_pipelines.emulator.GraphEmulator` serving from a child process."""
 
-    def __init__(self, config: Any) -> None:
+    def __init__(self, config: Any, *, cores: Collection[int] | None = None) -> None:
         self._config = config
+        self._cores = None if cores is None else set(cores)  # None: the parent's
         self._connection: Connection | None = None
         self._process: multiprocessing.process.BaseProcess | None = None
         self.base_url = self.graph_url = ""
@@ -43,7 +48,7 @@ class EmulatorProcess:
     def __enter__(self) -> EmulatorProcess:
         context = multiprocessing.get_context("spawn")
         self._connection, child_end = context.Pipe()
-        self._process = context.Process(target=_serve, args=(self._config, child_end),
+        self._process = context.Process(target=_serve, args=(self._config, child_end, self._cores),
                                         name="graph-emulator", daemon=True)
         self._process.start()
         child_end.close()
@@ -68,6 +73,11 @@ class EmulatorProcess:
             if process.is_alive():
                 process.terminate()
                 process.join(_STOP_TIMEOUT_S)
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id while it runs."""
+        return None if self._process is None else self._process.pid
 
     def set_clock(self, moment: dt.datetime | None) -> None:
         self._call("set_clock", moment)
@@ -101,8 +111,13 @@ class EmulatorProcess:
         return value
 
 
-def _serve(config: Any, connection: Connection) -> None:
-    """The child: run the emulator and answer commands until ``stop`` (or the parent is gone)."""
+def _serve(config: Any, connection: Connection, cores: set[int] | None) -> None:
+    """The child: run the emulator and answer commands until ``stop`` (or the parent is gone).
+    Pinned to ``cores`` first, every thread of it (unpickling the config imports libraries that
+    may start threads), so that every thread started later runs there too."""
+    if cores is not None:
+        for thread in os.listdir("/proc/self/task"):
+            os.sched_setaffinity(int(thread), cores)
     from mgdc_pipelines.emulator import GraphEmulator
 
     try:

@@ -186,6 +186,19 @@ def test_short_competitors_repeat_until_their_timed_seconds_add_up_unless_repeti
     assert parse_settings(["--quick", "--repetitions", "3"])[0].min_timed_seconds == 0
 
 
+def test_the_graph_emulator_and_every_thread_it_serves_with_run_on_the_cores_it_is_given():
+    from benchmarks.emulator_process import EmulatorProcess
+    from mgdc_pipelines.emulator import EmulatorConfig
+    from mgdc_pipelines.sources.synthetic import TenantConfig
+
+    core = max(os.sched_getaffinity(0))  # on two cores, not all the cores it would inherit
+    with EmulatorProcess(EmulatorConfig(tenant=TenantConfig(seed=42, users=10)), cores={core}) as emulator:
+        emulator.clear_requests()  # it serves: its server threads are running
+        threads = [int(task) for task in os.listdir(f"/proc/{emulator.pid}/task")]
+        assert len(threads) > 1
+        assert {frozenset(os.sched_getaffinity(thread)) for thread in threads} == {frozenset({core})}
+
+
 def test_the_spinner_is_stopped_when_the_case_it_runs_beside_fails(tmp_path):
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("")
