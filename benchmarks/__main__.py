@@ -32,8 +32,8 @@ from benchmarks.drift import RATIO_FIGURES, drift, ratio_figures
 from benchmarks.machine import machine_info
 from benchmarks.report import table
 from benchmarks.settings import (
-    BUSY_REPETITIONS, CASES, DEFAULT_CASES, DEFAULT_ROWS, LOADS, MAX_REPETITIONS, MIN_TIMED_SECONDS, QUICK_ROWS,
-    Settings, busy_cores, confine_bench,
+    BUSY_REPETITIONS, CASES, DEFAULT_CASES, DEFAULT_ROWS, LOADS, MAX_REPETITIONS, MIN_TIMED_SECONDS,
+    QUICK_ROWS, Settings, busy_cores, confine_bench,
 )
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"

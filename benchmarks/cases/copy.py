@@ -2,8 +2,9 @@
 limit, and by mgdc to a Delta table (``mgdc_delta``: the same copy into ``DeltaSink.local``).
 
 Competitors run alternately in fresh processes (``harness.alternate``), a short one until its
-runs add up to ``settings.min_timed_seconds``; rows/s and input MB/s come from the median time. Ratios are mgdc's rows/s over each other's, and mgdc_delta's over
-the limit's; ``delta_vs_parquet`` is mgdc_delta's rows/s over mgdc's (the two ratios' quotient).
+runs add up to ``settings.min_timed_seconds``; rows/s and input MB/s come from the median time.
+Ratios are mgdc's rows/s over each other's, and mgdc_delta's over the limit's;
+``delta_vs_parquet`` is mgdc_delta's rows/s over mgdc's (the two ratios' quotient).
 ``cpu_ratios`` are mgdc's and mgdc_delta's against the limit by median CPU time (all threads of
 the copy's process, imports excluded).
 """
