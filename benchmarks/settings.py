@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,16 +47,17 @@ class Settings:
         return path
 
 
-def split_cores(available: set[int] | None = None) -> tuple[set[int], set[int]]:
+def split_cores(available: Collection[int] = MACHINE_CORES) -> tuple[set[int], set[int]]:
     """(the bench's cores, the busy process's core): the last core is the one kept busy.
-    ``available``: by default the cores this process may use now.
+    ``available``: by default every core the bench started with, not the ones
+    :func:`confine_bench` leaves it (asking those once put the spinner on the bench's own core).
 
     >>> split_cores({0, 1})
     ({0}, {1})
     >>> split_cores({3})  # one core: the busy process has to share it
     ({3}, {3})
     """
-    cores = set(os.sched_getaffinity(0) if available is None else available)
+    cores = set(available)
     busy = {max(cores)}
     return (cores - busy or busy), busy
 
@@ -67,10 +69,8 @@ THREAD_POOL_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THR
 
 
 def busy_cores() -> set[int]:
-    """The core the busy pass keeps busy: split from every core the bench started with
-    (:data:`MACHINE_CORES`), not from the ones :func:`confine_bench` left this process, which
-    would put the spinner on the bench's own core."""
-    return split_cores(set(MACHINE_CORES))[1]
+    """The core the busy pass keeps busy (and the graph case's emulator runs on)."""
+    return split_cores()[1]
 
 
 def confine_bench() -> dict[str, object]:
@@ -87,7 +87,7 @@ def confine_bench() -> dict[str, object]:
     beside them instead of among them. The price: figures are for ``len(cores)`` cores, on a
     2-core machine one core, which the results record (``machine.bench_cores``).
     """
-    cores, busy = split_cores(set(MACHINE_CORES))
+    cores, busy = split_cores()
     os.sched_setaffinity(0, cores)
     for variable in THREAD_POOL_VARIABLES:
         os.environ[variable] = str(len(cores))

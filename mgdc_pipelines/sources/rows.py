@@ -88,7 +88,13 @@ def rebatched(batches: Iterable[pa.RecordBatch], size: int) -> Iterator[pa.Recor
     >>> pieces = [pa.record_batch({"n": list(range(k))}) for k in (3, 1, 4, 1, 5)]
     >>> [batch.num_rows for batch in rebatched(iter(pieces), 4)]
     [4, 4, 4, 2]
+    >>> next(rebatched(iter(pieces), 0))
+    Traceback (most recent call last):
+    ...
+    ValueError: batch size must be at least 1 row, got 0
     """
+    if size < 1:  # 0 would yield empty slices for ever
+        raise ValueError(f"batch size must be at least 1 row, got {size}")
     pending: list[pa.RecordBatch] = []
     rows = 0
     for batch in batches:
