@@ -4,26 +4,22 @@
 >>> defs = build_defs(load_spec(DEMO_SPEC_PATH))
 >>> defs.resolve_assets_def(["mgdc", "Message_v1"]).key.to_user_string()
 'mgdc/Message_v1'
+
+The names below are imported on first use, not with the package: a process that needs one part
+(``mgdc_pipelines.catalog`` in a notebook, a copy worker, the synthetic tenant) does not pay
+for Dagster and every source and sink (about 2 s of CPU) before its first line.
+
+>>> import subprocess, sys
+>>> probe = "import sys, mgdc_pipelines.catalog; print('dagster' in sys.modules)"
+>>> subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip()
+'False'
 """
 
-from mgdc_pipelines.catalog import Dataset, get_dataset, list_datasets
-from mgdc_pipelines.defs import (
-    AzureSinkResource,
-    LocalSinkResource,
-    MgdcIOManager,
-    MgdcTranslator,
-    MgdcTranslatorData,
-    SyntheticTenantResource,
-    build_defs,
-    build_mgdc_assets,
-)
-from mgdc_pipelines.defs.component import MgdcApp
-from mgdc_pipelines.defs.downstream import downstream_asset_key
-from mgdc_pipelines.sinks import AzureBlobSink, CommitInfo, LocalSink, PartitionRef, PartitionWriter, Sink
-from mgdc_pipelines.sources import ExtractRequest, Scope, Source, TimeWindow
-from mgdc_pipelines.sources.landing import LandingSource
-from mgdc_pipelines.spec import DEMO_SPEC_PATH, AppSpec, DatasetSpec, SpecError, load_spec, parse_spec
-from mgdc_pipelines.transfer import copy_partition, request_for
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from mgdc_pipelines.version import __version__
 
 __all__ = [
@@ -61,3 +57,74 @@ __all__ = [
     "parse_spec",
     "request_for",
 ]
+
+# Where each public name lives (the imports under TYPE_CHECKING below, for type checkers).
+_MODULES = {
+    "mgdc_pipelines.catalog": ("Dataset", "get_dataset", "list_datasets"),
+    "mgdc_pipelines.defs": (
+        "AzureSinkResource", "LocalSinkResource", "MgdcIOManager", "MgdcTranslator",
+        "MgdcTranslatorData", "SyntheticTenantResource", "build_defs", "build_mgdc_assets",
+    ),
+    "mgdc_pipelines.defs.component": ("MgdcApp",),
+    "mgdc_pipelines.defs.downstream": ("downstream_asset_key",),
+    "mgdc_pipelines.sinks": (
+        "AzureBlobSink", "CommitInfo", "LocalSink", "PartitionRef", "PartitionWriter", "Sink",
+    ),
+    "mgdc_pipelines.sources": ("ExtractRequest", "Scope", "Source", "TimeWindow"),
+    "mgdc_pipelines.sources.landing": ("LandingSource",),
+    "mgdc_pipelines.spec": (
+        "DEMO_SPEC_PATH", "AppSpec", "DatasetSpec", "SpecError", "load_spec", "parse_spec",
+    ),
+    "mgdc_pipelines.transfer": ("copy_partition", "request_for"),
+}
+_MODULE_OF = {name: module for module, names in _MODULES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    """Imports the module of a public name on first use (PEP 562) and keeps the name here."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The public names too, so ``dir()`` and Dagster's component discovery see them unloaded."""
+    return sorted({*globals(), *__all__})
+
+
+if TYPE_CHECKING:  # what type checkers and editors resolve the names to
+    from mgdc_pipelines.catalog import Dataset, get_dataset, list_datasets
+    from mgdc_pipelines.defs import (
+        AzureSinkResource,
+        LocalSinkResource,
+        MgdcIOManager,
+        MgdcTranslator,
+        MgdcTranslatorData,
+        SyntheticTenantResource,
+        build_defs,
+        build_mgdc_assets,
+    )
+    from mgdc_pipelines.defs.component import MgdcApp
+    from mgdc_pipelines.defs.downstream import downstream_asset_key
+    from mgdc_pipelines.sinks import (
+        AzureBlobSink,
+        CommitInfo,
+        LocalSink,
+        PartitionRef,
+        PartitionWriter,
+        Sink,
+    )
+    from mgdc_pipelines.sources import ExtractRequest, Scope, Source, TimeWindow
+    from mgdc_pipelines.sources.landing import LandingSource
+    from mgdc_pipelines.spec import (
+        DEMO_SPEC_PATH,
+        AppSpec,
+        DatasetSpec,
+        SpecError,
+        load_spec,
+        parse_spec,
+    )
+    from mgdc_pipelines.transfer import copy_partition, request_for
