@@ -6,8 +6,8 @@
 'mgdc/Message_v1'
 
 The names below are imported on first use, not with the package: a process that needs one part
-(``mgdc_pipelines.catalog`` in a notebook, a copy worker, the synthetic tenant) does not pay
-for Dagster and every source and sink (about 2 s of CPU) before its first line.
+(``mgdc_pipelines.catalog`` in a notebook, a copy worker, the synthetic tenant) does not import
+Dagster and every source and sink before its first line.
 
 >>> import subprocess, sys
 >>> probe = "import sys, mgdc_pipelines.catalog; print('dagster' in sys.modules)"
