@@ -17,9 +17,9 @@ Dagster and every source and sink before its first line.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from mgdc_pipelines.lazy_exports import lazy_exports
 from mgdc_pipelines.version import __version__
 
 __all__ = [
@@ -77,22 +77,9 @@ _MODULES = {
     ),
     "mgdc_pipelines.transfer": ("copy_partition", "request_for"),
 }
-_MODULE_OF = {name: module for module, names in _MODULES.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    """Imports the module of a public name on first use (PEP 562) and keeps the name here."""
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """The public names too, so ``dir()`` and Dagster's component discovery see them unloaded."""
-    return sorted({*globals(), *__all__})
+# Dagster's component discovery (the `dagster_dg_cli.registry_modules` entry point) lists
+# `dir()`, which names them before they are loaded.
+__getattr__, __dir__ = lazy_exports(globals(), _MODULES, __all__)
 
 
 if TYPE_CHECKING:  # what type checkers and editors resolve the names to

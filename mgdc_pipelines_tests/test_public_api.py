@@ -17,33 +17,40 @@ from pathlib import Path
 import pytest
 
 import mgdc_pipelines
-from mgdc_pipelines import _MODULES
+import mgdc_pipelines.launch
+
+# The packages whose public names load on first use.
+LAZY_PACKAGES = [mgdc_pipelines, mgdc_pipelines.launch]
+lazy = pytest.mark.parametrize("package", LAZY_PACKAGES, ids=lambda package: package.__name__)
 
 
-def test_every_public_name_is_exported_from_one_module_and_is_that_modules_object():
-    listed = [name for names in _MODULES.values() for name in names]
+@lazy
+def test_every_public_name_is_exported_from_one_module_and_is_that_modules_object(package):
+    listed = [name for names in package._MODULES.values() for name in names]
     assert len(listed) == len(set(listed))
-    assert set(mgdc_pipelines.__all__) == {*listed, "__version__"}
-    for module, names in _MODULES.items():
+    assert set(package.__all__) - {"__version__"} == set(listed)
+    for module, names in package._MODULES.items():
         for name in names:
-            assert getattr(mgdc_pipelines, name) is getattr(importlib.import_module(module), name)
+            assert getattr(package, name) is getattr(importlib.import_module(module), name)
 
 
-def test_the_imports_type_checkers_read_name_the_same_modules_as_the_lazy_ones():
+@lazy
+def test_the_imports_type_checkers_read_name_the_same_modules_as_the_lazy_ones(package):
     """The ``if TYPE_CHECKING:`` imports are what editors resolve: they must not drift from
     ``_MODULES``."""
-    tree = ast.parse(Path(mgdc_pipelines.__file__).read_text(encoding="utf-8"))
+    tree = ast.parse(Path(package.__file__).read_text(encoding="utf-8"))
     ifs = [node for node in tree.body if isinstance(node, ast.If)]
     (guarded,) = [node for node in ifs if ast.unparse(node.test) == "TYPE_CHECKING"]
     imported = {node.module: sorted(alias.name for alias in node.names) for node in guarded.body}
-    assert imported == {module: sorted(names) for module, names in _MODULES.items()}
+    assert imported == {module: sorted(names) for module, names in package._MODULES.items()}
 
 
-def test_a_star_import_and_dir_see_every_public_name():
+@lazy
+def test_a_star_import_and_dir_see_every_public_name(package):
     namespace: dict = {}
-    exec("from mgdc_pipelines import *", namespace)
-    assert set(mgdc_pipelines.__all__) <= set(namespace)
-    assert set(mgdc_pipelines.__all__) <= set(dir(mgdc_pipelines))
+    exec(f"from {package.__name__} import *", namespace)
+    assert set(package.__all__) <= set(namespace)
+    assert set(package.__all__) <= set(dir(package))
 
 
 def test_a_name_the_package_does_not_export_is_an_attribute_error_naming_it():
@@ -57,10 +64,16 @@ HEAVY = ["dagster", "dagster_azure", "sqlalchemy", "azure.storage.blob", "deltal
 
 @pytest.mark.parametrize("module", [
     "mgdc_pipelines", "mgdc_pipelines.catalog", "mgdc_pipelines.spec",
-    "mgdc_pipelines.sources.synthetic", "mgdc_pipelines.emulator",
+    "mgdc_pipelines.sources.synthetic", "mgdc_pipelines.emulator", "mgdc_pipelines.launch",
 ])
 def test_importing_one_part_of_the_package_does_not_load_dagster_or_the_others(module):
     loaded = f"[m for m in {HEAVY} if m in sys.modules]"
     probe = f"import json, sys, {module}; print(json.dumps({loaded}))"
     run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert json.loads(run.stdout) == []
+
+
+def test_the_command_line_loads_dagster_only_for_a_command_that_needs_it():
+    probe = "import sys, mgdc_pipelines.cli; print('dagster' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"
