@@ -60,7 +60,8 @@ def graph_copy(
         tenant=tenant, page_size=page_size, latency_s=latency_s,
         mailbox_concurrency=MAILBOX_CONCURRENCY, retry_after_s=0.2,
     )
-    with EmulatorProcess(config, cores=emulator_cores) as emulator, tempfile.TemporaryDirectory() as state:
+    emulator_process = EmulatorProcess(config, cores=emulator_cores)
+    with emulator_process as emulator, tempfile.TemporaryDirectory() as state:
         emulator.set_clock(window.end)
 
         def new_source() -> GraphSource:

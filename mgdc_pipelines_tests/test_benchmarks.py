@@ -192,11 +192,13 @@ def test_the_graph_emulator_and_every_thread_it_serves_with_run_on_the_cores_it_
     from mgdc_pipelines.sources.synthetic import TenantConfig
 
     core = max(os.sched_getaffinity(0))  # on two cores, not all the cores it would inherit
-    with EmulatorProcess(EmulatorConfig(tenant=TenantConfig(seed=42, users=10)), cores={core}) as emulator:
+    config = EmulatorConfig(tenant=TenantConfig(seed=42, users=10))
+    with EmulatorProcess(config, cores={core}) as emulator:
         emulator.clear_requests()  # it serves: its server threads are running
         threads = [int(task) for task in os.listdir(f"/proc/{emulator.pid}/task")]
         assert len(threads) > 1
-        assert {frozenset(os.sched_getaffinity(thread)) for thread in threads} == {frozenset({core})}
+        affinities = {frozenset(os.sched_getaffinity(thread)) for thread in threads}
+        assert affinities == {frozenset({core})}
 
 
 def test_the_spinner_is_stopped_when_the_case_it_runs_beside_fails(tmp_path):
