@@ -7,10 +7,10 @@ The machines are shared, so by default (``--load paired``) every case with ratio
 keeps one core busy; its entry holds the quiet results, the busy pass's results under ``busy``
 and each ratio's relative change under ``drift``. Case by case rather than a whole quiet run
 then a whole busy one: the two passes of a case are minutes apart, not the length of a run, so
-what else the machine did in between weighs less. The busy pass takes at most
-``BUSY_REPETITIONS`` repetitions (the default run's copy case takes 5 quietly) to keep the
-run's time near 1.5 × a quiet run's. ``--load quiet`` skips the busy pass (no drift),
-``--busy`` (``--load busy``) runs every case with the core busy.
+what else the machine did in between weighs less. The busy pass repeats each competitor as
+often as the quiet pass, so a drift compares medians of as many runs (with 3 busy runs against
+5 quiet ones, dlt's 45 s copy alone moved mgdc/dlt by a fifth). ``--load quiet`` skips the busy
+pass (no drift), ``--busy`` (``--load busy``) runs every case with the core busy.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ import sys
 import time
 import traceback
 from pathlib import Path
-
-from dataclasses import replace
 from typing import Any
 
 from benchmarks.busy import busy_core
@@ -32,7 +30,7 @@ from benchmarks.drift import RATIO_FIGURES, drift, ratio_figures
 from benchmarks.machine import machine_info
 from benchmarks.report import table
 from benchmarks.settings import (
-    BUSY_REPETITIONS, CASES, DEFAULT_CASES, DEFAULT_ROWS, LOADS, MAX_REPETITIONS, MIN_TIMED_SECONDS,
+    CASES, DEFAULT_CASES, DEFAULT_ROWS, LOADS, MAX_REPETITIONS, MIN_TIMED_SECONDS,
     QUICK_ROWS, Settings, busy_cores, confine_bench,
 )
 
@@ -132,8 +130,7 @@ def measure(case: str, settings: Settings, started: float) -> dict[str, Any]:
     outcome = run_case(case, settings, busy=settings.load == "busy", started=started)
     if settings.load != "paired" or case not in RATIO_FIGURES or _failed(outcome):
         return outcome
-    busy_settings = replace(settings, repetitions=min(settings.repetitions, BUSY_REPETITIONS))
-    loaded = run_case(case, busy_settings, busy=True, started=started)
+    loaded = run_case(case, settings, busy=True, started=started)
     outcome["busy"] = loaded
     outcome["drift"] = drift(ratio_figures(case, outcome), ratio_figures(case, loaded))
     return outcome

@@ -16,7 +16,6 @@ DEFAULT_CASES = tuple(case for case in CASES if case != "synthetic")
 DEFAULT_ROWS = 200_000
 QUICK_ROWS = 20_000
 LOADS = ("paired", "quiet", "busy")  # see benchmarks/__main__.py
-BUSY_REPETITIONS = 3  # at most, in the busy pass of a paired run
 # A competitor of the copy and graph cases whose runs are short repeats until its timed work adds
 # up to this many seconds, at most MAX_REPETITIONS times (``harness.alternate``): the quick run's
 # copies take half a second each, and a median of three of them moved by up to 30 %.

@@ -18,6 +18,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
+import benchmarks.__main__ as bench_main
 from benchmarks.__main__ import parse_settings, run_case
 from benchmarks.busy import busy_core
 from benchmarks.data import COLUMNS, DATASET, FIRST_DAY, HASHED
@@ -171,6 +172,23 @@ def test_a_default_run_measures_each_ratio_again_with_one_core_busy_and_leaves_n
     assert results["settings"]["load"] == "paired"
     assert results["machine"]["bench_cores"] and results["machine"]["busy_cores"]
     assert "(one core busy)" in printed and "memory ratio" in printed.split("drift:")[1]
+
+
+def test_the_busy_pass_repeats_each_competitor_as_often_as_the_quiet_pass(monkeypatch):
+    """A drift compares medians of as many runs: 3 busy runs of dlt's 45 s copy against 5 quiet
+    ones moved mgdc/dlt by a fifth on their own. (The passes are spied on, not run: a real
+    copy case at 5 repetitions takes minutes.)"""
+    passes = []
+
+    def spied_pass(case, settings, *, busy, started):
+        passes.append((busy, settings.repetitions))
+        return {"ratios": {"mgdc/dlt": 8.0 if busy else 10.0}}
+
+    monkeypatch.setattr(bench_main, "run_case", spied_pass)
+    outcome = bench_main.measure("copy", Settings(repetitions=5, load="paired"), time.perf_counter())
+
+    assert passes == [(False, 5), (True, 5)]
+    assert outcome["drift"] == {"mgdc/dlt": pytest.approx(-0.2)}
 
 
 def test_short_competitors_repeat_until_their_timed_seconds_add_up_unless_repetitions_are_given():
