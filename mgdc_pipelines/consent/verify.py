@@ -36,7 +36,7 @@ from mgdc_pipelines.consent.scrubbing import (
     people_columns,
 )
 from mgdc_pipelines.consent.transforms import array_is_hashed
-from mgdc_pipelines.sinks.base import PartitionRef, Sink, as_committed
+from mgdc_pipelines.sinks.base import PartitionRef, Sink, SinkPathError, as_committed
 
 CONSENTED_COLUMNS = "consented_columns"
 SCOPE_COMPLIANCE = "scope_compliance"
@@ -69,7 +69,9 @@ def verify_partition(sink: Sink, written: WrittenPartition) -> dict[str, list[st
     A committed file that cannot be read back (a corrupt or tampered file) fails every check:
     nothing in it can be proven, so it is withdrawn like any partition that broke consent. So
     does a partition of which nothing reads back at all (its files gone, or a table the checks
-    cannot open): checks that found nothing to check would otherwise pass.
+    cannot open): checks that found nothing to check would otherwise pass. And so does one the
+    sink refuses to read (:class:`~mgdc_pipelines.sinks.base.SinkPathError`: its folder, or a
+    file in it, is a symbolic link): what a reader of it meets is not what was written.
     """
     sink = as_committed(sink, written.partition, written.version)
     try:
@@ -86,6 +88,8 @@ def verify_partition(sink: Sink, written: WrittenPartition) -> dict[str, list[st
         # Arrow's message may quote the file's content: name the failure, not the message.
         problem = f"its committed files cannot be read back ({type(error).__name__})"
         return {check: [problem] for check in CHECKS}
+    except SinkPathError as error:  # names paths only, never content
+        return {check: [f"its committed files cannot be read back: {error}"] for check in CHECKS}
 
 
 def _unconsented_columns(schemas: dict[str, pa.Schema], written: WrittenPartition) -> list[str]:

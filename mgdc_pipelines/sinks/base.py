@@ -112,17 +112,30 @@ class WithdrawnPartition:
 class SinkPathError(PermissionError):
     """A folder a write would use is reached through a symbolic link (one that points outside
     the sink root, or to another folder in it): the sink writes only into its own folders.
+    With ``reading``: a folder or part file a read would use is a link (or a part file is not a
+    regular file), and the sink reads only its own files.
 
     >>> print(SinkPathError("/data/_staging", "/tmp/elsewhere", "/data"))
     refusing to write through /data/_staging: it really points to /tmp/elsewhere, not to its own folder under the sink root /data. Remove the symbolic link; nothing was written through it.
+    >>> error = SinkPathError("/data/x/part-0.json", "/etc/passwd", "/data", reading=True)
+    >>> print(error)  # doctest: +NORMALIZE_WHITESPACE
+    refusing to read through /data/x/part-0.json: it really points to /etc/passwd, not to its
+    own file or folder under the sink root /data. Remove the symbolic link (or what is not a
+    regular file); nothing was read through it.
     """
 
-    def __init__(self, folder: str, real_path: str, root: str) -> None:
+    def __init__(self, folder: str, real_path: str, root: str, *, reading: bool = False) -> None:
         self.folder, self.real_path, self.root = folder, real_path, root
+        if reading:
+            verb, own, remove, done = (
+                "read", "file or folder", "link (or what is not a regular file)", "read"
+            )
+        else:
+            verb, own, remove, done = "write", "folder", "link", "written"
         super().__init__(
-            f"refusing to write through {folder}: it really points to {real_path}, not to its "
-            f"own folder under the sink root {root}. Remove the symbolic link; nothing was "
-            "written through it."
+            f"refusing to {verb} through {folder}: it really points to {real_path}, not to its "
+            f"own {own} under the sink root {root}. Remove the symbolic {remove}; nothing was "
+            f"{done} through it."
         )
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import BinaryIO, Protocol
 
 import pyarrow as pa
@@ -103,8 +104,12 @@ class _JsonLinesWriter:
         self._stream.flush()
 
 
-def read_file_schema(path: str | os.PathLike[str]) -> pa.Schema:
+def read_file_schema(path: str | os.PathLike[str], file: BinaryIO | None = None) -> pa.Schema:
     """The schema a reader meets in one written file (JSON lines: inferred from the keys).
+
+    Each reader here takes the file's ``path`` (its name tells the format) and, optionally, the
+    ``file`` already open for reading: then that is read, and ``path`` is never opened (a sink
+    that opened the file without following links reads what it opened).
 
     An empty JSON-lines file (an empty partition) has no keys, so no columns:
 
@@ -114,35 +119,39 @@ def read_file_schema(path: str | os.PathLike[str]) -> pa.Schema:
     >>> read_file_schema(empty).names, list(read_file_columns(empty, ["id"])), count_file_rows(empty)
     ([], [], 0)
     """
-    if str(path).endswith(".parquet"):
-        return pq.read_schema(path)
-    if _is_blank(path):
-        return pa.schema([])
-    return _read_json_lines(path).schema
+    with _opened(path, file) as stream:
+        if str(path).endswith(".parquet"):
+            return pq.read_schema(stream)
+        if _is_blank(stream):
+            return pa.schema([])
+        return _read_json_lines(stream).schema
 
 
-def read_file_columns(path: str | os.PathLike[str], columns: list[str]) -> Iterator[pa.RecordBatch]:
+def read_file_columns(
+    path: str | os.PathLike[str], columns: list[str], file: BinaryIO | None = None
+) -> Iterator[pa.RecordBatch]:
     """The ``columns`` of one written file that it has, batch by batch."""
-    if str(path).endswith(".parquet"):
-        parquet = pq.ParquetFile(path)
-        present = [c for c in columns if c in parquet.schema_arrow.names]
+    with _opened(path, file) as stream:
+        if str(path).endswith(".parquet"):
+            parquet = pq.ParquetFile(stream)
+            present = [c for c in columns if c in parquet.schema_arrow.names]
+            if present:
+                yield from parquet.iter_batches(columns=present)
+            return
+        if _is_blank(stream):
+            return
+        table = _read_json_lines(stream)  # JSON lines files are bounded by the sink's max_file_rows
+        present = [c for c in columns if c in table.column_names]
         if present:
-            yield from parquet.iter_batches(columns=present)
-        return
-    if _is_blank(path):
-        return
-    table = _read_json_lines(path)  # JSON lines files are bounded by the sink's max_file_rows
-    present = [c for c in columns if c in table.column_names]
-    if present:
-        yield from table.select(present).to_batches()
+            yield from table.select(present).to_batches()
 
 
-def count_file_rows(path: str | os.PathLike[str]) -> int:
+def count_file_rows(path: str | os.PathLike[str], file: BinaryIO | None = None) -> int:
     """Rows of one written file: Parquet from its footer, JSON lines by counting non-blank lines."""
-    if str(path).endswith(".parquet"):
-        return pq.ParquetFile(path).metadata.num_rows
-    with open(path, "rb") as file:
-        return sum(1 for line in file if line.strip())  # streams: one line in memory at a time
+    with _opened(path, file) as stream:
+        if str(path).endswith(".parquet"):
+            return pq.ParquetFile(stream).metadata.num_rows
+        return sum(1 for line in stream if line.strip())  # streams: one line in memory at a time
 
 
 def scannable(path: str, size: int) -> bool:
@@ -157,20 +166,34 @@ def scannable(path: str, size: int) -> bool:
     return size > 0 or not path.endswith(".json")
 
 
-def _is_blank(path: str | os.PathLike[str]) -> bool:
+@contextmanager
+def _opened(path: str | os.PathLike[str], file: BinaryIO | None) -> Iterator[BinaryIO]:
+    """``file`` from its start (left open: its opener closes it), or ``path`` opened to read."""
+    if file is not None:
+        file.seek(0)
+        yield file
+        return
+    with open(path, "rb") as opened:
+        yield opened
+
+
+def _is_blank(file: BinaryIO) -> bool:
     # pyarrow's JSON reader fails on a file without a single value ("Empty JSON file"). Only the
     # first non-blank byte matters, so this reads one small chunk at a time, never the file.
-    with open(path, "rb") as file:
+    # The file is left at its start again, for the reader after this.
+    try:
         while chunk := file.read(64 * 1024):
             if chunk.strip():
                 return False
-    return True
+        return True
+    finally:
+        file.seek(0)
 
 
-def _read_json_lines(path: str | os.PathLike[str]) -> pa.Table:
+def _read_json_lines(file: BinaryIO) -> pa.Table:
     # Single-threaded on purpose: pyarrow 26 infers a different type per 1 MiB block when
     # threaded (a struct field once `string`, once `timestamp[s]`) and then fails to combine them.
-    return pa_json.read_json(path, read_options=pa_json.ReadOptions(use_threads=False))
+    return pa_json.read_json(file, read_options=pa_json.ReadOptions(use_threads=False))
 
 
 def format_for(name: str, *, compression: str = "zstd") -> FileFormat:

@@ -91,6 +91,7 @@ from mgdc_pipelines.sinks.rolling import ROW_GROUP_BYTES, PartFileWriter
 
 STAGING_DIR = "_staging"
 ATTEMPT_FILE = "_attempt.json"
+PART_PREFIX = "part-"  # every data file of a partition folder, and nothing else in it
 WITHDRAWN_PREFIX = "withdrawn-"  # a withdrawn partition's folder in _staging, until it is deleted
 
 
@@ -155,8 +156,7 @@ class LocalSink:
 
     def committed_rows(self, partition: PartitionRef) -> int | None:
         """Rows of the committed partition (its manifest's count, or counted); None if none."""
-        folder = self.partition_path(partition)
-        return _committed_rows_in(folder, (self.manifest_path(partition), folder / MANIFEST_FILE))
+        return _committed_rows_in(self.folders, partition.relative_path, manifest_path(partition))
 
     def withdraw(self, partition: PartitionRef) -> WithdrawnPartition | None:
         """Move the partition folder into ``_staging`` (one rename: readers see it whole or not
@@ -172,12 +172,18 @@ class LocalSink:
             self._move_own_folder(partition.relative_path, aside)
         except FileNotFoundError:
             return None  # withdrawn (or replaced by a rename) meanwhile: already gone
+        # Every part entry is removed, a planted link too (itself, not what it points to); the
+        # rows are those a reader of the folder saw, 0 if a link among them refuses the count.
+        removed = self.folders.files_to_read(aside, PART_PREFIX, refuse=False)
+        try:
+            rows = _committed_rows_in(self.folders, aside, manifest_path(partition)) or 0
+        except SinkPathError:
+            rows = 0
         withdrawn = WithdrawnPartition(
             partition=partition,
             uri=file_uri(target),
-            files=tuple(file_uri(target / path.name) for path in _part_files(self.root / aside)),
-            rows=_committed_rows_in(self.root / aside, (record, self.root / aside / MANIFEST_FILE))
-            or 0,
+            files=tuple(file_uri(target / name) for name, _ in removed),
+            rows=rows,
         )
         self.folders.remove_tree(aside)
         # A commit that landed meanwhile replaced the manifest too: deleting it costs that
@@ -201,34 +207,57 @@ class LocalSink:
                 raise SinkPathError(shown, error.real_path, str(self.root)) from None
 
     def read_dataset(self, dataset: str) -> pads.Dataset:
-        """All committed partitions of ``dataset`` as a ``pyarrow.dataset`` (Hive partitioning)."""
+        """All committed partitions of ``dataset`` as a ``pyarrow.dataset`` (Hive partitioning).
+
+        A plain reader's view, by path: pyarrow's discovery follows symbolic links, so a folder
+        or part file planted as a link is read through. The sink's own reads (and the consent
+        checks) use :meth:`committed_schemas`, :meth:`read_committed`, :meth:`committed_rows`
+        and :meth:`open_dataset`, which refuse links.
+        """
         file_format = "parquet" if self.format.name == "parquet" else "json"
         return pads.dataset(self.root / dataset, format=file_format, partitioning="hive")
 
+    # The reads below reach the partition folder, list it and open its files through folder
+    # descriptors, never following a link (own_folders): a folder on the way, or a part file,
+    # that is a link (or a part file that is not a regular file) raises SinkPathError. The
+    # consent checks prove what was written by these reads, so they read the files written.
+
     def committed_files(self, partition: PartitionRef) -> list[Path]:
         """Every data file a reader of ``partition`` sees (not only those the manifest lists)."""
-        return _part_files(self.partition_path(partition))
+        folder = self.partition_path(partition)
+        return [folder / name for name, _ in self._part_files(partition)]
 
     def committed_schemas(self, partition: PartitionRef) -> dict[str, pa.Schema]:
         """Each committed file's own schema, by file URI (a reader may meet any of them)."""
-        return {file_uri(path): read_file_schema(path) for path in self.committed_files(partition)}
+        folder = self.partition_path(partition)
+        return {
+            file_uri(folder / name): read_file_schema(name, file)
+            for name, file in self.folders.read_files(partition.relative_path, PART_PREFIX)
+        }
 
     def read_committed(self, partition: PartitionRef, columns: list[str]) -> Iterator[pa.RecordBatch]:
         """Stream ``columns`` of every committed file (files lacking a column skip it)."""
-        for path in self.committed_files(partition):
-            yield from read_file_columns(path, columns)
+        for name, file in self.folders.read_files(partition.relative_path, PART_PREFIX):
+            yield from read_file_columns(name, columns, file)
+
+    def _part_files(self, partition: PartitionRef) -> list[tuple[str, int]]:
+        return self.folders.files_to_read(partition.relative_path, PART_PREFIX)
 
     def open_dataset(self, partitions: Sequence[PartitionRef], schema: pa.Schema) -> pads.Dataset:
         """A lazy dataset over the committed files of ``partitions``; Hive folders give ``date``/``scope``.
 
         ``schema`` (the dataset's written schema) is what JSON-lines files are parsed with, so
         both formats read back with the catalog's types.
+
+        The files are listed as :meth:`committed_files` lists them (a link is refused), but
+        pyarrow opens them later by path: a file or folder swapped for a link between this
+        listing and the scan is still followed (pyarrow takes no folder descriptor).
         """
         files = [
-            str(path)
+            str(self.partition_path(partition) / name)
             for partition in partitions
-            for path in self.committed_files(partition)
-            if scannable(path.name, path.stat().st_size)
+            for name, size in self._part_files(partition)
+            if scannable(name, size)
         ]
         partitioning, partition_fields = hive_partitioning(partitions)
         return pads.dataset(
@@ -326,33 +355,32 @@ class LocalPartitionWriter(WriterLifecycle):
         self._sink.folders.remove_tree(self._relative, ignore_errors=True)
 
 
-def _part_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("part-*") if p.is_file()) if folder.is_dir() else []
+def _committed_rows_in(folders: OwnFolders, folder: str, record: str) -> int | None:
+    """Rows a reader of the folder ``folder`` sees; None when it holds no part file (every
+    commit writes one). Both relative to the root of ``folders``, read without following links.
 
-
-def _committed_rows_in(folder: Path, manifests: Sequence[Path]) -> int | None:
-    """Rows a reader of ``folder`` sees; None when it holds no part file (every commit writes one).
-
-    The count of the first of ``manifests`` that lists exactly the part files there and is not 0
-    is used; otherwise (no manifest, a file added or removed since the commit, a manifest of
-    another commit, a claim of no rows, which would let an empty copy replace the partition) the
-    files' rows are counted. Counting a truly empty partition is free: its file has no rows.
+    The count of the first manifest (``record``, then an earlier version's ``_manifest.json`` in
+    the folder) that lists exactly the part files there and is not 0 is used; otherwise (no
+    manifest, a file added or removed since the commit, a manifest of another commit, a claim of
+    no rows, which would let an empty copy replace the partition) the files' rows are counted.
+    Counting a truly empty partition is free: its file has no rows.
     """
-    files = _part_files(folder)
-    if not files:
+    names = [name for name, _ in folders.files_to_read(folder, PART_PREFIX)]
+    if not names:
         return None
-    names = [path.name for path in files]
-    for record in manifests:
-        if rows := _manifest_count(record, names):
+    for listing in (record, f"{folder}/{MANIFEST_FILE}"):
+        if rows := _manifest_count(folders, listing, names):
             return rows
-    return sum(count_file_rows(path) for path in files)
+    files = folders.read_files(folder, PART_PREFIX)
+    return sum(count_file_rows(name, file) for name, file in files)
 
 
-def _manifest_count(record: Path, names: list[str]) -> int | None:
-    """The row count of the manifest at ``record`` if it lists exactly ``names``; else None."""
+def _manifest_count(folders: OwnFolders, record: str, names: list[str]) -> int | None:
+    """The row count of the manifest at ``record`` if it lists exactly ``names``; else None
+    (a manifest that is a link, or reached through one, is not read: the files are counted)."""
     try:
-        payload = record.read_bytes()
-        listed = sorted(manifest_files(payload, where=str(record)))
+        payload = folders.read_bytes(record)
+        listed = sorted(manifest_files(payload, where=str(folders.root / record)))
     except (OSError, ValueError):  # no manifest, or not one
         return None
     return manifest_rows(payload) if listed == names else None

@@ -10,6 +10,11 @@ operation names its file in the last one. A link found on the way is refused wit
 the descriptor keeps the folder that was opened. (The root itself is opened as given: whether it
 may be a link is the operator's choice, for the consent layer to check.)
 
+Reads of a sink's own files go the same way (:meth:`OwnFolders.read_files`): the folder is
+reached through descriptors, its files listed from its descriptor and each opened in it without
+following a link, so what is read is what is listed; a link (or what is not a regular file)
+among them is refused, never skipped, since a reader of the folder would meet it.
+
 >>> import tempfile
 >>> folders = OwnFolders(tempfile.mkdtemp())
 >>> with folders.create_file("Example_v1/date=2026-11-20/part-0.parquet", create=True) as f:
@@ -18,11 +23,18 @@ may be a link is the operator's choice, for the consent layer to check.)
 b'PAR1'
 >>> folders.list_files("Example_v1/date=2026-11-20"), folders.list_files("Example_v2")
 (['part-0.parquet'], [])
+>>> files = folders.read_files("Example_v1/date=2026-11-20", "part-")
+>>> [(name, file.read()) for name, file in files]
+[('part-0.parquet', b'PAR1')]
 >>> (folders.root / "elsewhere").symlink_to(folders.root / "Example_v1")
 >>> folders.create_file("elsewhere/date=2026-11-20/part-1.parquet")
 Traceback (most recent call last):
 ...
 mgdc_pipelines.sinks.base.SinkPathError: refusing to write through ...
+>>> folders.files_to_read("elsewhere/date=2026-11-20", "part-")
+Traceback (most recent call last):
+...
+mgdc_pipelines.sinks.base.SinkPathError: refusing to read through ...
 >>> folders.remove_tree("Example_v1"); sorted(p.name for p in folders.root.iterdir())
 ['elsewhere']
 """
@@ -34,7 +46,7 @@ import os
 import shutil
 import stat
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -42,6 +54,8 @@ from mgdc_pipelines.sinks.base import SinkPathError
 
 _FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 # O_EXCL: create, never open what is there (a link or file planted under a predictable name).
+# O_NONBLOCK: a FIFO swapped in for a file to read must not block the open (it is refused).
+_READ_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
@@ -52,23 +66,30 @@ class OwnFolders:
         self.root = Path(root).absolute()
 
     @contextmanager
-    def folder(self, relative: str, *, create: bool = False) -> Iterator[int]:
+    def folder(
+        self, relative: str, *, create: bool = False, reading: bool = False
+    ) -> Iterator[int]:
         """A descriptor of the folder ``relative`` (``""``: the root), closed on leaving; with
-        ``create``, missing folders on the way are made. FileNotFoundError if one is missing."""
+        ``create``, missing folders on the way are made. FileNotFoundError if one is missing.
+        ``reading``: a link on the way is refused as a read (the error's wording)."""
         if create:
             self.root.mkdir(parents=True, exist_ok=True)  # the operator's: followed as given
         descriptor = os.open(self.root, _FOLDER)
         try:
             names = _names(relative) if relative else []
             for depth in range(len(names)):
-                inner = self.open_child(descriptor, "/".join(names[: depth + 1]), create=create)
+                inner = self.open_child(
+                    descriptor, "/".join(names[: depth + 1]), create=create, reading=reading
+                )
                 os.close(descriptor)
                 descriptor = inner
             yield descriptor
         finally:
             os.close(descriptor)
 
-    def open_child(self, parent: int, relative: str, *, create: bool = False) -> int:
+    def open_child(
+        self, parent: int, relative: str, *, create: bool = False, reading: bool = False
+    ) -> int:
         """Open (with ``create``: make first, if missing) the folder ``relative``, whose parent
         is open as ``parent``; a link or a file in its place is refused."""
         name = split(relative)[1]
@@ -82,12 +103,13 @@ class OwnFolders:
         except OSError as error:
             if error.errno not in (errno.ELOOP, errno.ENOTDIR):
                 raise
-            raise self.refusal(relative) from None
+            raise self.refusal(relative, reading=reading) from None
 
-    def refusal(self, relative: str) -> SinkPathError:
-        """The error for a link (or a file) found where the folder ``relative`` should be."""
-        folder = self.root / relative
-        return SinkPathError(str(folder), os.path.realpath(folder), str(self.root))
+    def refusal(self, relative: str, *, reading: bool = False) -> SinkPathError:
+        """The error for a link (or a file) found where the folder ``relative`` should be (with
+        ``reading``: or for a link, or what is not a regular file, where a file to read is)."""
+        path = self.root / relative
+        return SinkPathError(str(path), os.path.realpath(path), str(self.root), reading=reading)
 
     def create_file(self, relative: str, *, create: bool = False) -> BinaryIO:
         """A new file at ``relative``, open for writing (FileExistsError if anything is there);
@@ -114,6 +136,68 @@ class OwnFolders:
         except (FileNotFoundError, SinkPathError):
             if not ignore_errors:
                 raise
+
+    def files_to_read(
+        self, relative: str, prefix: str, *, refuse: bool = True
+    ) -> list[tuple[str, int]]:
+        """Name and size of each entry directly in folder ``relative`` whose name starts with
+        ``prefix``, by name ([] if the folder is missing). A link on the way, and (unless not
+        ``refuse``) an entry that is a link or not a regular file, is refused: it is what a
+        reader of the folder would meet, so it is never skipped."""
+        with ExitStack() as stack:
+            folder = self._folder_to_read(stack, relative)
+            return [] if folder is None else self._listed(folder, relative, prefix, refuse)
+
+    def read_files(self, relative: str, prefix: str) -> Iterator[tuple[str, BinaryIO]]:
+        """Each file of :meth:`files_to_read`, as its name and the file open for reading (closed
+        when the next one is asked for). Every file is opened in the folder's descriptor without
+        following a link, so a swap after the listing cannot send the read elsewhere."""
+        with ExitStack() as stack:
+            folder = self._folder_to_read(stack, relative)
+            for name, _ in [] if folder is None else self._listed(folder, relative, prefix, True):
+                with self._open_to_read(folder, f"{relative}/{name}") as file:
+                    yield name, file
+
+    def read_bytes(self, relative: str) -> bytes:
+        """The content of the file at ``relative``, reached and opened without following a link
+        (a link is refused: :class:`SinkPathError`)."""
+        parent, _ = split(relative)
+        with self.folder(parent, reading=True) as folder:
+            with self._open_to_read(folder, relative) as file:
+                return file.read()
+
+    def _folder_to_read(self, stack: ExitStack, relative: str) -> int | None:
+        """The folder ``relative`` opened to read, closed with ``stack``; None if missing."""
+        try:
+            return stack.enter_context(self.folder(relative, reading=True))
+        except FileNotFoundError:
+            return None
+
+    def _listed(
+        self, folder: int, relative: str, prefix: str, refuse: bool
+    ) -> list[tuple[str, int]]:
+        with os.scandir(folder) as entries:
+            found = [(e.name, e.stat(follow_symlinks=False)) for e in entries
+                     if e.name.startswith(prefix)]
+        for name, info in found:
+            if refuse and not stat.S_ISREG(info.st_mode):
+                raise self.refusal(f"{relative}/{name}", reading=True)
+        return sorted((name, info.st_size) for name, info in found)
+
+    @contextmanager
+    def _open_to_read(self, folder: int, relative: str) -> Iterator[BinaryIO]:
+        """The file ``relative`` (its name in the open ``folder``) open for reading; a link, or
+        what is not a regular file (a FIFO would block), is refused."""
+        try:
+            descriptor = os.open(split(relative)[1], _READ_FILE, dir_fd=folder)
+        except OSError as error:
+            if error.errno != errno.ELOOP:
+                raise
+            raise self.refusal(relative, reading=True) from None
+        with os.fdopen(descriptor, "rb") as file:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                raise self.refusal(relative, reading=True)
+            yield file
 
     def list_files(self, relative: str) -> list[str]:
         """The names of the regular files directly in folder ``relative`` ([] if none)."""

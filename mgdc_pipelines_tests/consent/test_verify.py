@@ -4,6 +4,7 @@ they found (those become check metadata and the suspension reason)."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import pyarrow as pa
 import pytest
@@ -63,6 +64,43 @@ def test_a_committed_file_that_cannot_be_read_back_fails_every_check_without_its
     problems = verify_partition(sink, written)
 
     assert problems == {check: ["its committed files cannot be read back (ArrowInvalid)"] for check in CHECKS}
+
+
+@pytest.mark.parametrize("fmt", ["mgdc-jsonl", "parquet"])
+@pytest.mark.parametrize("planted", ["part file", "partition folder"])
+def test_a_link_planted_in_a_committed_partition_fails_every_check_naming_it(
+    tmp_path, fmt, planted
+):
+    """The checks must read the files written: a part file planted as a link to a file outside
+    the sink (here: a clean one, that would pass), or the partition folder swapped for a link to
+    a clean copy, is refused by the sink's reads, and every check fails naming the link."""
+    clean = [{"subject": "felix.baker.sentinel", "ptenant": TENANT, "puser": ALLOWED_USER}]
+    foreign = [{"subject": "x", "ptenant": "foreign", "puser": "x"}]
+    sink, partition = committed(tmp_path, foreign, fmt)
+    elsewhere, _ = committed(tmp_path / "elsewhere", clean, fmt)
+    [clean_file] = elsewhere.committed_files(partition)
+    folder = sink.partition_path(partition)
+    if planted == "part file":
+        link, target = folder / f"part-99999-0123456789ab{sink.format.extension}", clean_file
+    else:
+        shutil.rmtree(folder)
+        link, target = folder, clean_file.parent
+    link.symlink_to(target)
+    written = WrittenPartition(
+        partition, MESSAGE, frozenset({"subject"}), frozenset(), frozenset(), TENANT,
+        frozenset({ALLOWED_USER}),
+    )
+
+    problems = verify_partition(sink, written)
+
+    assert set(problems) == set(CHECKS)
+    for check in CHECKS:
+        [problem] = problems[check]
+        assert problem.startswith(
+            f"its committed files cannot be read back: refusing to read through {link}: "
+            f"it really points to {target}"
+        )
+        assert "sentinel" not in problem
 
 
 def test_a_committed_partition_of_which_nothing_reads_back_fails_every_check(tmp_path):

@@ -76,12 +76,15 @@ class CountingSink(dg.ConfigurableResource):
     add_row_of: str = ""
     # Likewise, a copy whose `sender` address is this (in a hashed column: a hash).
     add_row_from: str = ""
+    # After commit, plant a part file in the partition that is a link to this file.
+    plant_link_to: str = ""
 
     def get_sink(self):
         sink = DeltaSink.local(self.path) if self.format == "delta" else LocalSink(self.path)
         corrupt = self.corrupt_after_commit
         added_row = _owned_by(self.add_row_of) if self.add_row_of else None
         added_row = _sent_by(self.add_row_from) if self.add_row_from else added_row
+        link_to = self.plant_link_to
 
         class _Sink:
             def __getattr__(self, name):
@@ -92,6 +95,8 @@ class CountingSink(dg.ConfigurableResource):
                 writer = sink.open_partition(partition, schema)
                 if added_row:
                     return _adding_a_row_after_commit(sink, partition, writer, added_row)
+                if link_to:
+                    return _planting_a_link_after_commit(sink, partition, writer, link_to)
                 if not corrupt:
                     return writer
                 original_commit = writer.commit
@@ -162,6 +167,19 @@ def _adding_a_row_after_commit(
         return info
 
     writer.commit = commit_then_add
+    return writer
+
+
+def _planting_a_link_after_commit(sink: LocalSink, partition: PartitionRef, writer, target: str):
+    """``writer``, whose commit then plants a part file in the partition: a link to ``target``."""
+    original_commit = writer.commit
+
+    def commit_then_plant():
+        info = original_commit()
+        (sink.partition_path(partition) / "part-99999-0123456789ab.parquet").symlink_to(target)
+        return info
+
+    writer.commit = commit_then_plant
     return writer
 
 
@@ -307,6 +325,33 @@ def test_a_sink_corrupted_after_commit_fails_the_blocking_check_suspends_and_ref
     _, _, _, failure = run(small_spec, "Message_v1")
     assert "consent check 'not_suspended' refused" in failure_message(failure)
     assert CALLS == {"extract": 0, "open_partition": 0}
+
+
+def test_a_link_planted_in_a_committed_partition_fails_every_blocking_check_and_is_withdrawn(
+    small_spec, tmp_path
+):
+    """The checks read what was written, not a file a link planted in the partition points to
+    (here a clean one, that would pass): every check fails naming the link, the app is
+    suspended and the partition withdrawn; the link's target is neither read nor touched."""
+    target = tmp_path / "clean.parquet"
+    pq.write_table(pa.table({"id": ["felix.baker.sentinel"]}), target)
+    content = target.read_bytes()
+    sink = CountingSink(path=str(small_spec.sink.resolved_path()), plant_link_to=str(target))
+    resources = {**counting_resources(small_spec), resource_keys(small_spec).sink: sink}
+
+    result, _, checks, _ = run(small_spec, "User_v1", resources=resources)
+
+    assert not result.success
+    for check in checks.values():
+        problems = json.dumps(check.metadata["problems"].value)
+        assert not check.passed and "refusing to read through" in problems, check
+        assert f"part-99999-0123456789ab.parquet: it really points to {target}" in problems
+        assert "sentinel" not in problems
+    suspension = ConsentStore.of(small_spec).view().suspension
+    assert suspension is not None and "cannot be read back" in suspension.reason
+    folder = small_spec.sink.resolved_path() / "BasicDataSet_v0.User_v1" / f"date={DAY}"
+    assert not (folder / "scope=all").exists()
+    assert target.read_bytes() == content
 
 
 def test_hashing_is_stable_across_runs_and_the_check_proves_it(small_spec_factory, monkeypatch):

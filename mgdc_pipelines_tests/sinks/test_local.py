@@ -19,6 +19,7 @@ import pytest
 from mgdc_pipelines.sinks import local as local_module
 from mgdc_pipelines.sinks.attempts import owner_tag
 from mgdc_pipelines.sinks.base import PartitionRef, SinkPathError
+from mgdc_pipelines.sinks.formats import format_for
 from mgdc_pipelines.sinks.local import LocalSink
 from mgdc_pipelines_tests.sinks.helpers import DAY, SCHEMA, assert_readers_see_one_version, batch, write
 
@@ -390,6 +391,115 @@ def test_write_locations_are_the_partition_the_staging_folder_and_the_manifest(t
         f"file://{tmp_path}/_staging",
         f"file://{tmp_path}/_manifests/Example_v1/date=2026-11-20/scope=all.json",
     )
+
+
+# -- reads stay inside the root too -------------------------------------------------------------
+# The consent checks prove what was written by these reads: a link in the partition must be
+# refused, not read (it would prove other files than those a reader of the partition meets).
+
+READS = {
+    "committed_rows": lambda sink, partition: sink.committed_rows(partition),
+    "committed_schemas": lambda sink, partition: sink.committed_schemas(partition),
+    "read_committed": lambda sink, partition: list(sink.read_committed(partition, ["id", "n"])),
+    "committed_files": lambda sink, partition: sink.committed_files(partition),
+    "open_dataset": lambda sink, partition: sink.open_dataset([partition], SCHEMA).to_table(),
+}
+FORMATS = ["parquet", "mgdc-jsonl"]
+SENTINEL = "felix.baker.sentinel"  # in files outside the sink: never in a message
+
+
+def committed_partition(tmp_path, format: str = "parquet") -> tuple[LocalSink, PartitionRef]:
+    """A sink under ``tmp_path`` writing ``format``, with a committed partition of 3 rows."""
+    sink = LocalSink(tmp_path / "sink", format=format)
+    partition = PartitionRef("Example_v1", DAY, "all")
+    write(sink, partition, batch("a", 3))
+    return sink, partition
+
+
+def plant_link(tmp_path, sink: LocalSink, partition: PartitionRef):
+    """A part file planted in ``partition``: a link to a valid file (``SENTINEL`` ids) outside
+    the sink. Returns the link and its target."""
+    stolen = tmp_path / f"stolen{sink.format.extension}"
+    with open(stolen, "wb") as stream:
+        writer = format_for(sink.format.name).open(stream, SCHEMA)
+        writer.write(batch(SENTINEL, 2))
+        writer.close()
+    planted = sink.partition_path(partition) / f"part-99999-0123456789ab{sink.format.extension}"
+    planted.symlink_to(stolen)
+    return planted, stolen
+
+
+@pytest.mark.parametrize("format, read", [(f, r) for f in FORMATS for r in READS])
+def test_a_partition_folder_swapped_for_a_link_to_another_partition_is_not_read(
+    tmp_path, format, read
+):
+    sink, partition = committed_partition(tmp_path, format)
+    other = PartitionRef("Example_v1", DAY, "sales")
+    write(sink, other, batch("sales", 2))
+    READS[read](sink, partition)  # reads as usual before the swap
+    folder = sink.partition_path(partition)
+    shutil.rmtree(folder)
+    folder.symlink_to(sink.partition_path(other), target_is_directory=True)
+
+    with pytest.raises(SinkPathError, match=f"refusing to read through {folder}: it really"):
+        READS[read](sink, partition)
+
+
+@pytest.mark.parametrize("format, read", [(f, r) for f in FORMATS for r in READS])
+def test_a_part_file_planted_as_a_link_to_a_file_outside_the_sink_is_refused(
+    tmp_path, format, read
+):
+    sink, partition = committed_partition(tmp_path, format)
+    planted, stolen = plant_link(tmp_path, sink, partition)
+
+    with pytest.raises(SinkPathError) as caught:
+        READS[read](sink, partition)
+
+    assert f"refusing to read through {planted}: it really points to {stolen}" in str(caught.value)
+    assert SENTINEL not in str(caught.value)
+
+
+def test_a_part_entry_that_is_not_a_regular_file_is_refused_not_skipped(tmp_path):
+    sink, partition = committed_partition(tmp_path)
+    planted = sink.partition_path(partition) / "part-99999-0123456789ab.parquet"
+    os.mkfifo(planted)  # would block a reader that opened it
+
+    for read in READS.values():
+        with pytest.raises(SinkPathError, match=f"refusing to read through {planted}"):
+            read(sink, partition)
+
+
+def test_reads_of_a_missing_partition_find_nothing(tmp_path):
+    sink, partition = LocalSink(tmp_path), PartitionRef("Example_v1", DAY, "all")
+    assert sink.committed_rows(partition) is None
+    assert sink.committed_files(partition) == [] and sink.committed_schemas(partition) == {}
+    assert list(sink.read_committed(partition, ["id"])) == []
+    assert sink.open_dataset([partition], SCHEMA).to_table().num_rows == 0
+
+
+def test_a_manifest_planted_as_a_link_is_not_trusted(tmp_path):
+    """The manifest is a shortcut for the count: one that is a link is not read (the files are
+    counted), so a planted one cannot claim rows the partition does not hold."""
+    sink, partition = committed_partition(tmp_path)
+    record = sink.manifest_path(partition)
+    claim = tmp_path / "claim.json"
+    claim.write_text(json.dumps({**json.loads(record.read_text()), "rows": 999}))
+    record.unlink()
+    record.symlink_to(claim)
+
+    assert sink.committed_rows(partition) == 3
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_a_partition_with_a_planted_link_is_withdrawn_and_the_target_left_alone(tmp_path, format):
+    sink, partition = committed_partition(tmp_path, format)
+    planted, stolen = plant_link(tmp_path, sink, partition)
+    content = stolen.read_bytes()
+
+    withdrawn = sink.withdraw(partition)
+
+    assert withdrawn.files[-1].endswith(planted.name) and withdrawn.rows == 0  # link: not counted
+    assert not sink.partition_path(partition).exists() and stolen.read_bytes() == content
 
 
 # -- withdraw ----------------------------------------------------------------------------------
