@@ -140,3 +140,10 @@ def test_a_bad_spec_exits_1_with_the_problem_on_stderr(tmp_path, capsys):
     assert main(["validate", "--spec", str(bad)]) == 1
     err = capsys.readouterr().err
     assert str(bad) in err and "app.app_id: required field is missing" in err
+
+
+def test_a_state_database_error_exits_1_with_its_message_on_stderr(monkeypatch, capsys):
+    """`main` imports the error's class only when an error reaches it (not with the CLI)."""
+    monkeypatch.setenv("MGDC_STATE_DATABASE", "not-a-url")
+    assert main(["audit", "--spec", str(DEMO_SPEC_PATH)]) == 1
+    assert "MGDC_STATE_DATABASE is not a database URL" in capsys.readouterr().err
