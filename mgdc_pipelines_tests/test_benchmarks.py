@@ -185,7 +185,8 @@ def test_the_busy_pass_repeats_each_competitor_as_often_as_the_quiet_pass(monkey
         return {"ratios": {"mgdc/dlt": 8.0 if busy else 10.0}}
 
     monkeypatch.setattr(bench_main, "run_case", spied_pass)
-    outcome = bench_main.measure("copy", Settings(repetitions=5, load="paired"), time.perf_counter())
+    settings = Settings(repetitions=5, load="paired")
+    outcome = bench_main.measure("copy", settings, time.perf_counter())
 
     assert passes == [(False, 5), (True, 5)]
     assert outcome["drift"] == {"mgdc/dlt": pytest.approx(-0.2)}
