@@ -40,6 +40,7 @@ from pathlib import Path
 from mgdc_pipelines.consent.errors import ConsentError
 from mgdc_pipelines.launch.local_dagster import LocalDagsterError
 from mgdc_pipelines.spec import AppSpec, SpecError, default_spec_path, load_spec
+from mgdc_pipelines.state.base import StateDatabaseError
 from mgdc_pipelines.version import __version__
 
 DEFAULT_DAGSTER_HOME = ".dagster_home"
@@ -64,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (SpecError, ConsentError, LocalDagsterError, _state_database_error()) as error:
+    except (SpecError, ConsentError, LocalDagsterError, StateDatabaseError) as error:
         print(error, file=sys.stderr)  # these messages carry no secret nor row value
         return 1
     except BrokenPipeError:  # `mgdc-pipelines audit | head`: the reader had enough
@@ -80,14 +81,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             traceback.print_exc()
         return 2
-
-
-def _state_database_error() -> type[Exception]:
-    """The state database's error, imported when an error reaches :func:`main`: its module loads
-    SQLAlchemy, which most commands never use (an ``except`` clause is evaluated only then)."""
-    from mgdc_pipelines.state.database import StateDatabaseError
-
-    return StateDatabaseError
 
 
 def _parser() -> argparse.ArgumentParser:

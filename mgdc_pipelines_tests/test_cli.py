@@ -143,7 +143,6 @@ def test_a_bad_spec_exits_1_with_the_problem_on_stderr(tmp_path, capsys):
 
 
 def test_a_state_database_error_exits_1_with_its_message_on_stderr(monkeypatch, capsys):
-    """`main` imports the error's class only when an error reaches it (not with the CLI)."""
     monkeypatch.setenv("MGDC_STATE_DATABASE", "not-a-url")
     assert main(["audit", "--spec", str(DEMO_SPEC_PATH)]) == 1
     assert "MGDC_STATE_DATABASE is not a database URL" in capsys.readouterr().err

@@ -20,10 +20,12 @@ import mgdc_pipelines
 import mgdc_pipelines.consent
 import mgdc_pipelines.launch
 import mgdc_pipelines.sinks
+import mgdc_pipelines.state
 
 # The packages whose public names load on first use.
 LAZY_PACKAGES = [
     mgdc_pipelines, mgdc_pipelines.consent, mgdc_pipelines.launch, mgdc_pipelines.sinks,
+    mgdc_pipelines.state,
 ]
 lazy = pytest.mark.parametrize("package", LAZY_PACKAGES, ids=lambda package: package.__name__)
 
@@ -73,6 +75,9 @@ HEAVY = ["dagster", "dagster_azure", "sqlalchemy", "azure.storage.blob", "deltal
     # database nor the sinks; a local folder sink loads neither Azure nor delta-rs.
     "mgdc_pipelines.consent", "mgdc_pipelines.consent.errors", "mgdc_pipelines.consent.verify",
     "mgdc_pipelines.sinks", "mgdc_pipelines.sinks.local",
+    # Naming the state database's setting, or its error, does not open SQLAlchemy: the trusted
+    # keys' settings and the checks before any I/O read only the setting.
+    "mgdc_pipelines.state", "mgdc_pipelines.consent.trust", "mgdc_pipelines.consent.checks",
     "mgdc_pipelines.cli",
 ])
 def test_importing_one_part_of_the_package_does_not_load_dagster_or_the_others(module):

@@ -45,7 +45,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from mgdc_pipelines.consent.errors import ConsentError
 from mgdc_pipelines.consent.keys import key_id, load_public_key
-from mgdc_pipelines.state.database import STATE_DATABASE_ENV
+from mgdc_pipelines.state.base import STATE_DATABASE_ENV
 
 TRUSTED_KEYS_ENV = "MGDC_TRUSTED_ADMIN_KEYS"
 DEMO_MODE_ENV = "MGDC_DEMO_MODE"

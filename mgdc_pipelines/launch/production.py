@@ -34,7 +34,7 @@ from pathlib import Path
 from mgdc_pipelines.launch.demo import WORKSPACE_YAML
 from mgdc_pipelines.launch.local_dagster import LocalDagster
 from mgdc_pipelines.launch.postgres import LocalPostgres, PostgresError
-from mgdc_pipelines.state.database import STATE_DATABASE_ENV
+from mgdc_pipelines.state.base import STATE_DATABASE_ENV
 
 DEFAULT_DATA_DIR = Path(".postgres")
 DEFAULT_DAGSTER_HOME = Path(".dagster_home_production")

@@ -28,7 +28,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-STATE_DATABASE_ENV = "MGDC_STATE_DATABASE"
+from mgdc_pipelines.state.base import STATE_DATABASE_ENV, StateDatabaseError  # noqa: F401 (re-exported)
+
 DEFAULT_LOCK_TIMEOUT_S = 30.0
 
 metadata = sa.MetaData()
@@ -77,11 +78,6 @@ delta_meta = sa.Table(
     *_delta_key(),
     sa.Column("date_column", sa.Text, nullable=False),
 )
-
-
-class StateDatabaseError(RuntimeError):
-    """The state database is unreachable, misconfigured or refused a statement (no password,
-    no statement parameters in the message: they may hold audit records)."""
 
 
 class StateDatabase:
