@@ -31,10 +31,12 @@ import re
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from azure.core.credentials import AzureSasCredential
-from azure.storage.blob import BlobServiceClient
+# The SDK is imported when a client or credential is made, not with the module: a copy from a
+# local landing folder names its store's account type without loading the Azure SDK.
+if TYPE_CHECKING:
+    from azure.storage.blob import BlobServiceClient
 
 CREDENTIAL_KINDS = ("key", "sas", "default")
 _SAS_SIGNATURE = re.compile(r"(?i)(\bsig=)[^&\s\"']+")
@@ -112,6 +114,8 @@ class AzureAccount:
 
     def service_client(self) -> BlobServiceClient:
         """A Blob API client; creating it does not touch the network."""
+        from azure.storage.blob import BlobServiceClient
+
         return BlobServiceClient(account_url=self.url, credential=self.sdk_credential())
 
     def sdk_credential(self) -> Any:
@@ -120,6 +124,8 @@ class AzureAccount:
             # Named explicitly: the SDK guesses it only for hosts it knows (not `azurite:10000`).
             return {"account_name": self.name, "account_key": secret}
         if kind == "sas":
+            from azure.core.credentials import AzureSasCredential
+
             return AzureSasCredential(secret.lstrip("?"))
         from azure.identity import DefaultAzureCredential  # slow import, only when used
 

@@ -24,9 +24,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol, runtime_checkable
-
-from azure.storage.blob import BlobServiceClient, ContainerClient
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from mgdc_pipelines.sinks.azure_account import AzureAccount, BlobCredential, parse_account_url
 from mgdc_pipelines.sources.landing.layout import DeliveryFiles, blob_delivery_files, delivery_files
@@ -38,6 +36,9 @@ from mgdc_pipelines.sources.landing.reader import (
     lines_of_chunks,
     read_lines,
 )
+
+if TYPE_CHECKING:
+    from azure.storage.blob import ContainerClient
 
 DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024  # the SDK's default chunk; also caps the first GET
 
@@ -149,6 +150,10 @@ class AzureDeliveryStore:
 
     def _container(self) -> ContainerClient:
         if self._client is None:
+            # Imported here, not with the module: a copy from a local folder (the landing
+            # source's default store) does not load the Azure SDK.
+            from azure.storage.blob import BlobServiceClient
+
             sizes = {"max_single_get_size": self._chunk_size, "max_chunk_get_size": self._chunk_size}
             if self._credential is None:
                 service = BlobServiceClient(account_url=self.account_url, **sizes)

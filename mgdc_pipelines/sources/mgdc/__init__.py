@@ -8,15 +8,20 @@ container (``delivery.py``, through the landing source) and deletes it; ``billin
 The Azure Resource Manager calls are plain REST (``arm.py``, ``factory.py``) with the Graph
 source's MSAL credentials. ``mgdc_pipelines.emulator.factory`` emulates ARM and Data Factory.
 
+The names below are imported on first use, not with the package: a copy that applies a
+SharePoint delta state (``sharepoint_state.py``, every copy worker through ``transfer``) does not
+load the Azure Resource Manager client, MSAL and the Graph source's SQLAlchemy.
+
+>>> from mgdc_pipelines.sources.mgdc import FactoryLocation
 >>> FactoryLocation("sub", "rg", "adf").path
 '/subscriptions/sub/resourceGroups/rg/providers/Microsoft.DataFactory/factories/adf'
 """
 
-from mgdc_pipelines.sources.mgdc.billing import BillingRates, billable_units, estimate_backfill, run_cost
-from mgdc_pipelines.sources.mgdc.runs import MgdcRunFailed, MgdcRunTimedOut
-from mgdc_pipelines.sources.mgdc.settings import FactoryLocation, PollPolicy, StagingLocation
-from mgdc_pipelines.sources.mgdc.objects import KeyVaultSecret
-from mgdc_pipelines.sources.mgdc.source import MgdcRun, MgdcSettings, MgdcSource
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mgdc_pipelines.lazy_exports import lazy_exports
 
 __all__ = [
     "BillingRates",
@@ -33,3 +38,27 @@ __all__ = [
     "estimate_backfill",
     "run_cost",
 ]
+
+# Where each public name lives (the imports under TYPE_CHECKING below, for type checkers).
+_MODULES = {
+    "mgdc_pipelines.sources.mgdc.billing": (
+        "BillingRates", "billable_units", "estimate_backfill", "run_cost",
+    ),
+    "mgdc_pipelines.sources.mgdc.objects": ("KeyVaultSecret",),
+    "mgdc_pipelines.sources.mgdc.runs": ("MgdcRunFailed", "MgdcRunTimedOut"),
+    "mgdc_pipelines.sources.mgdc.settings": ("FactoryLocation", "PollPolicy", "StagingLocation"),
+    "mgdc_pipelines.sources.mgdc.source": ("MgdcRun", "MgdcSettings", "MgdcSource"),
+}
+__getattr__, __dir__ = lazy_exports(globals(), _MODULES, __all__)
+
+if TYPE_CHECKING:  # what type checkers and editors resolve the names to
+    from mgdc_pipelines.sources.mgdc.billing import (
+        BillingRates,
+        billable_units,
+        estimate_backfill,
+        run_cost,
+    )
+    from mgdc_pipelines.sources.mgdc.objects import KeyVaultSecret
+    from mgdc_pipelines.sources.mgdc.runs import MgdcRunFailed, MgdcRunTimedOut
+    from mgdc_pipelines.sources.mgdc.settings import FactoryLocation, PollPolicy, StagingLocation
+    from mgdc_pipelines.sources.mgdc.source import MgdcRun, MgdcSettings, MgdcSource
