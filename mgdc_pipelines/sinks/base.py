@@ -101,12 +101,19 @@ class CommitInfo:
 
 @dataclass(frozen=True)
 class WithdrawnPartition:
-    """What :meth:`Sink.withdraw` removed: the partition, where it was, its files and rows."""
+    """What :meth:`Sink.withdraw` removed: the partition, where it was, its files and rows.
+
+    ``planted``: those of ``files`` that were no data file the sink wrote but an entry someone
+    put among them that is not a regular file (a symbolic link, on a local sink): each removed
+    itself, never what a link points to, and not counted in ``rows``, which are the rows of the
+    regular files removed (what a reader of the partition read, besides what the links showed).
+    """
 
     partition: PartitionRef
     uri: str
     files: tuple[str, ...]
     rows: int
+    planted: tuple[str, ...] = ()
 
 
 class SinkPathError(PermissionError):

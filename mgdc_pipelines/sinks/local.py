@@ -50,14 +50,17 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import io
 import json
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.dataset as pads
+import pyarrow.fs as pafs
 
 from mgdc_pipelines.sinks.attempts import attempt_is_abandoned, attempt_owner, owner_in_name, owner_tag
 from mgdc_pipelines.sinks.base import (
@@ -86,6 +89,7 @@ from mgdc_pipelines.sinks.layout import (
     new_attempt_id,
     quote_path,
 )
+from mgdc_pipelines.sinks.own_filesystem import own_filesystem
 from mgdc_pipelines.sinks.own_folders import OwnFolders, new_file, remove_tree_in, split
 from mgdc_pipelines.sinks.rolling import ROW_GROUP_BYTES, PartFileWriter
 
@@ -172,18 +176,17 @@ class LocalSink:
             self._move_own_folder(partition.relative_path, aside)
         except FileNotFoundError:
             return None  # withdrawn (or replaced by a rename) meanwhile: already gone
-        # Every part entry is removed, a planted link too (itself, not what it points to); the
-        # rows are those a reader of the folder saw, 0 if a link among them refuses the count.
-        removed = self.folders.files_to_read(aside, PART_PREFIX, refuse=False)
-        try:
-            rows = _committed_rows_in(self.folders, aside, manifest_path(partition)) or 0
-        except SinkPathError:
-            rows = 0
+        # Every part entry is removed, a planted link too (itself, not what it points to). The
+        # rows are those of the regular part files, read without following a link; the entries
+        # that are not regular files are reported, not counted (a link's target is not read).
+        removed = self.folders.entries(aside, PART_PREFIX)
+        regular = [name for name, info in removed if stat.S_ISREG(info.st_mode)]
         withdrawn = WithdrawnPartition(
             partition=partition,
             uri=file_uri(target),
             files=tuple(file_uri(target / name) for name, _ in removed),
-            rows=rows,
+            rows=_rows_of(self.folders, aside, manifest_path(partition), regular),
+            planted=tuple(file_uri(target / name) for name, _ in removed if name not in regular),
         )
         self.folders.remove_tree(aside)
         # A commit that landed meanwhile replaced the manifest too: deleting it costs that
@@ -207,15 +210,16 @@ class LocalSink:
                 raise SinkPathError(shown, error.real_path, str(self.root)) from None
 
     def read_dataset(self, dataset: str) -> pads.Dataset:
-        """All committed partitions of ``dataset`` as a ``pyarrow.dataset`` (Hive partitioning).
+        """All committed partitions of ``dataset`` as a lazy ``pyarrow.dataset`` (Hive
+        partitioning; the schema is the first file's, JSON lines' inferred).
 
-        A plain reader's view, by path: pyarrow's discovery follows symbolic links, so a folder
-        or part file planted as a link is read through. The sink's own reads (and the consent
-        checks) use :meth:`committed_schemas`, :meth:`read_committed`, :meth:`committed_rows`
-        and :meth:`open_dataset`, which refuse links.
+        Read as :meth:`open_dataset` reads, never following a link: the part files of every
+        folder of the dataset are listed through folder descriptors (a link among them, or on
+        the way, is refused) and the scan opens each the same way.
         """
+        files = self.folders.files_under(dataset, PART_PREFIX)
         file_format = "parquet" if self.format.name == "parquet" else "json"
-        return pads.dataset(self.root / dataset, format=file_format, partitioning="hive")
+        return self._dataset(files, None, file_format, "hive", dataset)
 
     # The reads below reach the partition folder, list it and open its files through folder
     # descriptors, never following a link (own_folders): a folder on the way, or a part file,
@@ -249,20 +253,50 @@ class LocalSink:
         ``schema`` (the dataset's written schema) is what JSON-lines files are parsed with, so
         both formats read back with the catalog's types.
 
-        The files are listed as :meth:`committed_files` lists them (a link is refused), but
-        pyarrow opens them later by path: a file or folder swapped for a link between this
-        listing and the scan is still followed (pyarrow takes no folder descriptor).
+        The files are listed as :meth:`committed_files` lists them (a link is refused), and the
+        scan, later, opens each of them the same way (:mod:`~mgdc_pipelines.sinks.own_filesystem`):
+        a file or folder swapped for a link between this listing and the scan fails the scan
+        with :class:`SinkPathError`, and is never read through.
         """
         files = [
-            str(self.partition_path(partition) / name)
+            (f"{partition.relative_path}/{name}", size)
             for partition in partitions
             for name, size in self._part_files(partition)
-            if scannable(name, size)
         ]
         partitioning, partition_fields = hive_partitioning(partitions)
-        return pads.dataset(
-            files, schema=pa.schema([*schema, *partition_fields]), format=dataset_file_format(self.format.name, schema), partitioning=partitioning, partition_base_dir=str(self.root / partitions[0].dataset) if partitions else None
+        return self._dataset(
+            files,
+            pa.schema([*schema, *partition_fields]),
+            dataset_file_format(self.format.name, schema),
+            partitioning,
+            partitions[0].dataset if partitions else None,
         )
+
+    def _dataset(
+        self,
+        files: list[tuple[str, int]],
+        schema: pa.Schema | None,
+        file_format: str | pads.FileFormat,
+        partitioning: str | pads.Partitioning,
+        dataset: str | None,
+    ) -> pads.Dataset:
+        """A lazy dataset over ``files`` (paths relative to the root, with their sizes; those a
+        scan cannot open are left out), Hive folders below ``dataset``'s folder giving the
+        partition columns, read through the sink's own filesystem (never following a link)."""
+        return pads.dataset(
+            [str(self.root / path) for path, size in files if scannable(path, size)],
+            schema=schema,
+            format=file_format,
+            partitioning=partitioning,
+            partition_base_dir=str(self.root / dataset) if dataset else None,
+            filesystem=self.filesystem,
+        )
+
+    @property
+    def filesystem(self) -> pafs.FileSystem:
+        """Read-only Arrow filesystem over the sink's files (paths: absolute, under the root);
+        it opens every file through folder descriptors, never following a link."""
+        return own_filesystem(self.folders)
 
     def _clean_stale_attempts(self, partition: PartitionRef) -> None:
         staging = self.root / STAGING_DIR
@@ -366,13 +400,22 @@ def _committed_rows_in(folders: OwnFolders, folder: str, record: str) -> int | N
     Counting a truly empty partition is free: its file has no rows.
     """
     names = [name for name, _ in folders.files_to_read(folder, PART_PREFIX)]
-    if not names:
-        return None
+    return _rows_of(folders, folder, record, names) if names else None
+
+
+def _rows_of(folders: OwnFolders, folder: str, record: str, names: list[str]) -> int:
+    """Rows of the part files ``names`` of the folder ``folder``: a manifest's count if it lists
+    exactly them (see :func:`_committed_rows_in`), else each file's rows, each file reached and
+    opened without following a link (one swapped for a link since it was listed is refused)."""
     for listing in (record, f"{folder}/{MANIFEST_FILE}"):
         if rows := _manifest_count(folders, listing, names):
             return rows
-    files = folders.read_files(folder, PART_PREFIX)
-    return sum(count_file_rows(name, file) for name, file in files)
+    return sum(_file_rows(folders, f"{folder}/{name}") for name in names)
+
+
+def _file_rows(folders: OwnFolders, relative: str) -> int:
+    with io.BufferedReader(folders.open_to_read(relative)) as file:
+        return count_file_rows(relative, file)
 
 
 def _manifest_count(folders: OwnFolders, record: str, names: list[str]) -> int | None:

@@ -13,7 +13,9 @@ may be a link is the operator's choice, for the consent layer to check.)
 Reads of a sink's own files go the same way (:meth:`OwnFolders.read_files`): the folder is
 reached through descriptors, its files listed from its descriptor and each opened in it without
 following a link, so what is read is what is listed; a link (or what is not a regular file)
-among them is refused, never skipped, since a reader of the folder would meet it.
+among them is refused, never skipped, since a reader of the folder would meet it. A file named
+by its path alone (:meth:`OwnFolders.open_to_read`, what a lazy dataset's scan opens, later
+than the listing) is reached the same way, from the root down, when it is opened.
 
 >>> import tempfile
 >>> folders = OwnFolders(tempfile.mkdtemp())
@@ -42,6 +44,7 @@ mgdc_pipelines.sinks.base.SinkPathError: refusing to read through ...
 from __future__ import annotations
 
 import errno
+import io
 import os
 import shutil
 import stat
@@ -56,6 +59,8 @@ _FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 # O_EXCL: create, never open what is there (a link or file planted under a predictable name).
 # O_NONBLOCK: a FIFO swapped in for a file to read must not block the open (it is refused).
 _READ_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+# Names Hive readers pass over in a dataset folder (the sink's own `_` folders, hidden files).
+HIDDEN = ("_", ".")
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
@@ -137,16 +142,45 @@ class OwnFolders:
             if not ignore_errors:
                 raise
 
-    def files_to_read(
-        self, relative: str, prefix: str, *, refuse: bool = True
-    ) -> list[tuple[str, int]]:
-        """Name and size of each entry directly in folder ``relative`` whose name starts with
-        ``prefix``, by name ([] if the folder is missing). A link on the way, and (unless not
-        ``refuse``) an entry that is a link or not a regular file, is refused: it is what a
-        reader of the folder would meet, so it is never skipped."""
+    def entries(self, relative: str, prefix: str) -> list[tuple[str, os.stat_result]]:
+        """Each entry directly in folder ``relative`` whose name starts with ``prefix``, with
+        its own status (a link's, never its target's), by name; [] if the folder is missing. A
+        link on the way is refused; the entries are what they are (see :meth:`files_to_read`)."""
         with ExitStack() as stack:
             folder = self._folder_to_read(stack, relative)
-            return [] if folder is None else self._listed(folder, relative, prefix, refuse)
+            return [] if folder is None else _listed(folder, prefix)
+
+    def files_to_read(self, relative: str, prefix: str) -> list[tuple[str, int]]:
+        """Name and size of each entry directly in folder ``relative`` whose name starts with
+        ``prefix``, by name ([] if the folder is missing). A link on the way, and an entry that
+        is a link or not a regular file, is refused: it is what a reader of the folder would
+        meet, so it is never skipped."""
+        return self._regular(relative, self.entries(relative, prefix))
+
+    def files_under(self, relative: str, prefix: str) -> list[tuple[str, int]]:
+        """Path (relative to the root) and size of each file whose name starts with ``prefix``
+        in folder ``relative`` and every folder below it, by path ([] if it is missing). Entries
+        named ``_...`` or ``.…`` are passed over, as Hive readers pass over them; any other link,
+        and a ``prefix`` entry that is not a regular file, is refused (a reader would meet it)."""
+        with ExitStack() as stack:
+            folder = self._folder_to_read(stack, relative)
+            return [] if folder is None else sorted(self._walk(folder, relative, prefix))
+
+    def _walk(self, folder: int, relative: str, prefix: str) -> list[tuple[str, int]]:
+        found: list[tuple[str, int]] = []
+        for name, info in _listed(folder, ""):
+            path = f"{relative}/{name}"
+            if name.startswith(HIDDEN):
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                inner = self.open_child(folder, path, reading=True)
+                try:
+                    found += self._walk(inner, path, prefix)
+                finally:
+                    os.close(inner)
+            elif name.startswith(prefix) or stat.S_ISLNK(info.st_mode):
+                found += [(path, size) for _, size in self._regular(relative, [(name, info)])]
+        return found
 
     def read_files(self, relative: str, prefix: str) -> Iterator[tuple[str, BinaryIO]]:
         """Each file of :meth:`files_to_read`, as its name and the file open for reading (closed
@@ -154,17 +188,36 @@ class OwnFolders:
         following a link, so a swap after the listing cannot send the read elsewhere."""
         with ExitStack() as stack:
             folder = self._folder_to_read(stack, relative)
-            for name, _ in [] if folder is None else self._listed(folder, relative, prefix, True):
-                with self._open_to_read(folder, f"{relative}/{name}") as file:
+            listed = [] if folder is None else _listed(folder, prefix)
+            for name, _ in self._regular(relative, listed):
+                with io.BufferedReader(self._opened_in(folder, f"{relative}/{name}")) as file:
                     yield name, file
 
     def read_bytes(self, relative: str) -> bytes:
         """The content of the file at ``relative``, reached and opened without following a link
         (a link is refused: :class:`SinkPathError`)."""
+        with self.open_to_read(relative) as file:
+            return file.readall()
+
+    def open_to_read(self, relative: str) -> io.FileIO:
+        """The file at ``relative``, reached from the root through folder descriptors and opened
+        in the last one without following a link, open for reading (unbuffered: the caller
+        reads as it needs, and closes it). A link on the way or in its place, or what is not a
+        regular file, is refused (:class:`SinkPathError`); FileNotFoundError if it is missing.
+        What is read is the file that was opened, whatever is swapped in for its path later."""
         parent, _ = split(relative)
         with self.folder(parent, reading=True) as folder:
-            with self._open_to_read(folder, relative) as file:
-                return file.read()
+            return self._opened_in(folder, relative)
+
+    def status(self, relative: str) -> os.stat_result | None:
+        """The entry ``relative``'s own status (a link's, never its target's), looked up in its
+        folder reached without following a link; None if it (or its folder) is missing."""
+        parent, name = split(relative)
+        try:
+            with self.folder(parent, reading=True) as folder:
+                return os.stat(name, dir_fd=folder, follow_symlinks=False)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
 
     def _folder_to_read(self, stack: ExitStack, relative: str) -> int | None:
         """The folder ``relative`` opened to read, closed with ``stack``; None if missing."""
@@ -173,19 +226,17 @@ class OwnFolders:
         except FileNotFoundError:
             return None
 
-    def _listed(
-        self, folder: int, relative: str, prefix: str, refuse: bool
+    def _regular(
+        self, relative: str, found: list[tuple[str, os.stat_result]]
     ) -> list[tuple[str, int]]:
-        with os.scandir(folder) as entries:
-            found = [(e.name, e.stat(follow_symlinks=False)) for e in entries
-                     if e.name.startswith(prefix)]
+        """Name and size of each of ``found`` (entries of folder ``relative``); an entry that is
+        a link or not a regular file is refused."""
         for name, info in found:
-            if refuse and not stat.S_ISREG(info.st_mode):
+            if not stat.S_ISREG(info.st_mode):
                 raise self.refusal(f"{relative}/{name}", reading=True)
-        return sorted((name, info.st_size) for name, info in found)
+        return [(name, info.st_size) for name, info in found]
 
-    @contextmanager
-    def _open_to_read(self, folder: int, relative: str) -> Iterator[BinaryIO]:
+    def _opened_in(self, folder: int, relative: str) -> io.FileIO:
         """The file ``relative`` (its name in the open ``folder``) open for reading; a link, or
         what is not a regular file (a FIFO would block), is refused."""
         try:
@@ -194,10 +245,11 @@ class OwnFolders:
             if error.errno != errno.ELOOP:
                 raise
             raise self.refusal(relative, reading=True) from None
-        with os.fdopen(descriptor, "rb") as file:
-            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-                raise self.refusal(relative, reading=True)
-            yield file
+        file = io.FileIO(descriptor, "rb")
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            file.close()
+            raise self.refusal(relative, reading=True)
+        return file
 
     def list_files(self, relative: str) -> list[str]:
         """The names of the regular files directly in folder ``relative`` ([] if none)."""
@@ -207,6 +259,14 @@ class OwnFolders:
                     return sorted(e.name for e in entries if e.is_file(follow_symlinks=False))
         except (FileNotFoundError, NotADirectoryError):
             return []
+
+
+def _listed(folder: int, prefix: str) -> list[tuple[str, os.stat_result]]:
+    """Each entry of the open ``folder`` whose name starts with ``prefix``, with its own
+    status (a link's, never its target's), by name."""
+    with os.scandir(folder) as entries:
+        return sorted((e.name, e.stat(follow_symlinks=False)) for e in entries
+                      if e.name.startswith(prefix))
 
 
 def new_file(folder: int, name: str) -> BinaryIO:

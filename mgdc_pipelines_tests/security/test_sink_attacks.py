@@ -149,6 +149,41 @@ def test_links_planted_in_a_running_attempt_are_never_written_through(tmp_path, 
     assert list((sink.root / "_staging").iterdir()) == []
 
 
+@pytest.mark.parametrize("read", ["open_dataset", "read_dataset"])
+@pytest.mark.parametrize("swapped", ["part file", "partition folder"])
+def test_a_link_swapped_in_after_a_dataset_is_opened_is_never_scanned(
+    small_spec, tmp_path, read, swapped
+):
+    """A downstream load opens a lazy dataset, and scans it later: the attacker swaps the
+    partition's file (or folder) for a link to their own, in between. The scan must fail naming
+    the path, and never return the attacker's rows."""
+    app = small_spec
+    sink = LocalSink(app.sink.resolved_path())
+    item = app.dataset("User_v1")
+    source = SyntheticSource(TenantConfig(seed=42, users=40))
+    partition = PartitionRef(item.dataset.name, DAY, "all")
+    request = request_for(app, item, partition)
+    copy_partition(source, sink, request, partition)
+    opened = (sink.open_dataset([partition], request.output_schema) if read == "open_dataset"
+              else sink.read_dataset(USERS))
+    # The attacker's copy of the folder: the same file names, other rows.
+    outside = tmp_path / "attacker"
+    shutil.copytree(sink.partition_path(partition), outside)
+    planted = sink.partition_path(partition)
+    if swapped == "part file":
+        [planted] = sink.committed_files(partition)
+        planted.unlink()
+        planted.symlink_to(outside / planted.name)
+    else:
+        shutil.rmtree(planted)
+        planted.symlink_to(outside, target_is_directory=True)
+
+    with pytest.raises(SinkPathError) as caught:
+        opened.to_table()
+
+    assert f"refusing to read through {planted}: it really points to {outside}" in str(caught.value)
+
+
 # -- attack 7: an empty delivery over a committed partition ---------------------------------------
 
 

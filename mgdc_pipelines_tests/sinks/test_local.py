@@ -17,11 +17,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from mgdc_pipelines.sinks import local as local_module
+from mgdc_pipelines.sinks import own_filesystem
 from mgdc_pipelines.sinks.attempts import owner_tag
 from mgdc_pipelines.sinks.base import PartitionRef, SinkPathError
 from mgdc_pipelines.sinks.formats import format_for
 from mgdc_pipelines.sinks.local import LocalSink
-from mgdc_pipelines_tests.sinks.helpers import DAY, SCHEMA, assert_readers_see_one_version, batch, write
+from mgdc_pipelines.sinks.own_folders import OwnFolders
+from mgdc_pipelines_tests.sinks.helpers import (
+    DAY, SCHEMA, assert_readers_see_one_version, batch, visible_rows, write,
+)
 
 
 def visible_ids(sink: LocalSink, dataset: str = "Example_v1") -> list[str]:
@@ -372,7 +376,9 @@ def test_a_link_that_stays_inside_the_root_is_refused_too(tmp_path):
     link(tmp_path / "Example_v1/date=2026-11-20/scope=all", tmp_path / "Example_v1/date=2026-11-20/scope=sales")
     with pytest.raises(SinkPathError):
         write(sink, PartitionRef("Example_v1", DAY, "all"), batch("all", 1))
-    assert visible_ids(sink, "Example_v1") == ["sales0", "sales0"]  # read through the link, unchanged
+    with pytest.raises(SinkPathError, match="scope=all: it really points to .*scope=sales"):
+        visible_ids(sink, "Example_v1")  # the sink's reads refuse the link as well
+    assert visible_rows(sink, PartitionRef("Example_v1", DAY, "sales")) == ["sales0"]  # unchanged
 
 
 def test_a_root_that_is_itself_a_link_is_kept_as_given_and_written(tmp_path):
@@ -403,6 +409,7 @@ READS = {
     "read_committed": lambda sink, partition: list(sink.read_committed(partition, ["id", "n"])),
     "committed_files": lambda sink, partition: sink.committed_files(partition),
     "open_dataset": lambda sink, partition: sink.open_dataset([partition], SCHEMA).to_table(),
+    "read_dataset": lambda sink, partition: sink.read_dataset(partition.dataset).to_table(),
 }
 FORMATS = ["parquet", "mgdc-jsonl"]
 SENTINEL = "felix.baker.sentinel"  # in files outside the sink: never in a message
@@ -416,14 +423,19 @@ def committed_partition(tmp_path, format: str = "parquet") -> tuple[LocalSink, P
     return sink, partition
 
 
+def sentinel_file(sink: LocalSink, path) -> None:
+    """A valid file of the sink's format at ``path``, with 2 rows of ``SENTINEL`` ids."""
+    with open(path, "wb") as stream:
+        writer = format_for(sink.format.name).open(stream, SCHEMA)
+        writer.write(batch(SENTINEL, 2))
+        writer.close()
+
+
 def plant_link(tmp_path, sink: LocalSink, partition: PartitionRef):
     """A part file planted in ``partition``: a link to a valid file (``SENTINEL`` ids) outside
     the sink. Returns the link and its target."""
     stolen = tmp_path / f"stolen{sink.format.extension}"
-    with open(stolen, "wb") as stream:
-        writer = format_for(sink.format.name).open(stream, SCHEMA)
-        writer.write(batch(SENTINEL, 2))
-        writer.close()
+    sentinel_file(sink, stolen)
     planted = sink.partition_path(partition) / f"part-99999-0123456789ab{sink.format.extension}"
     planted.symlink_to(stolen)
     return planted, stolen
@@ -457,6 +469,117 @@ def test_a_part_file_planted_as_a_link_to_a_file_outside_the_sink_is_refused(
 
     assert f"refusing to read through {planted}: it really points to {stolen}" in str(caught.value)
     assert SENTINEL not in str(caught.value)
+
+
+# A lazy dataset lists its files when it is made and opens them when it is scanned: a swap in
+# between must fail the scan (naming the path), never read the link's target.
+LAZY = {
+    "open_dataset": lambda sink, partition: sink.open_dataset([partition], SCHEMA),
+    "read_dataset": lambda sink, partition: sink.read_dataset(partition.dataset),
+}
+
+
+def assert_scan_refuses(data: pads.Dataset, path, target) -> None:
+    with pytest.raises(SinkPathError) as caught:
+        data.to_table()
+    assert f"refusing to read through {path}: it really points to {target}" in str(caught.value)
+    assert SENTINEL not in str(caught.value)
+
+
+@pytest.mark.parametrize("format, lazy", [(f, r) for f in FORMATS for r in LAZY])
+@pytest.mark.parametrize("elsewhere", ["outside", "another partition"])
+def test_a_part_file_swapped_for_a_link_after_the_dataset_is_made_is_not_scanned(
+    tmp_path, format, lazy, elsewhere
+):
+    sink, partition = committed_partition(tmp_path, format)
+    other = PartitionRef("Example_v1", DAY, "sales")
+    write(sink, other, batch(SENTINEL, 2))
+    data = LAZY[lazy](sink, partition)
+    [listed] = sink.committed_files(partition)
+    target = tmp_path / "stolen" if elsewhere == "outside" else sink.committed_files(other)[0]
+    if elsewhere == "outside":
+        sentinel_file(sink, target)
+    listed.unlink()
+    listed.symlink_to(target)
+
+    assert_scan_refuses(data, listed, target)
+
+
+@pytest.mark.parametrize("format, lazy", [(f, r) for f in FORMATS for r in LAZY])
+@pytest.mark.parametrize(
+    "swapped", ["Example_v1/date=2026-11-20/scope=all", "Example_v1/date=2026-11-20", "Example_v1"]
+)
+def test_a_folder_swapped_for_a_link_after_the_dataset_is_made_is_not_scanned(
+    tmp_path, format, lazy, swapped
+):
+    # The link leads to a copy of the folder outside the sink whose part files (same names)
+    # hold other rows: a scan that followed it would return them.
+    sink, partition = committed_partition(tmp_path, format)
+    data = LAZY[lazy](sink, partition)
+    outside = tmp_path / "outside"
+    swap_for_a_link(sink, swapped, outside)
+    for copied in outside.rglob("part-*"):
+        sentinel_file(sink, copied)
+
+    assert_scan_refuses(data, sink.root / swapped, outside)
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_a_partition_folder_swapped_for_another_partition_after_the_dataset_is_made_is_not_scanned(
+    tmp_path, format
+):
+    sink, partition = committed_partition(tmp_path, format)
+    other = PartitionRef("Example_v1", DAY, "sales")
+    write(sink, other, batch(SENTINEL, 2))
+    data = sink.open_dataset([partition], SCHEMA)
+    [listed], [others] = sink.committed_files(partition), sink.committed_files(other)
+    others.rename(others.with_name(listed.name))  # what the scan would open, if it followed
+    folder = sink.partition_path(partition)
+    shutil.rmtree(folder)
+    folder.symlink_to(sink.partition_path(other), target_is_directory=True)
+
+    assert_scan_refuses(data, folder, sink.partition_path(other))
+
+
+@pytest.mark.parametrize("proc", ["/proc/self/fd/{}", "/no/proc/{}"])
+def test_a_scan_reads_the_file_it_opened_not_what_its_path_points_to_later(
+    tmp_path, monkeypatch, proc
+):
+    """The Arrow file a scan reads is the file opened without following a link (reopened
+    through /proc where there is one, else the Python file itself), whatever is swapped in."""
+    monkeypatch.setattr(own_filesystem, "REOPENED", proc)
+    folders = OwnFolders(tmp_path)
+    (tmp_path / "part-0").write_bytes(b"written")
+    (tmp_path / "elsewhere").write_bytes(b"planted")
+    with folders.open_to_read("part-0") as file:
+        opened = own_filesystem.arrow_file(file)
+    (tmp_path / "part-0").unlink()
+    (tmp_path / "part-0").symlink_to(tmp_path / "elsewhere")
+
+    assert opened.read() == b"written"
+    assert isinstance(opened, pa.OSFile) == proc.startswith("/proc/")
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_the_sink_s_datasets_read_hive_columns_and_typed_rows(tmp_path, format):
+    sink = LocalSink(tmp_path / "sink", format=format)
+    for day, scope in [(DAY, "all"), (DAY, "sales"), (DAY + dt.timedelta(days=1), "all")]:
+        write(sink, PartitionRef("Example_v1", day, scope), batch(f"{scope}{day.day}-", 2))
+    partitions = [PartitionRef("Example_v1", DAY, "sales"), PartitionRef("Example_v1", DAY, "all")]
+
+    opened = sink.open_dataset(partitions, SCHEMA)
+    table = opened.to_table().sort_by("id")
+
+    assert table.schema == pa.schema([*SCHEMA, ("date", pa.string()), ("scope", pa.string())])
+    assert table.to_pylist()[:2] == [
+        {"id": "all20-0", "n": 0, "date": "2026-11-20", "scope": "all"},
+        {"id": "all20-1", "n": 1, "date": "2026-11-20", "scope": "all"},
+    ]
+    listed = [str(file) for partition in partitions for file in sink.committed_files(partition)]
+    assert sorted(opened.files) == sorted(listed)
+    everything = sink.read_dataset("Example_v1").to_table()
+    assert everything.num_rows == 6
+    assert set(everything.column("scope").to_pylist()) == {"all", "sales"}
 
 
 def test_a_part_entry_that_is_not_a_regular_file_is_refused_not_skipped(tmp_path):
@@ -498,8 +621,30 @@ def test_a_partition_with_a_planted_link_is_withdrawn_and_the_target_left_alone(
 
     withdrawn = sink.withdraw(partition)
 
-    assert withdrawn.files[-1].endswith(planted.name) and withdrawn.rows == 0  # link: not counted
+    # The rows withdrawn are those of the files the sink wrote (a reader saw them); the link is
+    # removed and reported, never read (the target's 2 rows are not counted).
+    assert withdrawn.rows == 3
+    assert withdrawn.files[-1] == withdrawn.planted[-1] == local_module.file_uri(planted)
+    assert len(withdrawn.files) == 2 and len(withdrawn.planted) == 1
     assert not sink.partition_path(partition).exists() and stolen.read_bytes() == content
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_withdrawn_rows_are_counted_from_the_regular_files_when_the_manifest_does_not_match(
+    tmp_path, format
+):
+    sink, partition = committed_partition(tmp_path, format)
+    write(sink, partition, batch("a", 2), batch("b", 3))
+    sink.manifest_path(partition).unlink()  # no shortcut: each regular file is counted
+    planted, _ = plant_link(tmp_path, sink, partition)
+    os.mkfifo(planted.with_name("part-99998-0123456789ab.parquet"))  # would block a count
+
+    withdrawn = sink.withdraw(partition)
+
+    assert withdrawn.rows == 5 and len(withdrawn.files) == 3
+    assert [uri.rsplit("/", 1)[1] for uri in withdrawn.planted] == [
+        "part-99998-0123456789ab.parquet", planted.name
+    ]
 
 
 # -- withdraw ----------------------------------------------------------------------------------
