@@ -249,9 +249,11 @@ class DeltaSink:
         removed = self._removals[partition.dataset].under(partition_folder(partition))
         ours = [path for path in removed if path not in current]
         # Those still there only: a withdrawal run again reports what it deleted, not what was.
-        # Files only: a folder a hand-written log names is not a data file to delete.
+        # Files only: a folder a hand-written log names is not a data file to delete. A link
+        # (locally, ``Unknown``: never followed) planted in a file's place is deleted itself.
         found = self.storage.filesystem(partition.dataset).get_file_info(ours)
-        paths = sorted(info.path for info in found if info.type == pafs.FileType.File)
+        gone_or_folder = (pafs.FileType.NotFound, pafs.FileType.Directory)
+        paths = sorted(info.path for info in found if info.type not in gone_or_folder)
         self.storage.remove(partition.dataset, paths)
         return paths
 

@@ -6,7 +6,8 @@ way), and delta-rs writes the log. This module gives both sides what they need f
 
 - ``table_uri(dataset)`` and ``storage_options``: how delta-rs opens the table;
 - ``filesystem(dataset)``: a pyarrow filesystem rooted at the table folder, for reading files
-  (pyarrow's own, not delta-rs's Python filesystem, which aborts the interpreter at exit);
+  (not delta-rs's Python filesystem, which aborts the interpreter at exit; locally, one that
+  never follows a link: :mod:`~mgdc_pipelines.sinks.own_filesystem`);
 - ``list_files(dataset, folder)``: the names of the files directly in a folder (the log's);
 - ``open_output`` / ``finish_output`` / ``remove``: writing and deleting data files;
 - ``uri(dataset, relative)``: what logs, metadata and consent's destination check show.
@@ -42,6 +43,7 @@ from mgdc_pipelines.sinks.azure_account import BlobCredential  # noqa: F401  (th
 from mgdc_pipelines.sinks.azure_blob_io import BlockBlobWriter
 from mgdc_pipelines.sinks.layout import MANIFESTS_DIR
 from mgdc_pipelines.sinks.local import LocalSink, file_uri
+from mgdc_pipelines.sinks.own_filesystem import own_filesystem
 from mgdc_pipelines.sinks.own_folders import OwnFolders
 
 
@@ -107,7 +109,9 @@ class LocalTableStorage:
             pass
 
     def filesystem(self, dataset: str) -> pafs.FileSystem:
-        return pafs.SubTreeFileSystem(str(self.root / dataset), pafs.LocalFileSystem())
+        """The table folder, read without following links (see :mod:`~mgdc_pipelines.sinks.
+        own_filesystem`): the data files a dataset scans, and the log files the sink reads."""
+        return pafs.SubTreeFileSystem(str(self.root / dataset), own_filesystem(self._own))
 
     def list_files(self, dataset: str, folder: str) -> list[str]:
         return self._own.list_files(f"{dataset}/{folder}")

@@ -74,10 +74,24 @@ def arrow_file(file: io.FileIO) -> pa.NativeFile:
     return native
 
 
+def file_info(path: str, info: os.stat_result | None) -> pafs.FileInfo:
+    """Arrow's info on ``path``, whose own status (never a link's target's) is ``info`` (None:
+    missing). A link, or anything else that is no regular file or folder, is ``Unknown``: no
+    file to read (opening it is refused)."""
+    if info is None:
+        return pafs.FileInfo(path, pafs.FileType.NotFound)
+    if stat.S_ISDIR(info.st_mode):
+        return pafs.FileInfo(path, pafs.FileType.Directory)
+    if not stat.S_ISREG(info.st_mode):
+        return pafs.FileInfo(path, pafs.FileType.Unknown)
+    modified = dt.datetime.fromtimestamp(info.st_mtime, dt.timezone.utc)
+    return pafs.FileInfo(path, pafs.FileType.File, size=info.st_size, mtime=modified)
+
+
 class OwnFilesHandler(pafs.FileSystemHandler):
     """Read-only ``pyarrow.fs`` handler over :class:`OwnFolders`; paths are absolute paths
-    under its root. It lists no folder: the sink lists the files (through descriptors too) and
-    gives the dataset their paths. Writes are the sink's own (never through Arrow)."""
+    under its root. Every folder is reached, and every file opened, without following a link.
+    Writes are the sink's own (never through Arrow)."""
 
     def __init__(self, folders: OwnFolders) -> None:
         self.folders = folders
@@ -97,29 +111,32 @@ class OwnFilesHandler(pafs.FileSystemHandler):
         return self.open_input_file(path)
 
     def get_file_info(self, paths: list[str]) -> list[pafs.FileInfo]:
-        return [self._file_info(path) for path in paths]
+        return [file_info(path, self.folders.status(self._relative(path))) for path in paths]
 
     def get_file_info_selector(self, selector: pafs.FileSelector) -> list[pafs.FileInfo]:
-        raise NotImplementedError(
-            f"{self.get_type_name()} lists no folder: open partitions with LocalSink.open_dataset "
-            "(or LocalSink.read_dataset), which list their files without following links"
-        )
+        """The entries of a folder (``recursive``: and of the folders in it), each folder
+        reached and listed through descriptors; a link on the way is refused, a link in it is
+        listed as what it is (``Unknown``), never followed."""
+        relative = self._relative(selector.base_dir)
+        if not selector.allow_not_found and self.folders.status(relative) is None:
+            raise FileNotFoundError(f"{selector.base_dir}: no such folder")
+        return self._listing(relative, selector.recursive)
 
-    def _file_info(self, path: str) -> pafs.FileInfo:
-        """What ``path`` itself is (a link is no file: ``Unknown``, and refused when opened)."""
-        info = self.folders.status(self._relative(path))
-        if info is None:
-            return pafs.FileInfo(path, pafs.FileType.NotFound)
-        if stat.S_ISDIR(info.st_mode):
-            return pafs.FileInfo(path, pafs.FileType.Directory)
-        if not stat.S_ISREG(info.st_mode):
-            return pafs.FileInfo(path, pafs.FileType.Unknown)
-        modified = dt.datetime.fromtimestamp(info.st_mtime, dt.timezone.utc)
-        return pafs.FileInfo(path, pafs.FileType.File, size=info.st_size, mtime=modified)
+    def _listing(self, relative: str, recursive: bool) -> list[pafs.FileInfo]:
+        found = []
+        for name, info in self.folders.entries(relative, ""):
+            path = f"{relative}/{name}" if relative else name
+            found.append(file_info(self._prefix + path, info))
+            if recursive and stat.S_ISDIR(info.st_mode):
+                found += self._listing(path, recursive)
+        return found
 
     def _relative(self, path: str) -> str:
+        """``path`` relative to the root (``""``: the root itself)."""
+        if path.rstrip("/") == str(self.folders.root):
+            return ""
         if not path.startswith(self._prefix):
-            raise FileNotFoundError(f"{path} is not a file under the sink root {self.folders.root}")
+            raise FileNotFoundError(f"{path} is not under the sink root {self.folders.root}")
         return path[len(self._prefix):]
 
     def _read_only(self, *args, **kwargs):

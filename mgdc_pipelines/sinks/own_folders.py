@@ -211,7 +211,10 @@ class OwnFolders:
 
     def status(self, relative: str) -> os.stat_result | None:
         """The entry ``relative``'s own status (a link's, never its target's), looked up in its
-        folder reached without following a link; None if it (or its folder) is missing."""
+        folder reached without following a link; None if it (or its folder) is missing. (``""``:
+        the root, as given: see the module's docstring.)"""
+        if not relative:
+            return os.stat(self.root) if self.root.exists() else None
         parent, name = split(relative)
         try:
             with self.folder(parent, reading=True) as folder:

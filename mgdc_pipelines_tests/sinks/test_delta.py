@@ -22,7 +22,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 
 from mgdc_pipelines.sinks.azure_account import BlobCredential
-from mgdc_pipelines.sinks.base import PartitionRef
+from mgdc_pipelines.sinks.base import PartitionRef, SinkPathError
 from mgdc_pipelines.sinks import delta
 from mgdc_pipelines.sinks.delta import CommitOutcomeUnknownError, DeltaSink, FolderSinkDataError
 from mgdc_pipelines.sinks.delta_storage import AzureTableStorage
@@ -66,7 +66,7 @@ WRITER_PROCESS = """
 import datetime as dt, json, sys, time
 from mgdc_pipelines.sinks.azure import AzureBlobSink, BlobCredential
 from mgdc_pipelines.sinks.azure_account import BlobCredential
-from mgdc_pipelines.sinks.base import PartitionRef
+from mgdc_pipelines.sinks.base import PartitionRef, SinkPathError
 from mgdc_pipelines.sinks.delta import DeltaSink, FolderSinkDataError
 from mgdc_pipelines.sinks.layout import attempt_tag
 from mgdc_pipelines_tests.sinks.helpers import SCHEMA, batch, write
@@ -412,6 +412,75 @@ def test_withdraw_also_deletes_the_files_of_the_partitions_replaced_versions(del
     assert sorted(withdrawn.files) == sorted(first.files + second.files) and withdrawn.rows == 1
     with pytest.raises(FileNotFoundError):  # time travel to before the replacement
         visible_rows(replaced)
+
+
+# -- a local table's reads never follow a link ---------------------------------------------------
+# The sink reads data files (and the log files it reads itself) through folders opened without
+# following links, as the local folder sink does; delta-rs still reads the log by path.
+
+SENTINEL = "felix.baker.sentinel"  # in files outside the sink: never in a message
+DELTA_READS = {
+    "committed_schemas": lambda sink, partition: sink.committed_schemas(partition),
+    "read_committed": lambda sink, partition: list(sink.read_committed(partition, ["id", "n"])),
+    "open_dataset": lambda sink, partition: sink.open_dataset([partition], SCHEMA).to_table(),
+}
+
+
+def sentinel_parquet(path) -> None:
+    pq.write_table(pa.Table.from_batches([batch(SENTINEL, 2)]), path)
+
+
+def data_file(sink: DeltaSink) -> str:
+    """The one data file (path relative to the table) the version the sink reads lists."""
+    [path] = pa.table(sink.table(DATASET).get_add_actions(flatten=True)).column("path").to_pylist()
+    return path
+
+
+@pytest.mark.parametrize("read", [*DELTA_READS, "a dataset opened before"])
+@pytest.mark.parametrize(
+    "swapped", ["data file", "date=2026-11-20/scope=all", "date=2026-11-20", "table folder"]
+)
+def test_a_local_table_s_file_or_folder_swapped_for_a_link_is_not_read(tmp_path, read, swapped):
+    sink = DeltaSink.local(tmp_path / "sink")
+    write(sink, PARTITION, batch("a", 3))
+    opened = sink.open_dataset([PARTITION], SCHEMA)  # lazy: scanned after the swap
+    table, outside = sink.storage.root / DATASET, tmp_path / "outside"
+    if swapped == "data file":
+        planted = table / data_file(sink)
+        sentinel_parquet(outside)
+        planted.unlink()
+        planted.symlink_to(outside)
+    else:  # a copy elsewhere, its data files (same names) holding other rows
+        planted = table / swapped if swapped != "table folder" else table
+        os.rename(planted, outside)
+        for copied in outside.rglob("part-*.parquet"):
+            sentinel_parquet(copied)
+        planted.symlink_to(outside, target_is_directory=True)
+
+    with pytest.raises(SinkPathError) as caught:
+        if read == "a dataset opened before":
+            opened.to_table()
+        else:
+            DELTA_READS[read](sink, PARTITION)
+
+    assert f"refusing to read through {planted}: it really points to {outside}" in str(caught.value)
+    assert SENTINEL not in str(caught.value)
+
+
+def test_a_link_planted_for_a_replaced_file_is_withdrawn_itself_never_its_target(tmp_path):
+    sink = DeltaSink.local(tmp_path / "sink")
+    write(sink, PARTITION, batch("a", 1))
+    replaced = sink.storage.root / DATASET / data_file(sink)
+    write(sink, PARTITION, batch("b", 1))  # the first file: removed from the table, still there
+    outside = tmp_path / "outside.parquet"
+    sentinel_parquet(outside)
+    replaced.unlink()
+    replaced.symlink_to(outside)
+
+    withdrawn = sink.withdraw(PARTITION)
+
+    assert any(uri.endswith(replaced.name) for uri in withdrawn.files) and withdrawn.rows == 1
+    assert not os.path.lexists(replaced) and pq.read_table(outside).num_rows == 2
 
 
 # A removal's stamp comes from its writer's clock; the log, not vacuum's clock, says what it removed.

@@ -13,6 +13,7 @@ import textwrap
 
 import pyarrow as pa
 import pyarrow.dataset as pads
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
 
@@ -558,6 +559,25 @@ def test_a_scan_reads_the_file_it_opened_not_what_its_path_points_to_later(
 
     assert opened.read() == b"written"
     assert isinstance(opened, pa.OSFile) == proc.startswith("/proc/")
+
+
+def test_the_sink_s_filesystem_shows_a_link_as_what_it_is_and_never_lists_through_one(tmp_path):
+    sink, partition = committed_partition(tmp_path)
+    [written] = sink.committed_files(partition)
+    planted, _ = plant_link(tmp_path, sink, partition)
+    files, folder = sink.filesystem, sink.partition_path(partition)
+
+    listing = files.get_file_info(pafs.FileSelector(str(sink.root / "Example_v1"), recursive=True))
+    kinds = {info.path: info.type for info in listing}
+    assert kinds[str(planted)] == files.get_file_info(str(planted)).type == pafs.FileType.Unknown
+    assert kinds[str(written)] == pafs.FileType.File
+    assert kinds[str(folder)] == pafs.FileType.Directory
+    shutil.rmtree(folder)
+    link(folder, tmp_path / "outside")
+    with pytest.raises(SinkPathError, match=f"refusing to read through {folder}"):
+        files.get_file_info(pafs.FileSelector(str(folder)))
+    with pytest.raises(NotImplementedError):
+        files.delete_dir(str(folder))
 
 
 @pytest.mark.parametrize("format", FORMATS)
