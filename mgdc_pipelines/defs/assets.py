@@ -306,8 +306,14 @@ def _withdraw(
         gate.store.record(
             PARTITION_WITHDRAWN, app=gate.app.name, dataset=item.dataset.name,
             partition=partition.relative_path, suspension=suspension_id, uri=removed.uri,
-            files=len(removed.files), rows=removed.rows,
+            files=len(removed.files), rows=removed.rows, planted=len(removed.planted),
         )
+        if removed.planted:
+            context.log.warning(
+                f"{item.dataset.short_name} {partition.key}: {len(removed.planted)} entries among "
+                "its files were not files the sink wrote (symbolic links); each was removed "
+                "itself, never what it points to, and not counted in the rows withdrawn"
+            )
     return failed
 
 

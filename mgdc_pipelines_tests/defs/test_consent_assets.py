@@ -339,7 +339,7 @@ def test_a_link_planted_in_a_committed_partition_fails_every_blocking_check_and_
     sink = CountingSink(path=str(small_spec.sink.resolved_path()), plant_link_to=str(target))
     resources = {**counting_resources(small_spec), resource_keys(small_spec).sink: sink}
 
-    result, _, checks, _ = run(small_spec, "User_v1", resources=resources)
+    result, events, checks, _ = run(small_spec, "User_v1", resources=resources)
 
     assert not result.success
     for check in checks.values():
@@ -352,6 +352,12 @@ def test_a_link_planted_in_a_committed_partition_fails_every_blocking_check_and_
     folder = small_spec.sink.resolved_path() / "BasicDataSet_v0.User_v1" / f"date={DAY}"
     assert not (folder / "scope=all").exists()
     assert target.read_bytes() == content
+    # The audit record counts the rows the sink wrote and withdrew, and the planted link apart.
+    audit = ConsentStore.of(small_spec).audit.entries()
+    [withdrawn] = [entry for entry in audit if entry["event"] == "partition_withdrawn"]
+    rows_written = events["User_v1"].materialization.metadata["dagster/row_count"].value
+    assert withdrawn["rows"] == rows_written > 0 and withdrawn["planted"] == 1
+    assert withdrawn["files"] == 2
 
 
 def test_hashing_is_stable_across_runs_and_the_check_proves_it(small_spec_factory, monkeypatch):
