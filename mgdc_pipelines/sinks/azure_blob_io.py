@@ -36,6 +36,8 @@ from azure.core import MatchConditions
 from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
 from azure.storage.blob import BlobBlock, BlobClient, ContainerClient
 
+from mgdc_pipelines.sinks.arrow_held import held_by_arrow
+
 DEFAULT_BLOCK_SIZE = 4 * 1024 * 1024
 MAX_BLOCKS = 50_000  # Azure's limit of committed blocks per blob
 
@@ -216,7 +218,9 @@ class BlobReadHandler(pafs.FileSystemHandler):
             raise FileNotFoundError(
                 f"{path} does not exist (was the partition replaced?)"
             ) from None
-        return pa.PythonFile(BlobRangeReader(blob, properties.size, properties.etag), mode="r")
+        # Arrow's threads read it and let it go: see arrow_held (an abort at exit otherwise).
+        reader = held_by_arrow(BlobRangeReader(blob, properties.size, properties.etag))
+        return pa.PythonFile(reader, mode="r")
 
     def open_input_stream(self, path: str) -> pa.NativeFile:
         return self.open_input_file(path)

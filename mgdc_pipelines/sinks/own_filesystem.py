@@ -43,6 +43,7 @@ import stat
 import pyarrow as pa
 import pyarrow.fs as pafs
 
+from mgdc_pipelines.sinks.arrow_held import held_by_arrow
 from mgdc_pipelines.sinks.own_folders import OwnFolders
 
 
@@ -63,10 +64,11 @@ def arrow_file(file: io.FileIO) -> pa.NativeFile:
     path since is not what is opened (and the device and inode are checked all the same). Not
     ``pa.PythonFile(file)``: Arrow's threads would hold a Python object, and one released while
     the interpreter exits aborts the process (seen in about 1 in 20 runs, pyarrow 26). Where
-    there is no ``/proc``, it is the Python file, all the same."""
+    there is no ``/proc``, it is the Python file, which Arrow's threads are given time to let
+    go of before the interpreter exits (:mod:`~mgdc_pipelines.sinks.arrow_held`)."""
     reopened = REOPENED.format(file.fileno())
     if not os.path.exists(reopened):
-        return pa.PythonFile(io.FileIO(os.dup(file.fileno()), "rb"), mode="r")
+        return pa.PythonFile(held_by_arrow(io.FileIO(os.dup(file.fileno()), "rb")), mode="r")
     native = pa.OSFile(reopened)
     if not os.path.samestat(os.fstat(native.fileno()), os.fstat(file.fileno())):
         native.close()
