@@ -8,11 +8,14 @@ interpreter finalizes, Python ends that thread inside Arrow's C++ code, and the 
 ("terminate called without an active exception", exit code 134), after the work succeeded:
 a script whose last step loads a partition from Azure failed that way in about 1 run in 10.
 
-:func:`held_by_arrow` registers such an object; at exit (``atexit`` runs before the interpreter
-finalizes) the main thread waits, the GIL released, until Arrow's threads have let go of every
-registered object, at most :data:`EXIT_WAIT_SECONDS`: they do so within milliseconds, and an
-object a live Python reference still holds (an unfinished ``to_batches()``) is released later
-by the main thread itself, which is safe.
+:func:`held_by_arrow` registers such an object (a file, or the handler of a ``PyFileSystem``
+that a scan's fragments hold: a program's temporary dataset is released by the last thread
+done with it). At exit (``atexit`` runs before the interpreter finalizes) the main thread
+waits, the GIL released, while Arrow's threads let go of registered objects: they do so within
+milliseconds. It stops waiting once none has been let go of for :data:`STALL_SECONDS`: the
+objects left are held by live Python references (a dataset in a global variable, an unfinished
+``to_batches()``), which the main thread itself releases later, safely. So a program's exit
+takes at most that much longer, and never more than :data:`EXIT_WAIT_SECONDS`.
 
 >>> import io
 >>> reader = held_by_arrow(io.BytesIO(b"rows"))
@@ -32,6 +35,7 @@ import weakref
 from typing import TypeVar
 
 EXIT_WAIT_SECONDS = 2.0
+STALL_SECONDS = 0.1
 _POLL_SECONDS = 0.001
 
 Held = TypeVar("Held")
@@ -57,10 +61,16 @@ def still_held() -> int:
         return len(_held)
 
 
-def wait_until_released(timeout: float = EXIT_WAIT_SECONDS) -> int:
-    """Sleep (the GIL released) until no registered object is alive, at most ``timeout``
-    seconds; how many still are."""
-    deadline = time.monotonic() + timeout
-    while (alive := still_held()) and time.monotonic() < deadline:
+def wait_until_released(
+    timeout: float = EXIT_WAIT_SECONDS, stall: float = STALL_SECONDS
+) -> int:
+    """Sleep (the GIL released) while registered objects are alive and being let go of: until
+    none is, or none was for ``stall`` seconds, at most ``timeout`` seconds; how many are."""
+    start = last_release = time.monotonic()
+    alive = still_held()
+    while alive and (now := time.monotonic()) - start < timeout and now - last_release < stall:
         time.sleep(_POLL_SECONDS)
+        if (left := still_held()) < alive:
+            last_release = time.monotonic()
+        alive = left
     return alive

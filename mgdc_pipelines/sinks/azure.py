@@ -74,6 +74,7 @@ from azure.core.exceptions import (
 )
 from azure.storage.blob import ContainerClient
 
+from mgdc_pipelines.sinks.arrow_held import held_by_arrow
 from mgdc_pipelines.sinks.azure_account import AzureAccount, BlobCredential
 from mgdc_pipelines.sinks.azure_blob_io import DEFAULT_BLOCK_SIZE, BlobReadHandler
 from mgdc_pipelines.sinks.azure_cleanup import delete_if_present, remove_orphans
@@ -365,7 +366,8 @@ class AzureBlobSink:
     def filesystem(self) -> pafs.FileSystem:
         """Read-only Arrow filesystem over the container; paths are blob names."""
         if self._filesystem is None:
-            self._filesystem = pafs.PyFileSystem(BlobReadHandler(self.container_client))
+            handler = held_by_arrow(BlobReadHandler(self.container_client))  # see arrow_held
+            self._filesystem = pafs.PyFileSystem(handler)
         return self._filesystem
 
     def file_uri(self, path: str) -> str:

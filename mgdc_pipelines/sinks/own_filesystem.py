@@ -49,7 +49,8 @@ from mgdc_pipelines.sinks.own_folders import OwnFolders
 
 def own_filesystem(folders: OwnFolders) -> pafs.FileSystem:
     """An Arrow filesystem that reads the files under ``folders.root`` without following links."""
-    return pafs.PyFileSystem(OwnFilesHandler(folders))
+    # A scan's last thread may be what releases the handler: see arrow_held.
+    return pafs.PyFileSystem(held_by_arrow(OwnFilesHandler(folders)))
 
 
 # The kernel's name for a descriptor of this process: it resolves to the open file itself.
