@@ -323,9 +323,10 @@ def _add_status_command(actions) -> None:
         not); datasets is a list of objects with the keys
         {keys_help(DATASET_STATUS_KEYS)}; withheld lists the partitions a suspension flagged that
         no copy replaced yet (loaders leave them out), objects with the keys
-        {keys_help(WITHHELD_KEYS)} (withdrawn: their withdrawal from the sink was recorded).
-        Without DAGSTER_HOME nothing can be known as witnessed: witnessed is null, and so is
-        withdrawn where a withdrawal is recorded (not verified).""",
+        {keys_help(WITHHELD_KEYS)} (withdrawn: their withdrawal from the sink was recorded;
+        copied_again: false). Without DAGSTER_HOME nothing can be known as witnessed: witnessed
+        is null, and so is withdrawn where a withdrawal is recorded (not verified); a partition
+        whose copy is recorded stays listed, with copied_again null (not verified).""",
     )
     _add_spec_option(status)
     _add_json_option(status, "the state")
@@ -552,7 +553,8 @@ def _check_withdrawals_finished(store, lifts: tuple[str, ...], allowed: bool) ->
     what a suspension the Dagster instance did not witness flagged: nothing to wait for.)
 
     Without the instance (no ``DAGSTER_HOME``), no record is known to be witnessed: a withdrawal
-    record appended by hand would pass for a finished one, so every partition counts as pending.
+    or copy record appended by hand would pass for a run's, so every partition a suspension
+    flagged counts as pending, copied again or not.
     """
     if not lifts:
         return  # (nor is there a store without --spec, which --lift needs)
@@ -563,8 +565,8 @@ def _check_withdrawals_finished(store, lifts: tuple[str, ...], allowed: bool) ->
     listed = "; ".join(f"{w.dataset} {w.partition}" for w in pending[:5])
     listed += f" and {len(pending) - 5} more" if len(pending) > 5 else ""
     unknown = "" if store.witnessing else (
-        " (without DAGSTER_HOME no withdrawal can be told from a record appended by hand: set it to"
-        " the deployment's Dagster instance)"
+        " (without DAGSTER_HOME no withdrawal or copy can be told from a record appended by hand:"
+        " set it to the deployment's Dagster instance)"
     )
     if allowed:
         print(f"note: lifting with {len(pending)} flagged partition(s) not withdrawn from the sink "

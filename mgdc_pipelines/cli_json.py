@@ -28,7 +28,7 @@ AUTHORIZATION_KEYS = ("decision", "approver", "decided_at", "expires_at", "key_i
                       "deny_group_ids")
 SUSPENSION_KEYS = ("id", "reason", "dataset", "partitions", "suspended_at", "witnessed")
 DATASET_STATUS_KEYS = ("dataset", "state", "refused_columns", "message")
-WITHHELD_KEYS = ("dataset", "partition", "suspension", "withdrawn")
+WITHHELD_KEYS = ("dataset", "partition", "suspension", "withdrawn", "copied_again")
 # An audit record's own keys, present in every record; each event adds its fields (dataset,
 # partition, rows, columns, scope, destination, approver, ...), the same for every record of it.
 AUDIT_RECORD_KEYS = ("seq", "at", "event", "prev", "hash")
@@ -90,7 +90,8 @@ def status_document(app_name: str, status) -> dict[str, Any]:
             for d in status.datasets
         ],
         "withheld": [
-            {"dataset": w.dataset, "partition": w.partition, "suspension": w.suspension.id, "withdrawn": w.withdrawn}
+            {"dataset": w.dataset, "partition": w.partition, "suspension": w.suspension.id, "withdrawn": w.withdrawn,
+             "copied_again": w.copied_again}
             for w in status.withheld
         ],
     }

@@ -24,7 +24,10 @@ stops the app and withholds what it names, which only keeps data from flowing, b
 withdraws those partitions from the sink: a suspension appended by hand would otherwise delete
 the app's data; nor does it take over a partition a witnessed suspension withholds (which
 would stop runs withdrawing it). Each such record is counted in ``unwitnessed``
-(``mgdc-pipelines audit verify`` reports them).
+(``mgdc-pipelines audit verify`` reports them). Read without an anchor (``consent status``
+without ``DAGSTER_HOME``), there is no witness to ask and records are taken as recorded; a
+commit that released a withheld partition is then kept in ``released_unverified``, so that
+reports (and ``consent approve --lift``) doubt the release instead of taking it as a copy.
 
 A hash chain alone cannot tell that records were cut off its end, or that the whole log was
 replaced by a freshly computed one. So after the runtime verifies or extends the chain, it
@@ -149,6 +152,9 @@ class LedgerState:
     suspensions: dict[str, dict[str, Any]] = field(default_factory=dict)
     withheld: dict[str, dict[str, str]] = field(default_factory=dict)  # dataset → {partition path: suspension id}
     withdrawn: dict[str, list[str]] = field(default_factory=dict)  # dataset → withheld paths withdrawn
+    # dataset → {path: suspension id}: withheld partitions a commit released that no witness was
+    # asked about (a ledger without an anchor; see Ledger._as_trusted): what reports must doubt
+    released_unverified: dict[str, dict[str, str]] = field(default_factory=dict)
     unwitnessed: int = 0  # records the instance did not witness (see the module docstring)
     unwitnessed_records: list[int] = field(default_factory=list)  # the latest ones' seq
 
@@ -180,10 +186,14 @@ class LedgerState:
                     continue  # see _withheld_by_witnessed
                 self.withheld.setdefault(dataset, {})[path] = record["hash"]
                 self._mark_withdrawn(dataset, path, False)  # flagged data is there again
+                self._set_released_unverified(dataset, path, None)  # withheld again: listed as such
         elif event == PARTITION_COMMITTED:
-            flagged_by = self.withheld.get(record.get("dataset"), {}).pop(record.get("partition"), None)
-            self._mark_withdrawn(record.get("dataset"), record.get("partition"), False)
+            dataset, path = record.get("dataset"), record.get("partition")
+            flagged_by = self.withheld.get(dataset, {}).pop(path, None)
+            self._mark_withdrawn(dataset, path, False)
             if flagged_by is not None:
+                if record.get("unverified"):
+                    self._set_released_unverified(dataset, path, flagged_by)
                 self._forget_if_done(flagged_by)
         elif event == PARTITION_WITHDRAWN and self.withholds(record):
             self._mark_withdrawn(record.get("dataset"), record.get("partition"), True)
@@ -208,25 +218,38 @@ class LedgerState:
         else:
             self.withdrawn.pop(dataset, None)
 
+    def _set_released_unverified(self, dataset: str, path: str, suspension_id: str | None) -> None:
+        """Note (or, given None, forget) that an unverified commit released ``path``."""
+        released = self.released_unverified.get(dataset, {})
+        released.pop(path, None)
+        if suspension_id is not None:
+            released[path] = suspension_id
+        if released:
+            self.released_unverified[dataset] = released
+        else:
+            self.released_unverified.pop(dataset, None)
+
     def _forget_if_done(self, suspension_id: str) -> None:
-        """Drop a lifted suspension once no withheld partition refers to it (the state stays small)."""
+        """Drop a lifted suspension once no withheld (or unverified released) partition refers to
+        it (the state stays small)."""
         facts = self.suspensions.get(suspension_id)
         if facts is None or not facts.get("lifted_by"):
             return
-        if not any(suspension_id in flagged.values() for flagged in self.withheld.values()):
+        referring = [*self.withheld.values(), *self.released_unverified.values()]
+        if not any(suspension_id in flagged.values() for flagged in referring):
             del self.suspensions[suspension_id]
 
     def to_dict(self) -> dict[str, Any]:
         return {"decision": self.decision, "suspensions": self.suspensions, "withheld": self.withheld,
-                "withdrawn": self.withdrawn, "unwitnessed": self.unwitnessed,
-                "unwitnessed_records": self.unwitnessed_records}
+                "withdrawn": self.withdrawn, "released_unverified": self.released_unverified,
+                "unwitnessed": self.unwitnessed, "unwitnessed_records": self.unwitnessed_records}
 
     @classmethod
     def at(cls, position: ChainPosition, data: dict[str, Any]) -> LedgerState:
         data = copy.deepcopy(data)
         return cls(position, data.get("decision"), data.get("suspensions") or {}, data.get("withheld") or {},
-                   data.get("withdrawn") or {}, data.get("unwitnessed") or 0,
-                   data.get("unwitnessed_records") or [])
+                   data.get("withdrawn") or {}, data.get("released_unverified") or {},
+                   data.get("unwitnessed") or 0, data.get("unwitnessed_records") or [])
 
 
 class Ledger:
@@ -279,7 +302,9 @@ class Ledger:
     def _as_trusted(self, record: dict[str, Any], state: LedgerState) -> dict[str, Any]:
         """``record`` as far as it can be trusted: a decision as its admin signed it; a commit
         or withdrawal of a withheld partition only if the instance witnessed it; a suspension
-        saying whether it was witnessed (set here: the record's own fields cannot claim it)."""
+        saying whether it was witnessed; a commit saying whether its release of a withheld
+        partition is ``unverified`` (no anchor, so no witness to ask: taken as recorded, but
+        reports doubt it). The flags are set here: the record's own fields cannot claim them."""
         event = record["event"]
         if event in DECISION_EVENTS:
             return self._as_signed(record, state.decision)
@@ -287,6 +312,8 @@ class Ledger:
             return {**record, "unwitnessed": not self._witnessed(record)}
         if event in WITNESSED_EVENTS and state.withholds(record) and not self._witnessed(record):
             return {**record, "event": UNWITNESSED}
+        if event == PARTITION_COMMITTED:
+            return {**record, "unverified": self.anchor is None and state.withholds(record)}
         return record
 
     def _witness(self, record: dict[str, Any]) -> None:

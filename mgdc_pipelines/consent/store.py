@@ -186,11 +186,12 @@ class ConsentStore:
         A re-approval lifts a suspension but does not clean the data it found: only a re-copy
         (a ``partition_committed`` record after the suspension) replaces a flagged partition.
         Not :attr:`witnessing`, a recorded withdrawal is not known to be done: ``withdrawn`` is
-        None for it (False where none is recorded).
+        None for it (False where none is recorded); nor is a recorded copy known to have replaced
+        a flagged partition, so the partition stays listed with ``copied_again`` None.
         """
         state = state or self.ledger.state()
         found = []
-        for name, flagged in sorted(state.withheld.items()):
+        for name, flagged, copied_again in self._flagged_partitions(state):
             if dataset is not None and name != dataset:
                 continue
             withdrawn = set(state.withdrawn.get(name, ()))
@@ -200,8 +201,18 @@ class ConsentStore:
                 suspension = self._suspension(suspension_id, facts)
                 recorded = path in withdrawn
                 done = recorded if self.witnessing or not recorded else None
-                found.append(WithheldPartition(name, keys.get(path, path), path, suspension, done))
+                found.append(WithheldPartition(
+                    name, keys.get(path, path), path, suspension, done, copied_again))
         return tuple(found)
+
+    @staticmethod
+    def _flagged_partitions(state: LedgerState):
+        """(dataset, {path: suspension id}, copied_again) of every partition still flagged:
+        withheld ones (False: no copy replaced them), then those a copy released that no
+        witness was asked about (None: see ``LedgerState.released_unverified``), by dataset."""
+        flagged = [(name, paths, False) for name, paths in state.withheld.items()]
+        flagged += [(name, paths, None) for name, paths in state.released_unverified.items()]
+        return sorted(flagged, key=lambda entry: (entry[0], entry[2] is None))
 
     @property
     def witnessing(self) -> bool:
@@ -219,8 +230,14 @@ class ConsentStore:
     def withheld_partitions(
         self, dataset: str, state: LedgerState | None = None
     ) -> dict[str, Suspension]:
-        """:meth:`withheld` of ``dataset``, as sink path → the suspension that flagged it."""
-        return {withheld.path: withheld.suspension for withheld in self.withheld(dataset, state)}
+        """:meth:`withheld` of ``dataset``, as sink path → the suspension that flagged it: what
+        loaders leave out. A partition whose recorded copy could not be verified is not among
+        them: the ledger took the copy as recorded, and a loader in a Dagster run, whose store
+        asks the instance, leaves it out only if the instance did not witness the copy."""
+        return {
+            withheld.path: withheld.suspension
+            for withheld in self.withheld(dataset, state) if withheld.copied_again is False
+        }
 
     # -- recording ----------------------------------------------------------------------------
 

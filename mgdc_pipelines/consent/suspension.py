@@ -97,6 +97,9 @@ class WithheldPartition:
     by hand. Until it is, engines that list the sink's folders may still read it: each run of its
     dataset refused while the app is suspended withdraws it again (if the Dagster instance
     witnessed the suspension), and copying it again replaces it.
+
+    ``copied_again``: False, no copy replaced it; None, a copy is recorded, but without the
+    instance nothing tells it from a record appended by hand, so it is still listed.
     """
 
     dataset: str
@@ -104,6 +107,7 @@ class WithheldPartition:
     path: str  # where it is in the sink (``PartitionRef.relative_path``)
     suspension: Suspension
     withdrawn: bool | None
+    copied_again: bool | None = False
 
     @property
     def withdrawal_pending(self) -> bool:
@@ -112,7 +116,12 @@ class WithheldPartition:
         return self.withdrawn is not True and self.suspension.witnessed is not False
 
     def describe(self) -> str:
-        if self.withdrawn:
+        if self.copied_again is None:
+            where = (
+                "a copy that replaced it is recorded, not verified (a record appended by hand"
+                f" would read the same): {NO_INSTANCE}"
+            )
+        elif self.withdrawn:
             where = "withdrawn from the sink"
         elif self.withdrawn is None:
             where = f"withdrawal recorded, not verified: {NO_INSTANCE}"

@@ -292,6 +292,43 @@ def test_a_withdrawal_the_anchor_did_not_witness_is_not_taken_as_done(tmp_path):
     assert ledger.state().withdrawn == {dataset: [path]}
 
 
+def test_without_an_anchor_a_release_is_kept_as_unverified_whatever_the_record_claims(tmp_path):
+    """With no witness to ask, a commit of a withheld partition is taken as recorded, but the
+    state keeps the release as unverified (reports list the partition): a record claiming
+    ``unverified: false`` changes nothing, a suspension that flags the partition again takes it
+    back, and the lifted suspension's facts are kept while a release refers to it."""
+    dataset, path = WITHHELD_DATASET, WITHHELD_PATH
+    log = _log(tmp_path)
+    _decision(log)
+    ledger = Ledger(log)
+    _suspend_withheld(ledger)
+    suspension = next(iter(ledger.state().active_suspensions))
+    log.append("partition_committed", dataset=dataset, partition=path, unverified=False)
+    _decision(log, lifts=[suspension])
+
+    state = ledger.state()
+
+    assert state.withheld[dataset] == {}
+    assert state.released_unverified == {dataset: {path: suspension}}
+    assert state.suspensions[suspension]["lifted_by"] is not None  # kept: the release names it
+    _suspend_withheld(ledger)
+    state = ledger.state()
+    assert list(state.withheld[dataset]) == [path] and state.released_unverified == {}
+
+
+def test_an_anchored_ledger_never_keeps_a_release_as_unverified(tmp_path):
+    """Anchored, a commit is witnessed (it releases) or not (it releases nothing): neither is
+    left to doubt, whatever the record's own fields claim."""
+    dataset, path = WITHHELD_DATASET, WITHHELD_PATH
+    ledger, log = _anchored_ledger(tmp_path)
+    _suspend_withheld(ledger)
+    log.append("partition_committed", dataset=dataset, partition=path, unverified=True)
+    assert ledger.state().released_unverified == {}
+    ledger.append("partition_committed", dataset=dataset, partition=path, unverified=True)
+    state = ledger.state()
+    assert (state.withheld[dataset], state.released_unverified) == ({}, {})
+
+
 def test_since_keeps_events_at_or_after_it(tmp_path):
     log = _log(tmp_path)
     _decision(log, at=NOW - dt.timedelta(days=1))

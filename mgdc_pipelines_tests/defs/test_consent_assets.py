@@ -720,6 +720,42 @@ def test_status_without_the_dagster_instance_claims_no_withdrawal_and_no_witness
     assert entry["withdrawn"] is False
 
 
+def test_a_copy_record_appended_by_hand_releases_no_flagged_partition_with_or_without_the_instance(
+    small_spec, admin_keys, monkeypatch, tmp_path, capsys
+):
+    """A `partition_committed` record appended by hand for a flagged partition that was never
+    copied again: the instance did not witness it, so the partition stays withheld; without
+    DAGSTER_HOME nothing tells it from a run's copy, so `consent status` still lists it (its
+    copy not verified) and `consent approve --lift` still waits for its withdrawal."""
+    from mgdc_pipelines.cli import main
+
+    with scoped_instance(small_spec) as instance:
+        suspension = _suspended_with_a_failed_withdrawal(small_spec, monkeypatch, instance)
+        store = ConsentStore.of(small_spec)
+        [withheld] = store.withheld()
+        store.audit.append("partition_committed", dataset=withheld.dataset, partition=withheld.path)
+        [entry] = withheld_in_status(small_spec)
+        assert (entry["withdrawn"], entry["copied_again"]) == (False, False)
+
+    [entry] = withheld_in_status(small_spec)  # the conftest leaves DAGSTER_HOME unset here
+    assert (entry["partition"], entry["withdrawn"], entry["copied_again"]) == (f"{DAY}|all", False, None)
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        main(["consent", "status", "--spec", small_spec.spec_path])
+    text = " ".join(printed.getvalue().split())
+    assert "a copy that replaced it is recorded, not verified" in text
+    assert "set DAGSTER_HOME" in text
+
+    lift = _lift_command(small_spec, admin_keys, tmp_path, suspension)
+    capsys.readouterr()
+    assert main(lift) == 1
+    refused = capsys.readouterr().err
+    assert f"not withdrawn from the sink yet (BasicDataSet_v0.User_v1 {DAY}|all)" in refused
+    assert "no withdrawal or copy can be told from a record appended by hand" in refused
+    assert main([*lift, "--allow-unwithdrawn"]) == 0
+    [entry] = withheld_in_status(small_spec)  # lifted, but not copied again as far as is known
+    assert entry["copied_again"] is None
+
+
 def test_an_admin_may_lift_before_the_withdrawal_finished_by_saying_so(
     small_spec, admin_keys, monkeypatch, tmp_path, capsys
 ):
