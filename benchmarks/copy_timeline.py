@@ -109,14 +109,16 @@ def stage_hooks() -> list[tuple[Any, str, str, Callable]]:
     from mgdc_pipelines import transfer
     from mgdc_pipelines.consent.enforcement import Enforcer
     from mgdc_pipelines.sinks import delta, local, rolling
-    from mgdc_pipelines.sources.landing import arrow_blocks, store
+    from mgdc_pipelines.sources.landing import arrow_blocks, json_projection, store
     from mgdc_pipelines.sources.read_ahead import ReadAhead
 
     return [
         (transfer, "copy_partition", COPY, timed_call),
         (store.LocalDeliveryStore, "read_blocks", "read a block of lines", timed_items),
         (arrow_blocks.BlockParser, "parse", "parse a block (all of it)", timed_call),
-        (arrow_blocks.BlockParser, "_read", "  Arrow's JSON reader", timed_call),
+        (arrow_blocks.BlockParser, "_read", "  read the block's table", timed_call),
+        (json_projection.BlockProjection, "project", "    check and project (native)", timed_call),
+        (arrow_blocks, "_parse_json", "    Arrow's JSON reader", timed_call),
         (arrow_blocks, "_is_utf8", "  UTF-8 check", timed_call),
         (ReadAhead, "__next__", "wait for the next batch", timed_call),
         (Enforcer, "apply", "enforce consent", timed_call),

@@ -337,10 +337,12 @@ def test_the_copy_timeline_times_each_stage_of_the_copy_on_its_thread(tmp_path, 
     threads = {match[2]: match[1] for match in totals if match}
     assert set(threads) == {
         "the copy (what the bench times)", "wait for the next batch", "read a block of lines",
-        "parse a block (all of it)", "Arrow's JSON reader", "UTF-8 check", "enforce consent",
+        "parse a block (all of it)", "read the block's table", "check and project (native)",
+        "Arrow's JSON reader", "UTF-8 check", "enforce consent",
         "buffer the batch", "encode a Parquet row group", "finish a file (fsync)",
         "commit (all of it)"}
     assert threads["parse a block (all of it)"] == "mgdc-read-ahead"
+    assert threads["check and project (native)"] == "mgdc-read-ahead"  # the projection is used
     assert threads["enforce consent"] == threads["commit (all of it)"] == "MainThread"
     events = [re.fullmatch(r" *([\d.]+) +([\d.]+) ms  (\S+) +(.+)", line) for line in lines]
     events = [match for match in events if match]

@@ -18,6 +18,13 @@ result is used only where it cannot differ from what the line-by-line path would
   (``2026-11-20T09:30:00Z``, ``...00.123+01:00``, years 0001 to 9999) that Python's
   ``fromisoformat`` and Arrow read alike.
 
+Most of Arrow's work would go to columns no copy reads (Message_v1's bodies and internet
+message headers), so where the native checker of ``json_projection`` accepts every line of a
+block (every key known, at every depth, once; every value of its field's kind), Arrow parses only
+the columns read here, from a copy of the block holding only their keys: the checker proves of
+the rest what the full parse would, and the conditions below hold the same. Where it does not
+accept a line, the block is parsed in full.
+
 Otherwise :meth:`BlockParser.parse` returns ``None`` and the caller reads the block line by
 line, which quarantines bad lines with their numbers. This path is a shortcut only: same rows,
 same counts, same errors. It raises nothing of its own: Arrow's error text quotes the values it
@@ -52,6 +59,7 @@ import pyarrow.json as pa_json
 
 from mgdc_pipelines.catalog.json_rows import from_text_timestamps, text_timestamps_schema
 from mgdc_pipelines.sources.base import ExtractRequest
+from mgdc_pipelines.sources.landing.json_projection import BlockProjection
 from mgdc_pipelines.sources.landing.placement import MESSAGE_ID_COLUMN, row_date_column
 from mgdc_pipelines.sources.landing.reader import LineBlock
 
@@ -84,9 +92,11 @@ class ParsedBlock:
 
 
 class BlockParser:
-    """Parses blocks of one request's delivery with Arrow; see the module docstring."""
+    """Parses blocks of one request's delivery with Arrow; see the module docstring.
+    ``project=False`` parses every block in full (what the projection is measured and tested
+    against)."""
 
-    def __init__(self, request: ExtractRequest) -> None:
+    def __init__(self, request: ExtractRequest, *, project: bool = True) -> None:
         dataset = request.dataset
         self._read_schema = text_timestamps_schema(dataset.output_schema(dataset.column_names))
         self._output_schema = request.output_schema
@@ -98,6 +108,14 @@ class BlockParser:
             explicit_schema=self._read_schema, unexpected_field_behavior="error"
         )
         self._float_columns = [f.name for f in self._read_schema if _has_floats(f.type)]
+        # What parse() reads of a table: the rest is checked by the projection, not parsed.
+        read = {*self._output_schema.names, *self._float_columns}
+        read.update(name for name in (self._date_column, self._message_id_column) if name)
+        self._projection = BlockProjection.of(self._read_schema, read) if project else None
+        self._projected_options = pa_json.ParseOptions(
+            explicit_schema=pa.schema([f for f in self._read_schema if f.name in read]),
+            unexpected_field_behavior="error",
+        )
 
     def parse(self, block: LineBlock) -> ParsedBlock | None:
         """The block's rows, or ``None`` if any line needs the line-by-line path."""
@@ -124,21 +142,15 @@ class BlockParser:
         )
 
     def _read(self, block: LineBlock) -> pa.Table | None:
-        # Arrow cuts its input into pieces of block_size bytes on line ends: a line longer than
-        # a piece needs the whole block as one piece.
-        whole = block.end - block.start + 1
-        for block_size in (parse_piece_bytes(whole), whole):
-            options = pa_json.ReadOptions(use_threads=True, block_size=block_size)
-            try:
-                return pa_json.read_json(
-                    pa.BufferReader(pa.py_buffer(block.view)),
-                    read_options=options,
-                    parse_options=self._parse_options,
-                )
-            except _ARROW_ERRORS as error:  # never raised on: Arrow's text may quote values
-                if "straddl" not in str(error) or block_size >= whole:
-                    return None
-        return None
+        """The block's table: its projection's, parsed with the columns parse() reads, where
+        the projection accepts every line (json_projection.py); else the full parse's."""
+        if self._projection is not None:
+            projected = self._projection.project(block.view)
+            if projected is not None and projected[1] == block.lines:
+                table = _parse_json(projected[0], self._projected_options)
+                if table is not None:
+                    return table
+        return _parse_json(block.view, self._parse_options)
 
     def _floats_agree(self, table: pa.Table) -> bool:
         """What Arrow reads but Python's reader would refuse: NaN, infinity and (in selected
@@ -162,6 +174,26 @@ class BlockParser:
         if text.null_count or not pc.all(pc.match_substring_regex(text, _ROW_DATE)).as_py():
             raise ValueError("a row date the line-by-line path must look at")
         return text.cast(pa.timestamp("us", tz="UTC"))
+
+
+def _parse_json(data: bytes | memoryview, options: pa_json.ParseOptions) -> pa.Table | None:
+    """``data`` read by Arrow's JSON reader; None on any error (never raised on: Arrow's text
+    may quote values)."""
+    # Arrow cuts its input into pieces of block_size bytes on line ends: a line longer than a
+    # piece needs the whole block as one piece.
+    whole = len(data) + 1
+    for block_size in (parse_piece_bytes(whole), whole):
+        read_options = pa_json.ReadOptions(use_threads=True, block_size=block_size)
+        try:
+            return pa_json.read_json(
+                pa.BufferReader(pa.py_buffer(data)),
+                read_options=read_options,
+                parse_options=options,
+            )
+        except _ARROW_ERRORS as error:
+            if "straddl" not in str(error) or block_size >= whole:
+                return None
+    return None
 
 
 def parse_piece_bytes(block_bytes: int, threads: int | None = None) -> int:
