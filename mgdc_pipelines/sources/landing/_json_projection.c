@@ -428,7 +428,7 @@ static PyTypeObject ProjectorType = {
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_json_projection",
     "JSON lines checked against a schema and cut down to some top-level keys (json_projection.py).",
-    -1, NULL,
+    -1, NULL, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__json_projection(void) {
