@@ -90,8 +90,8 @@ def status_document(app_name: str, status) -> dict[str, Any]:
             for d in status.datasets
         ],
         "withheld": [
-            {"dataset": w.dataset, "partition": w.partition, "suspension": w.suspension.id, "withdrawn": w.withdrawn,
-             "copied_again": w.copied_again}
+            {"dataset": w.dataset, "partition": w.partition, "suspension": w.suspension.id,
+             "withdrawn": w.withdrawn, "copied_again": w.copied_again}
             for w in status.withheld
         ],
     }

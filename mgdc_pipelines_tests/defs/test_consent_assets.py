@@ -738,7 +738,8 @@ def test_a_copy_record_appended_by_hand_releases_no_flagged_partition_with_or_wi
         assert (entry["withdrawn"], entry["copied_again"]) == (False, False)
 
     [entry] = withheld_in_status(small_spec)  # the conftest leaves DAGSTER_HOME unset here
-    assert (entry["partition"], entry["withdrawn"], entry["copied_again"]) == (f"{DAY}|all", False, None)
+    assert entry["partition"] == f"{DAY}|all"
+    assert (entry["withdrawn"], entry["copied_again"]) == (False, None)
     with contextlib.redirect_stdout(io.StringIO()) as printed:
         main(["consent", "status", "--spec", small_spec.spec_path])
     text = " ".join(printed.getvalue().split())
