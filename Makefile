@@ -30,7 +30,7 @@ $(BIN)/python:
 # Stamps re-install when the project's dependencies or its C sources change (the install
 # builds the landing source's native checker in place; setuptools calls its pyproject.toml
 # entry experimental, which is all that warning would say).
-NATIVE_SOURCES := $(wildcard mgdc_pipelines/*/*/*.c)
+NATIVE_SOURCES := $(shell find mgdc_pipelines -name '*.c')
 INSTALL := PYTHONWARNINGS="ignore:\`[tool.setuptools.ext-modules]\`" $(BIN)/python -m pip install --quiet
 
 $(VENV)/.installed: pyproject.toml $(NATIVE_SOURCES) | $(BIN)/python

@@ -68,9 +68,10 @@ class BlockProjection:
             root = _node(pa.struct(list(schema)), nodes)
         except _NotDescribable:
             return None
-        projected = sum(1 << i for i, name in enumerate(schema.names) if name in set(keep))
-        kept = tuple(name for name in schema.names if name in set(keep))
-        return cls(native.Projector(tuple(nodes), root, projected), kept)
+        wanted = set(keep)
+        kept = [i for i, name in enumerate(schema.names) if name in wanted]
+        projector = native.Projector(tuple(nodes), root, sum(1 << i for i in kept))
+        return cls(projector, tuple(schema.names[i] for i in kept))
 
     def project(self, block) -> tuple[bytes, int] | None:
         """(the block's lines with only the kept keys, how many lines) or None: see the module
